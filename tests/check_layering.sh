@@ -1,0 +1,15 @@
+#!/bin/sh
+# Design card: mapi/, policy/, secure/ and common/ never include proxy/ or redirect/ headers,
+# and never use libuv or sockets directly (I/O lives only in proxy/ and redirect/).
+top=${1:-.}
+bad=0
+for d in common mapi policy secure; do
+  [ -d "$top/$d" ] || continue
+  if grep -rnE '#include *[<"](proxy|redirect)/' "$top/$d"; then bad=1; fi
+  if grep -rnE '#include *<(uv\.h|sys/socket\.h|netinet/in\.h|arpa/inet\.h)>' "$top/$d"; then bad=1; fi
+done
+if [ $bad -ne 0 ]; then
+  echo "layering: the includes above break the module map (DESIGN.md)" >&2
+  exit 1
+fi
+echo "layering: ok"
