@@ -3,9 +3,12 @@
 # bh_library(NAME [DEPS libs...]) builds one static library from every *.cc under DIR except
 # *_main.cc (executables stay thin and live beside their library).
 function(bh_library name)
-  cmake_parse_arguments(arg "" "" "DEPS" ${ARGN})
+  cmake_parse_arguments(arg "" "" "DEPS;EXCLUDE_DIRS" ${ARGN})
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
   list(FILTER srcs EXCLUDE REGEX "_main\\.cc$")
+  foreach(d ${arg_EXCLUDE_DIRS})
+    list(FILTER srcs EXCLUDE REGEX "^${CMAKE_CURRENT_SOURCE_DIR}/${d}/")
+  endforeach()
   if(srcs)
     add_library(${name} STATIC ${srcs})
     target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})

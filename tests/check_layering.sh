@@ -3,7 +3,7 @@
 # and never use libuv or sockets directly (I/O lives only in proxy/ and redirect/).
 top=${1:-.}
 bad=0
-for d in common mapi policy secure; do
+for d in common mapi policy secure dre proxy/codec; do
   [ -d "$top/$d" ] || continue
   if grep -rnE '#include *[<"](proxy|redirect)/' "$top/$d"; then bad=1; fi
   if grep -rnE '#include *<(uv\.h|sys/socket\.h|netinet/in\.h|arpa/inet\.h)>' "$top/$d"; then bad=1; fi
