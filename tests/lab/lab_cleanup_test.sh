@@ -1,0 +1,30 @@
+#!/bin/bash
+# A test that is killed (SIGKILL, no trap runs) leaves its lab behind; `bhlab reap` removes it
+# because its owner is gone, and `bhlab down --all` removes any lab at all.
+. "$(dirname "$0")/lib.sh"
+
+name="kill$$"; name=${name:0:16}
+bash -c "'$BHLAB' up --name $name --owner \$\$ >/dev/null && exec sleep 300" &
+victim=$!
+for _ in $(seq 100); do [ -d /run/bhlab/$name ] && ip netns list | grep -q "bh-$name-server" && break; sleep 0.1; done
+ip netns list | grep -q "bh-$name-server" || fail "the victim's lab did not come up"
+kill -KILL $victim; wait $victim 2>/dev/null
+ip netns list | grep -q "bh-$name-" || fail "expected the killed test's lab to still exist"
+"$BHLAB" reap >/dev/null
+if ip netns list | grep -q "bh-$name-"; then fail "reap left the killed test's namespaces"; fi
+[ -d /run/bhlab/$name ] && fail "reap left the state directory"
+pass "killed test's lab reaped"
+
+# A live owner's lab survives reap.
+lab_up live
+"$BHLAB" reap >/dev/null
+ip netns list | grep -q "bh-$LAB-client" || fail "reap removed a lab whose owner is alive"
+pass "reap keeps live labs"
+
+# A half-built lab is removed: an impossible rate makes tc fail mid-way.
+bad="bad$$"; bad=${bad:0:16}
+if "$BHLAB" up --name "$bad" --rate 0.0000001 >/dev/null 2>&1; then
+  "$BHLAB" down "$bad"; fail "bhlab up accepted a rate tc cannot do"
+fi
+if ip netns list | grep -q "bh-$bad-"; then fail "a failed bhlab up left namespaces"; fi
+pass "failed bhlab up removes what it built"

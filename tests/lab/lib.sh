@@ -1,0 +1,47 @@
+# Shared helpers for lab tests (sourced). Every lab a test creates is registered with
+# lab_up and removed on exit, on failure too; --owner lets `bhlab reap` remove it even if the
+# test is killed with SIGKILL.
+set -u
+BH_BIN=${BH_BIN:-$(cd "$(dirname "$0")/../../build/bin" && pwd)}
+BHLAB="$BH_BIN/bhlab"
+LABS=""
+TEST_NAME=$(basename "$0" .sh)
+
+cleanup_labs() {
+  for l in $LABS; do "$BHLAB" down "$l" >/dev/null 2>&1; done
+}
+trap cleanup_labs EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL [$TEST_NAME]: $*" >&2; exit 1; }
+pass() { echo "ok   [$TEST_NAME]: $*"; }
+
+# lab_up SUFFIX ARGS... -> echoes nothing; sets LAB to the lab's name.
+lab_up() {
+  local suffix=$1; shift
+  LAB="${suffix}$$"
+  LAB=${LAB:0:16}
+  LABS="$LABS $LAB"
+  "$BHLAB" up --name "$LAB" --owner $$ "$@" >/dev/null || fail "bhlab up $LAB $*"
+}
+
+in_lab() { local lab=$1 node=$2; shift 2; "$BHLAB" exec "$lab" "$node" -- "$@"; }
+
+# median_rtt LAB COUNT DEST: median ping RTT in ms.
+median_rtt() {
+  in_lab "$1" client ping -n -c "$2" -i 0.05 "$3" 2>/dev/null |
+    sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -n |
+    awk '{a[NR]=$1} END {if (NR == 0) print "none"; else print a[int((NR+1)/2)]}'
+}
+
+# within VALUE TARGET PCT: true if VALUE is within PCT % of TARGET.
+within() { awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { exit !(v >= t*(1-p/100) && v <= t*(1+p/100)) }'; }
+
+# iperf_mbit LAB [iperf3 client args...]: receiver-side rate in Mbit/s (slow start omitted).
+iperf_mbit() {
+  local lab=$1; shift
+  in_lab "$lab" server iperf3 -s -1 -D >/dev/null 2>&1
+  sleep 0.3
+  in_lab "$lab" client iperf3 -c 10.91.4.2 -t 6 -O 2 -J "$@" 2>/dev/null |
+    /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(round(d["end"]["sum_received"]["bits_per_second"]/1e6, 3))'
+}
