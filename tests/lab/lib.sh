@@ -40,8 +40,16 @@ within() { awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { exit !(v >= t*(1-p/100) &&
 # iperf_mbit LAB [iperf3 client args...]: receiver-side rate in Mbit/s (slow start omitted).
 iperf_mbit() {
   local lab=$1; shift
+  # A one-off server of an earlier call may still be exiting: wait until its port is free.
+  for _ in $(seq 50); do
+    [ -z "$(in_lab "$lab" server ss -Hltn 'sport = :5201')" ] && break
+    sleep 0.1
+  done
   in_lab "$lab" server iperf3 -s -1 -D >/dev/null 2>&1
-  sleep 0.3
+  for _ in $(seq 50); do
+    [ -n "$(in_lab "$lab" server ss -Hltn 'sport = :5201')" ] && break
+    sleep 0.1
+  done
   in_lab "$lab" client iperf3 -c 10.91.4.2 -t 6 -O 2 -J "$@" 2>/dev/null |
     /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(round(d["end"]["sum_received"]["bits_per_second"]/1e6, 3))'
 }
