@@ -253,6 +253,10 @@ bool DiskChunkStore::append(const Fingerprint& fp, ByteSpan data) {
     enforceCaps();
     return append(fp, data);
   }
+  // Make room first, so the cap holds at every moment, not only at segment boundaries.
+  while (diskBytes() + kRecordHeaderBytes + data.size() > config_.capBytes &&
+         dropOldestSegment()) {
+  }
   const uint32_t length = static_cast<uint32_t>(data.size());
   ByteWriter w(writeBuf_);
   w.u32(kRecordMagic);
