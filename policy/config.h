@@ -1,0 +1,159 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/action.h"
+#include "policy/ip_address.h"
+#include "policy/port_range.h"
+
+namespace bh::policy {
+
+/// Caps on every table of the configuration; the loader refuses files beyond them.
+struct ConfigCaps {
+  static constexpr size_t kMaxFileBytes = 1 << 20;
+  static constexpr size_t kMaxNesting = 32;
+  static constexpr size_t kMaxApplications = 256;
+  static constexpr size_t kMaxClassifiers = 1024;
+  static constexpr size_t kMaxClausesPerClassifier = 256;
+  static constexpr size_t kMaxClasses = 1024;
+  static constexpr size_t kMaxEpmMaps = 64;
+  static constexpr size_t kMaxNameLength = 64;
+};
+
+/// The MS-OXCRPC EMSMDB interface: the EPM map the seed shows as `map adaptor EPM mapi`.
+inline constexpr const char* kEmsmdbUuid = "a4f1db00-ca47-1067-b31f-00dd010662da";
+inline constexpr const char* kDefaultConfigPath = "/etc/bridgehead/bridgehead.json";
+
+enum class DeviceRole { Edge, Core, Both };
+enum class InterceptionMode { Inline, Wccp };
+
+struct DeviceConfig {
+  /// Printable peer id (a MAC such as "0:1a:64:d3:2f:b8", or a name); empty = derive at start.
+  std::string id;
+  DeviceRole role = DeviceRole::Both;
+  std::string hostname = "bridgehead";
+};
+
+struct InterceptionConfig {
+  InterceptionMode mode = InterceptionMode::Inline;
+};
+
+/// Auto-discovery TCP option. RFC 6994 experimental kind 253 carries a 16-bit ExID; the
+/// WAAS-like kind 0x21 is the configurable alternative and has no ExID.
+struct PeeringConfig {
+  static constexpr uint8_t kExperimentalKind = 253;
+  static constexpr uint8_t kWaasKind = 0x21;
+  uint8_t optionKind = kExperimentalKind;
+  uint16_t optionExid = 0x4248; // "BH"
+  /// Port of the transparent listener the interception rules steer flows to.
+  uint16_t listenPort = 7878;
+};
+
+/// One `match` line: every field present must hold (AND). With `bothDirections` the clause also
+/// matches the flow seen from the other end (source and destination swapped).
+struct MatchClause {
+  std::optional<IpPrefix> srcIp;
+  std::optional<IpPrefix> dstIp;
+  std::optional<PortRange> srcPort;
+  std::optional<PortRange> dstPort;
+  bool bothDirections = false;
+};
+
+/// A named classifier matches when any of its clauses does (WAAS `match-any`).
+struct Classifier {
+  std::string name;
+  std::vector<MatchClause> clauses;
+  /// Made from a class's own `match` (named after the class), not declared under /classifiers.
+  bool inlineFromClass = false;
+};
+
+/// One class of the policy map. An empty classifier matches every flow (class-default).
+struct PolicyClass {
+  std::string name;
+  std::string classifier;
+  std::string application;
+  Action action = Action::OptimizeFull;
+  Accelerator accelerate = Accelerator::None;
+};
+
+struct PolicyMap {
+  std::string name = "WAAS-GLOBAL";
+  std::vector<PolicyClass> classes;
+};
+
+/// An EPM map: flows to a port the endpoint mapper hands out for `uuid` get this treatment
+/// through a dynamic rule (WAAS `map adaptor EPM <name>`).
+struct EpmMap {
+  std::string name;
+  std::string uuid; ///< lower-case canonical form
+  std::string application;
+  Action action = Action::OptimizeFull;
+  Accelerator accelerate = Accelerator::None;
+};
+
+struct MapiSettings {
+  bool enabled = true;
+  bool readOptimization = true;
+  bool writeOptimization = true;
+  /// Cap on read-ahead data accumulated per session (seed: up to 1172480 bytes).
+  uint32_t readAheadBytes = 1172480;
+  double keepaliveSeconds = 5.0;
+};
+
+struct EpmSettings {
+  bool enabled = true;
+  /// Idle lifetime of a dynamic rule the EPM AO learns (WAAS "Seconds: 1200").
+  uint32_t ruleLifetimeSeconds = 1200;
+  /// Cap on the dynamic rule table.
+  uint32_t maxDynamicRules = 4096;
+};
+
+struct Limits {
+  uint32_t connectionLimit = 6000;
+  /// Where overload starts (below the hard limit, keeping headroom for control flows).
+  uint32_t effectiveLimit = 5990;
+  /// Largest number of connections held back for association groups being accelerated.
+  uint32_t reservedMapiConnections = 300;
+  /// How many of them a new MAPI association group sets aside.
+  uint32_t mapiReservePerGroup = 4;
+};
+
+struct DreSettings {
+  uint32_t cacheSizeMb = 2048;
+};
+
+struct LzSettings {
+  int level = 1;
+};
+
+struct TransactionLog {
+  bool enabled = false;
+};
+
+struct Config {
+  DeviceConfig device;
+  InterceptionConfig interception;
+  PeeringConfig peering;
+  std::vector<std::string> applications;
+  std::vector<Classifier> classifiers;
+  PolicyMap policyMap;
+  std::vector<EpmMap> epmMaps;
+  MapiSettings mapi;
+  EpmSettings epm;
+  Limits limits;
+  DreSettings dre;
+  LzSettings lz;
+  TransactionLog transactionLog;
+
+  const Classifier* findClassifier(const std::string& name) const;
+  bool hasApplication(const std::string& name) const;
+};
+
+std::string roleName(DeviceRole role);
+std::string interceptionModeName(InterceptionMode mode);
+
+} // namespace bh::policy

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "policy/result.h"
+
+namespace bh::policy {
+
+/// Appends an RFC 6901 reference token ("~" -> "~0", "/" -> "~1") to a JSON pointer.
+std::string pointerJoin(const std::string& base, std::string_view token);
+std::string pointerJoin(const std::string& base, size_t index);
+
+/// "string", "number", ... for "expected X, got Y" messages.
+std::string jsonTypeName(const nlohmann::json& j);
+
+/// Reads the members of one JSON object while recording, for every member, whether the schema
+/// asked for it; finish() then reports the members nobody asked for as unknown keys with the
+/// closest known key. Every problem is appended to the shared error list with its pointer.
+class ObjectReader {
+public:
+  ObjectReader(const nlohmann::json& j, std::string path, ConfigErrors& errors);
+
+  /// False when the value is not an object (already reported); getters then do nothing.
+  bool valid() const { return object_ != nullptr; }
+  const std::string& path() const { return path_; }
+  std::string path(std::string_view key) const { return pointerJoin(path_, key); }
+
+  /// The member or nullptr; marks `key` as part of the schema either way.
+  const nlohmann::json* field(std::string_view key);
+  /// As field(), reporting "missing required key" when absent.
+  const nlohmann::json* required(std::string_view key);
+
+  /// Typed getters leave `out` unchanged when the key is absent or wrong (and report the latter).
+  void string(std::string_view key, std::string& out, bool isRequired = false);
+  void boolean(std::string_view key, bool& out);
+  void integer(std::string_view key, int64_t& out, int64_t min, int64_t max);
+  void number(std::string_view key, double& out, double min, double max);
+  template <class T> void unsignedInt(std::string_view key, T& out, int64_t min, int64_t max) {
+    int64_t v = static_cast<int64_t>(out);
+    integer(key, v, min, max);
+    out = static_cast<T>(v);
+  }
+
+  void error(std::string_view key, std::string message);
+  /// Reports unknown keys. Call after every getter.
+  void finish();
+
+private:
+  const nlohmann::json* object_ = nullptr;
+  std::string path_;
+  ConfigErrors& errors_;
+  std::vector<std::string> known_;
+};
+
+/// Value checks shared by sections, each reporting at `path`.
+bool expectString(const nlohmann::json& j, const std::string& path, ConfigErrors& errors);
+bool expectArray(const nlohmann::json& j, const std::string& path, ConfigErrors& errors);
+
+} // namespace bh::policy

@@ -1,0 +1,227 @@
+#include "policy/show_running_config.h"
+
+#include <cstdio>
+
+namespace bh::policy {
+namespace {
+
+using nlohmann::json;
+
+std::string onOff(bool v) { return v ? "enable" : "disable"; }
+
+std::string seconds(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f", v);
+  return buf;
+}
+
+std::string hex16(uint16_t v) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "0x%04x", v);
+  return buf;
+}
+
+std::string actionTail(Action action, Accelerator accelerate) {
+  std::string out = actionWaasText(action);
+  if (accelerate != Accelerator::None) {
+    out += " accelerate " + acceleratorWaasName(accelerate);
+  }
+  return out;
+}
+
+json clauseJson(const MatchClause& m) {
+  json j = json::object();
+  if (m.srcIp) {
+    j["src_ip"] = m.srcIp->toString();
+  }
+  if (m.dstIp) {
+    j["dst_ip"] = m.dstIp->toString();
+  }
+  if (m.srcPort) {
+    j["src_port"] = m.srcPort->toString();
+  }
+  if (m.dstPort) {
+    j["dst_port"] = m.dstPort->toString();
+  }
+  if (m.bothDirections) {
+    j["both_directions"] = true;
+  }
+  return j;
+}
+
+} // namespace
+
+std::string matchLine(const MatchClause& m) {
+  std::string out = "match";
+  auto ip = [&out](const char* side, const IpPrefix& p) {
+    out += std::string(" ") + side + (p.isHost() ? " host " + p.network().toString()
+                                                 : " ip " + p.toWildcardString());
+  };
+  if (m.srcIp) {
+    ip("src", *m.srcIp);
+  }
+  if (m.srcPort) {
+    out += " src port " + m.srcPort->toString();
+  }
+  if (m.dstIp) {
+    ip("dst", *m.dstIp);
+  }
+  if (m.dstPort) {
+    out += " dst port " + m.dstPort->toString();
+  }
+  if (m.bothDirections) {
+    out += " both-directions";
+  }
+  return out;
+}
+
+std::string showRunningConfig(const Config& c) {
+  std::string o;
+  auto line = [&o](const std::string& s) {
+    o += s;
+    o += '\n';
+  };
+  line("hostname " + c.device.hostname);
+  if (!c.device.id.empty()) {
+    line("device id " + c.device.id);
+  }
+  line("device mode " + roleName(c.device.role));
+  line("interception " + interceptionModeName(c.interception.mode));
+  if (c.peering.optionKind == PeeringConfig::kWaasKind) {
+    line("peering tcp-option 0x21");
+  } else {
+    line("peering tcp-option " + std::to_string(c.peering.optionKind) + " exid " +
+         hex16(c.peering.optionExid));
+  }
+  line("peering listen-port " + std::to_string(c.peering.listenPort));
+  line("!");
+  line(std::string(c.mapi.enabled ? "" : "no ") + "accelerator mapi enable");
+  line("accelerator mapi read-optimization " + onOff(c.mapi.readOptimization));
+  line("accelerator mapi write-optimization " + onOff(c.mapi.writeOptimization));
+  line("accelerator mapi read-ahead-window " + std::to_string(c.mapi.readAheadBytes));
+  line("accelerator mapi keepalive " + seconds(c.mapi.keepaliveSeconds));
+  line(std::string(c.epm.enabled ? "" : "no ") + "accelerator epm enable");
+  line("accelerator epm rule-lifetime " + std::to_string(c.epm.ruleLifetimeSeconds));
+  line("accelerator epm max-dynamic-rules " + std::to_string(c.epm.maxDynamicRules));
+  line("!");
+  line("connection-limit " + std::to_string(c.limits.connectionLimit) + " effective " +
+       std::to_string(c.limits.effectiveLimit));
+  line("connection-limit mapi-reserved " + std::to_string(c.limits.reservedMapiConnections) +
+       " per-group " + std::to_string(c.limits.mapiReservePerGroup));
+  line("dre cache-size " + std::to_string(c.dre.cacheSizeMb));
+  line("lz level " + std::to_string(c.lz.level));
+  line(std::string(c.transactionLog.enabled ? "" : "no ") + "transaction-logs flow enable");
+  line("!");
+  line("policy-engine application");
+  for (const auto& app : c.applications) {
+    line("name " + app);
+  }
+  for (const auto& cl : c.classifiers) {
+    line("classifier " + cl.name);
+    for (const auto& m : cl.clauses) {
+      line(matchLine(m));
+    }
+    line("exit");
+  }
+  const PolicyClass* other = nullptr;
+  bool basicOpen = false;
+  for (const auto& pc : c.policyMap.classes) {
+    if (pc.classifier.empty()) {
+      other = &pc;
+      continue;
+    }
+    if (!basicOpen) {
+      line("map basic");
+      basicOpen = true;
+    }
+    line("name " + pc.application + " classifier " + pc.classifier + " action " +
+         actionTail(pc.action, pc.accelerate));
+  }
+  if (basicOpen) {
+    line("exit");
+  }
+  for (const auto& m : c.epmMaps) {
+    line("map adaptor EPM " + m.name);
+    line("name " + m.application + " All action " + actionTail(m.action, m.accelerate));
+    line("exit");
+  }
+  if (other != nullptr) {
+    line("map other " + actionTail(other->action, other->accelerate));
+  }
+  line("exit");
+  return o;
+}
+
+json configToJson(const Config& c) {
+  json j;
+  j["version"] = 1;
+  j["device"] = {{"id", c.device.id},
+                 {"role", roleName(c.device.role)},
+                 {"hostname", c.device.hostname}};
+  j["interception"] = {{"mode", interceptionModeName(c.interception.mode)}};
+  j["peering"] = {{"tcp_option_kind", c.peering.optionKind},
+                  {"listen_port", c.peering.listenPort}};
+  if (c.peering.optionKind != PeeringConfig::kWaasKind) {
+    j["peering"]["tcp_option_exid"] = c.peering.optionExid;
+  }
+  j["applications"] = c.applications;
+  j["classifiers"] = json::array();
+  for (const auto& cl : c.classifiers) {
+    if (cl.inlineFromClass) {
+      continue;
+    }
+    json match = json::array();
+    for (const auto& m : cl.clauses) {
+      match.push_back(clauseJson(m));
+    }
+    j["classifiers"].push_back({{"name", cl.name}, {"match", match}});
+  }
+  json classes = json::array();
+  for (const auto& pc : c.policyMap.classes) {
+    json k = {{"name", pc.name},
+              {"application", pc.application},
+              {"action", actionName(pc.action)},
+              {"accelerate", acceleratorName(pc.accelerate)}};
+    const Classifier* cl = c.findClassifier(pc.classifier);
+    if (cl != nullptr && cl->inlineFromClass) {
+      json match = json::array();
+      for (const auto& m : cl->clauses) {
+        match.push_back(clauseJson(m));
+      }
+      k["match"] = match;
+    } else if (!pc.classifier.empty()) {
+      k["classifier"] = pc.classifier;
+    }
+    classes.push_back(k);
+  }
+  j["policy"] = {{"name", c.policyMap.name}, {"classes", classes}};
+  j["epm_maps"] = json::array();
+  for (const auto& m : c.epmMaps) {
+    j["epm_maps"].push_back({{"name", m.name},
+                             {"uuid", m.uuid},
+                             {"application", m.application},
+                             {"action", actionName(m.action)},
+                             {"accelerate", acceleratorName(m.accelerate)}});
+  }
+  j["accelerators"] = {
+      {"mapi",
+       {{"enabled", c.mapi.enabled},
+        {"read_optimization", c.mapi.readOptimization},
+        {"write_optimization", c.mapi.writeOptimization},
+        {"read_ahead_bytes", c.mapi.readAheadBytes},
+        {"keepalive_seconds", c.mapi.keepaliveSeconds}}},
+      {"epm",
+       {{"enabled", c.epm.enabled},
+        {"rule_lifetime_seconds", c.epm.ruleLifetimeSeconds},
+        {"max_dynamic_rules", c.epm.maxDynamicRules}}}};
+  j["limits"] = {{"connection_limit", c.limits.connectionLimit},
+                 {"effective_limit", c.limits.effectiveLimit},
+                 {"reserved_mapi_connections", c.limits.reservedMapiConnections},
+                 {"mapi_reserve_per_group", c.limits.mapiReservePerGroup}};
+  j["dre"] = {{"cache_size_mb", c.dre.cacheSizeMb}};
+  j["lz"] = {{"level", c.lz.level}};
+  j["transaction_log"] = {{"enabled", c.transactionLog.enabled}};
+  return j;
+}
+
+} // namespace bh::policy
