@@ -55,12 +55,12 @@ std::optional<DeviceId> DeviceId::fromString(std::string_view text) {
 
 std::string_view roleName(Role role) {
   switch (role) {
-  case Role::Edge:
-    return "Edge";
-  case Role::Core:
-    return "Core";
+    case Role::Edge:
+      return "Edge";
+    case Role::Core:
+      return "Core";
   }
   return "Unknown";
 }
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

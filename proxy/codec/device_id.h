@@ -25,4 +25,4 @@ enum class Role : uint8_t { Edge = 1, Core = 2 };
 /// @return "Edge" / "Core", or "Unknown" for a value no peer should send.
 std::string_view roleName(Role role);
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

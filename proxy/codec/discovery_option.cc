@@ -21,7 +21,7 @@ bool validRole(uint8_t role) {
   return role == static_cast<uint8_t>(Role::Edge) || role == static_cast<uint8_t>(Role::Core);
 }
 
-} // namespace
+}  // namespace
 
 bool OptionFormat::matches(ByteSpan option) const {
   if (option.size() < 2 || option[0] != kind) {
@@ -83,4 +83,4 @@ ParseResult decodeDiscoveryOption(ByteSpan option, const OptionFormat& format,
   return ParseResult::done(option.size());
 }
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

@@ -21,8 +21,8 @@ constexpr uint8_t kDiscoveryVersion = 1;
 namespace DiscoveryFlags {
 /// Set by the core on its SYN-ACK: "I am answering your discovery".
 constexpr uint8_t Answer = 0x1;
-constexpr uint8_t All = 0x3; ///< every bit the wire has room for
-} // namespace DiscoveryFlags
+constexpr uint8_t All = 0x3;  ///< every bit the wire has room for
+}  // namespace DiscoveryFlags
 
 /// The auto-discovery option the edge adds to its SYN and the core answers on its SYN-ACK
 /// (DESIGN.md "The life of one flow", steps 3-4).
@@ -30,8 +30,8 @@ struct DiscoveryOption {
   DeviceId deviceId;
   Role role = Role::Edge;
   uint8_t version = kDiscoveryVersion;
-  uint8_t flags = 0;           ///< DiscoveryFlags
-  uint8_t requestedPolicy = 0; ///< PolicyBits (optimization_policy.h), passed through as sent
+  uint8_t flags = 0;            ///< DiscoveryFlags
+  uint8_t requestedPolicy = 0;  ///< PolicyBits (optimization_policy.h), passed through as sent
 
   bool isAnswer() const { return (flags & DiscoveryFlags::Answer) != 0; }
   bool operator==(const DiscoveryOption&) const = default;
@@ -70,4 +70,4 @@ bool encodeDiscoveryOption(const DiscoveryOption& option, const OptionFormat& fo
 ParseResult decodeDiscoveryOption(ByteSpan option, const OptionFormat& format,
                                   DiscoveryOption& out);
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

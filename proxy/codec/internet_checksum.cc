@@ -29,4 +29,4 @@ uint16_t InternetChecksum::checksum() const {
   return static_cast<uint16_t>(~s);
 }
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

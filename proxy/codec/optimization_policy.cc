@@ -53,16 +53,18 @@ PolicyDetails negotiate(uint8_t configuredLocal, uint8_t derivedLocal, uint8_t p
 
 std::string_view acceleratorName(Accelerator accelerator) {
   switch (accelerator) {
-  case Accelerator::None:
-    return "None";
-  case Accelerator::Mapi:
-    return "MAPI";
-  case Accelerator::Epm:
-    return "EPM";
+    case Accelerator::None:
+      return "None";
+    case Accelerator::Mapi:
+      return "MAPI";
+    case Accelerator::Epm:
+      return "EPM";
   }
   return "Unknown";
 }
 
-bool isKnownAccelerator(uint8_t value) { return value <= static_cast<uint8_t>(Accelerator::Epm); }
+bool isKnownAccelerator(uint8_t value) {
+  return value <= static_cast<uint8_t>(Accelerator::Epm);
+}
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

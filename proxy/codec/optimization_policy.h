@@ -9,11 +9,11 @@ namespace bh::proxy::codec {
 /// Optimization bits, as carried in the discovery option and the HELLO (the seed's
 /// "TCP_OPTIMIZE + DRE + LZ").
 namespace PolicyBits {
-constexpr uint8_t TcpOptimize = 0x1; ///< TFO: the flow is proxied and peered at all
-constexpr uint8_t Dre = 0x2;         ///< data redundancy elimination
-constexpr uint8_t Lz = 0x4;          ///< LZ compression
+constexpr uint8_t TcpOptimize = 0x1;  ///< TFO: the flow is proxied and peered at all
+constexpr uint8_t Dre = 0x2;          ///< data redundancy elimination
+constexpr uint8_t Lz = 0x4;           ///< LZ compression
 constexpr uint8_t All = TcpOptimize | Dre | Lz;
-} // namespace PolicyBits
+}  // namespace PolicyBits
 
 /// Drops bits this version does not know, and everything if TCP_OPTIMIZE is missing: DRE and LZ
 /// only exist on an optimized (peered) flow, so "DRE without TFO" means pass-through.
@@ -25,11 +25,11 @@ std::string policyName(uint8_t bits);
 
 /// The policy lines of the seed's `show statistics connection ... detail`.
 struct PolicyDetails {
-  uint8_t configured = 0; ///< what the local policy map says
-  uint8_t derived = 0;    ///< configured, as this box can honour it now (licence, overload, ...)
-  uint8_t peer = 0;       ///< what the other side asked for / derived
-  uint8_t negotiated = 0; ///< what both sides allow
-  uint8_t applied = 0;    ///< what the flow really runs with
+  uint8_t configured = 0;  ///< what the local policy map says
+  uint8_t derived = 0;     ///< configured, as this box can honour it now (licence, overload, ...)
+  uint8_t peer = 0;        ///< what the other side asked for / derived
+  uint8_t negotiated = 0;  ///< what both sides allow
+  uint8_t applied = 0;     ///< what the flow really runs with
   bool operator==(const PolicyDetails&) const = default;
 };
 
@@ -46,4 +46,4 @@ enum class Accelerator : uint8_t { None = 0, Mapi = 1, Epm = 2 };
 std::string_view acceleratorName(Accelerator accelerator);
 bool isKnownAccelerator(uint8_t value);
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

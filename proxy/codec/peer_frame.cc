@@ -8,47 +8,47 @@ namespace {
 /// The header rules of each type; shared by decoder and encoder. Empty string = valid.
 const char* checkHeader(const FrameHeader& h, const FrameLimits& limits) {
   switch (h.type) {
-  case FrameType::Hello:
-  case FrameType::HelloAck:
-    if (h.flags != 0) {
-      return "hello flags must be zero";
-    }
-    if (h.length == 0 || h.length > std::min(limits.maxHelloPayload, limits.maxPayload)) {
-      return "hello length out of range";
-    }
-    return "";
-  case FrameType::Data:
-    if ((h.flags & ~DataFlags::All) != 0) {
-      return "data flags unknown";
-    }
-    if (h.length > limits.maxPayload) {
-      return "data payload over the cap";
-    }
-    return "";
-  case FrameType::AoMessage:
-    if (h.flags != 0) {
-      return "ao message flags must be zero";
-    }
-    if (h.length == 0 || h.length > limits.maxPayload) {
-      return "ao message length out of range";
-    }
-    return "";
-  case FrameType::HalfClose:
-  case FrameType::Keepalive:
-    if (h.flags != 0 || h.length != 0) {
-      return "half-close and keepalive carry nothing";
-    }
-    return "";
-  case FrameType::Reset:
-    if (h.flags != 0 || h.length != 2) {
-      return "reset carries exactly a 16-bit reason";
-    }
-    return "";
+    case FrameType::Hello:
+    case FrameType::HelloAck:
+      if (h.flags != 0) {
+        return "hello flags must be zero";
+      }
+      if (h.length == 0 || h.length > std::min(limits.maxHelloPayload, limits.maxPayload)) {
+        return "hello length out of range";
+      }
+      return "";
+    case FrameType::Data:
+      if ((h.flags & ~DataFlags::All) != 0) {
+        return "data flags unknown";
+      }
+      if (h.length > limits.maxPayload) {
+        return "data payload over the cap";
+      }
+      return "";
+    case FrameType::AoMessage:
+      if (h.flags != 0) {
+        return "ao message flags must be zero";
+      }
+      if (h.length == 0 || h.length > limits.maxPayload) {
+        return "ao message length out of range";
+      }
+      return "";
+    case FrameType::HalfClose:
+    case FrameType::Keepalive:
+      if (h.flags != 0 || h.length != 0) {
+        return "half-close and keepalive carry nothing";
+      }
+      return "";
+    case FrameType::Reset:
+      if (h.flags != 0 || h.length != 2) {
+        return "reset carries exactly a 16-bit reason";
+      }
+      return "";
   }
   return "unknown frame type";
 }
 
-} // namespace
+}  // namespace
 
 ParseResult decodeFrameHeader(ByteSpan input, const FrameLimits& limits, FrameHeader& out) {
   if (input.size() < kFrameHeaderLength) {
@@ -155,4 +155,4 @@ bool FrameEncoder::encode(FrameType type, uint16_t flags, ByteSpan payload, Byte
   return true;
 }
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

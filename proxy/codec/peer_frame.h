@@ -24,13 +24,13 @@ constexpr uint8_t kPeerMagicVersion = 0xB1;
 constexpr size_t kFrameHeaderLength = 8;
 
 enum class FrameType : uint8_t {
-  Hello = 1,     ///< edge -> core: who I am, what I want, the original 4-tuple (peer_hello.h)
-  HelloAck = 2,  ///< core -> edge: negotiated and applied policy (peer_hello.h)
-  Data = 3,      ///< application bytes; flags say how they are encoded (DataFlags)
-  AoMessage = 4, ///< accelerator id + opaque payload for the peer AO (peer_messages.h)
-  HalfClose = 5, ///< the sender's side finished sending (its client/server sent FIN); empty
-  Reset = 6,     ///< abort the flow; payload is a 16-bit reason (peer_messages.h)
-  Keepalive = 7, ///< empty; keeps idle peered connections alive
+  Hello = 1,      ///< edge -> core: who I am, what I want, the original 4-tuple (peer_hello.h)
+  HelloAck = 2,   ///< core -> edge: negotiated and applied policy (peer_hello.h)
+  Data = 3,       ///< application bytes; flags say how they are encoded (DataFlags)
+  AoMessage = 4,  ///< accelerator id + opaque payload for the peer AO (peer_messages.h)
+  HalfClose = 5,  ///< the sender's side finished sending (its client/server sent FIN); empty
+  Reset = 6,      ///< abort the flow; payload is a 16-bit reason (peer_messages.h)
+  Keepalive = 7,  ///< empty; keeps idle peered connections alive
 };
 
 /// Encoding of a Data payload; 0 is raw bytes. DRE output may itself be LZ-compressed.
@@ -38,7 +38,7 @@ namespace DataFlags {
 constexpr uint16_t Lz = 0x1;
 constexpr uint16_t Dre = 0x2;
 constexpr uint16_t All = Lz | Dre;
-} // namespace DataFlags
+}  // namespace DataFlags
 
 /// Caps checked from the header alone, before any payload byte is buffered.
 struct FrameLimits {
@@ -73,7 +73,7 @@ ParseResult decodeFrame(ByteSpan input, const FrameLimits& limits, Frame& out);
 /// collect whole frames. Holds at most one incomplete frame, whose header has already passed the
 /// caps, so its buffer never exceeds kFrameHeaderLength + limits.maxPayload.
 class FrameDecoder {
-public:
+ public:
   explicit FrameDecoder(FrameLimits limits = {}) : limits_(limits) {}
 
   /// Consumes all of `chunk`, appending every completed frame to `frames`.
@@ -83,7 +83,7 @@ public:
   size_t bufferedBytes() const { return buffer_.size(); }
   bool failed() const { return !error_.empty(); }
 
-private:
+ private:
   ParseResult fail(std::string why);
 
   FrameLimits limits_;
@@ -94,7 +94,7 @@ private:
 /// Writes frames; refuses (returns false, writes nothing) exactly what the decoder would reject,
 /// so a frame this side sends is one the peer accepts.
 class FrameEncoder {
-public:
+ public:
   explicit FrameEncoder(FrameLimits limits = {}) : limits_(limits) {}
 
   bool encode(FrameType type, uint16_t flags, ByteSpan payload, Bytes& out) const;
@@ -102,8 +102,8 @@ public:
     return encode(frame.type, frame.flags, frame.payload, out);
   }
 
-private:
+ private:
   FrameLimits limits_;
 };
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

@@ -9,7 +9,9 @@ bool knownRole(uint8_t v) {
   return v == static_cast<uint8_t>(Role::Edge) || v == static_cast<uint8_t>(Role::Core);
 }
 
-size_t addressLength(uint8_t ipVersion) { return ipVersion == 4 ? 4 : 16; }
+size_t addressLength(uint8_t ipVersion) {
+  return ipVersion == 4 ? 4 : 16;
+}
 
 bool validTuple(const FlowTuple& t) {
   if (t.ipVersion != 4 && t.ipVersion != 6) {
@@ -40,7 +42,7 @@ bool readDeviceId(ByteReader& r, DeviceId& out) {
   return true;
 }
 
-} // namespace
+}  // namespace
 
 bool encodeHello(const Hello& hello, Bytes& out) {
   if (!knownRole(static_cast<uint8_t>(hello.role)) ||
@@ -144,4 +146,4 @@ ParseResult decodeHelloAck(ByteSpan payload, HelloAck& out) {
   return ParseResult::done(payload.size());
 }
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

@@ -16,8 +16,8 @@ constexpr uint8_t kPeerProtocolVersion = 1;
 /// The flow as the client opened it. The core cross-checks it against the connection it
 /// accepted (both legs keep the original 4-tuple, DESIGN.md steps 3 and 6).
 struct FlowTuple {
-  uint8_t ipVersion = 4;                ///< 4 or 6
-  std::array<uint8_t, 16> clientIp{};   ///< IPv4 uses the first 4 bytes; the rest stay zero
+  uint8_t ipVersion = 4;               ///< 4 or 6
+  std::array<uint8_t, 16> clientIp{};  ///< IPv4 uses the first 4 bytes; the rest stay zero
   uint16_t clientPort = 0;
   std::array<uint8_t, 16> serverIp{};
   uint16_t serverPort = 0;
@@ -46,9 +46,9 @@ struct HelloAck {
   uint8_t protocolVersion = kPeerProtocolVersion;
   Role role = Role::Core;
   DeviceId deviceId;
-  uint8_t policy = 0;     ///< the core's derived policy (the edge's "Peer" line)
-  uint8_t negotiated = 0; ///< PolicyDetails::negotiated as the core computed it
-  uint8_t applied = 0;    ///< PolicyDetails::applied on the core
+  uint8_t policy = 0;      ///< the core's derived policy (the edge's "Peer" line)
+  uint8_t negotiated = 0;  ///< PolicyDetails::negotiated as the core computed it
+  uint8_t applied = 0;     ///< PolicyDetails::applied on the core
   Accelerator acceleratorApplied = Accelerator::None;
   bool operator==(const HelloAck&) const = default;
 };
@@ -62,4 +62,4 @@ ParseResult decodeHello(ByteSpan payload, Hello& out);
 bool encodeHelloAck(const HelloAck& ack, Bytes& out);
 ParseResult decodeHelloAck(ByteSpan payload, HelloAck& out);
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

@@ -43,4 +43,4 @@ ParseResult decodeReset(ByteSpan payload, uint16_t& reason) {
   return ParseResult::done(2);
 }
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

@@ -81,7 +81,7 @@ Bytes rebuild(ByteSpan packet, TcpPacketLayout layout, const Bytes& newOptions) 
   return out;
 }
 
-} // namespace
+}  // namespace
 
 FindResult findOption(ByteSpan packet, const OptionFormat& format) {
   PacketParse parsed;
@@ -122,8 +122,8 @@ std::optional<Bytes> stripOption(ByteSpan packet, const OptionFormat& format) {
   }
   const ByteSpan options = packet.subspan(r->layout.optionsOffset(), r->layout.optionsLength());
   Bytes newOptions;
-  size_t copied = 0;       // options[0, copied) has been considered
-  size_t nopsSinceCut = 0; // trailing NOPs in newOptions that came after the last removal
+  size_t copied = 0;        // options[0, copied) has been considered
+  size_t nopsSinceCut = 0;  // trailing NOPs in newOptions that came after the last removal
   for (const TcpOption& o : r->walk.options) {
     const ByteSpan bytes = options.subspan(o.offset, o.length);
     if (o.length < 2 || !format.matches(bytes)) {
@@ -148,4 +148,4 @@ std::optional<Bytes> stripOption(ByteSpan packet, const OptionFormat& format) {
   return rebuild(packet, r->layout, newOptions);
 }
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

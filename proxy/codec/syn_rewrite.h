@@ -13,16 +13,16 @@ namespace bh::proxy::codec {
 // gets the bytes to return with its verdict, or nullopt meaning "accept the packet unchanged".
 
 enum class FindStatus {
-  Found,      ///< `option` holds the decoded option
-  Absent,     ///< a well-formed TCP packet without our option
-  NotHandled, ///< not a packet we look into (not TCP, fragment, IPv6 extension header)
-  Malformed,  ///< IP/TCP lengths or the TCP options are broken, or our option is forged
+  Found,       ///< `option` holds the decoded option
+  Absent,      ///< a well-formed TCP packet without our option
+  NotHandled,  ///< not a packet we look into (not TCP, fragment, IPv6 extension header)
+  Malformed,   ///< IP/TCP lengths or the TCP options are broken, or our option is forged
 };
 
 struct FindResult {
   FindStatus status = FindStatus::Malformed;
   DiscoveryOption option;
-  std::string error; ///< why (NotHandled / Malformed)
+  std::string error;  ///< why (NotHandled / Malformed)
 };
 
 /// Looks for the discovery option among the TCP options of `packet` (first one before EOL).
@@ -46,4 +46,4 @@ std::optional<Bytes> insertOption(ByteSpan packet, const DiscoveryOption& option
 ///         may rewrite (same reasons as insertOption()).
 std::optional<Bytes> stripOption(ByteSpan packet, const OptionFormat& format = {});
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

@@ -6,16 +6,16 @@ namespace {
 /// Options whose length the RFCs fix; any other length is forged or corrupt.
 size_t fixedLength(uint8_t kind) {
   switch (static_cast<TcpOptionKind>(kind)) {
-  case TcpOptionKind::MaximumSegmentSize:
-    return 4;
-  case TcpOptionKind::WindowScale:
-    return 3;
-  case TcpOptionKind::SackPermitted:
-    return 2;
-  case TcpOptionKind::Timestamps:
-    return 10;
-  default:
-    return 0;
+    case TcpOptionKind::MaximumSegmentSize:
+      return 4;
+    case TcpOptionKind::WindowScale:
+      return 3;
+    case TcpOptionKind::SackPermitted:
+      return 2;
+    case TcpOptionKind::Timestamps:
+      return 10;
+    default:
+      return 0;
   }
 }
 
@@ -25,7 +25,7 @@ TcpOptionWalk fail(std::string why) {
   return w;
 }
 
-} // namespace
+}  // namespace
 
 TcpOptionWalk walkTcpOptions(ByteSpan options) {
   TcpOptionWalk w;
@@ -65,4 +65,4 @@ TcpOptionWalk walkTcpOptions(ByteSpan options) {
   return w;
 }
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

@@ -9,12 +9,14 @@ constexpr uint8_t kIpProtocolTcp = 6;
 constexpr size_t kIpv4MinHeader = 20;
 constexpr size_t kIpv6Header = 40;
 constexpr size_t kIpv4ChecksumAt = 10;
-constexpr size_t kTcpChecksumAt = 16; // within the TCP header
+constexpr size_t kTcpChecksumAt = 16;  // within the TCP header
 
 PacketParse notHandled(std::string why) {
   return {PacketStatus::NotHandled, {}, std::move(why)};
 }
-PacketParse malformed(std::string why) { return {PacketStatus::Malformed, {}, std::move(why)}; }
+PacketParse malformed(std::string why) {
+  return {PacketStatus::Malformed, {}, std::move(why)};
+}
 
 uint16_t readU16(ByteSpan p, size_t at) {
   return static_cast<uint16_t>(p[at] << 8 | p[at + 1]);
@@ -28,11 +30,11 @@ void writeU16(Bytes& p, size_t at, uint16_t v) {
 PacketParse parseIpv4(ByteSpan packet) {
   ByteReader r(packet, Endian::Big);
   const uint8_t versionIhl = r.u8();
-  r.skip(1); // DSCP/ECN
+  r.skip(1);  // DSCP/ECN
   const uint16_t totalLength = r.u16be();
-  r.skip(2); // Identification
+  r.skip(2);  // Identification
   const uint16_t flagsFragment = r.u16be();
-  r.skip(1); // TTL
+  r.skip(1);  // TTL
   const uint8_t protocol = r.u8();
   if (!r.ok()) {
     return malformed("ipv4 header truncated");
@@ -83,7 +85,7 @@ PacketParse parseIpv6(ByteSpan packet) {
   return out;
 }
 
-} // namespace
+}  // namespace
 
 PacketParse parseTcpPacket(ByteSpan packet) {
   if (packet.empty()) {
@@ -164,4 +166,4 @@ void writeLengthsAndChecksums(Bytes& packet, const TcpPacketLayout& layout) {
   writeU16(packet, layout.tcpOffset() + kTcpChecksumAt, computeTcpChecksum(packet, layout));
 }
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

@@ -11,10 +11,10 @@ namespace bh::proxy::codec {
 /// Where the TCP header sits in a whole IP packet as NFQUEUE hands it to userspace (no link
 /// header). Offsets are from the first byte of the IP header.
 struct TcpPacketLayout {
-  uint8_t ipVersion = 0;        ///< 4 or 6
-  size_t ipHeaderLength = 0;    ///< IPv4: IHL*4 (RFC 791 3.1); IPv6: the 40-byte fixed header
-  size_t tcpHeaderLength = 0;   ///< Data Offset*4 (RFC 9293 3.1)
-  size_t packetLength = 0;      ///< IPv4 Total Length; IPv6 40 + Payload Length
+  uint8_t ipVersion = 0;       ///< 4 or 6
+  size_t ipHeaderLength = 0;   ///< IPv4: IHL*4 (RFC 791 3.1); IPv6: the 40-byte fixed header
+  size_t tcpHeaderLength = 0;  ///< Data Offset*4 (RFC 9293 3.1)
+  size_t packetLength = 0;     ///< IPv4 Total Length; IPv6 40 + Payload Length
 
   size_t tcpOffset() const { return ipHeaderLength; }
   size_t optionsOffset() const { return ipHeaderLength + kTcpFixedHeaderLength; }
@@ -27,15 +27,15 @@ struct TcpPacketLayout {
 };
 
 enum class PacketStatus {
-  Ok,         ///< an IPv4 or IPv6 packet carrying one whole TCP header
-  NotHandled, ///< well-formed but not ours to touch (not TCP, fragment, IPv6 extension header)
-  Malformed,  ///< lengths do not add up; never rewrite it
+  Ok,          ///< an IPv4 or IPv6 packet carrying one whole TCP header
+  NotHandled,  ///< well-formed but not ours to touch (not TCP, fragment, IPv6 extension header)
+  Malformed,   ///< lengths do not add up; never rewrite it
 };
 
 struct PacketParse {
   PacketStatus status = PacketStatus::Malformed;
   TcpPacketLayout layout;
-  std::string error; ///< why (NotHandled / Malformed); never contains packet bytes
+  std::string error;  ///< why (NotHandled / Malformed); never contains packet bytes
 };
 
 /// Locates the TCP header in a whole IP packet, checking every length field against the buffer.
@@ -57,4 +57,4 @@ bool verifyChecksums(ByteSpan packet);
 /// Rewrites the IP length field(s) from layout.packetLength, then both checksums.
 void writeLengthsAndChecksums(Bytes& packet, const TcpPacketLayout& layout);
 
-} // namespace bh::proxy::codec
+}  // namespace bh::proxy::codec

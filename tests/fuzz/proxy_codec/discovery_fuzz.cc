@@ -19,16 +19,16 @@ void check(bool ok) {
   }
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 9) {
     (void)findOption(bh::ByteSpan(data, size));
     return 0;
   }
-  const OptionFormat format = (data[0] & 1) ? OptionFormat::waasLike()
-                                            : OptionFormat::experimental(
-                                                  (data[0] & 2) ? 0x1234 : kBridgeheadExid);
+  const OptionFormat format =
+      (data[0] & 1) ? OptionFormat::waasLike()
+                    : OptionFormat::experimental((data[0] & 2) ? 0x1234 : kBridgeheadExid);
   DiscoveryOption option;
   for (size_t i = 0; i < option.deviceId.bytes.size(); ++i) {
     option.deviceId.bytes[i] = data[1 + i];
@@ -47,8 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const FindResult again = findOption(*inserted, format);
     check(again.status == FindStatus::Found && again.option == option);
     const std::optional<bh::Bytes> back = stripOption(*inserted, format);
-    check(back.has_value() && std::equal(back->begin(), back->end(), packet.begin(),
-                                          packet.end()));
+    check(back.has_value() && std::equal(back->begin(), back->end(), packet.begin(), packet.end()));
   }
   const std::optional<bh::Bytes> stripped = stripOption(packet, format);
   if (stripped) {

@@ -24,39 +24,39 @@ void check(bool ok) {
 void checkPayload(const Frame& f) {
   bh::Bytes again;
   switch (f.type) {
-  case FrameType::Hello: {
-    Hello h;
-    if (decodeHello(f.payload, h).ok()) {
-      check(encodeHello(h, again) && again == f.payload);
+    case FrameType::Hello: {
+      Hello h;
+      if (decodeHello(f.payload, h).ok()) {
+        check(encodeHello(h, again) && again == f.payload);
+      }
+      break;
     }
-    break;
-  }
-  case FrameType::HelloAck: {
-    HelloAck a;
-    if (decodeHelloAck(f.payload, a).ok()) {
-      check(encodeHelloAck(a, again) && again == f.payload);
+    case FrameType::HelloAck: {
+      HelloAck a;
+      if (decodeHelloAck(f.payload, a).ok()) {
+        check(encodeHelloAck(a, again) && again == f.payload);
+      }
+      break;
     }
-    break;
-  }
-  case FrameType::AoMessage: {
-    AoMessage m;
-    if (decodeAoMessage(f.payload, m).ok()) {
-      check(encodeAoMessage(m, again) && again == f.payload);
+    case FrameType::AoMessage: {
+      AoMessage m;
+      if (decodeAoMessage(f.payload, m).ok()) {
+        check(encodeAoMessage(m, again) && again == f.payload);
+      }
+      break;
     }
-    break;
-  }
-  case FrameType::Reset: {
-    uint16_t reason = 0;
-    check(decodeReset(f.payload, reason).ok());
-    check(encodeReset(reason, again) && again == f.payload);
-    break;
-  }
-  default:
-    break;
+    case FrameType::Reset: {
+      uint16_t reason = 0;
+      check(decodeReset(f.payload, reason).ok());
+      check(encodeReset(reason, again) && again == f.payload);
+      break;
+    }
+    default:
+      break;
   }
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) {

@@ -1,6 +1,7 @@
+#include "proxy/codec/discovery_option.h"
+
 #include <doctest/doctest.h>
 
-#include "proxy/codec/discovery_option.h"
 #include "tests/unit/proxy_codec/test_packets.h"
 
 namespace bh::proxy::codec {
@@ -85,13 +86,13 @@ TEST_CASE("malformed option bytes") {
           ParseStatus::Error);
   }
   CHECK(decodeDiscoveryOption(test::hex("fd0d424800145e84245f1907"), {}, back).status ==
-        ParseStatus::Error); // Length octet disagrees
+        ParseStatus::Error);  // Length octet disagrees
   CHECK(decodeDiscoveryOption(test::hex("fd0c424900145e84245f1907"), {}, back).status ==
-        ParseStatus::Error); // another ExID
+        ParseStatus::Error);  // another ExID
   CHECK(decodeDiscoveryOption(test::hex("fd0c424800145e84245f0107"), {}, back).status ==
-        ParseStatus::Error); // version 0
+        ParseStatus::Error);  // version 0
   CHECK(decodeDiscoveryOption(test::hex("fd0c424800145e84245f1107"), {}, back).status ==
-        ParseStatus::Error); // role 0
+        ParseStatus::Error);  // role 0
   CHECK(OptionFormat{}.matches(test::hex("fd0c4248")));
   CHECK(!OptionFormat{}.matches(test::hex("fd02")));
   CHECK(OptionFormat::waasLike().matches(test::hex("2102")));
@@ -116,5 +117,5 @@ TEST_CASE("DeviceId prints like the seed's PeerID and parses back") {
   CHECK(roleName(Role::Core) == "Core");
 }
 
-} // namespace
-} // namespace bh::proxy::codec
+}  // namespace
+}  // namespace bh::proxy::codec

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "proxy/codec/optimization_policy.h"
+
+#include <doctest/doctest.h>
 
 namespace bh::proxy::codec {
 namespace {
@@ -50,5 +50,5 @@ TEST_CASE("accelerator names") {
   CHECK(!isKnownAccelerator(3));
 }
 
-} // namespace
-} // namespace bh::proxy::codec
+}  // namespace
+}  // namespace bh::proxy::codec

@@ -1,6 +1,7 @@
+#include "proxy/codec/peer_frame.h"
+
 #include <doctest/doctest.h>
 
-#include "proxy/codec/peer_frame.h"
 #include "tests/unit/proxy_codec/test_packets.h"
 
 namespace bh::proxy::codec {
@@ -176,5 +177,5 @@ TEST_CASE("an error is sticky and frames before it are delivered") {
   CHECK(frames.size() == 1);
 }
 
-} // namespace
-} // namespace bh::proxy::codec
+}  // namespace
+}  // namespace bh::proxy::codec

@@ -142,5 +142,5 @@ TEST_CASE("all golden frames as one stream, split at every byte boundary") {
   }
 }
 
-} // namespace
-} // namespace bh::proxy::codec
+}  // namespace
+}  // namespace bh::proxy::codec

@@ -1,6 +1,7 @@
+#include "proxy/codec/peer_hello.h"
+
 #include <doctest/doctest.h>
 
-#include "proxy/codec/peer_hello.h"
 #include "proxy/codec/peer_messages.h"
 
 namespace bh::proxy::codec {
@@ -57,7 +58,8 @@ TEST_CASE("every truncation and any trailing byte of a Hello is an error") {
 TEST_CASE("Hello with unknown role, accelerator or IP version is refused both ways") {
   Bytes payload;
   REQUIRE(encodeHello(sampleHello(4), payload));
-  for (auto [at, value] : std::vector<std::pair<size_t, uint8_t>>{{1, 0}, {1, 3}, {9, 3}, {10, 5}}) {
+  for (auto [at, value] :
+       std::vector<std::pair<size_t, uint8_t>>{{1, 0}, {1, 3}, {9, 3}, {10, 5}}) {
     Bytes bad = payload;
     bad[at] = value;
     Hello h;
@@ -68,7 +70,7 @@ TEST_CASE("Hello with unknown role, accelerator or IP version is refused both wa
   Bytes out;
   CHECK(!encodeHello(h, out));
   h = sampleHello(4);
-  h.tuple.clientIp[4] = 1; // an IPv4 address with bytes past the fourth
+  h.tuple.clientIp[4] = 1;  // an IPv4 address with bytes past the fourth
   CHECK(!encodeHello(h, out));
   h = sampleHello(4);
   h.acceleratorWanted = static_cast<Accelerator>(9);
@@ -127,5 +129,5 @@ TEST_CASE("AoMessage and Reset payloads") {
   CHECK(decodeReset(ByteSpan(reset).first(1), reason).status == ParseStatus::Error);
 }
 
-} // namespace
-} // namespace bh::proxy::codec
+}  // namespace
+}  // namespace bh::proxy::codec

@@ -16,12 +16,13 @@ struct Golden {
   OptionFormat format;
   DiscoveryOption option;
   Bytes before;
-  Bytes after; ///< empty = insertion refused
+  Bytes after;  ///< empty = insertion refused
 };
 
 std::vector<Golden> loadGolden() {
   std::vector<Golden> out;
-  for (const test::VectorRecord& r : test::loadVectors("tests/vectors/proxy_codec/syn_rewrite.txt")) {
+  for (const test::VectorRecord& r :
+       test::loadVectors("tests/vectors/proxy_codec/syn_rewrite.txt")) {
     Golden g;
     g.name = r.name;
     std::istringstream format(r.get("format"));
@@ -29,8 +30,8 @@ std::vector<Golden> loadGolden() {
     std::string exid;
     format >> kind >> exid;
     g.format.kind = static_cast<uint8_t>(kind);
-    g.format.exid = exid == "none" ? std::nullopt
-                                   : std::optional<uint16_t>(std::stoul(exid, nullptr, 16));
+    g.format.exid =
+        exid == "none" ? std::nullopt : std::optional<uint16_t>(std::stoul(exid, nullptr, 16));
     std::istringstream option(r.get("option"));
     std::string device, role;
     unsigned version = 0, flags = 0, policy = 0;
@@ -97,5 +98,5 @@ TEST_CASE("findOption decodes the golden option and stripOption restores the ori
   }
 }
 
-} // namespace
-} // namespace bh::proxy::codec
+}  // namespace
+}  // namespace bh::proxy::codec

@@ -1,8 +1,9 @@
+#include "proxy/codec/tcp_packet.h"
+
 #include <doctest/doctest.h>
 
 #include "proxy/codec/internet_checksum.h"
 #include "proxy/codec/tcp_options.h"
-#include "proxy/codec/tcp_packet.h"
 #include "tests/unit/proxy_codec/test_packets.h"
 
 namespace bh::proxy::codec {
@@ -45,7 +46,7 @@ TEST_CASE("parseTcpPacket finds the TCP header in IPv4 (with IP options) and IPv
   // IPv4 with a 4-byte IP option (IHL 6): fix the lengths and checksums, then parse.
   Bytes withIpOption(v4.begin(), v4.begin() + 20);
   withIpOption[0] = 0x46;
-  withIpOption.insert(withIpOption.end(), {0x01, 0x01, 0x01, 0x00}); // NOP NOP NOP EOL
+  withIpOption.insert(withIpOption.end(), {0x01, 0x01, 0x01, 0x00});  // NOP NOP NOP EOL
   withIpOption.insert(withIpOption.end(), v4.begin() + 20, v4.end());
   TcpPacketLayout l{4, 24, 40, withIpOption.size()};
   writeLengthsAndChecksums(withIpOption, l);
@@ -73,5 +74,5 @@ TEST_CASE("walkTcpOptions: Linux SYN options, EOL, and malformed lengths") {
   CHECK(!walkTcpOptions(hex("04 03 00")).ok);
 }
 
-} // namespace
-} // namespace bh::proxy::codec
+}  // namespace
+}  // namespace bh::proxy::codec

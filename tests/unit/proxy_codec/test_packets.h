@@ -49,8 +49,8 @@ inline bool referenceChecksumsGood(const Bytes& p) {
     ipLen = 40;
     pseudo.insert(pseudo.end(), p.begin() + 8, p.begin() + 40);
     const size_t seg = p.size() - ipLen;
-    pseudo.insert(pseudo.end(), {0, 0, static_cast<uint8_t>(seg >> 8), static_cast<uint8_t>(seg),
-                                 0, 0, 0, 6});
+    pseudo.insert(pseudo.end(),
+                  {0, 0, static_cast<uint8_t>(seg >> 8), static_cast<uint8_t>(seg), 0, 0, 0, 6});
   }
   pseudo.insert(pseudo.end(), p.begin() + static_cast<long>(ipLen), p.end());
   return referenceChecksum(pseudo) == 0;
@@ -122,8 +122,9 @@ inline Bytes buildSyn(int ipVersion, const Bytes& options, const Bytes& payload 
     pseudo.insert(pseudo.end(), {0, 6, 0, 0});
     put16(pseudo, 10, tcp.size());
   } else {
-    ip = hex("60000000 0000 06 40 fd000000000000000000000000000001"
-             "fd000000000000000000000000000002");
+    ip =
+        hex("60000000 0000 06 40 fd000000000000000000000000000001"
+            "fd000000000000000000000000000002");
     put16(ip, 4, tcp.size());
     pseudo.insert(pseudo.end(), ip.begin() + 8, ip.begin() + 40);
     pseudo.insert(pseudo.end(), {0, 0, 0, 0, 0, 0, 0, 6});
@@ -140,4 +141,4 @@ inline Bytes linuxSynOptions() {
   return hex("020405b4 0402 080a 00000001 00000000 01 030307");
 }
 
-} // namespace bh::proxy::codec::test
+}  // namespace bh::proxy::codec::test
