@@ -1,0 +1,110 @@
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "redirect/interception.h"
+#include "redirect/rule_installer.h"
+
+using namespace bh::redirect;
+
+namespace {
+
+bool contains(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
+
+/// Records every command; answers with the exit codes a test sets per tool.
+class RecordingRunner : public CommandRunner {
+public:
+  CommandResult run(const std::vector<std::string>& argv, const std::string& input) override {
+    std::string line;
+    for (const auto& a : argv) {
+      line += (line.empty() ? "" : " ") + a;
+    }
+    calls.push_back(line);
+    inputs.push_back(input);
+    for (const auto& [prefix, rc] : exitCodes) {
+      if (line.rfind(prefix, 0) == 0) {
+        return {rc, rc ? "boom" : ""};
+      }
+    }
+    return {0, ""};
+  }
+  std::vector<std::string> calls, inputs;
+  std::map<std::string, int> exitCodes;
+};
+
+InterceptionSpec edgeSpec() {
+  InterceptionSpec s;
+  s.edge = true;
+  s.listenPort = 7878;
+  s.queueNum = 3;
+  s.lanInterfaces = {"lan0"};
+  s.passThroughPorts = {22, 179};
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("edge rules: TPROXY new client SYNs from the LAN, queue only SYN and SYN-ACK") {
+  RuleSet rs = buildRules(edgeSpec());
+  CHECK(contains(rs.nftScript, "delete table inet bridgehead"));
+  CHECK(contains(rs.nftScript, "socket transparent 1 meta mark set 0x1b01 accept"));
+  CHECK(contains(rs.nftScript, "iifname { \"lan0\" } meta l4proto tcp tcp flags & (syn | ack | rst) == syn"));
+  CHECK(contains(rs.nftScript, "tcp dport != { 22, 179 }"));
+  CHECK(contains(rs.nftScript, "meta nfproto ipv4 tproxy ip to :7878"));
+  CHECK(contains(rs.nftScript, "meta nfproto ipv6 tproxy ip6 to :7878"));
+  CHECK_FALSE(contains(rs.nftScript, "0x1b04")); // no core rules on an edge
+  // Only handshake packets are queued, always with bypass so traffic never blocks.
+  CHECK(contains(rs.iptablesV4, "--syn -m mark --mark 0x1b02/0xffff -j NFQUEUE --queue-num 3 --queue-bypass"));
+  CHECK(contains(rs.iptablesV4, "--tcp-flags SYN,ACK,RST SYN,ACK -m socket --transparent -j NFQUEUE"));
+  CHECK(contains(rs.iptablesV4, ":BRIDGEHEAD-PRE - [0:0]"));
+  CHECK(rs.routeSetup.size() == 4);
+}
+
+TEST_CASE("core rules: TPROXY only SYNs the queue handler marked as discovered") {
+  InterceptionSpec s;
+  s.core = true;
+  s.listenPort = 7878;
+  s.queueNum = 4;
+  RuleSet rs = buildRules(s);
+  CHECK(contains(rs.nftScript, "meta mark & 0xffff == 0x1b04 meta nfproto ipv4 tproxy ip to :7878"));
+  CHECK_FALSE(contains(rs.nftScript, "iifname"));
+  CHECK(contains(rs.iptablesV4, "-A BRIDGEHEAD-PRE -p tcp --syn -j NFQUEUE --queue-num 4 --queue-bypass"));
+  CHECK(contains(rs.iptablesV4, "-A BRIDGEHEAD-OUT -p tcp --tcp-flags SYN,ACK,RST SYN,ACK -j NFQUEUE"));
+}
+
+TEST_CASE("install adds each jump once and replaces policy routing; remove undoes it") {
+  RecordingRunner r;
+  r.exitCodes["iptables -w -t mangle -C"] = 1; // jumps not there yet (v4)
+  RuleInstaller inst(r);
+  REQUIRE(inst.install(edgeSpec()));
+  int inserts = 0, routeDeletes = 0;
+  for (const auto& c : r.calls) {
+    inserts += contains(c, " -I ") ? 1 : 0;
+    routeDeletes += contains(c, "rule del fwmark") ? 1 : 0;
+  }
+  CHECK(inserts == 3);      // v6 jumps "exist" (-C succeeds), v4 ones are inserted
+  CHECK(routeDeletes == 2); // leftovers of a crash removed before adding
+  CHECK(r.calls.front() == "nft -f -");
+
+  r.calls.clear();
+  inst.remove(edgeSpec());
+  CHECK(contains(r.calls.front(), "nft delete table inet bridgehead"));
+}
+
+TEST_CASE("install reports the failing tool and stops") {
+  RecordingRunner r;
+  r.exitCodes["nft -f -"] = 1;
+  RuleInstaller inst(r);
+  CHECK_FALSE(inst.install(edgeSpec()));
+  CHECK(contains(inst.error(), "nft"));
+  CHECK(r.calls.size() == 1);
+}
+
+TEST_CASE("remove is bounded even when the tool keeps answering success") {
+  RecordingRunner r; // every -D "succeeds"
+  RuleInstaller inst(r);
+  inst.remove(edgeSpec());
+  CHECK(r.calls.size() < 300);
+}
