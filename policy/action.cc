@@ -2,22 +2,28 @@
 
 namespace bh::policy {
 
-bool usesTfo(Action a) { return a != Action::PassThrough; }
-bool usesDre(Action a) { return a == Action::OptimizeDre || a == Action::OptimizeFull; }
-bool usesLz(Action a) { return a == Action::OptimizeLz || a == Action::OptimizeFull; }
+bool usesTfo(Action a) {
+  return a != Action::PassThrough;
+}
+bool usesDre(Action a) {
+  return a == Action::OptimizeDre || a == Action::OptimizeFull;
+}
+bool usesLz(Action a) {
+  return a == Action::OptimizeLz || a == Action::OptimizeFull;
+}
 
 std::string actionName(Action a) {
   switch (a) {
-  case Action::PassThrough:
-    return "pass-through";
-  case Action::OptimizeTcp:
-    return "optimize tcp";
-  case Action::OptimizeDre:
-    return "optimize dre";
-  case Action::OptimizeLz:
-    return "optimize lz";
-  case Action::OptimizeFull:
-    return "optimize full";
+    case Action::PassThrough:
+      return "pass-through";
+    case Action::OptimizeTcp:
+      return "optimize tcp";
+    case Action::OptimizeDre:
+      return "optimize dre";
+    case Action::OptimizeLz:
+      return "optimize lz";
+    case Action::OptimizeFull:
+      return "optimize full";
   }
   return "pass-through";
 }
@@ -44,16 +50,16 @@ std::optional<Action> parseAction(std::string_view text) {
 
 std::string actionWaasText(Action a) {
   switch (a) {
-  case Action::PassThrough:
-    return "pass-through";
-  case Action::OptimizeTcp:
-    return "optimize DRE no compression none";
-  case Action::OptimizeDre:
-    return "optimize DRE yes compression none";
-  case Action::OptimizeLz:
-    return "optimize DRE no compression LZ";
-  case Action::OptimizeFull:
-    return "optimize full";
+    case Action::PassThrough:
+      return "pass-through";
+    case Action::OptimizeTcp:
+      return "optimize DRE no compression none";
+    case Action::OptimizeDre:
+      return "optimize DRE yes compression none";
+    case Action::OptimizeLz:
+      return "optimize DRE no compression LZ";
+    case Action::OptimizeFull:
+      return "optimize full";
   }
   return "pass-through";
 }
@@ -74,12 +80,12 @@ std::string actionPolicyDetails(Action a) {
 
 std::string acceleratorName(Accelerator a) {
   switch (a) {
-  case Accelerator::None:
-    return "none";
-  case Accelerator::Epm:
-    return "epm";
-  case Accelerator::Mapi:
-    return "mapi";
+    case Accelerator::None:
+      return "none";
+    case Accelerator::Epm:
+      return "epm";
+    case Accelerator::Mapi:
+      return "mapi";
   }
   return "none";
 }
@@ -107,14 +113,14 @@ std::string acceleratorWaasName(Accelerator a) {
 
 std::string acceleratorDetails(Accelerator a) {
   switch (a) {
-  case Accelerator::None:
-    return "None";
-  case Accelerator::Epm:
-    return "EPM";
-  case Accelerator::Mapi:
-    return "MAPI";
+    case Accelerator::None:
+      return "None";
+    case Accelerator::Epm:
+      return "EPM";
+    case Accelerator::Mapi:
+      return "MAPI";
   }
   return "None";
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -39,4 +39,4 @@ std::string acceleratorWaasName(Accelerator a);
 /// The connection detail form: "MAPI", "EPM", "None".
 std::string acceleratorDetails(Accelerator a);
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -19,12 +19,12 @@ bool Config::hasApplication(const std::string& name) const {
 
 std::string roleName(DeviceRole role) {
   switch (role) {
-  case DeviceRole::Edge:
-    return "edge";
-  case DeviceRole::Core:
-    return "core";
-  case DeviceRole::Both:
-    return "both";
+    case DeviceRole::Edge:
+      return "edge";
+    case DeviceRole::Core:
+      return "core";
+    case DeviceRole::Both:
+      return "both";
   }
   return "both";
 }
@@ -33,4 +33,4 @@ std::string interceptionModeName(InterceptionMode mode) {
   return mode == InterceptionMode::Wccp ? "wccp" : "inline";
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

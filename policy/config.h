@@ -48,7 +48,7 @@ struct PeeringConfig {
   static constexpr uint8_t kExperimentalKind = 253;
   static constexpr uint8_t kWaasKind = 0x21;
   uint8_t optionKind = kExperimentalKind;
-  uint16_t optionExid = 0x4248; // "BH"
+  uint16_t optionExid = 0x4248;  // "BH"
   /// Port of the transparent listener the interception rules steer flows to.
   uint16_t listenPort = 7878;
 };
@@ -89,7 +89,7 @@ struct PolicyMap {
 /// through a dynamic rule (WAAS `map adaptor EPM <name>`).
 struct EpmMap {
   std::string name;
-  std::string uuid; ///< lower-case canonical form
+  std::string uuid;  ///< lower-case canonical form
   std::string application;
   Action action = Action::OptimizeFull;
   Accelerator accelerate = Accelerator::None;
@@ -156,4 +156,4 @@ struct Config {
 std::string roleName(DeviceRole role);
 std::string interceptionModeName(InterceptionMode mode);
 
-} // namespace bh::policy
+}  // namespace bh::policy

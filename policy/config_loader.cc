@@ -2,9 +2,8 @@
 
 #include <cctype>
 #include <fstream>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "policy/did_you_mean.h"
 #include "policy/json_reader.h"
@@ -18,14 +17,13 @@ using nlohmann::json;
 bool checkName(const std::string& name, const std::string& path, const std::string& what,
                ConfigErrors& errors) {
   if (name.empty() || name.size() > ConfigCaps::kMaxNameLength) {
-    errors.push_back({path, what + " must be 1-" + std::to_string(ConfigCaps::kMaxNameLength) +
-                                " characters"});
+    errors.push_back(
+        {path, what + " must be 1-" + std::to_string(ConfigCaps::kMaxNameLength) + " characters"});
     return false;
   }
   for (char c : name) {
     if (c <= ' ' || c > '~') {
-      errors.push_back({path, what + " '" + name +
-                                  "' must be printable ASCII without spaces"});
+      errors.push_back({path, what + " '" + name + "' must be printable ASCII without spaces"});
       return false;
     }
   }
@@ -62,10 +60,9 @@ void loadDevice(const json& j, Config& c, ConfigErrors& errors) {
   if (!c.device.id.empty()) {
     checkName(c.device.id, r.path("id"), "device id", errors);
   }
-  enumField<DeviceRole>(r, "role", c.device.role,
-                        {{"edge", DeviceRole::Edge},
-                         {"core", DeviceRole::Core},
-                         {"both", DeviceRole::Both}});
+  enumField<DeviceRole>(
+      r, "role", c.device.role,
+      {{"edge", DeviceRole::Edge}, {"core", DeviceRole::Core}, {"both", DeviceRole::Both}});
   r.string("hostname", c.device.hostname);
   const std::string& h = c.device.hostname;
   bool hostOk = !h.empty() && h.size() <= 63 && h.front() != '-' && h.back() != '-';
@@ -80,9 +77,9 @@ void loadDevice(const json& j, Config& c, ConfigErrors& errors) {
 
 void loadInterception(const json& j, Config& c, ConfigErrors& errors) {
   ObjectReader r(j, "/interception", errors);
-  enumField<InterceptionMode>(r, "mode", c.interception.mode,
-                              {{"inline", InterceptionMode::Inline},
-                               {"wccp", InterceptionMode::Wccp}});
+  enumField<InterceptionMode>(
+      r, "mode", c.interception.mode,
+      {{"inline", InterceptionMode::Inline}, {"wccp", InterceptionMode::Wccp}});
   r.finish();
 }
 
@@ -103,8 +100,7 @@ void loadApplications(const json& j, Config& c, ConfigErrors& errors) {
     return;
   }
   if (j.size() > ConfigCaps::kMaxApplications) {
-    errors.push_back({"/applications", "more than " +
-                                           std::to_string(ConfigCaps::kMaxApplications) +
+    errors.push_back({"/applications", "more than " + std::to_string(ConfigCaps::kMaxApplications) +
                                            " applications"});
     return;
   }
@@ -139,9 +135,9 @@ void portField(ObjectReader& r, std::string_view key, std::optional<PortRange>& 
     return;
   }
   if (j->is_number_integer()) {
-    int64_t v = j->is_number_unsigned() ? static_cast<int64_t>(std::min<uint64_t>(
-                                              j->get<uint64_t>(), 1u << 20))
-                                        : j->get<int64_t>();
+    int64_t v = j->is_number_unsigned()
+                    ? static_cast<int64_t>(std::min<uint64_t>(j->get<uint64_t>(), 1u << 20))
+                    : j->get<int64_t>();
     if (v < 0 || v > 65535) {
       r.error(key, "port " + std::to_string(v) + " is out of range 0-65535");
       return;
@@ -173,17 +169,18 @@ void loadClause(const json& j, const std::string& path, std::vector<MatchClause>
   portField(r, "src_port", m.srcPort);
   portField(r, "dst_port", m.dstPort);
   r.boolean("both_directions", m.bothDirections);
-  bool fieldsPresent = r.field("src_ip") || r.field("dst_ip") || r.field("src_port") ||
-                       r.field("dst_port");
+  bool fieldsPresent =
+      r.field("src_ip") || r.field("dst_ip") || r.field("src_port") || r.field("dst_port");
   r.finish();
   if (!fieldsPresent) {
-    errors.push_back({path, "empty match clause would match every flow (leave the class "
-                            "without classifier for that)"});
+    errors.push_back({path,
+                      "empty match clause would match every flow (leave the class "
+                      "without classifier for that)"});
     return;
   }
   if (m.srcIp && m.dstIp && m.srcIp->network().family() != m.dstIp->network().family()) {
-    errors.push_back({pointerJoin(path, "dst_ip"),
-                      "mixes IPv4 and IPv6 with src_ip; no flow can match"});
+    errors.push_back(
+        {pointerJoin(path, "dst_ip"), "mixes IPv4 and IPv6 with src_ip; no flow can match"});
   }
   out.push_back(m);
 }
@@ -196,8 +193,8 @@ void loadMatch(const json& j, const std::string& path, std::vector<MatchClause>&
     return;
   }
   if (!j.is_array()) {
-    errors.push_back({path, "expected match clause object or array of them, got " +
-                                jsonTypeName(j)});
+    errors.push_back(
+        {path, "expected match clause object or array of them, got " + jsonTypeName(j)});
     return;
   }
   if (j.empty()) {
@@ -205,8 +202,7 @@ void loadMatch(const json& j, const std::string& path, std::vector<MatchClause>&
     return;
   }
   if (j.size() > ConfigCaps::kMaxClausesPerClassifier) {
-    errors.push_back({path, "more than " +
-                                std::to_string(ConfigCaps::kMaxClausesPerClassifier) +
+    errors.push_back({path, "more than " + std::to_string(ConfigCaps::kMaxClausesPerClassifier) +
                                 " match clauses"});
     return;
   }
@@ -220,8 +216,8 @@ void loadClassifiers(const json& j, Config& c, ConfigErrors& errors) {
     return;
   }
   if (j.size() > ConfigCaps::kMaxClassifiers) {
-    errors.push_back({"/classifiers", "more than " + std::to_string(ConfigCaps::kMaxClassifiers) +
-                                          " classifiers"});
+    errors.push_back({"/classifiers",
+                      "more than " + std::to_string(ConfigCaps::kMaxClassifiers) + " classifiers"});
     return;
   }
   for (size_t i = 0; i < j.size(); ++i) {
@@ -278,9 +274,8 @@ void loadPolicy(const json& j, Config& c, ConfigErrors& errors) {
     return;
   }
   if (classes->size() > ConfigCaps::kMaxClasses) {
-    errors.push_back({"/policy/classes", "more than " +
-                                             std::to_string(ConfigCaps::kMaxClasses) +
-                                             " classes"});
+    errors.push_back(
+        {"/policy/classes", "more than " + std::to_string(ConfigCaps::kMaxClasses) + " classes"});
     return;
   }
   std::set<std::string> declared;
@@ -341,8 +336,8 @@ void loadEpmMaps(const json& j, Config& c, ConfigErrors& errors) {
     return;
   }
   if (j.size() > ConfigCaps::kMaxEpmMaps) {
-    errors.push_back({"/epm_maps", "more than " + std::to_string(ConfigCaps::kMaxEpmMaps) +
-                                       " EPM maps"});
+    errors.push_back(
+        {"/epm_maps", "more than " + std::to_string(ConfigCaps::kMaxEpmMaps) + " EPM maps"});
     return;
   }
   for (size_t i = 0; i < j.size(); ++i) {
@@ -421,43 +416,43 @@ void loadSimple(ObjectReader& root, Config& c, ConfigErrors& errors) {
 // Duplicate keys are legal JSON but almost always a paste error; nlohmann keeps the last one
 // silently, so watch the parse and report them. Also caps nesting depth.
 class DuplicateKeyWatcher {
-public:
+ public:
   explicit DuplicateKeyWatcher(ConfigErrors& errors) : errors_(errors) {}
 
   bool onEvent(int /*depth*/, json::parse_event_t event, json& parsed) {
     switch (event) {
-    case json::parse_event_t::object_start:
-    case json::parse_event_t::array_start:
-      bumpIndex();
-      if (frames_.size() >= ConfigCaps::kMaxNesting) {
-        throw std::length_error("nesting deeper than " +
-                                std::to_string(ConfigCaps::kMaxNesting) + " levels");
-      }
-      frames_.push_back({event == json::parse_event_t::object_start, {}, {}, 0});
-      break;
-    case json::parse_event_t::object_end:
-    case json::parse_event_t::array_end:
-      if (!frames_.empty()) {
-        frames_.pop_back();
-      }
-      break;
-    case json::parse_event_t::key:
-      if (!frames_.empty() && parsed.is_string()) {
-        Frame& f = frames_.back();
-        f.key = parsed.get<std::string>();
-        if (!f.keys.insert(f.key).second) {
-          errors_.push_back({currentPath(), "duplicate key '" + f.key + "'"});
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        bumpIndex();
+        if (frames_.size() >= ConfigCaps::kMaxNesting) {
+          throw std::length_error("nesting deeper than " + std::to_string(ConfigCaps::kMaxNesting) +
+                                  " levels");
         }
-      }
-      break;
-    case json::parse_event_t::value:
-      bumpIndex();
-      break;
+        frames_.push_back({event == json::parse_event_t::object_start, {}, {}, 0});
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!frames_.empty()) {
+          frames_.pop_back();
+        }
+        break;
+      case json::parse_event_t::key:
+        if (!frames_.empty() && parsed.is_string()) {
+          Frame& f = frames_.back();
+          f.key = parsed.get<std::string>();
+          if (!f.keys.insert(f.key).second) {
+            errors_.push_back({currentPath(), "duplicate key '" + f.key + "'"});
+          }
+        }
+        break;
+      case json::parse_event_t::value:
+        bumpIndex();
+        break;
     }
     return true;
   }
 
-private:
+ private:
   struct Frame {
     bool isObject;
     std::set<std::string> keys;
@@ -494,7 +489,7 @@ std::string withoutExceptionTag(const std::string& what) {
   return what;
 }
 
-} // namespace
+}  // namespace
 
 Result<Config> loadConfig(std::string_view text) {
   ConfigErrors errors;
@@ -506,11 +501,10 @@ Result<Config> loadConfig(std::string_view text) {
   // nlohmann::json throws; nothing escapes this function.
   try {
     DuplicateKeyWatcher watcher(errors);
-    json doc = json::parse(
-        text.begin(), text.end(),
-        [&watcher](int depth, json::parse_event_t event, json& parsed) {
-          return watcher.onEvent(depth, event, parsed);
-        });
+    json doc = json::parse(text.begin(), text.end(),
+                           [&watcher](int depth, json::parse_event_t event, json& parsed) {
+                             return watcher.onEvent(depth, event, parsed);
+                           });
     Config c;
     ObjectReader root(doc, "", errors);
     if (!root.valid()) {
@@ -571,8 +565,7 @@ Result<Config> loadConfigFile(const std::string& path) {
     text.append(buf, static_cast<size_t>(in.gcount()));
     if (text.size() > ConfigCaps::kMaxFileBytes) {
       return Result<Config>::failure(
-          {{"", path + " is larger than " + std::to_string(ConfigCaps::kMaxFileBytes) +
-                    " bytes"}});
+          {{"", path + " is larger than " + std::to_string(ConfigCaps::kMaxFileBytes) + " bytes"}});
     }
   }
   if (in.bad()) {
@@ -581,4 +574,4 @@ Result<Config> loadConfigFile(const std::string& path) {
   return loadConfig(text);
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -22,4 +22,4 @@ Result<Config> loadConfigFile(const std::string& path = kDefaultConfigPath);
 /// builds a Config by hand. Paths index the Config's own vectors.
 void validateConfig(const Config& config, ConfigErrors& errors);
 
-} // namespace bh::policy
+}  // namespace bh::policy

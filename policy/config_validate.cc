@@ -21,7 +21,7 @@ void checkUnique(const std::vector<std::string>& names, const std::string& base,
   }
 }
 
-} // namespace
+}  // namespace
 
 void validateConfig(const Config& config, ConfigErrors& errors) {
   checkUnique(config.applications, "/applications", "", "application", errors);
@@ -47,9 +47,9 @@ void validateConfig(const Config& config, ConfigErrors& errors) {
     const auto& c = classes[i];
     std::string path = pointerJoin("/policy/classes", i);
     if (!c.classifier.empty() && config.findClassifier(c.classifier) == nullptr) {
-      errors.push_back({pointerJoin(path, "classifier"),
-                        "unknown classifier '" + c.classifier + "'" +
-                            suggestionText(c.classifier, classifierNames)});
+      errors.push_back(
+          {pointerJoin(path, "classifier"), "unknown classifier '" + c.classifier + "'" +
+                                                suggestionText(c.classifier, classifierNames)});
     }
     if (!config.hasApplication(c.application)) {
       errors.push_back({pointerJoin(path, "application"),
@@ -58,9 +58,9 @@ void validateConfig(const Config& config, ConfigErrors& errors) {
     }
     // First match wins, so a match-all class hides every class after it.
     if (c.classifier.empty() && i + 1 < classes.size()) {
-      errors.push_back({pointerJoin("/policy/classes", i + 1),
-                        "unreachable: class '" + c.name + "' at " + path +
-                            " has no classifier and matches every flow"});
+      errors.push_back(
+          {pointerJoin("/policy/classes", i + 1), "unreachable: class '" + c.name + "' at " + path +
+                                                      " has no classifier and matches every flow"});
     }
   }
 
@@ -106,4 +106,4 @@ void validateConfig(const Config& config, ConfigErrors& errors) {
   }
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -6,13 +6,17 @@ namespace bh::policy {
 
 ConnectionLimiter::ConnectionLimiter(const Limits& limits) : limits_(limits) {}
 
-void ConnectionLimiter::setLimits(const Limits& limits) { limits_ = limits; }
+void ConnectionLimiter::setLimits(const Limits& limits) {
+  limits_ = limits;
+}
 
 bool ConnectionLimiter::underEffectiveLimit() const {
   return counters_.active + counters_.reservedUnused < limits_.effectiveLimit;
 }
 
-bool ConnectionLimiter::overloaded() const { return !underEffectiveLimit(); }
+bool ConnectionLimiter::overloaded() const {
+  return !underEffectiveLimit();
+}
 
 void ConnectionLimiter::take(Admission how) {
   ++counters_.active;
@@ -74,4 +78,4 @@ void ConnectionLimiter::endGroup(uint64_t group) {
   counters_.groups = groupReserve_.size();
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

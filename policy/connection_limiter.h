@@ -17,21 +17,21 @@ enum class Admission { Optimize, OptimizeFromReserve, PassThroughOverload };
 
 /// The seed's overload statistics.
 struct LimiterCounters {
-  uint64_t active = 0;            ///< Current Active Optimized Flows
-  uint64_t reservedUnused = 0;    ///< Current Reserved Flows
-  uint64_t maxActive = 0;         ///< high-water mark of active
-  uint64_t admitted = 0;          ///< total optimized admissions
+  uint64_t active = 0;          ///< Current Active Optimized Flows
+  uint64_t reservedUnused = 0;  ///< Current Reserved Flows
+  uint64_t maxActive = 0;       ///< high-water mark of active
+  uint64_t admitted = 0;        ///< total optimized admissions
   uint64_t admittedFromReserve = 0;
-  uint64_t passThroughOverload = 0; ///< refused: pass-through (overload)
-  uint64_t reserveRefused = 0;      ///< new groups that found the reserved pool full
-  uint64_t groups = 0;              ///< association groups holding a reservation
+  uint64_t passThroughOverload = 0;  ///< refused: pass-through (overload)
+  uint64_t reserveRefused = 0;       ///< new groups that found the reserved pool full
+  uint64_t groups = 0;               ///< association groups holding a reservation
 };
 
 /// Connection admission: a hard connection limit, an effective limit where overload starts,
 /// and a pool of connections reserved for MAPI association groups being accelerated. Unused
 /// reservations count against the effective limit, as in WAAS. Not thread-safe.
 class ConnectionLimiter {
-public:
+ public:
   explicit ConnectionLimiter(const Limits& limits);
 
   /// @param group the MAPI association group id (ignored for Generic).
@@ -48,13 +48,13 @@ public:
   const Limits& limits() const { return limits_; }
   bool overloaded() const;
 
-private:
+ private:
   bool underEffectiveLimit() const;
   void take(Admission how);
 
   Limits limits_;
   LimiterCounters counters_;
-  std::map<uint64_t, uint32_t> groupReserve_; ///< group -> unused reserved connections
+  std::map<uint64_t, uint32_t> groupReserve_;  ///< group -> unused reserved connections
 };
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -68,4 +68,4 @@ std::string suggestionText(std::string_view word, const std::vector<std::string>
   return out + ")";
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

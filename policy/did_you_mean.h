@@ -18,4 +18,4 @@ std::string closestMatch(std::string_view word, const std::vector<std::string>& 
 /// " (did you mean 'x'?)" or " (expected one of: a, b, c)" for an error message.
 std::string suggestionText(std::string_view word, const std::vector<std::string>& candidates);
 
-} // namespace bh::policy
+}  // namespace bh::policy

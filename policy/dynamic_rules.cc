@@ -121,7 +121,9 @@ bool DynamicRules::flowEnded(const DynamicRuleKey& key) {
   return true;
 }
 
-bool DynamicRules::remove(const DynamicRuleKey& key) { return rules_.erase(key) > 0; }
+bool DynamicRules::remove(const DynamicRuleKey& key) {
+  return rules_.erase(key) > 0;
+}
 
 size_t DynamicRules::expire() {
   MonoTime now = clock_();
@@ -139,6 +141,8 @@ std::vector<const DynamicRule*> DynamicRules::rules() const {
   return out;
 }
 
-std::string epmMapName(const std::string& uuid) { return "uuid" + uuid; }
+std::string epmMapName(const std::string& uuid) {
+  return "uuid" + uuid;
+}
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -36,16 +36,16 @@ struct DynamicRule {
   std::string application;
   Action action = Action::OptimizeFull;
   Accelerator accelerator = Accelerator::None;
-  std::string userId;  ///< who learned it: "EPM" or "MAPI"
-  std::string mapName; ///< e.g. "uuida4f1db00-ca47-1067-b31f-00dd010662da"
+  std::string userId;   ///< who learned it: "EPM" or "MAPI"
+  std::string mapName;  ///< e.g. "uuida4f1db00-ca47-1067-b31f-00dd010662da"
   std::chrono::seconds lifetime{1200};
 
   // Maintained by the table.
-  uint32_t flows = 0; ///< active connections classified by this rule
-  uint64_t hits = 0;  ///< lookups that matched
+  uint32_t flows = 0;  ///< active connections classified by this rule
+  uint64_t hits = 0;   ///< lookups that matched
   MonoTime created{};
-  MonoTime lastActive{}; ///< last refresh or last flow end; expiry counts from here
-  uint64_t number = 0;   ///< allocation order, stable while the rule lives
+  MonoTime lastActive{};  ///< last refresh or last flow end; expiry counts from here
+  uint64_t number = 0;    ///< allocation order, stable while the rule lives
 
   /// A rule with active flows never expires (WAAS FLOW_CNT); otherwise lastActive + lifetime.
   std::optional<MonoTime> expiry() const;
@@ -55,7 +55,7 @@ struct DynamicRule {
 /// map (WAAS "Map Default"). Survives policy reloads. Bounded: when full, adding evicts the
 /// oldest idle rule, else the oldest. Not thread-safe: owned by one event loop.
 class DynamicRules {
-public:
+ public:
   /// @param clock monotonic time source.
   /// @param capacity maximum number of rules held (at least 1).
   DynamicRules(ClockFn clock, size_t capacity);
@@ -87,7 +87,7 @@ public:
   uint64_t evictions() const { return evictions_; }
   MonoTime now() const { return clock_(); }
 
-private:
+ private:
   bool expired(const DynamicRule& r, MonoTime now) const;
   void evictOne();
 
@@ -102,4 +102,4 @@ private:
 /// "uuid" + the interface UUID: the map name WAAS gives an EPM-learned rule.
 std::string epmMapName(const std::string& uuid);
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -19,4 +19,4 @@ struct FlowKey {
   bool operator==(const FlowKey&) const = default;
 };
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -120,13 +120,12 @@ std::optional<std::array<uint8_t, 16>> parseV6(std::string_view text) {
   return out;
 }
 
-} // namespace
+}  // namespace
 
 IpAddress IpAddress::v4(uint32_t hostOrder) {
-  return v4(std::array<uint8_t, 4>{static_cast<uint8_t>(hostOrder >> 24),
-                                   static_cast<uint8_t>(hostOrder >> 16),
-                                   static_cast<uint8_t>(hostOrder >> 8),
-                                   static_cast<uint8_t>(hostOrder)});
+  return v4(std::array<uint8_t, 4>{
+      static_cast<uint8_t>(hostOrder >> 24), static_cast<uint8_t>(hostOrder >> 16),
+      static_cast<uint8_t>(hostOrder >> 8), static_cast<uint8_t>(hostOrder)});
 }
 
 IpAddress IpAddress::v4(const std::array<uint8_t, 4>& bytes) {
@@ -248,9 +247,9 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text, std::string* why)
   for (int bit = length; bit < addr->bitLength(); ++bit) {
     bytes[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
   }
-  IpAddress network = addr->isV4() ? IpAddress::v4(std::array<uint8_t, 4>{bytes[0], bytes[1],
-                                                                          bytes[2], bytes[3]})
-                                   : IpAddress::v6(bytes);
+  IpAddress network =
+      addr->isV4() ? IpAddress::v4(std::array<uint8_t, 4>{bytes[0], bytes[1], bytes[2], bytes[3]})
+                   : IpAddress::v6(bytes);
   if (network != *addr) {
     return fail("host bits set in '" + std::string(text) + "' (did you mean " +
                 IpPrefix(network, length).toString() + "?)");
@@ -286,8 +285,9 @@ std::string IpPrefix::toWildcardString() const {
   if (!network_.isV4()) {
     return toString();
   }
-  uint32_t wildcard = length_ == 0 ? 0xffffffffu : (length_ == 32 ? 0u : (1u << (32 - length_)) - 1);
+  uint32_t wildcard =
+      length_ == 0 ? 0xffffffffu : (length_ == 32 ? 0u : (1u << (32 - length_)) - 1);
   return network_.toString() + " " + IpAddress::v4(wildcard).toString();
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

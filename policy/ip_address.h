@@ -14,7 +14,7 @@ enum class IpFamily : uint8_t { V4, V6 };
 /// An IPv4 or IPv6 address without socket headers (policy/ does no I/O). IPv4 lives in the
 /// first four bytes, the rest zero, so two addresses compare equal only within one family.
 class IpAddress {
-public:
+ public:
   IpAddress() = default;
   /// @param hostOrder the address as a host-order integer (10.0.0.1 = 0x0a000001).
   static IpAddress v4(uint32_t hostOrder);
@@ -36,14 +36,14 @@ public:
 
   auto operator<=>(const IpAddress&) const = default;
 
-private:
+ private:
   IpFamily family_ = IpFamily::V4;
   std::array<uint8_t, 16> bytes_{};
 };
 
 /// An address prefix: "10.0.0.0/8", "2001:db8::/32"; a bare address is a host prefix.
 class IpPrefix {
-public:
+ public:
   IpPrefix() = default;
   IpPrefix(IpAddress network, int length) : network_(network), length_(length) {}
   /// Fails with a reason (bad address, length out of range, host bits set).
@@ -61,9 +61,9 @@ public:
 
   bool operator==(const IpPrefix&) const = default;
 
-private:
+ private:
   IpAddress network_;
   int length_ = 0;
 };
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -30,23 +30,23 @@ std::string pointerJoin(const std::string& base, size_t index) {
 
 std::string jsonTypeName(const json& j) {
   switch (j.type()) {
-  case json::value_t::null:
-    return "null";
-  case json::value_t::object:
-    return "object";
-  case json::value_t::array:
-    return "array";
-  case json::value_t::string:
-    return "string";
-  case json::value_t::boolean:
-    return "boolean";
-  case json::value_t::number_integer:
-  case json::value_t::number_unsigned:
-    return "integer";
-  case json::value_t::number_float:
-    return "number";
-  default:
-    return "value";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "object";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::boolean:
+      return "boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "number";
+    default:
+      return "value";
   }
 }
 
@@ -155,8 +155,8 @@ void ObjectReader::finish() {
   }
   for (const auto& [key, value] : object_->items()) {
     if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
-      errors_.push_back({pointerJoin(path_, key), "unknown key '" + key + "'" +
-                                                      suggestionText(key, known_)});
+      errors_.push_back(
+          {pointerJoin(path_, key), "unknown key '" + key + "'" + suggestionText(key, known_)});
     }
   }
 }
@@ -177,4 +177,4 @@ bool expectArray(const json& j, const std::string& path, ConfigErrors& errors) {
   return true;
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -1,11 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "policy/result.h"
 
@@ -22,7 +21,7 @@ std::string jsonTypeName(const nlohmann::json& j);
 /// asked for it; finish() then reports the members nobody asked for as unknown keys with the
 /// closest known key. Every problem is appended to the shared error list with its pointer.
 class ObjectReader {
-public:
+ public:
   ObjectReader(const nlohmann::json& j, std::string path, ConfigErrors& errors);
 
   /// False when the value is not an object (already reported); getters then do nothing.
@@ -40,7 +39,8 @@ public:
   void boolean(std::string_view key, bool& out);
   void integer(std::string_view key, int64_t& out, int64_t min, int64_t max);
   void number(std::string_view key, double& out, double min, double max);
-  template <class T> void unsignedInt(std::string_view key, T& out, int64_t min, int64_t max) {
+  template <class T>
+  void unsignedInt(std::string_view key, T& out, int64_t min, int64_t max) {
     int64_t v = static_cast<int64_t>(out);
     integer(key, v, min, max);
     out = static_cast<T>(v);
@@ -50,7 +50,7 @@ public:
   /// Reports unknown keys. Call after every getter.
   void finish();
 
-private:
+ private:
   const nlohmann::json* object_ = nullptr;
   std::string path_;
   ConfigErrors& errors_;
@@ -61,4 +61,4 @@ private:
 bool expectString(const nlohmann::json& j, const std::string& path, ConfigErrors& errors);
 bool expectArray(const nlohmann::json& j, const std::string& path, ConfigErrors& errors);
 
-} // namespace bh::policy
+}  // namespace bh::policy

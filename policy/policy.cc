@@ -19,9 +19,11 @@ std::unique_ptr<std::atomic<uint64_t>[]> counters(size_t n) {
   return out;
 }
 
-void bump(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
+void bump(std::atomic<uint64_t>& c) {
+  c.fetch_add(1, std::memory_order_relaxed);
+}
 
-} // namespace
+}  // namespace
 
 Result<PolicyPtr> Policy::create(Config config, uint64_t generation) {
   ConfigErrors errors;
@@ -68,8 +70,7 @@ int Policy::matchClassifier(size_t index, const FlowKey& flow) const {
 
 Decision Policy::classify(const FlowKey& rawFlow, DynamicRules* dynamic) const {
   // Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d; classify what was really used.
-  FlowKey flow{rawFlow.src.unmapped(), rawFlow.dst.unmapped(), rawFlow.srcPort,
-               rawFlow.dstPort};
+  FlowKey flow{rawFlow.src.unmapped(), rawFlow.dst.unmapped(), rawFlow.srcPort, rawFlow.dstPort};
   Decision d;
   d.policyGeneration = generation_;
   d.mapName = config_.policyMap.name;
@@ -100,8 +101,7 @@ Decision Policy::classify(const FlowKey& rawFlow, DynamicRules* dynamic) const {
       if (clause < 0) {
         continue;
       }
-      bump(clauseHits_[clauseBase_[static_cast<size_t>(classifier)] +
-                       static_cast<size_t>(clause)]);
+      bump(clauseHits_[clauseBase_[static_cast<size_t>(classifier)] + static_cast<size_t>(clause)]);
     }
     bump(classHits_[i]);
     d.application = classes[i].application;
@@ -157,4 +157,4 @@ uint64_t Policy::epmMapMatches(size_t epmMapIndex) const {
   return epmHits_[epmMapIndex].load(std::memory_order_relaxed);
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

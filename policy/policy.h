@@ -22,9 +22,9 @@ inline constexpr const char* kMapDefaultClassifier = "**Map Default**";
 /// Policy), so a flow keeps it unchanged across reloads.
 struct Decision {
   std::string application = "Other";
-  std::string classifier; ///< "" when nothing matched
-  std::string className;  ///< class of the policy map, or EPM map name for dynamic rules
-  std::string mapName;    ///< policy map name, or "uuid<...>" for dynamic rules
+  std::string classifier;  ///< "" when nothing matched
+  std::string className;   ///< class of the policy map, or EPM map name for dynamic rules
+  std::string mapName;     ///< policy map name, or "uuid<...>" for dynamic rules
   Action action = Action::PassThrough;
   Accelerator accelerator = Accelerator::None;
   /// Set when a dynamic rule decided; the flow must report flowEnded(*dynamicKey) when done.
@@ -42,7 +42,7 @@ using PolicyPtr = std::shared_ptr<const Policy>;
 /// flows; a reload builds a new one and swaps the pointer. Only the flow-match counters change,
 /// and they are atomics.
 class Policy {
-public:
+ public:
   /// Validates `config` (validateConfig) and builds the policy.
   /// @param generation reload counter stamped into every Decision.
   static Result<PolicyPtr> create(Config config, uint64_t generation = 0);
@@ -67,19 +67,19 @@ public:
   /// Flows classified at all ("WAAS-GLOBAL (6084690 total)").
   uint64_t totalMatches() const { return total_.load(std::memory_order_relaxed); }
 
-private:
+ private:
   Policy(Config config, uint64_t generation);
   /// Index of the first matching clause of classifier `index`, or -1.
   int matchClassifier(size_t index, const FlowKey& flow) const;
 
   Config config_;
   uint64_t generation_;
-  std::vector<int> classClassifier_; ///< class -> classifier index, -1 = match all
-  std::vector<size_t> clauseBase_;   ///< classifier -> first slot in clauseHits_
+  std::vector<int> classClassifier_;  ///< class -> classifier index, -1 = match all
+  std::vector<size_t> clauseBase_;    ///< classifier -> first slot in clauseHits_
   mutable std::unique_ptr<std::atomic<uint64_t>[]> classHits_;
   mutable std::unique_ptr<std::atomic<uint64_t>[]> clauseHits_;
   mutable std::unique_ptr<std::atomic<uint64_t>[]> epmHits_;
   mutable std::atomic<uint64_t> total_{0};
 };
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -11,7 +11,9 @@ PolicyPtr PolicyHolder::current() const {
   return current_;
 }
 
-Result<PolicyPtr> PolicyHolder::reload(std::string_view text) { return install(loadConfig(text)); }
+Result<PolicyPtr> PolicyHolder::reload(std::string_view text) {
+  return install(loadConfig(text));
+}
 
 Result<PolicyPtr> PolicyHolder::reloadFile(const std::string& path) {
   return install(loadConfigFile(path));
@@ -43,4 +45,4 @@ Result<PolicyPtr> PolicyHolder::install(Result<Config> loaded) {
   return built;
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

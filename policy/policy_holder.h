@@ -12,7 +12,7 @@ namespace bh::policy {
 /// The live policy. reload() validates the new text completely before swapping, so a bad file
 /// leaves the running policy in place; flows keep the Decision they were given either way.
 class PolicyHolder {
-public:
+ public:
   explicit PolicyHolder(PolicyPtr initial);
 
   /// The current policy; callers keep the pointer for as long as they use it.
@@ -24,7 +24,7 @@ public:
   /// Reloads that failed since start (for the status page).
   uint64_t failedReloads() const;
 
-private:
+ private:
   Result<PolicyPtr> install(Result<Config> loaded);
 
   mutable std::mutex mutex_;
@@ -32,4 +32,4 @@ private:
   uint64_t failedReloads_ = 0;
 };
 
-} // namespace bh::policy
+}  // namespace bh::policy

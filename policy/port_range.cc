@@ -28,8 +28,7 @@ std::vector<std::string_view> words(std::string_view text) {
 std::optional<uint16_t> portNumber(std::string_view text, std::string* why) {
   unsigned long value = 0;
   auto r = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || r.ec == std::errc::invalid_argument ||
-      r.ptr != text.data() + text.size()) {
+  if (text.empty() || r.ec == std::errc::invalid_argument || r.ptr != text.data() + text.size()) {
     if (why != nullptr) {
       *why = "'" + std::string(text) + "' is not a port number";
     }
@@ -44,7 +43,7 @@ std::optional<uint16_t> portNumber(std::string_view text, std::string* why) {
   return static_cast<uint16_t>(value);
 }
 
-} // namespace
+}  // namespace
 
 std::optional<PortRange> PortRange::parse(std::string_view text, std::string* why) {
   auto w = words(text);
@@ -56,8 +55,7 @@ std::optional<PortRange> PortRange::parse(std::string_view text, std::string* wh
   } else if (w.size() == 3 && w[0] == "range") {
     low = portNumber(w[1], why);
     high = low ? portNumber(w[2], why) : std::nullopt;
-  } else if (w.size() == 1 && w[0].find('-') != std::string_view::npos &&
-             w[0].find('-') > 0) {
+  } else if (w.size() == 1 && w[0].find('-') != std::string_view::npos && w[0].find('-') > 0) {
     size_t dash = w[0].find('-');
     low = portNumber(w[0].substr(0, dash), why);
     high = low ? portNumber(w[0].substr(dash + 1), why) : std::nullopt;
@@ -75,8 +73,8 @@ std::optional<PortRange> PortRange::parse(std::string_view text, std::string* wh
   }
   if (*low > *high) {
     if (why != nullptr) {
-      *why = "range " + std::to_string(*low) + " " + std::to_string(*high) +
-             " is empty (low > high)";
+      *why =
+          "range " + std::to_string(*low) + " " + std::to_string(*high) + " is empty (low > high)";
     }
     return std::nullopt;
   }
@@ -90,4 +88,4 @@ std::string PortRange::toString() const {
   return "range " + std::to_string(low) + " " + std::to_string(high);
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -24,4 +24,4 @@ struct PortRange {
   bool operator==(const PortRange&) const = default;
 };
 
-} // namespace bh::policy
+}  // namespace bh::policy

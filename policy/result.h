@@ -22,8 +22,9 @@ using ConfigErrors = std::vector<ConfigError>;
 
 /// A value or every error that prevented it. Loading collects all errors rather than stopping at
 /// the first, so an operator fixes a file in one pass.
-template <class T> class Result {
-public:
+template <class T>
+class Result {
+ public:
   static Result success(T value) {
     Result r;
     r.value_.emplace(std::move(value));
@@ -55,10 +56,10 @@ public:
     return out;
   }
 
-private:
+ private:
   Result() = default;
   std::optional<T> value_;
   ConfigErrors errors_;
 };
 
-} // namespace bh::policy
+}  // namespace bh::policy

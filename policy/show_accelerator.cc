@@ -14,7 +14,9 @@ std::string pad(std::string s, size_t width) {
   return s;
 }
 
-std::string enabled(bool v) { return v ? "enabled" : "disabled"; }
+std::string enabled(bool v) {
+  return v ? "enabled" : "disabled";
+}
 
 std::string keepalive(double seconds) {
   char buf[48];
@@ -26,7 +28,7 @@ std::string counterLine(const std::string& name, uint64_t value) {
   return pad(name + ":", 47) + std::to_string(value) + "\n";
 }
 
-} // namespace
+}  // namespace
 
 std::string showAcceleratorMapi(const Config& c, const AcceleratorStatus& s) {
   std::string o;
@@ -38,8 +40,7 @@ std::string showAcceleratorMapi(const Config& c, const AcceleratorStatus& s) {
   o += "Accelerator Config Item      Mode      Value\n";
   o += "-----------------------      ----      -----\n";
   o += pad("Read optimization", 29) + pad("User", 10) + enabled(c.mapi.readOptimization) + "\n";
-  o += pad("Write optimization", 29) + pad("User", 10) + enabled(c.mapi.writeOptimization) +
-       "\n";
+  o += pad("Write optimization", 29) + pad("User", 10) + enabled(c.mapi.writeOptimization) + "\n";
   o += "Policy Engine Config Item    Value\n";
   o += "-------------------------    -----\n";
   o += pad("State", 29) + (s.registered ? "Registered" : "Not Registered") + "\n";
@@ -91,4 +92,4 @@ json limiterCountersJson(const LimiterCounters& k) {
           {"reservations_refused", k.reserveRefused}};
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

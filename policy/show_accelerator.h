@@ -1,8 +1,7 @@
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "policy/config.h"
 #include "policy/connection_limiter.h"
@@ -12,8 +11,8 @@ namespace bh::policy {
 /// Run-time facts the renderer cannot know from configuration.
 struct AcceleratorStatus {
   bool licensed = true;
-  std::string operationalState = "Running"; ///< Running | Shutdown | ...
-  bool registered = true; ///< the accelerator registered with the policy engine
+  std::string operationalState = "Running";  ///< Running | Shutdown | ...
+  bool registered = true;                    ///< the accelerator registered with the policy engine
 };
 
 /// `show accelerator mapi`: the state table, the MAPI config items, and the Policy Engine part
@@ -26,4 +25,4 @@ nlohmann::json acceleratorMapiJson(const Config& config, const AcceleratorStatus
 std::string showLimiterCounters(const LimiterCounters& counters);
 nlohmann::json limiterCountersJson(const LimiterCounters& counters);
 
-} // namespace bh::policy
+}  // namespace bh::policy

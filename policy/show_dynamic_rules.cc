@@ -8,13 +8,15 @@ namespace {
 using nlohmann::json;
 
 // WAAS numbers its match types; ours are the two a learned rule can have.
-constexpr const char* kTypeNames[] = {"None",        "Clean-Up",   "Host->Host",
+constexpr const char* kTypeNames[] = {"None",        "Clean-Up",    "Host->Host",
                                       "Host->Local", "Local->Host", "Local->Any",
-                                      "Any->Host",   "Any->Local", "Any->Any"};
+                                      "Any->Host",   "Any->Local",  "Any->Any"};
 constexpr int kHostToHost = 2;
 constexpr int kAnyToHost = 6;
 
-int typeOf(const DynamicRule& r) { return r.key.src ? kHostToHost : kAnyToHost; }
+int typeOf(const DynamicRule& r) {
+  return r.key.src ? kHostToHost : kAnyToHost;
+}
 
 std::string hostText(const IpAddress& a) {
   return a.isV4() ? a.toString() : "[" + a.toString() + "]";
@@ -44,7 +46,7 @@ std::string pad(std::string s, size_t width) {
   return s;
 }
 
-} // namespace
+}  // namespace
 
 std::string showDynamicRules(const DynamicRules& rules) {
   auto list = rules.rules();
@@ -73,8 +75,7 @@ std::string showDynamicRules(const DynamicRules& rules) {
     std::snprintf(buf, sizeof(buf), " Number: %4zu   Type: %s (%d)  User Id: %s\n", n,
                   kTypeNames[type], type, r->userId.c_str());
     o += buf;
-    o += "   Src: " + pad(srcText(*r), 24) + " Dst: " + endpoint(r->key.dst, r->key.dstPort) +
-         "\n";
+    o += "   Src: " + pad(srcText(*r), 24) + " Dst: " + endpoint(r->key.dst, r->key.dstPort) + "\n";
     o += "   Map Name: " + r->mapName + "\n";
     o += "   Flags: TIME_LMT REPLACE FLOW_CNT\n";
     int64_t left = secondsLeft(*r, now);
@@ -90,30 +91,26 @@ json dynamicRulesJson(const DynamicRules& rules) {
   json list = json::array();
   for (const DynamicRule* r : rules.rules()) {
     int64_t left = secondsLeft(*r, now);
-    list.push_back(
-        {{"number", r->number},
-         {"type", kTypeNames[typeOf(*r)]},
-         {"user_id", r->userId},
-         {"src", r->key.src ? json(r->key.src->toString()) : json(nullptr)},
-         {"dst", r->key.dst.toString()},
-         {"dst_port", r->key.dstPort},
-         {"map_name", r->mapName},
-         {"application", r->application},
-         {"action", actionName(r->action)},
-         {"accelerate", acceleratorName(r->accelerator)},
-         {"lifetime_seconds", r->lifetime.count()},
-         {"remaining_seconds", left < 0 ? json(nullptr) : json(left)},
-         {"age_seconds", std::chrono::duration_cast<std::chrono::seconds>(now - r->created)
-                             .count()},
-         {"hits", r->hits},
-         {"flows", r->flows}});
+    list.push_back({{"number", r->number},
+                    {"type", kTypeNames[typeOf(*r)]},
+                    {"user_id", r->userId},
+                    {"src", r->key.src ? json(r->key.src->toString()) : json(nullptr)},
+                    {"dst", r->key.dst.toString()},
+                    {"dst_port", r->key.dstPort},
+                    {"map_name", r->mapName},
+                    {"application", r->application},
+                    {"action", actionName(r->action)},
+                    {"accelerate", acceleratorName(r->accelerator)},
+                    {"lifetime_seconds", r->lifetime.count()},
+                    {"remaining_seconds", left < 0 ? json(nullptr) : json(left)},
+                    {"age_seconds",
+                     std::chrono::duration_cast<std::chrono::seconds>(now - r->created).count()},
+                    {"hits", r->hits},
+                    {"flows", r->flows}});
   }
-  return {{"allocated", rules.capacity()},
-          {"in_use", rules.size()},
-          {"max_in_use", rules.maxInUse()},
-          {"allocations", rules.allocations()},
-          {"evictions", rules.evictions()},
-          {"rules", list}};
+  return {{"allocated", rules.capacity()},  {"in_use", rules.size()},
+          {"max_in_use", rules.maxInUse()}, {"allocations", rules.allocations()},
+          {"evictions", rules.evictions()}, {"rules", list}};
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "policy/dynamic_rules.h"
 
@@ -14,4 +13,4 @@ namespace bh::policy {
 std::string showDynamicRules(const DynamicRules& rules);
 nlohmann::json dynamicRulesJson(const DynamicRules& rules);
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -7,7 +7,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string flowMatches(uint64_t n) { return " (" + std::to_string(n) + " flow-matches)"; }
+std::string flowMatches(uint64_t n) {
+  return " (" + std::to_string(n) + " flow-matches)";
+}
 
 std::string ipText(const IpPrefix& p) {
   return p.isHost() ? "host " + p.network().toString() : "ip " + p.toWildcardString();
@@ -49,7 +51,7 @@ std::string classAction(Action action, Accelerator accelerate, const std::string
   return out + " application " + app;
 }
 
-} // namespace
+}  // namespace
 
 std::string epmClassName(const EpmMap& map) {
   std::string out = map.name;
@@ -64,8 +66,8 @@ std::string showClassMap(const Policy& policy) {
   std::string o;
   for (size_t i = 0; i < c.epmMaps.size(); ++i) {
     o += "Class-map type waas match-any " + epmClassName(c.epmMaps[i]) + "\n";
-    o += "Match tcp destination epm " + c.epmMaps[i].name +
-         flowMatches(policy.epmMapMatches(i)) + "\n";
+    o += "Match tcp destination epm " + c.epmMaps[i].name + flowMatches(policy.epmMapMatches(i)) +
+         "\n";
   }
   for (size_t i = 0; i < c.classifiers.size(); ++i) {
     const Classifier& cl = c.classifiers[i];
@@ -82,17 +84,16 @@ json classMapJson(const Policy& policy) {
   json out = json::array();
   for (size_t i = 0; i < c.epmMaps.size(); ++i) {
     out.push_back({{"name", epmClassName(c.epmMaps[i])},
-                   {"matches",
-                    json::array({{{"epm", c.epmMaps[i].name},
-                                  {"uuid", c.epmMaps[i].uuid},
-                                  {"flow_matches", policy.epmMapMatches(i)}}})}});
+                   {"matches", json::array({{{"epm", c.epmMaps[i].name},
+                                             {"uuid", c.epmMaps[i].uuid},
+                                             {"flow_matches", policy.epmMapMatches(i)}}})}});
   }
   for (size_t i = 0; i < c.classifiers.size(); ++i) {
     const Classifier& cl = c.classifiers[i];
     json matches = json::array();
     for (size_t k = 0; k < cl.clauses.size(); ++k) {
-      matches.push_back({{"match", tcpMatch(cl.clauses[k])},
-                         {"flow_matches", policy.clauseMatches(i, k)}});
+      matches.push_back(
+          {{"match", tcpMatch(cl.clauses[k])}, {"flow_matches", policy.clauseMatches(i, k)}});
     }
     out.push_back({{"name", cl.name}, {"matches", matches}});
   }
@@ -143,4 +144,4 @@ json policyMapJson(const Policy& policy) {
           {"classes", classes}};
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

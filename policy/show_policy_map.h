@@ -1,8 +1,7 @@
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "policy/policy.h"
 
@@ -22,4 +21,4 @@ nlohmann::json policyMapJson(const Policy& policy);
 /// The class name WAAS gives an EPM map: its adaptor name in capitals ("mapi" -> "MAPI").
 std::string epmClassName(const EpmMap& map);
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -7,7 +7,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string onOff(bool v) { return v ? "enable" : "disable"; }
+std::string onOff(bool v) {
+  return v ? "enable" : "disable";
+}
 
 std::string seconds(double v) {
   char buf[32];
@@ -49,13 +51,13 @@ json clauseJson(const MatchClause& m) {
   return j;
 }
 
-} // namespace
+}  // namespace
 
 std::string matchLine(const MatchClause& m) {
   std::string out = "match";
   auto ip = [&out](const char* side, const IpPrefix& p) {
-    out += std::string(" ") + side + (p.isHost() ? " host " + p.network().toString()
-                                                 : " ip " + p.toWildcardString());
+    out += std::string(" ") + side +
+           (p.isHost() ? " host " + p.network().toString() : " ip " + p.toWildcardString());
   };
   if (m.srcIp) {
     ip("src", *m.srcIp);
@@ -155,12 +157,10 @@ std::string showRunningConfig(const Config& c) {
 json configToJson(const Config& c) {
   json j;
   j["version"] = 1;
-  j["device"] = {{"id", c.device.id},
-                 {"role", roleName(c.device.role)},
-                 {"hostname", c.device.hostname}};
+  j["device"] = {
+      {"id", c.device.id}, {"role", roleName(c.device.role)}, {"hostname", c.device.hostname}};
   j["interception"] = {{"mode", interceptionModeName(c.interception.mode)}};
-  j["peering"] = {{"tcp_option_kind", c.peering.optionKind},
-                  {"listen_port", c.peering.listenPort}};
+  j["peering"] = {{"tcp_option_kind", c.peering.optionKind}, {"listen_port", c.peering.listenPort}};
   if (c.peering.optionKind != PeeringConfig::kWaasKind) {
     j["peering"]["tcp_option_exid"] = c.peering.optionExid;
   }
@@ -203,17 +203,16 @@ json configToJson(const Config& c) {
                              {"action", actionName(m.action)},
                              {"accelerate", acceleratorName(m.accelerate)}});
   }
-  j["accelerators"] = {
-      {"mapi",
-       {{"enabled", c.mapi.enabled},
-        {"read_optimization", c.mapi.readOptimization},
-        {"write_optimization", c.mapi.writeOptimization},
-        {"read_ahead_bytes", c.mapi.readAheadBytes},
-        {"keepalive_seconds", c.mapi.keepaliveSeconds}}},
-      {"epm",
-       {{"enabled", c.epm.enabled},
-        {"rule_lifetime_seconds", c.epm.ruleLifetimeSeconds},
-        {"max_dynamic_rules", c.epm.maxDynamicRules}}}};
+  j["accelerators"] = {{"mapi",
+                        {{"enabled", c.mapi.enabled},
+                         {"read_optimization", c.mapi.readOptimization},
+                         {"write_optimization", c.mapi.writeOptimization},
+                         {"read_ahead_bytes", c.mapi.readAheadBytes},
+                         {"keepalive_seconds", c.mapi.keepaliveSeconds}}},
+                       {"epm",
+                        {{"enabled", c.epm.enabled},
+                         {"rule_lifetime_seconds", c.epm.ruleLifetimeSeconds},
+                         {"max_dynamic_rules", c.epm.maxDynamicRules}}}};
   j["limits"] = {{"connection_limit", c.limits.connectionLimit},
                  {"effective_limit", c.limits.effectiveLimit},
                  {"reserved_mapi_connections", c.limits.reservedMapiConnections},
@@ -224,4 +223,4 @@ json configToJson(const Config& c) {
   return j;
 }
 
-} // namespace bh::policy
+}  // namespace bh::policy

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "policy/config.h"
 
@@ -19,4 +18,4 @@ nlohmann::json configToJson(const Config& config);
 /// One `match` line for a clause: "match src ip 10.0.0.0 0.255.255.255 dst port eq 135".
 std::string matchLine(const MatchClause& clause);
 
-} // namespace bh::policy
+}  // namespace bh::policy

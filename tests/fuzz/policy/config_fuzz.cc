@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Config& config = loaded.value();
   auto policy = Policy::create(config);
   if (!policy.ok()) {
-    std::abort(); // the loader already validated it
+    std::abort();  // the loader already validated it
   }
   // A few flows whose fields come from the input, so classification sees fuzzed prefixes.
   std::array<uint8_t, 16> v6{};

@@ -46,7 +46,7 @@ FlowKey flow(const char* src, uint16_t sport, const char* dst, uint16_t dport) {
   return {ip(src), ip(dst), sport, dport};
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("first matching class wins, in class order") {
   auto p = policyFrom(kClasses);

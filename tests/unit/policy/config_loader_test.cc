@@ -1,10 +1,10 @@
+#include "policy/config_loader.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
-#include "policy/config_loader.h"
 #include "policy_test_util.h"
 
 using namespace bh::policy;
@@ -16,7 +16,7 @@ struct BadConfig {
   const char* name;
   const char* json;
   const char* path;
-  const char* message; ///< substring of the expected message
+  const char* message;  ///< substring of the expected message
 };
 
 // Each case is a small document with one defect (some have a second, checked separately).
@@ -26,8 +26,8 @@ const BadConfig kBadConfigs[] = {
     {"unknown top-level key", R"({"polcy": {}})", "/polcy", "did you mean 'policy'?"},
     {"unknown nested key", R"({"device": {"hostnme": "x"}})", "/device/hostnme",
      "did you mean 'hostname'?"},
-    {"unknown key, nothing close", R"({"interception": {"zzzzzzzz": 1}})",
-     "/interception/zzzzzzzz", "expected one of: mode"},
+    {"unknown key, nothing close", R"({"interception": {"zzzzzzzz": 1}})", "/interception/zzzzzzzz",
+     "expected one of: mode"},
     {"wrong type", R"({"peering": {"listen_port": "7878"}})", "/peering/listen_port",
      "expected integer, got string"},
     {"port out of range", R"({"peering": {"listen_port": 70000}})", "/peering/listen_port",
@@ -42,8 +42,7 @@ const BadConfig kBadConfigs[] = {
      "did you mean 'wccp'?"},
     {"bad device id", R"({"device": {"id": "my box"}})", "/device/id",
      "printable ASCII without spaces"},
-    {"bad hostname", R"({"device": {"hostname": "-edge"}})", "/device/hostname",
-     "not a host name"},
+    {"bad hostname", R"({"device": {"hostname": "-edge"}})", "/device/hostname", "not a host name"},
     {"exid with 0x21", R"({"peering": {"tcp_option_kind": 33, "tcp_option_exid": 1}})",
      "/peering/tcp_option_exid", "only to RFC 6994"},
     {"option kind", R"({"peering": {"tcp_option_kind": 30}})", "/peering/tcp_option_kind",
@@ -74,10 +73,9 @@ const BadConfig kBadConfigs[] = {
     {"classifier mixed families",
      R"({"classifiers": [{"name": "A", "match": {"src_ip": "10.0.0.0/8", "dst_ip": "::/0"}}]})",
      "/classifiers/0/match/dst_ip", "mixes IPv4 and IPv6"},
-    {"empty clause", R"({"classifiers": [{"name": "A", "match": [{}]}]})",
-     "/classifiers/0/match/0", "empty match clause"},
-    {"unknown clause key",
-     R"({"classifiers": [{"name": "A", "match": [{"dst_prot": "eq 1"}]}]})",
+    {"empty clause", R"({"classifiers": [{"name": "A", "match": [{}]}]})", "/classifiers/0/match/0",
+     "empty match clause"},
+    {"unknown clause key", R"({"classifiers": [{"name": "A", "match": [{"dst_prot": "eq 1"}]}]})",
      "/classifiers/0/match/0/dst_prot", "did you mean 'dst_port'?"},
     {"duplicate classifier",
      R"({"classifiers": [{"name": "A", "match": {"dst_port": 1}},
@@ -88,8 +86,9 @@ const BadConfig kBadConfigs[] = {
          "classifiers": [{"name": "MS-EndPointMapper", "match": {"dst_port": "eq 135"}}],
          "policy": {"classes": [{"name": "c", "classifier": "MS-EndPointMaper",
                                  "application": "Other", "action": "optimize full"}]}})",
-     "/policy/classes/0/classifier", "unknown classifier 'MS-EndPointMaper' (did you mean "
-                                     "'MS-EndPointMapper'?)"},
+     "/policy/classes/0/classifier",
+     "unknown classifier 'MS-EndPointMaper' (did you mean "
+     "'MS-EndPointMapper'?)"},
     {"class unknown application",
      R"({"applications": ["Email-and-Messaging"],
          "policy": {"classes": [{"name": "c", "application": "Email-and-Messagng",
@@ -97,7 +96,8 @@ const BadConfig kBadConfigs[] = {
      "/policy/classes/0/application", "did you mean 'Email-and-Messaging'?"},
     {"class bad action",
      R"({"applications": ["Other"],
-         "policy": {"classes": [{"name": "c", "application": "Other", "action": "optimise full"}]}})",
+         "policy": {"classes": [{"name": "c", "application": "Other",
+                                 "action": "optimise full"}]}})",
      "/policy/classes/0/action", "did you mean 'optimize full'?"},
     {"class bad accelerator",
      R"({"applications": ["Other"],
@@ -118,16 +118,20 @@ const BadConfig kBadConfigs[] = {
     {"inline match bad port (the issue's example path)",
      R"({"applications": ["Other"],
          "policy": {"classes": [
-           {"name": "a", "match": {"dst_port": 1}, "application": "Other", "action": "optimize full"},
-           {"name": "b", "match": {"dst_port": 2}, "application": "Other", "action": "optimize full"},
-           {"name": "c", "match": {"dst_port": 3}, "application": "Other", "action": "optimize full"},
+           {"name": "a", "match": {"dst_port": 1}, "application": "Other",
+            "action": "optimize full"},
+           {"name": "b", "match": {"dst_port": 2}, "application": "Other",
+            "action": "optimize full"},
+           {"name": "c", "match": {"dst_port": 3}, "application": "Other",
+            "action": "optimize full"},
            {"name": "d", "match": {"dst_port": "eq x"}, "application": "Other",
             "action": "optimize full"}]}})",
      "/policy/classes/3/match/dst_port", "'x' is not a port number"},
     {"duplicate class",
      R"({"applications": ["Other"],
          "policy": {"classes": [
-           {"name": "c", "match": {"dst_port": 1}, "application": "Other", "action": "optimize full"},
+           {"name": "c", "match": {"dst_port": 1}, "application": "Other",
+            "action": "optimize full"},
            {"name": "c", "application": "Other", "action": "optimize full"}]}})",
      "/policy/classes/1/name", "duplicate class 'c'"},
     {"unreachable class",
@@ -137,7 +141,8 @@ const BadConfig kBadConfigs[] = {
            {"name": "late", "match": {"dst_port": 1}, "application": "Other",
             "action": "optimize full"}]}})",
      "/policy/classes/1", "unreachable: class 'class-default'"},
-    {"classes missing", R"({"policy": {"name": "p"}})", "/policy", "missing required key 'classes'"},
+    {"classes missing", R"({"policy": {"name": "p"}})", "/policy",
+     "missing required key 'classes'"},
     {"class missing action",
      R"({"applications": ["Other"],
          "policy": {"classes": [{"name": "c", "application": "Other"}]}})",
@@ -178,12 +183,13 @@ const BadConfig kBadConfigs[] = {
     {"duplicate JSON key", R"({"device": {"role": "edge", "role": "core"}})", "/device/role",
      "duplicate key 'role'"},
     {"duplicate key in array element",
-     R"({"classifiers": [{"name": "A", "match": [{"dst_port": 1}, {"dst_port": 2, "dst_port": 3}]}]})",
+     R"({"classifiers": [{"name": "A",
+                         "match": [{"dst_port": 1}, {"dst_port": 2, "dst_port": 3}]}]})",
      "/classifiers/0/match/1/dst_port", "duplicate key 'dst_port'"},
     {"pointer escaping", R"({"device": {"a/b~c": 1}})", "/device/a~1b~0c", "unknown key 'a/b~c'"},
 };
 
-} // namespace
+}  // namespace
 
 TEST_CASE("each bad config names its path and reason") {
   for (const auto& c : kBadConfigs) {
@@ -219,8 +225,9 @@ TEST_CASE("all errors are collected, not just the first") {
 TEST_CASE("error text is one line per error with its path") {
   auto r = loadConfig(R"({"lz": {"level": 0}, "dre": {"cache_size_mb": true}})");
   REQUIRE_FALSE(r.ok());
-  CHECK(r.errorText() == "/dre/cache_size_mb: expected integer, got boolean\n"
-                         "/lz/level: 0 is out of range (allowed 1-19)\n");
+  CHECK(r.errorText() ==
+        "/dre/cache_size_mb: expected integer, got boolean\n"
+        "/lz/level: 0 is out of range (allowed 1-19)\n");
 }
 
 TEST_CASE("an empty document is a valid configuration with defaults") {
@@ -249,8 +256,8 @@ TEST_CASE("tables beyond their caps are refused") {
     nlohmann::json doc;
     doc["classifiers"] = nlohmann::json::array();
     for (size_t i = 0; i <= ConfigCaps::kMaxClassifiers; ++i) {
-      doc["classifiers"].push_back({{"name", "c" + std::to_string(i)},
-                                    {"match", {{"dst_port", i}}}});
+      doc["classifiers"].push_back(
+          {{"name", "c" + std::to_string(i)}, {"match", {{"dst_port", i}}}});
     }
     auto r = loadConfig(doc.dump());
     REQUIRE_FALSE(r.ok());
@@ -302,8 +309,8 @@ TEST_CASE("tables beyond their caps are refused") {
     CHECK(loadConfig(doc.dump()).ok());
   }
   SUBCASE("document size and nesting") {
-    std::string big = "{\"device\": {\"hostname\": \"" + std::string(ConfigCaps::kMaxFileBytes, 'a') +
-                      "\"}}";
+    std::string big =
+        "{\"device\": {\"hostname\": \"" + std::string(ConfigCaps::kMaxFileBytes, 'a') + "\"}}";
     auto r = loadConfig(big);
     REQUIRE_FALSE(r.ok());
     CHECK(hasError(r.errors(), "", "the limit is 1048576"));

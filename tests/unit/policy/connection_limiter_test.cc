@@ -1,8 +1,8 @@
+#include "policy/connection_limiter.h"
+
 #include <doctest/doctest.h>
 
 #include <vector>
-
-#include "policy/connection_limiter.h"
 
 using namespace bh::policy;
 
@@ -17,7 +17,7 @@ Limits smallLimits() {
   return l;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("generic flows are optimized up to the effective limit, then passed through") {
   ConnectionLimiter limiter(smallLimits());
@@ -76,7 +76,7 @@ TEST_CASE("the reserved pool is capped and returns when a group ends") {
   limiter.endGroup(1);
   CHECK(limiter.counters().reservedUnused == 2);
   CHECK(limiter.counters().groups == 1);
-  limiter.endGroup(1); // twice is harmless
+  limiter.endGroup(1);  // twice is harmless
   CHECK(limiter.counters().reservedUnused == 2);
   CHECK(limiter.admit(FlowKind::MapiNewGroup, 4) == Admission::Optimize);
   CHECK(limiter.counters().reservedUnused == 4);
@@ -84,7 +84,7 @@ TEST_CASE("the reserved pool is capped and returns when a group ends") {
 
 TEST_CASE("the hard connection limit bounds reserve use too") {
   Limits l = smallLimits();
-  l.connectionLimit = 11; // effective 10, pool 4, 2 per group
+  l.connectionLimit = 11;  // effective 10, pool 4, 2 per group
   ConnectionLimiter limiter(l);
   for (int i = 0; i < 9; ++i) {
     limiter.admit(FlowKind::Generic);

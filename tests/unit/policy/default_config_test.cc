@@ -14,7 +14,7 @@ bool hasLine(const std::string& text, const std::string& line) {
   return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("the shipped config loads and reproduces the seed's defaults") {
   auto r = loadConfig(shippedConfigText());
@@ -48,8 +48,9 @@ TEST_CASE("the shipped config's running-config shows the seed's lines") {
   CHECK(hasLine(run, "name Email-and-Messaging All action optimize full accelerate mapi"));
   CHECK(run.find("classifier MS-EndPointMapper\nmatch dst port eq 135\nexit\n") !=
         std::string::npos);
-  CHECK(hasLine(run, "name Other classifier MS-EndPointMapper action optimize DRE no compression "
-                     "none accelerate MS-port-mapper"));
+  CHECK(hasLine(run,
+                "name Other classifier MS-EndPointMapper action optimize DRE no compression "
+                "none accelerate MS-port-mapper"));
   CHECK(hasLine(run, "map other optimize full"));
 }
 

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "policy/did_you_mean.h"
+
+#include <doctest/doctest.h>
 
 using namespace bh::policy;
 

@@ -1,6 +1,7 @@
+#include "policy/dynamic_rules.h"
+
 #include <doctest/doctest.h>
 
-#include "policy/dynamic_rules.h"
 #include "policy_test_util.h"
 
 using namespace bh::policy;
@@ -28,7 +29,7 @@ DynamicRule epmRule(const char* dst, uint16_t port, seconds lifetime = seconds(1
   return r;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("add, lookup and the seed's map name") {
   FakeClock clock;

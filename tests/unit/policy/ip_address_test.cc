@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "policy/ip_address.h"
+
+#include <doctest/doctest.h>
 
 using bh::policy::IpAddress;
 using bh::policy::IpPrefix;
@@ -24,8 +24,8 @@ TEST_CASE("IpAddress prints IPv6 in RFC 5952 form") {
     const char* out;
   } cases[] = {
       {"2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
-      {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"}, // first of equal runs
-      {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"}, // one zero group stays
+      {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},     // first of equal runs
+      {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},  // one zero group stays
       {"::", "::"},
       {"::1", "::1"},
       {"fe80::", "fe80::"},

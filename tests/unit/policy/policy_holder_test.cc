@@ -1,6 +1,7 @@
+#include "policy/policy_holder.h"
+
 #include <doctest/doctest.h>
 
-#include "policy/policy_holder.h"
 #include "policy_test_util.h"
 
 using namespace bh::policy;
@@ -27,7 +28,7 @@ PolicyHolder holderWith(const char* json) {
   return PolicyHolder(p.value());
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("a Decision taken before a reload is unchanged after it") {
   PolicyHolder holder = holderWith(kOptimizeWeb);

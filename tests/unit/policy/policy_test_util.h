@@ -36,4 +36,4 @@ inline bool hasError(const ConfigErrors& errors, const std::string& path,
   return false;
 }
 
-} // namespace bh::policy::test
+}  // namespace bh::policy::test

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "policy/port_range.h"
+
+#include <doctest/doctest.h>
 
 using bh::policy::PortRange;
 

@@ -12,21 +12,22 @@ using bh::policy::test::shippedConfigText;
 TEST_CASE("show accelerator mapi matches the seed's Policy Engine table") {
   Config c = loadConfig(shippedConfigText()).value();
   std::string out = showAcceleratorMapi(c, AcceleratorStatus{});
-  CHECK(out == "Accelerator      Licensed      Config State  Operational State\n"
-               "-----------      --------      ------------  -----------------\n"
-               "mapi             Yes           Enabled       Running\n"
-               "MAPI:\n"
-               "Accelerator Config Item      Mode      Value\n"
-               "-----------------------      ----      -----\n"
-               "Read optimization            User      enabled\n"
-               "Write optimization           User      enabled\n"
-               "Policy Engine Config Item    Value\n"
-               "-------------------------    -----\n"
-               "State                        Registered\n"
-               "Default Action\n"
-               "Connection Limit             6000\n"
-               "Effective Limit              5990\n"
-               "Keepalive timeout            5.0 seconds\n");
+  CHECK(out ==
+        "Accelerator      Licensed      Config State  Operational State\n"
+        "-----------      --------      ------------  -----------------\n"
+        "mapi             Yes           Enabled       Running\n"
+        "MAPI:\n"
+        "Accelerator Config Item      Mode      Value\n"
+        "-----------------------      ----      -----\n"
+        "Read optimization            User      enabled\n"
+        "Write optimization           User      enabled\n"
+        "Policy Engine Config Item    Value\n"
+        "-------------------------    -----\n"
+        "State                        Registered\n"
+        "Default Action\n"
+        "Connection Limit             6000\n"
+        "Effective Limit              5990\n"
+        "Keepalive timeout            5.0 seconds\n");
   c.mapi.writeOptimization = false;
   c.mapi.keepaliveSeconds = 2.5;
   std::string changed = showAcceleratorMapi(c, {true, "Shutdown", false});
@@ -50,10 +51,11 @@ TEST_CASE("show class-map and policy-map count flow matches") {
   p->classify({ip("10.10.10.10"), ip("10.10.100.101"), 3775, 1146}, &rules);
   p->classify({ip("10.10.10.10"), ip("10.10.100.9"), 3776, 445}, &rules);
 
-  CHECK(showClassMap(*p) == "Class-map type waas match-any MAPI\n"
-                            "Match tcp destination epm mapi (2 flow-matches)\n"
-                            "Class-map type waas match-any MS-EndPointMapper\n"
-                            "Match tcp destination port 135 (1 flow-matches)\n");
+  CHECK(showClassMap(*p) ==
+        "Class-map type waas match-any MAPI\n"
+        "Match tcp destination epm mapi (2 flow-matches)\n"
+        "Class-map type waas match-any MS-EndPointMapper\n"
+        "Match tcp destination port 135 (1 flow-matches)\n");
   CHECK(showPolicyMap(*p) ==
         "Policy-map type waas WAAS-GLOBAL (4 total)\n"
         "Class MAPI (2 flow-matches)\n"
