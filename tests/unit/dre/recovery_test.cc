@@ -72,7 +72,8 @@ TEST_CASE("resend of a chunk the sender no longer has fails: the flow resets") {
   link.senderCache = test::memoryCache();
   link.newFlow();
   Bytes wire2 = link.send(data);
-  DreDecoder fresh(*test::memoryCache(), link.config); // receiver has nothing either
+  auto emptyCache = test::memoryCache(); // receiver has nothing either
+  DreDecoder fresh(*emptyCache, link.config);
   Bytes out;
   DecodeResult r = fresh.decode(wire2, out);
   REQUIRE(r.status == DecodeStatus::Missing);
@@ -191,7 +192,8 @@ TEST_CASE("repair stash and backlog are capped") {
   DreConfig tight = cfg;
   tight.maxRepairStashBytes = 64 * 1024;
   REQUIRE(tight.validate().empty());
-  DreDecoder d(*test::memoryCache(), tight);
+  auto cacheA = test::memoryCache();
+  DreDecoder d(*cacheA, tight);
   Bytes out;
   DecodeResult r = d.decode(wire, out);
   REQUIRE(r.status == DecodeStatus::Missing);
@@ -201,7 +203,8 @@ TEST_CASE("repair stash and backlog are capped") {
   CHECK(d.repairStashBytes() <= tight.maxRepairStashBytes);
 
   // A stalled decoder keeps buffering what follows, up to its cap, then fails the flow.
-  DreDecoder stalled(*test::memoryCache(), cfg);
+  auto cacheB = test::memoryCache();
+  DreDecoder stalled(*cacheB, cfg);
   r = stalled.decode(wire, out);
   REQUIRE(r.status == DecodeStatus::Missing);
   size_t fed = 0;
