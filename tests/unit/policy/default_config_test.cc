@@ -113,3 +113,30 @@ TEST_CASE("inline class matches and WAAS action phrases round-trip") {
   CHECK(hasLine(run, "match dst ip 2001:db8::/32 dst port eq 443 both-directions"));
   CHECK(hasLine(run, "name Web classifier web action optimize DRE yes compression none"));
 }
+
+TEST_CASE("every shipped config file loads") {
+  for (const char* name : {"bridgehead.json", "lab-edge.json", "lab-core.json"}) {
+    CAPTURE(std::string(name));
+    auto r = loadConfigFile(std::string(BH_SOURCE_DIR) + "/config/" + name);
+    CHECK_MESSAGE(r.ok(), r.errorText());
+  }
+  auto edge = loadConfigFile(std::string(BH_SOURCE_DIR) + "/config/lab-edge.json");
+  REQUIRE(edge.ok());
+  CHECK(edge.value().device.role == DeviceRole::Edge);
+  CHECK(edge.value().device.id == "0:1a:64:d3:2f:b8");
+}
+
+TEST_CASE("no EPM rule is offered while the EPM accelerator is disabled") {
+  Config c = loadConfig(shippedConfigText()).value();
+  c.epm.enabled = false;
+  auto p = Policy::create(c).value();
+  CHECK_FALSE(p->epmRule(kEmsmdbUuid, ip("10.0.0.1"), 1146));
+}
+
+TEST_CASE("Policy::create refuses an inconsistent hand-built Config") {
+  Config c = loadConfig(shippedConfigText()).value();
+  c.limits.effectiveLimit = c.limits.connectionLimit + 1;
+  auto p = Policy::create(c);
+  REQUIRE_FALSE(p.ok());
+  CHECK(bh::policy::test::hasError(p.errors(), "/limits/effective_limit", "exceeds"));
+}
