@@ -33,7 +33,7 @@ ParseResult Association::propose(const Pdu& pdu, const Bind& bind) {
   if (pdu.ptype() == PType::Bind) {
     maxXmitFrag_ = bind.maxXmitFrag;
     maxRecvFrag_ = bind.maxRecvFrag;
-    assocGroupId_ = bind.assocGroupId; // nonzero: joining an existing group (MS-RPCE 3.3.1.5.6)
+    assocGroupId_ = bind.assocGroupId;  // nonzero: joining an existing group (MS-RPCE 3.3.1.5.6)
   }
   if (pdu.auth) {
     authType_ = pdu.auth->trailer.authType;
@@ -69,16 +69,16 @@ ParseResult Association::answer(const Pdu& pdu, const BindAck& ack) {
     c.result = r.result;
     c.reason = r.reason;
     switch (static_cast<ContextResultCode>(r.result)) {
-    case ContextResultCode::Acceptance:
-      c.state = ContextState::Accepted;
-      c.transferSyntax = r.transferSyntax;
-      break;
-    case ContextResultCode::NegotiateAck:
-      c.state = ContextState::NegotiateAck;
-      break;
-    default:
-      c.state = ContextState::Rejected;
-      break;
+      case ContextResultCode::Acceptance:
+        c.state = ContextState::Accepted;
+        c.transferSyntax = r.transferSyntax;
+        break;
+      case ContextResultCode::NegotiateAck:
+        c.state = ContextState::NegotiateAck;
+        break;
+      default:
+        c.state = ContextState::Rejected;
+        break;
     }
   }
   if (pdu.ptype() == PType::BindAck) {
@@ -115,4 +115,4 @@ std::optional<SyntaxId> Association::transferSyntaxFor(uint16_t contextId) const
   return c->transferSyntax;
 }
 
-} // namespace bh::mapi::dcerpc
+}  // namespace bh::mapi::dcerpc

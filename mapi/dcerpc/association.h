@@ -20,9 +20,9 @@ struct PresentationContext {
   SyntaxId abstractSyntax;
   std::vector<SyntaxId> proposedTransferSyntaxes;
   ContextState state = ContextState::Proposed;
-  SyntaxId transferSyntax; ///< meaningful when Accepted
+  SyntaxId transferSyntax;  ///< meaningful when Accepted
   uint16_t result = 0;
-  uint16_t reason = 0; ///< for NegotiateAck: the accepted feature bits (MS-RPCE 2.2.2.14)
+  uint16_t reason = 0;  ///< for NegotiateAck: the accepted feature bits (MS-RPCE 2.2.2.14)
 };
 
 struct AssociationLimits {
@@ -34,7 +34,7 @@ struct AssociationLimits {
 /// by bind/bind_ack and alter_context/alter_context_resp (C706 12.6.4.1-4), the association
 /// group, the fragment sizes and the authentication proposed in the bind.
 class Association {
-public:
+ public:
   explicit Association(AssociationLimits limits = {}) : limits_(limits) {}
 
   /// A PDU sent by the client (bind, alter_context, request, ...).
@@ -67,7 +67,7 @@ public:
   /// bind_ack/alter_context_resp secondary address (the port string, e.g. "135").
   const std::string& secondaryAddress() const { return secondaryAddress_; }
 
-private:
+ private:
   ParseResult propose(const Pdu& pdu, const Bind& bind);
   ParseResult answer(const Pdu& pdu, const BindAck& ack);
 
@@ -87,4 +87,4 @@ private:
   std::string secondaryAddress_;
 };
 
-} // namespace bh::mapi::dcerpc
+}  // namespace bh::mapi::dcerpc

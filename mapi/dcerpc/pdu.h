@@ -45,7 +45,7 @@ inline constexpr uint8_t ConcMpx = 0x10;
 inline constexpr uint8_t DidNotExecute = 0x20;
 inline constexpr uint8_t Maybe = 0x40;
 inline constexpr uint8_t ObjectUuid = 0x80;
-} // namespace pfc
+}  // namespace pfc
 
 /// auth_type values (MS-RPCE 2.2.1.1.7).
 enum class AuthType : uint8_t {
@@ -83,8 +83,8 @@ struct Header {
   /// packed_drep: byte 0 high nibble integer rep (0x10 little endian), low nibble char rep;
   /// byte 1 float rep; bytes 2-3 reserved (C706 14.1).
   std::array<uint8_t, 4> drep = {0x10, 0, 0, 0};
-  uint16_t fragLength = 0; ///< set by the encoder
-  uint16_t authLength = 0; ///< set by the encoder
+  uint16_t fragLength = 0;  ///< set by the encoder
+  uint16_t authLength = 0;  ///< set by the encoder
   uint32_t callId = 0;
 
   Endian endian() const { return (drep[0] & 0x10) != 0 ? Endian::Little : Endian::Big; }
@@ -99,7 +99,7 @@ struct Header {
 struct SecTrailer {
   AuthType authType = AuthType::None;
   AuthLevel authLevel = AuthLevel::None;
-  uint8_t authPadLength = 0; ///< set by the encoder from AuthVerifier::pad
+  uint8_t authPadLength = 0;  ///< set by the encoder from AuthVerifier::pad
   uint8_t authReserved = 0;
   uint32_t authContextId = 0;
   bool operator==(const SecTrailer&) const = default;
@@ -189,7 +189,7 @@ struct Request {
   uint32_t allocHint = 0;
   uint16_t contextId = 0;
   uint16_t opnum = 0;
-  std::optional<Uuid> object; ///< present iff PFC_OBJECT_UUID
+  std::optional<Uuid> object;  ///< present iff PFC_OBJECT_UUID
   Bytes stub;
   bool operator==(const Request&) const = default;
 };
@@ -250,4 +250,4 @@ struct Pdu {
   bool operator==(const Pdu&) const = default;
 };
 
-} // namespace bh::mapi::dcerpc
+}  // namespace bh::mapi::dcerpc

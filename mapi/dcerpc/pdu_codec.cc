@@ -5,7 +5,9 @@
 namespace bh::mapi::dcerpc {
 namespace {
 
-ParseResult failWith(const char* why) { return ParseResult::fail(why); }
+ParseResult failWith(const char* why) {
+  return ParseResult::fail(why);
+}
 
 void readContexts(ByteReader& r, Bind& b) {
   uint8_t n = r.u8();
@@ -26,103 +28,103 @@ void readContexts(ByteReader& r, Bind& b) {
 
 bool decodeBody(ByteReader& r, const Header& h, Body& body) {
   switch (h.ptype) {
-  case PType::Request: {
-    Request q;
-    q.allocHint = r.u32();
-    q.contextId = r.u16();
-    q.opnum = r.u16();
-    if (h.has(pfc::ObjectUuid)) {
-      q.object = Uuid::read(r);
-    }
-    ByteSpan stub = r.take(r.remaining());
-    q.stub.assign(stub.begin(), stub.end());
-    body = std::move(q);
-    break;
-  }
-  case PType::Response: {
-    Response p;
-    p.allocHint = r.u32();
-    p.contextId = r.u16();
-    p.cancelCount = r.u8();
-    p.reserved = r.u8();
-    ByteSpan stub = r.take(r.remaining());
-    p.stub.assign(stub.begin(), stub.end());
-    body = std::move(p);
-    break;
-  }
-  case PType::Fault: {
-    Fault f;
-    f.allocHint = r.u32();
-    f.contextId = r.u16();
-    f.cancelCount = r.u8();
-    f.reserved = r.u8();
-    f.status = r.u32();
-    f.reserved2 = r.u32();
-    ByteSpan stub = r.take(r.remaining());
-    f.stub.assign(stub.begin(), stub.end());
-    body = std::move(f);
-    break;
-  }
-  case PType::Bind:
-  case PType::AlterContext: {
-    Bind b;
-    b.maxXmitFrag = r.u16();
-    b.maxRecvFrag = r.u16();
-    b.assocGroupId = r.u32();
-    readContexts(r, b);
-    body = std::move(b);
-    break;
-  }
-  case PType::BindAck:
-  case PType::AlterContextResp: {
-    BindAck a;
-    a.maxXmitFrag = r.u16();
-    a.maxRecvFrag = r.u16();
-    a.assocGroupId = r.u32();
-    uint16_t addrLength = r.u16();
-    ByteSpan addr = r.take(addrLength);
-    a.secondaryAddress.assign(addr.begin(), addr.end());
-    r.align(4); // p_result_list is 4-aligned from the PDU start (C706 12.6.4.4)
-    uint8_t n = r.u8();
-    a.reserved = r.u8();
-    a.reserved2 = r.u16();
-    for (uint8_t i = 0; i < n && r.ok(); ++i) {
-      ContextResult c;
-      c.result = r.u16();
-      c.reason = r.u16();
-      c.transferSyntax = SyntaxId::read(r);
-      a.results.push_back(c);
-    }
-    body = std::move(a);
-    break;
-  }
-  case PType::BindNak: {
-    BindNak k;
-    k.providerRejectReason = r.u16();
-    if (r.remaining() > 0) {
-      uint8_t n = r.u8();
-      for (uint8_t i = 0; i < n && r.ok(); ++i) {
-        ProtocolVersion v;
-        v.major = r.u8();
-        v.minor = r.u8();
-        k.versions.push_back(v);
+    case PType::Request: {
+      Request q;
+      q.allocHint = r.u32();
+      q.contextId = r.u16();
+      q.opnum = r.u16();
+      if (h.has(pfc::ObjectUuid)) {
+        q.object = Uuid::read(r);
       }
+      ByteSpan stub = r.take(r.remaining());
+      q.stub.assign(stub.begin(), stub.end());
+      body = std::move(q);
+      break;
     }
-    body = std::move(k);
-    break;
-  }
-  case PType::Auth3: {
-    Auth3 a;
-    ByteSpan pad = r.take(r.remaining());
-    a.pad.assign(pad.begin(), pad.end());
-    body = std::move(a);
-    break;
-  }
-  case PType::Shutdown:
-  case PType::CoCancel:
-  case PType::Orphaned:
-    body = Empty{};
-    break;
+    case PType::Response: {
+      Response p;
+      p.allocHint = r.u32();
+      p.contextId = r.u16();
+      p.cancelCount = r.u8();
+      p.reserved = r.u8();
+      ByteSpan stub = r.take(r.remaining());
+      p.stub.assign(stub.begin(), stub.end());
+      body = std::move(p);
+      break;
+    }
+    case PType::Fault: {
+      Fault f;
+      f.allocHint = r.u32();
+      f.contextId = r.u16();
+      f.cancelCount = r.u8();
+      f.reserved = r.u8();
+      f.status = r.u32();
+      f.reserved2 = r.u32();
+      ByteSpan stub = r.take(r.remaining());
+      f.stub.assign(stub.begin(), stub.end());
+      body = std::move(f);
+      break;
+    }
+    case PType::Bind:
+    case PType::AlterContext: {
+      Bind b;
+      b.maxXmitFrag = r.u16();
+      b.maxRecvFrag = r.u16();
+      b.assocGroupId = r.u32();
+      readContexts(r, b);
+      body = std::move(b);
+      break;
+    }
+    case PType::BindAck:
+    case PType::AlterContextResp: {
+      BindAck a;
+      a.maxXmitFrag = r.u16();
+      a.maxRecvFrag = r.u16();
+      a.assocGroupId = r.u32();
+      uint16_t addrLength = r.u16();
+      ByteSpan addr = r.take(addrLength);
+      a.secondaryAddress.assign(addr.begin(), addr.end());
+      r.align(4);  // p_result_list is 4-aligned from the PDU start (C706 12.6.4.4)
+      uint8_t n = r.u8();
+      a.reserved = r.u8();
+      a.reserved2 = r.u16();
+      for (uint8_t i = 0; i < n && r.ok(); ++i) {
+        ContextResult c;
+        c.result = r.u16();
+        c.reason = r.u16();
+        c.transferSyntax = SyntaxId::read(r);
+        a.results.push_back(c);
+      }
+      body = std::move(a);
+      break;
+    }
+    case PType::BindNak: {
+      BindNak k;
+      k.providerRejectReason = r.u16();
+      if (r.remaining() > 0) {
+        uint8_t n = r.u8();
+        for (uint8_t i = 0; i < n && r.ok(); ++i) {
+          ProtocolVersion v;
+          v.major = r.u8();
+          v.minor = r.u8();
+          k.versions.push_back(v);
+        }
+      }
+      body = std::move(k);
+      break;
+    }
+    case PType::Auth3: {
+      Auth3 a;
+      ByteSpan pad = r.take(r.remaining());
+      a.pad.assign(pad.begin(), pad.end());
+      body = std::move(a);
+      break;
+    }
+    case PType::Shutdown:
+    case PType::CoCancel:
+    case PType::Orphaned:
+      body = Empty{};
+      break;
   }
   return r.ok();
 }
@@ -216,31 +218,31 @@ bool encodeBody(ByteWriter& w, const Header& h, const Body& body) {
 
 bool bodyMatchesType(PType t, const Body& body) {
   switch (t) {
-  case PType::Request:
-    return std::holds_alternative<Request>(body);
-  case PType::Response:
-    return std::holds_alternative<Response>(body);
-  case PType::Fault:
-    return std::holds_alternative<Fault>(body);
-  case PType::Bind:
-  case PType::AlterContext:
-    return std::holds_alternative<Bind>(body);
-  case PType::BindAck:
-  case PType::AlterContextResp:
-    return std::holds_alternative<BindAck>(body);
-  case PType::BindNak:
-    return std::holds_alternative<BindNak>(body);
-  case PType::Auth3:
-    return std::holds_alternative<Auth3>(body);
-  case PType::Shutdown:
-  case PType::CoCancel:
-  case PType::Orphaned:
-    return std::holds_alternative<Empty>(body);
+    case PType::Request:
+      return std::holds_alternative<Request>(body);
+    case PType::Response:
+      return std::holds_alternative<Response>(body);
+    case PType::Fault:
+      return std::holds_alternative<Fault>(body);
+    case PType::Bind:
+    case PType::AlterContext:
+      return std::holds_alternative<Bind>(body);
+    case PType::BindAck:
+    case PType::AlterContextResp:
+      return std::holds_alternative<BindAck>(body);
+    case PType::BindNak:
+      return std::holds_alternative<BindNak>(body);
+    case PType::Auth3:
+      return std::holds_alternative<Auth3>(body);
+    case PType::Shutdown:
+    case PType::CoCancel:
+    case PType::Orphaned:
+      return std::holds_alternative<Empty>(body);
   }
   return false;
 }
 
-} // namespace
+}  // namespace
 
 bool isConnectionOrientedPType(uint8_t ptype) {
   return ptype == 0 || ptype == 2 || ptype == 3 || (ptype >= 11 && ptype <= 19);
@@ -248,30 +250,30 @@ bool isConnectionOrientedPType(uint8_t ptype) {
 
 const char* ptypeName(PType ptype) {
   switch (ptype) {
-  case PType::Request:
-    return "request";
-  case PType::Response:
-    return "response";
-  case PType::Fault:
-    return "fault";
-  case PType::Bind:
-    return "bind";
-  case PType::BindAck:
-    return "bind_ack";
-  case PType::BindNak:
-    return "bind_nak";
-  case PType::AlterContext:
-    return "alter_context";
-  case PType::AlterContextResp:
-    return "alter_context_resp";
-  case PType::Auth3:
-    return "auth3";
-  case PType::Shutdown:
-    return "shutdown";
-  case PType::CoCancel:
-    return "co_cancel";
-  case PType::Orphaned:
-    return "orphaned";
+    case PType::Request:
+      return "request";
+    case PType::Response:
+      return "response";
+    case PType::Fault:
+      return "fault";
+    case PType::Bind:
+      return "bind";
+    case PType::BindAck:
+      return "bind_ack";
+    case PType::BindNak:
+      return "bind_nak";
+    case PType::AlterContext:
+      return "alter_context";
+    case PType::AlterContextResp:
+      return "alter_context_resp";
+    case PType::Auth3:
+      return "auth3";
+    case PType::Shutdown:
+      return "shutdown";
+    case PType::CoCancel:
+      return "co_cancel";
+    case PType::Orphaned:
+      return "orphaned";
   }
   return "unknown";
 }
@@ -286,25 +288,25 @@ std::string BindAck::port() const {
 
 size_t minBodySize(PType ptype, uint8_t pfcFlags) {
   switch (ptype) {
-  case PType::Request:
-    return (pfcFlags & pfc::ObjectUuid) != 0 ? 24 : 8;
-  case PType::Response:
-    return 8;
-  case PType::Fault:
-    return 16;
-  case PType::Bind:
-  case PType::AlterContext:
-    return 12;
-  case PType::BindAck:
-  case PType::AlterContextResp:
-    return 16; // 8 fixed + sec_addr length 2 + pad 2 + p_result_list header 4
-  case PType::BindNak:
-    return 2;
-  case PType::Auth3:
-  case PType::Shutdown:
-  case PType::CoCancel:
-  case PType::Orphaned:
-    return 0;
+    case PType::Request:
+      return (pfcFlags & pfc::ObjectUuid) != 0 ? 24 : 8;
+    case PType::Response:
+      return 8;
+    case PType::Fault:
+      return 16;
+    case PType::Bind:
+    case PType::AlterContext:
+      return 12;
+    case PType::BindAck:
+    case PType::AlterContextResp:
+      return 16;  // 8 fixed + sec_addr length 2 + pad 2 + p_result_list header 4
+    case PType::BindNak:
+      return 2;
+    case PType::Auth3:
+    case PType::Shutdown:
+    case PType::CoCancel:
+    case PType::Orphaned:
+      return 0;
   }
   return 0;
 }
@@ -323,7 +325,7 @@ ParseResult frameHeader(ByteSpan data, const FrameLimits& limits, Header& out) {
   for (size_t i = 0; i < 4; ++i) {
     h.drep[i] = drep[i];
   }
-  r.setEndian(h.endian()); // C706 12.6.3.1: frag_length onwards follow drep
+  r.setEndian(h.endian());  // C706 12.6.3.1: frag_length onwards follow drep
   h.fragLength = r.u16();
   h.authLength = r.u16();
   h.callId = r.u32();
@@ -421,8 +423,8 @@ std::optional<Bytes> encodePdu(const Pdu& pdu) {
   w.u8(static_cast<uint8_t>(h.ptype));
   w.u8(flags);
   w.bytes(h.drep);
-  w.u16(0); // frag_length, patched below
-  w.u16(0); // auth_length, patched below
+  w.u16(0);  // frag_length, patched below
+  w.u16(0);  // auth_length, patched below
   w.u32(h.callId);
   if (!encodeBody(w, h, pdu.body)) {
     return std::nullopt;
@@ -451,4 +453,4 @@ std::optional<Bytes> encodePdu(const Pdu& pdu) {
   return out;
 }
 
-} // namespace bh::mapi::dcerpc
+}  // namespace bh::mapi::dcerpc

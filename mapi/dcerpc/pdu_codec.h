@@ -40,6 +40,8 @@ std::optional<Bytes> encodePdu(const Pdu& pdu);
 
 /// Auth padding that 4-aligns the sec_trailer of a PDU whose body (header included) ends at
 /// `bodyEnd` (C706 13.2.6.1; impacket and Windows pad this way).
-inline size_t authPadFor(size_t bodyEnd) { return (4 - bodyEnd % 4) % 4; }
+inline size_t authPadFor(size_t bodyEnd) {
+  return (4 - bodyEnd % 4) % 4;
+}
 
-} // namespace bh::mapi::dcerpc
+}  // namespace bh::mapi::dcerpc

@@ -32,7 +32,7 @@ const Bytes& stubOf(const Pdu& pdu) {
   return pdu.response()->stub;
 }
 
-} // namespace
+}  // namespace
 
 PduDecoder::PduDecoder(PduDecoderCallbacks& callbacks, DecoderLimits limits)
     : callbacks_(callbacks), limits_(limits) {}
@@ -92,7 +92,7 @@ ParseResult PduDecoder::onData(ByteSpan data) {
       return ParseResult::fail(error_);
     }
     if (framed.status == ParseStatus::NeedMore || data.size() < h.fragLength) {
-      buffer_.assign(data.begin(), data.end()); // < one PDU, and the header (if any) is valid
+      buffer_.assign(data.begin(), data.end());  // < one PDU, and the header (if any) is valid
       break;
     }
     if (!onFrame(data.first(h.fragLength))) {
@@ -116,16 +116,16 @@ bool PduDecoder::onFrame(ByteSpan frame) {
 bool PduDecoder::onFragment(const Pdu& pdu) {
   const uint32_t callId = pdu.header.callId;
   switch (pdu.ptype()) {
-  case PType::Request:
-  case PType::Response:
-    break;
-  case PType::Fault:
-  case PType::Orphaned:
-    // A fault ends the call it answers; orphaned abandons a request mid-way (C706 12.6.4.7/.8).
-    pending_.erase(callId);
-    return true;
-  default:
-    return true;
+    case PType::Request:
+    case PType::Response:
+      break;
+    case PType::Fault:
+    case PType::Orphaned:
+      // A fault ends the call it answers; orphaned abandons a request mid-way (C706 12.6.4.7/.8).
+      pending_.erase(callId);
+      return true;
+    default:
+      return true;
   }
   const Bytes& stub = stubOf(pdu);
   const bool first = pdu.header.has(pfc::FirstFrag);
@@ -171,4 +171,4 @@ bool PduDecoder::onFragment(const Pdu& pdu) {
   return true;
 }
 
-} // namespace bh::mapi::dcerpc
+}  // namespace bh::mapi::dcerpc

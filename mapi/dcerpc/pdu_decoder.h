@@ -30,18 +30,18 @@ struct Call {
   PType ptype = PType::Request;
   uint32_t callId = 0;
   uint16_t contextId = 0;
-  uint16_t opnum = 0;                ///< requests only
-  std::optional<Uuid> object;        ///< requests with PFC_OBJECT_UUID
-  uint32_t allocHint = 0;            ///< of the first fragment
-  Endian endian = Endian::Little;    ///< NDR byte order of the stub
-  std::optional<SecTrailer> auth;    ///< of the first fragment; sealed stubs stay sealed
+  uint16_t opnum = 0;              ///< requests only
+  std::optional<Uuid> object;      ///< requests with PFC_OBJECT_UUID
+  uint32_t allocHint = 0;          ///< of the first fragment
+  Endian endian = Endian::Little;  ///< NDR byte order of the stub
+  std::optional<SecTrailer> auth;  ///< of the first fragment; sealed stubs stay sealed
   uint32_t fragments = 0;
   Bytes stub;
 };
 
 /// Sink of the stream decoder (Envoy DecoderCallbacks style; tests use a recording fake).
 class PduDecoderCallbacks {
-public:
+ public:
   virtual ~PduDecoderCallbacks() = default;
   /// Every PDU as it completes, with its raw bytes exactly as received (an accelerator that is
   /// not optimizing forwards `raw` untouched). Called before onCall for the last fragment.
@@ -55,7 +55,7 @@ public:
 /// joins request/response fragments per call_id. Errors are sticky: once onData fails, the flow
 /// should be passed through unparsed.
 class PduDecoder {
-public:
+ public:
   PduDecoder(PduDecoderCallbacks& callbacks, DecoderLimits limits = {});
 
   /// Consumes all of `data` (whole PDUs are delivered, a partial tail is buffered).
@@ -73,7 +73,7 @@ public:
   /// Calls with some but not all fragments seen.
   size_t pendingCalls() const { return pending_.size(); }
 
-private:
+ private:
   /// Handles one whole PDU at the start of `frame` (already framed to frag_length).
   bool onFrame(ByteSpan frame);
   bool onFragment(const Pdu& pdu);
@@ -88,4 +88,4 @@ private:
   std::string error_;
 };
 
-} // namespace bh::mapi::dcerpc
+}  // namespace bh::mapi::dcerpc

@@ -18,9 +18,11 @@ int hexDigit(char c) {
   return -1;
 }
 
-bool isDashPosition(size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
+bool isDashPosition(size_t i) {
+  return i == 8 || i == 13 || i == 18 || i == 23;
+}
 
-} // namespace
+}  // namespace
 
 std::optional<Uuid> Uuid::parse(std::string_view text) {
   if (text.size() != 36) {
@@ -107,8 +109,7 @@ void SyntaxId::write(ByteWriter& w) const {
 }
 
 std::string SyntaxId::toString() const {
-  return uuid.toString() + " v" + std::to_string(versionMajor) + "." +
-         std::to_string(versionMinor);
+  return uuid.toString() + " v" + std::to_string(versionMajor) + "." + std::to_string(versionMinor);
 }
 
-} // namespace bh::mapi::dcerpc
+}  // namespace bh::mapi::dcerpc

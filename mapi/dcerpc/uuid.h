@@ -16,7 +16,7 @@ namespace bh::mapi::dcerpc {
 /// time_mid, time_hi_and_version) follow the PDU's drep byte order (C706 14.2.5, NDR struct of
 /// u32, u16, u16, u8[8]), so little-endian peers write "00 db f1 a4 47 ca 67 10 b3 1f ...".
 class Uuid {
-public:
+ public:
   Uuid() = default;
   explicit Uuid(const std::array<uint8_t, 16>& canonical) : bytes_(canonical) {}
 
@@ -34,7 +34,7 @@ public:
 
   auto operator<=>(const Uuid&) const = default;
 
-private:
+ private:
   std::array<uint8_t, 16> bytes_{};
 };
 
@@ -55,4 +55,4 @@ struct SyntaxId {
 /// Bytes of a p_syntax_id_t on the wire.
 inline constexpr size_t kSyntaxIdSize = 20;
 
-} // namespace bh::mapi::dcerpc
+}  // namespace bh::mapi::dcerpc

@@ -7,7 +7,7 @@ SyntaxId make(const char* uuid, uint16_t major, uint16_t minor) {
   return SyntaxId{*Uuid::parse(uuid), major, minor};
 }
 
-} // namespace
+}  // namespace
 
 const SyntaxId& ndr() {
   static const SyntaxId s = make("8a885d04-1ceb-11c9-9fe8-08002b104860", 2, 0);
@@ -44,4 +44,4 @@ bool isBindTimeFeatureNegotiation(const Uuid& transfer) {
   return true;
 }
 
-} // namespace bh::mapi::dcerpc::syntax
+}  // namespace bh::mapi::dcerpc::syntax

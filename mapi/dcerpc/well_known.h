@@ -23,5 +23,5 @@ const SyntaxId& asyncEmsmdb();
 /// 8 bytes fixed, the next 8 a little-endian feature bitmask (MS-RPCE 3.3.1.5.3).
 bool isBindTimeFeatureNegotiation(const Uuid& transfer);
 
-} // namespace syntax
-} // namespace bh::mapi::dcerpc
+}  // namespace syntax
+}  // namespace bh::mapi::dcerpc

@@ -59,7 +59,7 @@ ParseResult finish(ByteReader& r, ByteSpan stub, const char* what) {
   return ParseResult::done(stub.size());
 }
 
-} // namespace
+}  // namespace
 
 ParseResult decodeEptMapRequest(ByteSpan stub, Endian endian, EptMapRequest& out,
                                 const EpmLimits& limits) {
@@ -202,4 +202,4 @@ std::optional<Endpoint> mappedEndpoint(const EptMapResponse& response) {
   return std::nullopt;
 }
 
-} // namespace bh::mapi::epm
+}  // namespace bh::mapi::epm

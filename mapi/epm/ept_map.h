@@ -24,13 +24,13 @@ struct ContextHandle {
 /// A twr_p_t: unique pointer to a twr_t. referentId 0 is the null pointer.
 struct TowerPointer {
   uint32_t referentId = 0;
-  std::optional<Tower> tower; ///< present iff referentId != 0
+  std::optional<Tower> tower;  ///< present iff referentId != 0
   bool operator==(const TowerPointer&) const = default;
 };
 
 /// [in] side of ept_map: object, map_tower, entry_handle, max_towers.
 struct EptMapRequest {
-  uint32_t objectReferentId = 1; ///< impacket and Windows use 1 and 2 for the two pointers
+  uint32_t objectReferentId = 1;  ///< impacket and Windows use 1 and 2 for the two pointers
   std::optional<Uuid> object;
   TowerPointer mapTower{2, std::nullopt};
   ContextHandle entryHandle;
@@ -42,9 +42,9 @@ struct EptMapRequest {
 /// length num_towers), status.
 struct EptMapResponse {
   ContextHandle entryHandle;
-  uint32_t maxCount = 0; ///< the array's conformance (the request's max_towers)
-  uint32_t offset = 0;   ///< the array's variance offset (0 from every known server)
-  std::vector<TowerPointer> towers; ///< num_towers == towers.size()
+  uint32_t maxCount = 0;             ///< the array's conformance (the request's max_towers)
+  uint32_t offset = 0;               ///< the array's variance offset (0 from every known server)
+  std::vector<TowerPointer> towers;  ///< num_towers == towers.size()
   uint32_t status = 0;
   uint32_t numTowers() const { return static_cast<uint32_t>(towers.size()); }
   bool operator==(const EptMapResponse&) const = default;
@@ -74,4 +74,4 @@ std::optional<Bytes> encodeEptMapResponse(const EptMapResponse& response, Endian
 /// when status is 0.
 std::optional<Endpoint> mappedEndpoint(const EptMapResponse& response);
 
-} // namespace bh::mapi::epm
+}  // namespace bh::mapi::epm

@@ -12,7 +12,7 @@ bool putSide(ByteWriter& w, const Bytes& side) {
   return true;
 }
 
-} // namespace
+}  // namespace
 
 ParseResult decodeTower(ByteSpan octets, Tower& out, const TowerLimits& limits) {
   ByteReader r(octets, Endian::Little);
@@ -135,8 +135,7 @@ std::optional<Ipv4> ipv4Address(const Floor& f) {
 
 std::string Endpoint::addressString() const {
   return std::to_string(address[0]) + "." + std::to_string(address[1]) + "." +
-         std::to_string(address[2]) + "." + std::to_string(address[3]) + ":" +
-         std::to_string(port);
+         std::to_string(address[2]) + "." + std::to_string(address[3]) + ":" + std::to_string(port);
 }
 
 std::optional<Endpoint> endpointOf(const Tower& tower) {
@@ -163,4 +162,4 @@ std::optional<Endpoint> endpointOf(const Tower& tower) {
   return Endpoint{*iface, *address, *port};
 }
 
-} // namespace bh::mapi::epm
+}  // namespace bh::mapi::epm

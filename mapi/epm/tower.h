@@ -49,7 +49,7 @@ struct Tower {
 };
 
 struct TowerLimits {
-  size_t maxFloors = 16; ///< real towers have 3 to 6
+  size_t maxFloors = 16;  ///< real towers have 3 to 6
 };
 
 using Ipv4 = std::array<uint8_t, 4>;
@@ -92,4 +92,4 @@ struct Endpoint {
 /// floor somewhere after it; nullopt otherwise.
 std::optional<Endpoint> endpointOf(const Tower& tower);
 
-} // namespace bh::mapi::epm
+}  // namespace bh::mapi::epm

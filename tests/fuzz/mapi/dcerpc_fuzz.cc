@@ -19,16 +19,16 @@ namespace {
 constexpr uint8_t kSeparator[4] = {0x01, 0xd5, 0xca, 0x7a};
 
 class Sink : public PduDecoderCallbacks {
-public:
-  Sink(Association& association, bool fromServer) : association_(association),
-                                                    fromServer_(fromServer) {}
+ public:
+  Sink(Association& association, bool fromServer)
+      : association_(association), fromServer_(fromServer) {}
   void onPdu(const Pdu& pdu, ByteSpan raw) override {
     if (raw.size() != pdu.header.fragLength) {
       std::abort();
     }
     auto wire = encodePdu(pdu);
     if (!wire) {
-      std::abort(); // whatever decodes must encode
+      std::abort();  // whatever decodes must encode
     }
     Pdu back;
     if (!decodePdu(*wire, back).ok() || !(back.body == pdu.body) || !(back.auth == pdu.auth) ||
@@ -48,19 +48,19 @@ public:
   }
   uint16_t negotiated_ = 0;
 
-private:
+ private:
   Association& association_;
   bool fromServer_;
 };
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Association association;
   Sink client(association, false);
   Sink server(association, true);
   DecoderLimits limits;
-  limits.maxCallStubBytes = 1 << 16; // keep the fuzzer fast; caps have their own unit tests
+  limits.maxCallStubBytes = 1 << 16;  // keep the fuzzer fast; caps have their own unit tests
   limits.maxPendingCalls = 4;
   PduDecoder fromClient(client, limits);
   PduDecoder fromServer(server, limits);

@@ -1,7 +1,6 @@
-#include "mapi/dcerpc/association.h"
-
 #include <doctest/doctest.h>
 
+#include "mapi/dcerpc/association.h"
 #include "tests/unit/mapi/dcerpc_test_util.h"
 
 using namespace bh;
@@ -43,12 +42,13 @@ TEST_CASE("alter_context adds a context; NDR64 and feature negotiation results")
   alter.header = header(PType::AlterContext, 2, Endian::Little);
   Bind b;
   b.contexts.push_back({2, 0, syntax::asyncEmsmdb(), {syntax::ndr64()}});
-  b.contexts.push_back(
-      {3, 0, syntax::asyncEmsmdb(),
-       {SyntaxId{*Uuid::parse("6cb71c2c-9812-4540-0300-000000000000"), 1, 0}}});
+  b.contexts.push_back({3,
+                        0,
+                        syntax::asyncEmsmdb(),
+                        {SyntaxId{*Uuid::parse("6cb71c2c-9812-4540-0300-000000000000"), 1, 0}}});
   alter.body = b;
   REQUIRE(a.onClientPdu(alter).ok());
-  CHECK(a.maxXmitFrag() == 5840); // alter_context does not renegotiate sizes
+  CHECK(a.maxXmitFrag() == 5840);  // alter_context does not renegotiate sizes
   Pdu resp;
   resp.header = header(PType::AlterContextResp, 2, Endian::Little);
   BindAck r;
@@ -60,7 +60,7 @@ TEST_CASE("alter_context adds a context; NDR64 and feature negotiation results")
   CHECK(*a.transferSyntaxFor(2) == syntax::ndr64());
   CHECK(a.context(3)->state == ContextState::NegotiateAck);
   CHECK(a.context(3)->reason == 3);
-  CHECK(*a.interfaceFor(0) == syntax::emsmdb()); // earlier contexts stay
+  CHECK(*a.interfaceFor(0) == syntax::emsmdb());  // earlier contexts stay
   CHECK(a.assocGroupId() == 0x5678);
 }
 
@@ -80,10 +80,10 @@ TEST_CASE("bind_ack that does not answer the outstanding bind is an error") {
   Association a;
   CHECK(a.onServerPdu(bindAckPdu(Endian::Little, 1)).status == ParseStatus::Error);
   REQUIRE(a.onClientPdu(bindPdu(Endian::Little, 1)).ok());
-  CHECK(a.onServerPdu(bindAckPdu(Endian::Little, 2)).status == ParseStatus::Error); // call_id
+  CHECK(a.onServerPdu(bindAckPdu(Endian::Little, 2)).status == ParseStatus::Error);  // call_id
   Pdu ack = bindAckPdu(Endian::Little, 1);
   std::get<BindAck>(ack.body).results.pop_back();
-  CHECK(a.onServerPdu(ack).status == ParseStatus::Error); // result count
+  CHECK(a.onServerPdu(ack).status == ParseStatus::Error);  // result count
 }
 
 TEST_CASE("presentation context cap") {
@@ -93,8 +93,8 @@ TEST_CASE("presentation context cap") {
   Pdu bind = bindPdu(Endian::Little, 1);
   auto& ctxs = std::get<Bind>(bind.body).contexts;
   ctxs.push_back({2, 0, syntax::epm(), {syntax::ndr()}});
-  REQUIRE(a.onClientPdu(bind).ok()); // 3 contexts: at the cap
-  Pdu again = bindPdu(Endian::Little, 2, PType::AlterContext); // ids 0 and 1 again: no growth
+  REQUIRE(a.onClientPdu(bind).ok());                            // 3 contexts: at the cap
+  Pdu again = bindPdu(Endian::Little, 2, PType::AlterContext);  // ids 0 and 1 again: no growth
   REQUIRE(a.onClientPdu(again).ok());
   CHECK(a.contexts().size() == 3);
   Pdu more = bindPdu(Endian::Little, 3, PType::AlterContext);

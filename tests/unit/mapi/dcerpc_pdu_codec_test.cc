@@ -1,7 +1,6 @@
-#include "mapi/dcerpc/pdu_codec.h"
-
 #include <doctest/doctest.h>
 
+#include "mapi/dcerpc/pdu_codec.h"
 #include "tests/unit/mapi/dcerpc_test_util.h"
 
 using namespace bh;
@@ -53,8 +52,8 @@ std::vector<Pdu> everyPduType(Endian e) {
   Pdu auth3;
   auth3.header = header(PType::Auth3, 8, e);
   auth3.body = Auth3{{0x20, 0x20, 0x20, 0x20}};
-  auth3.auth = AuthVerifier{{}, {AuthType::Ntlm, AuthLevel::PktPrivacy, 0, 0, 79231},
-                            pattern(90, 4)};
+  auth3.auth =
+      AuthVerifier{{}, {AuthType::Ntlm, AuthLevel::PktPrivacy, 0, 0, 79231}, pattern(90, 4)};
   all.push_back(auth3);
   for (PType t : {PType::Shutdown, PType::CoCancel, PType::Orphaned}) {
     Pdu p;
@@ -64,7 +63,7 @@ std::vector<Pdu> everyPduType(Endian e) {
   return all;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("every CO PDU type round-trips in both byte orders") {
   for (Endian e : {Endian::Little, Endian::Big}) {
@@ -87,7 +86,7 @@ TEST_CASE("byte order follows drep[0] bit 0x10") {
   CHECK(wb[4] == 0x00);
   CHECK(toHex(ByteSpan(wl).subspan(8, 8)) == "1c00000004030201");
   CHECK(toHex(ByteSpan(wb).subspan(8, 8)) == "001c000001020304");
-  CHECK(toHex(ByteSpan(wb).subspan(16, 8)) == "000000040000000b"); // alloc_hint, ctx, opnum
+  CHECK(toHex(ByteSpan(wb).subspan(16, 8)) == "000000040000000b");  // alloc_hint, ctx, opnum
 }
 
 TEST_CASE("hand-written request with object uuid decodes field by field (C706 12.6.4.9)") {
@@ -95,8 +94,9 @@ TEST_CASE("hand-written request with object uuid decodes field by field (C706 12
   // 04 00 00 00 | 01 00 | 03 00                                alloc_hint 4, ctx 1, opnum 3
   // 0883afe1 1f5d c911 91a4 08002b14a0fa                       object (LE wire form)
   // de ad be ef                                                stub
-  Bytes wire = hex("05000083100000002c000000 2a000000 04000000 0100 0300"
-                   "0883afe11f5dc91191a408002b14a0fa deadbeef");
+  Bytes wire =
+      hex("05000083100000002c000000 2a000000 04000000 0100 0300"
+          "0883afe11f5dc91191a408002b14a0fa deadbeef");
   Pdu p;
   REQUIRE(decodePdu(wire, p).ok());
   const Request* q = p.request();
@@ -121,7 +121,7 @@ TEST_CASE("auth padding is excluded from the stub and kept for re-encoding") {
   Bytes wire = encode(p);
   CHECK(v.pad.size() == 3);
   CHECK(wire.size() == 24 + 41 + 3 + 8 + 16);
-  CHECK((wire.size() - 16 - 8) % 4 == 0); // sec_trailer 4-aligned
+  CHECK((wire.size() - 16 - 8) % 4 == 0);  // sec_trailer 4-aligned
   Pdu back;
   REQUIRE(decodePdu(wire, back).ok());
   CHECK(back.request()->stub == pattern(41, 9));
@@ -137,7 +137,7 @@ TEST_CASE("bind_ack secondary address and alignment (C706 12.6.4.4)") {
     Pdu p = bindAckPdu(e);
     Bytes wire = encode(p);
     // 16 + 8 + 2 + "6001\0" = 31 -> padded to 32 before p_result_list.
-    CHECK(wire[32] == 2); // n_results
+    CHECK(wire[32] == 2);  // n_results
     Pdu back;
     REQUIRE(decodePdu(wire, back).ok());
     CHECK(back.bindAck()->port() == "6001");
@@ -175,15 +175,15 @@ TEST_CASE("malformed headers are errors") {
     b[at] = v;
     return decodePdu(b, p);
   };
-  CHECK(mutate(0, 4).status == ParseStatus::Error);  // rpc_vers 4
-  CHECK(mutate(1, 2).status == ParseStatus::Error);  // minor 2
-  CHECK(mutate(1, 1).ok());                          // minor 1 is fine
-  CHECK(mutate(2, 1).status == ParseStatus::Error);  // ping: connectionless
-  CHECK(mutate(2, 20).status == ParseStatus::Error); // rts: not decoded here
-  CHECK(mutate(8, 15).status == ParseStatus::Error); // frag_length < 16
-  CHECK(mutate(8, 23).status == ParseStatus::Error); // frag_length < request's fixed part
-  CHECK(mutate(10, 1).status == ParseStatus::Error); // auth_length without room for it
-  CHECK(mutate(3, 0x83).status == ParseStatus::Error); // object uuid flag, no room for it
+  CHECK(mutate(0, 4).status == ParseStatus::Error);     // rpc_vers 4
+  CHECK(mutate(1, 2).status == ParseStatus::Error);     // minor 2
+  CHECK(mutate(1, 1).ok());                             // minor 1 is fine
+  CHECK(mutate(2, 1).status == ParseStatus::Error);     // ping: connectionless
+  CHECK(mutate(2, 20).status == ParseStatus::Error);    // rts: not decoded here
+  CHECK(mutate(8, 15).status == ParseStatus::Error);    // frag_length < 16
+  CHECK(mutate(8, 23).status == ParseStatus::Error);    // frag_length < request's fixed part
+  CHECK(mutate(10, 1).status == ParseStatus::Error);    // auth_length without room for it
+  CHECK(mutate(3, 0x83).status == ParseStatus::Error);  // object uuid flag, no room for it
   FrameLimits tight;
   tight.maxFragLength = good.size() - 1;
   CHECK(decodePdu(good, p, tight).status == ParseStatus::Error);
@@ -195,7 +195,7 @@ TEST_CASE("malformed bodies are errors") {
   Pdu p;
   SUBCASE("bind with a context list longer than the PDU") {
     Bytes b = encode(bindPdu(Endian::Little));
-    b[24] = 3; // n_context_elem 3, only 2 present
+    b[24] = 3;  // n_context_elem 3, only 2 present
     CHECK(decodePdu(b, p).status == ParseStatus::Error);
   }
   SUBCASE("bind with a transfer syntax count past the end") {
@@ -221,10 +221,10 @@ TEST_CASE("malformed bodies are errors") {
     q.auth = AuthVerifier{{}, {AuthType::Ntlm, AuthLevel::Connect, 0, 0, 1}, pattern(16, 0)};
     Bytes b = encode(q);
     size_t trailer = b.size() - 16 - 8;
-    b[trailer + 2] = 4; // exactly the stub: fine
+    b[trailer + 2] = 4;  // exactly the stub: fine
     CHECK(decodePdu(b, p).ok());
     CHECK(p.request()->stub.empty());
-    b[trailer + 2] = 5; // one byte into alloc_hint/ctx/opnum
+    b[trailer + 2] = 5;  // one byte into alloc_hint/ctx/opnum
     CHECK(decodePdu(b, p).status == ParseStatus::Error);
   }
 }
@@ -244,11 +244,11 @@ TEST_CASE("encoder refuses what cannot be framed") {
   Pdu p = requestPdu(Endian::Little, 1, Bytes(65535, 0));
   CHECK_FALSE(encodePdu(p));
   Pdu wrong = requestPdu(Endian::Little, 1, {});
-  wrong.header.ptype = PType::Bind; // body type does not match the PTYPE
+  wrong.header.ptype = PType::Bind;  // body type does not match the PTYPE
   CHECK_FALSE(encodePdu(wrong));
   Pdu noCred = requestPdu(Endian::Little, 1, {});
   noCred.auth = AuthVerifier{};
-  CHECK_FALSE(encodePdu(noCred)); // auth_length 0 would mean "no trailer"
+  CHECK_FALSE(encodePdu(noCred));  // auth_length 0 would mean "no trailer"
   Pdu many = bindPdu(Endian::Little);
   std::get<Bind>(many.body).contexts.resize(256);
   CHECK_FALSE(encodePdu(many));

@@ -1,7 +1,6 @@
-#include "mapi/dcerpc/pdu_decoder.h"
-
 #include <doctest/doctest.h>
 
+#include "mapi/dcerpc/pdu_decoder.h"
 #include "tests/unit/mapi/dcerpc_test_util.h"
 
 using namespace bh;
@@ -56,7 +55,7 @@ void checkClientStream(const RecordingCallbacks& rec, const Bytes& stream) {
   CHECK(rec.calls[2].stub == concat({pattern(40, 2), pattern(40, 4), pattern(7, 5)}));
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("a multi-PDU stream decodes the same when split at every byte boundary") {
   const Bytes stream = clientStream();
@@ -130,7 +129,7 @@ TEST_CASE("frag_length cap is checked from the header, before buffering the body
 
   RecordingCallbacks rec2;
   PduDecoder d2(rec2, limits);
-  CHECK(d2.onData(ByteSpan(big).first(10)).ok()); // no header yet: nothing to judge
+  CHECK(d2.onData(ByteSpan(big).first(10)).ok());  // no header yet: nothing to judge
   CHECK(d2.bufferedBytes() == 10);
   CHECK(d2.onData(ByteSpan(big).subspan(10, 6)).status == ParseStatus::Error);
 }
@@ -152,15 +151,15 @@ TEST_CASE("reassembled stub cap") {
                     encode(requestPdu(Endian::Little, 1, pattern(40, 0), 0))});
   RecordingCallbacks rec;
   PduDecoder d(rec, limits);
-  REQUIRE(d.onData(s).ok()); // exactly 100: allowed
-  CHECK(d.onData(encode(requestPdu(Endian::Little, 1, pattern(1, 0), pfc::LastFrag)))
-            .status == ParseStatus::Error);
-  CHECK(d.pendingCalls() == 0); // state released on error
+  REQUIRE(d.onData(s).ok());  // exactly 100: allowed
+  CHECK(d.onData(encode(requestPdu(Endian::Little, 1, pattern(1, 0), pfc::LastFrag))).status ==
+        ParseStatus::Error);
+  CHECK(d.pendingCalls() == 0);  // state released on error
 
   RecordingCallbacks rec2;
   PduDecoder d2(rec2, limits);
   CHECK(d2.onData(encode(requestPdu(Endian::Little, 1, pattern(101, 0)))).status ==
-        ParseStatus::Error); // a single fragment over the cap
+        ParseStatus::Error);  // a single fragment over the cap
 }
 
 TEST_CASE("concurrent reassembly cap") {

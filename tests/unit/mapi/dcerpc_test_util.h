@@ -90,7 +90,9 @@ inline Pdu responsePdu(Endian e, uint32_t callId, Bytes stub, uint8_t flags = 0x
   return p;
 }
 
-inline Bytes encode(const Pdu& p) { return encodePdu(p).value(); }
+inline Bytes encode(const Pdu& p) {
+  return encodePdu(p).value();
+}
 
 inline Bytes pattern(size_t n, uint8_t seed) {
   Bytes b(n);
@@ -102,7 +104,7 @@ inline Bytes pattern(size_t n, uint8_t seed) {
 
 /// Records everything a PduDecoder delivers.
 class RecordingCallbacks : public PduDecoderCallbacks {
-public:
+ public:
   void onPdu(const Pdu& pdu, ByteSpan raw) override {
     pdus.push_back(pdu);
     raws.emplace_back(raw.begin(), raw.end());
@@ -114,4 +116,4 @@ public:
   std::vector<Call> calls;
 };
 
-} // namespace bh::mapi::dcerpc::testing
+}  // namespace bh::mapi::dcerpc::testing

@@ -1,6 +1,7 @@
 // Golden vectors made by tests/vectors/dcerpc/make_vectors.py with impacket (an independent
 // implementation): decode, check the fields impacket was told to write, re-encode identically.
 #include <doctest/doctest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "mapi/dcerpc/association.h"
@@ -84,11 +85,11 @@ void checkPdu(const Pdu& p, const json& j) {
   }
 }
 
-const char* kCases[] = {"bind_epm",          "bind_emsmdb_ntlm",     "bind_ack_epm",
-                        "request_ept_map",   "response_ept_map",     "request_ntlm_privacy",
-                        "request_fragmented", "bind_big_endian",     "stream_epm_client"};
+const char* kCases[] = {"bind_epm",           "bind_emsmdb_ntlm", "bind_ack_epm",
+                        "request_ept_map",    "response_ept_map", "request_ntlm_privacy",
+                        "request_fragmented", "bind_big_endian",  "stream_epm_client"};
 
-} // namespace
+}  // namespace
 
 TEST_CASE("impacket vectors decode to the expected fields and re-encode byte-identically") {
   for (const char* name : kCases) {

@@ -1,9 +1,9 @@
-#include "mapi/epm/ept_map.h"
-
 #include <doctest/doctest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "mapi/dcerpc/well_known.h"
+#include "mapi/epm/ept_map.h"
 #include "tests/unit/mapi/dcerpc_test_util.h"
 
 using namespace bh;
@@ -50,17 +50,17 @@ void checkTower(const Tower& t, const json& j) {
 EptMapResponse sampleResponse() {
   EptMapResponse r;
   r.maxCount = 4;
-  r.towers.push_back({0x20000, tcpIpTower(dcerpc::syntax::emsmdb(), dcerpc::syntax::ndr(), 6001,
-                                          {10, 1, 2, 3})});
+  r.towers.push_back(
+      {0x20000, tcpIpTower(dcerpc::syntax::emsmdb(), dcerpc::syntax::ndr(), 6001, {10, 1, 2, 3})});
   r.towers.push_back({0, std::nullopt});
   Tower odd;
-  odd.floors.push_back(Floor{{0x0d, 1, 2}, {}}); // 3-byte floor: forces alignment padding
+  odd.floors.push_back(Floor{{0x0d, 1, 2}, {}});  // 3-byte floor: forces alignment padding
   r.towers.push_back({0x20004, odd});
   r.status = 0;
   return r;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("impacket ept_map request stub decodes and re-encodes") {
   const Bytes stub = readFile(vectorPath("epm", "ept_map_request", "input.bin"));
@@ -93,8 +93,8 @@ TEST_CASE("impacket ept_map response stub decodes, maps the endpoint and re-enco
   auto e = mappedEndpoint(r);
   REQUIRE(e);
   CHECK(e->interfaceId.uuid.toString() == j["mapped"]["interface"].get<std::string>());
-  CHECK(e->addressString() ==
-        j["mapped"]["ipv4"].get<std::string>() + ":" + std::to_string(j["mapped"]["port"].get<int>()));
+  CHECK(e->addressString() == j["mapped"]["ipv4"].get<std::string>() + ":" +
+                                  std::to_string(j["mapped"]["port"].get<int>()));
   auto again = encodeEptMapResponse(r, Endian::Little);
   REQUIRE(again);
   CHECK(*again == zeroPads(stub, j["ndr_pad"]));
@@ -104,8 +104,7 @@ TEST_CASE("ept_map request and response round-trip in both byte orders") {
   for (Endian e : {Endian::Little, Endian::Big}) {
     EptMapRequest q;
     q.object = dcerpc::syntax::epm().uuid;
-    q.mapTower.tower =
-        tcpIpTower(dcerpc::syntax::emsmdb(), dcerpc::syntax::ndr(), 0, {0, 0, 0, 0});
+    q.mapTower.tower = tcpIpTower(dcerpc::syntax::emsmdb(), dcerpc::syntax::ndr(), 0, {0, 0, 0, 0});
     q.entryHandle.attributes = 7;
     q.entryHandle.uuid = dcerpc::syntax::ndr().uuid;
     q.maxTowers = 4;
@@ -134,12 +133,12 @@ TEST_CASE("ept_map request and response round-trip in both byte orders") {
   Bytes le = *encodeEptMapRequest(EptMapRequest{}, Endian::Little);
   Bytes be = *encodeEptMapRequest(EptMapRequest{}, Endian::Big);
   CHECK(le != be);
-  CHECK(toHex(ByteSpan(be).last(4)) == "00000001"); // max_towers follows drep
+  CHECK(toHex(ByteSpan(be).last(4)) == "00000001");  // max_towers follows drep
 }
 
 TEST_CASE("mappedEndpoint needs status 0 and a TCP/IP tower") {
   EptMapResponse r = sampleResponse();
-  r.status = 0x16c9a0d6; // EPT_S_NOT_REGISTERED
+  r.status = 0x16c9a0d6;  // EPT_S_NOT_REGISTERED
   CHECK_FALSE(mappedEndpoint(r));
   EptMapResponse none;
   CHECK_FALSE(mappedEndpoint(none));
@@ -172,10 +171,10 @@ TEST_CASE("malformed ept_map stubs and caps") {
     b[at] = v;
     return decodeEptMapResponse(b, Endian::Little, r);
   };
-  CHECK(mutate(20, 2).status == ParseStatus::Error);  // num_towers != actual_count
-  CHECK(mutate(24, 0).status == ParseStatus::Error);  // max_count 0 < offset + actual
-  CHECK(mutate(28, 1).status == ParseStatus::Error);  // offset 1 pushes past max_count
-  CHECK(mutate(40, 0x4a).status == ParseStatus::Error); // twr_t max_count != tower_length
+  CHECK(mutate(20, 2).status == ParseStatus::Error);     // num_towers != actual_count
+  CHECK(mutate(24, 0).status == ParseStatus::Error);     // max_count 0 < offset + actual
+  CHECK(mutate(28, 1).status == ParseStatus::Error);     // offset 1 pushes past max_count
+  CHECK(mutate(40, 0x4a).status == ParseStatus::Error);  // twr_t max_count != tower_length
   Bytes trailing = stub;
   trailing.push_back(0);
   CHECK(decodeEptMapResponse(trailing, Endian::Little, r).status == ParseStatus::Error);

@@ -1,8 +1,7 @@
-#include "mapi/epm/tower.h"
-
 #include <doctest/doctest.h>
 
 #include "mapi/dcerpc/well_known.h"
+#include "mapi/epm/tower.h"
 #include "tests/unit/mapi/dcerpc_test_util.h"
 
 using namespace bh;
@@ -15,14 +14,14 @@ namespace {
 // The 75-byte ncacn_ip_tcp tower for EMSMDB at 192.0.2.25:6001 (C706 Appendix L), as
 // impacket's EPMTower writes it.
 const char* kTowerHex =
-    "0500"                                                   // 5 floors
-    "1300 0d 00dbf1a447ca6710b31f00dd010662da 0000 0200 5100" // EMSMDB v0.81
-    "1300 0d 045d888aeb1cc9119fe808002b104860 0200 0200 0000" // NDR v2.0
-    "0100 0b 0200 0000"                                      // RPC CO, minor 0
-    "0100 07 0200 1771"                                      // TCP port 6001 (big-endian)
-    "0100 09 0400 c0000219";                                 // 192.0.2.25
+    "0500"                                                     // 5 floors
+    "1300 0d 00dbf1a447ca6710b31f00dd010662da 0000 0200 5100"  // EMSMDB v0.81
+    "1300 0d 045d888aeb1cc9119fe808002b104860 0200 0200 0000"  // NDR v2.0
+    "0100 0b 0200 0000"                                        // RPC CO, minor 0
+    "0100 07 0200 1771"                                        // TCP port 6001 (big-endian)
+    "0100 09 0400 c0000219";                                   // 192.0.2.25
 
-} // namespace
+}  // namespace
 
 TEST_CASE("tcpIpTower encodes the documented floors") {
   Tower t = tcpIpTower(dcerpc::syntax::emsmdb(), dcerpc::syntax::ndr(), 6001, {192, 0, 2, 25});
@@ -57,7 +56,7 @@ TEST_CASE("towers without a port or address give no endpoint; unknown floors sta
   CHECK_FALSE(endpointOf(t));
   Tower np;
   np.floors.push_back(uuidFloor(dcerpc::syntax::epm()));
-  np.floors.push_back(Floor{{0x0f}, {'\\', 'p', 0}}); // named pipe floor
+  np.floors.push_back(Floor{{0x0f}, {'\\', 'p', 0}});  // named pipe floor
   auto wire = encodeTower(np);
   REQUIRE(wire);
   Tower back;
@@ -76,10 +75,10 @@ TEST_CASE("malformed towers are errors; every truncation is an error") {
   }
   Bytes longer = wire;
   longer.push_back(0);
-  CHECK(decodeTower(longer, t).status == ParseStatus::Error); // trailing byte
+  CHECK(decodeTower(longer, t).status == ParseStatus::Error);  // trailing byte
   TowerLimits limits;
   limits.maxFloors = 4;
-  CHECK(decodeTower(wire, t, limits).status == ParseStatus::Error); // floor cap
+  CHECK(decodeTower(wire, t, limits).status == ParseStatus::Error);  // floor cap
   limits.maxFloors = 5;
   CHECK(decodeTower(wire, t, limits).ok());
 }

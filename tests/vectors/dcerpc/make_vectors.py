@@ -205,7 +205,8 @@ def main():
     # NDR alignment padding (NDR 14.2.2) may hold any value and impacket fills it with 0xab/0xbf;
     # our encoder writes zeros, so the expected file names the padding ranges to compare around.
     req_pad = ndr_pad(stub, 4 + 16 + 4 + 8 + len(tower))
-    epm_req = {'object': '00000000-0000-0000-0000-000000000000', 'ndr_pad': req_pad, 'map_tower': tower_req, 'max_towers': 1,
+    epm_req = {'object': '00000000-0000-0000-0000-000000000000', 'ndr_pad': req_pad,
+               'map_tower': tower_req, 'max_towers': 1,
                'entry_handle': {'attributes': 0, 'uuid': '00000000-0000-0000-0000-000000000000'},
                'tower_length': len(tower)}
     cases.append(('epm', 'ept_map_request', stub, {'request': epm_req}))
