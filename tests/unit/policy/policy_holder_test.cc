@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "policy/restart_required.h"
 #include "policy_test_util.h"
 
 using namespace bh::policy;
@@ -75,4 +76,14 @@ TEST_CASE("the shipped file reloads through the holder") {
   auto r = holder.reloadFile(std::string(BH_SOURCE_DIR) + "/config/bridgehead.json");
   REQUIRE(r.ok());
   CHECK(holder.current()->config().epmMaps.size() == 1);
+}
+
+TEST_CASE("restartRequired names the settings a reload cannot apply live") {
+  Config running = loadConfig(kOptimizeWeb).value();
+  Config loaded = loadConfig(kPassWeb).value();
+  CHECK(restartRequired(running, loaded).empty());
+  loaded.peering.listenPort = 9999;
+  loaded.device.role = DeviceRole::Core;
+  CHECK(restartRequired(running, loaded) ==
+        std::vector<std::string>{"/device/role", "/peering/listen_port"});
 }
