@@ -35,11 +35,10 @@ void ChunkCache::insert(const Fingerprint& fp, ByteSpan data) {
   }
 }
 
-bool ChunkCache::verify(const Fingerprint& fp, uint32_t length, ByteSpan data) {
+bool ChunkCache::verify(const Fingerprint& fp, uint32_t length, ByteSpan data) const {
   if (data.size() == length && fingerprintOf(data) == fp) {
     return true;
   }
-  ++verifyFailures_;
   if (log_) {
     log_("dre cache: chunk " + fp.toHex() + " does not match its fingerprint, dropped");
   }
@@ -47,37 +46,41 @@ bool ChunkCache::verify(const Fingerprint& fp, uint32_t length, ByteSpan data) {
 }
 
 ChunkCache::Lookup ChunkCache::lookup(const Fingerprint& fp, uint32_t length, Bytes& out) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (const Bytes* data = memory_.find(fp); data != nullptr) {
-    if (data->size() == length && (!config_.verifyMemoryHits || verify(fp, length, *data))) {
+  const size_t before = out.size();
+  bool fromDisk = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const Bytes* data = memory_.find(fp); data != nullptr && data->size() == length) {
       out.insert(out.end(), data->begin(), data->end());
-      ++hits_;
-      return Lookup::Hit;
+    } else if (data == nullptr && disk_ != nullptr &&
+               disk_->read(fp, out) == DiskChunkStore::ReadStatus::Found) {
+      fromDisk = true;
     }
-    // A length mismatch means the sender named a different chunk: not ours to drop.
-    if (data->size() == length) {
-      memory_.erase(fp);
+    if (out.size() == before) {
+      // Absent, or held under this name with another length (a different chunk was meant).
+      ++misses_;
+      return Lookup::Miss;
     }
+  }
+  // Hash outside the lock: other flows keep using the cache meanwhile.
+  ByteSpan data(out.data() + before, out.size() - before);
+  const bool verified = (!fromDisk && !config_.verifyMemoryHits) || verify(fp, length, data);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!verified) {
+    ++verifyFailures_;
+    memory_.erase(fp);
+    if (disk_ != nullptr && fromDisk) {
+      disk_->forget(fp);
+    }
+    out.resize(before);
     ++misses_;
     return Lookup::Miss;
   }
-  if (disk_ != nullptr) {
-    const size_t before = out.size();
-    if (disk_->read(fp, out) == DiskChunkStore::ReadStatus::Found) {
-      ByteSpan data(out.data() + before, out.size() - before);
-      if (verify(fp, length, data)) {
-        memory_.insert(fp, data);
-        ++hits_;
-        return Lookup::Hit;
-      }
-      out.resize(before);
-      if (data.size() == length) {
-        disk_->forget(fp);
-      }
-    }
+  if (fromDisk) {
+    memory_.insert(fp, data);
   }
-  ++misses_;
-  return Lookup::Miss;
+  ++hits_;
+  return Lookup::Hit;
 }
 
 bool ChunkCache::contains(const Fingerprint& fp) {

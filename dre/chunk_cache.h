@@ -24,7 +24,7 @@ struct ChunkCacheConfig {
 /// The chunk cache of one Bridgehead device, shared by every flow and both directions: a
 /// bounded memory LRU in front of an optional bounded disk log. Every chunk handed out has
 /// been hashed and matched against the requested fingerprint, so callers never see wrong bytes.
-/// Thread-safe (one mutex; operations are per chunk, i.e. per few KiB).
+/// Thread-safe: one mutex around the maps; hashing happens outside it.
 class ChunkCache {
 public:
   enum class Lookup { Hit, Miss };
@@ -61,7 +61,7 @@ public:
 private:
   ChunkCache(const ChunkCacheConfig& config, LogFn log)
       : config_(config), log_(std::move(log)), memory_(config.memoryBytes) {}
-  bool verify(const Fingerprint& fp, uint32_t length, ByteSpan data);
+  bool verify(const Fingerprint& fp, uint32_t length, ByteSpan data) const;
 
   ChunkCacheConfig config_;
   LogFn log_;

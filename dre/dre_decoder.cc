@@ -7,7 +7,7 @@
 namespace bh::dre {
 
 DreDecoder::DreDecoder(ChunkCache& cache, const DreConfig& config)
-    : cache_(cache), config_(config), lz_(config.maxBlockBytes) {}
+    : cache_(cache), config_(config) {}
 
 bool DreDecoder::openBlock(ByteSpan block, const BlockHeader& h, ByteSpan& instructions,
                            std::string& error) {

@@ -54,6 +54,7 @@ void DreEncoder::emitChunk(ByteSpan chunk) {
     appendVarint(instructions_, length);
     instructions_.insert(instructions_.end(), chunk.begin(), chunk.end());
     stats_.rawLiteralBytes += length;
+    blockLiteralBytes_ += length;
     return;
   }
   const Fingerprint fp = fingerprintOf(chunk);
@@ -72,6 +73,7 @@ void DreEncoder::emitChunk(ByteSpan chunk) {
   ledger_.record(fp, length);
   ++stats_.literalChunks;
   stats_.literalBytes += length;
+  blockLiteralBytes_ += length;
 }
 
 void DreEncoder::sealBlock(uint8_t flags, Bytes& out) {
@@ -82,7 +84,8 @@ void DreEncoder::sealBlock(uint8_t flags, Bytes& out) {
   h.rawCrc = crc32c(instructions_);
   const size_t headerAt = out.size();
   out.resize(headerAt + kBlockHeaderBytes);
-  if (lz_.compress(instructions_, out)) {
+  const bool literalHeavy = blockLiteralBytes_ * 2 >= instructions_.size();
+  if (lz_.compress(instructions_, literalHeavy, out)) {
     h.flags |= kBlockFlagZstd;
     ++stats_.lzBlocks;
   } else {
@@ -91,6 +94,7 @@ void DreEncoder::sealBlock(uint8_t flags, Bytes& out) {
   h.payloadBytes = static_cast<uint32_t>(out.size() - headerAt - kBlockHeaderBytes);
   writeBlockHeader(out.data() + headerAt, h);
   instructions_.clear();
+  blockLiteralBytes_ = 0;
   ++stats_.blocks;
 }
 
@@ -99,6 +103,8 @@ bool DreEncoder::answerResend(std::span<const MissingChunk> missing, Bytes& out)
   Bytes saved;
   saved.swap(instructions_);
   const uint64_t savedEpoch = blockEpoch_;
+  const size_t savedLiteralBytes = blockLiteralBytes_;
+  blockLiteralBytes_ = 0;
   blockEpoch_ = ledger_.epoch();
   Bytes repair;
   Bytes chunk;
@@ -114,6 +120,7 @@ bool DreEncoder::answerResend(std::span<const MissingChunk> missing, Bytes& out)
     instructions_.push_back(static_cast<uint8_t>(Op::ChunkLiteral));
     appendVarint(instructions_, m.length);
     instructions_.insert(instructions_.end(), chunk.begin(), chunk.end());
+    blockLiteralBytes_ += m.length;
     ledger_.record(m.fp, m.length);
     ++stats_.resentChunks;
     if (instructions_.size() >= config_.blockTargetBytes) {
@@ -125,6 +132,7 @@ bool DreEncoder::answerResend(std::span<const MissingChunk> missing, Bytes& out)
   }
   instructions_.swap(saved);
   blockEpoch_ = savedEpoch;
+  blockLiteralBytes_ = savedLiteralBytes;
   if (!ok) {
     return false;
   }

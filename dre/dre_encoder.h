@@ -50,6 +50,7 @@ private:
   Bytes pending_;      ///< input bytes not yet cut into a chunk
   Bytes instructions_; ///< instruction stream of the open block
   uint64_t blockEpoch_ = 0;
+  size_t blockLiteralBytes_ = 0; ///< literal payload bytes in the open block
   DreStats stats_;
 };
 

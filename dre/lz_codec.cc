@@ -2,15 +2,8 @@
 
 #include <zstd.h>
 
-#include <bit>
 
 namespace bh::dre {
-namespace {
-
-// zstd refuses windows below 1 KiB (ZSTD_WINDOWLOG_ABSOLUTEMIN, only in the static API).
-constexpr int kMinWindowLog = 10;
-
-} // namespace
 
 LzCompressor::LzCompressor(int level, uint32_t minSavingPercent, uint32_t maxBackoffBlocks)
     : level_(level), minSavingPercent_(minSavingPercent),
@@ -18,11 +11,11 @@ LzCompressor::LzCompressor(int level, uint32_t minSavingPercent, uint32_t maxBac
 
 LzCompressor::~LzCompressor() { ZSTD_freeCCtx(ctx_); }
 
-bool LzCompressor::compress(ByteSpan raw, Bytes& out) {
+bool LzCompressor::compress(ByteSpan raw, bool literalHeavy, Bytes& out) {
   if (level_ <= 0 || raw.empty()) {
     return false;
   }
-  if (skipLeft_ > 0) {
+  if (skipLeft_ > 0 && literalHeavy) {
     --skipLeft_;
     ++skipped_;
     return false;
@@ -46,6 +39,9 @@ bool LzCompressor::compress(ByteSpan raw, Bytes& out) {
   if (!useful) {
     out.resize(before);
     ++useless_;
+    if (!literalHeavy) {
+      return false;
+    }
     skipLeft_ = backoff_;
     backoff_ = backoff_ * 2 > maxBackoff_ ? maxBackoff_ : backoff_ * 2;
     return false;
@@ -56,17 +52,9 @@ bool LzCompressor::compress(ByteSpan raw, Bytes& out) {
   return true;
 }
 
-LzDecompressor::LzDecompressor(size_t maxBlockBytes) {
-  ctx_ = ZSTD_createDCtx();
-  if (ctx_ != nullptr) {
-    // A frame may not demand a window larger than a whole block: bounds decoder memory.
-    int windowLog = std::bit_width(maxBlockBytes);
-    if (windowLog < kMinWindowLog) {
-      windowLog = kMinWindowLog;
-    }
-    ZSTD_DCtx_setParameter(ctx_, ZSTD_d_windowLogMax, windowLog);
-  }
-}
+// One-shot decompression writes straight into the caller's buffer (at most maxBlockBytes) and
+// allocates no window, so a frame declaring a huge window costs no memory.
+LzDecompressor::LzDecompressor() : ctx_(ZSTD_createDCtx()) {}
 
 LzDecompressor::~LzDecompressor() { ZSTD_freeDCtx(ctx_); }
 

@@ -20,8 +20,11 @@ public:
   LzCompressor& operator=(const LzCompressor&) = delete;
 
   /// Appends one zstd frame of `raw` to `out` when worthwhile.
+  /// @param literalHeavy whether the block is mostly literal bytes. Only such blocks start a
+  /// back-off when they do not compress: a block of references (random fingerprints) never
+  /// compresses, stands for ~400x its size of original data, and is cheap to try.
   /// @return true if appended; false leaves `out` unchanged (send raw).
-  bool compress(ByteSpan raw, Bytes& out);
+  bool compress(ByteSpan raw, bool literalHeavy, Bytes& out);
 
   uint64_t blocksCompressed() const { return compressed_; }
   uint64_t blocksTriedUseless() const { return useless_; }
@@ -43,7 +46,7 @@ private:
 /// already checked against its cap; a frame that would produce more or less is an error.
 class LzDecompressor {
 public:
-  explicit LzDecompressor(size_t maxBlockBytes);
+  LzDecompressor();
   ~LzDecompressor();
   LzDecompressor(const LzDecompressor&) = delete;
   LzDecompressor& operator=(const LzDecompressor&) = delete;
