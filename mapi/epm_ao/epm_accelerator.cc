@@ -1,0 +1,196 @@
+#include "mapi/epm_ao/epm_accelerator.h"
+
+#include <algorithm>
+
+#include "mapi/dcerpc/well_known.h"
+
+namespace bh::mapi::epm_ao {
+
+using dcerpc::Call;
+using dcerpc::Pdu;
+using dcerpc::PType;
+
+EpmAccelerator::EpmAccelerator(const policy::Policy& policy, const policy::IpAddress& server,
+                               EpmEvents& events, EpmCounters& counters, EpmAoLimits limits)
+    : policy_(policy),
+      server_(server.unmapped()),
+      events_(events),
+      counters_(counters),
+      limits_(limits),
+      clientDir_(*this, true, limits.decoder),
+      serverDir_(*this, false, limits.decoder) {
+  ++counters_.totalHandledConnections;
+  ++counters_.currentActiveConnections;
+  counters_.maximumActiveConnections =
+      std::max(counters_.maximumActiveConnections, counters_.currentActiveConnections);
+}
+
+EpmAccelerator::~EpmAccelerator() {
+  if (counters_.currentActiveConnections > 0) {
+    --counters_.currentActiveConnections;
+  }
+}
+
+void EpmAccelerator::onClientData(ByteSpan data) {
+  onData(clientDir_, data, true);
+}
+
+void EpmAccelerator::onServerData(ByteSpan data) {
+  onData(serverDir_, data, false);
+}
+
+void EpmAccelerator::onData(Direction& d, ByteSpan data, bool fromClient) {
+  if (state_ != EpmAoState::Active || data.empty()) {
+    return;
+  }
+  ParseResult r = d.decoder().onData(data);
+  // A callback may have stopped us already (and counted it); only a framing error is new here.
+  if (!r.ok() && state_ == EpmAoState::Active) {
+    stop("framing: " + r.error, fromClient);
+  }
+}
+
+void EpmAccelerator::Direction::onPdu(const Pdu& pdu, ByteSpan /*raw*/) {
+  parent_.onPdu(pdu, fromClient_);
+}
+
+void EpmAccelerator::Direction::onCall(Call&& call) {
+  if (parent_.state_ != EpmAoState::Active) {
+    return;
+  }
+  if (fromClient_ && call.ptype == PType::Request) {
+    parent_.onRequest(call);
+  } else if (!fromClient_ && call.ptype == PType::Response) {
+    parent_.onResponse(call);
+  }
+}
+
+void EpmAccelerator::onPdu(const Pdu& pdu, bool fromClient) {
+  if (state_ != EpmAoState::Active) {
+    return;
+  }
+  ParseResult r = fromClient ? association_.onClientPdu(pdu) : association_.onServerPdu(pdu);
+  if (!r.ok()) {
+    stop("association: " + r.error, fromClient);
+    return;
+  }
+  if (!fromClient && pdu.ptype() == PType::Fault) {
+    // A fault ends the call (C706 12.6.4.7): its ept_map gets no towers.
+    auto it = outstanding_.find(pdu.header.callId);
+    if (it != outstanding_.end()) {
+      outstanding_.erase(it);
+      ++counters_.totalUnsuccessfulLookups;
+    }
+  }
+}
+
+bool EpmAccelerator::isEpmNdrContext(uint16_t contextId) const {
+  auto iface = association_.interfaceFor(contextId);
+  auto transfer = association_.transferSyntaxFor(contextId);
+  return iface && *iface == dcerpc::syntax::epm() && transfer &&
+         *transfer == dcerpc::syntax::ndr();
+}
+
+void EpmAccelerator::onRequest(const Call& call) {
+  const dcerpc::PresentationContext* ctx = association_.context(call.contextId);
+  if (ctx == nullptr || !(ctx->abstractSyntax == dcerpc::syntax::epm()) ||
+      call.opnum != epm::kEptMapOpnum) {
+    return;  // another interface or another EPM operation (ept_lookup, ...): not ours
+  }
+  // A pipelining client may send the request before the bind_ack arrives: then the context is
+  // still proposed and the stub is NDR 2.0 if that is what was proposed (checked again on the
+  // response, by when the server has chosen).
+  bool ndr = ctx->state == dcerpc::ContextState::Accepted
+                 ? ctx->transferSyntax == dcerpc::syntax::ndr()
+                 : ctx->state == dcerpc::ContextState::Proposed &&
+                       std::find(ctx->proposedTransferSyntaxes.begin(),
+                                 ctx->proposedTransferSyntaxes.end(),
+                                 dcerpc::syntax::ndr()) != ctx->proposedTransferSyntaxes.end();
+  if (!ndr || (call.auth && call.auth->authLevel == dcerpc::AuthLevel::PktPrivacy)) {
+    ++counters_.totalRequestsFailedToParse;  // NDR64 or sealed: we cannot read the stub
+    return;
+  }
+  epm::EptMapRequest request;
+  if (!epm::decodeEptMapRequest(call.stub, call.endian, request, limits_.epm).ok()) {
+    ++counters_.totalRequestsFailedToParse;
+    return;
+  }
+  ++counters_.totalRequestsSuccessfullyParsed;
+  if (outstanding_.count(call.callId) == 0 && outstanding_.size() >= limits_.maxOutstandingCalls) {
+    stop("too many outstanding ept_map calls", true);
+    return;
+  }
+  std::optional<dcerpc::SyntaxId> asked;
+  if (request.mapTower.tower && !request.mapTower.tower->floors.empty()) {
+    asked = epm::uuidFloorSyntax(request.mapTower.tower->floors.front());
+  }
+  outstanding_[call.callId] = asked;
+}
+
+void EpmAccelerator::onResponse(const Call& call) {
+  auto it = outstanding_.find(call.callId);
+  if (it == outstanding_.end()) {
+    return;  // not an ept_map we saw (another opnum, or a request we could not read)
+  }
+  outstanding_.erase(it);
+  if (!isEpmNdrContext(call.contextId) ||
+      (call.auth && call.auth->authLevel == dcerpc::AuthLevel::PktPrivacy)) {
+    ++counters_.totalResponsesFailedToParse;
+    return;
+  }
+  epm::EptMapResponse response;
+  if (!epm::decodeEptMapResponse(call.stub, call.endian, response, limits_.epm).ok()) {
+    ++counters_.totalResponsesFailedToParse;  // counted and ignored; the bytes flow on
+    return;
+  }
+  ++counters_.totalResponsesSuccessfullyParsed;
+  if (response.status != 0) {
+    ++counters_.totalUnsuccessfulLookups;  // e.g. EPT_S_NOT_REGISTERED 0x16c9a0d6
+    return;
+  }
+  installRules(response);
+}
+
+void EpmAccelerator::installRules(const epm::EptMapResponse& response) {
+  size_t installed = 0;
+  for (const auto& pointer : response.towers) {
+    if (installed >= limits_.maxRulesPerResponse) {
+      break;
+    }
+    if (!pointer.tower) {
+      continue;
+    }
+    auto endpoint = epm::endpointOf(*pointer.tower);
+    if (!endpoint || endpoint->port == 0) {
+      continue;  // not ncacn_ip_tcp over IPv4 (named pipes, ncalrpc, HTTP, IPv6 floors)
+    }
+    policy::IpAddress dst = policy::IpAddress::v4(endpoint->address);
+    if (endpoint->address == epm::Ipv4{0, 0, 0, 0}) {
+      dst = server_;  // "any address": the server the client is talking to
+    }
+    auto rule = policy_.epmRule(endpoint->interfaceId.uuid.toString(), dst, endpoint->port);
+    if (!rule) {
+      continue;
+    }
+    events_.installDynamicRule(std::move(*rule));
+    ++counters_.totalDynamicRulesInstalled;
+    ++installed;
+  }
+}
+
+void EpmAccelerator::stop(std::string why, bool fromClient) {
+  if (state_ != EpmAoState::Active) {
+    return;
+  }
+  state_ = EpmAoState::Stopped;
+  stopReason_ = std::move(why);
+  outstanding_.clear();
+  ++counters_.totalConnectionsStopped;
+  if (fromClient) {
+    ++counters_.totalRequestsFailedToParse;
+  } else {
+    ++counters_.totalResponsesFailedToParse;
+  }
+}
+
+}  // namespace bh::mapi::epm_ao

@@ -1,0 +1,124 @@
+#pragma once
+
+// The EPM accelerator (WAAS "MS-port-mapper" AO): watches one TCP connection to the endpoint
+// mapper (port 135), follows the bind to the EPM interface (C706 Appendix O, MS-RPCE 2.2.1.2.5),
+// matches each ept_map request (opnum 3) with its response by call_id, and for every tower in a
+// successful response that maps an interface the policy has an EPM map for, installs a dynamic
+// rule so that the next connection to that address and port gets the map's treatment. It only
+// reads: the proxy forwards every byte unchanged whatever happens here.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "common/bytes.h"
+#include "mapi/dcerpc/association.h"
+#include "mapi/dcerpc/pdu_decoder.h"
+#include "mapi/epm/ept_map.h"
+#include "mapi/epm_ao/epm_counters.h"
+#include "policy/dynamic_rules.h"
+#include "policy/ip_address.h"
+#include "policy/policy.h"
+
+namespace bh::mapi::epm_ao {
+
+/// Where learned rules go (the proxy's dynamic rule table; tests record them).
+class EpmEvents {
+ public:
+  virtual ~EpmEvents() = default;
+  /// A response handed out an endpoint for an interface the policy maps.
+  virtual void installDynamicRule(policy::DynamicRule rule) = 0;
+};
+
+/// EpmEvents that adds straight to a policy::DynamicRules table (single event loop).
+class DynamicRulesSink : public EpmEvents {
+ public:
+  explicit DynamicRulesSink(policy::DynamicRules& rules) : rules_(rules) {}
+  void installDynamicRule(policy::DynamicRule rule) override { rules_.add(std::move(rule)); }
+
+ private:
+  policy::DynamicRules& rules_;
+};
+
+/// Per-connection caps; each is proven by a unit test.
+struct EpmAoLimits {
+  /// ept_map calls awaiting their response on one connection (a client has one at a time; 32
+  /// leaves room for PFC_CONC_MPX pipelining).
+  size_t maxOutstandingCalls = 32;
+  /// Rules one response may install (ept.idl allows 500 towers; real servers answer 1-4).
+  size_t maxRulesPerResponse = 16;
+  /// Stream decoder caps per direction. ept_map stubs are small: 500 towers of ~75 bytes.
+  dcerpc::DecoderLimits decoder{65535, 64u << 10, 16};
+  epm::EpmLimits epm;
+};
+
+/// Why the accelerator stopped looking at a connection.
+enum class EpmAoState { Active, Stopped };
+
+/// One EPM connection. Not thread-safe (owned by the connection's event loop).
+class EpmAccelerator {
+ public:
+  /// @param policy the policy in force when the connection started (kept alive by the caller).
+  /// @param server the server address the client connected to; used when a tower's IPv4 floor
+  ///        is 0.0.0.0 (the server's "any address" answer).
+  /// @param events where learned rules go.
+  /// @param counters the accelerator-wide counters (outlive this object).
+  EpmAccelerator(const policy::Policy& policy, const policy::IpAddress& server, EpmEvents& events,
+                 EpmCounters& counters, EpmAoLimits limits = {});
+  ~EpmAccelerator();
+  EpmAccelerator(const EpmAccelerator&) = delete;
+  EpmAccelerator& operator=(const EpmAccelerator&) = delete;
+
+  /// Client→server bytes, in order, any chunking. Never modifies or holds them beyond a partial
+  /// PDU's worth of copy.
+  void onClientData(ByteSpan data);
+  /// Server→client bytes.
+  void onServerData(ByteSpan data);
+
+  EpmAoState state() const { return state_; }
+  /// Reason of the stop ("" while active).
+  const std::string& stopReason() const { return stopReason_; }
+  size_t outstandingCalls() const { return outstanding_.size(); }
+  const dcerpc::Association& association() const { return association_; }
+
+ private:
+  class Direction : public dcerpc::PduDecoderCallbacks {
+   public:
+    Direction(EpmAccelerator& parent, bool fromClient, const dcerpc::DecoderLimits& limits)
+        : parent_(parent), fromClient_(fromClient), decoder_(*this, limits) {}
+    void onPdu(const dcerpc::Pdu& pdu, ByteSpan raw) override;
+    void onCall(dcerpc::Call&& call) override;
+    dcerpc::PduDecoder& decoder() { return decoder_; }
+
+   private:
+    EpmAccelerator& parent_;
+    bool fromClient_;
+    dcerpc::PduDecoder decoder_;
+  };
+
+  void onData(Direction& d, ByteSpan data, bool fromClient);
+  void onPdu(const dcerpc::Pdu& pdu, bool fromClient);
+  void onRequest(const dcerpc::Call& call);
+  void onResponse(const dcerpc::Call& call);
+  void installRules(const epm::EptMapResponse& response);
+  /// Hard error: count it against the direction it came from and stop looking.
+  void stop(std::string why, bool fromClient);
+  /// True when `contextId` was accepted for EPM v3 with NDR 2.0.
+  bool isEpmNdrContext(uint16_t contextId) const;
+
+  const policy::Policy& policy_;
+  policy::IpAddress server_;
+  EpmEvents& events_;
+  EpmCounters& counters_;
+  EpmAoLimits limits_;
+  dcerpc::Association association_;
+  Direction clientDir_;
+  Direction serverDir_;
+  /// call_id -> the interface the request asked for (if its map tower named one).
+  std::map<uint32_t, std::optional<dcerpc::SyntaxId>> outstanding_;
+  EpmAoState state_ = EpmAoState::Active;
+  std::string stopReason_;
+};
+
+}  // namespace bh::mapi::epm_ao
