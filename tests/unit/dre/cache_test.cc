@@ -222,6 +222,25 @@ TEST_CASE("disk cache stays under its cap by dropping the oldest segments") {
         ChunkCache::Lookup::Miss);
 }
 
+TEST_CASE("disk index stays bounded even for tiny records") {
+  test::TempDir dir("index-cap");
+  DiskStoreConfig cfg;
+  cfg.directory = dir.path.string();
+  cfg.capBytes = 1 << 20;
+  cfg.segmentBytes = 128 << 10;
+  std::string error;
+  auto store = DiskChunkStore::open(cfg, nullptr, error);
+  REQUIRE(store != nullptr);
+  for (uint32_t i = 0; i < 40000; ++i) {
+    Bytes tiny(20, 0);
+    std::memcpy(tiny.data(), &i, sizeof(i));
+    REQUIRE(store->append(fingerprintOf(tiny), tiny));
+    REQUIRE(store->entries() <= cfg.capBytes / 64);
+    REQUIRE(store->diskBytes() <= cfg.capBytes);
+  }
+  CHECK(store->entries() > 10000);
+}
+
 TEST_CASE("disk store config is validated") {
   DiskStoreConfig c;
   CHECK_FALSE(c.validate().empty()); // no directory
