@@ -1,0 +1,30 @@
+#pragma once
+
+// The EMSMDB session context handle CXH (MS-OXCRPC 2.2.1.1): an RPC context handle, which NDR
+// carries as 20 opaque bytes (C706 / MS-RPCE 2.2.5.3.4.1: u32 attributes + 16-byte UUID).
+
+#include <array>
+#include <cstdint>
+
+#include "common/bytes.h"
+
+namespace bh::mapi::emsmdb {
+
+struct ContextHandle {
+  std::array<uint8_t, 20> bytes{};
+
+  /// A handle of all zeroes is the NULL handle: the server destroyed (or never made) the session.
+  bool isNull() const;
+  void read(ByteReader& r);
+  void write(ByteWriter& w) const;
+  bool operator==(const ContextHandle&) const = default;
+};
+
+/// Caps applied to every length the stubs carry (MS-OXCRPC 3.1.4.1 / 3.1.4.2 ranges).
+struct StubLimits {
+  uint32_t maxUserDn = 1024;         ///< szUserDN / szDNPrefix / szDisplayName characters
+  uint32_t maxRopBuffer = 0x40000;   ///< rgbIn / rgbOut (BIG_RANGE_ULONG upper bound)
+  uint32_t maxAuxBuffer = 0x1008;    ///< rgbAuxIn / rgbAuxOut (SMALL_RANGE_ULONG upper bound)
+};
+
+} // namespace bh::mapi::emsmdb
