@@ -74,10 +74,10 @@ RuleSet buildRules(const InterceptionSpec& spec) {
     << " accept\n";
   if (spec.core) {
     n << "    meta mark & " << hex(Marks::kMask) << " == " << hex(Marks::kDiscovered)
-      << " meta nfproto ipv4 tproxy ip to :" << port << " meta mark set " << hex(Marks::kLocal)
+      << " meta l4proto tcp meta nfproto ipv4 tproxy ip to :" << port << " meta mark set " << hex(Marks::kLocal)
       << " accept\n";
     n << "    meta mark & " << hex(Marks::kMask) << " == " << hex(Marks::kDiscovered)
-      << " meta nfproto ipv6 tproxy ip6 to :" << port << " meta mark set " << hex(Marks::kLocal)
+      << " meta l4proto tcp meta nfproto ipv6 tproxy ip6 to :" << port << " meta mark set " << hex(Marks::kLocal)
       << " accept\n";
   }
   if (spec.edge) {

@@ -8,7 +8,17 @@ LABS=""
 TEST_NAME=$(basename "$0" .sh)
 
 cleanup_labs() {
-  for l in $LABS; do "$BHLAB" down "$l" >/dev/null 2>&1; done
+  local rc=$?
+  for l in $LABS; do
+    # On failure, show what the daemons said before the lab (and its logs) goes away.
+    if [ $rc -ne 0 ]; then
+      for f in /run/bhlab/$l/*.log; do
+        [ -f "$f" ] || continue
+        echo "--- $f (last 15 lines)" >&2; tail -n 15 "$f" >&2
+      done
+    fi
+    "$BHLAB" down "$l" >/dev/null 2>&1
+  done
 }
 trap cleanup_labs EXIT
 trap 'exit 130' INT TERM

@@ -68,7 +68,7 @@ TEST_CASE("core rules: TPROXY only SYNs the queue handler marked as discovered")
   s.listenPort = 7878;
   s.queueNum = 4;
   RuleSet rs = buildRules(s);
-  CHECK(contains(rs.nftScript, "meta mark & 0xffff == 0x1b04 meta nfproto ipv4 tproxy ip to :7878"));
+  CHECK(contains(rs.nftScript, "meta mark & 0xffff == 0x1b04 meta l4proto tcp meta nfproto ipv4 tproxy ip to :7878"));
   CHECK_FALSE(contains(rs.nftScript, "iifname"));
   CHECK(contains(rs.iptablesV4, "-A BRIDGEHEAD-PRE -p tcp --syn -j NFQUEUE --queue-num 4 --queue-bypass"));
   CHECK(contains(rs.iptablesV4, "-A BRIDGEHEAD-OUT -p tcp --tcp-flags SYN,ACK,RST SYN,ACK -j NFQUEUE"));

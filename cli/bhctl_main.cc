@@ -1,0 +1,91 @@
+// bhctl: the operator's command line. Sends the words it is given to the bridgehead daemon's
+// control socket and prints the answer: text shaped like the WAAS guide's show commands, or
+// the same facts as JSON with --json.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: bhctl [--socket PATH] [--json] COMMAND...\n"
+               "  show statistics connection [optimized|pass-through] [mapi|epm|tfo] [detail]\n"
+               "  show statistics auto-discovery\n"
+               "  show running-config | show policy-map | show class-map\n"
+               "  show policy-engine application dynamic\n"
+               "  show device\n"
+               "  reload\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string path = "/run/bridgehead/control.sock";
+  bool json = false;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--socket" && i + 1 < argc) {
+      path = argv[++i];
+    } else if (a == "--json") {
+      json = true;
+    } else if (a == "-h" || a == "--help") {
+      usage();
+      return 0;
+    } else {
+      args.push_back(a);
+    }
+  }
+  if (args.empty()) {
+    usage();
+    return 2;
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(sa.sun_path)) {
+    std::fprintf(stderr, "bhctl: socket path too long\n");
+    return 2;
+  }
+  std::strcpy(sa.sun_path, path.c_str());
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+    std::fprintf(stderr, "bhctl: cannot reach bridgehead at %s: %s\n", path.c_str(),
+                 std::strerror(errno));
+    return 1;
+  }
+  std::string req = nlohmann::json{{"args", args}}.dump() + "\n";
+  if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    std::fprintf(stderr, "bhctl: write failed\n");
+    return 1;
+  }
+  std::string resp;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) {
+    resp.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  nlohmann::json j = nlohmann::json::parse(resp, nullptr, false);
+  if (j.is_discarded()) {
+    std::fprintf(stderr, "bhctl: bad answer from the daemon\n");
+    return 1;
+  }
+  if (!j.value("ok", false)) {
+    std::fprintf(stderr, "%s\n", j.value("error", std::string("failed")).c_str());
+    return 1;
+  }
+  if (json) {
+    std::printf("%s\n", j["json"].dump(2).c_str());
+  } else {
+    std::fputs(j.value("text", std::string()).c_str(), stdout);
+  }
+  return 0;
+}

@@ -1,0 +1,103 @@
+// bridgehead: the daemon. Thin: parses the command line, loads and validates the config, and
+// runs the Daemon (proxy/daemon.h).
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include <unistd.h>
+
+#include "policy/config_loader.h"
+#include "policy/policy.h"
+#include "proxy/daemon.h"
+
+namespace {
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: bridgehead [--config FILE] [--role edge|core|both] [--control PATH]\n"
+               "                  [--state-dir DIR] [--lan-interface IF]... [--queue N]\n"
+               "                  [--pidfile FILE] [--no-rules]\n"
+               "       bridgehead --check-config FILE\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  bh::proxy::DaemonOptions opt;
+  opt.configPath = bh::policy::kDefaultConfigPath;
+  std::string check;
+  std::string pidfile;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        usage();
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--config") {
+      opt.configPath = val();
+    } else if (a == "--check-config") {
+      check = val();
+    } else if (a == "--role") {
+      std::string r = val();
+      if (r == "edge") {
+        opt.roleOverride = bh::policy::DeviceRole::Edge;
+      } else if (r == "core") {
+        opt.roleOverride = bh::policy::DeviceRole::Core;
+      } else if (r == "both") {
+        opt.roleOverride = bh::policy::DeviceRole::Both;
+      } else {
+        usage();
+        return 2;
+      }
+    } else if (a == "--control") {
+      opt.controlPath = val();
+    } else if (a == "--state-dir") {
+      opt.stateDir = val();
+    } else if (a == "--lan-interface") {
+      opt.lanInterfaces.push_back(val());
+    } else if (a == "--queue") {
+      opt.queueNum = static_cast<uint16_t>(std::stoi(val()));
+    } else if (a == "--pidfile") {
+      pidfile = val();
+    } else if (a == "--no-rules") {
+      opt.installRules = false;
+    } else if (a == "-h" || a == "--help") {
+      usage();
+      return 0;
+    } else {
+      usage();
+      return 2;
+    }
+  }
+  if (!check.empty()) {
+    auto cfg = bh::policy::loadConfigFile(check);
+    if (!cfg.ok()) {
+      std::fprintf(stderr, "%s: invalid\n%s", check.c_str(), cfg.errorText().c_str());
+      return 1;
+    }
+    std::printf("%s: ok\n", check.c_str());
+    return 0;
+  }
+  auto cfg = bh::policy::loadConfigFile(opt.configPath);
+  if (!cfg.ok()) {
+    std::fprintf(stderr, "bridgehead: %s is invalid:\n%s", opt.configPath.c_str(),
+                 cfg.errorText().c_str());
+    return 1;
+  }
+  auto pol = bh::policy::Policy::create(std::move(cfg).value(), 1);
+  if (!pol.ok()) {
+    std::fprintf(stderr, "bridgehead: %s", pol.errorText().c_str());
+    return 1;
+  }
+  if (!pidfile.empty()) {
+    if (FILE* f = std::fopen(pidfile.c_str(), "w")) {
+      std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+      std::fclose(f);
+    }
+  }
+  bh::proxy::Daemon daemon(std::move(opt), pol.value());
+  return daemon.run();
+}

@@ -1,0 +1,568 @@
+#include "proxy/daemon.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include "policy/config_loader.h"
+#include "policy/show_accelerator.h"
+#include "policy/show_dynamic_rules.h"
+#include "policy/show_policy_map.h"
+#include "policy/show_running_config.h"
+#include "proxy/codec/peer_messages.h"
+#include "proxy/connection_stats.h"
+#include "proxy/log.h"
+#include "proxy/sockets.h"
+
+namespace bh::proxy {
+
+namespace {
+
+policy::FlowKey flowKeyOf(const FlowInfo& f) {
+  return {f.client.ip, f.server.ip, f.client.port, f.server.port};
+}
+
+codec::FlowTuple tupleOf(const FlowInfo& f) {
+  codec::FlowTuple t;
+  t.ipVersion = f.client.ip.isV4() ? 4 : 6;
+  std::copy(f.client.ip.bytes().begin(), f.client.ip.bytes().end(), t.clientIp.begin());
+  std::copy(f.server.ip.bytes().begin(), f.server.ip.bytes().end(), t.serverIp.begin());
+  t.clientPort = f.client.port;
+  t.serverPort = f.server.port;
+  return t;
+}
+
+codec::Accelerator wireAccelerator(policy::Accelerator a) {
+  switch (a) {
+  case policy::Accelerator::Mapi:
+    return codec::Accelerator::Mapi;
+  case policy::Accelerator::Epm:
+    return codec::Accelerator::Epm;
+  default:
+    return codec::Accelerator::None;
+  }
+}
+
+nlohmann::json ok(std::string text, nlohmann::json json) {
+  return {{"ok", true}, {"text", std::move(text)}, {"json", std::move(json)}};
+}
+
+nlohmann::json err(std::string why) { return {{"ok", false}, {"error", std::move(why)}}; }
+
+// What this build can apply on the WAN: TFO. DRE and LZ join when the generic accelerator's
+// codec is wired into the data path.
+constexpr uint8_t kLocalLimits = codec::PolicyBits::TcpOptimize;
+
+} // namespace
+
+codec::DeviceId deriveDeviceId(const std::string& configured) {
+  if (!configured.empty()) {
+    if (auto id = codec::DeviceId::fromString(configured)) {
+      return *id;
+    }
+  }
+  codec::DeviceId id;
+  DIR* d = opendir("/sys/class/net");
+  if (d == nullptr) {
+    return id;
+  }
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != ".." && n != "lo") {
+      names.push_back(n);
+    }
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    std::ifstream in("/sys/class/net/" + n + "/address");
+    std::string mac;
+    in >> mac;
+    if (auto parsed = codec::DeviceId::fromString(mac)) {
+      if (parsed->bytes != std::array<uint8_t, 6>{}) {
+        return *parsed;
+      }
+    }
+  }
+  return id;
+}
+
+Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
+    : options_(std::move(options)), policy_(policy),
+      role_(options_.roleOverride.value_or(policy->config().device.role)),
+      deviceId_(deriveDeviceId(policy->config().device.id)),
+      dynamicRules_([] { return policy::MonoClock::now(); },
+                    policy->config().epm.maxDynamicRules),
+      limiter_(policy->config().limits) {
+  uv_loop_init(&loop_);
+}
+
+Daemon::~Daemon() { uv_loop_close(&loop_); }
+
+bool Daemon::isEdge() const {
+  return role_ == policy::DeviceRole::Edge || role_ == policy::DeviceRole::Both;
+}
+bool Daemon::isCore() const {
+  return role_ == policy::DeviceRole::Core || role_ == policy::DeviceRole::Both;
+}
+
+redirect::InterceptionSpec Daemon::interceptionSpec() const {
+  redirect::InterceptionSpec s;
+  s.edge = isEdge();
+  s.core = isCore();
+  s.listenPort = policy_.current()->config().peering.listenPort;
+  s.queueNum = options_.queueNum;
+  s.lanInterfaces = options_.lanInterfaces;
+  return s;
+}
+
+int Daemon::run() {
+  const auto& cfg = policy_.current()->config();
+  logInfo("bridgehead starting: role " + policy::roleName(role_) + ", device id " +
+          deviceId_.toString() + ", listener port " + std::to_string(cfg.peering.listenPort));
+
+  for (bool v6 : {false, true}) {
+    int r = startListener(v6);
+    if (r != 0) {
+      logError(std::string("cannot open the transparent listener (") + (v6 ? "IPv6" : "IPv4") +
+               "): " + uv_strerror(r));
+      return 1;
+    }
+  }
+
+  NfqueueHandler::Settings ns;
+  ns.queueNum = options_.queueNum;
+  ns.edge = isEdge();
+  ns.core = isCore();
+  ns.deviceId = deviceId_;
+  ns.format.kind = cfg.peering.optionKind;
+  ns.format.exid = cfg.peering.optionKind == 253 ? std::optional<uint16_t>(cfg.peering.optionExid)
+                                                 : std::nullopt;
+  nfqueue_ = std::make_unique<NfqueueHandler>(
+      &loop_, ns, edgeTable_, coreTable_,
+      [this](const policy::FlowKey& flow, uint8_t requested) -> uint8_t {
+        policy::Decision d = policy_.current()->classify(flow, nullptr);
+        return codec::negotiate(configuredBits(d), configuredBits(d), requested, kLocalLimits)
+            .applied;
+      });
+  if (int r = nfqueue_->start(); r != 0) {
+    logError(std::string("cannot bind NFQUEUE ") + std::to_string(options_.queueNum) + ": " +
+             std::strerror(-r));
+    return 1;
+  }
+
+  if (options_.installRules) {
+    if (!rules_.install(interceptionSpec())) {
+      logError("cannot install interception rules: " + rules_.error());
+      rules_.remove(interceptionSpec());
+      return 1;
+    }
+    rulesInstalled_ = true;
+  }
+
+  control_ = std::make_unique<ControlServer>(
+      &loop_, [this](const std::vector<std::string>& a) { return handleControl(a); });
+  if (int r = control_->start(options_.controlPath); r != 0) {
+    logError("cannot open control socket " + options_.controlPath + ": " + uv_strerror(r));
+    shutdown();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return 1;
+  }
+
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    auto* s = new uv_signal_t;
+    uv_signal_init(&loop_, s);
+    s->data = this;
+    uv_signal_start(
+        s,
+        [](uv_signal_t* h, int signum) {
+          auto* self = static_cast<Daemon*>(h->data);
+          if (signum == SIGHUP) {
+            self->reload();
+          } else {
+            self->shutdown();
+          }
+        },
+        sig);
+    signals_.push_back(s);
+  }
+  logInfo("bridgehead ready");
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  logInfo("bridgehead stopped");
+  return 0;
+}
+
+void Daemon::shutdown() {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+  logInfo("bridgehead stopping: removing interception rules");
+  if (rulesInstalled_) {
+    rules_.remove(interceptionSpec());
+    rulesInstalled_ = false;
+  }
+  if (nfqueue_) {
+    nfqueue_->stop();
+  }
+  if (control_) {
+    control_->stop();
+  }
+  for (auto* l : listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(l),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  }
+  listeners_.clear();
+  for (auto* s : signals_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(s),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_signal_t*>(h); });
+  }
+  signals_.clear();
+  // Open flows are reset: the daemon is going away and cannot carry them further.
+  std::vector<Flow*> open;
+  for (auto& [p, f] : flows_) {
+    open.push_back(p);
+  }
+  for (Flow* f : open) {
+    f->abort(codec::ResetReason::Unspecified, "daemon stopping");
+  }
+}
+
+int Daemon::startListener(bool v6) {
+  int fd = makeTransparentListener(v6, policy_.current()->config().peering.listenPort);
+  if (fd < 0) {
+    return uv_translate_sys_error(-fd);
+  }
+  auto* l = new uv_tcp_t;
+  uv_tcp_init(&loop_, l);
+  l->data = this;
+  int r = uv_tcp_open(l, fd);
+  if (r == 0) {
+    r = uv_listen(reinterpret_cast<uv_stream_t*>(l), 4096, [](uv_stream_t* s, int status) {
+      if (status == 0) {
+        static_cast<Daemon*>(s->data)->onAccept(s);
+      }
+    });
+  }
+  if (r != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(l),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    return r;
+  }
+  listeners_.push_back(l);
+  return 0;
+}
+
+uint8_t Daemon::configuredBits(const policy::Decision& d) const {
+  uint8_t bits = 0;
+  if (policy::usesTfo(d.action)) {
+    bits |= codec::PolicyBits::TcpOptimize;
+  }
+  if (policy::usesDre(d.action)) {
+    bits |= codec::PolicyBits::Dre;
+  }
+  if (policy::usesLz(d.action)) {
+    bits |= codec::PolicyBits::Lz;
+  }
+  return bits;
+}
+
+void Daemon::onAccept(uv_stream_t* listener) {
+  FlowInfo info;
+  info.connId = nextConnId_++;
+  info.startTimeUnix = static_cast<uint64_t>(std::time(nullptr));
+  auto owned = std::make_unique<Flow>(&loop_, *this, std::move(info));
+  Flow* flow = owned.get();
+  // Owned by the table from here; it leaves only through onFlowClosed (libuv handles must be
+  // closed before their memory goes).
+  flows_[flow] = std::move(owned);
+  if (uv_accept(listener, flow->acceptedStream()) != 0) {
+    flow->abort(codec::ResetReason::Unspecified, "accept failed");
+    return;
+  }
+  sockaddr_storage local{}, peer{};
+  int ll = sizeof(local), pl = sizeof(peer);
+  auto* tcp = reinterpret_cast<uv_tcp_t*>(flow->acceptedStream());
+  uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&local), &ll);
+  uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&peer), &pl);
+  // TPROXY: the accepted socket's local address is the server the client asked for.
+  flow->info().client = endpointFromSockaddr(peer);
+  flow->info().server = endpointFromSockaddr(local);
+
+  policy::FlowKey key = flowKeyOf(flow->info());
+  if (isCore()) {
+    if (auto entry = coreTable_.take(key, uv_hrtime()); entry && entry->peerOption) {
+      startCoreFlow(*flow, *entry);
+      return;
+    }
+  }
+  if (isEdge()) {
+    startEdgeFlow(*flow);
+    return;
+  }
+  // A core-only box got a flow without a peer's option: relay it unchanged.
+  makePassThrough(*flow, PassThroughReason::NoPeer);
+}
+
+void Daemon::startEdgeFlow(Flow& f) {
+  Flow* flow = &f;
+  FlowInfo& info = flow->info();
+  policy::FlowKey key = flowKeyOf(info);
+  info.decision = policy_.current()->classify(key, &dynamicRules_);
+  if (info.decision.dynamicKey) {
+    dynamicRules_.flowStarted(*info.decision.dynamicKey);
+  }
+  uint8_t configured = configuredBits(info.decision);
+  info.policy.configured = configured;
+  if (!policy::usesTfo(info.decision.action)) {
+    makePassThrough(*flow, PassThroughReason::Policy);
+    return;
+  }
+  policy::FlowKind kind = info.decision.accelerator == policy::Accelerator::Mapi
+                              ? policy::FlowKind::MapiNewGroup
+                              : policy::FlowKind::Generic;
+  policy::Admission adm = limiter_.admit(kind);
+  if (adm == policy::Admission::PassThroughOverload) {
+    makePassThrough(*flow, PassThroughReason::Overload);
+    return;
+  }
+  admissions_[flow] = adm;
+  info.policy.derived = configured;
+  DiscoveryEntry entry;
+  entry.requestedPolicy = configured;
+  edgeTable_.put(key, entry, uv_hrtime());
+  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutDiscover);
+  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
+  if (r != 0) {
+    logFlow(*flow, std::string("cannot open the outbound leg: ") + uv_strerror(r));
+    flow->abort(codec::ResetReason::Unspecified, "outbound leg failed");
+  }
+}
+
+void Daemon::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
+  Flow* flow = &f;
+  FlowInfo& info = flow->info();
+  info.coreSide = true;
+  info.peerId = entry.peerOption->deviceId.toString();
+  info.decision = policy_.current()->classify(flowKeyOf(info), &dynamicRules_);
+  uint8_t configured = configuredBits(info.decision);
+  info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
+                                 kLocalLimits);
+  admissions_[flow] = limiter_.admit(policy::FlowKind::Generic);
+  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
+  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
+  if (r != 0) {
+    logFlow(*flow, std::string("cannot open the server leg: ") + uv_strerror(r));
+    flow->abort(codec::ResetReason::ServerReset, "server leg failed");
+  }
+}
+
+void Daemon::makePassThrough(Flow& flow, PassThroughReason why) {
+  FlowInfo& info = flow.info();
+  info.passThroughReason = why;
+  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
+  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow.connectOutbound(fd, info.server);
+  if (r != 0) {
+    logFlow(flow, std::string("cannot open the outbound leg: ") + uv_strerror(r));
+    flow.abort(codec::ResetReason::Unspecified, "outbound leg failed");
+    return;
+  }
+  info.state = FlowState::PassThrough;
+}
+
+void Daemon::onOutboundConnected(Flow& flow, int status) {
+  FlowInfo& info = flow.info();
+  if (status != 0) {
+    // The server (or the core on its behalf) refused: the client sees a reset, as it would
+    // without us.
+    logFlow(flow, std::string("outbound connect failed: ") + uv_strerror(status));
+    flow.abort(codec::ResetReason::ServerReset, "connect failed");
+    return;
+  }
+  if (info.state == FlowState::PassThrough) {
+    flow.startRelay(LegKind::Raw, LegKind::Raw);
+    return;
+  }
+  if (info.coreSide) {
+    info.state = FlowState::Optimized;
+    tunePeerLeg(flow.legFd(0));
+    flow.startRelay(LegKind::Peer, LegKind::Raw);
+    codec::HelloAck ack;
+    ack.deviceId = deviceId_;
+    ack.policy = info.policy.derived;
+    ack.negotiated = info.policy.negotiated;
+    ack.applied = info.policy.applied;
+    ack.acceleratorApplied = codec::Accelerator::None;
+    Bytes payload;
+    codec::encodeHelloAck(ack, payload);
+    flow.sendFrame(0, codec::FrameType::HelloAck, payload);
+    return;
+  }
+  // Edge: did the core answer our SYN?
+  auto entry = edgeTable_.take(flowKeyOf(info), uv_hrtime());
+  if (!entry || !entry->peerOption) {
+    auto it = admissions_.find(&flow);
+    if (it != admissions_.end()) {
+      limiter_.release(it->second);
+      admissions_.erase(it);
+    }
+    info.state = FlowState::PassThrough;
+    info.passThroughReason = PassThroughReason::NoPeer;
+    flow.startRelay(LegKind::Raw, LegKind::Raw);
+    return;
+  }
+  info.state = FlowState::Optimized;
+  info.peerId = entry->peerOption->deviceId.toString();
+  info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
+                                 entry->peerOption->requestedPolicy, kLocalLimits);
+  tunePeerLeg(flow.legFd(1));
+  flow.startRelay(LegKind::Raw, LegKind::Peer);
+  codec::Hello hello;
+  hello.deviceId = deviceId_;
+  hello.policy = info.policy.derived;
+  hello.acceleratorWanted = wireAccelerator(info.decision.accelerator);
+  hello.tuple = tupleOf(info);
+  Bytes payload;
+  codec::encodeHello(hello, payload);
+  flow.sendFrame(1, codec::FrameType::Hello, payload);
+}
+
+bool Daemon::onHello(Flow& flow, const codec::Hello& hello) {
+  FlowInfo& info = flow.info();
+  if (!info.coreSide || hello.tuple != tupleOf(info)) {
+    logFlow(flow, "Hello names another flow: refused");
+    return false;
+  }
+  info.policy.peer = hello.policy;
+  return true;
+}
+
+bool Daemon::onHelloAck(Flow& flow, const codec::HelloAck& ack) {
+  FlowInfo& info = flow.info();
+  if (info.coreSide) {
+    return false;
+  }
+  // The core's view wins only where it is narrower: never apply what either side refused.
+  info.policy.peer = ack.policy;
+  info.policy.negotiated &= ack.negotiated;
+  info.policy.applied &= ack.applied;
+  info.acceleratorApplied = ack.acceleratorApplied;
+  return true;
+}
+
+void Daemon::onFlowClosed(Flow& flow) {
+  ++historicalFlows_;
+  auto it = admissions_.find(&flow);
+  if (it != admissions_.end()) {
+    limiter_.release(it->second);
+    admissions_.erase(it);
+  }
+  if (flow.info().decision.dynamicKey) {
+    dynamicRules_.flowEnded(*flow.info().decision.dynamicKey);
+  }
+  flows_.erase(&flow);
+}
+
+void Daemon::logFlow(const Flow& flow, const std::string& what) {
+  const FlowInfo& i = flow.info();
+  logInfo("flow " + std::to_string(i.connId) + " " + i.client.toString() + " -> " +
+          i.server.toString() + ": " + what);
+}
+
+std::vector<FlowInfo> Daemon::flowInfos() const {
+  std::vector<FlowInfo> v;
+  v.reserve(flows_.size());
+  for (const auto& [p, f] : flows_) {
+    v.push_back(f->info());
+  }
+  std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.connId < b.connId; });
+  return v;
+}
+
+nlohmann::json Daemon::reload() {
+  auto r = policy_.reloadFile(options_.configPath);
+  if (!r.ok()) {
+    logError("reload of " + options_.configPath + " refused, the running policy stays:\n" +
+             r.errorText());
+    return err("reload refused, the running policy stays:\n" + r.errorText());
+  }
+  limiter_.setLimits(r.value()->config().limits);
+  if (rulesInstalled_ && !rules_.install(interceptionSpec())) {
+    logError("reload: interception rules: " + rules_.error());
+  }
+  std::string msg = "reloaded " + options_.configPath + " (policy generation " +
+                    std::to_string(r.value()->generation()) + ")";
+  logInfo(msg);
+  return ok(msg + "\n", {{"generation", r.value()->generation()}});
+}
+
+nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
+  auto is = [&](std::initializer_list<const char*> words) {
+    if (a.size() < words.size()) {
+      return false;
+    }
+    size_t i = 0;
+    for (const char* w : words) {
+      if (a[i++] != w) {
+        return false;
+      }
+    }
+    return true;
+  };
+  policy::PolicyPtr pol = policy_.current();
+  if (is({"show", "statistics", "connection"})) {
+    ConnectionFilter filter;
+    std::string e;
+    if (!ConnectionFilter::parse({a.begin() + 3, a.end()}, filter, e)) {
+      return err(e);
+    }
+    auto flows = flowInfos();
+    auto counters = countFlows(flows, historicalFlows_, limiter_.counters());
+    return ok(showConnections(flows, counters, filter), connectionsJson(flows, counters, filter));
+  }
+  if (is({"show", "statistics", "auto-discovery"})) {
+    const auto& c = nfqueue_->counters();
+    nlohmann::json j = {{"syns_seen", c.synsSeen},         {"options_added", c.optionsAdded},
+                        {"option_no_room", c.optionNoRoom}, {"peer_syns_seen", c.peerSynsSeen},
+                        {"answers_added", c.answersAdded},  {"answers_seen", c.answersSeen},
+                        {"malformed_options", c.malformedOptions}};
+    std::string t;
+    for (auto& [k, v] : j.items()) {
+      t += k + ": " + v.dump() + "\n";
+    }
+    return ok(t, j);
+  }
+  if (is({"show", "running-config"})) {
+    return ok(policy::showRunningConfig(pol->config()), policy::configToJson(pol->config()));
+  }
+  if (is({"show", "policy-map"})) {
+    return ok(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
+  }
+  if (is({"show", "class-map"})) {
+    return ok(policy::showClassMap(*pol), policy::classMapJson(*pol));
+  }
+  if (is({"show", "policy-engine", "application", "dynamic"})) {
+    return ok(policy::showDynamicRules(dynamicRules_), policy::dynamicRulesJson(dynamicRules_));
+  }
+  if (is({"reload"})) {
+    return reload();
+  }
+  if (is({"show", "device"})) {
+    nlohmann::json j = {{"device_id", deviceId_.toString()},
+                        {"role", policy::roleName(role_)},
+                        {"flows", flows_.size()},
+                        {"policy_generation", pol->generation()}};
+    return ok("Device Id: " + deviceId_.toString() + "\nRole: " + policy::roleName(role_) + "\n",
+              j);
+  }
+  return err("unknown command; try: show statistics connection [optimized|pass-through] [detail], "
+             "show running-config, show policy-map, show class-map, show policy-engine "
+             "application dynamic, show device, reload");
+}
+
+} // namespace bh::proxy

@@ -1,0 +1,438 @@
+#include "proxy/flow.h"
+
+#include "proxy/codec/peer_messages.h"
+
+namespace bh::proxy {
+
+namespace {
+
+// One read buffer for the whole loop: libuv calls alloc then read back to back on one thread,
+// and every read is consumed (copied into a write or decoded) before the next alloc.
+alignas(64) char gReadBuffer[64 * 1024];
+
+class IdentityCodec : public DataCodec {
+public:
+  void encode(ByteSpan in, Bytes& out, uint16_t& flags) override {
+    out.assign(in.begin(), in.end());
+    flags = 0;
+  }
+  bool decode(uint16_t flags, ByteSpan in, Bytes& out, std::string& error) override {
+    if (flags != 0) {
+      error = "encoded Data frame on a flow without DRE/LZ";
+      return false;
+    }
+    out.assign(in.begin(), in.end());
+    return true;
+  }
+};
+
+} // namespace
+
+struct Flow::WriteReq {
+  uv_write_t req{};
+  Flow* flow = nullptr;
+  int leg = 0;
+  bool closeAfter = false;
+  Bytes data;
+};
+
+Flow::Flow(uv_loop_t* loop, FlowOwner& owner, FlowInfo info)
+    : loop_(loop), owner_(owner), info_(std::move(info)) {
+  for (int i = 0; i < 2; ++i) {
+    legs_[i].flow = this;
+    legs_[i].index = i;
+    uv_tcp_init(loop_, &legs_[i].tcp);
+    legs_[i].tcp.data = &legs_[i];
+    legs_[i].initialized = true;
+  }
+  legs_[0].connected = true; // filled by uv_accept
+}
+
+Flow::~Flow() = default;
+
+uv_stream_t* Flow::acceptedStream() { return reinterpret_cast<uv_stream_t*>(&legs_[0].tcp); }
+
+int Flow::legFd(int i) const {
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&legs_[i].tcp), &fd) != 0) {
+    return -1;
+  }
+  return fd;
+}
+
+int Flow::connectOutbound(int fd, const Endpoint& to) {
+  int r = uv_tcp_open(&legs_[1].tcp, fd);
+  if (r != 0) {
+    return r;
+  }
+  sockaddr_storage ss{};
+  sockaddrFromEndpoint(to, ss);
+  connectReq_.data = this;
+  return uv_tcp_connect(&connectReq_, &legs_[1].tcp, reinterpret_cast<sockaddr*>(&ss),
+                        &Flow::onConnect);
+}
+
+void Flow::onConnect(uv_connect_t* req, int status) {
+  auto* f = static_cast<Flow*>(req->data);
+  if (f->aborted_ || status == UV_ECANCELED) {
+    return;
+  }
+  f->legs_[1].connected = status == 0;
+  f->owner_.onOutboundConnected(*f, status);
+}
+
+void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> codec) {
+  if (aborted_) {
+    return;
+  }
+  legs_[0].kind = leg0;
+  legs_[1].kind = leg1;
+  codec_ = codec ? std::move(codec) : std::make_unique<IdentityCodec>();
+  for (Leg& l : legs_) {
+    if (l.kind == LegKind::Peer) {
+      l.decoder = std::make_unique<codec::FrameDecoder>();
+    }
+  }
+  relaying_ = true;
+  startReading(legs_[0]);
+  startReading(legs_[1]);
+}
+
+void Flow::startReading(Leg& l) {
+  if (l.reading || l.closing || l.eofIn || !l.connected) {
+    return;
+  }
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(&l.tcp), &Flow::onAlloc, &Flow::onRead) ==
+      0) {
+    l.reading = true;
+  }
+}
+
+void Flow::stopReading(Leg& l) {
+  if (l.reading) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&l.tcp));
+    l.reading = false;
+  }
+}
+
+void Flow::onAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+  *buf = uv_buf_init(gReadBuffer, sizeof(gReadBuffer));
+}
+
+void Flow::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+  Leg& l = *static_cast<Leg*>(s->data);
+  Flow* f = l.flow;
+  if (n > 0) {
+    f->onBytes(l, ByteSpan(reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(n)));
+  } else if (n == UV_EOF) {
+    f->onEof(l);
+  } else if (n < 0) {
+    f->fail(l, static_cast<int>(n));
+  }
+}
+
+void Flow::onBytes(Leg& from, ByteSpan data) {
+  if (aborted_) {
+    return;
+  }
+  if (from.kind == LegKind::Raw) {
+    info_.lanBytesRead += data.size();
+    deliver(other(from), data);
+    return;
+  }
+  info_.wanBytesRead += data.size();
+  std::vector<codec::Frame> frames;
+  ParseResult r = from.decoder->feed(data, frames);
+  // Frames decoded before an error are still valid and in order: deliver them first.
+  for (auto& fr : frames) {
+    if (aborted_) {
+      return;
+    }
+    onFrame(from, fr);
+  }
+  if (r.status == ParseStatus::Error && !aborted_) {
+    abort(codec::ResetReason::ProtocolError, "bad peer frame: " + r.error);
+  }
+}
+
+void Flow::onFrame(Leg& from, codec::Frame& frame) {
+  Leg& to = other(from);
+  switch (frame.type) {
+  case codec::FrameType::Data: {
+    if (from.eofIn) {
+      abort(codec::ResetReason::ProtocolError, "Data after HalfClose");
+      return;
+    }
+    Bytes plain;
+    std::string err;
+    if (!codec_->decode(frame.flags, frame.payload, plain, err)) {
+      abort(codec::ResetReason::ProtocolError, "Data frame: " + err);
+      return;
+    }
+    deliver(to, plain);
+    return;
+  }
+  case codec::FrameType::HalfClose:
+    if (from.eofIn) {
+      abort(codec::ResetReason::ProtocolError, "second HalfClose");
+      return;
+    }
+    from.eofIn = true;
+    finishTowards(to);
+    maybeFinish();
+    return;
+  case codec::FrameType::Reset: {
+    uint16_t reason = 0;
+    codec::decodeReset(frame.payload, reason);
+    owner_.logFlow(*this, "peer reset the flow (reason " + std::to_string(reason) + ")");
+    aborted_ = true;
+    closeLeg(to, true);
+    closeLeg(from, false);
+    return;
+  }
+  case codec::FrameType::Hello: {
+    codec::Hello hello;
+    if (!codec::decodeHello(frame.payload, hello).ok() || !owner_.onHello(*this, hello)) {
+      abort(codec::ResetReason::TupleMismatch, "Hello refused");
+    }
+    return;
+  }
+  case codec::FrameType::HelloAck: {
+    codec::HelloAck ack;
+    if (!codec::decodeHelloAck(frame.payload, ack).ok() || !owner_.onHelloAck(*this, ack)) {
+      abort(codec::ResetReason::ProtocolError, "HelloAck refused");
+    }
+    return;
+  }
+  case codec::FrameType::AoMessage:
+  case codec::FrameType::Keepalive:
+    return;
+  }
+}
+
+void Flow::onEof(Leg& from) {
+  stopReading(from);
+  if (from.kind == LegKind::Peer) {
+    if (!from.eofIn || !from.shutdownOut) {
+      // The peer connection ended before the flow did: the peer is lost. Both ends reset, so
+      // nothing is taken for complete that was not (DESIGN.md step 7).
+      abort(codec::ResetReason::Unspecified, "peer connection lost mid-flow");
+      return;
+    }
+    maybeFinish();
+    return;
+  }
+  if (from.eofIn) {
+    return;
+  }
+  from.eofIn = true;
+  finishTowards(other(from));
+  maybeFinish();
+}
+
+void Flow::deliver(Leg& to, ByteSpan data) {
+  if (to.closing || to.shutdownOut) {
+    abort(codec::ResetReason::ProtocolError, "data for a leg already closed");
+    return;
+  }
+  if (to.kind == LegKind::Raw) {
+    info_.lanBytesWritten += data.size();
+    write(to, Bytes(data.begin(), data.end()));
+    return;
+  }
+  // Large reads are cut so no frame exceeds the peer's cap.
+  const size_t kMaxChunk = 256 * 1024;
+  for (size_t off = 0; off < data.size(); off += kMaxChunk) {
+    ByteSpan piece = data.subspan(off, std::min(kMaxChunk, data.size() - off));
+    Bytes payload;
+    uint16_t flags = 0;
+    codec_->encode(piece, payload, flags);
+    sendFrame(to.index, codec::FrameType::Data, payload, flags);
+  }
+  std::vector<codec::Frame> control;
+  codec_->pendingControl(control);
+  for (auto& c : control) {
+    sendFrame(to.index, c.type, c.payload, c.flags);
+  }
+}
+
+void Flow::sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags) {
+  Leg& to = legs_[i];
+  Bytes out;
+  if (!encoder_.encode(type, flags, payload, out)) {
+    abort(codec::ResetReason::ProtocolError, "frame too large to encode");
+    return;
+  }
+  info_.wanBytesWritten += out.size();
+  write(to, std::move(out));
+}
+
+void Flow::write(Leg& to, Bytes&& data, bool closeAfter) {
+  if (to.closing || data.empty()) {
+    if (closeAfter) {
+      closeLeg(to, false);
+    }
+    return;
+  }
+  auto* req = new WriteReq;
+  req->flow = this;
+  req->leg = to.index;
+  req->closeAfter = closeAfter;
+  req->data = std::move(data);
+  req->req.data = req;
+  uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(req->data.data()),
+                           static_cast<unsigned>(req->data.size()));
+  to.pendingWrite += req->data.size();
+  int r = uv_write(&req->req, reinterpret_cast<uv_stream_t*>(&to.tcp), &b, 1, &Flow::onWrite);
+  if (r != 0) {
+    to.pendingWrite -= req->data.size();
+    delete req;
+    fail(to, r);
+    return;
+  }
+  if (to.pendingWrite > kHighWater) {
+    Leg& src = other(to);
+    if (src.reading) {
+      stopReading(src);
+      src.pausedByPeer = true;
+    }
+  }
+}
+
+void Flow::onWrite(uv_write_t* req, int status) {
+  auto* w = static_cast<WriteReq*>(req->data);
+  Flow* f = w->flow;
+  Leg& to = f->legs_[w->leg];
+  to.pendingWrite -= w->data.size();
+  bool closeAfter = w->closeAfter;
+  delete w;
+  if (closeAfter) {
+    f->closeLeg(to, false);
+    return;
+  }
+  if (status != 0) {
+    if (status != UV_ECANCELED) {
+      f->fail(to, status);
+    }
+    return;
+  }
+  Leg& src = f->other(to);
+  if (src.pausedByPeer && to.pendingWrite < kLowWater) {
+    src.pausedByPeer = false;
+    f->startReading(src);
+  }
+  f->maybeFinish();
+}
+
+void Flow::finishTowards(Leg& to) {
+  if (to.shutdownOut || to.closing) {
+    return;
+  }
+  to.shutdownOut = true;
+  if (to.kind == LegKind::Peer) {
+    sendFrame(to.index, codec::FrameType::HalfClose, {});
+    return;
+  }
+  auto* req = new uv_shutdown_t;
+  req->data = &to;
+  to.pendingWrite += 1; // the shutdown itself is outstanding until its callback
+  if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&to.tcp), &Flow::onShutdown) != 0) {
+    to.pendingWrite -= 1;
+    delete req;
+    fail(to, UV_EPIPE);
+  }
+}
+
+void Flow::onShutdown(uv_shutdown_t* req, int status) {
+  Leg& l = *static_cast<Leg*>(req->data);
+  delete req;
+  l.pendingWrite -= 1;
+  if (status != 0 && status != UV_ECANCELED) {
+    l.flow->fail(l, status);
+    return;
+  }
+  l.flow->maybeFinish();
+}
+
+void Flow::maybeFinish() {
+  if (aborted_) {
+    return;
+  }
+  for (const Leg& l : legs_) {
+    if (!l.eofIn || !l.shutdownOut || l.pendingWrite != 0) {
+      return;
+    }
+  }
+  // Both directions are complete and every byte has been handed to the kernel.
+  aborted_ = true; // nothing more may be sent
+  closeLeg(legs_[0], false);
+  closeLeg(legs_[1], false);
+}
+
+void Flow::fail(Leg& from, int err) {
+  if (aborted_) {
+    closeLeg(from, true);
+    return;
+  }
+  uint16_t reason =
+      from.kind == LegKind::Raw
+          ? (from.index == 0 && !info_.coreSide ? codec::ResetReason::ClientReset
+                                                : codec::ResetReason::ServerReset)
+          : codec::ResetReason::Unspecified;
+  abort(reason, std::string(uv_err_name(err)) + " on leg " + std::to_string(from.index));
+}
+
+void Flow::abort(uint16_t reason, const std::string& why) {
+  if (aborted_) {
+    return;
+  }
+  aborted_ = true;
+  owner_.logFlow(*this, "reset: " + why);
+  for (Leg& l : legs_) {
+    if (l.kind == LegKind::Peer && relaying_ && l.connected && !l.closing) {
+      stopReading(l);
+      Bytes payload;
+      codec::encodeReset(reason, payload);
+      Bytes out;
+      encoder_.encode(codec::FrameType::Reset, 0, payload, out);
+      write(l, std::move(out), /*closeAfter=*/true);
+    } else {
+      closeLeg(l, true);
+    }
+  }
+}
+
+void Flow::closeLeg(Leg& l, bool reset) {
+  if (l.closing) {
+    return;
+  }
+  l.closing = true;
+  stopReading(l);
+  if (reset) {
+    int fd = legFd(l.index);
+    if (fd >= 0) {
+      setResetOnClose(fd);
+    }
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&l.tcp), &Flow::onClose);
+}
+
+void Flow::onClose(uv_handle_t* h) {
+  Leg& l = *static_cast<Leg*>(h->data);
+  l.closed = true;
+  Flow* f = l.flow;
+  if (f->legs_[0].closed && f->legs_[1].closed && !f->notifiedClosed_) {
+    f->notifiedClosed_ = true;
+    f->owner_.onFlowClosed(*f); // the owner deletes the flow
+  }
+}
+
+size_t Flow::bufferedBytes() const {
+  size_t n = 0;
+  for (const Leg& l : legs_) {
+    n += l.pendingWrite + (l.decoder ? l.decoder->bufferedBytes() : 0);
+  }
+  return n;
+}
+
+} // namespace bh::proxy

@@ -1,0 +1,132 @@
+#pragma once
+
+#include <uv.h>
+
+#include <array>
+#include <functional>
+#include <memory>
+
+#include "common/bytes.h"
+#include "proxy/codec/peer_frame.h"
+#include "proxy/codec/peer_hello.h"
+#include "proxy/flow_info.h"
+
+namespace bh::proxy {
+
+/// How a leg carries the flow's bytes: as they are (a client or server), or framed in the
+/// peer protocol (the other Bridgehead).
+enum class LegKind { Raw, Peer };
+
+/// Transforms application bytes for the WAN and back (the generic accelerator's DRE/LZ); the
+/// identity for TFO-only flows. One per flow; called only for Peer legs.
+class DataCodec {
+public:
+  virtual ~DataCodec() = default;
+  /// Encodes `in` into a Data frame payload; sets the frame flags.
+  virtual void encode(ByteSpan in, Bytes& out, uint16_t& flags) = 0;
+  /// Decodes one Data frame payload; false on any error (the flow is then reset).
+  virtual bool decode(uint16_t flags, ByteSpan in, Bytes& out, std::string& error) = 0;
+  /// Frames the codec wants sent to the peer outside the data (e.g. chunk requests).
+  virtual void pendingControl(std::vector<codec::Frame>&) {}
+};
+
+/// What a flow tells the box that owns it.
+class FlowOwner {
+public:
+  virtual ~FlowOwner() = default;
+  /// The outbound leg connected (status 0) or failed (< 0). The owner decides the leg kinds
+  /// and calls startRelay(), or lets the flow fail.
+  virtual void onOutboundConnected(class Flow& flow, int status) = 0;
+  /// A Hello (core) or HelloAck (edge) arrived; false resets the flow.
+  virtual bool onHello(class Flow& flow, const codec::Hello& hello) = 0;
+  virtual bool onHelloAck(class Flow& flow, const codec::HelloAck& ack) = 0;
+  /// Both legs are closed; the flow is about to be deleted.
+  virtual void onFlowClosed(class Flow& flow) = 0;
+  virtual void logFlow(const class Flow& flow, const std::string& what) = 0;
+};
+
+/// One proxied TCP flow: leg 0 is the connection the listener accepted, leg 1 the one this
+/// box opened. Bytes are relayed both ways with back-pressure (a leg with too much unsent data
+/// stops the other leg's reads), half-close carried end to end, and any failure resets both
+/// ends: a byte is never delivered twice, dropped or altered without the connection dying.
+/// Lifetime: owned by the FlowOwner; deleted by it after onFlowClosed.
+class Flow {
+public:
+  static constexpr size_t kHighWater = 512 * 1024;
+  static constexpr size_t kLowWater = 128 * 1024;
+
+  Flow(uv_loop_t* loop, FlowOwner& owner, FlowInfo info);
+  Flow(const Flow&) = delete;
+  Flow& operator=(const Flow&) = delete;
+  ~Flow();
+
+  /// The handle uv_accept fills (leg 0).
+  uv_stream_t* acceptedStream();
+  /// Opens leg 1 on `fd` (already bound, transparent) and connects it to `to`.
+  int connectOutbound(int fd, const Endpoint& to);
+  /// Starts relaying; each leg's kind decides whether it is framed.
+  void startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> codec = nullptr);
+  /// Sends a peer-protocol frame on leg `i` (must be a Peer leg).
+  void sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags = 0);
+  /// Resets both ends (RST on raw legs, Reset frame on peer legs) and closes.
+  void abort(uint16_t reason, const std::string& why);
+
+  FlowInfo& info() { return info_; }
+  const FlowInfo& info() const { return info_; }
+  LegKind legKind(int i) const { return legs_[i].kind; }
+  int legFd(int i) const;
+  /// Bytes buffered by this flow now (unsent writes + partial frames): bounded by design.
+  size_t bufferedBytes() const;
+
+private:
+  struct Leg {
+    uv_tcp_t tcp{};
+    Flow* flow = nullptr;
+    int index = 0;
+    LegKind kind = LegKind::Raw;
+    bool initialized = false;
+    bool connected = false;
+    bool reading = false;
+    bool pausedByPeer = false; ///< reads stopped because the other leg is full
+    bool eofIn = false;        ///< the far end finished sending (FIN or HalfClose)
+    bool shutdownOut = false;  ///< we finished sending towards it (shutdown or HalfClose)
+    bool closing = false;
+    bool closed = false;
+    size_t pendingWrite = 0;
+    std::unique_ptr<codec::FrameDecoder> decoder;
+  };
+  struct WriteReq;
+
+  static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void onWrite(uv_write_t* req, int status);
+  static void onConnect(uv_connect_t* req, int status);
+  static void onShutdown(uv_shutdown_t* req, int status);
+  static void onClose(uv_handle_t* h);
+
+  Leg& other(const Leg& l) { return legs_[1 - l.index]; }
+  void startReading(Leg& l);
+  void stopReading(Leg& l);
+  void onBytes(Leg& from, ByteSpan data);
+  void onFrame(Leg& from, codec::Frame& frame);
+  void onEof(Leg& from);
+  void deliver(Leg& to, ByteSpan data);
+  void write(Leg& to, Bytes&& data, bool closeAfter = false);
+  void finishTowards(Leg& to);
+  void maybeFinish();
+  void closeLeg(Leg& l, bool reset);
+  void fail(Leg& from, int err);
+
+  uv_loop_t* loop_;
+  FlowOwner& owner_;
+  FlowInfo info_;
+  std::array<Leg, 2> legs_;
+  std::unique_ptr<DataCodec> codec_;
+  codec::FrameEncoder encoder_;
+  bool relaying_ = false;
+  bool aborted_ = false;
+  bool notifiedClosed_ = false;
+  uv_connect_t connectReq_{};
+};
+
+} // namespace bh::proxy

@@ -1,0 +1,134 @@
+#include "proxy/sockets.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace bh::proxy {
+
+std::string Endpoint::toString() const {
+  if (ip.isV4()) {
+    return ip.toString() + ":" + std::to_string(port);
+  }
+  return "[" + ip.toString() + "]:" + std::to_string(port);
+}
+
+Endpoint endpointFromSockaddr(const sockaddr_storage& ss) {
+  Endpoint ep;
+  if (ss.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+    std::array<uint8_t, 4> b{};
+    std::memcpy(b.data(), &sin->sin_addr, 4);
+    ep.ip = policy::IpAddress::v4(b);
+    ep.port = ntohs(sin->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    std::array<uint8_t, 16> b{};
+    std::memcpy(b.data(), &sin6->sin6_addr, 16);
+    ep.ip = policy::IpAddress::v6(b).unmapped();
+    ep.port = ntohs(sin6->sin6_port);
+  }
+  return ep;
+}
+
+socklen_t sockaddrFromEndpoint(const Endpoint& ep, sockaddr_storage& ss) {
+  std::memset(&ss, 0, sizeof(ss));
+  if (ep.ip.isV4()) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(ep.port);
+    std::memcpy(&sin->sin_addr, ep.ip.bytes().data(), 4);
+    return sizeof(sockaddr_in);
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(ep.port);
+  std::memcpy(&sin6->sin6_addr, ep.ip.bytes().data(), 16);
+  return sizeof(sockaddr_in6);
+}
+
+namespace {
+
+int fail(int fd) {
+  int e = errno;
+  if (fd >= 0) {
+    close(fd);
+  }
+  return -e;
+}
+
+int setTransparent(int fd, bool v6) {
+  int one = 1;
+  if (v6) {
+    return setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one));
+  }
+  return setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one));
+}
+
+} // namespace
+
+int makeTransparentListener(bool ipv6, uint16_t port) {
+  int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return fail(fd);
+  }
+  int one = 1;
+  if (setTransparent(fd, ipv6) != 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
+    return fail(fd);
+  }
+  if (ipv6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) {
+    return fail(fd);
+  }
+  sockaddr_storage ss{};
+  Endpoint any;
+  any.ip = ipv6 ? policy::IpAddress::v6({}) : policy::IpAddress::v4(0u);
+  any.port = port;
+  socklen_t len = sockaddrFromEndpoint(any, ss);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, 4096) != 0) {
+    return fail(fd);
+  }
+  return fd;
+}
+
+int makeTransparentOutbound(const Endpoint& bindTo, uint32_t mark) {
+  bool v6 = !bindTo.ip.isV4();
+  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return fail(fd);
+  }
+  int one = 1;
+  if (setTransparent(fd, v6) != 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
+    return fail(fd);
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sockaddrFromEndpoint(bindTo, ss);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    return fail(fd);
+  }
+  return fd;
+}
+
+void tunePeerLeg(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  int buf = 4 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+  const char cc[] = "bbr";
+  setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, sizeof(cc) - 1);
+}
+
+void setResetOnClose(int fd) {
+  linger l{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+} // namespace bh::proxy

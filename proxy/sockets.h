@@ -1,0 +1,37 @@
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+#include "policy/flow_key.h"
+#include "policy/ip_address.h"
+
+namespace bh::proxy {
+
+/// An IP endpoint as the flow table shows it ("10.91.1.1:40001", "[fd91:1::1]:40001").
+struct Endpoint {
+  policy::IpAddress ip;
+  uint16_t port = 0;
+  std::string toString() const;
+};
+
+Endpoint endpointFromSockaddr(const sockaddr_storage& ss);
+socklen_t sockaddrFromEndpoint(const Endpoint& ep, sockaddr_storage& ss);
+
+/// The transparent listener TPROXY delivers to: IP_TRANSPARENT (IPV6_TRANSPARENT), bound to
+/// the wildcard address. Returns the fd or -errno.
+int makeTransparentListener(bool ipv6, uint16_t port);
+
+/// An outbound leg bound to the client's own address and port (full transparency, the server
+/// sees the client) and marked so the box's own rules treat it as ours. Returns fd or -errno.
+int makeTransparentOutbound(const Endpoint& bindTo, uint32_t mark);
+
+/// TFO on the peer leg: Nagle off, large buffers, BBR.
+void tunePeerLeg(int fd);
+
+/// SO_LINGER {1, 0}: the next close sends RST instead of FIN.
+void setResetOnClose(int fd);
+
+} // namespace bh::proxy

@@ -1,0 +1,107 @@
+#!/bin/bash
+# Issue 3 acceptance in the lab: full transparency (IPv4 + IPv6), peering shown in the flow
+# table, pass-through without a core, byte-exact bulk and concurrent flows, a core killed
+# mid-transfer, and adversarial peer input.
+. "$(dirname "$0")/lib.sh"
+TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
+FC="$TOOLS/flowcheck.py"
+CTL() { "$BHLAB" ctl "$LAB" "$@"; }
+
+lab_up ic
+in_lab "$LAB" server sh -c "$FC server --port 5001 --log /run/bhlab/$LAB/seen4 >/dev/null 2>&1 &"
+in_lab "$LAB" server sh -c "$FC server --port 5002 --v6 --log /run/bhlab/$LAB/seen6 >/dev/null 2>&1 &"
+sleep 0.5
+
+# --- Transparency: the server sees the client's own address and port.
+for fam in 4 6; do
+  if [ $fam = 4 ]; then dst=10.91.4.2; port=5001; else dst=fd91:4::2; port=5002; fi
+  local_port=$(in_lab "$LAB" client /usr/bin/python3 -c "
+import socket,sys
+s=socket.create_connection(('$dst',$port)); p=s.getsockname()[1]
+s.sendall(b'up 0\n'); s.shutdown(socket.SHUT_WR); s.recv(100); print(p)")
+  seen=$(tail -1 /run/bhlab/$LAB/seen$fam)
+  want="$(if [ $fam = 4 ]; then echo 10.91.1.1; else echo fd91:1::1; fi) $local_port"
+  [ "$seen" = "$want" ] || fail "IPv$fam: server saw '$seen', client was '$want'"
+  pass "IPv$fam: server sees the client's own address and port ($seen)"
+done
+
+# --- Peered: the flow is optimized, PeerID is the core's device id, Accel T.
+core_id=$(CTL core show device --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["device_id"])')
+in_lab "$LAB" client /usr/bin/python3 -c "
+import socket,time
+s=socket.create_connection(('10.91.4.2',5001)); s.sendall(b'up 5\n'); time.sleep(1.5); s.sendall(b'12345'); s.shutdown(socket.SHUT_WR); s.recv(100)" &
+holder=$!
+sleep 0.7
+CTL edge show statistics connection --json >/tmp/bh-conn-$$.json
+wait $holder
+/usr/bin/python3 - "$core_id" /tmp/bh-conn-$$.json <<'PY' || fail "peered flow not shown as optimized T with the core's PeerID"
+import json, sys
+core, path = sys.argv[1], sys.argv[2]
+j = json.load(open(path))
+flows = [c for c in j["connections"] if c["dest"] == "10.91.4.2:5001"]
+assert flows, j
+f = flows[0]
+assert f["state"] == "optimized" and f["peer_id"] == core and f["accel"].startswith("T"), f
+assert j["counters"]["current_active_optimized_flows"] >= 1, j["counters"]
+PY
+rm -f /tmp/bh-conn-$$.json
+pass "peered flow optimized, PeerID $core_id, Accel T"
+
+# --- Byte-exact bulk both ways (1 GiB each) and 1000 concurrent flows.
+for mode in up down; do
+  out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode $mode --bytes $((1 << 30)))
+  echo "$out" | grep -q '"ok": 1,' || fail "1 GiB $mode not byte-exact: $out"
+  pass "1 GiB $mode byte-exact through edge+core: $out"
+done
+out=$(in_lab "$LAB" client sh -c "ulimit -n 8192; $FC client --host 10.91.4.2 --port 5001 --mode both --bytes 65536 --conns 1000")
+echo "$out" | grep -q '"ok": 1000,' || fail "1000 concurrent flows: $out"
+pass "1000 concurrent flows byte-exact: $out"
+
+# --- Adversarial input: garbage and an oversize frame on the peer protocol, malformed SYN
+# options. The core resets those flows alone and keeps serving.
+for what in garbage oversize; do
+  r=$(in_lab "$LAB" edge "$TOOLS/peer_probe.py" $what --host 10.91.4.2 --port 5001)
+  case "$r" in *"reset by the core"*|*"closed by the core"*) ;; *) fail "$what: $r" ;; esac
+  pass "$what on the peer protocol: $r"
+done
+# From the edge node, so the SYNs cross the WAN to the core rather than being intercepted.
+in_lab "$LAB" edge "$TOOLS/peer_probe.py" badsyn --src 10.91.1.1 --dst 10.91.4.2 --port 5001 >/dev/null
+sleep 0.3
+mal=$(CTL core show statistics auto-discovery --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["malformed_options"])')
+[ "$mal" -ge 1 ] || fail "core did not count malformed options ($mal)"
+"$BHLAB" status "$LAB" | grep -q "bridgehead on core: running" || fail "core died on adversarial input"
+out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both --bytes 1000000 --conns 20)
+echo "$out" | grep -q '"ok": 20,' || fail "flows after adversarial input: $out"
+pass "daemon survives garbage/oversize frames and $mal malformed SYN options; new flows fine"
+
+# --- Core killed mid-transfer: the client sees an error, never a short success; the edge goes
+# on serving new flows (as pass-through).
+in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode up --bytes $((4 << 30)) --timeout 20 >/tmp/bh-kill-$$.out &
+bulk=$!
+sleep 1.5
+"$BHLAB" kill "$LAB" core
+wait $bulk
+out=$(cat /tmp/bh-kill-$$.out); rm -f /tmp/bh-kill-$$.out
+echo "$out" | grep -q '"ok": 0,' || fail "transfer through a killed core reported success: $out"
+echo "$out" | grep -q '"mismatch": 0,' || fail "transfer through a killed core delivered wrong bytes: $out"
+pass "core killed mid-transfer: client got an error ($out)"
+out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both --bytes 1000000 --conns 5)
+echo "$out" | grep -q '"ok": 5,' || fail "edge did not serve new flows after the core died: $out"
+pt=$(CTL edge show statistics connection --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["historical_flows"])')
+pass "edge serves new flows after the core died ($out; historical flows $pt)"
+
+# --- Without a core: the same client command succeeds as pass-through, counted as such.
+lab_up in --no-core
+in_lab "$LAB" server sh -c "$FC server --port 5001 >/dev/null 2>&1 &"
+sleep 0.5
+in_lab "$LAB" client /usr/bin/python3 -c "
+import socket,time
+s=socket.create_connection(('10.91.4.2',5001)); s.sendall(b'up 5\n'); time.sleep(1.5); s.sendall(b'12345'); s.shutdown(socket.SHUT_WR); s.recv(100)" &
+holder=$!
+sleep 0.7
+ptn=$(CTL edge show statistics connection --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["current_active_pass_through_flows"])')
+wait $holder || fail "client command failed without a core"
+[ "$ptn" = 1 ] || fail "no core: pass-through flows $ptn, want 1"
+out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both --bytes 10000000 --conns 4)
+echo "$out" | grep -q '"ok": 4,' || fail "pass-through not byte-exact: $out"
+pass "no core: flows pass through, counted ($ptn active), byte-exact ($out)"

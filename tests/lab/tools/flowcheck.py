@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""Byte-exactness checker for lab tests: every byte a client or server sends must arrive
+intact, and a connection that ends early must end with an error, never a short success.
+
+  flowcheck.py server --port P
+  flowcheck.py client --host H --port P --mode up|down|both --bytes N [--conns C]
+
+The client announces "<mode> <bytes>\n". up: the client sends N random bytes and half-closes;
+the server answers with the SHA-256 of what it read and closes. down: the server sends N random
+bytes followed by their SHA-256 and closes. both: both at once. Exit 0 only if every
+connection matched; the summary line is JSON.
+"""
+import argparse, hashlib, json, os, socket, sys, threading, time
+
+CHUNK = 256 * 1024
+
+
+def recv_exact(s, n):
+    buf = bytearray()
+    while len(buf) < n:
+        d = s.recv(min(CHUNK, n - len(buf)))
+        if not d:
+            raise IOError("connection ended after %d of %d bytes" % (len(buf), n))
+        buf += d
+    return bytes(buf)
+
+
+def send_random(s, n):
+    h = hashlib.sha256()
+    left = n
+    block = os.urandom(CHUNK)
+    i = 0
+    while left:
+        # Vary the block cheaply so no two chunks are equal.
+        piece = block[: min(CHUNK, left)]
+        piece = i.to_bytes(8, "big") + piece[8:] if len(piece) > 8 else piece
+        s.sendall(piece)
+        h.update(piece)
+        left -= len(piece)
+        i += 1
+    return h.digest()
+
+
+def recv_hash(s, n):
+    h = hashlib.sha256()
+    left = n
+    while left:
+        d = s.recv(min(CHUNK, left))
+        if not d:
+            raise IOError("connection ended after %d of %d bytes" % (n - left, n))
+        h.update(d)
+        left -= len(d)
+    return h.digest()
+
+
+def serve_one(c):
+    try:
+        line = b""
+        while not line.endswith(b"\n"):
+            d = c.recv(1)
+            if not d:
+                return
+            line += d
+        mode, n = line.decode().split()
+        n = int(n)
+        result = {}
+        def up():
+            result["up"] = recv_hash(c, n)
+        t = threading.Thread(target=up) if mode in ("up", "both") else None
+        if t:
+            t.start()
+        if mode in ("down", "both"):
+            digest = send_random(c, n)
+            c.sendall(digest)
+        if t:
+            t.join()
+            if "up" in result:
+                c.sendall(result["up"])
+        c.shutdown(socket.SHUT_WR)
+        c.recv(1)  # wait for the client's close
+    except Exception as e:
+        sys.stderr.write("server: %s\n" % e)
+    finally:
+        c.close()
+
+
+def server(args):
+    fam = socket.AF_INET6 if args.v6 else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::" if args.v6 else "0.0.0.0", args.port))
+    s.listen(4096)
+    while True:
+        c, a = s.accept()
+        if args.log:
+            with open(args.log, "a") as f:
+                f.write("%s %d\n" % (a[0], a[1]))
+        threading.Thread(target=serve_one, args=(c,), daemon=True).start()
+
+
+def client_one(args, out, idx):
+    try:
+        s = socket.create_connection((args.host, args.port), timeout=args.timeout)
+        s.sendall(("%s %d\n" % (args.mode, args.bytes)).encode())
+        res = {}
+        def up():
+            try:
+                res["sent"] = send_random(s, args.bytes)
+                s.shutdown(socket.SHUT_WR)
+            except OSError as e:
+                res["error"] = str(e)
+        t = threading.Thread(target=up) if args.mode in ("up", "both") else None
+        if t:
+            t.start()
+        ok = True
+        if args.mode in ("down", "both"):
+            got = recv_hash(s, args.bytes)
+            ok = ok and recv_exact(s, 32) == got
+        if t:
+            t.join()
+            if "error" in res:
+                raise IOError(res["error"])
+            ok = ok and recv_exact(s, 32) == res["sent"]
+        if args.mode == "down":
+            s.shutdown(socket.SHUT_WR)
+        # Nothing may follow the digests: EOF now.
+        ok = ok and s.recv(1) == b""
+        s.close()
+        out[idx] = "ok" if ok else "MISMATCH"
+    except Exception as e:
+        out[idx] = "error: %s" % e
+
+
+def client(args):
+    out = [None] * args.conns
+    threads = [threading.Thread(target=client_one, args=(args, out, i)) for i in range(args.conns)]
+    t0 = time.time()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    dt = time.time() - t0
+    okc = out.count("ok")
+    errors = sorted(set(o for o in out if o != "ok"))[:5]
+    print(json.dumps({"conns": args.conns, "ok": okc, "mismatch": out.count("MISMATCH"),
+                      "errors": errors, "seconds": round(dt, 3),
+                      "mbit_per_s": round(args.bytes * args.conns * 8 / dt / 1e6, 1)}))
+    return 0 if okc == args.conns else 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("role", choices=["server", "client"])
+    p.add_argument("--host")
+    p.add_argument("--port", type=int, default=5001)
+    p.add_argument("--mode", default="up", choices=["up", "down", "both"])
+    p.add_argument("--bytes", type=int, default=1 << 20)
+    p.add_argument("--conns", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--v6", action="store_true")
+    p.add_argument("--log")
+    args = p.parse_args()
+    sys.exit(server(args) if args.role == "server" else client(args))
+
+
+if __name__ == "__main__":
+    main()
