@@ -29,6 +29,7 @@ std::unique_ptr<ChunkCache> ChunkCache::open(const ChunkCacheConfig& config, Log
 
 void ChunkCache::insert(const Fingerprint& fp, ByteSpan data) {
   std::lock_guard<std::mutex> lock(mutex_);
+  inserts_.fetch_add(1, std::memory_order_relaxed);
   memory_.insert(fp, data);
   if (disk_ != nullptr) {
     disk_->append(fp, data);

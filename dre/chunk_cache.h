@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,9 @@ public:
   Lookup lookup(const Fingerprint& fp, uint32_t length, Bytes& out);
   bool contains(const Fingerprint& fp);
 
+  /// Number of chunks inserted so far: lets a stalled decoder tell whether a retry can succeed.
+  uint64_t insertCount() const { return inserts_.load(std::memory_order_relaxed); }
+
   /// Random id of the cache contents. A peer's ledger of what we hold is only valid for it.
   uint64_t epoch() const { return epoch_; }
   void flush();
@@ -69,6 +73,7 @@ private:
   MemoryChunkCache memory_;
   std::unique_ptr<DiskChunkStore> disk_;
   uint64_t epoch_ = 0;
+  std::atomic<uint64_t> inserts_{0};
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
   uint64_t verifyFailures_ = 0;

@@ -132,17 +132,28 @@ DecodeResult DreDecoder::decode(ByteSpan in, Bytes& out) {
     view = buffer_;
   }
   size_t pos = 0;
-  while (pos < view.size()) {
+  // Retrying a stalled block is pointless until something it may need has arrived.
+  const bool hopeless = !stalledOn_.empty() && repairs_ == stalledAtRepairs_ &&
+                        cache_.insertCount() == stalledAtInserts_;
+  if (hopeless) {
+    result.status = DecodeStatus::Missing;
+    result.missing = stalledOn_;
+  }
+  while (!hopeless && pos < view.size()) {
     BlockResult b = decodeBlock(view.subspan(pos), out, result.missing);
     if (b.status == BlockStatus::Done) {
       pos += b.consumed;
       // Resent chunks served the block that stalled; later blocks go to the cache.
       stash_.clear();
       stashBytes_ = 0;
+      stalledOn_.clear();
       continue;
     }
     if (b.status == BlockStatus::Missing) {
       result.status = DecodeStatus::Missing;
+      stalledOn_ = result.missing;
+      stalledAtInserts_ = cache_.insertCount();
+      stalledAtRepairs_ = repairs_;
       break;
     }
     if (b.status == BlockStatus::Error) {
@@ -175,6 +186,7 @@ DecodeResult DreDecoder::decode(ByteSpan in, Bytes& out) {
 }
 
 ParseResult DreDecoder::applyRepair(ByteSpan blocks) {
+  ++repairs_;
   size_t pos = 0;
   while (pos < blocks.size()) {
     BlockHeader h;

@@ -76,6 +76,13 @@ private:
   Bytes buffer_;  ///< undecoded input (partial block, or the stalled block and what follows)
   std::unordered_map<Fingerprint, Bytes, FingerprintHash> stash_; ///< resent chunks
   size_t stashBytes_ = 0;
+  /// While stalled: the missing list, and the cache insert / repair counts when it was
+  /// computed. Until a repair arrives or the cache gains chunks, a retry cannot succeed and is
+  /// not attempted (new input is only buffered, under the backlog cap).
+  std::vector<MissingChunk> stalledOn_;
+  uint64_t stalledAtInserts_ = 0;
+  uint64_t stalledAtRepairs_ = 0;
+  uint64_t repairs_ = 0;
   bool staleEpoch_ = false;
   bool failed_ = false;
   std::string failure_;

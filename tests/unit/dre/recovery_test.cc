@@ -218,3 +218,32 @@ TEST_CASE("repair stash and backlog are capped") {
   CHECK(r.status == DecodeStatus::Error);
   CHECK(stalled.decode({}, out).status == DecodeStatus::Error); // sticky
 }
+
+TEST_CASE("a stalled decoder does not re-decode until a repair or new chunks arrive") {
+  Link link;
+  Bytes data = test::randomBytes(1 << 20, 78);
+  link.send(data);
+  link.newFlow();
+  Bytes wire = link.send(data);
+  auto empty = test::memoryCache();
+  DreDecoder d(*empty, link.config);
+  Bytes out;
+  DecodeResult r = d.decode(wire, out);
+  REQUIRE(r.status == DecodeStatus::Missing);
+  const uint64_t missingCount = d.stats().missingChunks;
+  const Bytes more = link.send(test::randomBytes(1000, 79)); // later data, held
+  DecodeResult again = d.decode(more, out);
+  CHECK(again.status == DecodeStatus::Missing);
+  CHECK(again.missing == r.missing);
+  CHECK(d.stats().missingChunks == missingCount); // no second attempt was made
+  CHECK(d.bufferedBytes() == wire.size() + more.size());
+  Bytes answer;
+  REQUIRE(link.encoder->answerResend(r.missing, answer));
+  REQUIRE(d.applyRepair(answer).ok());
+  REQUIRE(d.decode({}, out).status == DecodeStatus::Ok);
+  Bytes expected = data;
+  Bytes tail = test::randomBytes(1000, 79);
+  expected.insert(expected.end(), tail.begin(), tail.end());
+  CHECK(out == expected);
+  CHECK(d.bufferedBytes() == 0);
+}
