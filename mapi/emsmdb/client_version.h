@@ -21,8 +21,8 @@ struct ClientVersion {
 };
 
 ClientVersion decodeClientVersion(const std::array<uint16_t, 3>& rgw);
-/// The inverse, choosing the packed form only when productMinor != 0 or buildMajor > 0x7fff
-/// would not fit the other one (round-trips for every value decodeClientVersion returns).
+/// The inverse, in the packed form (high bit of WORD 1 set) or the classic one; a classic-form
+/// version has minor 0 and a build major below 0x8000, which is all that form can carry.
 std::array<uint16_t, 3> encodeClientVersion(const ClientVersion& v, bool packedForm);
 
 /// Outlook generation by product major version (9 = 2000, 10 = 2002/XP, 11 = 2003, 12 = 2007,

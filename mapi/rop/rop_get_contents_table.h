@@ -1,6 +1,7 @@
 #pragma once
 
-// RopGetContentsTable (0x05, MS-OXCROPS 2.2.4.14): opens the contents (message) table of a folder; RowCount is the number of messages.
+// RopGetContentsTable (0x05, MS-OXCROPS 2.2.4.14): opens the contents (message) table of a folder;
+// RowCount is the number of messages.
 // On ReturnValue != 0 the response is the header alone (MS-OXCROPS 2.2.1).
 
 #include "mapi/rop/rop_common.h"

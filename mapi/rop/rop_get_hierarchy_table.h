@@ -1,6 +1,7 @@
 #pragma once
 
-// RopGetHierarchyTable (0x04, MS-OXCROPS 2.2.4.13): opens the hierarchy (subfolder) table of a folder; RowCount is the number of subfolders.
+// RopGetHierarchyTable (0x04, MS-OXCROPS 2.2.4.13): opens the hierarchy (subfolder) table of a
+// folder; RowCount is the number of subfolders.
 // On ReturnValue != 0 the response is the header alone (MS-OXCROPS 2.2.1).
 
 #include "mapi/rop/rop_common.h"

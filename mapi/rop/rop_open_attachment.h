@@ -1,6 +1,7 @@
 #pragma once
 
-// RopOpenAttachment (0x22, MS-OXCROPS 2.2.6.12): opens attachment AttachmentID of the message at InputHandleIndex.
+// RopOpenAttachment (0x22, MS-OXCROPS 2.2.6.12): opens attachment AttachmentID of the message at
+// InputHandleIndex.
 // On ReturnValue != 0 the response is the header alone (MS-OXCROPS 2.2.1).
 
 #include "mapi/rop/rop_common.h"

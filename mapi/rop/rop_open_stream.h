@@ -1,6 +1,7 @@
 #pragma once
 
-// RopOpenStream (0x2B, MS-OXCROPS 2.2.9.1): opens a property as a Stream object; the response gives the stream's size.
+// RopOpenStream (0x2B, MS-OXCROPS 2.2.9.1): opens a property as a Stream object; the response
+// gives the stream's size.
 // On ReturnValue != 0 the response is the header alone (MS-OXCROPS 2.2.1).
 
 #include "mapi/rop/rop_common.h"

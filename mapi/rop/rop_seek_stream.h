@@ -1,6 +1,7 @@
 #pragma once
 
-// RopSeekStream (0x2E, MS-OXCROPS 2.2.9.8): moves a Stream object's seek pointer; Origin 0 beginning, 1 current, 2 end.
+// RopSeekStream (0x2E, MS-OXCROPS 2.2.9.8): moves a Stream object's seek pointer; Origin 0
+// beginning, 1 current, 2 end.
 // On ReturnValue != 0 the response is the header alone (MS-OXCROPS 2.2.1).
 
 #include "mapi/rop/rop_common.h"

@@ -1,6 +1,7 @@
 #pragma once
 
-// RopSetStreamSize (0x2F, MS-OXCROPS 2.2.9.6): sets the size of a Stream object (a 64-bit StreamSize).
+// RopSetStreamSize (0x2F, MS-OXCROPS 2.2.9.6): sets the size of a Stream object (a 64-bit
+// StreamSize).
 // On ReturnValue != 0 the response is the header alone (MS-OXCROPS 2.2.1).
 
 #include "mapi/rop/rop_common.h"
