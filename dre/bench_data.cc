@@ -9,16 +9,18 @@ namespace {
 
 void appendText(Bytes& out, size_t n, std::mt19937_64& rng) {
   static const char* kWords[] = {
-      "Subject:", "Re:", "quarterly", "report", "the", "meeting", "branch", "office", "invoice",
-      "please", "find", "attached", "regards", "mailbox", "folder", "Exchange", "server", "of",
-      "and", "to", "budget", "forecast", "customer", "order", "shipment", "status", "pending"};
+      "Subject:", "Re:",      "quarterly", "report",   "the",      "meeting", "branch",
+      "office",   "invoice",  "please",    "find",     "attached", "regards", "mailbox",
+      "folder",   "Exchange", "server",    "of",       "and",      "to",      "budget",
+      "forecast", "customer", "order",     "shipment", "status",   "pending"};
   const size_t end = out.size() + n;
   char line[160];
   while (out.size() < end) {
-    int len = std::snprintf(line, sizeof(line), "2026-11-%02u %02u:%02u:%02u id=%06u ",
-                            static_cast<unsigned>(rng() % 28 + 1), static_cast<unsigned>(rng() % 24),
-                            static_cast<unsigned>(rng() % 60), static_cast<unsigned>(rng() % 60),
-                            static_cast<unsigned>(rng() % 1000000));
+    int len =
+        std::snprintf(line, sizeof(line), "2026-11-%02u %02u:%02u:%02u id=%06u ",
+                      static_cast<unsigned>(rng() % 28 + 1), static_cast<unsigned>(rng() % 24),
+                      static_cast<unsigned>(rng() % 60), static_cast<unsigned>(rng() % 60),
+                      static_cast<unsigned>(rng() % 1000000));
     out.insert(out.end(), line, line + len);
     const int words = 6 + static_cast<int>(rng() % 10);
     for (int w = 0; w < words; ++w) {
@@ -58,7 +60,7 @@ void appendRandom(Bytes& out, size_t n, std::mt19937_64& rng) {
   }
 }
 
-} // namespace
+}  // namespace
 
 Bytes generateBenchData(size_t bytes, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -84,4 +86,4 @@ Bytes generateBenchData(size_t bytes, uint64_t seed) {
   return out;
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

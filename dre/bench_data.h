@@ -12,4 +12,4 @@ namespace bh::dre {
 /// ~20%), and some content repeated within the data (a forwarded attachment, ~10%).
 Bytes generateBenchData(size_t bytes, uint64_t seed);
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -121,4 +121,4 @@ ParseResult parseResendRequest(ByteSpan in, size_t maxEntries, uint32_t maxLengt
   return ParseResult::done(total);
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -71,4 +71,4 @@ void encodeResendRequest(std::span<const MissingChunk> missing, Bytes& out);
 ParseResult parseResendRequest(ByteSpan in, size_t maxEntries, uint32_t maxLength,
                                std::vector<MissingChunk>& missing);
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -112,4 +112,4 @@ ChunkCache::Stats ChunkCache::stats() {
   return s;
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

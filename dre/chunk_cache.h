@@ -14,8 +14,8 @@
 namespace bh::dre {
 
 struct ChunkCacheConfig {
-  size_t memoryBytes = 256u << 20; ///< cap of the in-memory LRU
-  bool persistent = false;         ///< also keep chunks in `disk.directory`
+  size_t memoryBytes = 256u << 20;  ///< cap of the in-memory LRU
+  bool persistent = false;          ///< also keep chunks in `disk.directory`
   DiskStoreConfig disk;
   /// Re-hash chunks found in memory before use. Memory entries were hashed by this process on
   /// insert, so this only guards against memory corruption; disk hits are always re-hashed.
@@ -27,7 +27,7 @@ struct ChunkCacheConfig {
 /// been hashed and matched against the requested fingerprint, so callers never see wrong bytes.
 /// Thread-safe: one mutex around the maps; hashing happens outside it.
 class ChunkCache {
-public:
+ public:
   enum class Lookup { Hit, Miss };
 
   /// @return nullptr and a reason in `error` if the disk store cannot be opened.
@@ -62,7 +62,7 @@ public:
   };
   Stats stats();
 
-private:
+ private:
   ChunkCache(const ChunkCacheConfig& config, LogFn log)
       : config_(config), log_(std::move(log)), memory_(config.memoryBytes) {}
   bool verify(const Fingerprint& fp, uint32_t length, ByteSpan data) const;
@@ -81,4 +81,4 @@ private:
 
 using ChunkCachePtr = std::unique_ptr<ChunkCache>;
 
-} // namespace bh::dre
+}  // namespace bh::dre

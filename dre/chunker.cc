@@ -10,7 +10,7 @@ namespace {
 // encoder and the golden-vector generator cut at the same places on every build.
 constexpr std::array<uint64_t, 256> makeGear() {
   std::array<uint64_t, 256> g{};
-  uint64_t x = 0x42524447454844ull; // "BRDGEHD"
+  uint64_t x = 0x42524447454844ull;  // "BRDGEHD"
   for (auto& v : g) {
     x += 0x9E3779B97F4A7C15ull;
     uint64_t z = x;
@@ -25,9 +25,11 @@ constexpr std::array<uint64_t, 256> kGear = makeGear();
 
 // The gear hash shifts left, so bit k depends on the last k+1 bytes: masks take the top bits
 // to look at a 48+ byte window.
-constexpr uint64_t topBits(unsigned n) { return n == 0 ? 0 : ~uint64_t{0} << (64 - n); }
+constexpr uint64_t topBits(unsigned n) {
+  return n == 0 ? 0 : ~uint64_t{0} << (64 - n);
+}
 
-} // namespace
+}  // namespace
 
 std::string ChunkerConfig::validate() const {
   if (minSize < 64 || !(minSize < avgSize) || !(avgSize < maxSize)) {
@@ -75,4 +77,4 @@ size_t Chunker::findCut(ByteSpan data) const {
   return n >= config_.maxSize ? config_.maxSize : 0;
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

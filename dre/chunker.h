@@ -23,7 +23,7 @@ struct ChunkerConfig {
 /// which narrows the size spread), and a forced cut at maxSize. Cut points depend only on the
 /// bytes since the chunk start, so an insertion re-synchronizes within a chunk or two.
 class Chunker {
-public:
+ public:
   explicit Chunker(const ChunkerConfig& config);
 
   /// Finds the end of the chunk that starts at data[0].
@@ -33,10 +33,10 @@ public:
 
   const ChunkerConfig& config() const { return config_; }
 
-private:
+ private:
   ChunkerConfig config_;
-  uint64_t maskSmall_; ///< used before avgSize: harder to match
-  uint64_t maskLarge_; ///< used after avgSize: easier to match
+  uint64_t maskSmall_;  ///< used before avgSize: harder to match
+  uint64_t maskLarge_;  ///< used after avgSize: easier to match
 };
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -47,7 +47,7 @@ bool haveSse42() {
 }
 #endif
 
-} // namespace
+}  // namespace
 
 uint32_t crc32cPortable(ByteSpan data, uint32_t seed) {
   uint32_t c = ~seed;
@@ -66,4 +66,4 @@ uint32_t crc32c(ByteSpan data, uint32_t seed) {
   return crc32cPortable(data, seed);
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -13,4 +13,4 @@ uint32_t crc32c(ByteSpan data, uint32_t seed = 0);
 /// The table implementation, exposed so a test can compare it with the hardware path.
 uint32_t crc32cPortable(ByteSpan data, uint32_t seed = 0);
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -16,9 +16,9 @@
 namespace bh::dre {
 namespace {
 
-constexpr uint32_t kRecordMagic = 0x52434842; // "BHCR" little-endian
+constexpr uint32_t kRecordMagic = 0x52434842;  // "BHCR" little-endian
 constexpr char kSegmentMagic[DiskChunkStore::kSegmentHeaderBytes] = {'B', 'H', 'D', 'R',
-                                                                       'E', 'S', 'G', '1'};
+                                                                     'E', 'S', 'G', '1'};
 constexpr uint64_t kMaxSegments = 4096;
 
 uint32_t recordCrc(uint32_t length, const Fingerprint& fp, ByteSpan data) {
@@ -66,7 +66,7 @@ uint32_t le32(const uint8_t* p) {
   return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
 
-} // namespace
+}  // namespace
 
 std::string DiskStoreConfig::validate() const {
   if (directory.empty()) {
@@ -103,8 +103,7 @@ std::unique_ptr<DiskChunkStore> DiskChunkStore::open(const DiskStoreConfig& conf
   std::vector<uint32_t> ids;
   for (const auto& e : std::filesystem::directory_iterator(config.directory, ec)) {
     const std::string name = e.path().filename().string();
-    if (name.size() == 12 && name.ends_with(".seg") &&
-        name.find_first_not_of("0123456789") == 8) {
+    if (name.size() == 12 && name.ends_with(".seg") && name.find_first_not_of("0123456789") == 8) {
       ids.push_back(static_cast<uint32_t>(std::stoul(name.substr(0, 8))));
     }
   }
@@ -194,8 +193,8 @@ void DiskChunkStore::scanSegment(uint32_t id, Segment& seg) {
     if (left < kRecordHeaderBytes || le32(h) != kRecordMagic || length == 0 ||
         length > config_.maxChunkBytes || length > left - kRecordHeaderBytes) {
       // Framing is lost: nothing after this point can be trusted to start a record.
-      logLine("dre cache: " + path + " damaged at offset " + std::to_string(off) +
-              ", truncated " + std::to_string(left) + " bytes");
+      logLine("dre cache: " + path + " damaged at offset " + std::to_string(off) + ", truncated " +
+              std::to_string(left) + " bytes");
       ++corruptRecords_;
       if (::ftruncate(seg.fd, static_cast<off_t>(off)) != 0) {
         logLine("dre cache: cannot truncate " + path);
@@ -254,8 +253,7 @@ bool DiskChunkStore::append(const Fingerprint& fp, ByteSpan data) {
     return append(fp, data);
   }
   // Make room first, so the cap holds at every moment, not only at segment boundaries.
-  while (diskBytes() + kRecordHeaderBytes + data.size() > config_.capBytes &&
-         dropOldestSegment()) {
+  while (diskBytes() + kRecordHeaderBytes + data.size() > config_.capBytes && dropOldestSegment()) {
   }
   const uint32_t length = static_cast<uint32_t>(data.size());
   ByteWriter w(writeBuf_);
@@ -385,4 +383,4 @@ void DiskChunkStore::logLine(const std::string& line) const {
   }
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -16,11 +16,11 @@ namespace bh::dre {
 using LogFn = std::function<void(const std::string&)>;
 
 struct DiskStoreConfig {
-  std::string directory;                  ///< created if missing
-  uint64_t capBytes = 1ull << 30;         ///< total segment bytes; oldest segments dropped
-  uint64_t segmentBytes = 64ull << 20;    ///< a segment is closed once it reaches this size
-  uint32_t maxChunkBytes = 64 * 1024;     ///< larger records are refused (and are corrupt at scan)
-  size_t writeBufferBytes = 1 << 20;      ///< appends are batched into writes of this size
+  std::string directory;                ///< created if missing
+  uint64_t capBytes = 1ull << 30;       ///< total segment bytes; oldest segments dropped
+  uint64_t segmentBytes = 64ull << 20;  ///< a segment is closed once it reaches this size
+  uint32_t maxChunkBytes = 64 * 1024;   ///< larger records are refused (and are corrupt at scan)
+  size_t writeBufferBytes = 1 << 20;    ///< appends are batched into writes of this size
 
   std::string validate() const;
 };
@@ -34,7 +34,7 @@ struct DiskStoreConfig {
 /// Reads re-check the CRC; the caller (ChunkCache) re-hashes the data against the fingerprint,
 /// so a corrupted disk yields "absent", never wrong bytes. Not thread-safe: ChunkCache locks.
 class DiskChunkStore {
-public:
+ public:
   enum class ReadStatus { Found, Absent, Corrupt };
 
   /// @return nullptr and a reason in `error` when the directory cannot be used.
@@ -64,10 +64,10 @@ public:
   static constexpr size_t kRecordHeaderBytes = 28;
   static constexpr size_t kSegmentHeaderBytes = 8;
 
-private:
+ private:
   struct Segment {
     int fd = -1;
-    uint64_t size = 0; ///< bytes on disk (excluding the unflushed write buffer)
+    uint64_t size = 0;  ///< bytes on disk (excluding the unflushed write buffer)
   };
   struct Location {
     uint32_t segment;
@@ -75,7 +75,8 @@ private:
     uint32_t length;
   };
 
-  DiskChunkStore(const DiskStoreConfig& config, LogFn log) : config_(config), log_(std::move(log)) {}
+  DiskChunkStore(const DiskStoreConfig& config, LogFn log)
+      : config_(config), log_(std::move(log)) {}
   bool loadEpoch(std::string& error);
   void scanSegment(uint32_t id, Segment& seg);
   bool startSegment(uint32_t id);
@@ -87,11 +88,11 @@ private:
   DiskStoreConfig config_;
   LogFn log_;
   uint64_t epoch_ = 0;
-  std::map<uint32_t, Segment> segments_; ///< ordered oldest first
-  uint32_t active_ = 0;                  ///< id of the segment appended to
-  Bytes writeBuf_;                       ///< pending appends to the active segment
+  std::map<uint32_t, Segment> segments_;  ///< ordered oldest first
+  uint32_t active_ = 0;                   ///< id of the segment appended to
+  Bytes writeBuf_;                        ///< pending appends to the active segment
   std::unordered_map<Fingerprint, Location, FingerprintHash> index_;
   uint64_t corruptRecords_ = 0;
 };
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -1,8 +1,7 @@
 #include "dre/dre_bench.h"
 
-#include <zstd.h>
-
 #include <time.h>
+#include <zstd.h>
 
 #include <cstdio>
 
@@ -26,9 +25,13 @@ struct Clock {
   }
 };
 
-double seconds(double a, double b) { return b - a; }
+double seconds(double a, double b) {
+  return b - a;
+}
 
-double mbps(size_t bytes, double s) { return s > 0 ? static_cast<double>(bytes) / s / 1e6 : 0; }
+double mbps(size_t bytes, double s) {
+  return s > 0 ? static_cast<double>(bytes) / s / 1e6 : 0;
+}
 
 struct PassResult {
   double encodeSeconds = 0;
@@ -82,7 +85,7 @@ size_t zstdLdmSize(ByteSpan data, int level, double* secondsOut) {
   return ZSTD_isError(n) ? data.size() : n;
 }
 
-} // namespace
+}  // namespace
 
 BenchResult runDreBench(const BenchConfig& config) {
   BenchResult res;
@@ -115,7 +118,8 @@ BenchResult runDreBench(const BenchConfig& config) {
   res.verified = cold.verified && warm.verified;
 
   double zs = 0;
-  res.zstdLdmReduction = 1.0 - static_cast<double>(zstdLdmSize(data, config.zstdOnlyLevel, &zs)) / n;
+  res.zstdLdmReduction =
+      1.0 - static_cast<double>(zstdLdmSize(data, config.zstdOnlyLevel, &zs)) / n;
   res.zstdLdmMBps = mbps(data.size(), zs);
   Bytes twice = data;
   twice.insert(twice.end(), data.begin(), data.end());
@@ -123,23 +127,22 @@ BenchResult runDreBench(const BenchConfig& config) {
       1.0 - static_cast<double>(zstdLdmSize(twice, config.zstdOnlyLevel, nullptr)) / (2 * n);
 
   char buf[1024];
-  std::snprintf(
-      buf, sizeof(buf),
-      "{\"original_bytes\":%zu,\"zstd_level\":%d,\"verified\":%s,"
-      "\"cold\":{\"encode_mbps\":%.1f,\"decode_mbps\":%.1f,\"roundtrip_mbps\":%.1f,"
-      "\"reduction\":%.4f},"
-      "\"warm\":{\"encode_mbps\":%.1f,\"decode_mbps\":%.1f,\"roundtrip_mbps\":%.1f,"
-      "\"reduction\":%.4f},"
-      "\"two_pass_reduction\":%.4f,"
-      "\"zstd_ldm\":{\"level\":%d,\"reduction\":%.4f,\"two_pass_reduction\":%.4f,"
-      "\"compress_mbps\":%.1f}}",
-      res.originalBytes, config.dre.zstdLevel, res.verified ? "true" : "false",
-      res.coldEncodeMBps, res.coldDecodeMBps, res.coldRoundTripMBps, res.coldReduction,
-      res.warmEncodeMBps, res.warmDecodeMBps, res.warmRoundTripMBps, res.warmReduction,
-      res.twoPassReduction, config.zstdOnlyLevel, res.zstdLdmReduction,
-      res.zstdLdmTwoPassReduction, res.zstdLdmMBps);
+  std::snprintf(buf, sizeof(buf),
+                "{\"original_bytes\":%zu,\"zstd_level\":%d,\"verified\":%s,"
+                "\"cold\":{\"encode_mbps\":%.1f,\"decode_mbps\":%.1f,\"roundtrip_mbps\":%.1f,"
+                "\"reduction\":%.4f},"
+                "\"warm\":{\"encode_mbps\":%.1f,\"decode_mbps\":%.1f,\"roundtrip_mbps\":%.1f,"
+                "\"reduction\":%.4f},"
+                "\"two_pass_reduction\":%.4f,"
+                "\"zstd_ldm\":{\"level\":%d,\"reduction\":%.4f,\"two_pass_reduction\":%.4f,"
+                "\"compress_mbps\":%.1f}}",
+                res.originalBytes, config.dre.zstdLevel, res.verified ? "true" : "false",
+                res.coldEncodeMBps, res.coldDecodeMBps, res.coldRoundTripMBps, res.coldReduction,
+                res.warmEncodeMBps, res.warmDecodeMBps, res.warmRoundTripMBps, res.warmReduction,
+                res.twoPassReduction, config.zstdOnlyLevel, res.zstdLdmReduction,
+                res.zstdLdmTwoPassReduction, res.zstdLdmMBps);
   res.json = buf;
   return res;
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -32,4 +32,4 @@ std::string DreConfig::validate() const {
   return {};
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

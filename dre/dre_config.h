@@ -13,16 +13,16 @@ namespace bh::dre {
 struct DreConfig {
   ChunkerConfig chunker;
   size_t blockTargetBytes = 256 * 1024;  ///< encoder seals a block once its instructions reach this
-  size_t maxBlockBytes = 1 << 20;         ///< cap on a block's (decompressed) instruction stream
-  int zstdLevel = 3;                      ///< 0 turns LZ off
-  uint32_t lzMinSavingPercent = 5;        ///< a zstd block must save this much or goes raw
-  uint32_t lzMaxBackoffBlocks = 64;       ///< blocks skipped (doubling) after a useless try
-  uint32_t minCachedChunkBytes = 64;      ///< shorter flush tails are sent raw and not cached
-  size_t maxDecoderBacklogBytes = 8 << 20; ///< cap on bytes a decoder holds (partial + stalled)
-  size_t maxRepairStashBytes = 8 << 20;   ///< cap on resent chunks held for a stalled block
+  size_t maxBlockBytes = 1 << 20;        ///< cap on a block's (decompressed) instruction stream
+  int zstdLevel = 3;                     ///< 0 turns LZ off
+  uint32_t lzMinSavingPercent = 5;       ///< a zstd block must save this much or goes raw
+  uint32_t lzMaxBackoffBlocks = 64;      ///< blocks skipped (doubling) after a useless try
+  uint32_t minCachedChunkBytes = 64;     ///< shorter flush tails are sent raw and not cached
+  size_t maxDecoderBacklogBytes = 8 << 20;  ///< cap on bytes a decoder holds (partial + stalled)
+  size_t maxRepairStashBytes = 8 << 20;     ///< cap on resent chunks held for a stalled block
 
   /// @return an empty string when usable, otherwise why not.
   std::string validate() const;
 };
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -164,7 +164,7 @@ DecodeResult DreDecoder::decode(ByteSpan in, Bytes& out) {
       result.error = b.error;
       return result;
     }
-    break; // NeedMore
+    break;  // NeedMore
   }
   if (view.data() == buffer_.data()) {
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(pos));
@@ -192,9 +192,8 @@ ParseResult DreDecoder::applyRepair(ByteSpan blocks) {
     BlockHeader h;
     ParseResult framed = parseBlockHeader(blocks.subspan(pos), config_.maxBlockBytes, h);
     if (framed.status != ParseStatus::Done) {
-      return ParseResult::fail(framed.status == ParseStatus::NeedMore
-                                   ? "dre repair: truncated block"
-                                   : framed.error);
+      return ParseResult::fail(
+          framed.status == ParseStatus::NeedMore ? "dre repair: truncated block" : framed.error);
     }
     if ((h.flags & kBlockFlagRepair) == 0) {
       return ParseResult::fail("dre repair: not a repair block");
@@ -230,4 +229,4 @@ ParseResult DreDecoder::applyRepair(ByteSpan blocks) {
   return ParseResult::done(pos);
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

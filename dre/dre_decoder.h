@@ -19,9 +19,9 @@ enum class BlockStatus { Done, NeedMore, Missing, Error };
 /// Outcome of decoding one block (the pure incremental step).
 struct BlockResult {
   BlockStatus status = BlockStatus::Error;
-  size_t consumed = 0; ///< Done: bytes of input the block used
-  size_t needed = 0;   ///< NeedMore: total bytes to hold before calling again
-  std::string error;   ///< Error: why; never contains payload bytes
+  size_t consumed = 0;  ///< Done: bytes of input the block used
+  size_t needed = 0;    ///< NeedMore: total bytes to hold before calling again
+  std::string error;    ///< Error: why; never contains payload bytes
 };
 
 enum class DecodeStatus { Ok, Missing, Error };
@@ -35,7 +35,7 @@ struct DecodeResult {
   /// A block named a cache epoch other than ours: tell the sender our epoch() so its ledger
   /// resets (its references were still verified one by one).
   bool staleEpoch = false;
-  std::string error; ///< Error: the flow must be reset
+  std::string error;  ///< Error: the flow must be reset
 };
 
 /// Receiving half of one flow direction. A block's output is all or nothing: every reference
@@ -43,7 +43,7 @@ struct DecodeResult {
 /// block is released, so a wrong byte is never produced; an unresolvable block stalls with the
 /// list of missing chunks. Holds at most maxDecoderBacklogBytes of input.
 class DreDecoder {
-public:
+ public:
   /// `cache` must outlive the decoder; `config` must pass validate().
   DreDecoder(ChunkCache& cache, const DreConfig& config);
 
@@ -55,7 +55,8 @@ public:
   /// chunks for the stalled block (and in the cache). @return Done(consumed) or Error.
   ParseResult applyRepair(ByteSpan blocks);
 
-  /// Pure step: decodes the first block of `in`, appending its original bytes to `out` on Done.
+  /// Single-block step: decodes the first block of `in`, appending its original bytes to `out`
+  /// on Done (literals go to the cache even when the block stalls; storing is idempotent).
   /// Missing chunks are appended to `missing`.
   BlockResult decodeBlock(ByteSpan in, Bytes& out, std::vector<MissingChunk>& missing);
 
@@ -65,16 +66,16 @@ public:
   size_t bufferedBytes() const { return buffer_.size(); }
   size_t repairStashBytes() const { return stashBytes_; }
 
-private:
+ private:
   /// Decompresses and checks one framed block; @return the instruction stream or error.
   bool openBlock(ByteSpan block, const BlockHeader& h, ByteSpan& instructions, std::string& error);
 
   ChunkCache& cache_;
   DreConfig config_;
   LzDecompressor lz_;
-  Bytes scratch_; ///< decompressed instruction stream
-  Bytes buffer_;  ///< undecoded input (partial block, or the stalled block and what follows)
-  std::unordered_map<Fingerprint, Bytes, FingerprintHash> stash_; ///< resent chunks
+  Bytes scratch_;  ///< decompressed instruction stream
+  Bytes buffer_;   ///< undecoded input (partial block, or the stalled block and what follows)
+  std::unordered_map<Fingerprint, Bytes, FingerprintHash> stash_;  ///< resent chunks
   size_t stashBytes_ = 0;
   /// While stalled: the missing list, and the cache insert / repair counts when it was
   /// computed. Until a repair arrives or the cache gains chunks, a retry cannot succeed and is
@@ -89,4 +90,4 @@ private:
   DreStats stats_;
 };
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -5,7 +5,10 @@
 namespace bh::dre {
 
 DreEncoder::DreEncoder(ChunkCache& cache, PeerLedger& ledger, const DreConfig& config)
-    : cache_(cache), ledger_(ledger), config_(config), chunker_(config.chunker),
+    : cache_(cache),
+      ledger_(ledger),
+      config_(config),
+      chunker_(config.chunker),
       lz_(config.zstdLevel, config.lzMinSavingPercent, config.lzMaxBackoffBlocks) {}
 
 void DreEncoder::encode(ByteSpan in, bool flush, Bytes& out) {
@@ -141,4 +144,4 @@ bool DreEncoder::answerResend(std::span<const MissingChunk> missing, Bytes& out)
   return true;
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -20,7 +20,7 @@ namespace bh::dre {
 ///
 /// Bounded: at most chunker.maxSize input bytes plus one block of instructions are held.
 class DreEncoder {
-public:
+ public:
   /// `cache` and `ledger` must outlive the encoder; `config` must pass validate().
   DreEncoder(ChunkCache& cache, PeerLedger& ledger, const DreConfig& config);
 
@@ -38,7 +38,7 @@ public:
   /// Bytes held between calls (input awaiting a cut + instructions of the open block).
   size_t bufferedBytes() const { return pending_.size() + instructions_.size(); }
 
-private:
+ private:
   void emitChunk(ByteSpan chunk);
   void sealBlock(uint8_t flags, Bytes& out);
 
@@ -47,11 +47,11 @@ private:
   DreConfig config_;
   Chunker chunker_;
   LzCompressor lz_;
-  Bytes pending_;      ///< input bytes not yet cut into a chunk
-  Bytes instructions_; ///< instruction stream of the open block
+  Bytes pending_;       ///< input bytes not yet cut into a chunk
+  Bytes instructions_;  ///< instruction stream of the open block
   uint64_t blockEpoch_ = 0;
-  size_t blockLiteralBytes_ = 0; ///< literal payload bytes in the open block
+  size_t blockLiteralBytes_ = 0;  ///< literal payload bytes in the open block
   DreStats stats_;
 };
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -28,4 +28,4 @@ void DreStats::add(const DreStats& o) {
   resentChunks += o.resentChunks;
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -17,8 +17,8 @@ struct DreStats {
   uint64_t rawLiteralBytes = 0;
   uint64_t referenceChunks = 0;
   uint64_t referenceBytes = 0;
-  uint64_t missingChunks = 0; ///< decoder: references it could not resolve (before repair)
-  uint64_t resentChunks = 0;  ///< encoder: chunks answered to resend requests
+  uint64_t missingChunks = 0;  ///< decoder: references it could not resolve (before repair)
+  uint64_t resentChunks = 0;   ///< encoder: chunks answered to resend requests
 
   /// 1 - optimized/original (negative when the stream grew); 0 for an empty stream.
   double reduction() const {
@@ -31,4 +31,4 @@ struct DreStats {
   void add(const DreStats& other);
 };
 
-} // namespace bh::dre
+}  // namespace bh::dre

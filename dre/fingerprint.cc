@@ -18,14 +18,15 @@ const EVP_MD* sha256() {
   return md;
 }
 
-} // namespace
+}  // namespace
 
 Fingerprint fingerprintOf(ByteSpan data) {
   thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   // A failing libcrypto cannot be worked around and must not yield a made-up name.
-  if (ctx == nullptr || sha256() == nullptr || EVP_DigestInit_ex2(ctx.get(), sha256(), nullptr) != 1 ||
+  if (ctx == nullptr || sha256() == nullptr ||
+      EVP_DigestInit_ex2(ctx.get(), sha256(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1 || len < Fingerprint::kBytes) {
     std::abort();
@@ -35,4 +36,4 @@ Fingerprint fingerprintOf(ByteSpan data) {
   return f;
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -32,4 +32,4 @@ struct FingerprintHash {
 /// Computes the fingerprint of `data` (OpenSSL EVP SHA-256, one reusable context per thread).
 Fingerprint fingerprintOf(ByteSpan data);
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -2,14 +2,16 @@
 
 #include <zstd.h>
 
-
 namespace bh::dre {
 
 LzCompressor::LzCompressor(int level, uint32_t minSavingPercent, uint32_t maxBackoffBlocks)
-    : level_(level), minSavingPercent_(minSavingPercent),
+    : level_(level),
+      minSavingPercent_(minSavingPercent),
       maxBackoff_(maxBackoffBlocks == 0 ? 1 : maxBackoffBlocks) {}
 
-LzCompressor::~LzCompressor() { ZSTD_freeCCtx(ctx_); }
+LzCompressor::~LzCompressor() {
+  ZSTD_freeCCtx(ctx_);
+}
 
 bool LzCompressor::compress(ByteSpan raw, bool literalHeavy, Bytes& out) {
   if (level_ <= 0 || raw.empty()) {
@@ -32,8 +34,8 @@ bool LzCompressor::compress(ByteSpan raw, bool literalHeavy, Bytes& out) {
   }
   const size_t before = out.size();
   out.resize(before + ZSTD_compressBound(raw.size()));
-  const size_t n = ZSTD_compress2(ctx_, out.data() + before, out.size() - before, raw.data(),
-                                  raw.size());
+  const size_t n =
+      ZSTD_compress2(ctx_, out.data() + before, out.size() - before, raw.data(), raw.size());
   const bool useful =
       !ZSTD_isError(n) && n * 100 <= raw.size() * (100 - uint64_t{minSavingPercent_});
   if (!useful) {
@@ -56,7 +58,9 @@ bool LzCompressor::compress(ByteSpan raw, bool literalHeavy, Bytes& out) {
 // allocates no window, so a frame declaring a huge window costs no memory.
 LzDecompressor::LzDecompressor() : ctx_(ZSTD_createDCtx()) {}
 
-LzDecompressor::~LzDecompressor() { ZSTD_freeDCtx(ctx_); }
+LzDecompressor::~LzDecompressor() {
+  ZSTD_freeDCtx(ctx_);
+}
 
 bool LzDecompressor::decompress(ByteSpan frame, size_t rawBytes, Bytes& out) {
   if (ctx_ == nullptr) {
@@ -72,4 +76,4 @@ bool LzDecompressor::decompress(ByteSpan frame, size_t rawBytes, Bytes& out) {
   return true;
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -13,7 +13,7 @@ namespace bh::dre {
 /// not shrink by minSavingPercent is sent raw and the next 1, 2, 4, ... maxBackoff blocks are
 /// sent raw without trying (the back-off resets on the next block that compresses well).
 class LzCompressor {
-public:
+ public:
   LzCompressor(int level, uint32_t minSavingPercent, uint32_t maxBackoffBlocks);
   ~LzCompressor();
   LzCompressor(const LzCompressor&) = delete;
@@ -30,7 +30,7 @@ public:
   uint64_t blocksTriedUseless() const { return useless_; }
   uint64_t blocksSkipped() const { return skipped_; }
 
-private:
+ private:
   ZSTD_CCtx_s* ctx_ = nullptr;
   int level_;
   uint32_t minSavingPercent_;
@@ -45,7 +45,7 @@ private:
 /// The receiving half: decompresses into exactly the declared length, which the caller has
 /// already checked against its cap; a frame that would produce more or less is an error.
 class LzDecompressor {
-public:
+ public:
   LzDecompressor();
   ~LzDecompressor();
   LzDecompressor(const LzDecompressor&) = delete;
@@ -54,8 +54,8 @@ public:
   /// Replaces `out` with the `rawBytes` bytes of `frame`. @return false on any mismatch.
   bool decompress(ByteSpan frame, size_t rawBytes, Bytes& out);
 
-private:
+ private:
   ZSTD_DCtx_s* ctx_ = nullptr;
 };
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -51,4 +51,4 @@ void MemoryChunkCache::evictUntil(size_t limit) {
   }
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -12,7 +12,7 @@ namespace bh::dre {
 /// In-memory chunk store with least-recently-used eviction and a hard cap on bytes held
 /// (chunk data plus a fixed per-entry overhead). Not thread-safe: ChunkCache wraps it.
 class MemoryChunkCache {
-public:
+ public:
   /// Bookkeeping charged per entry on top of its data (map node, list node, vector header).
   static constexpr size_t kEntryOverhead = 128;
 
@@ -34,7 +34,7 @@ public:
   size_t entries() const { return map_.size(); }
   uint64_t evictions() const { return evictions_; }
 
-private:
+ private:
   struct Entry {
     Bytes data;
     std::list<Fingerprint>::iterator lruPos;
@@ -44,8 +44,8 @@ private:
   size_t capBytes_;
   size_t usedBytes_ = 0;
   uint64_t evictions_ = 0;
-  std::list<Fingerprint> lru_; ///< front = most recent
+  std::list<Fingerprint> lru_;  ///< front = most recent
   std::unordered_map<Fingerprint, Entry, FingerprintHash> map_;
 };
 
-} // namespace bh::dre
+}  // namespace bh::dre

@@ -69,4 +69,4 @@ uint64_t PeerLedger::bytes() const {
   return bytes_;
 }
 
-} // namespace bh::dre
+}  // namespace bh::dre

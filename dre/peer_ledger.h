@@ -17,9 +17,8 @@ namespace bh::dre {
 /// the peer's cache size, so that the oldest entries we forget are the ones the peer evicts first.
 /// It is still only a belief: the peer verifies every reference and reports misses (Missing).
 class PeerLedger {
-public:
-  PeerLedger(uint64_t capBytes, size_t capEntries)
-      : capBytes_(capBytes), capEntries_(capEntries) {}
+ public:
+  PeerLedger(uint64_t capBytes, size_t capEntries) : capBytes_(capBytes), capEntries_(capEntries) {}
 
   /// Adopts the peer's cache epoch; a change forgets everything recorded.
   void syncEpoch(uint64_t peerEpoch);
@@ -35,7 +34,7 @@ public:
   size_t entries() const;
   uint64_t bytes() const;
 
-private:
+ private:
   struct Entry {
     uint32_t length;
     std::list<Fingerprint>::iterator age;
@@ -47,8 +46,8 @@ private:
   mutable std::mutex mutex_;
   uint64_t epoch_ = 0;
   uint64_t bytes_ = 0;
-  std::list<Fingerprint> ages_; ///< front = most recently sent or referenced
+  std::list<Fingerprint> ages_;  ///< front = most recently sent or referenced
   std::unordered_map<Fingerprint, Entry, FingerprintHash> map_;
 };
 
-} // namespace bh::dre
+}  // namespace bh::dre

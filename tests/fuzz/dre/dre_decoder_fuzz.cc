@@ -4,9 +4,8 @@
 // so that mutations reach the instruction parser instead of stopping at the checksum.
 #include <cstdlib>
 
-#include "dre/crc32c.h"
-
 #include "dre/chunk_cache.h"
+#include "dre/crc32c.h"
 #include "dre/dre_decoder.h"
 #include "tests/fuzz/dre/fuzz_split.h"
 
@@ -31,7 +30,7 @@ void fixRawBlockCrcs(Bytes& piece) {
   }
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const DreConfig config = [] {

@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
   ChunkCacheConfig cc;
-  cc.memoryBytes = 0; // every lookup reads the disk
+  cc.memoryBytes = 0;  // every lookup reads the disk
   cc.persistent = true;
   cc.disk.directory = dir.string();
   cc.disk.capBytes = 1 << 20;
@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Fingerprint probeFp = fingerprintOf(probe);
   for (int round = 0; round < 2; ++round) {
     std::string error;
-    ChunkCachePtr cache = ChunkCache::open(cc, [](const std::string&) {}, error);
+    ChunkCachePtr cache = ChunkCache::open(
+        cc, [](const std::string&) {}, error);
     if (cache == nullptr) {
       std::abort();
     }

@@ -33,7 +33,7 @@ void check(bool ok) {
   }
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) {
@@ -71,8 +71,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Feed the wire in slices whose size comes from the control byte.
     const size_t slice = 1 + (control & 0x3F) * 13;
     for (size_t off = 0; off < wire.size() || off == 0; off += slice) {
-      ByteSpan part = off < wire.size() ? ByteSpan(wire).subspan(off, std::min(slice, wire.size() - off))
-                                        : ByteSpan();
+      ByteSpan part = off < wire.size()
+                          ? ByteSpan(wire).subspan(off, std::min(slice, wire.size() - off))
+                          : ByteSpan();
       DecodeResult r = dec.decode(part, out);
       for (int tries = 0; r.status == DecodeStatus::Missing; ++tries) {
         check(tries < 64);

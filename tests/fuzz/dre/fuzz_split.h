@@ -27,4 +27,4 @@ inline std::vector<ByteSpan> splitPieces(const uint8_t* data, size_t size) {
   return pieces;
 }
 
-} // namespace bh::dre::fuzz
+}  // namespace bh::dre::fuzz

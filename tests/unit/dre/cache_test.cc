@@ -39,7 +39,7 @@ ChunkCacheConfig diskConfig(const std::filesystem::path& dir) {
   return c;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("memory cache stays under its byte cap and evicts least recently used") {
   MemoryChunkCache m(10 * (1000 + MemoryChunkCache::kEntryOverhead));
@@ -48,7 +48,7 @@ TEST_CASE("memory cache stays under its byte cap and evicts least recently used"
     m.insert(chunks[i].fp, ByteSpan(chunks[i].data).first(1000));
     CHECK(m.usedBytes() <= m.capBytes());
     if (i >= 1) {
-      CHECK(m.find(chunks[0].fp) != nullptr); // keep chunk 0 recent
+      CHECK(m.find(chunks[0].fp) != nullptr);  // keep chunk 0 recent
     }
   }
   CHECK(m.entries() == 10);
@@ -88,8 +88,8 @@ TEST_CASE("disk cache survives a restart: index rebuilt, old chunks resolvable")
   }
   std::vector<std::string> logs;
   std::string error;
-  auto cache = ChunkCache::open(diskConfig(dir.path), [&](const std::string& l) { logs.push_back(l); },
-                                error);
+  auto cache = ChunkCache::open(
+      diskConfig(dir.path), [&](const std::string& l) { logs.push_back(l); }, error);
   REQUIRE(cache != nullptr);
   CHECK(cache->epoch() == epoch);
   CHECK(logs.empty());
@@ -127,8 +127,8 @@ TEST_CASE("corrupted segment: flipped bytes are logged, never returned") {
   }
   std::vector<std::string> logs;
   std::string error;
-  auto cache = ChunkCache::open(diskConfig(dir.path), [&](const std::string& l) { logs.push_back(l); },
-                                error);
+  auto cache = ChunkCache::open(
+      diskConfig(dir.path), [&](const std::string& l) { logs.push_back(l); }, error);
   REQUIRE(cache != nullptr);
   CHECK_FALSE(logs.empty());
   size_t hits = 0;
@@ -148,10 +148,11 @@ TEST_CASE("corrupted segment: flipped bytes are logged, never returned") {
 TEST_CASE("corruption after open is caught on lookup by the re-hash") {
   test::TempDir dir("live");
   ChunkCacheConfig cfg = diskConfig(dir.path);
-  cfg.memoryBytes = 0; // every lookup goes to disk
+  cfg.memoryBytes = 0;  // every lookup goes to disk
   std::string error;
   std::vector<std::string> logs;
-  auto cache = ChunkCache::open(cfg, [&](const std::string& l) { logs.push_back(l); }, error);
+  auto cache = ChunkCache::open(
+      cfg, [&](const std::string& l) { logs.push_back(l); }, error);
   REQUIRE(cache != nullptr);
   auto chunks = makeChunks(5, 2000, 500);
   for (auto& c : chunks) {
@@ -189,8 +190,8 @@ TEST_CASE("truncated segment tail (torn write) is cut and logged") {
   std::filesystem::resize_file(seg, size - 500);
   std::vector<std::string> logs;
   std::string error;
-  auto cache = ChunkCache::open(diskConfig(dir.path), [&](const std::string& l) { logs.push_back(l); },
-                                error);
+  auto cache = ChunkCache::open(
+      diskConfig(dir.path), [&](const std::string& l) { logs.push_back(l); }, error);
   REQUIRE(cache != nullptr);
   CHECK(logs.size() == 1);
   CHECK(cache->stats().diskEntries == 9);
@@ -203,7 +204,7 @@ TEST_CASE("disk cache stays under its cap by dropping the oldest segments") {
   ChunkCacheConfig cfg = diskConfig(dir.path);
   auto cache = ChunkCache::open(cfg, nullptr, error);
   REQUIRE(cache != nullptr);
-  auto chunks = makeChunks(2000, 8000, 700); // ~16 MB into a 4 MB cap
+  auto chunks = makeChunks(2000, 8000, 700);  // ~16 MB into a 4 MB cap
   for (auto& c : chunks) {
     cache->insert(c.fp, c.data);
     REQUIRE(cache->stats().diskBytes <= cfg.disk.capBytes);
@@ -243,7 +244,7 @@ TEST_CASE("disk index stays bounded even for tiny records") {
 
 TEST_CASE("disk store config is validated") {
   DiskStoreConfig c;
-  CHECK_FALSE(c.validate().empty()); // no directory
+  CHECK_FALSE(c.validate().empty());  // no directory
   c.directory = "/tmp/x";
   CHECK(c.validate().empty());
   c.segmentBytes = 1000;

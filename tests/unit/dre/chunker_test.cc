@@ -25,7 +25,7 @@ std::vector<size_t> cutAll(const Chunker& c, ByteSpan data) {
   return cuts;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("chunker respects min and max and averages near the target") {
   ChunkerConfig cfg;

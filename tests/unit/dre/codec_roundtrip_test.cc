@@ -24,7 +24,7 @@ Bytes decodeAll(DreDecoder& d, ByteSpan wire) {
   return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("round trip of random and repetitive data, cold then warm") {
   Link link;
@@ -48,7 +48,7 @@ TEST_CASE("every split of the encoded stream decodes to the same bytes") {
   Bytes data = test::textBytes(3000, 21);
   Bytes rnd = test::randomBytes(1500, 22);
   data.insert(data.end(), rnd.begin(), rnd.end());
-  data.insert(data.end(), data.begin(), data.begin() + 2000); // in-stream repeat
+  data.insert(data.end(), data.begin(), data.begin() + 2000);  // in-stream repeat
   Bytes wire = link.send(data);
   REQUIRE(wire.size() > 0);
   for (size_t split = 0; split <= wire.size(); ++split) {
@@ -85,19 +85,21 @@ TEST_CASE("same 10 MiB sent twice: second send is at most 2% of the original") {
   Bytes text = test::textBytes(5 << 20, 41);
   Bytes bin = test::randomBytes(5 << 20, 42);
   Bytes data;
-  for (size_t i = 0; i < 10; ++i) { // interleave 1 MiB pieces of text and binary
+  for (size_t i = 0; i < 10; ++i) {  // interleave 1 MiB pieces of text and binary
     const Bytes& src = i % 2 ? bin : text;
-    data.insert(data.end(), src.begin() + (i / 2) * (1 << 20), src.begin() + (i / 2 + 1) * (1 << 20));
+    data.insert(data.end(), src.begin() + (i / 2) * (1 << 20),
+                src.begin() + (i / 2 + 1) * (1 << 20));
   }
   Bytes first = link.send(data);
   CHECK(decodeAll(*link.decoder, first) == data);
   link.newFlow();
   Bytes second;
-  for (size_t off = 0; off < data.size(); off += 65536) { // as the proxy would, per read
+  for (size_t off = 0; off < data.size(); off += 65536) {  // as the proxy would, per read
     link.encoder->encode(ByteSpan(data).subspan(off, 65536), false, second);
     // Held between calls: input without a cut (< maxSize) + one open block.
-    CHECK(link.encoder->bufferedBytes() <
-          link.config.chunker.maxSize + link.config.blockTargetBytes + link.config.chunker.maxSize + 32);
+    CHECK(link.encoder->bufferedBytes() < link.config.chunker.maxSize +
+                                              link.config.blockTargetBytes +
+                                              link.config.chunker.maxSize + 32);
   }
   link.encoder->encode({}, true, second);
   CHECK(decodeAll(*link.decoder, second) == data);
@@ -120,9 +122,15 @@ TEST_CASE("1% of bytes edited in scattered 1 KiB spans still reduces well") {
     size_t at = rng() % (edited.size() - 2048);
     Bytes patch = test::randomBytes(1024, rng());
     switch (i % 3) {
-      case 0: std::copy(patch.begin(), patch.end(), edited.begin() + at); break;
-      case 1: edited.insert(edited.begin() + at, patch.begin(), patch.end()); break;
-      default: edited.erase(edited.begin() + at, edited.begin() + at + 1024); break;
+      case 0:
+        std::copy(patch.begin(), patch.end(), edited.begin() + at);
+        break;
+      case 1:
+        edited.insert(edited.begin() + at, patch.begin(), patch.end());
+        break;
+      default:
+        edited.erase(edited.begin() + at, edited.begin() + at + 1024);
+        break;
     }
   }
   link.newFlow();

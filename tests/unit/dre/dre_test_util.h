@@ -30,9 +30,10 @@ inline Bytes randomBytes(size_t n, uint64_t seed) {
 
 /// Text-like bytes: words from a small vocabulary, so LZ has something to do.
 inline Bytes textBytes(size_t n, uint64_t seed) {
-  static const char* kWords[] = {"mailbox ", "exchange ", "folder ", "the ", "attachment ",
-                                 "subject: ", "quarterly ", "report ", "\r\n", "meeting ",
-                                 "from: ", "branch ", "office ", "invoice ", "0x1f3a ", "data "};
+  static const char* kWords[] = {"mailbox ",    "exchange ", "folder ",    "the ",
+                                 "attachment ", "subject: ", "quarterly ", "report ",
+                                 "\r\n",        "meeting ",  "from: ",     "branch ",
+                                 "office ",     "invoice ",  "0x1f3a ",    "data "};
   std::mt19937_64 rng(seed);
   Bytes b;
   b.reserve(n + 16);
@@ -44,7 +45,7 @@ inline Bytes textBytes(size_t n, uint64_t seed) {
   return b;
 }
 
-/// A fresh scratch directory under the build tree's temp, removed on destruction.
+/// A fresh scratch directory under the system temp directory, removed on destruction.
 struct TempDir {
   std::filesystem::path path;
   explicit TempDir(const std::string& tag) {
@@ -95,4 +96,4 @@ struct Link {
   }
 };
 
-} // namespace bh::dre::test
+}  // namespace bh::dre::test

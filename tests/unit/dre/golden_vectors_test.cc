@@ -96,7 +96,7 @@ void runEncodeCase(const fs::path& dir, const nlohmann::json& exp) {
   CHECK(out == data);
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("golden vectors from the independent Python model") {
   REQUIRE(fs::is_directory(kVectors));

@@ -1,7 +1,6 @@
 #include "dre/lz_codec.h"
 
 #include <doctest/doctest.h>
-
 #include <zstd.h>
 
 #include "tests/unit/dre/dre_test_util.h"
@@ -14,16 +13,16 @@ TEST_CASE("zstd is kept only when it saves enough, with doubling back-off") {
   Bytes rnd = test::randomBytes(65536, 1);
   Bytes text = test::textBytes(65536, 2);
   Bytes out;
-  CHECK_FALSE(lz.compress(rnd, true, out)); // useless: back off 1 block
+  CHECK_FALSE(lz.compress(rnd, true, out));  // useless: back off 1 block
   CHECK(out.empty());
-  CHECK_FALSE(lz.compress(text, true, out)); // skipped without trying
+  CHECK_FALSE(lz.compress(text, true, out));  // skipped without trying
   CHECK(lz.blocksSkipped() == 1);
-  CHECK(lz.compress(text, true, out)); // tried again, compresses, back-off resets
+  CHECK(lz.compress(text, true, out));  // tried again, compresses, back-off resets
   CHECK(out.size() < text.size() / 2);
   out.clear();
-  CHECK_FALSE(lz.compress(rnd, true, out)); // back-off 1
-  CHECK_FALSE(lz.compress(rnd, true, out)); // skipped
-  CHECK_FALSE(lz.compress(rnd, true, out)); // useless again: back-off 2
+  CHECK_FALSE(lz.compress(rnd, true, out));  // back-off 1
+  CHECK_FALSE(lz.compress(rnd, true, out));  // skipped
+  CHECK_FALSE(lz.compress(rnd, true, out));  // useless again: back-off 2
   CHECK_FALSE(lz.compress(text, true, out));
   CHECK_FALSE(lz.compress(text, true, out));
   CHECK(lz.blocksSkipped() == 4);
@@ -49,9 +48,9 @@ TEST_CASE("decompression never trusts the frame beyond the declared length") {
   Bytes out;
   CHECK(dz.decompress(frame, text.size(), out));
   CHECK(out == text);
-  CHECK_FALSE(dz.decompress(frame, text.size() - 1, out)); // would produce more
-  CHECK_FALSE(dz.decompress(frame, text.size() + 1, out)); // produces less
-  CHECK(dz.decompress(frame, text.size(), out)); // context usable after errors
+  CHECK_FALSE(dz.decompress(frame, text.size() - 1, out));  // would produce more
+  CHECK_FALSE(dz.decompress(frame, text.size() + 1, out));  // produces less
+  CHECK(dz.decompress(frame, text.size(), out));            // context usable after errors
   CHECK_FALSE(dz.decompress(ByteSpan(frame).first(frame.size() / 2), text.size(), out));
   // A frame declaring a 64 MiB window still decodes into the declared 1000 bytes and no more:
   // the one-shot decoder writes into the capped buffer and allocates no window.

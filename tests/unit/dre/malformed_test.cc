@@ -29,7 +29,7 @@ DecodeResult decodeFresh(ByteSpan wire, Bytes& out) {
   return d.decode(wire, out);
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("reference to an unknown chunk: Missing, no output") {
   Bytes instr = {static_cast<uint8_t>(Op::RawLiteral), 3, 'a', 'b', 'c',

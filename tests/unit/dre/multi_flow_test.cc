@@ -15,12 +15,12 @@ TEST_CASE("flow B references what flow A sent but the receiver has not decoded y
   DreEncoder encB(*link.senderCache, *link.ledger, link.config);
   Bytes wireA;
   Bytes wireB;
-  encA.encode(data, true, wireA); // literals; the ledger now lists the chunks
-  encB.encode(data, true, wireB); // references to them
+  encA.encode(data, true, wireA);  // literals; the ledger now lists the chunks
+  encB.encode(data, true, wireB);  // references to them
   CHECK(encB.stats().referenceChunks > 0);
   DreDecoder decB(*link.receiverCache, link.config);
   Bytes outB;
-  DecodeResult r = decB.decode(wireB, outB); // B's bytes arrive first
+  DecodeResult r = decB.decode(wireB, outB);  // B's bytes arrive first
   REQUIRE(r.status == DecodeStatus::Missing);
   Bytes answer;
   REQUIRE(encB.answerResend(r.missing, answer));
@@ -46,7 +46,7 @@ TEST_CASE("a repair block arriving in-band is stored and produces no output") {
   REQUIRE(r.status == DecodeStatus::Missing);
   Bytes answer;
   REQUIRE(link.encoder->answerResend(r.missing, answer));
-  DreDecoder other(*empty, link.config); // a fresh decoder on the same cache, repair in-band
+  DreDecoder other(*empty, link.config);  // a fresh decoder on the same cache, repair in-band
   Bytes none;
   REQUIRE(other.decode(answer, none).status == DecodeStatus::Ok);
   CHECK(none.empty());

@@ -40,21 +40,21 @@ DecodeStatus decodeWithRepair(Link& link, ByteSpan wire, Bytes& out, size_t& rou
   return r.status;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("a reference the receiver lost yields Missing, then resend repairs it") {
-  Link link(DreConfig{}, test::memoryCache(1 << 20)); // receiver much smaller than the data
+  Link link(DreConfig{}, test::memoryCache(1 << 20));  // receiver much smaller than the data
   Bytes data = test::randomBytes(4 << 20, 71);
   Bytes out;
   REQUIRE(link.decoder->decode(link.send(data), out).status == DecodeStatus::Ok);
   REQUIRE(out == data);
   link.newFlow();
-  Bytes wire = link.send(data); // all references; most were evicted by the receiver
+  Bytes wire = link.send(data);  // all references; most were evicted by the receiver
   out.clear();
   DecodeResult first = link.decoder->decode(wire, out);
   CHECK(first.status == DecodeStatus::Missing);
   CHECK_FALSE(first.missing.empty());
-  CHECK(out.empty()); // nothing of a stalled block is released
+  CHECK(out.empty());  // nothing of a stalled block is released
   size_t rounds = 0;
   out.clear();
   link.decoder = std::make_unique<DreDecoder>(*link.receiverCache, link.config);
@@ -72,7 +72,7 @@ TEST_CASE("resend of a chunk the sender no longer has fails: the flow resets") {
   link.senderCache = test::memoryCache();
   link.newFlow();
   Bytes wire2 = link.send(data);
-  auto emptyCache = test::memoryCache(); // receiver has nothing either
+  auto emptyCache = test::memoryCache();  // receiver has nothing either
   DreDecoder fresh(*emptyCache, link.config);
   Bytes out;
   DecodeResult r = fresh.decode(wire2, out);
@@ -127,11 +127,11 @@ TEST_CASE("receiver restart: persisted cache resolves references sent after reop
   REQUIRE(link.decoder->decode(link.send(data), out).status == DecodeStatus::Ok);
   const uint64_t epoch = link.receiverCache->epoch();
   link.decoder.reset();
-  link.receiverCache.reset(); // receiver process stops
+  link.receiverCache.reset();  // receiver process stops
   link.receiverCache = ChunkCache::open(persistentConfig(dir.path), nullptr, error);
   REQUIRE(link.receiverCache != nullptr);
   CHECK(link.receiverCache->epoch() == epoch);
-  link.ledger->syncEpoch(link.receiverCache->epoch()); // same epoch: the ledger stays valid
+  link.ledger->syncEpoch(link.receiverCache->epoch());  // same epoch: the ledger stays valid
   link.newFlow();
   Bytes wire = link.send(data);
   CHECK(wire.size() * 50 < data.size());
@@ -146,7 +146,7 @@ TEST_CASE("receiver restart over a corrupted segment: never a wrong byte, repair
   Bytes data = test::randomBytes(3 << 20, 75);
   std::string error;
   ChunkCacheConfig cfg = persistentConfig(dir.path);
-  cfg.memoryBytes = 0; // all lookups go to disk
+  cfg.memoryBytes = 0;  // all lookups go to disk
   auto receiver = ChunkCache::open(cfg, nullptr, error);
   REQUIRE(receiver != nullptr);
   Link link(DreConfig{}, std::move(receiver));
@@ -166,8 +166,8 @@ TEST_CASE("receiver restart over a corrupted segment: never a wrong byte, repair
     }
   }
   std::vector<std::string> logs;
-  link.receiverCache =
-      ChunkCache::open(cfg, [&](const std::string& l) { logs.push_back(l); }, error);
+  link.receiverCache = ChunkCache::open(
+      cfg, [&](const std::string& l) { logs.push_back(l); }, error);
   REQUIRE(link.receiverCache != nullptr);
   CHECK_FALSE(logs.empty());
   link.newFlow();
@@ -208,7 +208,7 @@ TEST_CASE("repair stash and backlog are capped") {
   r = stalled.decode(wire, out);
   REQUIRE(r.status == DecodeStatus::Missing);
   size_t fed = 0;
-  const Bytes later(1 << 20, 0); // whatever follows the stalled block is only held
+  const Bytes later(1 << 20, 0);  // whatever follows the stalled block is only held
   while (r.status == DecodeStatus::Missing) {
     r = stalled.decode(later, out);
     fed += later.size();
@@ -216,7 +216,7 @@ TEST_CASE("repair stash and backlog are capped") {
     REQUIRE(fed < (64u << 20));
   }
   CHECK(r.status == DecodeStatus::Error);
-  CHECK(stalled.decode({}, out).status == DecodeStatus::Error); // sticky
+  CHECK(stalled.decode({}, out).status == DecodeStatus::Error);  // sticky
 }
 
 TEST_CASE("a stalled decoder does not re-decode until a repair or new chunks arrive") {
@@ -231,11 +231,11 @@ TEST_CASE("a stalled decoder does not re-decode until a repair or new chunks arr
   DecodeResult r = d.decode(wire, out);
   REQUIRE(r.status == DecodeStatus::Missing);
   const uint64_t missingCount = d.stats().missingChunks;
-  const Bytes more = link.send(test::randomBytes(1000, 79)); // later data, held
+  const Bytes more = link.send(test::randomBytes(1000, 79));  // later data, held
   DecodeResult again = d.decode(more, out);
   CHECK(again.status == DecodeStatus::Missing);
   CHECK(again.missing == r.missing);
-  CHECK(d.stats().missingChunks == missingCount); // no second attempt was made
+  CHECK(d.stats().missingChunks == missingCount);  // no second attempt was made
   CHECK(d.bufferedBytes() == wire.size() + more.size());
   Bytes answer;
   REQUIRE(link.encoder->answerResend(r.missing, answer));
