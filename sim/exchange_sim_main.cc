@@ -1,0 +1,55 @@
+// exchange-sim: a protocol-correct Exchange for the lab. Serves the endpoint mapper on TCP 135
+// and EMSMDB on a dynamic port (default 6001), both on every IPv4 and IPv6 address.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "sim/exchange_server.h"
+
+using namespace bh::sim;
+
+namespace {
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: exchange-sim [--epm-port P] [--emsmdb-port P] [--mailbox-messages N]\n"
+               "                    [--auth ntlm|kerberos --level integrity|privacy]\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ExchangeSimOptions options;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) {
+      return usage();
+    }
+    std::string v = argv[++i];
+    if (a == "--epm-port") {
+      options.epmPort = static_cast<uint16_t>(std::atoi(v.c_str()));
+    } else if (a == "--emsmdb-port") {
+      options.emsmdbPort = static_cast<uint16_t>(std::atoi(v.c_str()));
+    } else if (a == "--mailbox-messages") {
+      options.mailboxMessages = std::strtoul(v.c_str(), nullptr, 10);
+    } else if (a == "--auth" && (v == "ntlm" || v == "kerberos")) {
+      options.rpc.acceptAuth = v == "ntlm" ? AuthType::Ntlm : AuthType::Kerberos;
+    } else if (a == "--level" && (v == "integrity" || v == "privacy")) {
+      options.rpc.acceptLevel = v == "privacy" ? AuthLevel::PktPrivacy : AuthLevel::PktIntegrity;
+    } else {
+      return usage();
+    }
+  }
+  ExchangeSim sim(options);
+  std::string error;
+  if (!sim.start(&error)) {
+    std::fprintf(stderr, "exchange-sim: %s\n", error.c_str());
+    return 1;
+  }
+  std::printf("exchange-sim: epm port %u, emsmdb port %u, %zu small messages\n", sim.epmPort(),
+              sim.emsmdbPort(), options.mailboxMessages);
+  std::fflush(stdout);
+  sim.wait();
+  return 0;
+}

@@ -1,0 +1,96 @@
+#pragma once
+
+// outlook-sim's client: resolves EMSMDB through the endpoint mapper, opens the connections of
+// one association group as Outlook does, EcDoConnectEx with the client's version triple,
+// RopLogon, then runs a workload with the ROPs Outlook uses (MS-OXCROPS) and checks every byte
+// it reads against the deterministic mailbox it predicts (sim/mailbox.h).
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/oxcrpc.h"
+#include "sim/rops.h"
+#include "sim/rpc.h"
+
+namespace bh::sim {
+
+struct OutlookOptions {
+  std::string server;
+  std::string clientVersion = "2016";
+  size_t mailboxMessages = 20;  ///< must match exchange-sim's --mailbox-messages
+  std::vector<uint64_t> attachmentSizes = {10u << 20, 50u << 20};  ///< and its sample sizes
+  uint16_t epmPort = 135;
+  uint32_t readStreamBytes = 31744;
+  uint16_t getBufferBytes = 31680;
+  bool noXor = false;
+  /// Sees every ROP request buffer and its response buffer (RopSize .. handle table), for
+  /// tests that cross-check them with another codec.
+  std::function<void(ByteSpan request, ByteSpan response)> ropTrace;
+};
+
+/// One timed operation, printed as "op=NAME seconds=S bytes=N calls=C sha256=H ok=1".
+struct OpReport {
+  std::string name;
+  double seconds = 0;
+  uint64_t bytes = 0;
+  uint64_t calls = 0;
+  std::string sha256;
+  bool ok = false;
+  std::string detail;
+  std::string line() const;
+};
+
+/// rgwClientVersion for an Outlook generation (MS-OXCRPC 3.1.4.1.3); nullopt if unknown.
+std::optional<std::array<uint16_t, 3>> clientVersionTriple(const std::string& generation);
+
+class OutlookClient {
+ public:
+  explicit OutlookClient(OutlookOptions options) : options_(std::move(options)) {}
+
+  /// EPM lookup, binds, EcDoConnectEx, RopLogon. Appends its operations to `reports`.
+  bool open(std::vector<OpReport>& reports, std::string* error);
+  bool openAttachment(uint64_t size, OpReport& report);
+  bool saveAttachment(uint64_t size, OpReport& report);
+  bool sync(OpReport& report);
+  bool browse(OpReport& report);
+  /// EcDoDisconnect.
+  bool close(OpReport& report);
+
+  uint16_t emsmdbPort() const { return emsmdbPort_; }
+  uint32_t assocGroup() const { return assocGroup_; }
+
+ private:
+  struct RopResult {
+    ByteReader rops{ByteSpan()};
+    Bytes payload;
+    std::vector<uint32_t> handles;
+  };
+  /// One EcDoRpcExt2 on `conn`: sends the ROP list with the handle table, returns the response
+  /// ROPs and handle table.
+  bool rpc(RpcClient& conn, const Bytes& ropList, std::vector<uint32_t> handles, RopResult& out,
+           std::string* error);
+  bool openFolder(uint64_t fid, uint32_t& handle, std::string* error);
+  /// Contents table rows of `folderHandle` with `columns`.
+  bool contentsRows(uint32_t folderHandle, const std::vector<uint32_t>& columns,
+                    std::vector<std::vector<rops::Value>>& rows, std::string* error);
+  bool findMessage(uint64_t fid, const std::string& subject, uint64_t& mid, std::string* error);
+  bool release(std::vector<uint32_t> handles);
+
+  OutlookOptions options_;
+  RpcClient epm_;
+  RpcClient main_;  ///< EcDoConnectEx, logon, browse
+  RpcClient bulk_;  ///< stream and FastTransfer ROPs
+  RpcClient async_; ///< AsyncEMSMDB, bound and idle as Outlook keeps it
+  uint16_t emsmdbPort_ = 0;
+  uint32_t assocGroup_ = 0;
+  oxcrpc::Cxh cxh_{};
+  uint32_t logon_ = 0;
+  std::array<uint64_t, 13> folderIds_{};
+  uint64_t calls_ = 0;
+};
+
+}  // namespace bh::sim

@@ -1,0 +1,89 @@
+// outlook-sim: an Outlook-like EMSMDB client for the lab. Prints one line per operation
+// ("op=NAME seconds=S bytes=N calls=C sha256=H ok=0|1") and exits non-zero if anything it read
+// differs from what the server holds.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "sim/content.h"
+#include "sim/outlook_client.h"
+
+using namespace bh::sim;
+
+namespace {
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: outlook-sim --server ADDR [--client-version 2000|2003|2007|2010|2013|2016]\n"
+               "                   [--epm-port P] [--mailbox-messages N] [--no-xor]\n"
+               "                   open-attachment SIZE | save-attachment SIZE | sync | browse\n"
+               "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  OutlookOptions options;
+  std::vector<std::string> workload;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    bool hasNext = i + 1 < argc;
+    if (a == "--server" && hasNext) {
+      options.server = argv[++i];
+    } else if (a == "--client-version" && hasNext) {
+      options.clientVersion = argv[++i];
+    } else if (a == "--epm-port" && hasNext) {
+      options.epmPort = static_cast<uint16_t>(std::atoi(argv[++i]));
+    } else if (a == "--mailbox-messages" && hasNext) {
+      options.mailboxMessages = std::strtoul(argv[++i], nullptr, 10);
+    } else if (a == "--no-xor") {
+      options.noXor = true;
+    } else if (!a.empty() && a[0] == '-') {
+      return usage();
+    } else {
+      workload.push_back(a);
+    }
+  }
+  if (options.server.empty() || workload.empty()) {
+    return usage();
+  }
+  const std::string& op = workload[0];
+  uint64_t size = 0;
+  if (op == "open-attachment" || op == "save-attachment") {
+    if (workload.size() != 2 || (size = parseSize(workload[1])) == 0) {
+      return usage();
+    }
+  } else if ((op != "sync" && op != "browse") || workload.size() != 1) {
+    return usage();
+  }
+  OutlookClient client(options);
+  std::vector<OpReport> reports;
+  std::string error;
+  if (!client.open(reports, &error)) {
+    for (const auto& r : reports) {
+      std::printf("%s\n", r.line().c_str());
+    }
+    std::fprintf(stderr, "outlook-sim: %s\n", error.c_str());
+    return 1;
+  }
+  OpReport work;
+  bool ok = op == "open-attachment"   ? client.openAttachment(size, work)
+            : op == "save-attachment" ? client.saveAttachment(size, work)
+            : op == "sync"            ? client.sync(work)
+                                      : client.browse(work);
+  reports.push_back(work);
+  OpReport bye;
+  ok = client.close(bye) && ok;
+  reports.push_back(bye);
+  for (const auto& r : reports) {
+    std::printf("%s\n", r.line().c_str());
+  }
+  if (!ok) {
+    std::fprintf(stderr, "outlook-sim: %s failed%s%s\n", op.c_str(),
+                 work.detail.empty() ? "" : ": ", work.detail.c_str());
+    return 1;
+  }
+  return 0;
+}

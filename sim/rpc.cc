@@ -1,0 +1,331 @@
+#include "sim/rpc.h"
+
+#include <algorithm>
+
+#include "mapi/dcerpc/pdu_codec.h"
+#include "mapi/dcerpc/well_known.h"
+
+namespace bh::sim {
+
+using dcerpc::Pdu;
+using dcerpc::PType;
+
+namespace {
+
+constexpr uint16_t kProviderRejection = 2;
+constexpr uint16_t kAbstractSyntaxNotSupported = 1;
+constexpr uint16_t kTransferSyntaxesNotSupported = 2;
+
+dcerpc::Header replyHeader(const dcerpc::Header& request, PType type) {
+  dcerpc::Header h;
+  h.ptype = type;
+  h.callId = request.callId;
+  h.pfcFlags = dcerpc::pfc::FirstFrag | dcerpc::pfc::LastFrag;
+  h.drep = request.drep;  // answer in the client's byte order
+  return h;
+}
+
+bool sendPdu(Socket& s, const Pdu& pdu) {
+  auto wire = dcerpc::encodePdu(pdu);
+  return wire && s.writeAll(*wire);
+}
+
+}  // namespace
+
+Bytes ntlmChallenge(uint64_t serverChallenge) {
+  // Signature, MessageType 2, TargetNameFields, NegotiateFlags, ServerChallenge, Reserved,
+  // TargetInfoFields (MS-NLMP 2.2.1.2); TargetName "SIM" and a TargetInfo of MsvAvEOL only.
+  const std::string target = "S\0I\0M\0";
+  Bytes out;
+  ByteWriter w(out);
+  const char sig[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
+  w.bytes(ByteSpan(reinterpret_cast<const uint8_t*>(sig), 8));
+  w.u32(2);
+  uint32_t payload = 56;
+  w.u16(static_cast<uint16_t>(target.size()));
+  w.u16(static_cast<uint16_t>(target.size()));
+  w.u32(payload);
+  w.u32(0xe2898215);  // NTLMSSP_NEGOTIATE_56|KEY_EXCH|128|VERSION|TARGET_INFO|EXTENDED|...
+  w.u64(serverChallenge);
+  w.u64(0);
+  w.u16(4);
+  w.u16(4);
+  w.u32(payload + static_cast<uint32_t>(target.size()));
+  w.u8(10);  // Version: 10.0 build 17763, NTLMSSP_REVISION_W2K3
+  w.u8(0);
+  w.u16(17763);
+  w.zeros(3);
+  w.u8(15);
+  w.bytes(ByteSpan(reinterpret_cast<const uint8_t*>(target.data()), target.size()));
+  w.u32(0);  // MsvAvEOL
+  return out;
+}
+
+void RpcServer::serveConnection(Socket& socket) {
+  CallInfo info{socket.localAddress(), socket.localPort()};
+  std::map<uint16_t, RpcInterface*> contexts;
+  std::map<uint32_t, Bytes> pending;
+  std::map<uint32_t, std::pair<uint16_t, uint16_t>> pendingCall;  // call -> (context, opnum)
+  uint16_t maxXmit = options_.maxFrag;
+  for (;;) {
+    auto raw = readPdu(socket);
+    if (!raw) {
+      return;
+    }
+    Pdu pdu;
+    if (!dcerpc::decodePdu(*raw, pdu).ok()) {
+      return;  // C706 12.6.4: a malformed PDU ends the association
+    }
+    switch (pdu.ptype()) {
+      case PType::Bind:
+      case PType::AlterContext: {
+        const dcerpc::Bind& b = *pdu.bind();
+        Pdu ack;
+        bool isBind = pdu.ptype() == PType::Bind;
+        if (isBind && pdu.auth && (pdu.auth->trailer.authType != options_.acceptAuth ||
+                                   options_.acceptAuth == AuthType::None)) {
+          ack.header = replyHeader(pdu.header, PType::BindNak);
+          dcerpc::BindNak nak;
+          nak.providerRejectReason = 9;  // authentication_type_not_recognized (C706 12.6.3.1)
+          nak.versions.push_back({5, 0});
+          ack.body = nak;
+          sendPdu(socket, ack);
+          continue;
+        }
+        ack.header = replyHeader(pdu.header, isBind ? PType::BindAck : PType::AlterContextResp);
+        dcerpc::BindAck a;
+        maxXmit = std::min<uint16_t>(b.maxRecvFrag, options_.maxFrag);
+        maxXmit = std::max<uint16_t>(maxXmit, 1024);
+        a.maxXmitFrag = maxXmit;
+        a.maxRecvFrag = std::min<uint16_t>(b.maxXmitFrag, options_.maxFrag);
+        a.assocGroupId = b.assocGroupId != 0 ? b.assocGroupId : nextAssocGroup_++;
+        if (isBind) {
+          a.secondaryAddress = std::to_string(info.localPort) + std::string(1, '\0');
+        }
+        for (const auto& ctx : b.contexts) {
+          dcerpc::ContextResult res;
+          if (!ctx.transferSyntaxes.empty() &&
+              dcerpc::syntax::isBindTimeFeatureNegotiation(ctx.transferSyntaxes[0].uuid)) {
+            // MS-RPCE 3.3.1.5.3: acknowledge, supporting "keep connection on orphan".
+            res.result = static_cast<uint16_t>(dcerpc::ContextResultCode::NegotiateAck);
+            res.reason = 0x0002;
+            a.results.push_back(res);
+            continue;
+          }
+          RpcInterface* iface = nullptr;
+          for (RpcInterface* i : interfaces_) {
+            if (i->syntax() == ctx.abstractSyntax) {
+              iface = i;
+            }
+          }
+          bool ndr = std::find(ctx.transferSyntaxes.begin(), ctx.transferSyntaxes.end(),
+                               dcerpc::syntax::ndr()) != ctx.transferSyntaxes.end();
+          if (iface != nullptr && ndr && contexts.size() < 64) {
+            res.result = 0;
+            res.transferSyntax = dcerpc::syntax::ndr();
+            contexts[ctx.contextId] = iface;
+          } else {
+            res.result = kProviderRejection;
+            res.reason = iface == nullptr ? kAbstractSyntaxNotSupported
+                                          : kTransferSyntaxesNotSupported;
+          }
+          a.results.push_back(res);
+        }
+        ack.body = a;
+        if (pdu.auth) {
+          dcerpc::AuthVerifier v;
+          v.trailer = pdu.auth->trailer;
+          v.trailer.authPadLength = 0;
+          v.pad.assign(dcerpc::authPadFor(0), 0);  // recomputed below
+          if (pdu.auth->trailer.authType == AuthType::Ntlm) {
+            v.credentials = ntlmChallenge(0x0123456789abcdefULL);
+          } else {
+            // Kerberos/SPNEGO: we hold no keys, so the token is a placeholder; the client gets
+            // its bind_ack (enough for the hand-off cases) but cannot complete the context.
+            v.credentials = Bytes(16, 0);
+          }
+          auto body = dcerpc::encodePdu(ack);
+          v.pad.assign(body ? dcerpc::authPadFor(body->size()) : 0, 0);
+          ack.auth = v;
+        }
+        if (!sendPdu(socket, ack)) {
+          return;
+        }
+        break;
+      }
+      case PType::Request: {
+        const dcerpc::Request& q = *pdu.request();
+        uint32_t id = pdu.header.callId;
+        if (pdu.header.has(dcerpc::pfc::FirstFrag)) {
+          if (pending.size() >= options_.maxPendingCalls) {
+            return;
+          }
+          pending[id].clear();
+          pendingCall[id] = {q.contextId, q.opnum};
+        }
+        auto it = pending.find(id);
+        if (it == pending.end() || it->second.size() + q.stub.size() > options_.maxCallStub) {
+          return;
+        }
+        it->second.insert(it->second.end(), q.stub.begin(), q.stub.end());
+        if (!pdu.header.has(dcerpc::pfc::LastFrag)) {
+          continue;
+        }
+        Bytes stub = std::move(it->second);
+        auto [contextId, opnum] = pendingCall[id];
+        pending.erase(id);
+        pendingCall.erase(id);
+        uint32_t fault = 0;
+        std::optional<Bytes> out;
+        auto ctx = contexts.find(contextId);
+        if (ctx == contexts.end()) {
+          fault = 0x1c010003;  // nca_s_unk_if
+        } else {
+          out = ctx->second->call(opnum, stub, info, fault);
+        }
+        if (!out) {
+          Pdu f;
+          f.header = replyHeader(pdu.header, PType::Fault);
+          dcerpc::Fault fb;
+          fb.contextId = contextId;
+          fb.status = fault;
+          f.body = fb;
+          if (!sendPdu(socket, f)) {
+            return;
+          }
+          continue;
+        }
+        // Fragment the response: each fragment's stub a multiple of 8 (C706 12.6.3.5).
+        size_t room = ((maxXmit - dcerpc::kHeaderSize - 8u) / 8u) * 8u;
+        size_t off = 0;
+        do {
+          size_t n = std::min(room, out->size() - off);
+          Pdu r;
+          r.header = replyHeader(pdu.header, PType::Response);
+          r.header.pfcFlags = static_cast<uint8_t>(
+              (off == 0 ? dcerpc::pfc::FirstFrag : 0) |
+              (off + n == out->size() ? dcerpc::pfc::LastFrag : 0));
+          dcerpc::Response rb;
+          rb.allocHint = static_cast<uint32_t>(out->size() - off);
+          rb.contextId = contextId;
+          rb.stub.assign(out->begin() + static_cast<std::ptrdiff_t>(off),
+                         out->begin() + static_cast<std::ptrdiff_t>(off + n));
+          r.body = std::move(rb);
+          if (!sendPdu(socket, r)) {
+            return;
+          }
+          off += n;
+        } while (off < out->size());
+        break;
+      }
+      case PType::Auth3:
+      case PType::CoCancel:
+      case PType::Orphaned:
+        break;  // nothing to answer (MS-RPCE 2.2.2.10; C706 12.6.4.8, 12.6.4.11)
+      default:
+        return;  // shutdown, or a PDU a client must not send
+    }
+  }
+}
+
+bool RpcClient::connect(const std::string& host, uint16_t port, std::string* error) {
+  auto s = connectTcp(host, port, error);
+  if (!s) {
+    return false;
+  }
+  socket_ = std::move(*s);
+  return true;
+}
+
+bool RpcClient::send(const Pdu& pdu, std::string* error) {
+  auto wire = dcerpc::encodePdu(pdu);
+  if (!wire || !socket_.writeAll(*wire)) {
+    *error = "send failed";
+    return false;
+  }
+  sent_ += wire->size();
+  return true;
+}
+
+bool RpcClient::bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* error) {
+  Pdu p;
+  p.header.ptype = PType::Bind;
+  p.header.callId = callId_++;
+  dcerpc::Bind b;
+  b.maxXmitFrag = 5840;
+  b.maxRecvFrag = 5840;
+  b.assocGroupId = assocGroup;
+  b.contexts.push_back({0, 0, syntax, {dcerpc::syntax::ndr()}});
+  p.body = b;
+  if (!send(p, error)) {
+    return false;
+  }
+  auto raw = readPdu(socket_);
+  Pdu ack;
+  if (!raw || !dcerpc::decodePdu(*raw, ack).ok()) {
+    *error = "no bind_ack";
+    return false;
+  }
+  received_ += raw->size();
+  const dcerpc::BindAck* a = ack.bindAck();
+  if (ack.ptype() != PType::BindAck || a == nullptr || a->results.empty() ||
+      a->results[0].result != 0) {
+    *error = "bind refused";
+    return false;
+  }
+  assocGroup_ = a->assocGroupId;
+  maxXmit_ = a->maxRecvFrag;  // we never send more than the server receives
+  return true;
+}
+
+std::optional<Bytes> RpcClient::call(uint16_t opnum, ByteSpan stub, std::string* error) {
+  uint32_t id = callId_++;
+  size_t room = ((maxXmit_ - dcerpc::kHeaderSize - 8u) / 8u) * 8u;
+  size_t off = 0;
+  do {
+    size_t n = std::min(room, stub.size() - off);
+    Pdu p;
+    p.header.ptype = PType::Request;
+    p.header.callId = id;
+    p.header.pfcFlags = static_cast<uint8_t>((off == 0 ? dcerpc::pfc::FirstFrag : 0) |
+                                             (off + n == stub.size() ? dcerpc::pfc::LastFrag : 0));
+    dcerpc::Request q;
+    q.allocHint = static_cast<uint32_t>(stub.size() - off);
+    q.contextId = 0;
+    q.opnum = opnum;
+    q.stub.assign(stub.begin() + static_cast<std::ptrdiff_t>(off),
+                  stub.begin() + static_cast<std::ptrdiff_t>(off + n));
+    p.body = std::move(q);
+    if (!send(p, error)) {
+      return std::nullopt;
+    }
+    off += n;
+  } while (off < stub.size());
+  Bytes out;
+  for (;;) {
+    auto raw = readPdu(socket_);
+    Pdu r;
+    if (!raw || !dcerpc::decodePdu(*raw, r).ok() || r.header.callId != id) {
+      *error = "bad or missing response";
+      return std::nullopt;
+    }
+    received_ += raw->size();
+    if (const auto* f = r.fault()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "fault 0x%08x", f->status);
+      *error = buf;
+      return std::nullopt;
+    }
+    const auto* rb = r.response();
+    if (rb == nullptr || out.size() + rb->stub.size() > (64u << 20)) {
+      *error = "unexpected PDU";
+      return std::nullopt;
+    }
+    out.insert(out.end(), rb->stub.begin(), rb->stub.end());
+    if (r.header.has(dcerpc::pfc::LastFrag)) {
+      return out;
+    }
+  }
+}
+
+}  // namespace bh::sim

@@ -1,0 +1,94 @@
+#pragma once
+
+// A small connection-oriented DCE/RPC server and client over blocking sockets, built on the
+// mapi/dcerpc codec: bind/bind_ack with association groups (C706 12.6.4.3-4, MS-RPCE 3.3.1.5.3
+// feature negotiation), alter_context, fragmented requests and responses (C706 12.6.3.5), faults.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "mapi/dcerpc/pdu.h"
+#include "sim/net.h"
+
+namespace bh::sim {
+
+namespace dcerpc = bh::mapi::dcerpc;
+using dcerpc::AuthLevel;
+using dcerpc::AuthType;
+using dcerpc::SyntaxId;
+
+/// What a call handler may want to know about its connection.
+struct CallInfo {
+  std::string localAddress;  ///< the address the client connected to
+  uint16_t localPort = 0;
+};
+
+class RpcInterface {
+ public:
+  virtual ~RpcInterface() = default;
+  virtual const SyntaxId& syntax() const = 0;
+  /// @return the response stub, or nullopt with `fault` set (sent as a fault PDU).
+  virtual std::optional<Bytes> call(uint16_t opnum, ByteSpan stub, const CallInfo& info,
+                                    uint32_t& fault) = 0;
+};
+
+struct RpcServerOptions {
+  /// Authenticated binds of this type are answered (the hand-off cases); others are refused
+  /// with a bind_nak when they carry authentication.
+  AuthType acceptAuth = AuthType::None;
+  AuthLevel acceptLevel = AuthLevel::None;
+  uint16_t maxFrag = 5840;  ///< what Windows answers on ncacn_ip_tcp
+  size_t maxCallStub = 8u << 20;
+  size_t maxPendingCalls = 16;
+};
+
+/// Serves one connection until EOF or a protocol error. Thread-safe across connections as long
+/// as the interfaces are.
+class RpcServer {
+ public:
+  RpcServer(std::vector<RpcInterface*> interfaces, RpcServerOptions options = {})
+      : interfaces_(std::move(interfaces)), options_(options) {}
+  /// Serves `socket` until EOF, a protocol error, or shutdown(2) from another thread.
+  void serveConnection(Socket& socket);
+
+ private:
+  std::vector<RpcInterface*> interfaces_;
+  RpcServerOptions options_;
+  std::atomic<uint32_t> nextAssocGroup_{0x00012f00};
+};
+
+/// Builds the NTLM CHALLENGE message (MS-NLMP 2.2.1.2) answering a NEGOTIATE, so that an
+/// NTLM-authenticated bind gets the bind_ack a client expects.
+Bytes ntlmChallenge(uint64_t serverChallenge);
+
+/// The client side: one connection, one association.
+class RpcClient {
+ public:
+  bool connect(const std::string& host, uint16_t port, std::string* error);
+  /// Binds `syntax` with NDR 2.0 in association group `assocGroup` (0: a new group).
+  bool bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* error);
+  /// One call; request and response fragmented as negotiated.
+  std::optional<Bytes> call(uint16_t opnum, ByteSpan stub, std::string* error);
+  uint32_t assocGroup() const { return assocGroup_; }
+  uint16_t maxXmitFrag() const { return maxXmit_; }
+  uint64_t bytesSent() const { return sent_; }
+  uint64_t bytesReceived() const { return received_; }
+  void close() { socket_.close(); }
+
+ private:
+  bool send(const dcerpc::Pdu& pdu, std::string* error);
+  Socket socket_;
+  uint32_t callId_ = 1;
+  uint32_t assocGroup_ = 0;
+  uint16_t maxXmit_ = 5840;
+  uint64_t sent_ = 0;
+  uint64_t received_ = 0;
+};
+
+}  // namespace bh::sim

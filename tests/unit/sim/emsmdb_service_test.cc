@@ -1,0 +1,281 @@
+// EmsmdbService without sockets: sessions, ROP execution, caps; and the simulators' EMSMDB
+// stubs cross-checked against mapi/emsmdb's independent codec.
+#include <doctest/doctest.h>
+
+#include "mapi/emsmdb/ec_do_connect_ex.h"
+#include "mapi/emsmdb/ec_do_rpc_ext2.h"
+#include "mapi/emsmdb/rpc_header_ext.h"
+#include "sim/content.h"
+#include "sim/emsmdb_service.h"
+#include "sim/oxcrpc.h"
+#include "sim/rops.h"
+
+using namespace bh;
+using namespace bh::sim;
+
+namespace {
+
+struct Harness {
+  std::unique_ptr<Mailbox> mailbox;
+  EmsmdbService service;
+  oxcrpc::Cxh cxh{};
+
+  explicit Harness(EmsmdbLimits limits = {}, size_t attachment = 100000)
+      : mailbox(Mailbox::sample(3, {attachment})), service(*mailbox, limits) {}
+
+  uint32_t connect() {
+    oxcrpc::ConnectExRequest q;
+    q.userDn = "/o=x/cn=u";
+    q.clientVersion = {16, 4266, 1001};
+    uint32_t fault = 0;
+    auto out = service.call(oxcrpc::kOpEcDoConnectEx, oxcrpc::encode(q), fault);
+    REQUIRE(out);
+    oxcrpc::ConnectExResponse r;
+    REQUIRE(oxcrpc::decode(*out, r));
+    cxh = r.cxh;
+    return r.returnValue;
+  }
+
+  /// One EcDoRpcExt2 with a ROP list and handle table; returns the response payload.
+  oxcrpc::RpcExt2Response rpc(const Bytes& ropList, std::vector<uint32_t> handles,
+                              Bytes* payload = nullptr) {
+    Bytes p;
+    ByteWriter w(p);
+    w.u16(static_cast<uint16_t>(ropList.size() + 2));
+    w.bytes(ropList);
+    for (uint32_t h : handles) {
+      w.u32(h);
+    }
+    oxcrpc::RpcExt2Request q;
+    q.cxh = cxh;
+    q.in = oxcrpc::wrapExtended(p, false);
+    uint32_t fault = 0;
+    auto out = service.call(oxcrpc::kOpEcDoRpcExt2, oxcrpc::encode(q), fault);
+    REQUIRE(out);
+    oxcrpc::RpcExt2Response r;
+    REQUIRE(oxcrpc::decode(*out, r));
+    if (payload != nullptr && r.returnValue == 0) {
+      auto plain = oxcrpc::unwrapExtended(r.out);
+      REQUIRE(plain);
+      *payload = *plain;
+    }
+    return r;
+  }
+};
+
+Bytes logonRop() {
+  return Bytes{0xfe, 0, 0, 0x01, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0};  // Essdn "" (size 1, NUL)
+}
+
+Bytes openFolderRop(uint8_t in, uint8_t out, uint64_t fid) {
+  Bytes b;
+  ByteWriter w(b);
+  w.u8(rops::kOpenFolder);
+  w.u8(0);
+  w.u8(in);
+  w.u8(out);
+  w.u64(fid);
+  w.u8(0);
+  return b;
+}
+
+uint32_t handleTableEntry(const Bytes& payload, size_t index) {
+  uint16_t ropSize = static_cast<uint16_t>(payload[0] | payload[1] << 8);
+  ByteReader r(ByteSpan(payload).subspan(ropSize + 4 * index));
+  return r.u32();
+}
+
+}  // namespace
+
+TEST_CASE("EMSMDB stubs agree with mapi/emsmdb's codec") {
+  oxcrpc::ConnectExRequest q;
+  q.userDn = "/o=Bridgehead/cn=Recipients/cn=simuser";
+  q.clientVersion = {12, 6423, 1000};
+  q.auxIn = {1, 2, 3};
+  mapi::emsmdb::EcDoConnectExRequest theirs;
+  REQUIRE(mapi::emsmdb::decodeEcDoConnectExRequest(oxcrpc::encode(q), theirs).ok());
+  CHECK(theirs.szUserDN.text == q.userDn);
+  CHECK(theirs.rgwClientVersion == q.clientVersion);
+  CHECK(theirs.rgbAuxIn == q.auxIn);
+  CHECK(mapi::emsmdb::encodeEcDoConnectExRequest(theirs) == oxcrpc::encode(q));
+
+  oxcrpc::ConnectExResponse r;
+  r.cxh[5] = 7;
+  r.dnPrefix = "/o=Bridgehead";
+  r.displayName = "Simulated User";
+  r.serverVersion = {15, 1, 2};
+  r.auxOutMax = 0x1008;
+  mapi::emsmdb::EcDoConnectExResponse tr;
+  REQUIRE(mapi::emsmdb::decodeEcDoConnectExResponse(oxcrpc::encode(r), tr).ok());
+  CHECK(tr.szDisplayName.text == r.displayName);
+  CHECK(tr.rgwServerVersion == r.serverVersion);
+  CHECK(mapi::emsmdb::encodeEcDoConnectExResponse(tr) == oxcrpc::encode(r));
+
+  oxcrpc::RpcExt2Request x;
+  x.in = oxcrpc::wrapExtended(Bytes{4, 0, 0xaa, 0xbb}, true);
+  mapi::emsmdb::EcDoRpcExt2Request tx;
+  REQUIRE(mapi::emsmdb::decodeEcDoRpcExt2Request(oxcrpc::encode(x), tx).ok());
+  std::vector<mapi::emsmdb::ExtendedPiece> pieces;
+  REQUIRE(mapi::emsmdb::decodeExtendedBuffer(tx.rgbIn, pieces).ok());
+  REQUIRE(pieces.size() == 1);
+  CHECK(pieces[0].plain == Bytes{4, 0, 0xaa, 0xbb});
+  CHECK(pieces[0].header.xorMagic());
+
+  oxcrpc::RpcExt2Response y;
+  y.outMax = 0x40000;
+  y.out = oxcrpc::wrapExtended(Bytes(100, 9), false);
+  y.auxOutMax = 0x1008;
+  mapi::emsmdb::EcDoRpcExt2Response ty;
+  REQUIRE(mapi::emsmdb::decodeEcDoRpcExt2Response(oxcrpc::encode(y), ty).ok());
+  CHECK(ty.rgbOut == y.out);
+  CHECK(mapi::emsmdb::encodeEcDoRpcExt2Response(ty) == oxcrpc::encode(y));
+}
+
+TEST_CASE("RPC_HEADER_EXT: XOR round trip, malformed refused") {
+  Bytes p = makeContent(1, 5000);
+  CHECK(*oxcrpc::unwrapExtended(oxcrpc::wrapExtended(p, true)) == p);
+  Bytes w = oxcrpc::wrapExtended(p, false);
+  CHECK(*oxcrpc::unwrapExtended(w) == p);
+  Bytes compressed = w;
+  compressed[2] |= 0x01;  // Compressed: the simulators never accept it
+  CHECK_FALSE(oxcrpc::unwrapExtended(compressed));
+  Bytes truncated(w.begin(), w.end() - 1);
+  CHECK_FALSE(oxcrpc::unwrapExtended(truncated));
+  Bytes trailing = w;
+  trailing.push_back(0);
+  CHECK_FALSE(oxcrpc::unwrapExtended(trailing));
+}
+
+TEST_CASE("logon, open, read the whole attachment stream; ReadStream capped at 31744") {
+  Harness h;
+  REQUIRE(h.connect() == 0);
+  Bytes payload;
+  REQUIRE(h.rpc(logonRop(), {0xffffffff}, &payload).returnValue == 0);
+  uint32_t logon = handleTableEntry(payload, 0);
+  uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
+  uint64_t mid = h.mailbox->folder(inbox)->messages[0];
+  Bytes l;
+  ByteWriter w(l);
+  w.bytes(Bytes{rops::kOpenMessage, 0, 0, 1, 0xff, 0x0f});
+  w.u64(inbox);
+  w.u8(0);
+  w.u64(mid);
+  w.bytes(Bytes{rops::kOpenAttachment, 0, 1, 2, 0, 0, 0, 0, 0});
+  w.bytes(Bytes{rops::kOpenStream, 0, 2, 3});
+  w.u32(rops::kPidTagAttachDataBinary);
+  w.u8(0);
+  REQUIRE(h.rpc(l, {logon, 0xffffffff, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
+  uint32_t stream = handleTableEntry(payload, 3);
+  Bytes got;
+  for (;;) {
+    Bytes q;
+    ByteWriter qw(q);
+    qw.bytes(Bytes{rops::kReadStream, 0, 0});
+    qw.u16(rops::kUseMaximum);
+    qw.u32(100000);  // asks for more than the cap
+    Bytes rp;
+    REQUIRE(h.rpc(q, {stream}, &rp).returnValue == 0);
+    ByteReader r(ByteSpan(rp).subspan(2));
+    CHECK(r.u8() == rops::kReadStream);
+    r.skip(1);
+    CHECK(r.u32() == 0);
+    uint16_t n = r.u16();
+    CHECK(n <= 31744);
+    if (n == 0) {
+      break;
+    }
+    ByteSpan d = r.take(n);
+    got.insert(got.end(), d.begin(), d.end());
+  }
+  CHECK(got == makeContent(attachmentSeed(100000), 100000));
+}
+
+TEST_CASE("caps: objects per session, sessions, GetBuffer size; malformed buffers") {
+  EmsmdbLimits limits;
+  limits.maxObjectsPerSession = 5;
+  limits.maxSessions = 2;
+  Harness h(limits);
+  REQUIRE(h.connect() == 0);
+  Bytes payload;
+  REQUIRE(h.rpc(logonRop(), {0xffffffff}, &payload).returnValue == 0);
+  uint32_t logon = handleTableEntry(payload, 0);
+  uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
+  std::vector<uint32_t> rvs;
+  for (int i = 0; i < 6; ++i) {
+    REQUIRE(h.rpc(openFolderRop(0, 1, inbox), {logon, 0xffffffff}, &payload).returnValue == 0);
+    ByteReader r(ByteSpan(payload).subspan(2));
+    r.skip(2);
+    rvs.push_back(r.u32());
+  }
+  // logon + 4 folders fill the 5 objects; the 5th and 6th opens are refused.
+  CHECK(rvs == std::vector<uint32_t>{0, 0, 0, 0, rops::kMaxSizeExceeded, rops::kMaxSizeExceeded});
+
+  // Sessions: the table holds two.
+  oxcrpc::Cxh first = h.cxh;
+  CHECK(h.connect() == 0);
+  CHECK(h.connect() == 0x480);
+  CHECK(h.service.sessionCount() == 2);
+  h.cxh = first;
+
+  // Malformed ROP buffer: RopSize beyond the buffer -> ecRpcFormat, not a crash.
+  oxcrpc::RpcExt2Request q;
+  q.cxh = first;
+  q.in = oxcrpc::wrapExtended(Bytes{0x40, 0x00, 0xfe}, false);
+  uint32_t fault = 0;
+  auto out = h.service.call(oxcrpc::kOpEcDoRpcExt2, oxcrpc::encode(q), fault);
+  REQUIRE(out);
+  oxcrpc::RpcExt2Response r;
+  REQUIRE(oxcrpc::decode(*out, r));
+  CHECK(r.returnValue == rops::kRpcFormat);
+  // An unknown ROP id also fails the buffer.
+  CHECK(h.rpc(Bytes{0x99, 0, 0}, {logon}).returnValue == rops::kRpcFormat);
+  // Unknown session handle -> fault; garbage stub -> NDR fault; unknown opnum -> range error.
+  q.cxh[19] ^= 1;
+  CHECK_FALSE(h.service.call(oxcrpc::kOpEcDoRpcExt2, oxcrpc::encode(q), fault));
+  CHECK(fault == kFaultContextMismatch);
+  CHECK_FALSE(h.service.call(oxcrpc::kOpEcDoRpcExt2, Bytes{1, 2, 3}, fault));
+  CHECK(fault == kFaultNdr);
+  CHECK_FALSE(h.service.call(4, Bytes{}, fault));
+  CHECK(fault == kFaultOpRangeError);
+}
+
+TEST_CASE("FastTransferSourceGetBuffer answers at most 31680 bytes and ends with Done") {
+  Harness h({}, 200000);
+  REQUIRE(h.connect() == 0);
+  Bytes payload;
+  REQUIRE(h.rpc(logonRop(), {0xffffffff}, &payload).returnValue == 0);
+  uint32_t logon = handleTableEntry(payload, 0);
+  uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
+  Bytes l = openFolderRop(0, 1, inbox);
+  l.insert(l.end(), {rops::kSynchronizationConfigure, 0, 1, 2, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                     0, 0});
+  REQUIRE(h.rpc(l, {logon, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
+  uint32_t fx = handleTableEntry(payload, 2);
+  std::shared_ptr<FxStream> model;
+  {
+    std::lock_guard<std::mutex> lock(h.mailbox->mutex());
+    model = buildContentsSync(*h.mailbox, inbox);
+  }
+  Bytes all;
+  uint16_t status = 0;
+  int calls = 0;
+  while (status != rops::kTransferDone && calls++ < 100) {
+    Bytes rp;
+    REQUIRE(h.rpc(Bytes{rops::kFastTransferSourceGetBuffer, 0, 0, 0xbe, 0xba, 0xff, 0xff}, {fx},
+                  &rp)
+                .returnValue == 0);
+    ByteReader r(ByteSpan(rp).subspan(2));
+    r.skip(6);
+    status = r.u16();
+    r.skip(5);
+    uint16_t n = r.u16();
+    CHECK(n <= 31680);
+    ByteSpan d = r.take(n);
+    REQUIRE(r.ok());
+    all.insert(all.end(), d.begin(), d.end());
+  }
+  CHECK(status == rops::kTransferDone);
+  Bytes expect(model->size());
+  model->read(0, expect);
+  CHECK(all == expect);
+}
