@@ -17,12 +17,12 @@ uint64_t splitmix(uint64_t& s) {
 }
 
 constexpr const char* kWords[] = {
-    "the",      "quarterly", "report",   "shows",    "revenue",  "growth",   "in",
-    "all",      "regions",   "meeting",  "agenda",   "project",  "status",   "please",
-    "review",   "attached",  "budget",   "forecast", "customer", "delivery", "schedule",
-    "Exchange", "server",    "mailbox",  "and",      "of",       "to",       "for",
-    "with",     "team",      "update",   "contract", "draft",    "final",    "version",
-    "approved", "pending",   "sales",    "margin",   "Q3",       "2026",     "office"};
+    "the",      "quarterly", "report",  "shows",    "revenue",  "growth",   "in",
+    "all",      "regions",   "meeting", "agenda",   "project",  "status",   "please",
+    "review",   "attached",  "budget",  "forecast", "customer", "delivery", "schedule",
+    "Exchange", "server",    "mailbox", "and",      "of",       "to",       "for",
+    "with",     "team",      "update",  "contract", "draft",    "final",    "version",
+    "approved", "pending",   "sales",   "margin",   "Q3",       "2026",     "office"};
 constexpr size_t kWordCount = sizeof(kWords) / sizeof(kWords[0]);
 
 enum class BlockKind { Text, Random, Repeat };

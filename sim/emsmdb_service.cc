@@ -46,9 +46,8 @@ struct FastTransferObj {
   uint64_t position = 0;
 };
 
-using Object =
-    std::variant<LogonObj, FolderObj, MessageObj, AttachmentObj, StreamObj, TableObj,
-                 FastTransferObj>;
+using Object = std::variant<LogonObj, FolderObj, MessageObj, AttachmentObj, StreamObj, TableObj,
+                            FastTransferObj>;
 
 void readTags(ByteReader& r, std::vector<uint32_t>& tags) {
   uint16_t n = r.u16();
@@ -199,8 +198,7 @@ uint32_t handleAt(RopContext& c, uint8_t index) {
 
 /// Stores a new object and puts its handle at `outIndex`. @return false over the cap.
 bool addObject(RopContext& c, uint8_t outIndex, Object o) {
-  if (outIndex >= c.handles.size() ||
-      c.session.objects.size() >= c.limits.maxObjectsPerSession) {
+  if (outIndex >= c.handles.size() || c.session.objects.size() >= c.limits.maxObjectsPerSession) {
     return false;
   }
   uint32_t h = c.session.nextHandle++;
@@ -623,8 +621,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       }
       const Bytes& data = s->view();
       uint64_t left = s->position < data.size() ? data.size() - s->position : 0;
-      uint32_t n = static_cast<uint32_t>(
-          std::min<uint64_t>({want, c.limits.maxReadStream, left}));
+      uint32_t n = static_cast<uint32_t>(std::min<uint64_t>({want, c.limits.maxReadStream, left}));
       header(w, ropId, in, rops::kSuccess);
       w.u16(static_cast<uint16_t>(n));
       w.bytes(ByteSpan(data).subspan(static_cast<size_t>(s->position), n));
@@ -705,7 +702,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
         header(w, ropId, in, s == nullptr ? rops::kNullObject : rops::kInvalidParameter);
         return true;
       }
-      int64_t base = origin == 0 ? 0
+      int64_t base = origin == 0   ? 0
                      : origin == 1 ? static_cast<int64_t>(s->position)
                                    : static_cast<int64_t>(s->view().size());
       int64_t pos = base + offset;

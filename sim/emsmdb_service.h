@@ -29,8 +29,8 @@ struct EmsmdbLimits {
 };
 
 /// nca_s_fault_* / EMSMDB errors the RPC layer turns into a fault PDU.
-inline constexpr uint32_t kFaultOpRangeError = 0x1c010002;  // nca_s_op_rng_error (C706)
-inline constexpr uint32_t kFaultNdr = 0x000006f7;           // RPC_X_BAD_STUB_DATA
+inline constexpr uint32_t kFaultOpRangeError = 0x1c010002;     // nca_s_op_rng_error (C706)
+inline constexpr uint32_t kFaultNdr = 0x000006f7;              // RPC_X_BAD_STUB_DATA
 inline constexpr uint32_t kFaultContextMismatch = 0x1c00001a;  // nca_s_fault_context_mismatch
 
 class EmsmdbService {

@@ -45,8 +45,8 @@ std::optional<Bytes> EpmInterface::call(uint16_t opnum, ByteSpan stub, const Cal
     asked = epm::uuidFloorSyntax(q.mapTower.tower->floors[0]);
   }
   if (asked && q.maxTowers > 0 &&
-      (asked->uuid == dcerpc::syntax::emsmdb().uuid ||
-       asked->uuid == asyncEmsmdbSyntax().uuid || asked->uuid == nspiSyntax().uuid)) {
+      (asked->uuid == dcerpc::syntax::emsmdb().uuid || asked->uuid == asyncEmsmdbSyntax().uuid ||
+       asked->uuid == nspiSyntax().uuid)) {
     epm::Ipv4 addr{0, 0, 0, 0};
     in_addr a{};
     if (inet_pton(AF_INET, info.localAddress.c_str(), &a) == 1) {
@@ -54,7 +54,7 @@ std::optional<Bytes> EpmInterface::call(uint16_t opnum, ByteSpan stub, const Cal
     }
     SyntaxId iface = asked->uuid == dcerpc::syntax::emsmdb().uuid ? dcerpc::syntax::emsmdb()
                      : asked->uuid == nspiSyntax().uuid           ? nspiSyntax()
-                                                                   : asyncEmsmdbSyntax();
+                                                                  : asyncEmsmdbSyntax();
     r.towers.push_back({3, epm::tcpIpTower(iface, dcerpc::syntax::ndr(), emsmdbPort_, addr)});
     r.status = 0;
   }

@@ -5,10 +5,10 @@
 // EMSMDB port), and EMSMDB itself (EmsmdbService behind the RPC layer). Also the accept loops.
 
 #include <atomic>
-#include <list>
-#include <mutex>
 #include <cstdint>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>

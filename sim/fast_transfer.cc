@@ -110,10 +110,10 @@ std::shared_ptr<FxStream> buildContentsSync(Mailbox& mailbox, uint64_t fid) {
       ByteWriter w(b);
       tag(w, kIncrSyncChg);
       Bytes key = xid(mid);
-      binProp(w, 0x65e00102, key);                         // PidTagSourceKey
+      binProp(w, 0x65e00102, key);                          // PidTagSourceKey
       u64Prop(w, 0x30080040, 0x01dd000000000000ULL + mid);  // PidTagLastModificationTime
-      binProp(w, 0x65e20102, key);                         // PidTagChangeKey
-      Bytes pcl;                                           // PidTagPredecessorChangeList
+      binProp(w, 0x65e20102, key);                          // PidTagChangeKey
+      Bytes pcl;                                            // PidTagPredecessorChangeList
       pcl.push_back(static_cast<uint8_t>(key.size()));
       pcl.insert(pcl.end(), key.begin(), key.end());
       binProp(w, 0x65e30102, pcl);

@@ -40,7 +40,10 @@ class FxStream {
 
   void literal(Bytes b);
   void shared(std::shared_ptr<const Bytes> b);
-  void beginStep() { stepStarts_.push_back(size_); ++steps_; }
+  void beginStep() {
+    stepStarts_.push_back(size_);
+    ++steps_;
+  }
 
  private:
   struct Segment {

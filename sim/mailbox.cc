@@ -30,11 +30,11 @@ std::unique_ptr<Mailbox> Mailbox::sample(size_t smallMessages,
   auto mb = std::make_unique<Mailbox>();
   mb->limits_ = limits;
   for (size_t i = 0; i < kSpecialFolderCount; ++i) {
-    static const char* names[] = {"Root",          "Deferred Action", "Spooler Queue",
-                                  "Top of Information Store", "Inbox", "Outbox",
-                                  "Sent Items",    "Deleted Items",   "Common Views",
-                                  "Schedule",      "Finder",          "Views",
-                                  "Shortcuts"};
+    static const char* names[] = {
+        "Root",         "Deferred Action", "Spooler Queue", "Top of Information Store",
+        "Inbox",        "Outbox",          "Sent Items",    "Deleted Items",
+        "Common Views", "Schedule",        "Finder",        "Views",
+        "Shortcuts"};
     mb->folders_.push_back({specialFolderId(static_cast<SpecialFolder>(i)), names[i], {}});
   }
   Folder& inbox = mb->folders_[static_cast<size_t>(SpecialFolder::Inbox)];

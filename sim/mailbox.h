@@ -22,8 +22,19 @@ inline constexpr uint64_t makeId(uint64_t globalCounter) {
 
 /// Well-known folders, in the order RopLogon's FolderIds lists them (MS-OXCROPS 2.2.3.1.3).
 enum class SpecialFolder {
-  Root, DeferredAction, SpoolerQueue, IpmSubtree, Inbox, Outbox, SentItems, DeletedItems,
-  CommonViews, Schedule, Finder, Views, Shortcuts
+  Root,
+  DeferredAction,
+  SpoolerQueue,
+  IpmSubtree,
+  Inbox,
+  Outbox,
+  SentItems,
+  DeletedItems,
+  CommonViews,
+  Schedule,
+  Finder,
+  Views,
+  Shortcuts
 };
 inline constexpr size_t kSpecialFolderCount = 13;
 uint64_t specialFolderId(SpecialFolder f);

@@ -89,8 +89,8 @@ bool OutlookClient::open(std::vector<OpReport>& reports, std::string* error) {
     return false;
   }
   epm::EptMapRequest q;
-  q.mapTower.tower = epm::tcpIpTower(dcerpc::syntax::emsmdb(), dcerpc::syntax::ndr(), 0,
-                                     {0, 0, 0, 0});
+  q.mapTower.tower =
+      epm::tcpIpTower(dcerpc::syntax::emsmdb(), dcerpc::syntax::ndr(), 0, {0, 0, 0, 0});
   q.maxTowers = 4;
   auto stub = epm::encodeEptMapRequest(q, Endian::Little);
   auto resp = epm_.call(epm::kEptMapOpnum, *stub, error);
@@ -147,8 +147,9 @@ bool OutlookClient::open(std::vector<OpReport>& reports, std::string* error) {
   r3.name = "connect";
   t = Clock::now();
   oxcrpc::ConnectExRequest cq;
-  cq.userDn = "/o=Bridgehead/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/"
-              "cn=simuser";
+  cq.userDn =
+      "/o=Bridgehead/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/"
+      "cn=simuser";
   cq.clientVersion = *version;
   auto cr = main_.call(oxcrpc::kOpEcDoConnectEx, oxcrpc::encode(cq), error);
   oxcrpc::ConnectExResponse cres;
@@ -163,9 +164,9 @@ bool OutlookClient::open(std::vector<OpReport>& reports, std::string* error) {
   Bytes l;
   ByteWriter w(l);
   w.u8(rops::kLogon);
-  w.u8(0);     // LogonId
-  w.u8(0);     // OutputHandleIndex
-  w.u8(0x01);  // LogonFlags: Private
+  w.u8(0);            // LogonId
+  w.u8(0);            // OutputHandleIndex
+  w.u8(0x01);         // LogonFlags: Private
   w.u32(0x01000000);  // OpenFlags: USE_PER_MDB_REPLID_MAPPING
   w.u32(0);           // StoreState
   std::string essdn = cq.userDn;
@@ -279,8 +280,7 @@ bool OutlookClient::openFolder(uint64_t fid, uint32_t& handle, std::string* erro
 }
 
 bool OutlookClient::contentsRows(uint32_t folderHandle, const std::vector<uint32_t>& columns,
-                                 std::vector<std::vector<rops::Value>>& rows,
-                                 std::string* error) {
+                                 std::vector<std::vector<rops::Value>>& rows, std::string* error) {
   Bytes l;
   ByteWriter w(l);
   rop(w, rops::kGetContentsTable, 0);
@@ -409,7 +409,7 @@ bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
     report.detail = "RopOpenMessage failed";
     return false;
   }
-  r.skip(1);  // HasNamedProperties
+  r.skip(1);                     // HasNamedProperties
   for (int i = 0; i < 2; ++i) {  // SubjectPrefix, NormalizedSubject (TypedString)
     uint8_t type = r.u8();
     if (type == 0x02) {
@@ -604,12 +604,12 @@ bool OutlookClient::sync(OpReport& report) {
   ByteWriter w(l);
   rop(w, rops::kSynchronizationConfigure, 0);
   w.u8(1);
-  w.u8(0x01);    // SynchronizationType: Contents
-  w.u8(0x00);    // SendOptions
-  w.u16(0x0000); // SynchronizationFlags: none (8-bit strings)
-  w.u16(0);      // RestrictionDataSize
-  w.u32(0);      // SynchronizationExtraFlags
-  w.u16(0);      // PropertyTagCount
+  w.u8(0x01);     // SynchronizationType: Contents
+  w.u8(0x00);     // SendOptions
+  w.u16(0x0000);  // SynchronizationFlags: none (8-bit strings)
+  w.u16(0);       // RestrictionDataSize
+  w.u32(0);       // SynchronizationExtraFlags
+  w.u16(0);       // PropertyTagCount
   RopResult res;
   if (!rpc(main_, l, {folder, kNoHandle}, res, &error) ||
       !expectHeader(res.rops, rops::kSynchronizationConfigure) || res.handles.size() != 2) {
@@ -686,8 +686,8 @@ bool OutlookClient::browse(OpReport& report) {
     report.detail = error;
     return false;
   }
-  std::vector<uint32_t> columns = {rops::kPidTagMid, rops::kPidTagSubject,
-                                   rops::kPidTagMessageSize, rops::kPidTagHasAttachments};
+  std::vector<uint32_t> columns = {rops::kPidTagMid, rops::kPidTagSubject, rops::kPidTagMessageSize,
+                                   rops::kPidTagHasAttachments};
   std::vector<std::vector<rops::Value>> rows;
   bool ok = contentsRows(folder, columns, rows, &error);
   release({folder});

@@ -82,9 +82,9 @@ class OutlookClient {
 
   OutlookOptions options_;
   RpcClient epm_;
-  RpcClient main_;  ///< EcDoConnectEx, logon, browse
-  RpcClient bulk_;  ///< stream and FastTransfer ROPs
-  RpcClient async_; ///< AsyncEMSMDB, bound and idle as Outlook keeps it
+  RpcClient main_;   ///< EcDoConnectEx, logon, browse
+  RpcClient bulk_;   ///< stream and FastTransfer ROPs
+  RpcClient async_;  ///< AsyncEMSMDB, bound and idle as Outlook keeps it
   uint16_t emsmdbPort_ = 0;
   uint32_t assocGroup_ = 0;
   oxcrpc::Cxh cxh_{};

@@ -14,28 +14,28 @@
 namespace bh::sim::rops {
 
 // RopIds (MS-OXCROPS 2.2.x).
-inline constexpr uint8_t kRelease = 0x01;                 // 2.2.15.3
-inline constexpr uint8_t kOpenFolder = 0x02;              // 2.2.4.1
-inline constexpr uint8_t kOpenMessage = 0x03;             // 2.2.6.1
-inline constexpr uint8_t kGetHierarchyTable = 0x04;       // 2.2.4.13
-inline constexpr uint8_t kGetContentsTable = 0x05;        // 2.2.4.14
-inline constexpr uint8_t kGetPropertiesSpecific = 0x07;   // 2.2.8.3
-inline constexpr uint8_t kSetColumns = 0x12;              // 2.2.5.1
-inline constexpr uint8_t kQueryRows = 0x15;               // 2.2.5.4
-inline constexpr uint8_t kGetAttachmentTable = 0x21;      // 2.2.6.17
-inline constexpr uint8_t kOpenAttachment = 0x22;          // 2.2.6.12
-inline constexpr uint8_t kCreateAttachment = 0x23;        // 2.2.6.13
-inline constexpr uint8_t kOpenStream = 0x2b;              // 2.2.9.1
-inline constexpr uint8_t kReadStream = 0x2c;              // 2.2.9.2
-inline constexpr uint8_t kWriteStream = 0x2d;             // 2.2.9.3
-inline constexpr uint8_t kSeekStream = 0x2e;              // 2.2.9.8
-inline constexpr uint8_t kSetStreamSize = 0x2f;           // 2.2.9.6
+inline constexpr uint8_t kRelease = 0x01;                      // 2.2.15.3
+inline constexpr uint8_t kOpenFolder = 0x02;                   // 2.2.4.1
+inline constexpr uint8_t kOpenMessage = 0x03;                  // 2.2.6.1
+inline constexpr uint8_t kGetHierarchyTable = 0x04;            // 2.2.4.13
+inline constexpr uint8_t kGetContentsTable = 0x05;             // 2.2.4.14
+inline constexpr uint8_t kGetPropertiesSpecific = 0x07;        // 2.2.8.3
+inline constexpr uint8_t kSetColumns = 0x12;                   // 2.2.5.1
+inline constexpr uint8_t kQueryRows = 0x15;                    // 2.2.5.4
+inline constexpr uint8_t kGetAttachmentTable = 0x21;           // 2.2.6.17
+inline constexpr uint8_t kOpenAttachment = 0x22;               // 2.2.6.12
+inline constexpr uint8_t kCreateAttachment = 0x23;             // 2.2.6.13
+inline constexpr uint8_t kOpenStream = 0x2b;                   // 2.2.9.1
+inline constexpr uint8_t kReadStream = 0x2c;                   // 2.2.9.2
+inline constexpr uint8_t kWriteStream = 0x2d;                  // 2.2.9.3
+inline constexpr uint8_t kSeekStream = 0x2e;                   // 2.2.9.8
+inline constexpr uint8_t kSetStreamSize = 0x2f;                // 2.2.9.6
 inline constexpr uint8_t kFastTransferSourceGetBuffer = 0x4e;  // 2.2.13.5
-inline constexpr uint8_t kCommitStream = 0x5d;            // 2.2.9.4
-inline constexpr uint8_t kGetStreamSize = 0x5e;           // 2.2.9.5
-inline constexpr uint8_t kSynchronizationConfigure = 0x70;  // 2.2.13.1
-inline constexpr uint8_t kLogon = 0xfe;                   // 2.2.3.1
-inline constexpr uint8_t kBufferTooSmall = 0xff;          // 2.2.15.1
+inline constexpr uint8_t kCommitStream = 0x5d;                 // 2.2.9.4
+inline constexpr uint8_t kGetStreamSize = 0x5e;                // 2.2.9.5
+inline constexpr uint8_t kSynchronizationConfigure = 0x70;     // 2.2.13.1
+inline constexpr uint8_t kLogon = 0xfe;                        // 2.2.3.1
+inline constexpr uint8_t kBufferTooSmall = 0xff;               // 2.2.15.1
 
 // ReturnValue codes (MS-OXCDATA 2.4).
 inline constexpr uint32_t kSuccess = 0;

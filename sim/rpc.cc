@@ -82,8 +82,12 @@ void RpcServer::serveConnection(Socket& socket) {
         const dcerpc::Bind& b = *pdu.bind();
         Pdu ack;
         bool isBind = pdu.ptype() == PType::Bind;
-        if (isBind && pdu.auth && (pdu.auth->trailer.authType != options_.acceptAuth ||
-                                   options_.acceptAuth == AuthType::None)) {
+        // Authenticated binds: the configured type, at the configured level or above.
+        if (isBind && pdu.auth &&
+            (pdu.auth->trailer.authType != options_.acceptAuth ||
+             options_.acceptAuth == AuthType::None ||
+             static_cast<uint8_t>(pdu.auth->trailer.authLevel) <
+                 static_cast<uint8_t>(options_.acceptLevel))) {
           ack.header = replyHeader(pdu.header, PType::BindNak);
           dcerpc::BindNak nak;
           nak.providerRejectReason = 9;  // authentication_type_not_recognized (C706 12.6.3.1)
@@ -126,8 +130,8 @@ void RpcServer::serveConnection(Socket& socket) {
             contexts[ctx.contextId] = iface;
           } else {
             res.result = kProviderRejection;
-            res.reason = iface == nullptr ? kAbstractSyntaxNotSupported
-                                          : kTransferSyntaxesNotSupported;
+            res.reason =
+                iface == nullptr ? kAbstractSyntaxNotSupported : kTransferSyntaxesNotSupported;
           }
           a.results.push_back(res);
         }
@@ -202,9 +206,9 @@ void RpcServer::serveConnection(Socket& socket) {
           size_t n = std::min(room, out->size() - off);
           Pdu r;
           r.header = replyHeader(pdu.header, PType::Response);
-          r.header.pfcFlags = static_cast<uint8_t>(
-              (off == 0 ? dcerpc::pfc::FirstFrag : 0) |
-              (off + n == out->size() ? dcerpc::pfc::LastFrag : 0));
+          r.header.pfcFlags =
+              static_cast<uint8_t>((off == 0 ? dcerpc::pfc::FirstFrag : 0) |
+                                   (off + n == out->size() ? dcerpc::pfc::LastFrag : 0));
           dcerpc::Response rb;
           rb.allocHint = static_cast<uint32_t>(out->size() - off);
           rb.contextId = contextId;

@@ -42,8 +42,8 @@ struct RpcServerOptions {
   /// Authenticated binds of this type are answered (the hand-off cases); others are refused
   /// with a bind_nak when they carry authentication.
   AuthType acceptAuth = AuthType::None;
-  AuthLevel acceptLevel = AuthLevel::None;
-  uint16_t maxFrag = 5840;  ///< what Windows answers on ncacn_ip_tcp
+  AuthLevel acceptLevel = AuthLevel::None;  ///< the lowest level accepted
+  uint16_t maxFrag = 5840;                  ///< what Windows answers on ncacn_ip_tcp
   size_t maxCallStub = 8u << 20;
   size_t maxPendingCalls = 16;
 };

@@ -87,8 +87,7 @@ void EpmAccelerator::onPdu(const Pdu& pdu, bool fromClient) {
 bool EpmAccelerator::isEpmNdrContext(uint16_t contextId) const {
   auto iface = association_.interfaceFor(contextId);
   auto transfer = association_.transferSyntaxFor(contextId);
-  return iface && *iface == dcerpc::syntax::epm() && transfer &&
-         *transfer == dcerpc::syntax::ndr();
+  return iface && *iface == dcerpc::syntax::epm() && transfer && *transfer == dcerpc::syntax::ndr();
 }
 
 void EpmAccelerator::onRequest(const Call& call) {

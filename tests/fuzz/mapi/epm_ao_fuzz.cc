@@ -55,8 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Sink sink;
   EpmAoLimits limits;
   {
-    EpmAccelerator ao(fuzzPolicy(), *policy::IpAddress::parse("10.91.4.2"), sink, counters,
-                      limits);
+    EpmAccelerator ao(fuzzPolicy(), *policy::IpAddress::parse("10.91.4.2"), sink, counters, limits);
     size_t start = 0;
     while (start < size) {
       size_t end = start;

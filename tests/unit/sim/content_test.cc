@@ -1,9 +1,10 @@
+#include "sim/content.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <set>
 
-#include "sim/content.h"
 #include "sim/fast_transfer.h"
 #include "sim/mailbox.h"
 
@@ -30,7 +31,8 @@ TEST_CASE("content: partly compressible (text blocks), partly random, with repea
   size_t repeats = 0;
   std::set<Bytes> seen;
   for (size_t i = 0; i < 256; ++i) {
-    Bytes blk(b.begin() + static_cast<long>(i * 4096), b.begin() + static_cast<long>((i + 1) * 4096));
+    Bytes blk(b.begin() + static_cast<long>(i * 4096),
+              b.begin() + static_cast<long>((i + 1) * 4096));
     size_t printable = 0;
     for (uint8_t c : blk) {
       printable += (c >= 0x20 && c < 0x7f) || c == '\n' ? 1 : 0;

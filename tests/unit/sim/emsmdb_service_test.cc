@@ -1,12 +1,13 @@
 // EmsmdbService without sockets: sessions, ROP execution, caps; and the simulators' EMSMDB
 // stubs cross-checked against mapi/emsmdb's independent codec.
+#include "sim/emsmdb_service.h"
+
 #include <doctest/doctest.h>
 
 #include "mapi/emsmdb/ec_do_connect_ex.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
 #include "mapi/emsmdb/rpc_header_ext.h"
 #include "sim/content.h"
-#include "sim/emsmdb_service.h"
 #include "sim/oxcrpc.h"
 #include "sim/rops.h"
 
@@ -247,8 +248,8 @@ TEST_CASE("FastTransferSourceGetBuffer answers at most 31680 bytes and ends with
   uint32_t logon = handleTableEntry(payload, 0);
   uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
   Bytes l = openFolderRop(0, 1, inbox);
-  l.insert(l.end(), {rops::kSynchronizationConfigure, 0, 1, 2, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                     0, 0});
+  l.insert(l.end(),
+           {rops::kSynchronizationConfigure, 0, 1, 2, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
   REQUIRE(h.rpc(l, {logon, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
   uint32_t fx = handleTableEntry(payload, 2);
   std::shared_ptr<FxStream> model;
@@ -261,9 +262,9 @@ TEST_CASE("FastTransferSourceGetBuffer answers at most 31680 bytes and ends with
   int calls = 0;
   while (status != rops::kTransferDone && calls++ < 100) {
     Bytes rp;
-    REQUIRE(h.rpc(Bytes{rops::kFastTransferSourceGetBuffer, 0, 0, 0xbe, 0xba, 0xff, 0xff}, {fx},
-                  &rp)
-                .returnValue == 0);
+    REQUIRE(
+        h.rpc(Bytes{rops::kFastTransferSourceGetBuffer, 0, 0, 0xbe, 0xba, 0xff, 0xff}, {fx}, &rp)
+            .returnValue == 0);
     ByteReader r(ByteSpan(rp).subspan(2));
     r.skip(6);
     status = r.u16();

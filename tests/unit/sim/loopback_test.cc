@@ -108,6 +108,7 @@ TEST_CASE("loopback: the client notices content that differs from the generator'
 TEST_CASE("loopback: binds, association groups, fragments, NTLM and refusals") {
   ExchangeSimOptions opt = smallSim();
   opt.rpc.acceptAuth = AuthType::Ntlm;
+  opt.rpc.acceptLevel = AuthLevel::PktIntegrity;
   ExchangeSim sim(opt);
   std::string error;
   REQUIRE(sim.start(&error));
@@ -131,34 +132,42 @@ TEST_CASE("loopback: binds, association groups, fragments, NTLM and refusals") {
   CHECK_FALSE(e.bind(dcerpc::syntax::emsmdb(), 0, &error));
   CHECK(error == "bind refused");
 
-  // An NTLM bind gets a bind_ack carrying an NTLM CHALLENGE (MS-NLMP 2.2.1.2).
-  auto raw = connectTcp("127.0.0.1", sim.emsmdbPort(), &error);
-  REQUIRE(raw);
-  dcerpc::Pdu p;
-  p.header.ptype = dcerpc::PType::Bind;
-  p.header.callId = 1;
-  dcerpc::Bind bind;
-  bind.maxXmitFrag = bind.maxRecvFrag = 5840;
-  bind.contexts.push_back({0, 0, dcerpc::syntax::emsmdb(), {dcerpc::syntax::ndr()}});
-  p.body = bind;
-  dcerpc::AuthVerifier v;
-  v.trailer.authType = AuthType::Ntlm;
-  v.trailer.authLevel = AuthLevel::PktPrivacy;
-  v.credentials = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0, 0x07, 0x82, 0x08, 0xa2};
-  auto bodyOnly = dcerpc::encodePdu(p);
-  v.pad.assign(dcerpc::authPadFor(bodyOnly->size()), 0);
-  p.auth = v;
-  REQUIRE(raw->writeAll(*dcerpc::encodePdu(p)));
-  auto ack = readPdu(*raw);
-  REQUIRE(ack);
-  dcerpc::Pdu back;
-  REQUIRE(dcerpc::decodePdu(*ack, back).ok());
+  // An NTLM bind gets a bind_ack carrying an NTLM CHALLENGE (MS-NLMP 2.2.1.2); below the
+  // configured level, or with another auth type, a bind_nak.
+  auto authBind = [&](AuthType type, AuthLevel level) {
+    auto raw = connectTcp("127.0.0.1", sim.emsmdbPort(), &error);
+    REQUIRE(raw);
+    dcerpc::Pdu p;
+    p.header.ptype = dcerpc::PType::Bind;
+    p.header.callId = 1;
+    dcerpc::Bind bind;
+    bind.maxXmitFrag = bind.maxRecvFrag = 5840;
+    bind.contexts.push_back({0, 0, dcerpc::syntax::emsmdb(), {dcerpc::syntax::ndr()}});
+    p.body = bind;
+    dcerpc::AuthVerifier v;
+    v.trailer.authType = type;
+    v.trailer.authLevel = level;
+    v.credentials = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0, 0x07, 0x82, 0x08, 0xa2};
+    auto bodyOnly = dcerpc::encodePdu(p);
+    v.pad.assign(dcerpc::authPadFor(bodyOnly->size()), 0);
+    p.auth = v;
+    REQUIRE(raw->writeAll(*dcerpc::encodePdu(p)));
+    auto ack = readPdu(*raw);
+    REQUIRE(ack);
+    dcerpc::Pdu back;
+    REQUIRE(dcerpc::decodePdu(*ack, back).ok());
+    return back;
+  };
+  dcerpc::Pdu back = authBind(AuthType::Ntlm, AuthLevel::PktPrivacy);
   CHECK(back.ptype() == dcerpc::PType::BindAck);
   REQUIRE(back.auth);
   CHECK(back.auth->trailer.authType == AuthType::Ntlm);
   CHECK(back.auth->trailer.authLevel == AuthLevel::PktPrivacy);
   REQUIRE(back.auth->credentials.size() > 12);
   CHECK(back.auth->credentials[8] == 2);  // MessageType CHALLENGE
+  CHECK(authBind(AuthType::Ntlm, AuthLevel::PktIntegrity).ptype() == dcerpc::PType::BindAck);
+  CHECK(authBind(AuthType::Ntlm, AuthLevel::Connect).ptype() == dcerpc::PType::BindNak);
+  CHECK(authBind(AuthType::Kerberos, AuthLevel::PktPrivacy).ptype() == dcerpc::PType::BindNak);
 }
 
 TEST_CASE("cap: connections beyond maxConnections are closed at accept") {

@@ -1,12 +1,13 @@
 // EpmAccelerator: impacket's bind / ept_map conversation split at every byte, malformed input,
 // caps, faults, unmapped interfaces, and the show renderers.
+#include "mapi/epm_ao/epm_accelerator.h"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "mapi/dcerpc/well_known.h"
 #include "mapi/epm/ept_map.h"
-#include "mapi/epm_ao/epm_accelerator.h"
 #include "policy/config_loader.h"
 #include "tests/unit/mapi/dcerpc_test_util.h"
 
@@ -211,8 +212,8 @@ TEST_CASE("a client that is not talking EPM is not parsed") {
   ao.onClientData(encode(bindPdu(Endian::Little, 1)));  // EMSMDB contexts
   ao.onServerData(encode(bindAckPdu(Endian::Little, 1)));
   ao.onClientData(eptMapRequest(2, syntax::emsmdb()));
-  ao.onServerData(eptMapResponse(2, {epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 6001,
-                                                     {10, 91, 4, 2})}));
+  ao.onServerData(
+      eptMapResponse(2, {epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 6001, {10, 91, 4, 2})}));
   CHECK(ao.state() == EpmAoState::Active);
   CHECK(f.counters.totalRequestsSuccessfullyParsed == 0);
   CHECK(f.counters.totalResponsesSuccessfullyParsed == 0);
@@ -225,10 +226,10 @@ TEST_CASE("towers: unmapped interfaces skipped, 0.0.0.0 means the server, severa
   ao.onClientData(cat({epmBind(), eptMapRequest(2, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
   auto nspi = *dcerpc::Uuid::parse("f5cc5a18-4264-101a-8c59-08002b2f8426");
-  ao.onServerData(eptMapResponse(
-      2, {epm::tcpIpTower({nspi, 56, 0}, syntax::ndr(), 6004, {10, 91, 4, 2}),
-          epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 6001, {0, 0, 0, 0}),
-          epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 6002, {10, 91, 4, 3})}));
+  ao.onServerData(
+      eptMapResponse(2, {epm::tcpIpTower({nspi, 56, 0}, syntax::ndr(), 6004, {10, 91, 4, 2}),
+                         epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 6001, {0, 0, 0, 0}),
+                         epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 6002, {10, 91, 4, 3})}));
   CHECK(f.counters.totalResponsesSuccessfullyParsed == 1);
   REQUIRE(f.events.rules.size() == 2);  // NSPI has no EPM map in the shipped policy
   CHECK(f.events.rules[0].key.dst == ip("10.91.4.2"));
@@ -240,8 +241,8 @@ TEST_CASE("towers: unmapped interfaces skipped, 0.0.0.0 means the server, severa
 TEST_CASE("a non-zero status and a fault install nothing and clear the call") {
   Fixture f;
   EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
-  ao.onClientData(cat({epmBind(), eptMapRequest(2, syntax::emsmdb()),
-                       eptMapRequest(3, syntax::emsmdb())}));
+  ao.onClientData(
+      cat({epmBind(), eptMapRequest(2, syntax::emsmdb()), eptMapRequest(3, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
   CHECK(ao.outstandingCalls() == 2);
   // EPT_S_NOT_REGISTERED (0x16c9a0d6)
@@ -335,16 +336,11 @@ TEST_CASE("show statistics accelerator epm: text and JSON") {
   CAPTURE(text);
   CHECK(text.rfind("EPM:\n", 0) == 0);
   CHECK(text.find("  Total Handled Connections:") != std::string::npos);
-  CHECK(text.find("Total Handled Connections:                          12\n") !=
-        std::string::npos);
-  CHECK(text.find("Total Requests Successfully Parsed:                 11\n") !=
-        std::string::npos);
-  CHECK(text.find("Total Responses Successfully Parsed:                10\n") !=
-        std::string::npos);
-  CHECK(text.find("Total Responses Failed to Parse:                    1\n") !=
-        std::string::npos);
-  CHECK(text.find("Total Dynamic Rules Installed:                      9\n") !=
-        std::string::npos);
+  CHECK(text.find("Total Handled Connections:                          12\n") != std::string::npos);
+  CHECK(text.find("Total Requests Successfully Parsed:                 11\n") != std::string::npos);
+  CHECK(text.find("Total Responses Successfully Parsed:                10\n") != std::string::npos);
+  CHECK(text.find("Total Responses Failed to Parse:                    1\n") != std::string::npos);
+  CHECK(text.find("Total Dynamic Rules Installed:                      9\n") != std::string::npos);
   auto j = epm_ao::statisticsAcceleratorEpmJson(c);
   CHECK(j["totalHandledConnections"] == 12);
   CHECK(j["totalRequestsSuccessfullyParsed"] == 11);
