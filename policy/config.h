@@ -40,6 +40,11 @@ struct DeviceConfig {
 
 struct InterceptionConfig {
   InterceptionMode mode = InterceptionMode::Inline;
+  /// Edge: the interfaces facing clients; new flows arriving there are intercepted (empty:
+  /// any interface).
+  std::vector<std::string> lanInterfaces;
+  /// NFQUEUE number for SYN / SYN-ACK handling (auto-discovery).
+  uint16_t nfqueue = 7;
 };
 
 /// Auto-discovery TCP option. RFC 6994 experimental kind 253 carries a 16-bit ExID; the

@@ -80,6 +80,24 @@ void loadInterception(const json& j, Config& c, ConfigErrors& errors) {
   enumField<InterceptionMode>(
       r, "mode", c.interception.mode,
       {{"inline", InterceptionMode::Inline}, {"wccp", InterceptionMode::Wccp}});
+  if (const json* ifs = r.field("lan_interfaces")) {
+    if (!ifs->is_array() || ifs->size() > 64) {
+      r.error("lan_interfaces", "expected an array of at most 64 interface names");
+    } else {
+      for (size_t i = 0; i < ifs->size(); ++i) {
+        const json& n = (*ifs)[i];
+        std::string path = r.path("lan_interfaces") + "/" + std::to_string(i);
+        // IFNAMSIZ is 16 with the terminator; names never contain spaces or '/'.
+        if (!n.is_string() || n.get<std::string>().empty() || n.get<std::string>().size() > 15 ||
+            n.get<std::string>().find_first_of(" /\"\t") != std::string::npos) {
+          errors.push_back({path, "expected an interface name (1-15 characters)"});
+          continue;
+        }
+        c.interception.lanInterfaces.push_back(n.get<std::string>());
+      }
+    }
+  }
+  r.unsignedInt("nfqueue", c.interception.nfqueue, 0, 65535);
   r.finish();
 }
 

@@ -89,6 +89,9 @@ std::string showRunningConfig(const Config& c) {
   }
   line("device mode " + roleName(c.device.role));
   line("interception " + interceptionModeName(c.interception.mode));
+  for (const auto& i : c.interception.lanInterfaces) {
+    line("interception lan-interface " + i);
+  }
   if (c.peering.optionKind == PeeringConfig::kWaasKind) {
     line("peering tcp-option 0x21");
   } else {
@@ -159,7 +162,9 @@ json configToJson(const Config& c) {
   j["version"] = 1;
   j["device"] = {
       {"id", c.device.id}, {"role", roleName(c.device.role)}, {"hostname", c.device.hostname}};
-  j["interception"] = {{"mode", interceptionModeName(c.interception.mode)}};
+  j["interception"] = {{"mode", interceptionModeName(c.interception.mode)},
+                       {"lan_interfaces", c.interception.lanInterfaces},
+                       {"nfqueue", c.interception.nfqueue}};
   j["peering"] = {{"tcp_option_kind", c.peering.optionKind}, {"listen_port", c.peering.listenPort}};
   if (c.peering.optionKind != PeeringConfig::kWaasKind) {
     j["peering"]["tcp_option_exid"] = c.peering.optionExid;

@@ -1,5 +1,6 @@
 // bridgehead: the daemon. Thin: parses the command line, loads and validates the config, and
 // runs the Daemon (proxy/daemon.h).
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -16,13 +17,16 @@ void usage() {
   std::fprintf(stderr,
                "usage: bridgehead [--config FILE] [--role edge|core|both] [--control PATH]\n"
                "                  [--state-dir DIR] [--lan-interface IF]... [--queue N]\n"
-               "                  [--pidfile FILE] [--no-rules]\n"
+               "                  [--pidfile FILE] [--user NAME] [--no-rules]\n"
                "       bridgehead --check-config FILE\n");
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
+  // A write to a connection the far end reset must be an error on that flow (EPIPE), never a
+  // signal that kills the daemon with every other flow.
+  std::signal(SIGPIPE, SIG_IGN);
   bh::proxy::DaemonOptions opt;
   opt.configPath = bh::policy::kDefaultConfigPath;
   std::string check;
@@ -60,6 +64,8 @@ int main(int argc, char** argv) {
       opt.lanInterfaces.push_back(val());
     } else if (a == "--queue") {
       opt.queueNum = static_cast<uint16_t>(std::stoi(val()));
+    } else if (a == "--user") {
+      opt.user = val();
     } else if (a == "--pidfile") {
       pidfile = val();
     } else if (a == "--no-rules") {

@@ -1,6 +1,7 @@
 #include "proxy/daemon.h"
 
 #include <dirent.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +16,9 @@
 #include "policy/show_running_config.h"
 #include "proxy/codec/peer_messages.h"
 #include "proxy/connection_stats.h"
+#include "proxy/dre_data_codec.h"
 #include "proxy/log.h"
+#include "proxy/privileges.h"
 #include "proxy/sockets.h"
 
 namespace bh::proxy {
@@ -53,9 +56,7 @@ nlohmann::json ok(std::string text, nlohmann::json json) {
 
 nlohmann::json err(std::string why) { return {{"ok", false}, {"error", std::move(why)}}; }
 
-// What this build can apply on the WAN: TFO. DRE and LZ join when the generic accelerator's
-// codec is wired into the data path.
-constexpr uint8_t kLocalLimits = codec::PolicyBits::TcpOptimize;
+constexpr size_t kMaxPeers = 256;
 
 } // namespace
 
@@ -116,9 +117,61 @@ redirect::InterceptionSpec Daemon::interceptionSpec() const {
   s.edge = isEdge();
   s.core = isCore();
   s.listenPort = policy_.current()->config().peering.listenPort;
-  s.queueNum = options_.queueNum;
-  s.lanInterfaces = options_.lanInterfaces;
+  const auto& ic = policy_.current()->config().interception;
+  s.queueNum = options_.queueNum ? options_.queueNum : ic.nfqueue;
+  s.lanInterfaces = options_.lanInterfaces.empty() ? ic.lanInterfaces : options_.lanInterfaces;
   return s;
+}
+
+uint8_t Daemon::localLimits() const {
+  return dreCache_ ? codec::PolicyBits::All : codec::PolicyBits::TcpOptimize;
+}
+
+void Daemon::openDreCache() {
+  const auto& cfg = policy_.current()->config();
+  dre::ChunkCacheConfig cc;
+  cc.persistent = true;
+  cc.disk.directory = options_.stateDir + "/dre";
+  cc.disk.capBytes = static_cast<uint64_t>(cfg.dre.cacheSizeMb) << 20;
+  cc.memoryBytes = std::min<size_t>(cc.disk.capBytes, 256u << 20);
+  dreConfig_.zstdLevel = cfg.lz.level;
+  std::string why;
+  dreCache_ = dre::ChunkCache::open(
+      cc, [](const std::string& m) { logError("DRE cache: " + m); }, why);
+  if (!dreCache_) {
+    logError("DRE cache unavailable (" + why + "): flows get TFO only");
+    return;
+  }
+  logInfo("DRE cache open in " + cc.disk.directory + " (epoch " +
+          std::to_string(dreCache_->epoch()) + ")");
+}
+
+std::unique_ptr<DataCodec> Daemon::codecFor(const FlowInfo& info) {
+  const uint8_t applied = info.policy.applied;
+  const bool dreOn = (applied & codec::PolicyBits::Dre) != 0;
+  const bool lzOn = (applied & codec::PolicyBits::Lz) != 0;
+  if (!dreCache_ || (!dreOn && !lzOn)) {
+    return nullptr; // TFO only: the identity codec
+  }
+  dre::DreConfig config = dreConfig_;
+  if (!lzOn) {
+    config.zstdLevel = 0;
+  }
+  dre::PeerLedger* ledger = &noLedger_;
+  if (dreOn) {
+    auto it = ledgers_.find(info.peerId);
+    if (it == ledgers_.end()) {
+      if (ledgers_.size() >= kMaxPeers) {
+        ledgers_.erase(ledgers_.begin());
+      }
+      // What the peer holds, bounded like our own cache.
+      uint64_t cap = static_cast<uint64_t>(policy_.current()->config().dre.cacheSizeMb) << 20;
+      it = ledgers_.emplace(info.peerId, std::make_unique<dre::PeerLedger>(cap, cap / 1024))
+               .first;
+    }
+    ledger = it->second.get();
+  }
+  return std::make_unique<DreDataCodec>(*dreCache_, *ledger, config);
 }
 
 int Daemon::run() {
@@ -136,7 +189,7 @@ int Daemon::run() {
   }
 
   NfqueueHandler::Settings ns;
-  ns.queueNum = options_.queueNum;
+  ns.queueNum = interceptionSpec().queueNum;
   ns.edge = isEdge();
   ns.core = isCore();
   ns.deviceId = deviceId_;
@@ -147,11 +200,11 @@ int Daemon::run() {
       &loop_, ns, edgeTable_, coreTable_,
       [this](const policy::FlowKey& flow, uint8_t requested) -> uint8_t {
         policy::Decision d = policy_.current()->classify(flow, nullptr);
-        return codec::negotiate(configuredBits(d), configuredBits(d), requested, kLocalLimits)
+        return codec::negotiate(configuredBits(d), configuredBits(d), requested, localLimits())
             .applied;
       });
   if (int r = nfqueue_->start(); r != 0) {
-    logError(std::string("cannot bind NFQUEUE ") + std::to_string(options_.queueNum) + ": " +
+    logError(std::string("cannot bind NFQUEUE ") + std::to_string(ns.queueNum) + ": " +
              std::strerror(-r));
     return 1;
   }
@@ -174,6 +227,28 @@ int Daemon::run() {
     return 1;
   }
 
+  if (geteuid() == 0) {
+    std::string user = options_.user;
+    if (user.empty()) {
+      user = getpwnam("bridgehead") != nullptr ? "bridgehead" : "nobody";
+    }
+    if (passwd* pw = getpwnam(user.c_str())) {
+      mkdir(options_.stateDir.c_str(), 0750);
+      if (chown(options_.stateDir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+        logError("cannot hand " + options_.stateDir + " to " + user);
+      }
+    }
+    std::string why;
+    if (!dropPrivileges(user, why)) {
+      logError("cannot drop privileges: " + why);
+      shutdown();
+      uv_run(&loop_, UV_RUN_DEFAULT);
+      return 1;
+    }
+    logInfo("running as " + user + " with CAP_NET_ADMIN and CAP_NET_RAW only");
+  }
+  openDreCache();
+
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
     auto* s = new uv_signal_t;
     uv_signal_init(&loop_, s);
@@ -192,6 +267,7 @@ int Daemon::run() {
     signals_.push_back(s);
   }
   logInfo("bridgehead ready");
+  notifySystemd("READY=1\nSTATUS=optimizing as " + policy::roleName(role_));
   uv_run(&loop_, UV_RUN_DEFAULT);
   logInfo("bridgehead stopped");
   return 0;
@@ -202,6 +278,7 @@ void Daemon::shutdown() {
     return;
   }
   stopping_ = true;
+  notifySystemd("STOPPING=1");
   logInfo("bridgehead stopping: removing interception rules");
   if (rulesInstalled_) {
     rules_.remove(interceptionSpec());
@@ -352,7 +429,7 @@ void Daemon::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
   info.decision = policy_.current()->classify(flowKeyOf(info), &dynamicRules_);
   uint8_t configured = configuredBits(info.decision);
   info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
-                                 kLocalLimits);
+                                 localLimits());
   admissions_[flow] = limiter_.admit(policy::FlowKind::Generic);
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
   int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
@@ -391,7 +468,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   if (info.coreSide) {
     info.state = FlowState::Optimized;
     tunePeerLeg(flow.legFd(0));
-    flow.startRelay(LegKind::Peer, LegKind::Raw);
+    flow.startRelay(LegKind::Peer, LegKind::Raw, codecFor(info));
     codec::HelloAck ack;
     ack.deviceId = deviceId_;
     ack.policy = info.policy.derived;
@@ -419,9 +496,9 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   info.state = FlowState::Optimized;
   info.peerId = entry->peerOption->deviceId.toString();
   info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
-                                 entry->peerOption->requestedPolicy, kLocalLimits);
+                                 entry->peerOption->requestedPolicy, localLimits());
   tunePeerLeg(flow.legFd(1));
-  flow.startRelay(LegKind::Raw, LegKind::Peer);
+  flow.startRelay(LegKind::Raw, LegKind::Peer, codecFor(info));
   codec::Hello hello;
   hello.deviceId = deviceId_;
   hello.policy = info.policy.derived;
@@ -485,7 +562,9 @@ std::vector<FlowInfo> Daemon::flowInfos() const {
 }
 
 nlohmann::json Daemon::reload() {
+  notifySystemd("RELOADING=1");
   auto r = policy_.reloadFile(options_.configPath);
+  notifySystemd("READY=1");
   if (!r.ok()) {
     logError("reload of " + options_.configPath + " refused, the running policy stays:\n" +
              r.errorText());

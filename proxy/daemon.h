@@ -13,6 +13,9 @@
 #include "policy/connection_limiter.h"
 #include "policy/dynamic_rules.h"
 #include "policy/policy_holder.h"
+#include "dre/chunk_cache.h"
+#include "dre/dre_config.h"
+#include "dre/peer_ledger.h"
 #include "proxy/control_server.h"
 #include "proxy/discovery_table.h"
 #include "proxy/flow.h"
@@ -27,9 +30,12 @@ struct DaemonOptions {
   std::optional<policy::DeviceRole> roleOverride;
   std::string controlPath = "/run/bridgehead/control.sock";
   std::string stateDir = "/var/lib/bridgehead";
-  std::vector<std::string> lanInterfaces; ///< edge: interfaces facing clients (empty: any)
-  uint16_t queueNum = 7;
+  std::vector<std::string> lanInterfaces; ///< overrides the config's (tests)
+  uint16_t queueNum = 0;                  ///< overrides the config's when not 0
   bool installRules = true;
+  /// Unprivileged user the daemon becomes after setup (keeping CAP_NET_ADMIN/CAP_NET_RAW);
+  /// empty: "bridgehead" if that user exists, else "nobody". Ignored when not started as root.
+  std::string user;
 };
 
 /// The bridgehead daemon: one libuv loop owning the interception rules, the SYN-option
@@ -63,6 +69,11 @@ private:
   nlohmann::json reload();
   void shutdown();
   std::vector<FlowInfo> flowInfos() const;
+  /// What this box can apply: TFO always, DRE and LZ when the chunk cache is open.
+  uint8_t localLimits() const;
+  /// The codec for a peered flow's applied policy (identity for TFO only).
+  std::unique_ptr<DataCodec> codecFor(const FlowInfo& info);
+  void openDreCache();
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;
@@ -76,6 +87,10 @@ private:
   DiscoveryTable coreTable_{16384, 30'000'000'000ULL};
   std::unique_ptr<NfqueueHandler> nfqueue_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<dre::ChunkCache> dreCache_;
+  dre::DreConfig dreConfig_;
+  std::map<std::string, std::unique_ptr<dre::PeerLedger>> ledgers_; ///< per peer device id
+  dre::PeerLedger noLedger_{0, 0}; ///< LZ-only flows: the peer is assumed to hold nothing
   policy::DynamicRules dynamicRules_;
   policy::ConnectionLimiter limiter_;
   std::map<Flow*, std::unique_ptr<Flow>> flows_;

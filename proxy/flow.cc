@@ -16,7 +16,8 @@ public:
     out.assign(in.begin(), in.end());
     flags = 0;
   }
-  bool decode(uint16_t flags, ByteSpan in, Bytes& out, std::string& error) override {
+  bool decode(uint16_t flags, ByteSpan in, Bytes& out, std::vector<codec::Frame>&,
+              std::string& error) override {
     if (flags != 0) {
       error = "encoded Data frame on a flow without DRE/LZ";
       return false;
@@ -94,6 +95,15 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
     }
   }
   relaying_ = true;
+  for (Leg& l : legs_) {
+    if (l.kind == LegKind::Peer) {
+      std::vector<codec::Frame> toPeer;
+      codec_->start(toPeer);
+      for (auto& f : toPeer) {
+        sendFrame(l.index, f.type, f.payload, f.flags);
+      }
+    }
+  }
   startReading(legs_[0]);
   startReading(legs_[1]);
 }
@@ -165,11 +175,34 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
     }
     Bytes plain;
     std::string err;
-    if (!codec_->decode(frame.flags, frame.payload, plain, err)) {
+    std::vector<codec::Frame> toPeer;
+    if (!codec_->decode(frame.flags, frame.payload, plain, toPeer, err)) {
       abort(codec::ResetReason::ProtocolError, "Data frame: " + err);
       return;
     }
-    deliver(to, plain);
+    for (auto& f : toPeer) {
+      sendFrame(from.index, f.type, f.payload, f.flags);
+    }
+    if (!plain.empty()) {
+      deliver(to, plain);
+    }
+    return;
+  }
+  case codec::FrameType::DreControl: {
+    Bytes plain;
+    std::string err;
+    std::vector<codec::Frame> toPeer;
+    if (!codec_->control(frame.flags, frame.payload, plain, toPeer, err)) {
+      owner_.logFlow(*this, "DRE: " + err);
+      abort(codec::ResetReason::ProtocolError, "DreControl: " + err);
+      return;
+    }
+    for (auto& f : toPeer) {
+      sendFrame(from.index, f.type, f.payload, f.flags);
+    }
+    if (!plain.empty()) {
+      deliver(to, plain);
+    }
     return;
   }
   case codec::FrameType::HalfClose:
@@ -247,12 +280,9 @@ void Flow::deliver(Leg& to, ByteSpan data) {
     Bytes payload;
     uint16_t flags = 0;
     codec_->encode(piece, payload, flags);
-    sendFrame(to.index, codec::FrameType::Data, payload, flags);
-  }
-  std::vector<codec::Frame> control;
-  codec_->pendingControl(control);
-  for (auto& c : control) {
-    sendFrame(to.index, c.type, c.payload, c.flags);
+    if (!payload.empty()) {
+      sendFrame(to.index, codec::FrameType::Data, payload, flags);
+    }
   }
 }
 
@@ -432,7 +462,7 @@ size_t Flow::bufferedBytes() const {
   for (const Leg& l : legs_) {
     n += l.pendingWrite + (l.decoder ? l.decoder->bufferedBytes() : 0);
   }
-  return n;
+  return n + (codec_ ? codec_->bufferedBytes() : 0);
 }
 
 } // namespace bh::proxy

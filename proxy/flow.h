@@ -22,12 +22,23 @@ enum class LegKind { Raw, Peer };
 class DataCodec {
 public:
   virtual ~DataCodec() = default;
+  /// Frames to send the peer before any data.
+  virtual void start(std::vector<codec::Frame>& toPeer) { (void)toPeer; }
   /// Encodes `in` into a Data frame payload; sets the frame flags.
   virtual void encode(ByteSpan in, Bytes& out, uint16_t& flags) = 0;
-  /// Decodes one Data frame payload; false on any error (the flow is then reset).
-  virtual bool decode(uint16_t flags, ByteSpan in, Bytes& out, std::string& error) = 0;
-  /// Frames the codec wants sent to the peer outside the data (e.g. chunk requests).
-  virtual void pendingControl(std::vector<codec::Frame>&) {}
+  /// Decodes one Data frame payload into `out` (possibly nothing yet); frames to answer the
+  /// peer go to `toPeer`. False on any error: the flow is then reset.
+  virtual bool decode(uint16_t flags, ByteSpan in, Bytes& out,
+                      std::vector<codec::Frame>& toPeer, std::string& error) = 0;
+  /// A DreControl frame from the peer.
+  virtual bool control(uint16_t kind, ByteSpan body, Bytes& out,
+                       std::vector<codec::Frame>& toPeer, std::string& error) {
+    (void)kind, (void)body, (void)out, (void)toPeer;
+    error = "control frame on a flow without DRE/LZ";
+    return false;
+  }
+  /// Bytes the codec holds (bounded by its own caps).
+  virtual size_t bufferedBytes() const { return 0; }
 };
 
 /// What a flow tells the box that owns it.

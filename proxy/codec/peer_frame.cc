@@ -39,6 +39,14 @@ const char* checkHeader(const FrameHeader& h, const FrameLimits& limits) {
         return "half-close and keepalive carry nothing";
       }
       return "";
+    case FrameType::DreControl:
+      if (h.flags < DreControlKind::ResendRequest || h.flags > DreControlKind::Epoch) {
+        return "dre control kind unknown";
+      }
+      if (h.length == 0 || h.length > limits.maxPayload) {
+        return "dre control length out of range";
+      }
+      return "";
     case FrameType::Reset:
       if (h.flags != 0 || h.length != 2) {
         return "reset carries exactly a 16-bit reason";

@@ -31,9 +31,17 @@ enum class FrameType : uint8_t {
   HalfClose = 5,  ///< the sender's side finished sending (its client/server sent FIN); empty
   Reset = 6,      ///< abort the flow; payload is a 16-bit reason (peer_messages.h)
   Keepalive = 7,  ///< empty; keeps idle peered connections alive
+  DreControl = 8, ///< generic accelerator control; flags = DreControlKind, payload its body
 };
 
 /// Encoding of a Data payload; 0 is raw bytes. DRE output may itself be LZ-compressed.
+/// What a DreControl frame carries (its flags field).
+namespace DreControlKind {
+constexpr uint16_t ResendRequest = 1; ///< the receiver lacks chunks: send them again
+constexpr uint16_t Repair = 2;        ///< the answer: the chunks as literals
+constexpr uint16_t Epoch = 3;         ///< the sender of this frame's cache epoch (u64 BE)
+}  // namespace DreControlKind
+
 namespace DataFlags {
 constexpr uint16_t Lz = 0x1;
 constexpr uint16_t Dre = 0x2;

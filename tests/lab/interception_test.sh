@@ -84,7 +84,8 @@ wait $bulk
 out=$(cat /tmp/bh-kill-$$.out); rm -f /tmp/bh-kill-$$.out
 echo "$out" | grep -q '"ok": 0,' || fail "transfer through a killed core reported success: $out"
 echo "$out" | grep -q '"mismatch": 0,' || fail "transfer through a killed core delivered wrong bytes: $out"
-pass "core killed mid-transfer: client got an error ($out)"
+"$BHLAB" status "$LAB" | grep -q "bridgehead on edge: running" || fail "the edge died when the core did"
+pass "core killed mid-transfer: client got an error ($out); the edge lives on"
 out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both --bytes 1000000 --conns 5)
 echo "$out" | grep -q '"ok": 5,' || fail "edge did not serve new flows after the core died: $out"
 pt=$(CTL edge show statistics connection --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["historical_flows"])')

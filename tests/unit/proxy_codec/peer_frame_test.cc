@@ -83,7 +83,9 @@ TEST_CASE("malformed headers are errors, detected from the header alone") {
   const std::vector<std::pair<const char*, Bytes>> bad = {
       {"bad magic", hex("b2 03 0000 00000000")},
       {"unknown type 0", hex("b1 00 0000 00000000")},
-      {"unknown type 8", hex("b1 08 0000 00000000")},
+      {"unknown type 9", hex("b1 09 0000 00000000")},
+      {"dre control of no kind", hex("b1 08 0000 00000001 00")},
+      {"empty dre control", hex("b1 08 0001 00000000")},
       {"data flag 4", hex("b1 03 0004 00000000")},
       {"hello flags", hex("b1 01 0001 00000005")},
       {"empty hello", hex("b1 01 0000 00000000")},
