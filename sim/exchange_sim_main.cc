@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "sim/content.h"
 #include "sim/exchange_server.h"
 
 using namespace bh::sim;
@@ -13,6 +14,7 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: exchange-sim [--epm-port P] [--emsmdb-port P] [--mailbox-messages N]\n"
+               "                    [--attachment-sizes 10MiB,50MiB]\n"
                "                    [--auth ntlm|kerberos --level integrity|privacy]\n");
   return 2;
 }
@@ -33,6 +35,18 @@ int main(int argc, char** argv) {
       options.emsmdbPort = static_cast<uint16_t>(std::atoi(v.c_str()));
     } else if (a == "--mailbox-messages") {
       options.mailboxMessages = std::strtoul(v.c_str(), nullptr, 10);
+    } else if (a == "--attachment-sizes") {
+      options.attachmentSizes.clear();
+      for (size_t start = 0; start <= v.size();) {
+        size_t end = v.find(',', start);
+        end = end == std::string::npos ? v.size() : end;
+        uint64_t size = parseSize(v.substr(start, end - start));
+        if (size == 0) {
+          return usage();
+        }
+        options.attachmentSizes.push_back(size);
+        start = end + 1;
+      }
     } else if (a == "--auth" && (v == "ntlm" || v == "kerberos")) {
       options.rpc.acceptAuth = v == "ntlm" ? AuthType::Ntlm : AuthType::Kerberos;
     } else if (a == "--level" && (v == "integrity" || v == "privacy")) {

@@ -41,6 +41,35 @@ bool expectHeader(ByteReader& r, uint8_t id, uint32_t* rv = nullptr) {
 
 }  // namespace
 
+void OutlookClient::record(RpcClient& conn, const std::string& name) {
+  if (options_.recordDir.empty()) {
+    return;
+  }
+  Recording* r = &recordings_[name];
+  conn.setRecorder([r](bool fromClient, ByteSpan b) {
+    Bytes& out = fromClient ? r->client : r->server;
+    out.insert(out.end(), b.begin(), b.end());
+  });
+}
+
+bool OutlookClient::writeRecordings() {
+  for (const auto& [name, r] : recordings_) {
+    for (bool client : {true, false}) {
+      std::string path = options_.recordDir + "/" + name + (client ? ".client.bin" : ".server.bin");
+      std::FILE* f = std::fopen(path.c_str(), "wb");
+      const Bytes& b = client ? r.client : r.server;
+      if (f == nullptr || std::fwrite(b.data(), 1, b.size(), f) != b.size()) {
+        if (f != nullptr) {
+          std::fclose(f);
+        }
+        return false;
+      }
+      std::fclose(f);
+    }
+  }
+  return true;
+}
+
 std::string OpReport::line() const {
   char buf[512];
   std::snprintf(buf, sizeof buf, "op=%s seconds=%.3f bytes=%llu calls=%llu sha256=%s ok=%d%s%s",
@@ -80,6 +109,10 @@ bool OutlookClient::open(std::vector<OpReport>& reports, std::string* error) {
     *error = "unknown --client-version " + options_.clientVersion;
     return false;
   }
+  record(epm_, "epm");
+  record(main_, "main");
+  record(bulk_, "bulk");
+  record(async_, "async");
   // 1. The endpoint mapper: ept_map for EMSMDB (C706 Appendix O).
   OpReport r1;
   r1.name = "epm-resolve";
@@ -739,6 +772,10 @@ bool OutlookClient::close(OpReport& report) {
   main_.close();
   bulk_.close();
   async_.close();
+  if (!options_.recordDir.empty() && !writeRecordings()) {
+    report.ok = false;
+    report.detail = "cannot write recordings to " + options_.recordDir;
+  }
   return report.ok;
 }
 

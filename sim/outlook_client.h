@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ struct OutlookOptions {
   /// Sees every ROP request buffer and its response buffer (RopSize .. handle table), for
   /// tests that cross-check them with another codec.
   std::function<void(ByteSpan request, ByteSpan response)> ropTrace;
+  /// When set, close() writes each connection's bytes to DIR/<conn>.client.bin and
+  /// DIR/<conn>.server.bin (conn: epm, main, bulk, async).
+  std::string recordDir;
 };
 
 /// One timed operation, printed as "op=NAME seconds=S bytes=N calls=C sha256=H ok=1".
@@ -85,6 +89,13 @@ class OutlookClient {
   RpcClient main_;   ///< EcDoConnectEx, logon, browse
   RpcClient bulk_;   ///< stream and FastTransfer ROPs
   RpcClient async_;  ///< AsyncEMSMDB, bound and idle as Outlook keeps it
+  struct Recording {
+    Bytes client;
+    Bytes server;
+  };
+  std::map<std::string, Recording> recordings_;
+  void record(RpcClient& conn, const std::string& name);
+  bool writeRecordings();
   uint16_t emsmdbPort_ = 0;
   uint32_t assocGroup_ = 0;
   oxcrpc::Cxh cxh_{};

@@ -17,6 +17,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: outlook-sim --server ADDR [--client-version 2000|2003|2007|2010|2013|2016]\n"
                "                   [--epm-port P] [--mailbox-messages N] [--no-xor]\n"
+               "                   [--attachment-sizes S,S...] [--record DIR]\n"
                "                   open-attachment SIZE | save-attachment SIZE | sync | browse\n"
                "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
   return 2;
@@ -38,6 +39,21 @@ int main(int argc, char** argv) {
       options.epmPort = static_cast<uint16_t>(std::atoi(argv[++i]));
     } else if (a == "--mailbox-messages" && hasNext) {
       options.mailboxMessages = std::strtoul(argv[++i], nullptr, 10);
+    } else if (a == "--attachment-sizes" && hasNext) {
+      options.attachmentSizes.clear();
+      std::string list = argv[++i];
+      for (size_t start = 0; start <= list.size();) {
+        size_t end = list.find(',', start);
+        end = end == std::string::npos ? list.size() : end;
+        uint64_t v = parseSize(list.substr(start, end - start));
+        if (v == 0) {
+          return usage();
+        }
+        options.attachmentSizes.push_back(v);
+        start = end + 1;
+      }
+    } else if (a == "--record" && hasNext) {
+      options.recordDir = argv[++i];
     } else if (a == "--no-xor") {
       options.noXor = true;
     } else if (!a.empty() && a[0] == '-') {

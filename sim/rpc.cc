@@ -248,6 +248,9 @@ bool RpcClient::send(const Pdu& pdu, std::string* error) {
     return false;
   }
   sent_ += wire->size();
+  if (recorder_) {
+    recorder_(true, *wire);
+  }
   return true;
 }
 
@@ -271,6 +274,9 @@ bool RpcClient::bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* e
     return false;
   }
   received_ += raw->size();
+  if (recorder_) {
+    recorder_(false, *raw);
+  }
   const dcerpc::BindAck* a = ack.bindAck();
   if (ack.ptype() != PType::BindAck || a == nullptr || a->results.empty() ||
       a->results[0].result != 0) {
@@ -314,6 +320,9 @@ std::optional<Bytes> RpcClient::call(uint16_t opnum, ByteSpan stub, std::string*
       return std::nullopt;
     }
     received_ += raw->size();
+    if (recorder_) {
+      recorder_(false, *raw);
+    }
     if (const auto* f = r.fault()) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "fault 0x%08x", f->status);

@@ -80,6 +80,10 @@ class RpcClient {
   uint64_t bytesSent() const { return sent_; }
   uint64_t bytesReceived() const { return received_; }
   void close() { socket_.close(); }
+  /// Sees every byte sent (fromClient) and received, in order (recording test vectors).
+  void setRecorder(std::function<void(bool fromClient, ByteSpan bytes)> recorder) {
+    recorder_ = std::move(recorder);
+  }
 
  private:
   bool send(const dcerpc::Pdu& pdu, std::string* error);
@@ -89,6 +93,7 @@ class RpcClient {
   uint16_t maxXmit_ = 5840;
   uint64_t sent_ = 0;
   uint64_t received_ = 0;
+  std::function<void(bool, ByteSpan)> recorder_;
 };
 
 }  // namespace bh::sim

@@ -347,3 +347,16 @@ TEST_CASE("show statistics accelerator epm: text and JSON") {
   CHECK(j["totalResponsesFailedToParse"] == 1);
   CHECK(j["totalDynamicRulesInstalled"] == 9);
 }
+
+TEST_CASE("a bind_ack that answers no bind is a protocol violation: the AO stops") {
+  Fixture f;
+  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
+  ao.onServerData(vec("bind_ack_epm"));
+  CHECK(ao.state() == EpmAoState::Stopped);
+  CHECK(ao.stopReason().rfind("association:", 0) == 0);
+  CHECK(f.counters.totalResponsesFailedToParse == 1);
+  ao.onClientData(vec("stream_epm_client"));
+  ao.onServerData(vec("response_ept_map"));
+  CHECK(f.events.rules.empty());
+  CHECK(f.counters.totalRequestsSuccessfullyParsed == 0);
+}
