@@ -280,3 +280,67 @@ TEST_CASE("FastTransferSourceGetBuffer answers at most 31680 bytes and ends with
   model->read(0, expect);
   CHECK(all == expect);
 }
+
+TEST_CASE("garbage and mutated ROP buffers never crash the service (run under ASan)") {
+  Harness h({}, 40000);
+  REQUIRE(h.connect() == 0);
+  Bytes payload;
+  REQUIRE(h.rpc(logonRop(), {0xffffffff}, &payload).returnValue == 0);
+  uint32_t logon = handleTableEntry(payload, 0);
+  uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
+  uint64_t mid = h.mailbox->folder(inbox)->messages[0];
+  // A valid chain to mutate: open message, attachment, stream, read, seek, get size.
+  Bytes base;
+  ByteWriter w(base);
+  w.bytes(Bytes{rops::kOpenMessage, 0, 0, 1, 0xff, 0x0f});
+  w.u64(inbox);
+  w.u8(0);
+  w.u64(mid);
+  w.bytes(Bytes{rops::kOpenAttachment, 0, 1, 2, 0, 0, 0, 0, 0});
+  w.bytes(Bytes{rops::kOpenStream, 0, 2, 3});
+  w.u32(rops::kPidTagAttachDataBinary);
+  w.u8(1);
+  w.bytes(Bytes{rops::kReadStream, 0, 3, 0xbe, 0xba, 0x00, 0x80, 0x00, 0x00});
+  w.bytes(Bytes{rops::kSeekStream, 0, 3, 2, 0, 0, 0, 0, 0, 0, 0, 0});
+  w.bytes(Bytes{rops::kWriteStream, 0, 3, 4, 0, 1, 2, 3, 4});
+  w.bytes(Bytes{rops::kSetStreamSize, 0, 3, 9, 0, 0, 0, 0, 0, 0, 0});
+  w.bytes(Bytes{rops::kGetStreamSize, 0, 3});
+  w.bytes(Bytes{rops::kRelease, 0, 3});
+  REQUIRE(h.rpc(base, {logon, 0xffffffff, 0xffffffff, 0xffffffff}).returnValue == 0);
+  uint64_t s = 0x9e3779b97f4a7c15ULL;
+  auto next = [&s] {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return s;
+  };
+  size_t failed = 0;
+  for (int i = 0; i < 3000; ++i) {
+    Bytes m = base;
+    int flips = 1 + static_cast<int>(next() % 4);
+    for (int k = 0; k < flips; ++k) {
+      m[next() % m.size()] = static_cast<uint8_t>(next());
+    }
+    if (next() % 4 == 0) {
+      m.resize(next() % m.size());
+    }
+    std::vector<uint32_t> handles = {logon, 0xffffffff, static_cast<uint32_t>(next() % 64),
+                                     0xffffffff};
+    auto r = h.rpc(m, handles);
+    failed += r.returnValue != 0 ? 1 : 0;
+  }
+  CHECK(failed > 0);     // mutations do break buffers...
+  CHECK(failed < 3000);  // ...and many still execute
+  uint32_t fault = 0;
+  for (int i = 0; i < 500; ++i) {
+    Bytes junk(next() % 300);
+    for (auto& b : junk) {
+      b = static_cast<uint8_t>(next());
+    }
+    for (uint16_t op :
+         {oxcrpc::kOpEcDoConnectEx, oxcrpc::kOpEcDoRpcExt2, oxcrpc::kOpEcDoDisconnect}) {
+      (void)h.service.call(op, junk, fault);
+    }
+  }
+  CHECK(h.service.sessionCount() <= 1024);
+}

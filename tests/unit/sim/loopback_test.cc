@@ -3,6 +3,9 @@
 // and a corrupted server caught by the client.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "mapi/dcerpc/pdu_codec.h"
 #include "mapi/dcerpc/well_known.h"
 #include "mapi/rop/rop_buffer.h"
@@ -80,6 +83,33 @@ TEST_CASE("loopback: every workload, byte-exact, through EPM and one association
   CHECK(sim.mailbox().uploadedBytes() == 100000);
   OpReport bye;
   CHECK(c.close(bye));
+  CHECK(sim.service().sessionCount() == 0);
+}
+
+TEST_CASE("loopback: four Outlooks at once") {
+  ExchangeSim sim(smallSim());
+  std::string error;
+  REQUIRE(sim.start(&error));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      OutlookClient c(client(sim));
+      std::vector<OpReport> reports;
+      std::string e;
+      OpReport a;
+      OpReport s;
+      OpReport bye;
+      if (c.open(reports, &e) && c.openAttachment(i % 2 == 0 ? 300000 : 1234567, a) && c.sync(s) &&
+          c.close(bye)) {
+        ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  CHECK(ok == 4);
   CHECK(sim.service().sessionCount() == 0);
 }
 

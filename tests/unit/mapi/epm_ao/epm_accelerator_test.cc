@@ -360,3 +360,30 @@ TEST_CASE("a bind_ack that answers no bind is a protocol violation: the AO stops
   CHECK(f.events.rules.empty());
   CHECK(f.counters.totalRequestsSuccessfullyParsed == 0);
 }
+
+TEST_CASE("a big-endian client and server (drep 0x00) are followed too") {
+  Fixture f;
+  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
+  Pdu bind = bindPdu(Endian::Big, 1);
+  std::get<Bind>(bind.body).contexts = {{0, 0, syntax::epm(), {syntax::ndr()}}};
+  Pdu ack = bindAckPdu(Endian::Big, 1);
+  std::get<BindAck>(ack.body).results = {{0, 0, syntax::ndr()}};
+  epm::EptMapRequest q;
+  q.mapTower.tower = epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 135, {0, 0, 0, 0});
+  epm::EptMapResponse r;
+  r.maxCount = 1;
+  r.towers.push_back({3, epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 1146, {10, 9, 8, 7})});
+  ao.onClientData(encode(bind));
+  ao.onServerData(encode(ack));
+  ao.onClientData(encode(requestPdu(Endian::Big, 2, *epm::encodeEptMapRequest(q, Endian::Big), 0x03,
+                                    epm::kEptMapOpnum)));
+  ao.onServerData(encode(responsePdu(Endian::Big, 2, *epm::encodeEptMapResponse(r, Endian::Big))));
+  REQUIRE(f.events.rules.size() == 1);
+  CHECK(f.events.rules[0].key.dst == ip("10.9.8.7"));
+  CHECK(f.events.rules[0].key.dstPort == 1146);
+  // The same stubs read as little-endian would not parse: the AO used the PDU's drep.
+  epm::EptMapResponse wrong;
+  CHECK_FALSE(
+      epm::decodeEptMapResponse(*epm::encodeEptMapResponse(r, Endian::Big), Endian::Little, wrong)
+          .ok());
+}
