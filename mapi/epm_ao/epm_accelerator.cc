@@ -10,9 +10,9 @@ using dcerpc::Call;
 using dcerpc::Pdu;
 using dcerpc::PType;
 
-EpmAccelerator::EpmAccelerator(const policy::Policy& policy, const policy::IpAddress& server,
+EpmAccelerator::EpmAccelerator(policy::PolicyPtr policy, const policy::IpAddress& server,
                                EpmEvents& events, EpmCounters& counters, EpmAoLimits limits)
-    : policy_(policy),
+    : policy_(std::move(policy)),
       server_(server.unmapped()),
       events_(events),
       counters_(counters),
@@ -167,7 +167,7 @@ void EpmAccelerator::installRules(const epm::EptMapResponse& response) {
     if (endpoint->address == epm::Ipv4{0, 0, 0, 0}) {
       dst = server_;  // "any address": the server the client is talking to
     }
-    auto rule = policy_.epmRule(endpoint->interfaceId.uuid.toString(), dst, endpoint->port);
+    auto rule = policy_->epmRule(endpoint->interfaceId.uuid.toString(), dst, endpoint->port);
     if (!rule) {
       continue;
     }

@@ -59,12 +59,13 @@ enum class EpmAoState { Active, Stopped };
 /// One EPM connection. Not thread-safe (owned by the connection's event loop).
 class EpmAccelerator {
  public:
-  /// @param policy the policy in force when the connection started (kept alive by the caller).
+  /// @param policy the policy in force when the connection started (held: a reload swaps the
+  ///        proxy's pointer, not this connection's).
   /// @param server the server address the client connected to; used when a tower's IPv4 floor
   ///        is 0.0.0.0 (the server's "any address" answer).
   /// @param events where learned rules go.
   /// @param counters the accelerator-wide counters (outlive this object).
-  EpmAccelerator(const policy::Policy& policy, const policy::IpAddress& server, EpmEvents& events,
+  EpmAccelerator(policy::PolicyPtr policy, const policy::IpAddress& server, EpmEvents& events,
                  EpmCounters& counters, EpmAoLimits limits = {});
   ~EpmAccelerator();
   EpmAccelerator(const EpmAccelerator&) = delete;
@@ -107,7 +108,7 @@ class EpmAccelerator {
   /// True when `contextId` was accepted for EPM v3 with NDR 2.0.
   bool isEpmNdrContext(uint16_t contextId) const;
 
-  const policy::Policy& policy_;
+  policy::PolicyPtr policy_;
   policy::IpAddress server_;
   EpmEvents& events_;
   EpmCounters& counters_;

@@ -17,7 +17,7 @@ namespace {
 
 constexpr uint8_t kSeparator[4] = {0x01, 0xd5, 0xca, 0x7a};
 
-const policy::Policy& fuzzPolicy() {
+const policy::PolicyPtr& fuzzPolicy() {
   static policy::PolicyPtr p = [] {
     policy::Config c;
     c.applications = {"Email-and-Messaging", "Other"};
@@ -34,7 +34,7 @@ const policy::Policy& fuzzPolicy() {
     }
     return r.value();
   }();
-  return *p;
+  return p;
 }
 
 class Sink : public EpmEvents {

@@ -67,7 +67,7 @@ TEST_CASE("EpmAccelerator learns exchange-sim's EMSMDB port from a relayed looku
   REQUIRE(listener);
   uint16_t relayPort = listener->localPort();
   {
-    mapi::epm_ao::EpmAccelerator ao(*policy, *policy::IpAddress::parse("127.0.0.1"), events,
+    mapi::epm_ao::EpmAccelerator ao(policy, *policy::IpAddress::parse("127.0.0.1"), events,
                                     counters);
     std::thread relay([&] {
       auto client = acceptTcp(*listener);

@@ -104,7 +104,7 @@ TEST_CASE("impacket's hept_map conversation installs the EMSMDB rule, split at e
   for (size_t cut = 0; cut <= std::max(client.size(), server.size()); ++cut) {
     CAPTURE(cut);
     RecordingEvents events;
-    EpmAccelerator ao(*f.policy, ip("10.91.4.2"), events, f.counters);
+    EpmAccelerator ao(f.policy, ip("10.91.4.2"), events, f.counters);
     size_t cc = std::min(cut, client.size());
     size_t sc = std::min(cut, server.size());
     // bind, then bind_ack, in two pieces each at `cut`, the request and response likewise.
@@ -142,7 +142,7 @@ TEST_CASE("one byte at a time, interleaved, into a real DynamicRules table") {
   std::chrono::seconds t{0};
   policy::DynamicRules table([&t] { return policy::MonoTime(t); }, 8);
   epm_ao::DynamicRulesSink sink(table);
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), sink, f.counters);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), sink, f.counters);
   // bind first, bind_ack, then request and response, each one byte per call.
   for (size_t i = 0; i < 72; ++i) {
     ao.onClientData(ByteSpan(client).subspan(i, 1));
@@ -169,7 +169,7 @@ TEST_CASE("a response that does not parse is counted and ignored; garbage stops 
   // A well-framed response whose stub is truncated NDR: counted failed, AO stays active.
   Pdu p = responsePdu(Endian::Little, 2, hex("00000000"));
   {
-    EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
+    EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
     ao.onClientData(vec("stream_epm_client"));
     ao.onServerData(vec("bind_ack_epm"));
     ao.onServerData(encode(p));
@@ -193,7 +193,7 @@ TEST_CASE("a response that does not parse is counted and ignored; garbage stops 
 
 TEST_CASE("a truncated request stub is counted as a failed request") {
   Fixture f;
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
   ao.onClientData(epmBind());
   ao.onServerData(epmBindAck());
   ao.onClientData(encode(requestPdu(Endian::Little, 2, hex("0100000000"), 0x03, 3)));
@@ -208,7 +208,7 @@ TEST_CASE("a truncated request stub is counted as a failed request") {
 
 TEST_CASE("a client that is not talking EPM is not parsed") {
   Fixture f;
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
   ao.onClientData(encode(bindPdu(Endian::Little, 1)));  // EMSMDB contexts
   ao.onServerData(encode(bindAckPdu(Endian::Little, 1)));
   ao.onClientData(eptMapRequest(2, syntax::emsmdb()));
@@ -222,7 +222,7 @@ TEST_CASE("a client that is not talking EPM is not parsed") {
 
 TEST_CASE("towers: unmapped interfaces skipped, 0.0.0.0 means the server, several rules") {
   Fixture f;
-  EpmAccelerator ao(*f.policy, ip("::ffff:10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(f.policy, ip("::ffff:10.91.4.2"), f.events, f.counters);
   ao.onClientData(cat({epmBind(), eptMapRequest(2, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
   auto nspi = *dcerpc::Uuid::parse("f5cc5a18-4264-101a-8c59-08002b2f8426");
@@ -240,7 +240,7 @@ TEST_CASE("towers: unmapped interfaces skipped, 0.0.0.0 means the server, severa
 
 TEST_CASE("a non-zero status and a fault install nothing and clear the call") {
   Fixture f;
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
   ao.onClientData(
       cat({epmBind(), eptMapRequest(2, syntax::emsmdb()), eptMapRequest(3, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
@@ -263,7 +263,7 @@ TEST_CASE("cap: outstanding ept_map calls per connection") {
   Fixture f;
   EpmAoLimits limits;
   limits.maxOutstandingCalls = 4;
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
   ao.onClientData(epmBind());
   ao.onServerData(epmBindAck());
   for (uint32_t id = 2; id < 6; ++id) {
@@ -281,7 +281,7 @@ TEST_CASE("cap: rules installed per response") {
   Fixture f;
   EpmAoLimits limits;
   limits.maxRulesPerResponse = 3;
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
   ao.onClientData(cat({epmBind(), eptMapRequest(2, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
   std::vector<epm::Tower> towers;
@@ -297,7 +297,7 @@ TEST_CASE("cap: a call stub larger than the decoder's cap stops the AO") {
   Fixture f;
   EpmAoLimits limits;
   limits.decoder.maxCallStubBytes = 256;
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
   ao.onClientData(epmBind());
   ao.onServerData(epmBindAck());
   // Two fragments of 200 bytes each of one call: 400 > 256.
@@ -313,7 +313,7 @@ TEST_CASE("cap: the default limits hold a whole 500-tower response and no more t
   CHECK(limits.decoder.maxCallStubBytes == 64u << 10);
   CHECK(limits.epm.maxTowers == 500);
   Fixture f;
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
   ao.onClientData(cat({epmBind(), eptMapRequest(2, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
   // 70 KB of response fragments: over the stub cap.
@@ -350,7 +350,7 @@ TEST_CASE("show statistics accelerator epm: text and JSON") {
 
 TEST_CASE("a bind_ack that answers no bind is a protocol violation: the AO stops") {
   Fixture f;
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
   ao.onServerData(vec("bind_ack_epm"));
   CHECK(ao.state() == EpmAoState::Stopped);
   CHECK(ao.stopReason().rfind("association:", 0) == 0);
@@ -363,7 +363,7 @@ TEST_CASE("a bind_ack that answers no bind is a protocol violation: the AO stops
 
 TEST_CASE("a big-endian client and server (drep 0x00) are followed too") {
   Fixture f;
-  EpmAccelerator ao(*f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
   Pdu bind = bindPdu(Endian::Big, 1);
   std::get<Bind>(bind.body).contexts = {{0, 0, syntax::epm(), {syntax::ndr()}}};
   Pdu ack = bindAckPdu(Endian::Big, 1);

@@ -37,7 +37,7 @@ TEST_CASE("exchange-sim's recorded ept_map teaches the EPM AO 127.0.0.1:6001") {
   for (size_t cut = 0; cut <= client.size(); ++cut) {
     CAPTURE(cut);
     Recorder events;
-    epm_ao::EpmAccelerator ao(*policy, *policy::IpAddress::parse("127.0.0.1"), events, counters);
+    epm_ao::EpmAccelerator ao(policy, *policy::IpAddress::parse("127.0.0.1"), events, counters);
     size_t sc = std::min(cut, server.size());
     // The client's bytes in two pieces, then the server's (a server never answers a bind or a
     // request it has not wholly received, so its bytes come after the client's).
