@@ -157,8 +157,9 @@ std::optional<Bytes> EmsmdbService::rpcExt2(ByteSpan stub, uint32_t& fault) {
     r.returnValue = rops::kRpcFormat;  // ecRpcFormat: the ROP buffer is malformed
     return oxcrpc::encode(r);
   }
-  // The client lets us obfuscate unless it set NoXorMagic (MS-OXCRPC 3.1.4.2).
-  r.out = oxcrpc::wrapExtended(*out, (q.flags & 0x2) == 0);
+  // The client lets us compress and obfuscate unless it set NoCompression / NoXorMagic
+  // (MS-OXCRPC 3.1.4.2), as Exchange does.
+  r.out = oxcrpc::wrapExtended(*out, (q.flags & 0x2) == 0, (q.flags & 0x1) == 0);
   if (r.out.size() > q.cbOut) {
     r.out.clear();
     r.returnValue = 0x0000047d;  // ecBufferTooSmall

@@ -241,8 +241,9 @@ bool OutlookClient::rpc(RpcClient& conn, const Bytes& ropList, std::vector<uint3
   }
   oxcrpc::RpcExt2Request q;
   q.cxh = cxh_;
-  q.flags = 0x1 | (options_.noXor ? 0x2 : 0);  // NoCompression (the simulator never compresses)
-  q.in = oxcrpc::wrapExtended(payload, false);
+  // pulFlags: what the server may do to rgbOut; rgbIn gets the same treatment from us.
+  q.flags = (options_.noCompression ? 0x1 : 0) | (options_.noXor ? 0x2 : 0);
+  q.in = oxcrpc::wrapExtended(payload, !options_.noXor, !options_.noCompression);
   q.cbOut = 0x40000;
   ++calls_;
   auto stub = conn.call(oxcrpc::kOpEcDoRpcExt2, oxcrpc::encode(q), error);

@@ -27,7 +27,8 @@ struct OutlookOptions {
   uint16_t epmPort = 135;
   uint32_t readStreamBytes = 31744;
   uint16_t getBufferBytes = 31680;
-  bool noXor = false;
+  bool noXor = false;          ///< pulFlags NoXorMagic
+  bool noCompression = false;  ///< pulFlags NoCompression
   /// Sees every ROP request buffer and its response buffer (RopSize .. handle table), for
   /// tests that cross-check them with another codec.
   std::function<void(ByteSpan request, ByteSpan response)> ropTrace;
@@ -66,6 +67,10 @@ class OutlookClient {
 
   uint16_t emsmdbPort() const { return emsmdbPort_; }
   uint32_t assocGroup() const { return assocGroup_; }
+  /// Bytes received on the EMSMDB connections so far (PDUs as on the wire).
+  uint64_t emsmdbBytesReceived() const {
+    return main_.bytesReceived() + bulk_.bytesReceived() + async_.bytesReceived();
+  }
 
  private:
   struct RopResult {

@@ -16,7 +16,8 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: outlook-sim --server ADDR [--client-version 2000|2003|2007|2010|2013|2016]\n"
-               "                   [--epm-port P] [--mailbox-messages N] [--no-xor]\n"
+               "                   [--epm-port P] [--mailbox-messages N]\n"
+               "                   [--no-xor] [--no-compression]\n"
                "                   [--attachment-sizes S,S...] [--record DIR]\n"
                "                   open-attachment SIZE | save-attachment SIZE | sync | browse\n"
                "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
       options.recordDir = argv[++i];
     } else if (a == "--no-xor") {
       options.noXor = true;
+    } else if (a == "--no-compression") {
+      options.noCompression = true;
     } else if (!a.empty() && a[0] == '-') {
       return usage();
     } else {

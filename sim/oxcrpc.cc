@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "mapi/emsmdb/lz77.h"
+
 namespace bh::sim::oxcrpc {
 
 namespace {
@@ -286,16 +288,30 @@ bool decodeDisconnect(ByteSpan stub, Cxh& cxh, uint32_t* returnValue) {
   return r.ok() && r.remaining() == 0;
 }
 
-Bytes wrapExtended(ByteSpan payload, bool xorMagic) {
+Bytes wrapExtended(ByteSpan payload, bool xorMagic, bool compress) {
+  Bytes body(payload.begin(), payload.end());
+  uint16_t flags = kExtLast;
+  if (compress) {
+    // Compressed only when smaller: 2.2.2.1 requires Size < SizeActual.
+    Bytes c = mapi::emsmdb::lz77::compress(payload);
+    if (c.size() < payload.size()) {
+      body = std::move(c);
+      flags |= kExtCompressed;
+    }
+  }
+  if (xorMagic) {
+    flags |= kExtXorMagic;  // applied after compression (MS-OXCRPC 3.1.4.1.1.1)
+    for (auto& b : body) {
+      b ^= 0xa5;
+    }
+  }
   Bytes out;
   ByteWriter w(out);
   w.u16(0);  // Version
-  w.u16(static_cast<uint16_t>(kExtLast | (xorMagic ? kExtXorMagic : 0)));
+  w.u16(flags);
+  w.u16(static_cast<uint16_t>(body.size()));
   w.u16(static_cast<uint16_t>(payload.size()));
-  w.u16(static_cast<uint16_t>(payload.size()));
-  for (uint8_t b : payload) {
-    w.u8(xorMagic ? static_cast<uint8_t>(b ^ 0xa5) : b);
-  }
+  w.bytes(body);
   return out;
 }
 
@@ -307,17 +323,29 @@ std::optional<Bytes> unwrapExtended(ByteSpan buffer) {
     uint16_t flags = r.u16();
     uint16_t size = r.u16();
     uint16_t actual = r.u16();
-    if (!r.ok() || version != 0 || (flags & ~0x7) != 0 || (flags & kExtCompressed) != 0 ||
-        size != actual) {
+    bool compressed = (flags & kExtCompressed) != 0;
+    if (!r.ok() || version != 0 || (flags & ~0x7) != 0 ||
+        (compressed ? size >= actual : size != actual)) {
       return std::nullopt;
     }
     ByteSpan p = r.take(size);
     if (!r.ok()) {
       return std::nullopt;
     }
-    for (uint8_t b : p) {
-      out.push_back((flags & kExtXorMagic) != 0 ? static_cast<uint8_t>(b ^ 0xa5) : b);
+    Bytes wire(p.begin(), p.end());
+    if ((flags & kExtXorMagic) != 0) {
+      for (auto& b : wire) {
+        b ^= 0xa5;
+      }
     }
+    if (compressed) {
+      Bytes plain;
+      if (!mapi::emsmdb::lz77::decompress(wire, actual, plain).ok() || plain.size() != actual) {
+        return std::nullopt;
+      }
+      wire = std::move(plain);
+    }
+    out.insert(out.end(), wire.begin(), wire.end());
     if ((flags & kExtLast) != 0) {
       return r.remaining() == 0 ? std::optional<Bytes>(std::move(out)) : std::nullopt;
     }

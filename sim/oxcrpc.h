@@ -4,7 +4,7 @@
 // EcDoRpcExt2 (opnum 11), EcDoDisconnect (opnum 1), as NDR 2.0 little-endian stubs, and the
 // RPC_HEADER_EXT framing of rgbIn/rgbOut (MS-OXCRPC 2.2.2.1). The simulators keep their own
 // small codec so that they stay an independent peer of mapi/emsmdb (the unit tests cross-check
-// the two where both exist).
+// the two where both exist); only the LZ77 bit stream is mapi/emsmdb's.
 
 #include <array>
 #include <cstdint>
@@ -93,10 +93,12 @@ inline constexpr uint16_t kExtCompressed = 0x0001;
 inline constexpr uint16_t kExtXorMagic = 0x0002;
 inline constexpr uint16_t kExtLast = 0x0004;
 
-/// Wraps one payload as a single Last piece, XOR-obfuscated with 0xA5 when asked.
-Bytes wrapExtended(ByteSpan payload, bool xorMagic);
-/// Joins the payloads of every piece, reverting XorMagic. Compressed pieces are refused (the
-/// simulators never ask for compression: pulFlags NoCompression). nullopt on malformed input.
+/// Wraps one payload (at most 65535 bytes) as a single Last piece: LZ77-compressed with
+/// mapi/emsmdb's MS-OXCRPC 3.1.4.1.1.2 codec when asked and smaller, then XOR-obfuscated with
+/// 0xA5 when asked.
+Bytes wrapExtended(ByteSpan payload, bool xorMagic, bool compress = false);
+/// Joins the payloads of every piece, reverting XorMagic, then Compressed. nullopt on
+/// malformed input (bad header, sizes that break 2.2.2.1, a bad LZ77 stream, trailing bytes).
 std::optional<Bytes> unwrapExtended(ByteSpan buffer);
 
 }  // namespace bh::sim::oxcrpc

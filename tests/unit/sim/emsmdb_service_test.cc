@@ -147,6 +147,38 @@ TEST_CASE("RPC_HEADER_EXT: XOR round trip, malformed refused") {
   CHECK_FALSE(oxcrpc::unwrapExtended(trailing));
 }
 
+TEST_CASE("RPC_HEADER_EXT: LZ77 + XOR, read back by mapi/emsmdb too; corrupt stream refused") {
+  Bytes text = makeContent(3, 30000);
+  for (bool x : {false, true}) {
+    Bytes w = oxcrpc::wrapExtended(text, x, true);
+    ByteReader r(w);
+    (void)r.u16();
+    uint16_t flags = r.u16();
+    uint16_t size = r.u16();
+    uint16_t actual = r.u16();
+    CHECK((flags & oxcrpc::kExtCompressed) != 0);
+    CHECK(((flags & oxcrpc::kExtXorMagic) != 0) == x);
+    CHECK(actual == text.size());
+    CHECK(size < actual * 9 / 10);  // the content is partly compressible
+    CHECK(*oxcrpc::unwrapExtended(w) == text);
+    std::vector<mapi::emsmdb::ExtendedPiece> pieces;
+    REQUIRE(mapi::emsmdb::decodeExtendedBuffer(w, pieces).ok());
+    CHECK(pieces.at(0).plain == text);
+    Bytes bad = w;
+    bad[8] ^= 0xff;  // the first bitmask: items change meaning, the sizes no longer add up
+    bad[9] ^= 0xff;
+    auto back = oxcrpc::unwrapExtended(bad);
+    CHECK((!back || *back != text));
+  }
+  // Incompressible data stays plain (Size < SizeActual could not hold).
+  Bytes random = makeContent(5, 64);
+  for (auto& b : random) {
+    b = static_cast<uint8_t>(b * 37 + 11);
+  }
+  Bytes w = oxcrpc::wrapExtended(ByteSpan(random).first(16), false, true);
+  CHECK((w[2] & oxcrpc::kExtCompressed) == 0);
+}
+
 TEST_CASE("logon, open, read the whole attachment stream; ReadStream capped at 31744") {
   Harness h;
   REQUIRE(h.connect() == 0);

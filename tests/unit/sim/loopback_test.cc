@@ -86,6 +86,31 @@ TEST_CASE("loopback: every workload, byte-exact, through EPM and one association
   CHECK(sim.service().sessionCount() == 0);
 }
 
+TEST_CASE("loopback: LZ77 + XOR by default, byte-exact either way, fewer bytes on the wire") {
+  ExchangeSim sim(smallSim());
+  std::string error;
+  REQUIRE(sim.start(&error));
+  uint64_t wire[2] = {0, 0};
+  for (int plain = 0; plain < 2; ++plain) {
+    OutlookOptions o = client(sim);
+    o.noCompression = plain == 1;
+    o.noXor = plain == 1;
+    OutlookClient c(o);
+    std::vector<OpReport> reports;
+    REQUIRE(c.open(reports, &error));
+    OpReport a;
+    CHECK_MESSAGE(c.openAttachment(1234567, a), a.detail);
+    OpReport s;
+    CHECK_MESSAGE(c.sync(s), s.detail);
+    wire[plain] = c.emsmdbBytesReceived();
+    OpReport bye;
+    CHECK(c.close(bye));
+  }
+  CAPTURE(wire[0]);
+  CAPTURE(wire[1]);
+  CHECK(wire[0] < wire[1] * 85 / 100);
+}
+
 TEST_CASE("loopback: four Outlooks at once") {
   ExchangeSim sim(smallSim());
   std::string error;
