@@ -29,6 +29,9 @@ std::string DreConfig::validate() const {
   if (maxRepairStashBytes < chunker.maxSize) {
     return "maxRepairStashBytes must hold one chunk";
   }
+  if (blockMaxReferencedBytes == 0 || blockMaxReferencedBytes > maxRepairStashBytes / 2) {
+    return "blockMaxReferencedBytes must be 1..maxRepairStashBytes/2";
+  }
   return {};
 }
 

@@ -20,6 +20,9 @@ struct DreConfig {
   uint32_t minCachedChunkBytes = 64;     ///< shorter flush tails are sent raw and not cached
   size_t maxDecoderBacklogBytes = 8 << 20;  ///< cap on bytes a decoder holds (partial + stalled)
   size_t maxRepairStashBytes = 8 << 20;     ///< cap on resent chunks held for a stalled block
+  /// The encoder seals a block once its references cover this many original bytes, so that a
+  /// receiver missing every chunk of one block can hold them all in its repair stash.
+  size_t blockMaxReferencedBytes = 4 << 20;
 
   /// @return an empty string when usable, otherwise why not.
   std::string validate() const;

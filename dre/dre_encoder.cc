@@ -32,7 +32,8 @@ void DreEncoder::encode(ByteSpan in, bool flush, Bytes& out) {
     }
     emitChunk(rest.first(cut));
     pos += cut;
-    if (instructions_.size() >= config_.blockTargetBytes) {
+    if (instructions_.size() >= config_.blockTargetBytes ||
+        blockReferencedBytes_ >= config_.blockMaxReferencedBytes) {
       sealBlock(0, out);
     }
   }
@@ -67,6 +68,7 @@ void DreEncoder::emitChunk(ByteSpan chunk) {
     appendVarint(instructions_, length);
     ++stats_.referenceChunks;
     stats_.referenceBytes += length;
+    blockReferencedBytes_ += length;
     return;
   }
   instructions_.push_back(static_cast<uint8_t>(Op::ChunkLiteral));
@@ -98,6 +100,7 @@ void DreEncoder::sealBlock(uint8_t flags, Bytes& out) {
   writeBlockHeader(out.data() + headerAt, h);
   instructions_.clear();
   blockLiteralBytes_ = 0;
+  blockReferencedBytes_ = 0;
   ++stats_.blocks;
 }
 

@@ -51,6 +51,7 @@ class DreEncoder {
   Bytes instructions_;  ///< instruction stream of the open block
   uint64_t blockEpoch_ = 0;
   size_t blockLiteralBytes_ = 0;  ///< literal payload bytes in the open block
+  size_t blockReferencedBytes_ = 0;  ///< original bytes the open block's references stand for
   DreStats stats_;
 };
 

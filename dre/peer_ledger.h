@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "common/bytes.h"
 #include "dre/fingerprint.h"
 
 namespace bh::dre {
@@ -33,6 +34,14 @@ class PeerLedger {
 
   size_t entries() const;
   uint64_t bytes() const;
+
+  /// Serializes the ledger (epoch and entries, newest first) with a CRC, so a restarted sender
+  /// still knows what the peer holds. Appends to `out`.
+  void save(Bytes& out) const;
+  /// Replaces the ledger with a saved one. @return false (ledger left empty) on a bad magic,
+  /// length or CRC: a damaged file only costs reduction, never correctness, since the peer
+  /// verifies every reference anyway.
+  bool load(ByteSpan in);
 
  private:
   struct Entry {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -157,21 +158,82 @@ std::unique_ptr<DataCodec> Daemon::codecFor(const FlowInfo& info) {
   if (!lzOn) {
     config.zstdLevel = 0;
   }
-  dre::PeerLedger* ledger = &noLedger_;
-  if (dreOn) {
-    auto it = ledgers_.find(info.peerId);
-    if (it == ledgers_.end()) {
-      if (ledgers_.size() >= kMaxPeers) {
-        ledgers_.erase(ledgers_.begin());
-      }
-      // What the peer holds, bounded like our own cache.
-      uint64_t cap = static_cast<uint64_t>(policy_.current()->config().dre.cacheSizeMb) << 20;
-      it = ledgers_.emplace(info.peerId, std::make_unique<dre::PeerLedger>(cap, cap / 1024))
-               .first;
-    }
-    ledger = it->second.get();
-  }
+  dre::PeerLedger* ledger = dreOn ? &ledgerFor(info.peerId) : &noLedger_;
   return std::make_unique<DreDataCodec>(*dreCache_, *ledger, config);
+}
+
+std::string Daemon::ledgerPath(const std::string& peerId) const {
+  std::string name;
+  for (char c : peerId) {
+    name += std::isxdigit(static_cast<unsigned char>(c)) ? c : '-';
+  }
+  return options_.stateDir + "/dre/ledger-" + name + ".bin";
+}
+
+dre::PeerLedger& Daemon::ledgerFor(const std::string& peerId) {
+  auto it = ledgers_.find(peerId);
+  if (it != ledgers_.end()) {
+    return *it->second;
+  }
+  if (ledgers_.size() >= kMaxPeers) {
+    ledgers_.erase(ledgers_.begin());
+  }
+  // What the peer holds, bounded like our own cache.
+  uint64_t cap = static_cast<uint64_t>(policy_.current()->config().dre.cacheSizeMb) << 20;
+  auto ledger = std::make_unique<dre::PeerLedger>(cap, cap / 1024);
+  // A restarted sender still knows what the peer holds (the peer verifies every reference).
+  std::ifstream in(ledgerPath(peerId), std::ios::binary);
+  if (in) {
+    Bytes saved((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (ledger->load(saved)) {
+      logInfo("DRE ledger of peer " + peerId + " restored: " +
+              std::to_string(ledger->entries()) + " chunks");
+    } else {
+      logError("DRE ledger of peer " + peerId + " is damaged: starting empty");
+    }
+  }
+  return *ledgers_.emplace(peerId, std::move(ledger)).first->second;
+}
+
+void Daemon::saveLedgers() {
+  for (const auto& [peer, ledger] : ledgers_) {
+    Bytes out;
+    ledger->save(out);
+    std::string path = ledgerPath(peer), tmp = path + ".tmp";
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
+    f.close();
+    if (!f || std::rename(tmp.c_str(), path.c_str()) != 0) {
+      logError("cannot save the DRE ledger of peer " + peer);
+    }
+  }
+}
+
+void Daemon::writeTransactionLog(const FlowInfo& i) {
+  // The seed's tfo_log flow-end record: time, conn id, addresses, what ran, byte counts.
+  char when[32];
+  time_t now = std::time(nullptr);
+  tm tmv{};
+  localtime_r(&now, &tmv);
+  std::strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tmv);
+  std::string kind = i.state == FlowState::PassThrough ? "PT" : "SODRE";
+  std::string line = std::string(when) + " :" + std::to_string(i.connId) + " :" +
+                     i.client.ip.toString() + " :" + std::to_string(i.client.port) + " :" +
+                     i.server.ip.toString() + " :" + std::to_string(i.server.port) + " :OT :" +
+                     kind + " :END :" + (i.coreSide ? "INTERNAL SERVER" : "EXTERNAL CLIENT") +
+                     " :(" + i.decision.application + ") :" + i.peerId + " :" +
+                     codec::policyName(i.policy.applied) + " :" +
+                     std::to_string(i.lanBytesRead) + " :" + std::to_string(i.lanBytesWritten) +
+                     " :" + std::to_string(i.wanBytesRead) + " :" +
+                     std::to_string(i.wanBytesWritten);
+  logInfo("tfo_log " + line);
+  std::string path = options_.stateDir + "/tfo.log";
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && st.st_size > (10 << 20)) {
+    std::rename(path.c_str(), (path + ".1").c_str()); // keep one rotated file
+  }
+  std::ofstream f(path, std::ios::app);
+  f << line << "\n";
 }
 
 int Daemon::run() {
@@ -248,6 +310,26 @@ int Daemon::run() {
     logInfo("running as " + user + " with CAP_NET_ADMIN and CAP_NET_RAW only");
   }
   openDreCache();
+  flushCheck_ = new uv_check_t;
+  uv_check_init(&loop_, flushCheck_);
+  flushCheck_->data = this;
+  uv_check_start(flushCheck_, [](uv_check_t* c) {
+    auto* self = static_cast<Daemon*>(c->data);
+    // Flushing may write, fail and close flows: work on a copy.
+    std::set<Flow*> pending;
+    pending.swap(self->flushPending_);
+    for (Flow* f : pending) {
+      if (self->flows_.count(f) != 0) {
+        f->flushCodec();
+      }
+    }
+  });
+  saveTimer_ = new uv_timer_t;
+  uv_timer_init(&loop_, saveTimer_);
+  saveTimer_->data = this;
+  uv_timer_start(
+      saveTimer_, [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->saveLedgers(); }, 30000,
+      30000);
 
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
     auto* s = new uv_signal_t;
@@ -279,6 +361,17 @@ void Daemon::shutdown() {
   }
   stopping_ = true;
   notifySystemd("STOPPING=1");
+  saveLedgers();
+  if (flushCheck_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(flushCheck_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+    flushCheck_ = nullptr;
+  }
+  if (saveTimer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(saveTimer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    saveTimer_ = nullptr;
+  }
   logInfo("bridgehead stopping: removing interception rules");
   if (rulesInstalled_) {
     rules_.remove(interceptionSpec());
@@ -532,8 +625,22 @@ bool Daemon::onHelloAck(Flow& flow, const codec::HelloAck& ack) {
   return true;
 }
 
+void Daemon::requestFlush(Flow& flow) { flushPending_.insert(&flow); }
+
 void Daemon::onFlowClosed(Flow& flow) {
   ++historicalFlows_;
+  flushPending_.erase(&flow);
+  const FlowInfo& fi = flow.info();
+  if (fi.state == FlowState::Optimized) {
+    ++totals_.flows;
+    totals_.lanRead += fi.lanBytesRead;
+    totals_.lanWritten += fi.lanBytesWritten;
+    totals_.wanRead += fi.wanBytesRead;
+    totals_.wanWritten += fi.wanBytesWritten;
+  }
+  if (policy_.current()->config().transactionLog.enabled) {
+    writeTransactionLog(fi);
+  }
   auto it = admissions_.find(&flow);
   if (it != admissions_.end()) {
     limiter_.release(it->second);
@@ -614,6 +721,38 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
     for (auto& [k, v] : j.items()) {
       t += k + ": " + v.dump() + "\n";
     }
+    return ok(t, j);
+  }
+  if (is({"show", "statistics", "dre"})) {
+    nlohmann::json j = {{"cache_open", dreCache_ != nullptr},
+                        {"ended_optimized_flows", totals_.flows},
+                        {"lan_bytes_read", totals_.lanRead},
+                        {"lan_bytes_written", totals_.lanWritten},
+                        {"wan_bytes_read", totals_.wanRead},
+                        {"wan_bytes_written", totals_.wanWritten},
+                        {"peers", ledgers_.size()}};
+    if (dreCache_) {
+      j["cache_epoch"] = std::to_string(dreCache_->epoch());
+    }
+    nlohmann::json ledgers = nlohmann::json::object();
+    for (const auto& [peer, l] : ledgers_) {
+      ledgers[peer] = {{"chunks", l->entries()}, {"bytes", l->bytes()}};
+    }
+    j["ledgers"] = ledgers;
+    uint64_t orig = totals_.lanRead + totals_.lanWritten;
+    uint64_t opt = totals_.wanRead + totals_.wanWritten;
+    char rr[32];
+    std::snprintf(rr, sizeof(rr), "%.1f%%",
+                  orig ? 100.0 * (orig > opt ? static_cast<double>(orig - opt) : 0.0) /
+                             static_cast<double>(orig)
+                       : 0.0);
+    std::string t = "DRE cache: " + std::string(dreCache_ ? "open" : "unavailable") +
+                    "\nEnded optimized flows: " + std::to_string(totals_.flows) +
+                    "\nOriginal bytes (read/written): " + std::to_string(totals_.lanRead) + " / " +
+                    std::to_string(totals_.lanWritten) +
+                    "\nOptimized bytes (read/written): " + std::to_string(totals_.wanRead) +
+                    " / " + std::to_string(totals_.wanWritten) + "\nTotal Reduction Ratio: " + rr +
+                    "\n";
     return ok(t, j);
   }
   if (is({"show", "running-config"})) {

@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,7 @@ public:
   bool onHello(Flow& flow, const codec::Hello& hello) override;
   bool onHelloAck(Flow& flow, const codec::HelloAck& ack) override;
   void onFlowClosed(Flow& flow) override;
+  void requestFlush(Flow& flow) override;
   void logFlow(const Flow& flow, const std::string& what) override;
 
 private:
@@ -74,6 +76,10 @@ private:
   /// The codec for a peered flow's applied policy (identity for TFO only).
   std::unique_ptr<DataCodec> codecFor(const FlowInfo& info);
   void openDreCache();
+  dre::PeerLedger& ledgerFor(const std::string& peerId);
+  std::string ledgerPath(const std::string& peerId) const;
+  void saveLedgers();
+  void writeTransactionLog(const FlowInfo& info);
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;
@@ -99,6 +105,13 @@ private:
   std::vector<uv_signal_t*> signals_;
   uint64_t nextConnId_ = 1;
   uint64_t historicalFlows_ = 0;
+  /// Bytes of optimized flows that have ended (LAN = original, WAN = optimized).
+  struct Totals {
+    uint64_t flows = 0, lanRead = 0, lanWritten = 0, wanRead = 0, wanWritten = 0;
+  } totals_;
+  uv_timer_t* saveTimer_ = nullptr;
+  uv_check_t* flushCheck_ = nullptr; ///< flushes codecs after each loop iteration's reads
+  std::set<Flow*> flushPending_;
   bool stopping_ = false;
 };
 

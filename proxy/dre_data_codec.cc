@@ -7,6 +7,10 @@ namespace bh::proxy {
 namespace {
 
 constexpr size_t kMaxResendEntries = 4096;
+// A resend batch is bounded so the answer fits the receiver's repair stash (8 MiB), and each
+// Repair frame so it fits the peer protocol's frame cap (1 MiB).
+constexpr uint64_t kResendBatchBytes = 4u << 20;
+constexpr uint64_t kRepairFrameBytes = 512u << 10;
 
 } // namespace
 
@@ -30,8 +34,14 @@ void DreDataCodec::start(std::vector<codec::Frame>& toPeer) {
 }
 
 void DreDataCodec::encode(ByteSpan in, Bytes& out, uint16_t& flags) {
-  // Flush at every read: the bytes of an interactive exchange must not wait for more input.
-  encoder_.encode(in, /*flush=*/true, out);
+  // No flush per read: chunk boundaries must not depend on how the socket split the stream,
+  // or the same data sent twice would not match. The flow flushes when the burst ends.
+  encoder_.encode(in, /*flush=*/false, out);
+  flags = codec::DataFlags::Dre;
+}
+
+void DreDataCodec::flush(Bytes& out, uint16_t& flags) {
+  encoder_.encode({}, /*flush=*/true, out);
   flags = codec::DataFlags::Dre;
 }
 
@@ -44,14 +54,32 @@ bool DreDataCodec::afterDecode(const dre::DecodeResult& r, std::vector<codec::Fr
   case dre::DecodeStatus::Ok:
     return true;
   case dre::DecodeStatus::Missing: {
-    if (!resendPending_) {
-      resendPending_ = true;
-      codec::Frame f;
-      f.type = codec::FrameType::DreControl;
-      f.flags = codec::DreControlKind::ResendRequest;
-      dre::encodeResendRequest(r.missing, f.payload);
-      toPeer.push_back(std::move(f));
+    // What was asked for and is no longer missing has arrived.
+    std::unordered_set<dre::Fingerprint, dre::FingerprintHash> still;
+    for (const auto& m : r.missing) {
+      if (outstanding_.count(m.fp) != 0) {
+        still.insert(m.fp);
+      }
     }
+    outstanding_.swap(still);
+    if (!outstanding_.empty()) {
+      return true; // the answer to the current batch is on its way
+    }
+    std::vector<dre::MissingChunk> batch;
+    uint64_t bytes = 0;
+    for (const auto& m : r.missing) {
+      if (batch.size() == kMaxResendEntries || bytes + m.length > kResendBatchBytes) {
+        break;
+      }
+      batch.push_back(m);
+      bytes += m.length;
+      outstanding_.insert(m.fp);
+    }
+    codec::Frame f;
+    f.type = codec::FrameType::DreControl;
+    f.flags = codec::DreControlKind::ResendRequest;
+    dre::encodeResendRequest(batch, f.payload);
+    toPeer.push_back(std::move(f));
     return true;
   }
   case dre::DecodeStatus::Error:
@@ -90,14 +118,26 @@ bool DreDataCodec::control(uint16_t kind, ByteSpan body, Bytes& out,
       error = "bad DRE resend request";
       return false;
     }
-    codec::Frame f;
-    f.type = codec::FrameType::DreControl;
-    f.flags = codec::DreControlKind::Repair;
-    if (!encoder_.answerResend(missing, f.payload)) {
-      error = "peer lacks chunks we no longer hold";
-      return false;
+    // Answered in frames of bounded size, each a whole set of repair blocks.
+    size_t begin = 0;
+    while (begin < missing.size()) {
+      size_t end = begin;
+      uint64_t bytes = 0;
+      while (end < missing.size() && (end == begin || bytes + missing[end].length <= kRepairFrameBytes)) {
+        bytes += missing[end].length;
+        ++end;
+      }
+      codec::Frame f;
+      f.type = codec::FrameType::DreControl;
+      f.flags = codec::DreControlKind::Repair;
+      std::span<const dre::MissingChunk> group(missing.data() + begin, end - begin);
+      if (!encoder_.answerResend(group, f.payload)) {
+        error = "peer lacks chunks we no longer hold";
+        return false;
+      }
+      toPeer.push_back(std::move(f));
+      begin = end;
     }
-    toPeer.push_back(std::move(f));
     return true;
   }
   case codec::DreControlKind::Repair: {
@@ -106,7 +146,6 @@ bool DreDataCodec::control(uint16_t kind, ByteSpan body, Bytes& out,
       error = "bad DRE repair: " + p.error;
       return false;
     }
-    resendPending_ = false;
     return afterDecode(decoder_.decode({}, out), toPeer, error);
   }
   default:

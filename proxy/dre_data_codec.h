@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <unordered_set>
 
 #include "dre/chunk_cache.h"
 #include "dre/dre_decoder.h"
@@ -22,11 +23,14 @@ public:
 
   void start(std::vector<codec::Frame>& toPeer) override;
   void encode(ByteSpan in, Bytes& out, uint16_t& flags) override;
+  void flush(Bytes& out, uint16_t& flags) override;
+  bool holdsInput() const override { return encoder_.bufferedBytes() != 0; }
   bool decode(uint16_t flags, ByteSpan in, Bytes& out, std::vector<codec::Frame>& toPeer,
               std::string& error) override;
   bool control(uint16_t kind, ByteSpan body, Bytes& out, std::vector<codec::Frame>& toPeer,
                std::string& error) override;
   size_t bufferedBytes() const override;
+  bool decodePending() const override { return decoder_.bufferedBytes() != 0; }
 
 private:
   bool afterDecode(const dre::DecodeResult& r, std::vector<codec::Frame>& toPeer,
@@ -38,7 +42,8 @@ private:
   dre::DreConfig config_;
   dre::DreEncoder encoder_;
   dre::DreDecoder decoder_;
-  bool resendPending_ = false;
+  /// Chunks asked for and not yet received; the next batch is asked for once it is empty.
+  std::unordered_set<dre::Fingerprint, dre::FingerprintHash> outstanding_;
 };
 
 } // namespace bh::proxy

@@ -1,5 +1,8 @@
 #include "proxy/flow.h"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include "proxy/codec/peer_messages.h"
 
 namespace bh::proxy {
@@ -109,7 +112,9 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
 }
 
 void Flow::startReading(Leg& l) {
-  if (l.reading || l.closing || l.eofIn || !l.connected) {
+  // A peer leg is read past the peer's HalfClose: control frames (e.g. re-sent chunks) may
+  // still follow it. Only the connection's own EOF ends reading.
+  if (l.reading || l.closing || l.tcpEof || !l.connected) {
     return;
   }
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&l.tcp), &Flow::onAlloc, &Flow::onRead) ==
@@ -203,6 +208,11 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
     if (!plain.empty()) {
       deliver(to, plain);
     }
+    if (from.halfCloseDeferred && !aborted_ && !codec_->decodePending()) {
+      from.halfCloseDeferred = false;
+      finishTowards(to);
+      maybeFinish();
+    }
     return;
   }
   case codec::FrameType::HalfClose:
@@ -211,6 +221,12 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
       return;
     }
     from.eofIn = true;
+    if (codec_->decodePending()) {
+      // Data before the half-close is still being decoded (waiting for re-sent chunks): the
+      // far end may not see the FIN before it has every byte.
+      from.halfCloseDeferred = true;
+      return;
+    }
     finishTowards(to);
     maybeFinish();
     return;
@@ -245,6 +261,7 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
 
 void Flow::onEof(Leg& from) {
   stopReading(from);
+  from.tcpEof = true;
   if (from.kind == LegKind::Peer) {
     if (!from.eofIn || !from.shutdownOut) {
       // The peer connection ended before the flow did: the peer is lost. Both ends reset, so
@@ -282,6 +299,34 @@ void Flow::deliver(Leg& to, ByteSpan data) {
     codec_->encode(piece, payload, flags);
     if (!payload.empty()) {
       sendFrame(to.index, codec::FrameType::Data, payload, flags);
+    }
+  }
+  if (codec_->holdsInput()) {
+    owner_.requestFlush(*this);
+  }
+}
+
+void Flow::flushCodec() {
+  if (aborted_ || !codec_) {
+    return;
+  }
+  for (Leg& l : legs_) {
+    if (l.kind == LegKind::Peer && !l.shutdownOut && !l.closing) {
+      // More of the burst already waits in the source socket: keep chunking it as one stream
+      // (so the same data sent twice cuts the same way) and flush when the burst ends.
+      Leg& src = other(l);
+      int queued = 0;
+      int fd = legFd(src.index);
+      if (src.reading && fd >= 0 && ioctl(fd, SIOCINQ, &queued) == 0 && queued > 0) {
+        owner_.requestFlush(*this);
+        continue;
+      }
+      Bytes payload;
+      uint16_t flags = 0;
+      codec_->flush(payload, flags);
+      if (!payload.empty()) {
+        sendFrame(l.index, codec::FrameType::Data, payload, flags);
+      }
     }
   }
 }
@@ -358,11 +403,13 @@ void Flow::finishTowards(Leg& to) {
   if (to.shutdownOut || to.closing) {
     return;
   }
-  to.shutdownOut = true;
   if (to.kind == LegKind::Peer) {
+    flushCodec(); // what the codec holds goes before the half-close
+    to.shutdownOut = true;
     sendFrame(to.index, codec::FrameType::HalfClose, {});
     return;
   }
+  to.shutdownOut = true;
   auto* req = new uv_shutdown_t;
   req->data = &to;
   to.pendingWrite += 1; // the shutdown itself is outstanding until its callback

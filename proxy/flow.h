@@ -24,8 +24,14 @@ public:
   virtual ~DataCodec() = default;
   /// Frames to send the peer before any data.
   virtual void start(std::vector<codec::Frame>& toPeer) { (void)toPeer; }
-  /// Encodes `in` into a Data frame payload; sets the frame flags.
+  /// Encodes `in` into a Data frame payload (possibly empty: the codec may hold the bytes until
+  /// flush()); sets the frame flags.
   virtual void encode(ByteSpan in, Bytes& out, uint16_t& flags) = 0;
+  /// Emits everything held. The flow calls it once the loop has taken every read available
+  /// now (and before a half-close), so a burst is chunked as one stream, not per read.
+  virtual void flush(Bytes& out, uint16_t& flags) { (void)out, (void)flags; }
+  /// True when encode() may hold bytes that flush() must emit.
+  virtual bool holdsInput() const { return false; }
   /// Decodes one Data frame payload into `out` (possibly nothing yet); frames to answer the
   /// peer go to `toPeer`. False on any error: the flow is then reset.
   virtual bool decode(uint16_t flags, ByteSpan in, Bytes& out,
@@ -39,6 +45,9 @@ public:
   }
   /// Bytes the codec holds (bounded by its own caps).
   virtual size_t bufferedBytes() const { return 0; }
+  /// True while received data waits for something (e.g. re-sent chunks) before it can be
+  /// delivered: a half-close from the peer must wait too.
+  virtual bool decodePending() const { return false; }
 };
 
 /// What a flow tells the box that owns it.
@@ -53,6 +62,9 @@ public:
   virtual bool onHelloAck(class Flow& flow, const codec::HelloAck& ack) = 0;
   /// Both legs are closed; the flow is about to be deleted.
   virtual void onFlowClosed(class Flow& flow) = 0;
+  /// The flow holds encoded-but-unsent input: call flow.flushCodec() at the end of this loop
+  /// iteration (after every read ready now has been taken).
+  virtual void requestFlush(class Flow& flow) = 0;
   virtual void logFlow(const class Flow& flow, const std::string& what) = 0;
 };
 
@@ -79,6 +91,8 @@ public:
   void startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> codec = nullptr);
   /// Sends a peer-protocol frame on leg `i` (must be a Peer leg).
   void sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags = 0);
+  /// Sends what the codec holds (see DataCodec::flush).
+  void flushCodec();
   /// Resets both ends (RST on raw legs, Reset frame on peer legs) and closes.
   void abort(uint16_t reason, const std::string& why);
 
@@ -100,6 +114,8 @@ private:
     bool reading = false;
     bool pausedByPeer = false; ///< reads stopped because the other leg is full
     bool eofIn = false;        ///< the far end finished sending (FIN or HalfClose)
+    bool halfCloseDeferred = false; ///< HalfClose received while decoded data was pending
+    bool tcpEof = false;       ///< the connection itself delivered EOF: nothing more to read
     bool shutdownOut = false;  ///< we finished sending towards it (shutdown or HalfClose)
     bool closing = false;
     bool closed = false;

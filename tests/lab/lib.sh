@@ -48,7 +48,20 @@ median_rtt() {
 within() { awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { exit !(v >= t*(1-p/100) && v <= t*(1+p/100)) }'; }
 
 # iperf_mbit LAB [iperf3 client args...]: receiver-side rate in Mbit/s (slow start omitted).
+# One retry: on a loaded machine the one-off server may not be up the first time.
 iperf_mbit() {
+  local lab=$1; shift
+  local try r
+  for try in 1 2; do
+    r=$(iperf_once "$lab" "$@")
+    if [ -n "$r" ]; then echo "$r"; return 0; fi
+    echo "iperf_mbit: attempt $try failed" >&2
+    sleep 1
+  done
+  return 1
+}
+
+iperf_once() {
   local lab=$1; shift
   # A one-off server of an earlier call may still be exiting: wait until its port is free.
   for _ in $(seq 50); do
@@ -56,10 +69,17 @@ iperf_mbit() {
     sleep 0.1
   done
   in_lab "$lab" server iperf3 -s -1 -D >/dev/null 2>&1
-  for _ in $(seq 50); do
+  for _ in $(seq 100); do
     [ -n "$(in_lab "$lab" server ss -Hltn 'sport = :5201')" ] && break
     sleep 0.1
   done
   in_lab "$lab" client iperf3 -c 10.91.4.2 -t 6 -O 2 -J "$@" 2>/dev/null |
-    /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(round(d["end"]["sum_received"]["bits_per_second"]/1e6, 3))'
+    /usr/bin/python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+    print(round(d["end"]["sum_received"]["bits_per_second"] / 1e6, 3))
+except Exception as e:
+    sys.stderr.write("iperf3: %s\n" % (d.get("error") if "d" in dir() else e))
+'
 }

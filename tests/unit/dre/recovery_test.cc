@@ -191,6 +191,7 @@ TEST_CASE("repair stash and backlog are capped") {
   Bytes wire = link.send(data);
   DreConfig tight = cfg;
   tight.maxRepairStashBytes = 64 * 1024;
+  tight.blockMaxReferencedBytes = 32 * 1024;  // keep the config valid; the wire came from cfg
   REQUIRE(tight.validate().empty());
   auto cacheA = test::memoryCache();
   DreDecoder d(*cacheA, tight);
