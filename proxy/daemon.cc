@@ -328,8 +328,13 @@ int Daemon::run() {
   uv_timer_init(&loop_, saveTimer_);
   saveTimer_->data = this;
   uv_timer_start(
-      saveTimer_, [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->saveLedgers(); }, 30000,
-      30000);
+      saveTimer_,
+      [](uv_timer_t* t) {
+        auto* self = static_cast<Daemon*>(t->data);
+        self->saveLedgers();
+        self->dynamicRules_.expire();
+      },
+      30000, 30000);
 
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
     auto* s = new uv_signal_t;
@@ -520,6 +525,9 @@ void Daemon::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
   info.coreSide = true;
   info.peerId = entry.peerOption->deviceId.toString();
   info.decision = policy_.current()->classify(flowKeyOf(info), &dynamicRules_);
+  if (info.decision.dynamicKey) {
+    dynamicRules_.flowStarted(*info.decision.dynamicKey);
+  }
   uint8_t configured = configuredBits(info.decision);
   info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
                                  localLimits());
@@ -561,13 +569,14 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   if (info.coreSide) {
     info.state = FlowState::Optimized;
     tunePeerLeg(flow.legFd(0));
+    attachAccelerator(flow);
     flow.startRelay(LegKind::Peer, LegKind::Raw, codecFor(info));
     codec::HelloAck ack;
     ack.deviceId = deviceId_;
     ack.policy = info.policy.derived;
     ack.negotiated = info.policy.negotiated;
     ack.applied = info.policy.applied;
-    ack.acceleratorApplied = codec::Accelerator::None;
+    ack.acceleratorApplied = info.acceleratorApplied;
     Bytes payload;
     codec::encodeHelloAck(ack, payload);
     flow.sendFrame(0, codec::FrameType::HelloAck, payload);
@@ -591,6 +600,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
                                  entry->peerOption->requestedPolicy, localLimits());
   tunePeerLeg(flow.legFd(1));
+  attachAccelerator(flow);
   flow.startRelay(LegKind::Raw, LegKind::Peer, codecFor(info));
   codec::Hello hello;
   hello.deviceId = deviceId_;
@@ -621,11 +631,58 @@ bool Daemon::onHelloAck(Flow& flow, const codec::HelloAck& ack) {
   info.policy.peer = ack.policy;
   info.policy.negotiated &= ack.negotiated;
   info.policy.applied &= ack.applied;
-  info.acceleratorApplied = ack.acceleratorApplied;
+  // The accelerator shown is this box's own; the core's half reports in its own table.
   return true;
 }
 
 void Daemon::requestFlush(Flow& flow) { flushPending_.insert(&flow); }
+
+namespace {
+
+/// The EPM AO watching one flow's bytes (it never changes them).
+class EpmObserver : public FlowObserver {
+public:
+  EpmObserver(policy::PolicyPtr policy, const policy::IpAddress& server,
+              mapi::epm_ao::EpmEvents& events, mapi::epm_ao::EpmCounters& counters)
+      : ao_(std::move(policy), server, events, counters) {}
+  void onData(bool fromClient, ByteSpan data) override {
+    if (ao_.state() != mapi::epm_ao::EpmAoState::Active) {
+      return;
+    }
+    if (fromClient) {
+      ao_.onClientData(data);
+    } else {
+      ao_.onServerData(data);
+    }
+  }
+
+private:
+  mapi::epm_ao::EpmAccelerator ao_;
+};
+
+} // namespace
+
+void Daemon::attachAccelerator(Flow& flow) {
+  FlowInfo& info = flow.info();
+  const auto& cfg = policy_.current()->config();
+  switch (info.decision.accelerator) {
+  case policy::Accelerator::Epm:
+    if (!cfg.epm.enabled) {
+      return;
+    }
+    flow.setObserver(std::make_unique<EpmObserver>(policy_.current(), info.server.ip, epmSink_,
+                                                   epmCounters_));
+    info.acceleratorApplied = codec::Accelerator::Epm;
+    return;
+  case policy::Accelerator::Mapi:
+    // The MAPI AO is not part of this build: the flow is handed to the generic accelerator,
+    // as WAAS does for connections the MAPI AO does not take ("TGDL").
+    info.handedOffToGeneric = true;
+    return;
+  case policy::Accelerator::None:
+    return;
+  }
+}
 
 void Daemon::onFlowClosed(Flow& flow) {
   ++historicalFlows_;
@@ -722,6 +779,10 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
       t += k + ": " + v.dump() + "\n";
     }
     return ok(t, j);
+  }
+  if (is({"show", "statistics", "accelerator", "epm"})) {
+    return ok(mapi::epm_ao::showStatisticsAcceleratorEpm(epmCounters_),
+              mapi::epm_ao::statisticsAcceleratorEpmJson(epmCounters_));
   }
   if (is({"show", "statistics", "dre"})) {
     nlohmann::json j = {{"cache_open", dreCache_ != nullptr},

@@ -17,6 +17,8 @@
 #include "dre/chunk_cache.h"
 #include "dre/dre_config.h"
 #include "dre/peer_ledger.h"
+#include "mapi/epm_ao/epm_accelerator.h"
+#include "mapi/epm_ao/epm_counters.h"
 #include "proxy/control_server.h"
 #include "proxy/discovery_table.h"
 #include "proxy/flow.h"
@@ -80,6 +82,8 @@ private:
   std::string ledgerPath(const std::string& peerId) const;
   void saveLedgers();
   void writeTransactionLog(const FlowInfo& info);
+  /// Attaches the application accelerator the flow's decision asks for, if this box has it.
+  void attachAccelerator(Flow& flow);
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;
@@ -98,6 +102,8 @@ private:
   std::map<std::string, std::unique_ptr<dre::PeerLedger>> ledgers_; ///< per peer device id
   dre::PeerLedger noLedger_{0, 0}; ///< LZ-only flows: the peer is assumed to hold nothing
   policy::DynamicRules dynamicRules_;
+  mapi::epm_ao::DynamicRulesSink epmSink_{dynamicRules_};
+  mapi::epm_ao::EpmCounters epmCounters_;
   policy::ConnectionLimiter limiter_;
   std::map<Flow*, std::unique_ptr<Flow>> flows_;
   std::map<Flow*, policy::Admission> admissions_;

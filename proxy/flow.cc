@@ -152,6 +152,9 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
   }
   if (from.kind == LegKind::Raw) {
     info_.lanBytesRead += data.size();
+    if (observer_) {
+      observer_->onData(from.index == 0, data); // leg 0 faces the client
+    }
     deliver(other(from), data);
     return;
   }
@@ -189,6 +192,9 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
       sendFrame(from.index, f.type, f.payload, f.flags);
     }
     if (!plain.empty()) {
+      if (observer_) {
+        observer_->onData(to.index == 1, plain); // towards leg 1 = towards the server
+      }
       deliver(to, plain);
     }
     return;
@@ -206,6 +212,9 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
       sendFrame(from.index, f.type, f.payload, f.flags);
     }
     if (!plain.empty()) {
+      if (observer_) {
+        observer_->onData(to.index == 1, plain); // towards leg 1 = towards the server
+      }
       deliver(to, plain);
     }
     if (from.halfCloseDeferred && !aborted_ && !codec_->decodePending()) {

@@ -50,6 +50,14 @@ public:
   virtual bool decodePending() const { return false; }
 };
 
+/// Sees every application byte of a flow exactly once, in order, in plain form (an
+/// accelerator that only watches, e.g. the EPM AO). It must not change or hold the bytes.
+class FlowObserver {
+public:
+  virtual ~FlowObserver() = default;
+  virtual void onData(bool fromClient, ByteSpan data) = 0;
+};
+
 /// What a flow tells the box that owns it.
 class FlowOwner {
 public:
@@ -91,6 +99,7 @@ public:
   void startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> codec = nullptr);
   /// Sends a peer-protocol frame on leg `i` (must be a Peer leg).
   void sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags = 0);
+  void setObserver(std::unique_ptr<FlowObserver> observer) { observer_ = std::move(observer); }
   /// Sends what the codec holds (see DataCodec::flush).
   void flushCodec();
   /// Resets both ends (RST on raw legs, Reset frame on peer legs) and closes.
@@ -149,6 +158,7 @@ private:
   FlowInfo info_;
   std::array<Leg, 2> legs_;
   std::unique_ptr<DataCodec> codec_;
+  std::unique_ptr<FlowObserver> observer_;
   codec::FrameEncoder encoder_;
   bool relaying_ = false;
   bool aborted_ = false;
