@@ -18,7 +18,8 @@ void usage() {
                "usage: bridgehead [--config FILE] [--role edge|core|both] [--control PATH]\n"
                "                  [--state-dir DIR] [--lan-interface IF]... [--queue N]\n"
                "                  [--pidfile FILE] [--user NAME] [--no-rules]\n"
-               "       bridgehead --check-config FILE\n");
+               "       bridgehead --check-config FILE\n"
+               "       bridgehead --remove-rules [--config FILE] [--role R]\n");
 }
 
 } // namespace
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   opt.configPath = bh::policy::kDefaultConfigPath;
   std::string check;
   std::string pidfile;
+  bool removeOnly = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> std::string {
@@ -68,6 +70,8 @@ int main(int argc, char** argv) {
       opt.user = val();
     } else if (a == "--pidfile") {
       pidfile = val();
+    } else if (a == "--remove-rules") {
+      removeOnly = true;
     } else if (a == "--no-rules") {
       opt.installRules = false;
     } else if (a == "-h" || a == "--help") {
@@ -105,5 +109,8 @@ int main(int argc, char** argv) {
     }
   }
   bh::proxy::Daemon daemon(std::move(opt), pol.value());
+  if (removeOnly) {
+    return daemon.removeRules();
+  }
   return daemon.run();
 }

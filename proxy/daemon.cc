@@ -236,6 +236,12 @@ void Daemon::writeTransactionLog(const FlowInfo& i) {
   f << line << "\n";
 }
 
+int Daemon::removeRules() {
+  rules_.remove(interceptionSpec());
+  logInfo("interception rules removed");
+  return 0;
+}
+
 int Daemon::run() {
   const auto& cfg = policy_.current()->config();
   logInfo("bridgehead starting: role " + policy::roleName(role_) + ", device id " +

@@ -50,6 +50,9 @@ public:
 
   /// Sets everything up and runs until SIGTERM/SIGINT. Returns the process exit code.
   int run();
+  /// Removes the interception rules this configuration would install (stale ones after a
+  /// crash); nothing else. Returns the process exit code.
+  int removeRules();
 
   // FlowOwner
   void onOutboundConnected(Flow& flow, int status) override;

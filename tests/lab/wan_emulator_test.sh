@@ -4,9 +4,9 @@
 # A check of the lab, not a benchmark: tolerances are the issue's (RTT ±5 %, rate ±10 %).
 . "$(dirname "$0")/lib.sh"
 
-lab_up wa --rtt 100 --rate 10
+lab_up wa --rtt 100 --rate 10 --no-bridgehead
 A=$LAB
-lab_up wb --rtt 20 --loss 1 --seed 7
+lab_up wb --rtt 20 --loss 1 --seed 7 --no-bridgehead
 B=$LAB
 
 rtt=$(median_rtt "$A" 40 10.91.4.2)
