@@ -6,6 +6,12 @@ namespace bh::dre {
 
 void PeerLedger::syncEpoch(uint64_t peerEpoch) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (epoch_ == 0) {
+    // The first epoch we hear of: what was recorded before it (literals of the flow that is
+    // carrying this very announcement) is in the peer's current cache, so keep it.
+    epoch_ = peerEpoch;
+    return;
+  }
   if (peerEpoch != epoch_) {
     epoch_ = peerEpoch;
     map_.clear();

@@ -21,7 +21,8 @@ class PeerLedger {
  public:
   PeerLedger(uint64_t capBytes, size_t capEntries) : capBytes_(capBytes), capEntries_(capEntries) {}
 
-  /// Adopts the peer's cache epoch; a change forgets everything recorded.
+  /// Adopts the peer's cache epoch; a change forgets everything recorded (but the first epoch
+  /// learned, replacing "unknown" (0), keeps what was recorded while it was unknown).
   void syncEpoch(uint64_t peerEpoch);
   uint64_t epoch() const;
 

@@ -316,20 +316,9 @@ int Daemon::run() {
     logInfo("running as " + user + " with CAP_NET_ADMIN and CAP_NET_RAW only");
   }
   openDreCache();
-  flushCheck_ = new uv_check_t;
-  uv_check_init(&loop_, flushCheck_);
-  flushCheck_->data = this;
-  uv_check_start(flushCheck_, [](uv_check_t* c) {
-    auto* self = static_cast<Daemon*>(c->data);
-    // Flushing may write, fail and close flows: work on a copy.
-    std::set<Flow*> pending;
-    pending.swap(self->flushPending_);
-    for (Flow* f : pending) {
-      if (self->flows_.count(f) != 0) {
-        f->flushCodec();
-      }
-    }
-  });
+  flushTimer_ = new uv_timer_t;
+  uv_timer_init(&loop_, flushTimer_);
+  flushTimer_->data = this;
   saveTimer_ = new uv_timer_t;
   uv_timer_init(&loop_, saveTimer_);
   saveTimer_->data = this;
@@ -373,10 +362,10 @@ void Daemon::shutdown() {
   stopping_ = true;
   notifySystemd("STOPPING=1");
   saveLedgers();
-  if (flushCheck_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(flushCheck_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
-    flushCheck_ = nullptr;
+  if (flushTimer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(flushTimer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    flushTimer_ = nullptr;
   }
   if (saveTimer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(saveTimer_),
@@ -641,7 +630,40 @@ bool Daemon::onHelloAck(Flow& flow, const codec::HelloAck& ack) {
   return true;
 }
 
-void Daemon::requestFlush(Flow& flow) { flushPending_.insert(&flow); }
+void Daemon::requestFlush(Flow& flow) {
+  // Each new burst of input pushes the flush back: it happens once the input pauses.
+  flushPending_[&flow] = uv_now(&loop_) + kFlushIdleMs;
+  armFlushTimer();
+}
+
+void Daemon::armFlushTimer() {
+  if (flushTimer_ == nullptr || flushPending_.empty() || uv_is_active(reinterpret_cast<uv_handle_t*>(flushTimer_))) {
+    return;
+  }
+  uv_timer_start(
+      flushTimer_, [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onFlushTimer(); },
+      kFlushIdleMs, 0);
+}
+
+void Daemon::onFlushTimer() {
+  const uint64_t now = uv_now(&loop_);
+  std::vector<Flow*> due;
+  for (const auto& [flow, at] : flushPending_) {
+    if (at <= now) {
+      due.push_back(flow);
+    }
+  }
+  for (Flow* f : due) {
+    flushPending_.erase(f);
+  }
+  // Flushing may write, fail and close flows (which leave flows_ and flushPending_).
+  for (Flow* f : due) {
+    if (flows_.count(f) != 0) {
+      f->flushCodec();
+    }
+  }
+  armFlushTimer();
+}
 
 namespace {
 

@@ -3,7 +3,6 @@
 #include <uv.h>
 
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,8 +118,13 @@ private:
     uint64_t flows = 0, lanRead = 0, lanWritten = 0, wanRead = 0, wanWritten = 0;
   } totals_;
   uv_timer_t* saveTimer_ = nullptr;
-  uv_check_t* flushCheck_ = nullptr; ///< flushes codecs after each loop iteration's reads
-  std::set<Flow*> flushPending_;
+  /// Codec flushes wait for a pause in the flow's input (kFlushIdleMs without new bytes), so a
+  /// burst is chunked as one stream however the socket split it (DataCodec::flush).
+  static constexpr uint64_t kFlushIdleMs = 2;
+  uv_timer_t* flushTimer_ = nullptr;
+  std::map<Flow*, uint64_t> flushPending_; ///< flow -> loop time (ms) to flush at
+  void armFlushTimer();
+  void onFlushTimer();
   bool stopping_ = false;
 };
 

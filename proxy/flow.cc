@@ -326,7 +326,9 @@ void Flow::flushCodec() {
       Leg& src = other(l);
       int queued = 0;
       int fd = legFd(src.index);
-      if (src.reading && fd >= 0 && ioctl(fd, SIOCINQ, &queued) == 0 && queued > 0) {
+      // Reads paused by back-pressure resume when the WAN drains: the burst is not over.
+      if (src.pausedByPeer ||
+          (src.reading && fd >= 0 && ioctl(fd, SIOCINQ, &queued) == 0 && queued > 0)) {
         owner_.requestFlush(*this);
         continue;
       }
