@@ -18,7 +18,9 @@ void usage() {
   std::fprintf(stderr,
                "usage: bhctl [--socket PATH] [--json] COMMAND...\n"
                "  show statistics connection [optimized|pass-through] [mapi|epm|tfo] [detail]\n"
-               "  show statistics auto-discovery\n"
+               "  show statistics auto-discovery | show statistics dre\n"
+               "  show statistics accelerator epm\n"
+               "  show accelerator [epm|mapi|generic]\n"
                "  show running-config | show policy-map | show class-map\n"
                "  show policy-engine application dynamic\n"
                "  show device\n"

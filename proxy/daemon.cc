@@ -12,6 +12,7 @@
 
 #include "policy/config_loader.h"
 #include "policy/show_accelerator.h"
+#include <algorithm>
 #include "policy/show_dynamic_rules.h"
 #include "policy/show_policy_map.h"
 #include "policy/show_running_config.h"
@@ -278,6 +279,11 @@ int Daemon::run() {
   }
 
   if (options_.installRules) {
+    // SYN/SYN-ACK queueing always goes through iptables-nft's xt NFQUEUE, which works with or
+    // without nft's own `queue` expression (the lab kernel lacks it); say which this kernel has.
+    logInfo(std::string("nft queue expression: ") +
+            (rules_.probe().nftQueue ? "available" : "missing") +
+            "; SYN/SYN-ACK queueing uses xt NFQUEUE");
     if (!rules_.install(interceptionSpec())) {
       logError("cannot install interception rules: " + rules_.error());
       rules_.remove(interceptionSpec());
@@ -808,6 +814,48 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
     }
     return ok(t, j);
   }
+  if (is({"show", "accelerator"})) {
+    const auto& c = pol->config();
+    // The MAPI AO is not part of this build yet: configured flows go to the generic AO, and
+    // the state says so rather than pretending (seed: Enabled + Shutdown = not operational).
+    policy::AcceleratorStatus mapiStatus;
+    mapiStatus.operationalState = "Shutdown";
+    mapiStatus.registered = false;
+    if (a.size() >= 3 && a[2] == "mapi") {
+      return ok(policy::showAcceleratorMapi(c, mapiStatus),
+                policy::acceleratorMapiJson(c, mapiStatus));
+    }
+    struct Row {
+      const char* name;
+      bool enabled;
+      std::string state;
+    };
+    std::vector<Row> rows = {
+        {"epm", c.epm.enabled, c.epm.enabled ? "Running" : "Shutdown"},
+        {"mapi", c.mapi.enabled, "Shutdown"},
+        {"generic", true, dreCache_ ? "Running" : "Running (TFO only: DRE cache unavailable)"}};
+    if (a.size() >= 3) {
+      rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const Row& r) { return a[2] != r.name; }),
+                 rows.end());
+      if (rows.empty()) {
+        return err("no accelerator '" + a[2] + "' (epm, mapi, generic)");
+      }
+    }
+    char line[160];
+    std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", "Accelerator", "Licensed",
+                  "Config State", "Operational State");
+    std::string t = line;
+    t += "------------------------------------------------------------------\n";
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : rows) {
+      std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", r.name, "Yes",
+                    r.enabled ? "Enabled" : "Disabled", r.state.c_str());
+      t += line;
+      j.push_back({{"accelerator", r.name}, {"licensed", true}, {"config_state", r.enabled ? "Enabled" : "Disabled"},
+                   {"operational_state", r.state}});
+    }
+    return ok(t, j);
+  }
   if (is({"show", "statistics", "accelerator", "epm"})) {
     return ok(mapi::epm_ao::showStatisticsAcceleratorEpm(epmCounters_),
               mapi::epm_ao::statisticsAcceleratorEpmJson(epmCounters_));
@@ -868,8 +916,10 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
               j);
   }
   return err("unknown command; try: show statistics connection [optimized|pass-through] [detail], "
-             "show running-config, show policy-map, show class-map, show policy-engine "
-             "application dynamic, show device, reload");
+             "show statistics accelerator epm, show statistics dre, show statistics "
+             "auto-discovery, show accelerator [epm|mapi|generic], show running-config, show "
+             "policy-map, show class-map, show policy-engine application dynamic, show device, "
+             "reload");
 }
 
 } // namespace bh::proxy
