@@ -188,15 +188,7 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
       abort(codec::ResetReason::ProtocolError, "Data frame: " + err);
       return;
     }
-    for (auto& f : toPeer) {
-      sendFrame(from.index, f.type, f.payload, f.flags);
-    }
-    if (!plain.empty()) {
-      if (observer_) {
-        observer_->onData(to.index == 1, plain); // towards leg 1 = towards the server
-      }
-      deliver(to, plain);
-    }
+    afterDecode(from, plain, toPeer);
     return;
   }
   case codec::FrameType::DreControl: {
@@ -208,20 +200,7 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
       abort(codec::ResetReason::ProtocolError, "DreControl: " + err);
       return;
     }
-    for (auto& f : toPeer) {
-      sendFrame(from.index, f.type, f.payload, f.flags);
-    }
-    if (!plain.empty()) {
-      if (observer_) {
-        observer_->onData(to.index == 1, plain); // towards leg 1 = towards the server
-      }
-      deliver(to, plain);
-    }
-    if (from.halfCloseDeferred && !aborted_ && !codec_->decodePending()) {
-      from.halfCloseDeferred = false;
-      finishTowards(to);
-      maybeFinish();
-    }
+    afterDecode(from, plain, toPeer);
     return;
   }
   case codec::FrameType::HalfClose:
@@ -265,6 +244,25 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
   case codec::FrameType::AoMessage:
   case codec::FrameType::Keepalive:
     return;
+  }
+}
+
+void Flow::afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>& toPeer) {
+  Leg& to = other(from);
+  for (auto& f : toPeer) {
+    sendFrame(from.index, f.type, f.payload, f.flags);
+  }
+  if (!plain.empty() && !aborted_) {
+    if (observer_) {
+      observer_->onData(to.index == 1, plain); // towards leg 1 = towards the server
+    }
+    deliver(to, plain);
+  }
+  // A half-close that waited for this data can go now.
+  if (from.halfCloseDeferred && !aborted_ && !codec_->decodePending()) {
+    from.halfCloseDeferred = false;
+    finishTowards(to);
+    maybeFinish();
   }
 }
 

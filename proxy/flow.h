@@ -146,6 +146,9 @@ private:
   void onBytes(Leg& from, ByteSpan data);
   void onFrame(Leg& from, codec::Frame& frame);
   void onEof(Leg& from);
+  /// After a peer frame decoded: answer the peer, deliver the plain bytes, release a
+  /// half-close that waited for them.
+  void afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>& toPeer);
   void deliver(Leg& to, ByteSpan data);
   void write(Leg& to, Bytes&& data, bool closeAfter = false);
   void finishTowards(Leg& to);
