@@ -571,16 +571,10 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
     info.state = FlowState::Optimized;
     tunePeerLeg(flow.legFd(0));
     attachAccelerator(flow);
+    // Nothing goes to the edge before its Hello: if our SYN-ACK answer was lost on the way,
+    // the edge relays the client raw and we must be able to do the same (onPeerFallback).
+    flow.expectHello(0);
     flow.startRelay(LegKind::Peer, LegKind::Raw, codecFor(info));
-    codec::HelloAck ack;
-    ack.deviceId = deviceId_;
-    ack.policy = info.policy.derived;
-    ack.negotiated = info.policy.negotiated;
-    ack.applied = info.policy.applied;
-    ack.acceleratorApplied = info.acceleratorApplied;
-    Bytes payload;
-    codec::encodeHelloAck(ack, payload);
-    flow.sendFrame(0, codec::FrameType::HelloAck, payload);
     return;
   }
   // Edge: did the core answer our SYN?
@@ -602,7 +596,8 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
                                  entry->peerOption->requestedPolicy, localLimits());
   tunePeerLeg(flow.legFd(1));
   attachAccelerator(flow);
-  flow.startRelay(LegKind::Raw, LegKind::Peer, codecFor(info));
+  // The Hello is the first thing on the peer leg: the core sends nothing before it, and falls
+  // back to a raw relay if the first bytes are anything else.
   codec::Hello hello;
   hello.deviceId = deviceId_;
   hello.policy = info.policy.derived;
@@ -611,16 +606,35 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   Bytes payload;
   codec::encodeHello(hello, payload);
   flow.sendFrame(1, codec::FrameType::Hello, payload);
+  flow.startRelay(LegKind::Raw, LegKind::Peer, codecFor(info));
 }
 
 bool Daemon::onHello(Flow& flow, const codec::Hello& hello) {
   FlowInfo& info = flow.info();
   if (!info.coreSide || hello.tuple != tupleOf(info)) {
-    logFlow(flow, "Hello names another flow: refused");
+    logFlow(flow, "first bytes are not a Hello for this flow");
     return false;
   }
   info.policy.peer = hello.policy;
+  codec::HelloAck ack;
+  ack.deviceId = deviceId_;
+  ack.policy = info.policy.derived;
+  ack.negotiated = info.policy.negotiated;
+  ack.applied = info.policy.applied;
+  ack.acceleratorApplied = info.acceleratorApplied;
+  Bytes payload;
+  codec::encodeHelloAck(ack, payload);
+  flow.sendFrame(0, codec::FrameType::HelloAck, payload);
   return true;
+}
+
+void Daemon::onPeerFallback(Flow& flow) {
+  FlowInfo& info = flow.info();
+  logFlow(flow, "the edge relays this flow raw (our auto-discovery answer did not reach it): "
+                "pass-through");
+  info.state = FlowState::PassThrough;
+  info.passThroughReason = PassThroughReason::PeerMismatch;
+  info.policy.applied = 0;
 }
 
 bool Daemon::onHelloAck(Flow& flow, const codec::HelloAck& ack) {

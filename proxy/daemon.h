@@ -57,6 +57,7 @@ public:
   void onOutboundConnected(Flow& flow, int status) override;
   bool onHello(Flow& flow, const codec::Hello& hello) override;
   bool onHelloAck(Flow& flow, const codec::HelloAck& ack) override;
+  void onPeerFallback(Flow& flow) override;
   void onFlowClosed(Flow& flow) override;
   void requestFlush(Flow& flow) override;
   void logFlow(const Flow& flow, const std::string& what) override;

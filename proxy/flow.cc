@@ -99,16 +99,74 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
   }
   relaying_ = true;
   for (Leg& l : legs_) {
-    if (l.kind == LegKind::Peer) {
-      std::vector<codec::Frame> toPeer;
-      codec_->start(toPeer);
-      for (auto& f : toPeer) {
-        sendFrame(l.index, f.type, f.payload, f.flags);
-      }
+    if (l.kind == LegKind::Peer && !l.awaitingHello) {
+      startCodec(l);
     }
   }
   startReading(legs_[0]);
   startReading(legs_[1]);
+}
+
+void Flow::startCodec(Leg& peer) {
+  std::vector<codec::Frame> toPeer;
+  codec_->start(toPeer);
+  for (auto& f : toPeer) {
+    sendFrame(peer.index, f.type, f.payload, f.flags);
+  }
+}
+
+void Flow::onBytesAwaitingHello(Leg& from, ByteSpan data) {
+  // Bounded: a Hello is a header plus at most maxHelloPayload bytes.
+  constexpr size_t kMaxHelloBytes = codec::kFrameHeaderLength + 256;
+  from.helloBuffer.insert(from.helloBuffer.end(), data.begin(), data.end());
+  codec::FrameLimits limits;
+  codec::FrameHeader h;
+  ParseResult hr = codec::decodeFrameHeader(from.helloBuffer, limits, h);
+  bool fallback = hr.status == ParseStatus::Error ||
+                  (hr.ok() && (h.type != codec::FrameType::Hello || h.length > 256));
+  codec::Frame hello;
+  if (!fallback && hr.ok()) {
+    ParseResult fr = codec::decodeFrame(from.helloBuffer, limits, hello);
+    if (fr.status == ParseStatus::NeedMore) {
+      if (from.helloBuffer.size() <= kMaxHelloBytes) {
+        return;
+      }
+      fallback = true;
+    } else if (!fr.ok()) {
+      fallback = true;
+    } else {
+      codec::Hello decoded;
+      if (!codec::decodeHello(hello.payload, decoded).ok() || !owner_.onHello(*this, decoded)) {
+        fallback = true;
+      } else {
+        // The edge is peered with us: start the peer protocol, then go on with what follows.
+        from.awaitingHello = false;
+        Bytes rest(from.helloBuffer.begin() + static_cast<ptrdiff_t>(fr.consumed),
+                   from.helloBuffer.end());
+        from.helloBuffer.clear();
+        info_.wanBytesRead += fr.consumed;
+        startCodec(from);
+        if (!rest.empty() && !aborted_) {
+          onBytes(from, rest);
+        }
+        return;
+      }
+    }
+  } else if (!fallback && from.helloBuffer.size() < codec::kFrameHeaderLength) {
+    return; // need the header
+  }
+  if (!fallback) {
+    return;
+  }
+  // Not a Hello: the edge never saw our SYN-ACK answer and relays the client as it is. We have
+  // sent nothing on this leg, so carrying on as a raw relay loses and alters nothing.
+  from.awaitingHello = false;
+  from.kind = LegKind::Raw;
+  from.decoder.reset();
+  Bytes raw = std::move(from.helloBuffer);
+  from.helloBuffer.clear();
+  owner_.onPeerFallback(*this);
+  onBytes(from, raw);
 }
 
 void Flow::startReading(Leg& l) {
@@ -156,6 +214,10 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
       observer_->onData(from.index == 0, data); // leg 0 faces the client
     }
     deliver(other(from), data);
+    return;
+  }
+  if (from.awaitingHello) {
+    onBytesAwaitingHello(from, data);
     return;
   }
   info_.wanBytesRead += data.size();

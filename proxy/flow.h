@@ -68,6 +68,9 @@ public:
   /// A Hello (core) or HelloAck (edge) arrived; false resets the flow.
   virtual bool onHello(class Flow& flow, const codec::Hello& hello) = 0;
   virtual bool onHelloAck(class Flow& flow, const codec::HelloAck& ack) = 0;
+  /// The peer leg turned out to carry raw bytes (see Flow::expectHello): the flow is now a
+  /// pass-through relay.
+  virtual void onPeerFallback(class Flow& flow) = 0;
   /// Both legs are closed; the flow is about to be deleted.
   virtual void onFlowClosed(class Flow& flow) = 0;
   /// The flow holds encoded-but-unsent input: call flow.flushCodec() at the end of this loop
@@ -97,6 +100,10 @@ public:
   int connectOutbound(int fd, const Endpoint& to);
   /// Starts relaying; each leg's kind decides whether it is framed.
   void startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> codec = nullptr);
+  /// Core: leg `i` (Peer) waits for the edge's Hello before anything is sent on it; call before
+  /// startRelay. If the first bytes are not a valid Hello for this flow, the leg falls back to
+  /// a raw relay (FlowOwner::onPeerFallback): the edge is relaying the client unchanged.
+  void expectHello(int i) { legs_[i].awaitingHello = true; }
   /// Sends a peer-protocol frame on leg `i` (must be a Peer leg).
   void sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags = 0);
   void setObserver(std::unique_ptr<FlowObserver> observer) { observer_ = std::move(observer); }
@@ -125,6 +132,10 @@ private:
     bool eofIn = false;        ///< the far end finished sending (FIN or HalfClose)
     bool halfCloseDeferred = false; ///< HalfClose received while decoded data was pending
     bool tcpEof = false;       ///< the connection itself delivered EOF: nothing more to read
+    /// Core: nothing is sent on this peer leg until the edge's Hello is seen; bytes that are
+    /// not a valid Hello mean the edge did not see our answer and relays raw (helloBuffer).
+    bool awaitingHello = false;
+    Bytes helloBuffer;
     bool shutdownOut = false;  ///< we finished sending towards it (shutdown or HalfClose)
     bool closing = false;
     bool closed = false;
@@ -146,6 +157,9 @@ private:
   void onBytes(Leg& from, ByteSpan data);
   void onFrame(Leg& from, codec::Frame& frame);
   void onEof(Leg& from);
+  /// Core side of expectHello(): buffers until a Hello decides, then continues or falls back.
+  void onBytesAwaitingHello(Leg& from, ByteSpan data);
+  void startCodec(Leg& peer);
   /// After a peer frame decoded: answer the peer, deliver the plain bytes, release a
   /// half-close that waited for them.
   void afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>& toPeer);

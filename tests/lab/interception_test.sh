@@ -74,6 +74,15 @@ out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both
 echo "$out" | grep -q '"ok": 20,' || fail "flows after adversarial input: $out"
 pass "daemon survives garbage/oversize frames and $mal malformed SYN options; new flows fine"
 
+# --- The core's SYN-ACK answer is lost before the edge sees it (here: the edge's SYN-ACK queue
+# rule removed): the edge relays raw, the core finds no Hello and relays raw too. Byte-exact.
+in_lab "$LAB" edge iptables -t mangle -F BRIDGEHEAD-PRE
+out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both --bytes 2000000 --conns 20)
+echo "$out" | grep -q '"ok": 20,' || fail "flows with a lost discovery answer: $out"
+grep -q "auto-discovery answer did not reach it" /run/bhlab/$LAB/core.log || fail "the core did not fall back to raw"
+pass "lost auto-discovery answer: core falls back to a raw relay, byte-exact ($out)"
+"$BHLAB" restart "$LAB" edge || fail "edge restart"
+
 # --- Core killed mid-transfer: the client sees an error, never a short success; the edge goes
 # on serving new flows (as pass-through).
 in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode up --bytes $((4 << 30)) --timeout 20 >/tmp/bh-kill-$$.out &

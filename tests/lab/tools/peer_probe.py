@@ -3,8 +3,9 @@
 
   peer_probe.py garbage|oversize --host H --port P
       From the edge node: opens a connection marked 0x1b02 so the edge's own SYN handler adds
-      the auto-discovery option; the core then takes it for a peered flow, and we send it
-      garbage frames (or a frame header announcing a 4 GiB payload). Prints what happened.
+      the auto-discovery option; the core then takes it for a peered flow, we send a valid
+      Hello and then garbage frames (or a frame header announcing a 4 GiB payload). Prints
+      what happened.
   peer_probe.py badsyn --src S --dst D --port P
       Sends raw SYNs with a forged and with a truncated experimental option (kind 253).
 """
@@ -49,13 +50,23 @@ def badsyn(a):
     print("sent %d malformed SYNs" % len(cases))
 
 
+def hello(s):
+    """A valid Hello for this connection, so the core takes it for a peered flow."""
+    cip, cport = s.getsockname()
+    sip, sport = s.getpeername()
+    body = struct.pack("!BB6sBBB", 1, 1, b"\x02\x00\x00\x00\x00\x01", 1, 0, 4)
+    body += socket.inet_aton(cip) + struct.pack("!H", cport)
+    body += socket.inet_aton(sip) + struct.pack("!H", sport)
+    return struct.pack("!BBHI", 0xB1, 1, 0, len(body)) + body
+
+
 def peer(a, payload):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, 0x1B02)
     s.settimeout(5)
     s.connect((a.host, a.port))
     try:
-        s.sendall(payload)
+        s.sendall(hello(s) + payload)
         data = s.recv(65536)
         while data:
             data = s.recv(65536)
