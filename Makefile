@@ -41,8 +41,10 @@ fuzz: deps
 	@cmake --build build-fuzz -j$(JOBS)
 	@scripts/fuzz-all build-fuzz $(FUZZ_SECONDS)
 
+# Binaries to /usr/sbin and /usr/bin, units to /usr/lib/systemd/system, the default config to
+# /etc/bridgehead (kept if present), and the bridgehead system user. DESTDIR is honoured.
 install: build
-	cmake --install build
+	cmake --install build --prefix /usr
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
