@@ -140,6 +140,7 @@ void ExchangeSim::acceptLoop(Socket& listener, RpcServer& server) {
     Conn* raw = c.get();
     c->thread = std::thread([raw, &server] {
       server.serveConnection(raw->socket);
+      raw->socket.close();  // answer the client's FIN now, not at the next accept
       raw->done = true;
     });
     conns_.push_back(std::move(c));
