@@ -114,7 +114,6 @@ public:
 
   FlowInfo& info() { return info_; }
   const FlowInfo& info() const { return info_; }
-  LegKind legKind(int i) const { return legs_[i].kind; }
   int legFd(int i) const;
   /// Bytes buffered by this flow now (unsent writes + partial frames): bounded by design.
   size_t bufferedBytes() const;
