@@ -601,7 +601,13 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   codec::Hello hello;
   hello.deviceId = deviceId_;
   hello.policy = info.policy.derived;
-  hello.acceleratorWanted = wireAccelerator(info.decision.accelerator);
+  // The MAPI AO frames what it sends the core from the first byte: ask for it only when the
+  // edge half is attached.
+  hello.acceleratorWanted = flow.hasFilter() ? codec::Accelerator::Mapi
+                                             : wireAccelerator(info.decision.accelerator);
+  if (!flow.hasFilter() && hello.acceleratorWanted == codec::Accelerator::Mapi) {
+    hello.acceleratorWanted = codec::Accelerator::None;
+  }
   hello.tuple = tupleOf(info);
   Bytes payload;
   codec::encodeHello(hello, payload);
@@ -616,6 +622,16 @@ bool Daemon::onHello(Flow& flow, const codec::Hello& hello) {
     return false;
   }
   info.policy.peer = hello.policy;
+  if (hello.acceleratorWanted == codec::Accelerator::Mapi) {
+    // The edge half frames its stream for ours: attach it even when our read optimization is
+    // off (then it relays without prefetching).
+    mapi::mapi_ao::MapiAoConfig mc = mapiConfig();
+    if (!policy_.current()->config().mapi.enabled) {
+      mc.readAhead = false;
+    }
+    flow.setFilter(makeCoreMapiFilter(mc, info, *this));
+    info.acceleratorApplied = codec::Accelerator::Mapi;
+  }
   codec::HelloAck ack;
   ack.deviceId = deviceId_;
   ack.policy = info.policy.derived;
@@ -723,9 +739,19 @@ void Daemon::attachAccelerator(Flow& flow) {
     info.acceleratorApplied = codec::Accelerator::Epm;
     return;
   case policy::Accelerator::Mapi:
-    // The MAPI AO is not part of this build: the flow is handed to the generic accelerator,
-    // as WAAS does for connections the MAPI AO does not take ("TGDL").
-    info.handedOffToGeneric = true;
+    // The edge half decides: the core attaches its half when the Hello asks for it.
+    if (info.coreSide) {
+      return;
+    }
+    if (!cfg.mapi.enabled) {
+      // Configured off: the flow goes to the generic accelerator, as WAAS does for
+      // connections the MAPI AO does not take ("TGDL").
+      info.handedOffToGeneric = true;
+      info.handOffReason = "MAPI accelerator disabled";
+      return;
+    }
+    flow.setFilter(makeEdgeMapiFilter(mapiConfig(), info, *this));
+    info.acceleratorApplied = codec::Accelerator::Mapi;
     return;
   case policy::Accelerator::None:
     return;
@@ -755,6 +781,43 @@ void Daemon::onFlowClosed(Flow& flow) {
     dynamicRules_.flowEnded(*flow.info().decision.dynamicKey);
   }
   flows_.erase(&flow);
+}
+
+mapi::mapi_ao::MapiAoConfig Daemon::mapiConfig() const {
+  const auto& m = policy_.current()->config().mapi;
+  mapi::mapi_ao::MapiAoConfig c;
+  c.readAhead = m.readOptimization;
+  c.readAheadWindowBytes = m.readAheadBytes;
+  return c;
+}
+
+void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
+                           const std::string& detail) {
+  using mapi::mapi_ao::HandOffReason;
+  info.handedOffToGeneric = true;
+  info.handOffReason = mapi::mapi_ao::handOffReasonName(reason);
+  std::string id = "(" + std::to_string(info.connId) + ") ";
+  std::string client = info.client.ip.toString();
+  switch (reason) {
+  case HandOffReason::Encrypted:
+    // The seed's syslog line, so an engineer's grep for 132104 finds it.
+    logError("mapi_ao: %BH-MAPIAO-3-132104: " + id + "Encrypted connection. Client IP: " + client +
+             " (" + detail + "); handed off to the generic AO");
+    return;
+  case HandOffReason::Ntlm:
+    logError("mapi_ao: " + id + "Bind Request from client " + client + " " + detail +
+             ": Unsupported Auth Type; handed off to the generic AO");
+    return;
+  default:
+    logError("mapi_ao: " + id + "Client IP: " + client + ": " + info.handOffReason +
+             (detail.empty() ? "" : " (" + detail + ")") + "; handed off to the generic AO");
+    return;
+  }
+}
+
+mapi::mapi_ao::MapiAoEvents* Daemon::countersFor(FlowInfo& info) {
+  (void)info;
+  return nullptr;
 }
 
 void Daemon::logFlow(const Flow& flow, const std::string& what) {

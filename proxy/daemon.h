@@ -21,6 +21,7 @@
 #include "proxy/control_server.h"
 #include "proxy/discovery_table.h"
 #include "proxy/flow.h"
+#include "proxy/mapi_filter.h"
 #include "proxy/nfqueue_handler.h"
 #include "redirect/rule_installer.h"
 
@@ -42,7 +43,7 @@ struct DaemonOptions {
 
 /// The bridgehead daemon: one libuv loop owning the interception rules, the SYN-option
 /// handler, the transparent listeners, every flow, and the control socket.
-class Daemon : public FlowOwner {
+class Daemon : public FlowOwner, public MapiFlowEventSink {
 public:
   Daemon(DaemonOptions options, policy::PolicyPtr policy);
   ~Daemon() override;
@@ -61,6 +62,11 @@ public:
   void onFlowClosed(Flow& flow) override;
   void requestFlush(Flow& flow) override;
   void logFlow(const Flow& flow, const std::string& what) override;
+
+  // MapiFlowEventSink
+  void onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
+                     const std::string& detail) override;
+  mapi::mapi_ao::MapiAoEvents* countersFor(FlowInfo& info) override;
 
 private:
   bool isEdge() const;
@@ -87,6 +93,8 @@ private:
   void writeTransactionLog(const FlowInfo& info);
   /// Attaches the application accelerator the flow's decision asks for, if this box has it.
   void attachAccelerator(Flow& flow);
+  /// The MAPI AO settings of the policy in force.
+  mapi::mapi_ao::MapiAoConfig mapiConfig() const;
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;

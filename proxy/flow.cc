@@ -213,6 +213,13 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
     if (observer_) {
       observer_->onData(from.index == 0, data); // leg 0 faces the client
     }
+    if (filter_) {
+      FlowFilter::Output out;
+      filter_->onLocalData(data, out);
+      applyFilter(out, from);
+      releaseDeferredEofs(from);
+      return;
+    }
     deliver(other(from), data);
     return;
   }
@@ -271,7 +278,7 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
       return;
     }
     from.eofIn = true;
-    if (codec_->decodePending()) {
+    if (codec_->decodePending() || (filter_ && !filter_->canFinishTowardsLocal())) {
       // Data before the half-close is still being decoded (waiting for re-sent chunks): the
       // far end may not see the FIN before it has every byte.
       from.halfCloseDeferred = true;
@@ -318,10 +325,18 @@ void Flow::afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>&
     if (observer_) {
       observer_->onData(to.index == 1, plain); // towards leg 1 = towards the server
     }
+    if (filter_) {
+      FlowFilter::Output out;
+      filter_->onPeerData(plain, out);
+      applyFilter(out, to);
+      releaseDeferredEofs(to);
+      return;
+    }
     deliver(to, plain);
   }
   // A half-close that waited for this data can go now.
-  if (from.halfCloseDeferred && !aborted_ && !codec_->decodePending()) {
+  if (from.halfCloseDeferred && !aborted_ && !codec_->decodePending() &&
+      (!filter_ || filter_->canFinishTowardsLocal())) {
     from.halfCloseDeferred = false;
     finishTowards(to);
     maybeFinish();
@@ -345,8 +360,84 @@ void Flow::onEof(Leg& from) {
     return;
   }
   from.eofIn = true;
+  if (filter_) {
+    FlowFilter::Output out;
+    bool now = filter_->onLocalEof(out);
+    applyFilter(out, from);
+    if (!now) {
+      from.eofDeferred = true;
+      return;
+    }
+  }
   finishTowards(other(from));
   maybeFinish();
+}
+
+void Flow::applyFilter(FlowFilter::Output& out, Leg& raw) {
+  if (aborted_) {
+    return;
+  }
+  if (out.reset) {
+    owner_.logFlow(*this, "accelerator: " + out.resetReason);
+    abort(codec::ResetReason::ProtocolError, out.resetReason);
+    return;
+  }
+  if (!out.toLocal.empty()) {
+    info_.lanBytesWritten += out.toLocal.size();
+    write(raw, std::move(out.toLocal));
+  }
+  Leg& peer = other(raw);
+  size_t from = 0;
+  for (size_t cut : out.peerCuts) {
+    if (aborted_ || cut <= from || cut > out.toPeer.size()) {
+      continue;
+    }
+    deliver(peer, ByteSpan(out.toPeer).subspan(from, cut - from));
+    // End the codec's chunk here: the bytes after the cut start a chunk of their own.
+    Bytes payload;
+    uint16_t flags = 0;
+    if (!aborted_) {
+      codec_->flush(payload, flags);
+      if (!payload.empty()) {
+        sendFrame(peer.index, codec::FrameType::Data, payload, flags);
+      }
+    }
+    from = cut;
+  }
+  if (from < out.toPeer.size() && !aborted_) {
+    deliver(peer, ByteSpan(out.toPeer).subspan(from));
+    if (out.flushPeer && !aborted_) {
+      Bytes payload;
+      uint16_t flags = 0;
+      codec_->flush(payload, flags);
+      if (!payload.empty()) {
+        sendFrame(peer.index, codec::FrameType::Data, payload, flags);
+      }
+    }
+  }
+}
+
+void Flow::releaseDeferredEofs(Leg& raw) {
+  if (aborted_ || !filter_) {
+    return;
+  }
+  Leg& peer = other(raw);
+  if (raw.eofDeferred) {
+    FlowFilter::Output out;
+    bool now = filter_->onLocalEof(out);
+    applyFilter(out, raw);
+    if (now && !aborted_) {
+      raw.eofDeferred = false;
+      finishTowards(peer);
+      maybeFinish();
+    }
+  }
+  if (peer.halfCloseDeferred && !aborted_ && !codec_->decodePending() &&
+      filter_->canFinishTowardsLocal()) {
+    peer.halfCloseDeferred = false;
+    finishTowards(raw);
+    maybeFinish();
+  }
 }
 
 void Flow::deliver(Leg& to, ByteSpan data) {
@@ -580,7 +671,7 @@ size_t Flow::bufferedBytes() const {
   for (const Leg& l : legs_) {
     n += l.pendingWrite + (l.decoder ? l.decoder->bufferedBytes() : 0);
   }
-  return n + (codec_ ? codec_->bufferedBytes() : 0);
+  return n + (codec_ ? codec_->bufferedBytes() : 0) + (filter_ ? filter_->bufferedBytes() : 0);
 }
 
 } // namespace bh::proxy

@@ -58,6 +58,33 @@ public:
   virtual void onData(bool fromClient, ByteSpan data) = 0;
 };
 
+/// An application accelerator in the flow's chain (DESIGN.md: "an accelerator is a filter"):
+/// it sees the plain bytes of its own side (the raw leg: the client at the edge, the server at
+/// the core) and the plain bytes its peer half sent, and says what goes where. It may answer its
+/// own side locally and may hold bytes; a FIN waits for what it holds.
+class FlowFilter {
+public:
+  struct Output {
+    Bytes toLocal; ///< to the raw leg
+    Bytes toPeer;  ///< to the peer half, as Data
+    std::vector<size_t> peerCuts; ///< offsets in toPeer where the data codec ends a chunk
+    /// toPeer ends at a message boundary someone waits on: send it now rather than when the
+    /// input pauses (a request/response protocol must not wait for an idle timer).
+    bool flushPeer = false;
+    bool reset = false;
+    std::string resetReason;
+  };
+  virtual ~FlowFilter() = default;
+  virtual void onLocalData(ByteSpan data, Output& out) = 0;
+  virtual void onPeerData(ByteSpan data, Output& out) = 0;
+  /// The raw leg's far end finished sending: true when the half-close may go on now; false to
+  /// be asked again after the next step.
+  virtual bool onLocalEof(Output& out) = 0;
+  /// The peer's half-close may be passed to the raw leg now.
+  virtual bool canFinishTowardsLocal() const = 0;
+  virtual size_t bufferedBytes() const = 0;
+};
+
 /// What a flow tells the box that owns it.
 class FlowOwner {
 public:
@@ -107,6 +134,9 @@ public:
   /// Sends a peer-protocol frame on leg `i` (must be a Peer leg).
   void sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags = 0);
   void setObserver(std::unique_ptr<FlowObserver> observer) { observer_ = std::move(observer); }
+  /// Puts an accelerator between the raw leg and the peer leg (one raw, one peer leg).
+  void setFilter(std::unique_ptr<FlowFilter> filter) { filter_ = std::move(filter); }
+  bool hasFilter() const { return filter_ != nullptr; }
   /// Sends what the codec holds (see DataCodec::flush).
   void flushCodec();
   /// Resets both ends (RST on raw legs, Reset frame on peer legs) and closes.
@@ -130,6 +160,7 @@ private:
     bool pausedByPeer = false; ///< reads stopped because the other leg is full
     bool eofIn = false;        ///< the far end finished sending (FIN or HalfClose)
     bool halfCloseDeferred = false; ///< HalfClose received while decoded data was pending
+    bool eofDeferred = false;  ///< raw leg's EOF waits for the filter to let go of held bytes
     bool tcpEof = false;       ///< the connection itself delivered EOF: nothing more to read
     /// Core: nothing is sent on this peer leg until the edge's Hello is seen; bytes that are
     /// not a valid Hello mean the edge did not see our answer and relays raw (helloBuffer).
@@ -163,6 +194,10 @@ private:
   /// half-close that waited for them.
   void afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>& toPeer);
   void deliver(Leg& to, ByteSpan data);
+  /// Carries out what the filter asked; `raw` is the raw leg.
+  void applyFilter(FlowFilter::Output& out, Leg& raw);
+  /// Half-closes the filter deferred, once it allows them.
+  void releaseDeferredEofs(Leg& raw);
   void write(Leg& to, Bytes&& data, bool closeAfter = false);
   void finishTowards(Leg& to);
   void maybeFinish();
@@ -175,6 +210,7 @@ private:
   std::array<Leg, 2> legs_;
   std::unique_ptr<DataCodec> codec_;
   std::unique_ptr<FlowObserver> observer_;
+  std::unique_ptr<FlowFilter> filter_;
   codec::FrameEncoder encoder_;
   bool relaying_ = false;
   bool aborted_ = false;

@@ -35,6 +35,12 @@ struct FlowInfo {
   codec::PolicyDetails policy;
   codec::Accelerator acceleratorApplied = codec::Accelerator::None;
   bool handedOffToGeneric = false; ///< an AO gave the flow to the generic AO ("G")
+  std::string handOffReason;       ///< why, when an AO handed it off
+  /// MAPI AO, per connection: calls answered from read-ahead data at the edge, calls that went
+  /// to the server, read-aheads started (core).
+  uint64_t mapiLocalResponses = 0;
+  uint64_t mapiRemoteResponses = 0;
+  uint64_t mapiReadAheads = 0;
   uint64_t startTimeUnix = 0;
   /// Bytes as the applications sent them (original) and as they crossed the WAN (optimized).
   /// "Read" is from this box's LAN side (client on the edge, server on the core).

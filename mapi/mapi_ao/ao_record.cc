@@ -1,0 +1,262 @@
+#include "mapi/mapi_ao/ao_record.h"
+
+namespace bh::mapi::mapi_ao {
+
+const char* handOffReasonName(HandOffReason r) {
+  switch (r) {
+  case HandOffReason::Encrypted:
+    return "encrypted connection";
+  case HandOffReason::Ntlm:
+    return "NTLM authentication";
+  case HandOffReason::UnsupportedClient:
+    return "unsupported client version";
+  case HandOffReason::ParseError:
+    return "parse error";
+  case HandOffReason::Overload:
+    return "overload";
+  case HandOffReason::ExchangeToExchange:
+    return "Exchange-to-Exchange";
+  case HandOffReason::PeerRequest:
+    return "peer handed off";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool knownType(uint8_t t) {
+  return t >= static_cast<uint8_t>(RecordType::Pdus) && t <= static_cast<uint8_t>(RecordType::HandOff);
+}
+
+} // namespace
+
+ParseResult decodeRecord(ByteSpan in, Record& out, const RecordLimits& limits) {
+  if (in.size() < kRecordHeaderSize) {
+    return ParseResult::needMore(kRecordHeaderSize);
+  }
+  ByteReader r(in);
+  uint8_t type = r.u8();
+  uint32_t length = r.u32be();
+  if (!knownType(type)) {
+    return ParseResult::fail("unknown MAPI AO record type " + std::to_string(type));
+  }
+  if (length > limits.maxBody) {
+    return ParseResult::fail("MAPI AO record of " + std::to_string(length) +
+                             " bytes exceeds the cap");
+  }
+  size_t total = kRecordHeaderSize + length;
+  if (in.size() < total) {
+    return ParseResult::needMore(total);
+  }
+  out.type = static_cast<RecordType>(type);
+  out.body.assign(in.begin() + kRecordHeaderSize, in.begin() + static_cast<ptrdiff_t>(total));
+  return ParseResult::done(total);
+}
+
+void encodeRecord(RecordType type, ByteSpan body, Bytes& out) {
+  ByteWriter w(out);
+  w.u8(static_cast<uint8_t>(type));
+  w.u32be(static_cast<uint32_t>(body.size()));
+  out.insert(out.end(), body.begin(), body.end());
+}
+
+Bytes encodeReadAheadStart(const ReadAheadStart& s) {
+  Bytes out;
+  ByteWriter w(out);
+  w.u32be(s.id);
+  w.u8(static_cast<uint8_t>(s.kind));
+  w.u32be(s.objectHandle);
+  w.u16be(s.contextId);
+  out.insert(out.end(), s.requestStub.begin(), s.requestStub.end());
+  return out;
+}
+
+bool decodeReadAheadStart(ByteSpan body, ReadAheadStart& out) {
+  ByteReader r(body);
+  out.id = r.u32be();
+  uint8_t kind = r.u8();
+  out.objectHandle = r.u32be();
+  out.contextId = r.u16be();
+  if (!r.ok() || (kind != static_cast<uint8_t>(ReadAheadKind::ReadStream) &&
+                  kind != static_cast<uint8_t>(ReadAheadKind::FastTransferGetBuffer))) {
+    return false;
+  }
+  out.kind = static_cast<ReadAheadKind>(kind);
+  ByteSpan stub = r.take(r.remaining());
+  out.requestStub.assign(stub.begin(), stub.end());
+  return !out.requestStub.empty();
+}
+
+bool ReadAheadData::fromFragments(uint32_t id, uint32_t dataBytes,
+                                  const std::vector<Bytes>& fragments, ReadAheadData& out) {
+  out = ReadAheadData{};
+  out.id = id;
+  out.dataBytes = dataBytes;
+  for (const auto& f : fragments) {
+    // auth_length (bytes 10-11) must be 0: then the stub is everything after the header.
+    if (f.size() < kFragmentHeader || f[2] != 2 /* response */ || f[10] != 0 || f[11] != 0) {
+      return false;
+    }
+    out.fragmentHeaders.insert(out.fragmentHeaders.end(), f.begin(),
+                               f.begin() + kFragmentHeader);
+    out.stub.insert(out.stub.end(), f.begin() + kFragmentHeader, f.end());
+  }
+  return !fragments.empty();
+}
+
+Bytes ReadAheadData::toFragments(uint32_t callId) const {
+  Bytes out;
+  size_t off = 0;
+  for (size_t h = 0; h + kFragmentHeader <= fragmentHeaders.size(); h += kFragmentHeader) {
+    Bytes header(fragmentHeaders.begin() + static_cast<ptrdiff_t>(h),
+                 fragmentHeaders.begin() + static_cast<ptrdiff_t>(h + kFragmentHeader));
+    bool le = (header[4] & 0x10) != 0;
+    size_t fragLength = le ? (header[8] | (header[9] << 8)) : ((header[8] << 8) | header[9]);
+    if (fragLength < kFragmentHeader || stub.size() - off < fragLength - kFragmentHeader) {
+      return {};
+    }
+    for (int i = 0; i < 4; ++i) {
+      header[12 + static_cast<size_t>(i)] =
+          static_cast<uint8_t>(callId >> (le ? 8 * i : 8 * (3 - i)));
+    }
+    out.insert(out.end(), header.begin(), header.end());
+    size_t n = fragLength - kFragmentHeader;
+    out.insert(out.end(), stub.begin() + static_cast<ptrdiff_t>(off),
+               stub.begin() + static_cast<ptrdiff_t>(off + n));
+    off += n;
+  }
+  if (off != stub.size() || fragmentHeaders.size() % kFragmentHeader != 0) {
+    return {};
+  }
+  return out;
+}
+
+Bytes encodeReadAheadData(const ReadAheadData& d, std::vector<size_t>* cuts) {
+  Bytes out;
+  ByteWriter w(out);
+  w.u32be(d.id);
+  w.u32be(d.dataBytes);
+  w.u32be(static_cast<uint32_t>(d.fragmentHeaders.size()));
+  out.insert(out.end(), d.fragmentHeaders.begin(), d.fragmentHeaders.end());
+  size_t stubAt = out.size();
+  out.insert(out.end(), d.stub.begin(), d.stub.end());
+  if (cuts && d.stub.size() > ReadAheadData::kStubPrefix + ReadAheadData::kStubSuffix) {
+    cuts->push_back(stubAt + ReadAheadData::kStubPrefix);
+    cuts->push_back(out.size() - ReadAheadData::kStubSuffix);
+  }
+  return out;
+}
+
+bool decodeReadAheadData(ByteSpan body, ReadAheadData& out) {
+  ByteReader r(body);
+  out.id = r.u32be();
+  out.dataBytes = r.u32be();
+  uint32_t headers = r.u32be();
+  if (!r.ok() || headers == 0 || headers % ReadAheadData::kFragmentHeader != 0 ||
+      headers > r.remaining()) {
+    return false;
+  }
+  ByteSpan h = r.take(headers);
+  out.fragmentHeaders.assign(h.begin(), h.end());
+  ByteSpan stub = r.take(r.remaining());
+  out.stub.assign(stub.begin(), stub.end());
+  return !out.toFragments(0).empty();
+}
+
+Bytes encodeReadAheadId(uint32_t id) {
+  Bytes out;
+  ByteWriter(out).u32be(id);
+  return out;
+}
+
+bool decodeReadAheadId(ByteSpan body, uint32_t& id) {
+  ByteReader r(body);
+  id = r.u32be();
+  return r.ok() && r.remaining() == 0;
+}
+
+Bytes encodeReadAheadConsumed(uint32_t id, uint32_t count) {
+  Bytes out;
+  ByteWriter w(out);
+  w.u32be(id);
+  w.u32be(count);
+  return out;
+}
+
+bool decodeReadAheadConsumed(ByteSpan body, uint32_t& id, uint32_t& count) {
+  ByteReader r(body);
+  id = r.u32be();
+  count = r.u32be();
+  return r.ok() && r.remaining() == 0;
+}
+
+Bytes encodeReadAheadCancel(const ReadAheadCancel& c) {
+  Bytes out;
+  ByteWriter w(out);
+  w.u32be(c.id);
+  w.u32be(c.consumed);
+  w.u8(c.releaseOnly ? 1 : 0);
+  return out;
+}
+
+bool decodeReadAheadCancel(ByteSpan body, ReadAheadCancel& out) {
+  ByteReader r(body);
+  out.id = r.u32be();
+  out.consumed = r.u32be();
+  uint8_t flags = r.u8();
+  out.releaseOnly = (flags & 1) != 0;
+  return r.ok() && r.remaining() == 0 && flags <= 1;
+}
+
+Bytes encodeHandOff(HandOffReason reason) {
+  Bytes out;
+  ByteWriter(out).u16be(static_cast<uint16_t>(reason));
+  return out;
+}
+
+bool decodeHandOff(ByteSpan body, HandOffReason& out) {
+  ByteReader r(body);
+  uint16_t v = r.u16be();
+  if (!r.ok() || r.remaining() != 0 || v < 1 || v > 7) {
+    return false;
+  }
+  out = static_cast<HandOffReason>(v);
+  return true;
+}
+
+ParseResult RecordReader::feed(ByteSpan data, std::vector<Record>& records, Bytes& raw) {
+  if (failed_) {
+    return ParseResult::fail("MAPI AO channel already failed");
+  }
+  if (handedOff_) {
+    raw.insert(raw.end(), data.begin(), data.end());
+    return ParseResult::done(data.size());
+  }
+  buffer_.insert(buffer_.end(), data.begin(), data.end());
+  size_t off = 0;
+  while (off < buffer_.size()) {
+    Record rec;
+    ParseResult r = decodeRecord(ByteSpan(buffer_).subspan(off), rec, limits_);
+    if (r.status == ParseStatus::NeedMore) {
+      break;
+    }
+    if (!r.ok()) {
+      failed_ = true;
+      buffer_.clear();
+      return r;
+    }
+    off += r.consumed;
+    bool handOff = rec.type == RecordType::HandOff;
+    records.push_back(std::move(rec));
+    if (handOff) {
+      handedOff_ = true;
+      raw.insert(raw.end(), buffer_.begin() + static_cast<ptrdiff_t>(off), buffer_.end());
+      off = buffer_.size();
+      break;
+    }
+  }
+  buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(off));
+  return ParseResult::done(data.size());
+}
+
+} // namespace bh::mapi::mapi_ao

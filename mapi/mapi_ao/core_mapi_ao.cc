@@ -1,0 +1,529 @@
+#include "mapi/mapi_ao/core_mapi_ao.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "mapi/dcerpc/pdu_codec.h"
+#include "mapi/dcerpc/well_known.h"
+#include "mapi/emsmdb/ec_do_rpc_ext2.h"
+
+namespace bh::mapi::mapi_ao {
+
+namespace {
+constexpr uint32_t kUnknownBytes = std::numeric_limits<uint32_t>::max();
+} // namespace
+
+CoreMapiAo::CoreMapiAo(MapiAoConfig config, MapiAoEvents& events)
+    : config_(config), events_(events) {}
+
+size_t CoreMapiAo::bufferedBytes() const {
+  size_t n = peerReader_.bufferedBytes() + clientFramer_.bufferedBytes() +
+             serverFramer_.bufferedBytes() + blockedBytes_;
+  for (const auto& [id, frags] : candidateFragments_) {
+    for (const auto& f : frags) {
+      n += f.size();
+    }
+  }
+  for (const auto& [id, inj] : injected_) {
+    for (const auto& f : inj.fragments) {
+      n += f.size();
+    }
+  }
+  return n;
+}
+
+bool CoreMapiAo::isEmsmdb(uint16_t contextId) const {
+  auto iface = association_.interfaceFor(contextId);
+  return iface && iface->uuid == dcerpc::syntax::emsmdb().uuid &&
+         iface->versionMajor == dcerpc::syntax::emsmdb().versionMajor;
+}
+
+void CoreMapiAo::toEdge(RecordType type, ByteSpan body, AoOutput& out) {
+  encodeRecord(type, body, out.toPeer);
+}
+
+uint32_t CoreMapiAo::nextInjectedId() {
+  for (;;) {
+    uint32_t id = nextInjected_++;
+    if (nextInjected_ == 0) {
+      nextInjected_ = kInjectedCallIdBase;
+    }
+    if (clientCalls_.count(id) == 0 && injected_.count(id) == 0) {
+      return id;
+    }
+  }
+}
+
+// ---- edge -> server ----------------------------------------------------------------------
+
+void CoreMapiAo::onPeerData(ByteSpan data, AoOutput& out) {
+  std::vector<Record> records;
+  Bytes raw;
+  ParseResult r = peerReader_.feed(data, records, raw);
+  if (!r.ok()) {
+    out.fail("MAPI AO record stream from the edge: " + r.error);
+    return;
+  }
+  for (auto& rec : records) {
+    if (out.reset) {
+      return;
+    }
+    if (blocked() || !blockedInput_.empty()) {
+      blockedBytes_ += rec.body.size();
+      blockedInput_.push_back({false, std::move(rec), {}});
+    } else {
+      onRecord(std::move(rec), out);
+    }
+  }
+  if (!raw.empty()) {
+    if (blocked() || !blockedInput_.empty()) {
+      blockedBytes_ += raw.size();
+      blockedInput_.push_back({true, {}, std::move(raw)});
+    } else {
+      out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
+    }
+  }
+  if (blockedBytes_ > config_.maxBlockedBytes) {
+    out.fail("client bytes held while restoring a stream position exceed the cap");
+  }
+}
+
+void CoreMapiAo::onRecord(Record rec, AoOutput& out) {
+  switch (rec.type) {
+  case RecordType::Pdus: {
+    std::vector<Bytes> pdus;
+    ParseResult r = clientFramer_.feed(rec.body, pdus);
+    for (auto& p : pdus) {
+      if (out.reset) {
+        return;
+      }
+      onClientPdu(std::move(p), out);
+    }
+    if (!r.ok()) {
+      out.fail("client stream does not frame (the edge should have handed off): " + r.error);
+    }
+    return;
+  }
+  case RecordType::ReadAheadConsumed: {
+    uint32_t id = 0, count = 0;
+    if (!decodeReadAheadConsumed(rec.body, id, count)) {
+      out.fail("malformed ReadAheadConsumed");
+      return;
+    }
+    auto it = readAheads_.find(id);
+    if (it == readAheads_.end()) {
+      return;
+    }
+    ReadAhead& ra = it->second;
+    if (count > ra.answered - std::min(ra.consumed, ra.answered)) {
+      out.fail("the edge consumed read-ahead answers it was never sent");
+      return;
+    }
+    ra.consumed += count;
+    inject(ra, out);
+    return;
+  }
+  case RecordType::ReadAheadCancel: {
+    ReadAheadCancel c;
+    if (!decodeReadAheadCancel(rec.body, c)) {
+      out.fail("malformed ReadAheadCancel");
+      return;
+    }
+    onCancel(c, out);
+    return;
+  }
+  case RecordType::HandOff: {
+    HandOffReason reason{};
+    if (!decodeHandOff(rec.body, reason)) {
+      out.fail("malformed HandOff");
+      return;
+    }
+    onEdgeHandOff(out);
+    return;
+  }
+  case RecordType::ReadAheadStart:
+  case RecordType::ReadAheadData:
+  case RecordType::ReadAheadEnd:
+    out.fail("core-to-edge record received from the edge");
+    return;
+  }
+}
+
+void CoreMapiAo::onClientPdu(Bytes raw, AoOutput& out) {
+  if (passive_) {
+    out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
+    return;
+  }
+  dcerpc::PType type = pduType(raw);
+  uint8_t flags = pduFlags(raw);
+  uint32_t callId = pduCallId(raw);
+  if (type == dcerpc::PType::Bind || type == dcerpc::PType::AlterContext) {
+    dcerpc::Pdu pdu;
+    if (!dcerpc::decodePdu(raw, pdu).ok() || !association_.onClientPdu(pdu).ok()) {
+      passive_ = readAheads_.empty() && injected_.empty();
+      if (!passive_) {
+        out.fail("client bind does not parse during read-ahead");
+        return;
+      }
+    }
+  } else if (type == dcerpc::PType::Request) {
+    if (injected_.count(callId) != 0) {
+      out.fail("client call id " + std::to_string(callId) + " collides with an injected call");
+      return;
+    }
+    if ((flags & dcerpc::pfc::FirstFrag) != 0) {
+      clientCalls_.insert(callId);
+    }
+    bool whole = (flags & dcerpc::pfc::FirstFrag) && (flags & dcerpc::pfc::LastFrag);
+    dcerpc::Pdu pdu;
+    if (whole && config_.readAhead && readAheads_.size() < config_.maxReadAheads &&
+        dcerpc::decodePdu(raw, pdu).ok() && !pdu.auth) {
+      const auto* req = pdu.request();
+      if (req && req->opnum == emsmdb::kOpnumEcDoRpcExt2 && isEmsmdb(req->contextId)) {
+        RequestSummary s = summarizeRequest(req->stub);
+        if (s.candidate) {
+          candidates_[callId] = Candidate{*s.candidate, req->contextId, raw, req->stub};
+        }
+      }
+    }
+  }
+  out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
+}
+
+void CoreMapiAo::onCancel(const ReadAheadCancel& c, AoOutput& out) {
+  auto it = readAheads_.find(c.id);
+  if (it == readAheads_.end() || it->second.cancelled) {
+    return;
+  }
+  ReadAhead& ra = it->second;
+  if (c.consumed > ra.answered) {
+    out.fail("ReadAheadCancel claims answers never sent");
+    return;
+  }
+  ra.cancelled = true;
+  ra.consumed = c.consumed;
+  ra.releaseOnly = c.releaseOnly;
+  ++restoring_; // what the edge sends after this waits until the server is where it expects
+  if (ra.answered == ra.issued) {
+    finishCancel(ra, out);
+  }
+}
+
+void CoreMapiAo::finishCancel(ReadAhead& ra, AoOutput& out) {
+  uint64_t unread = 0;
+  bool unknown = false;
+  for (size_t i = ra.consumed; i < ra.dataBytes.size(); ++i) {
+    if (ra.dataBytes[i] == kUnknownBytes) {
+      unknown = true;
+    } else {
+      unread += ra.dataBytes[i];
+    }
+  }
+  uint32_t id = ra.id;
+  if (ra.releaseOnly || (unread == 0 && !unknown)) {
+    readAheads_.erase(id);
+    --restoring_;
+    unblock(out);
+    return;
+  }
+  if (ra.candidate.kind == ReadAheadKind::FastTransferGetBuffer) {
+    out.fail("FastTransfer read-ahead abandoned with " + std::to_string(unread) +
+             " bytes the client never took (a FastTransfer stream cannot be rewound)");
+    return;
+  }
+  if (unknown) {
+    out.fail("cannot restore the stream position: an injected answer did not decode");
+    return;
+  }
+  Bytes stub = makeSeekCurrentRequest(ra.requestStub, ra.candidate.logonId,
+                                      ra.candidate.objectHandle, -static_cast<int64_t>(unread));
+  dcerpc::Pdu pdu;
+  if (stub.empty() || !dcerpc::decodePdu(ra.requestPdu, pdu).ok() || !pdu.request()) {
+    out.fail("cannot build the RopSeekStream that restores the stream position");
+    return;
+  }
+  dcerpc::Request req = *pdu.request();
+  req.stub = std::move(stub);
+  req.allocHint = static_cast<uint32_t>(req.stub.size());
+  pdu.body = req;
+  uint32_t callId = nextInjectedId();
+  pdu.header.callId = callId;
+  auto bytes = dcerpc::encodePdu(pdu);
+  if (!bytes) {
+    out.fail("RopSeekStream request does not fit one fragment");
+    return;
+  }
+  injected_[callId] = Injected{id, true, {}};
+  ra.seeking = true;
+  out.toLocal.insert(out.toLocal.end(), bytes->begin(), bytes->end());
+}
+
+void CoreMapiAo::unblock(AoOutput& out) {
+  while (!blocked() && !blockedInput_.empty() && !out.reset) {
+    BlockedItem item = std::move(blockedInput_.front());
+    blockedInput_.pop_front();
+    if (item.raw) {
+      blockedBytes_ -= item.bytes.size();
+      out.toLocal.insert(out.toLocal.end(), item.bytes.begin(), item.bytes.end());
+    } else {
+      blockedBytes_ -= item.record.body.size();
+      onRecord(std::move(item.record), out);
+    }
+  }
+}
+
+void CoreMapiAo::onEdgeHandOff(AoOutput& out) {
+  clientHandedOff_ = true;
+  // Whatever of a client PDU was framed so far continues in the raw bytes that follow.
+  Bytes rest = clientFramer_.takeBuffered();
+  out.toLocal.insert(out.toLocal.end(), rest.begin(), rest.end());
+  passive_ = true;
+  // Read-aheads the edge had not heard of when it handed off: nothing more will be consumed.
+  std::vector<uint32_t> open;
+  for (const auto& [id, ra] : readAheads_) {
+    if (!ra.cancelled) {
+      open.push_back(id);
+    }
+  }
+  for (uint32_t id : open) {
+    auto it = readAheads_.find(id);
+    onCancel(ReadAheadCancel{id, it->second.consumed, false}, out);
+  }
+  candidates_.clear();
+}
+
+// ---- server -> edge ----------------------------------------------------------------------
+
+void CoreMapiAo::onServerData(ByteSpan data, AoOutput& out) {
+  if (serverHandedOff_) {
+    out.toPeer.insert(out.toPeer.end(), data.begin(), data.end());
+    return;
+  }
+  std::vector<Bytes> pdus;
+  ParseResult r = serverFramer_.feed(data, pdus);
+  for (auto& p : pdus) {
+    if (out.reset) {
+      return;
+    }
+    onServerPdu(std::move(p), out);
+  }
+  if (!r.ok() && !out.reset) {
+    if (!readAheads_.empty() || !injected_.empty()) {
+      out.fail("server stream does not frame during read-ahead: " + r.error);
+      return;
+    }
+    handOffServerSide(HandOffReason::ParseError, "server stream: " + r.error, out);
+    return;
+  }
+  // After the edge handed off, this side follows once nothing injected is left.
+  if (clientHandedOff_ && !serverHandedOff_ && !out.reset && readAheads_.empty() &&
+      injected_.empty() && candidateFragments_.empty() && !serverMidResponse_) {
+    handOffServerSide(HandOffReason::PeerRequest, "edge handed off", out);
+  }
+}
+
+void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
+  dcerpc::PType type = pduType(raw);
+  uint8_t flags = pduFlags(raw);
+  uint32_t callId = pduCallId(raw);
+  bool last = (flags & dcerpc::pfc::LastFrag) != 0 || type == dcerpc::PType::Fault;
+  if (type == dcerpc::PType::BindAck || type == dcerpc::PType::AlterContextResp ||
+      type == dcerpc::PType::BindNak) {
+    dcerpc::Pdu pdu;
+    if (!dcerpc::decodePdu(raw, pdu).ok() || !association_.onServerPdu(pdu).ok()) {
+      passive_ = true;
+    }
+  } else if (type == dcerpc::PType::Response || type == dcerpc::PType::Fault) {
+    bool first = (flags & dcerpc::pfc::FirstFrag) != 0;
+    serverMidResponse_ = first ? !last : (last ? false : serverMidResponse_);
+    auto inj = injected_.find(callId);
+    if (inj != injected_.end()) {
+      inj->second.fragments.push_back(std::move(raw));
+      if (last) {
+        Injected done = std::move(inj->second);
+        injected_.erase(inj);
+        onInjectedAnswer(callId, std::move(done), out);
+      }
+      return;
+    }
+    auto cand = candidates_.find(callId);
+    if (cand != candidates_.end()) {
+      auto& frags = candidateFragments_[callId];
+      frags.push_back(std::move(raw));
+      size_t total = 0;
+      for (const auto& f : frags) {
+        total += f.size();
+      }
+      if (last || total > config_.maxCallBytes || type == dcerpc::PType::Fault) {
+        Candidate c = std::move(cand->second);
+        candidates_.erase(cand);
+        std::vector<Bytes> all = std::move(frags);
+        candidateFragments_.erase(callId);
+        if (last && type == dcerpc::PType::Response) {
+          clientCalls_.erase(callId);
+          onCandidateAnswer(callId, std::move(c), std::move(all), out);
+        } else {
+          Bytes joined;
+          for (const auto& f : all) {
+            joined.insert(joined.end(), f.begin(), f.end());
+          }
+          toEdge(RecordType::Pdus, joined, out);
+          if (last) {
+            clientCalls_.erase(callId);
+          }
+        }
+      }
+      return;
+    }
+    if (last) {
+      clientCalls_.erase(callId);
+    }
+  }
+  toEdge(RecordType::Pdus, raw, out);
+}
+
+void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Bytes> fragments,
+                                   AoOutput& out) {
+  (void)callId;
+  Bytes joined;
+  for (const auto& f : fragments) {
+    joined.insert(joined.end(), f.begin(), f.end());
+  }
+  Bytes stub;
+  ResponseSummary s;
+  if (joinStubs(fragments, stub)) {
+    s = summarizeReadAheadResponse(stub, c.candidate);
+  }
+  if (!s.decoded || !s.success || !s.more || passive_ || clientHandedOff_ ||
+      readAheads_.size() >= config_.maxReadAheads) {
+    toEdge(RecordType::Pdus, joined, out);
+    return;
+  }
+  // The start goes before the answer: the client's next call can only follow the answer, and
+  // by then the edge knows to wait for the prefetched data rather than ask the server.
+  ReadAhead ra;
+  ra.id = nextReadAheadId_++;
+  ra.candidate = c.candidate;
+  ra.contextId = c.contextId;
+  ra.requestPdu = std::move(c.requestPdu);
+  ra.requestStub = std::move(c.requestStub);
+  ReadAheadStart start{ra.id, ra.candidate.kind, ra.candidate.objectHandle, ra.contextId,
+                       ra.requestStub};
+  toEdge(RecordType::ReadAheadStart, encodeReadAheadStart(start), out);
+  toEdge(RecordType::Pdus, joined, out);
+  events_.onReadAheadStarted(ra.candidate.kind);
+  auto [it, inserted] = readAheads_.emplace(ra.id, std::move(ra));
+  inject(it->second, out);
+}
+
+void CoreMapiAo::inject(ReadAhead& ra, AoOutput& out) {
+  uint32_t per = std::max<uint32_t>(ra.candidate.requestedBytes, 1);
+  uint32_t window = static_cast<uint32_t>(std::max<size_t>(2, config_.readAheadWindowBytes / per));
+  while (!ra.stopped && !ra.cancelled && ra.issued - ra.consumed < window) {
+    uint32_t id = nextInjectedId();
+    Bytes pdu = ra.requestPdu;
+    setPduCallId(pdu, id);
+    injected_[id] = Injected{ra.id, false, {}};
+    ++ra.issued;
+    out.toLocal.insert(out.toLocal.end(), pdu.begin(), pdu.end());
+  }
+}
+
+void CoreMapiAo::maybeEnd(ReadAhead& ra, AoOutput& out) {
+  if (ra.stopped && ra.answered == ra.issued && !ra.endSent && !ra.cancelled) {
+    toEdge(RecordType::ReadAheadEnd, encodeReadAheadId(ra.id), out);
+    ra.endSent = true;
+  }
+}
+
+void CoreMapiAo::onInjectedAnswer(uint32_t callId, Injected inj, AoOutput& out) {
+  (void)callId;
+  auto it = readAheads_.find(inj.readAheadId);
+  if (it == readAheads_.end()) {
+    return;
+  }
+  ReadAhead& ra = it->second;
+  Bytes stub;
+  bool joined = joinStubs(inj.fragments, stub);
+  if (inj.seek) {
+    if (!joined || !seekSucceeded(stub)) {
+      out.fail("could not restore the stream position after read-ahead (RopSeekStream failed)");
+      return;
+    }
+    readAheads_.erase(it);
+    --restoring_;
+    unblock(out);
+    return;
+  }
+  ++ra.answered;
+  ResponseSummary s;
+  if (joined) {
+    s = summarizeReadAheadResponse(stub, ra.candidate);
+  }
+  ra.dataBytes.push_back(s.decoded ? s.dataBytes : kUnknownBytes);
+  if (!s.decoded || !s.success || !s.more) {
+    ra.stopped = true;
+  }
+  if (!ra.cancelled) {
+    ReadAheadData d;
+    if (!ReadAheadData::fromFragments(ra.id, s.decoded ? s.dataBytes : 0, inj.fragments, d)) {
+      // Not a plain response (a fault, or signed): the edge cannot replay it as an answer.
+      // Nothing more is injected; the client's next read goes to the server, which is where
+      // the data the client has not seen starts only if this answer moved nothing.
+      out.fail("an injected read-ahead call got an answer that is not a plain response");
+      return;
+    }
+    std::vector<size_t> cuts;
+    Bytes body = encodeReadAheadData(d, &cuts);
+    size_t base = out.toPeer.size() + kRecordHeaderSize;
+    toEdge(RecordType::ReadAheadData, body, out);
+    for (size_t c : cuts) {
+      out.peerCuts.push_back(base + c);
+    }
+    inject(ra, out);
+    maybeEnd(ra, out);
+  } else if (ra.answered == ra.issued) {
+    finishCancel(ra, out);
+  }
+}
+
+void CoreMapiAo::handOffServerSide(HandOffReason reason, const std::string& why,
+                                   AoOutput& out) {
+  if (serverHandedOff_) {
+    return;
+  }
+  if (!clientHandedOff_) {
+    events_.onHandOff(reason, why);
+  }
+  // Answers held to judge a read-ahead go first, whole.
+  for (auto& [id, frags] : candidateFragments_) {
+    for (const auto& f : frags) {
+      toEdge(RecordType::Pdus, f, out);
+    }
+  }
+  candidateFragments_.clear();
+  candidates_.clear();
+  toEdge(RecordType::HandOff, encodeHandOff(reason), out);
+  serverHandedOff_ = true;
+  passive_ = true;
+  Bytes rest = serverFramer_.takeBuffered();
+  out.toPeer.insert(out.toPeer.end(), rest.begin(), rest.end());
+}
+
+void CoreMapiAo::onServerEof(AoOutput& out) {
+  if (serverHandedOff_) {
+    return;
+  }
+  for (auto& [id, frags] : candidateFragments_) {
+    for (const auto& f : frags) {
+      toEdge(RecordType::Pdus, f, out);
+    }
+  }
+  candidateFragments_.clear();
+  Bytes rest = serverFramer_.takeBuffered();
+  if (!rest.empty()) {
+    toEdge(RecordType::Pdus, rest, out);
+  }
+}
+
+} // namespace bh::mapi::mapi_ao

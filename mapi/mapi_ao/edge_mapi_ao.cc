@@ -1,0 +1,506 @@
+#include "mapi/mapi_ao/edge_mapi_ao.h"
+
+#include <algorithm>
+
+#include "mapi/dcerpc/pdu_codec.h"
+#include "mapi/dcerpc/well_known.h"
+#include "mapi/emsmdb/ec_do_connect_ex.h"
+#include "mapi/emsmdb/ec_do_rpc_ext2.h"
+#include "mapi/mapi_ao/rop_call_summary.h"
+
+namespace bh::mapi::mapi_ao {
+
+namespace {
+
+constexpr uint16_t kOpnumEcDoDisconnect = 1;
+constexpr uint16_t kOpnumEcDoConnectEx = 10;
+
+void appendRecord(RecordType type, ByteSpan body, AoOutput& out) {
+  encodeRecord(type, body, out.toPeer);
+}
+
+} // namespace
+
+EdgeMapiAo::EdgeMapiAo(MapiAoConfig config, MapiAoEvents& events)
+    : config_(config), events_(events) {}
+
+size_t EdgeMapiAo::bufferedBytes() const {
+  size_t n = clientFramer_.bufferedBytes() + serverFramer_.bufferedBytes() +
+             peerReader_.bufferedBytes() + assemblingBytes_ + readyBytes_ + pendingLocal_.size();
+  for (const auto& p : clientQueue_) {
+    n += p.size();
+  }
+  if (held_) {
+    for (const auto& f : held_->call.fragments) {
+      n += f.size();
+    }
+  }
+  return n;
+}
+
+bool EdgeMapiAo::isEmsmdb(uint16_t contextId) const {
+  auto iface = association_.interfaceFor(contextId);
+  return iface && iface->uuid == dcerpc::syntax::emsmdb().uuid &&
+         iface->versionMajor == dcerpc::syntax::emsmdb().versionMajor;
+}
+
+// ---- client -> core ----------------------------------------------------------------------
+
+void EdgeMapiAo::onClientData(ByteSpan data, AoOutput& out) {
+  if (clientHandedOff_) {
+    out.toPeer.insert(out.toPeer.end(), data.begin(), data.end());
+    return;
+  }
+  std::vector<Bytes> pdus;
+  ParseResult r = clientFramer_.feed(data, pdus);
+  for (auto& p : pdus) {
+    clientQueue_.push_back(std::move(p));
+  }
+  if (!r.ok()) {
+    handOff(HandOffReason::ParseError, "client stream: " + r.error, out);
+    return;
+  }
+  drainClientQueue(out);
+}
+
+void EdgeMapiAo::drainClientQueue(AoOutput& out) {
+  while (!clientHandedOff_ && !held_ && !clientQueue_.empty() && !out.reset) {
+    Bytes pdu = std::move(clientQueue_.front());
+    clientQueue_.pop_front();
+    processClientPdu(std::move(pdu), out);
+  }
+}
+
+void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
+  dcerpc::Pdu pdu;
+  ParseResult r = dcerpc::decodePdu(raw, pdu);
+  if (r.ok()) {
+    r = association_.onClientPdu(pdu);
+  }
+  if (!r.ok()) {
+    clientQueue_.push_front(std::move(raw));
+    handOff(HandOffReason::ParseError, "client PDU: " + r.error, out);
+    return;
+  }
+  switch (pdu.ptype()) {
+  case dcerpc::PType::Bind:
+  case dcerpc::PType::AlterContext:
+    if (pdu.auth) {
+      const auto& t = pdu.auth->trailer;
+      // MS-OXCRPC 3.1.4: signed or sealed calls cannot be read or answered here (eMAPI is
+      // what would let us; without it the flow goes to the generic AO).
+      if (t.authLevel >= dcerpc::AuthLevel::PktIntegrity) {
+        clientQueue_.push_front(std::move(raw));
+        handOff(HandOffReason::Encrypted,
+                std::string(t.authLevel == dcerpc::AuthLevel::PktPrivacy ? "PRIVACY" : "INTEGRITY") +
+                    " AuthType:" + std::to_string(static_cast<int>(t.authType)) +
+                    " AuthCtxId: " + std::to_string(t.authContextId),
+                out);
+        return;
+      }
+      if (t.authType == dcerpc::AuthType::Ntlm) {
+        clientQueue_.push_front(std::move(raw));
+        handOff(HandOffReason::Ntlm, "AuthType:NTLM AuthCtxId: " + std::to_string(t.authContextId),
+                out);
+        return;
+      }
+    }
+    forward(raw, out);
+    return;
+  case dcerpc::PType::Request: {
+    const auto* req = pdu.request();
+    bool first = pdu.header.has(dcerpc::pfc::FirstFrag);
+    bool last = pdu.header.has(dcerpc::pfc::LastFrag);
+    if (first) {
+      if (assembling_) {
+        // Interleaved calls (PFC_CONC_MPX): not something this AO follows.
+        clientQueue_.push_front(std::move(raw));
+        handOff(HandOffReason::ParseError, "interleaved request fragments", out);
+        return;
+      }
+      assembling_ = ClientCall{{}, pdu.header.callId, req->contextId, req->opnum};
+      assemblingBytes_ = 0;
+    } else if (!assembling_ || assembling_->callId != pdu.header.callId) {
+      clientQueue_.push_front(std::move(raw));
+      handOff(HandOffReason::ParseError, "request fragment without its first fragment", out);
+      return;
+    }
+    assemblingBytes_ += raw.size();
+    assembling_->fragments.push_back(std::move(raw));
+    if (assemblingBytes_ > config_.maxCallBytes) {
+      clientQueue_.insert(clientQueue_.begin(), assembling_->fragments.begin(),
+                          assembling_->fragments.end());
+      assembling_.reset();
+      assemblingBytes_ = 0;
+      handOff(HandOffReason::ParseError, "request larger than the AO's cap", out);
+      return;
+    }
+    if (last) {
+      ClientCall call = std::move(*assembling_);
+      assembling_.reset();
+      assemblingBytes_ = 0;
+      onClientCall(std::move(call), out);
+    }
+    return;
+  }
+  default:
+    forward(raw, out);
+    return;
+  }
+}
+
+void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
+  if (!isEmsmdb(call.contextId)) {
+    forward(call.fragments, out);
+    return;
+  }
+  Bytes stub;
+  if (!joinStubs(call.fragments, stub)) {
+    clientQueue_.insert(clientQueue_.begin(), call.fragments.begin(), call.fragments.end());
+    handOff(HandOffReason::ParseError, "request stub", out);
+    return;
+  }
+  if (call.opnum == kOpnumEcDoConnectEx) {
+    emsmdb::EcDoConnectExRequest req;
+    if (!emsmdb::decodeEcDoConnectExRequest(stub, req).ok()) {
+      clientQueue_.insert(clientQueue_.begin(), call.fragments.begin(), call.fragments.end());
+      handOff(HandOffReason::ParseError, "EcDoConnectEx request", out);
+      return;
+    }
+    emsmdb::ClientVersion v = emsmdb::decodeClientVersion(req.rgwClientVersion);
+    events_.onClientVersion(v);
+    emsmdb::OutlookVersion ov = emsmdb::outlookVersion(v);
+    if (ov == emsmdb::OutlookVersion::Unknown || ov == emsmdb::OutlookVersion::Newer) {
+      clientQueue_.insert(clientQueue_.begin(), call.fragments.begin(), call.fragments.end());
+      handOff(HandOffReason::UnsupportedClient, "client version " + v.toString(), out);
+      return;
+    }
+    forward(call.fragments, out);
+    remoteCalls_[call.callId] = true;
+    return;
+  }
+  if (call.opnum != emsmdb::kOpnumEcDoRpcExt2) {
+    // EcDoDisconnect ends the session (every object goes); anything else we cannot read may
+    // touch any object.
+    std::vector<uint32_t> ids;
+    for (const auto& [id, ra] : readAheads_) {
+      ids.push_back(id);
+    }
+    for (uint32_t id : ids) {
+      cancel(id, call.opnum == kOpnumEcDoDisconnect, out);
+    }
+    forward(call.fragments, out);
+    remoteCalls_[call.callId] = true;
+    return;
+  }
+  RequestSummary s = summarizeRequest(stub);
+  if (s.candidate) {
+    events_.onReadRequest(s.candidate->kind, s.candidate->requestedBytes);
+  }
+  if (s.decoded) {
+    for (auto& [id, ra] : readAheads_) {
+      if (ra.key == s.key && ra.contextId == call.contextId) {
+        if (tryLocal(call, ra, out)) {
+          return;
+        }
+        break;
+      }
+    }
+  }
+  // Not answered here: a read-ahead on an object this call touches must stop before the
+  // call reaches the server (the core puts the stream position back first).
+  std::vector<uint32_t> touched;
+  for (const auto& [id, ra] : readAheads_) {
+    if (!s.decoded || std::find(s.touchedHandles.begin(), s.touchedHandles.end(),
+                                ra.objectHandle) != s.touchedHandles.end()) {
+      touched.push_back(id);
+    }
+  }
+  for (uint32_t id : touched) {
+    cancel(id, s.decoded && s.onlyReleases, out);
+  }
+  forward(call.fragments, out);
+  remoteCalls_[call.callId] = true;
+}
+
+bool EdgeMapiAo::tryLocal(ClientCall& call, ReadAhead& ra, AoOutput& out) {
+  if (!ra.ready.empty()) {
+    serve(call, ra, out);
+    return true;
+  }
+  if (!ra.ended) {
+    held_ = Held{std::move(call), ra.id};
+    return true;
+  }
+  // Everything prefetched was used and the core stopped: the server's position is exactly
+  // where the client thinks it is, so the call simply goes to the server.
+  cancel(ra.id, false, out);
+  return false;
+}
+
+void EdgeMapiAo::serve(ClientCall& call, ReadAhead& ra, AoOutput& out) {
+  ReadAheadData d = std::move(ra.ready.front());
+  ra.ready.pop_front();
+  readyBytes_ -= d.stub.size() + d.fragmentHeaders.size();
+  ++ra.consumed;
+  toClient(d.toFragments(call.callId), out);
+  appendRecord(RecordType::ReadAheadConsumed, encodeReadAheadConsumed(ra.id, 1), out);
+  events_.onLocalResponse(ra.kind, d.dataBytes);
+  events_.onReadAheadAccumulated(readyBytes_);
+}
+
+void EdgeMapiAo::releaseHeld(AoOutput& out) {
+  if (!held_) {
+    return;
+  }
+  Held h = std::move(*held_);
+  held_.reset();
+  auto it = readAheads_.find(h.readAheadId);
+  if (it == readAheads_.end() || !tryLocal(h.call, it->second, out)) {
+    forward(h.call.fragments, out);
+    remoteCalls_[h.call.callId] = true;
+  }
+  drainClientQueue(out);
+}
+
+void EdgeMapiAo::cancel(uint32_t id, bool releaseOnly, AoOutput& out) {
+  auto it = readAheads_.find(id);
+  if (it == readAheads_.end()) {
+    return;
+  }
+  for (const auto& d : it->second.ready) {
+    readyBytes_ -= d.stub.size() + d.fragmentHeaders.size();
+  }
+  ReadAheadCancel c{id, it->second.consumed, releaseOnly};
+  appendRecord(RecordType::ReadAheadCancel, encodeReadAheadCancel(c), out);
+  readAheads_.erase(it);
+}
+
+void EdgeMapiAo::forward(const std::vector<Bytes>& fragments, AoOutput& out) {
+  for (const auto& f : fragments) {
+    forward(f, out);
+  }
+}
+
+void EdgeMapiAo::forward(const Bytes& pdu, AoOutput& out) {
+  appendRecord(RecordType::Pdus, pdu, out);
+}
+
+void EdgeMapiAo::handOff(HandOffReason reason, const std::string& detail, AoOutput& out) {
+  if (clientHandedOff_) {
+    return;
+  }
+  events_.onHandOff(reason, detail);
+  std::vector<uint32_t> ids;
+  for (const auto& [id, ra] : readAheads_) {
+    ids.push_back(id);
+  }
+  for (uint32_t id : ids) {
+    cancel(id, false, out);
+  }
+  appendRecord(RecordType::HandOff, encodeHandOff(reason), out);
+  clientHandedOff_ = true;
+  // Everything not yet relayed, in the order the client sent it, unframed from here on.
+  Bytes& raw = out.toPeer;
+  if (held_) {
+    for (const auto& f : held_->call.fragments) {
+      raw.insert(raw.end(), f.begin(), f.end());
+    }
+    held_.reset();
+  }
+  if (assembling_) {
+    for (const auto& f : assembling_->fragments) {
+      raw.insert(raw.end(), f.begin(), f.end());
+    }
+    assembling_.reset();
+    assemblingBytes_ = 0;
+  }
+  for (const auto& p : clientQueue_) {
+    raw.insert(raw.end(), p.begin(), p.end());
+  }
+  clientQueue_.clear();
+  Bytes rest = clientFramer_.takeBuffered();
+  raw.insert(raw.end(), rest.begin(), rest.end());
+}
+
+bool EdgeMapiAo::onClientEof(AoOutput& out) {
+  if (held_) {
+    return false;
+  }
+  if (clientHandedOff_) {
+    return true;
+  }
+  // A call that will never be complete still goes to the server as it is.
+  if (assembling_) {
+    forward(assembling_->fragments, out);
+    assembling_.reset();
+    assemblingBytes_ = 0;
+  }
+  Bytes rest = clientFramer_.takeBuffered();
+  if (!rest.empty()) {
+    appendRecord(RecordType::Pdus, rest, out);
+  }
+  return true;
+}
+
+// ---- core -> client ----------------------------------------------------------------------
+
+void EdgeMapiAo::onPeerData(ByteSpan data, AoOutput& out) {
+  std::vector<Record> records;
+  Bytes raw;
+  ParseResult r = peerReader_.feed(data, records, raw);
+  if (!r.ok()) {
+    out.fail("MAPI AO record stream from the core: " + r.error);
+    return;
+  }
+  for (auto& rec : records) {
+    if (out.reset) {
+      return;
+    }
+    onRecord(rec, out);
+  }
+  if (!raw.empty() && !out.reset) {
+    out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
+  }
+}
+
+void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
+  switch (rec.type) {
+  case RecordType::Pdus: {
+    std::vector<Bytes> pdus;
+    ParseResult r = serverFramer_.feed(rec.body, pdus);
+    for (auto& p : pdus) {
+      onServerPdu(std::move(p), out);
+    }
+    if (!r.ok()) {
+      out.fail("server stream does not frame (the core should have handed off): " + r.error);
+    }
+    return;
+  }
+  case RecordType::ReadAheadStart: {
+    ReadAheadStart s;
+    if (!decodeReadAheadStart(rec.body, s)) {
+      out.fail("malformed ReadAheadStart");
+      return;
+    }
+    if (clientHandedOff_) {
+      return; // the core learns from our HandOff that nothing will be consumed
+    }
+    RequestSummary sum = summarizeRequest(s.requestStub);
+    if (!sum.decoded || !sum.candidate || readAheads_.count(s.id) != 0 ||
+        readAheads_.size() >= config_.maxReadAheads) {
+      out.fail("ReadAheadStart for a request that is not a read-ahead candidate");
+      return;
+    }
+    ReadAhead ra;
+    ra.id = s.id;
+    ra.kind = s.kind;
+    ra.objectHandle = s.objectHandle;
+    ra.contextId = s.contextId;
+    ra.key = std::move(sum.key);
+    readAheads_.emplace(s.id, std::move(ra));
+    return;
+  }
+  case RecordType::ReadAheadData: {
+    ReadAheadData d;
+    if (!decodeReadAheadData(rec.body, d)) {
+      out.fail("malformed ReadAheadData");
+      return;
+    }
+    auto it = readAheads_.find(d.id);
+    if (it == readAheads_.end()) {
+      return; // cancelled here already: the core drops it too once it reads our Cancel
+    }
+    readyBytes_ += d.stub.size() + d.fragmentHeaders.size();
+    // The core keeps at most a window in flight per read-ahead; twice that over all of them
+    // (plus framing) means it does not honour the window.
+    if (readyBytes_ > 2 * config_.readAheadWindowBytes * config_.maxReadAheads + (1u << 20)) {
+      out.fail("read-ahead data beyond the window");
+      return;
+    }
+    it->second.ready.push_back(std::move(d));
+    events_.onReadAheadAccumulated(readyBytes_);
+    if (held_ && held_->readAheadId == it->first) {
+      releaseHeld(out);
+    }
+    return;
+  }
+  case RecordType::ReadAheadEnd: {
+    uint32_t id = 0;
+    if (!decodeReadAheadId(rec.body, id)) {
+      out.fail("malformed ReadAheadEnd");
+      return;
+    }
+    auto it = readAheads_.find(id);
+    if (it == readAheads_.end()) {
+      return;
+    }
+    it->second.ended = true;
+    if (held_ && held_->readAheadId == id) {
+      releaseHeld(out);
+    }
+    return;
+  }
+  case RecordType::HandOff: {
+    HandOffReason reason{};
+    if (!decodeHandOff(rec.body, reason)) {
+      out.fail("malformed HandOff");
+      return;
+    }
+    if (!pendingLocal_.empty() || serverMidResponse_) {
+      out.fail("hand-off inside a fragmented server response");
+      return;
+    }
+    serverHandedOff_ = true;
+    Bytes rest = serverFramer_.takeBuffered();
+    out.toLocal.insert(out.toLocal.end(), rest.begin(), rest.end());
+    handOff(HandOffReason::PeerRequest, std::string("core: ") + handOffReasonName(reason), out);
+    return;
+  }
+  case RecordType::ReadAheadConsumed:
+  case RecordType::ReadAheadCancel:
+    out.fail("edge-to-core record received from the core");
+    return;
+  }
+}
+
+void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
+  dcerpc::PType type = pduType(raw);
+  uint8_t flags = pduFlags(raw);
+  if (type == dcerpc::PType::BindAck || type == dcerpc::PType::AlterContextResp ||
+      type == dcerpc::PType::BindNak) {
+    dcerpc::Pdu pdu;
+    if (!dcerpc::decodePdu(raw, pdu).ok() || !association_.onServerPdu(pdu).ok()) {
+      out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
+      handOff(HandOffReason::ParseError, "bind answer", out);
+      return;
+    }
+  } else if (type == dcerpc::PType::Response || type == dcerpc::PType::Fault) {
+    bool first = (flags & dcerpc::pfc::FirstFrag) != 0;
+    bool last = (flags & dcerpc::pfc::LastFrag) != 0;
+    if (first && !last) {
+      serverMidResponse_ = true;
+    }
+    if (last) {
+      serverMidResponse_ = false;
+      if (remoteCalls_.erase(pduCallId(raw)) != 0) {
+        events_.onRemoteResponse();
+      }
+    }
+  }
+  out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
+  if (!serverMidResponse_ && !pendingLocal_.empty()) {
+    out.toLocal.insert(out.toLocal.end(), pendingLocal_.begin(), pendingLocal_.end());
+    pendingLocal_.clear();
+  }
+}
+
+void EdgeMapiAo::toClient(Bytes&& pdus, AoOutput& out) {
+  if (serverMidResponse_) {
+    pendingLocal_.insert(pendingLocal_.end(), pdus.begin(), pdus.end());
+    return;
+  }
+  out.toLocal.insert(out.toLocal.end(), pdus.begin(), pdus.end());
+}
+
+} // namespace bh::mapi::mapi_ao

@@ -1,0 +1,107 @@
+#pragma once
+
+// The edge half of the MAPI AO (client side). It follows the client's DCE/RPC stream PDU by
+// PDU and relays it to the core half as records; it answers a client's EcDoRpcExt2 call
+// locally when the call is the very one a read-ahead replays (the core announced it with
+// ReadAheadStart) and the next prefetched answer is here, rewriting only the call id. It hands
+// the flow off to the generic accelerator for binds it must not touch (integrity/privacy,
+// NTLM), unsupported clients, and any stream it cannot follow. Pure: no sockets, no clock.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "mapi/dcerpc/association.h"
+#include "mapi/mapi_ao/ao_record.h"
+#include "mapi/mapi_ao/mapi_ao_types.h"
+#include "mapi/mapi_ao/pdu_framer.h"
+
+namespace bh::mapi::mapi_ao {
+
+class EdgeMapiAo {
+public:
+  EdgeMapiAo(MapiAoConfig config, MapiAoEvents& events);
+
+  /// Bytes from the client.
+  void onClientData(ByteSpan data, AoOutput& out);
+  /// The record stream from the core half.
+  void onPeerData(ByteSpan data, AoOutput& out);
+  /// The client finished sending. Returns true when the FIN may be passed on now; false when a
+  /// call is held for read-ahead data (ask again after the next onPeerData).
+  bool onClientEof(AoOutput& out);
+  /// A client call waits for prefetched data.
+  bool holding() const { return held_.has_value(); }
+  bool handedOff() const { return clientHandedOff_; }
+  size_t bufferedBytes() const;
+  size_t readAheadBytes() const { return readyBytes_; }
+
+private:
+  struct ReadAhead {
+    uint32_t id = 0;
+    ReadAheadKind kind = ReadAheadKind::ReadStream;
+    uint32_t objectHandle = 0;
+    uint16_t contextId = 0;
+    Bytes key;
+    std::deque<ReadAheadData> ready;
+    uint32_t consumed = 0;
+    bool ended = false;
+  };
+  /// A whole client call (all its fragments).
+  struct ClientCall {
+    std::vector<Bytes> fragments;
+    uint32_t callId = 0;
+    uint16_t contextId = 0;
+    uint16_t opnum = 0;
+  };
+  struct Held {
+    ClientCall call;
+    uint32_t readAheadId = 0;
+  };
+
+  void drainClientQueue(AoOutput& out);
+  void processClientPdu(Bytes pdu, AoOutput& out);
+  void onClientCall(ClientCall call, AoOutput& out);
+  /// Answers `call` from `ra` if data is ready; holds it if more is coming; otherwise false.
+  bool tryLocal(ClientCall& call, ReadAhead& ra, AoOutput& out);
+  void serve(ClientCall& call, ReadAhead& ra, AoOutput& out);
+  void releaseHeld(AoOutput& out);
+  void cancel(uint32_t id, bool releaseOnly, AoOutput& out);
+  void forward(const std::vector<Bytes>& fragments, AoOutput& out);
+  void forward(const Bytes& pdu, AoOutput& out);
+  void handOff(HandOffReason reason, const std::string& detail, AoOutput& out);
+  void onRecord(Record& rec, AoOutput& out);
+  void onServerPdu(Bytes pdu, AoOutput& out);
+  void toClient(Bytes&& pdus, AoOutput& out);
+  bool isEmsmdb(uint16_t contextId) const;
+
+  MapiAoConfig config_;
+  MapiAoEvents& events_;
+  dcerpc::Association association_;
+
+  // client -> core
+  PduFramer clientFramer_;
+  std::deque<Bytes> clientQueue_;
+  std::optional<ClientCall> assembling_;
+  size_t assemblingBytes_ = 0;
+  std::optional<Held> held_;
+  bool clientHandedOff_ = false;
+  /// Remote calls awaiting their answer (for the Remote Response count).
+  std::map<uint32_t, bool> remoteCalls_;
+
+  // core -> client
+  RecordReader peerReader_;
+  PduFramer serverFramer_;
+  bool serverHandedOff_ = false;
+  /// Inside a fragmented server response: local answers wait so fragments are not split.
+  bool serverMidResponse_ = false;
+  Bytes pendingLocal_;
+
+  std::map<uint32_t, ReadAhead> readAheads_;
+  size_t readyBytes_ = 0;
+};
+
+} // namespace bh::mapi::mapi_ao

@@ -1,0 +1,77 @@
+#pragma once
+
+// What the two halves of the MAPI AO share: their configuration, what one step of either half
+// asks the proxy to do, and the events it reports (statistics and log lines live behind this
+// interface, so the halves stay pure and tests can record them).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "mapi/emsmdb/client_version.h"
+#include "mapi/mapi_ao/ao_record.h"
+
+namespace bh::mapi::mapi_ao {
+
+struct MapiAoConfig {
+  /// Read optimization (read-ahead of ReadStream and FastTransfer downloads).
+  bool readAhead = true;
+  /// Data one read-ahead keeps in flight or waiting at the edge (the seed's "Accumulated Read
+  /// Ahead Data Size" reaches about 1.1 MB): ~1.5 MiB fills 100 Mbit/s at 100 ms RTT.
+  size_t readAheadWindowBytes = 1536 * 1024;
+  /// Read-aheads one connection may run at once (a client reads one stream at a time; more
+  /// is a client that opens streams and abandons them).
+  size_t maxReadAheads = 4;
+  /// Bytes of one call (all fragments) the AO will hold to look at it whole.
+  size_t maxCallBytes = 512 * 1024;
+  /// Client bytes the core may hold while it restores a stream position.
+  size_t maxBlockedBytes = 1u << 20;
+};
+
+/// What one step of a half asks of the proxy: bytes for its own side (the client at the edge,
+/// the server at the core), bytes for the other half (the record stream), or a reset of the
+/// whole flow (never a silent loss).
+struct AoOutput {
+  Bytes toLocal;
+  Bytes toPeer;
+  /// Offsets in toPeer where the data codec should end a chunk (DRE sees the stable part of a
+  /// prefetched answer as a unit of its own).
+  std::vector<size_t> peerCuts;
+  bool reset = false;
+  std::string resetReason;
+  void fail(std::string why) {
+    if (!reset) {
+      reset = true;
+      resetReason = std::move(why);
+    }
+  }
+};
+
+/// Events for statistics and logs. Default: ignore.
+class MapiAoEvents {
+public:
+  virtual ~MapiAoEvents() = default;
+  /// EcDoConnectEx seen with this client version (edge).
+  virtual void onClientVersion(const emsmdb::ClientVersion& v) { (void)v; }
+  /// The flow leaves the MAPI AO for the generic accelerator.
+  virtual void onHandOff(HandOffReason reason, const std::string& detail) {
+    (void)reason, (void)detail;
+  }
+  /// The edge answered a call from read-ahead data (`dataBytes` of stream/FastTransfer data).
+  virtual void onLocalResponse(ReadAheadKind kind, uint32_t dataBytes) {
+    (void)kind, (void)dataBytes;
+  }
+  /// A call went to the server and its answer came back through the AO (edge).
+  virtual void onRemoteResponse() {}
+  /// A client ReadStream / GetBuffer request of `bytes` (edge, every one, local or remote).
+  virtual void onReadRequest(ReadAheadKind kind, uint32_t bytes) { (void)kind, (void)bytes; }
+  /// Read-ahead data now waiting at the edge for this connection.
+  virtual void onReadAheadAccumulated(size_t bytes) { (void)bytes; }
+  /// Read-ahead started / ended (core).
+  virtual void onReadAheadStarted(ReadAheadKind kind) { (void)kind; }
+  virtual void log(const std::string& line) { (void)line; }
+};
+
+} // namespace bh::mapi::mapi_ao

@@ -1,0 +1,158 @@
+#include "mapi/mapi_ao/rop_call_summary.h"
+
+#include <variant>
+
+#include "mapi/emsmdb/ec_do_rpc_ext2.h"
+#include "mapi/emsmdb/rpc_header_ext.h"
+#include "mapi/rop/rop.h"
+#include "mapi/rop/rop_buffer.h"
+
+namespace bh::mapi::mapi_ao {
+
+namespace {
+
+bool plainPayload(ByteSpan extended, Bytes& out) {
+  std::vector<emsmdb::ExtendedPiece> pieces;
+  if (!emsmdb::decodeExtendedBuffer(extended, pieces).ok()) {
+    return false;
+  }
+  for (const auto& p : pieces) {
+    out.insert(out.end(), p.plain.begin(), p.plain.end());
+  }
+  return true;
+}
+
+} // namespace
+
+RequestSummary summarizeRequest(ByteSpan stub) {
+  RequestSummary s;
+  emsmdb::EcDoRpcExt2Request req;
+  if (!emsmdb::decodeEcDoRpcExt2Request(stub, req).ok()) {
+    return s;
+  }
+  Bytes plain;
+  if (!plainPayload(req.rgbIn, plain)) {
+    return s;
+  }
+  rop::RopRequestBuffer buf;
+  if (!rop::decodeRequestBuffer(plain, buf).ok()) {
+    return s;
+  }
+  ByteWriter w(s.key);
+  req.pcxh.write(w);
+  w.u32(req.pulFlags);
+  w.u32(req.pcbOut);
+  w.u32(req.pcbAuxOut);
+  s.key.insert(s.key.end(), plain.begin(), plain.end());
+  s.onlyReleases = !buf.rops.empty();
+  for (const auto& r : buf.rops) {
+    if (!std::holds_alternative<rop::RopReleaseRequest>(r)) {
+      s.onlyReleases = false;
+    }
+    auto index = rop::inputHandleIndex(r);
+    if (index) {
+      if (*index >= buf.serverObjectHandleTable.size()) {
+        return RequestSummary{}; // names a handle slot that is not there: not ours to judge
+      }
+      s.touchedHandles.push_back(buf.serverObjectHandleTable[*index]);
+    }
+  }
+  if (buf.rops.size() == 1) {
+    const auto& r = buf.rops.front();
+    if (const auto* rs = std::get_if<rop::RopReadStreamRequest>(&r)) {
+      s.candidate = ReadAheadCandidate{ReadAheadKind::ReadStream, s.touchedHandles.front(),
+                                       rs->requestedBytes(), rs->logonId};
+    } else if (const auto* gb = std::get_if<rop::RopFastTransferSourceGetBufferRequest>(&r)) {
+      s.candidate = ReadAheadCandidate{ReadAheadKind::FastTransferGetBuffer,
+                                       s.touchedHandles.front(), gb->requestedBytes(),
+                                       gb->logonId};
+    }
+    if (s.candidate && s.candidate->requestedBytes == 0) {
+      s.candidate.reset();
+    }
+  }
+  s.decoded = true;
+  return s;
+}
+
+ResponseSummary summarizeReadAheadResponse(ByteSpan stub, const ReadAheadCandidate& request) {
+  ResponseSummary s;
+  emsmdb::EcDoRpcExt2Response resp;
+  if (!emsmdb::decodeEcDoRpcExt2Response(stub, resp).ok()) {
+    return s;
+  }
+  Bytes plain;
+  if (!plainPayload(resp.rgbOut, plain)) {
+    return s;
+  }
+  rop::RopResponseBuffer buf;
+  if (!rop::decodeResponseBuffer(plain, buf).ok() || buf.rops.size() != 1) {
+    return s;
+  }
+  s.decoded = true;
+  bool callOk = resp.returnValue == 0 && !resp.pcxh.isNull();
+  const auto& r = buf.rops.front();
+  if (request.kind == ReadAheadKind::ReadStream) {
+    const auto* rs = std::get_if<rop::RopReadStreamResponse>(&r);
+    if (rs == nullptr) {
+      s.decoded = false;
+      return s;
+    }
+    s.success = callOk && rs->returnValue == 0;
+    s.dataBytes = static_cast<uint32_t>(rs->data.size());
+    s.more = s.success && s.dataBytes == request.requestedBytes;
+  } else {
+    const auto* gb = std::get_if<rop::RopFastTransferSourceGetBufferResponse>(&r);
+    if (gb == nullptr) {
+      s.decoded = false;
+      return s;
+    }
+    s.success = callOk && gb->returnValue == 0;
+    s.dataBytes = static_cast<uint32_t>(gb->transferBuffer.size());
+    s.more = s.success &&
+             gb->transferStatus == static_cast<uint16_t>(rop::TransferStatus::Partial);
+  }
+  return s;
+}
+
+Bytes makeSeekCurrentRequest(ByteSpan templateStub, uint8_t logonId, uint32_t handle,
+                             int64_t offset) {
+  emsmdb::EcDoRpcExt2Request req;
+  if (!emsmdb::decodeEcDoRpcExt2Request(templateStub, req).ok()) {
+    return {};
+  }
+  rop::RopRequestBuffer buf;
+  rop::RopSeekStreamRequest seek;
+  seek.logonId = logonId;
+  seek.inputHandleIndex = 0;
+  seek.origin = 1; // STREAM_SEEK_CUR
+  seek.offset = static_cast<uint64_t>(offset);
+  buf.rops.emplace_back(seek);
+  buf.serverObjectHandleTable.push_back(handle);
+  Bytes rgbIn;
+  if (!emsmdb::encodeExtendedPayloads({rop::encodeRequestBuffer(buf)}, {}, rgbIn).ok()) {
+    return {};
+  }
+  req.rgbIn = std::move(rgbIn);
+  req.rgbAuxIn.clear();
+  req.pulFlags |= emsmdb::kRpcExt2NoCompression | emsmdb::kRpcExt2NoXorMagic;
+  req.pulFlags &= ~emsmdb::kRpcExt2Chain;
+  return emsmdb::encodeEcDoRpcExt2Request(req);
+}
+
+bool seekSucceeded(ByteSpan stub) {
+  emsmdb::EcDoRpcExt2Response resp;
+  if (!emsmdb::decodeEcDoRpcExt2Response(stub, resp).ok() || resp.returnValue != 0) {
+    return false;
+  }
+  Bytes plain;
+  rop::RopResponseBuffer buf;
+  if (!plainPayload(resp.rgbOut, plain) || !rop::decodeResponseBuffer(plain, buf).ok() ||
+      buf.rops.size() != 1) {
+    return false;
+  }
+  const auto* s = std::get_if<rop::RopSeekStreamResponse>(&buf.rops.front());
+  return s != nullptr && s->returnValue == 0;
+}
+
+} // namespace bh::mapi::mapi_ao

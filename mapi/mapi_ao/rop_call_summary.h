@@ -1,0 +1,63 @@
+#pragma once
+
+// What the MAPI AO needs to know of one EcDoRpcExt2 call (MS-OXCRPC 3.1.4.2): whether the
+// request is a read-ahead candidate (a RopsList of exactly one RopReadStream or
+// RopFastTransferSourceGetBuffer), which server objects it touches, and a key that is equal for
+// two requests that ask the server the very same thing. Pure functions over stubs.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "common/bytes.h"
+#include "mapi/mapi_ao/ao_record.h"
+
+namespace bh::mapi::mapi_ao {
+
+struct ReadAheadCandidate {
+  ReadAheadKind kind = ReadAheadKind::ReadStream;
+  uint32_t objectHandle = 0;   ///< server handle of the Stream / FastTransfer object
+  uint32_t requestedBytes = 0; ///< ByteCount / BufferSize (after the 0xBABE escape)
+  uint8_t logonId = 0;
+};
+
+struct RequestSummary {
+  /// The stub, rgbIn and RopsList all decoded. When false, nothing below is known: the AO
+  /// must assume the request may touch any object.
+  bool decoded = false;
+  /// Context handle + flags + sizes + the plain rgbIn payload: equal keys mean the server would
+  /// get the same question (rgbAuxIn, the client's statistics, is left out on purpose).
+  Bytes key;
+  /// Server handles named by each ROP's InputHandleIndex.
+  std::vector<uint32_t> touchedHandles;
+  /// Every ROP is a RopRelease.
+  bool onlyReleases = false;
+  std::optional<ReadAheadCandidate> candidate;
+};
+
+RequestSummary summarizeRequest(ByteSpan ecDoRpcExt2RequestStub);
+
+struct ResponseSummary {
+  bool decoded = false;
+  /// The call succeeded as a whole and its one ROP succeeded.
+  bool success = false;
+  /// Stream or FastTransfer bytes carried.
+  uint32_t dataBytes = 0;
+  /// The same request again would return more (a full ReadStream; TransferStatus Partial).
+  bool more = false;
+};
+
+ResponseSummary summarizeReadAheadResponse(ByteSpan ecDoRpcExt2ResponseStub,
+                                           const ReadAheadCandidate& request);
+
+/// An EcDoRpcExt2 request stub carrying RopSeekStream(Origin current, offset) on `handle`,
+/// with the context handle and flags of `templateStub` (MS-OXCROPS 2.2.9.8): how the core puts
+/// a stream's seek pointer back where the client believes it is. Empty when the template does
+/// not decode.
+Bytes makeSeekCurrentRequest(ByteSpan templateStub, uint8_t logonId, uint32_t handle,
+                             int64_t offset);
+
+/// True when `stub` is a successful RopSeekStream answer.
+bool seekSucceeded(ByteSpan ecDoRpcExt2ResponseStub);
+
+} // namespace bh::mapi::mapi_ao

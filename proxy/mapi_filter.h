@@ -1,0 +1,33 @@
+#pragma once
+
+// The MAPI AO in a flow's chain: adapters from the pure halves in mapi/mapi_ao to FlowFilter,
+// and the events they raise (hand-off log lines as the seed's syslog shows them, the flow's
+// Accel letters, the accelerator's counters).
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "mapi/mapi_ao/core_mapi_ao.h"
+#include "mapi/mapi_ao/edge_mapi_ao.h"
+#include "proxy/flow.h"
+#include "proxy/flow_info.h"
+
+namespace bh::proxy {
+
+/// Where a MAPI flow's events go; outlives the flow's filter (owned by the daemon).
+class MapiFlowEventSink {
+public:
+  virtual ~MapiFlowEventSink() = default;
+  /// One of a flow's events; `info` is the flow's own record (may be updated).
+  virtual void onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
+                             const std::string& detail) = 0;
+  virtual mapi::mapi_ao::MapiAoEvents* countersFor(FlowInfo& info) = 0;
+};
+
+std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,
+                                               FlowInfo& info, MapiFlowEventSink& sink);
+std::unique_ptr<FlowFilter> makeCoreMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,
+                                               FlowInfo& info, MapiFlowEventSink& sink);
+
+} // namespace bh::proxy
