@@ -761,6 +761,10 @@ void Daemon::attachAccelerator(Flow& flow) {
 void Daemon::onFlowClosed(Flow& flow) {
   ++historicalFlows_;
   flushPending_.erase(&flow);
+  if (flow.info().mapi) {
+    // Balances the MAPI gauges even when the AO did not report the close (idempotent).
+    mapiCounters_.onConnectionClosed(*flow.info().mapi);
+  }
   const FlowInfo& fi = flow.info();
   if (fi.state == FlowState::Optimized) {
     ++totals_.flows;
@@ -937,6 +941,13 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
     return ok(mapi::epm_ao::showStatisticsAcceleratorEpm(epmCounters_),
               mapi::epm_ao::statisticsAcceleratorEpmJson(epmCounters_));
   }
+  if (is({"show", "statistics", "accelerator", "mapi"})) {
+    return ok(mapiCounters_.toText(), mapiCounters_.toJson());
+  }
+  if (is({"clear", "statistics", "accelerator", "mapi"})) {
+    mapiCounters_.reset();
+    return ok("MAPI accelerator statistics cleared\n", mapiCounters_.toJson());
+  }
   if (is({"show", "statistics", "dre"})) {
     nlohmann::json j = {{"cache_open", dreCache_ != nullptr},
                         {"ended_optimized_flows", totals_.flows},
@@ -993,7 +1004,8 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
               j);
   }
   return err("unknown command; try: show statistics connection [optimized|pass-through] [detail], "
-             "show statistics accelerator epm, show statistics dre, show statistics "
+             "show statistics accelerator [epm|mapi], clear statistics accelerator mapi, show "
+             "statistics dre, show statistics "
              "auto-discovery, show accelerator [epm|mapi|generic], show running-config, show "
              "policy-map, show class-map, show policy-engine application dynamic, show device, "
              "reload");

@@ -18,6 +18,7 @@
 #include "dre/peer_ledger.h"
 #include "mapi/epm_ao/epm_accelerator.h"
 #include "mapi/epm_ao/epm_counters.h"
+#include "mapi/mapi_ao/mapi_counters.h"
 #include "proxy/control_server.h"
 #include "proxy/discovery_table.h"
 #include "proxy/flow.h"
@@ -115,6 +116,9 @@ private:
   policy::DynamicRules dynamicRules_;
   mapi::epm_ao::DynamicRulesSink epmSink_{dynamicRules_};
   mapi::epm_ao::EpmCounters epmCounters_;
+  /// The MAPI AO's accelerator-wide counters (`show statistics accelerator mapi`); each MAPI
+  /// flow's own record is FlowInfo::mapi.
+  mapi::mapi_ao::MapiCounters mapiCounters_;
   policy::ConnectionLimiter limiter_;
   std::map<Flow*, std::unique_ptr<Flow>> flows_;
   std::map<Flow*, policy::Admission> admissions_;

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "mapi/mapi_ao/mapi_counters.h"
 #include "policy/policy.h"
 #include "proxy/codec/optimization_policy.h"
 #include "proxy/sockets.h"
@@ -48,6 +50,10 @@ struct FlowInfo {
   uint64_t lanBytesWritten = 0;
   uint64_t wanBytesWritten = 0;
   uint64_t wanBytesRead = 0;
+  /// The MAPI AO's record of this connection, when the MAPI AO handles it: the accelerator
+  /// emplaces it and reports through MapiCounters with it; `show statistics connection ...
+  /// detail` prints it as the seed's "MAPI : <id>" block.
+  std::optional<mapi::mapi_ao::MapiConnectionStats> mapi;
 
   /// Accel letters of the seed's table: T (TFO), the AO letter (M, E) or G when an AO handed
   /// the flow to the generic AO, then D (DRE) and L (LZ).

@@ -175,6 +175,15 @@ const BadConfig kBadConfigs[] = {
      "/accelerators/mapi/keepalive_seconds", "out of range"},
     {"read-ahead too small", R"({"accelerators": {"mapi": {"read_ahead_bytes": 100}}})",
      "/accelerators/mapi/read_ahead_bytes", "100 is out of range"},
+    {"read optimization not a boolean",
+     R"({"accelerators": {"mapi": {"read_optimization": "enabled"}}})",
+     "/accelerators/mapi/read_optimization", "expected boolean, got string"},
+    {"write optimization not a boolean",
+     R"({"accelerators": {"mapi": {"write_optimization": 1}}})",
+     "/accelerators/mapi/write_optimization", "expected boolean, got integer"},
+    {"misspelt read optimization",
+     R"({"accelerators": {"mapi": {"read_optimisation": false}}})",
+     "/accelerators/mapi/read_optimisation", "did you mean 'read_optimization'?"},
     {"unknown accelerator", R"({"accelerators": {"http": {}}})", "/accelerators/http",
      "unknown key 'http'"},
     {"bool as string", R"({"transaction_log": {"enabled": "yes"}})", "/transaction_log/enabled",
@@ -237,6 +246,21 @@ TEST_CASE("an empty document is a valid configuration with defaults") {
   CHECK(r.value().limits.effectiveLimit == 5990);
   CHECK(r.value().mapi.keepaliveSeconds == 5.0);
   CHECK(r.value().peering.optionKind == 253);
+}
+
+TEST_CASE("MAPI read and write optimization default to on and can be turned off") {
+  auto d = loadConfig(R"({"accelerators": {"mapi": {"enabled": true}}})");
+  REQUIRE(d.ok());
+  CHECK(d.value().mapi.readOptimization);
+  CHECK(d.value().mapi.writeOptimization);
+  auto r = loadConfig(R"({"accelerators": {"mapi": {"read_optimization": false}}})");
+  REQUIRE(r.ok());
+  CHECK_FALSE(r.value().mapi.readOptimization);
+  CHECK(r.value().mapi.writeOptimization);
+  auto w = loadConfig(R"({"accelerators": {"mapi": {"write_optimization": false}}})");
+  REQUIRE(w.ok());
+  CHECK(w.value().mapi.readOptimization);
+  CHECK_FALSE(w.value().mapi.writeOptimization);
 }
 
 TEST_CASE("tables beyond their caps are refused") {

@@ -1,0 +1,157 @@
+#!/bin/bash
+# Issue 7, the MAPI AO's show commands against running daemons: outlook-sim talks to
+# exchange-sim across edge + core, then `show statistics accelerator mapi` prints the seed's
+# global block label for label (text) and the same facts with --json, its gauges settle back
+# to 0 once the connections are gone, `clear statistics accelerator mapi` resets it, and
+# `show accelerator mapi` follows accelerators.mapi.read_optimization / write_optimization
+# across a reload.
+. "$(dirname "$0")/lib.sh"
+for b in exchange-sim outlook-sim bridgehead bhctl; do
+  [ -x "$BH_BIN/$b" ] || fail "missing $BH_BIN/$b"
+done
+CTL() { "$BHLAB" ctl "$LAB" "$@"; }
+tmp=$(mktemp -d)
+# cleanup_labs prints the daemons' logs when the test failed, so it must see the exit status.
+trap 'rc=$?; rm -rf "$tmp"; (exit $rc); cleanup_labs' EXIT
+
+# The edge runs a copy of the lab's config (bhlab keeps it as $D/edge-config.json) that the
+# test may edit and reload.
+cp "$BH_BIN/../config/lab-edge.json" "$tmp/edge.json"
+lab_up ms --rtt 20 --edge-config "$tmp/edge.json"
+D=/run/bhlab/$LAB
+in_lab "$LAB" server sh -c "'$BH_BIN/exchange-sim' --attachment-sizes 1MiB >'$D/sim.log' 2>&1 &"
+for _ in $(seq 100); do
+  [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :135')" ] && break
+  sleep 0.1
+done
+in_lab "$LAB" client "$BH_BIN/outlook-sim" --server 10.91.4.2 --client-version 2007 \
+  open-attachment 1MiB >"$D/outlook.out" 2>&1 || fail "outlook-sim failed: $(tail -5 "$D/outlook.out")"
+grep -q '^op=open-attachment .* ok=1' "$D/outlook.out" ||
+  fail "outlook-sim content mismatch: $(grep '^op=' "$D/outlook.out")"
+pass "outlook-sim open-attachment 1MiB through edge+core"
+
+# Text: the seed's 30 lines, in its order, each "Label:  value".
+for node in edge core; do
+  CTL $node show statistics accelerator mapi >"$D/mapi-$node.txt" ||
+    fail "$node: show statistics accelerator mapi failed"
+  /usr/bin/python3 - "$D/mapi-$node.txt" <<'PY' || fail "$node: not the seed's block: $(cat "$D/mapi-$node.txt")"
+import re, sys
+seed = """Time Accelerator was started
+Time Statistics were Last Reset/Cleared
+Total Handled Connections
+Total Optimized Connections
+Total Connections Handed-off with Compression Policies Unchanged
+Total Dropped Connections
+Current Active Connections
+Current Pending Connections
+Maximum Active Connections
+Number of Synch Get Buffer Requests
+Minimum Synch Get Buffer Size (bytes)
+Maximum Synch Get Buffer Size (bytes)
+Average Synch Get Buffer Size (bytes)
+Number of Read Stream Requests
+Minimum Read Stream Buffer Size (bytes)
+Maximum Read Stream Buffer Size (bytes)
+Average Read Stream Buffer Size (bytes)
+Minimum Accumulated Read Ahead Data Size (bytes)
+Maximum Accumulated Read Ahead Data Size (bytes)
+Average Accumulated Read Ahead Data Size (bytes)
+Local Response Count
+Average Local Response Time (usec)
+Remote Response Count
+Average Remote Response Time (usec)
+Current 2000 Accelerated Sessions
+Current 2003 Accelerated Sessions
+Current 2007 Accelerated Sessions
+Secured Connections
+Lower than 2000 Sessions
+Higher than 2007 Sessions""".split("\n")
+lines = open(sys.argv[1]).read().split("\n")
+assert lines[0] == "MAPI:", lines[0]
+assert lines[1].strip() == "Global Statistics", lines[1]
+body = lines[3:3 + len(seed)]
+for want, line in zip(seed, body):
+    label, _, value = line.strip().partition(": ")
+    assert label == want + ":" or label == want, (want, line)
+    value = value.strip()
+    if want.startswith("Time "):
+        assert re.fullmatch(r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}", value), line
+    else:
+        assert value.isdigit(), line
+PY
+done
+pass "show statistics accelerator mapi: the seed's 30 lines on edge and core"
+
+mapi_json() { CTL "$1" --json show statistics accelerator mapi; }
+check_json() { # check_json NODE: keys, types and invariants; prints handled/optimized/active
+  mapi_json "$1" | /usr/bin/python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["accelerator"] == "mapi", j
+for k in ["total_handled_connections", "total_optimized_connections",
+          "total_handed_off_connections", "total_dropped_connections",
+          "current_active_connections", "current_pending_connections",
+          "maximum_active_connections", "current_2000_accelerated_sessions",
+          "current_2003_accelerated_sessions", "current_2007_accelerated_sessions",
+          "secured_connections", "lower_than_2000_sessions", "higher_than_2007_sessions",
+          "time_accelerator_started", "time_statistics_last_reset"]:
+    assert isinstance(j[k], int) and j[k] >= 0, k
+for k in ["synch_get_buffer", "read_stream", "read_ahead_accumulated", "local_response_usec",
+          "remote_response_usec"]:
+    s = j[k]
+    assert s["count"] == 0 or s["min"] <= s["average"] <= s["max"], (k, s)
+assert j["current_active_connections"] <= j["maximum_active_connections"], j
+assert j["total_handed_off_connections"] == sum(j["handed_off_by_reason"].values()), j
+assert j["time_statistics_last_reset"] >= j["time_accelerator_started"], j
+print(j["total_handled_connections"], j["total_optimized_connections"],
+      j["current_active_connections"] + j["current_pending_connections"])'
+}
+for node in edge core; do
+  out=$(check_json $node) || fail "$node: --json: $(mapi_json $node)"
+done
+# The connections are gone once outlook-sim is done: the gauges come back to 0.
+settled=""
+for _ in $(seq 50); do
+  read -r handled optimized current <<<"$(check_json edge)"
+  [ "$current" = 0 ] && { settled=1; break; }
+  sleep 0.2
+done
+[ -n "$settled" ] || fail "edge MAPI gauges stay at $current after the clients left: $(mapi_json edge)"
+pass "--json on edge and core: keys, min<=avg<=max, gauges settled (edge handled=$handled optimized=$optimized)"
+
+CTL edge show statistics connection optimized mapi >"$D/conn.txt" ||
+  fail "show statistics connection optimized mapi failed"
+grep -q "M:MAPI" "$D/conn.txt" || fail "no M:MAPI legend: $(cat "$D/conn.txt")"
+CTL edge --json show statistics connection optimized mapi detail >/dev/null ||
+  fail "show statistics connection optimized mapi detail --json failed"
+
+out=$(CTL edge clear statistics accelerator mapi) || fail "clear statistics accelerator mapi: $out"
+mapi_json edge | /usr/bin/python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["total_handled_connections"] == 0 and j["read_stream"]["count"] == 0, j
+assert j["time_statistics_last_reset"] >= j["time_accelerator_started"], j' ||
+  fail "after clear: $(mapi_json edge)"
+pass "clear statistics accelerator mapi: $out"
+
+# show accelerator mapi: Read/Write optimization items, and they follow the configuration.
+show=$(CTL edge show accelerator mapi) || fail "show accelerator mapi failed"
+echo "$show" | grep -qE '^mapi +Yes +Enabled +(Running|Shutdown)$' || fail "state row: $show"
+echo "$show" | grep -qE '^Read optimization +User +enabled$' || fail "read optimization: $show"
+echo "$show" | grep -qE '^Write optimization +User +enabled$' || fail "write optimization: $show"
+/usr/bin/python3 - "$D/edge-config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["accelerators"]["mapi"]["write_optimization"] = False
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+out=$(CTL edge reload) || fail "reload refused: $out"
+show=$(CTL edge show accelerator mapi)
+echo "$show" | grep -qE '^Read optimization +User +enabled$' || fail "after reload, read: $show"
+echo "$show" | grep -qE '^Write optimization +User +disabled$' || fail "after reload, write: $show"
+CTL edge --json show accelerator mapi | /usr/bin/python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["read_optimization"] is True and j["write_optimization"] is False, j' ||
+  fail "--json show accelerator mapi after reload"
+pass "show accelerator mapi: Read/Write optimization items follow accelerators.mapi (reload)"
