@@ -325,6 +325,9 @@ int Daemon::run() {
   flushTimer_ = new uv_timer_t;
   uv_timer_init(&loop_, flushTimer_);
   flushTimer_->data = this;
+  groupResetTimer_ = new uv_timer_t;
+  uv_timer_init(&loop_, groupResetTimer_);
+  groupResetTimer_->data = this;
   saveTimer_ = new uv_timer_t;
   uv_timer_init(&loop_, saveTimer_);
   saveTimer_->data = this;
@@ -372,6 +375,11 @@ void Daemon::shutdown() {
     uv_close(reinterpret_cast<uv_handle_t*>(flushTimer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     flushTimer_ = nullptr;
+  }
+  if (groupResetTimer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(groupResetTimer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    groupResetTimer_ = nullptr;
   }
   if (saveTimer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(saveTimer_),
@@ -750,6 +758,19 @@ void Daemon::attachAccelerator(Flow& flow) {
       info.handOffReason = "MAPI accelerator disabled";
       return;
     }
+    {
+      auto g = mapiGenericUntil_.find({info.client.ip.toString(), info.server.ip.toString()});
+      if (g != mapiGenericUntil_.end()) {
+        if (g->second > uv_now(&loop_)) {
+          info.handedOffToGeneric = true;
+          info.handOffReason = "parse-error (reconnect after an unrecoverable parse error)";
+          info.mapi.emplace();
+          mapiCounters_.onHandedOff(*info.mapi, mapi::mapi_ao::HandOffReason::ParseError);
+          return;
+        }
+        mapiGenericUntil_.erase(g);
+      }
+    }
     flow.setFilter(makeEdgeMapiFilter(mapiConfig(), info, *this));
     info.acceleratorApplied = codec::Accelerator::Mapi;
     return;
@@ -802,6 +823,26 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
   info.handOffReason = mapi::mapi_ao::handOffReasonName(reason);
   std::string id = "(" + std::to_string(info.connId) + ") ";
   std::string client = info.client.ip.toString();
+  if (reason == HandOffReason::ParseError && groupResetTimer_ != nullptr) {
+    // The whole client <-> server service goes: every MAPI connection between them, this one
+    // included, and the reconnects are handed to the generic AO from the start.
+    std::string server = info.server.ip.toString();
+    mapiGenericUntil_[{client, server}] = uv_now(&loop_) + kMapiGenericAfterParseErrorMs;
+    for (const auto& [p, f] : flows_) {
+      const FlowInfo& o = f->info();
+      if (o.acceleratorApplied == codec::Accelerator::Mapi && !o.coreSide &&
+          o.client.ip.toString() == client && o.server.ip.toString() == server) {
+        mapiGroupResets_.push_back(o.connId);
+      }
+    }
+    uv_timer_start(
+        groupResetTimer_,
+        [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
+    logError("mapi_ao: " + id + "Client IP: " + client + ": unrecoverable parse error (" +
+             detail + "); disconnecting all " + std::to_string(mapiGroupResets_.size()) +
+             " MAPI connections to " + server + "; reconnects go to the generic AO");
+    return;
+  }
   switch (reason) {
   case HandOffReason::Encrypted:
     // The seed's syslog line, so an engineer's grep for 132104 finds it.
@@ -819,9 +860,23 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
   }
 }
 
-mapi::mapi_ao::MapiAoEvents* Daemon::countersFor(FlowInfo& info) {
-  (void)info;
-  return nullptr;
+mapi::mapi_ao::MapiCounters& Daemon::mapiCounters() { return mapiCounters_; }
+
+void Daemon::onGroupResetTimer() {
+  std::vector<uint64_t> ids = std::move(mapiGroupResets_);
+  mapiGroupResets_.clear();
+  std::vector<Flow*> victims;
+  for (const auto& [p, f] : flows_) {
+    if (std::find(ids.begin(), ids.end(), f->info().connId) != ids.end()) {
+      victims.push_back(p);
+    }
+  }
+  for (Flow* f : victims) {
+    if (flows_.count(f) != 0) {
+      f->abort(codec::ResetReason::ProtocolError,
+               "MAPI association disconnected after an unrecoverable parse error");
+    }
+  }
 }
 
 void Daemon::logFlow(const Flow& flow, const std::string& what) {
@@ -897,11 +952,10 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
   }
   if (is({"show", "accelerator"})) {
     const auto& c = pol->config();
-    // The MAPI AO is not part of this build yet: configured flows go to the generic AO, and
-    // the state says so rather than pretending (seed: Enabled + Shutdown = not operational).
+    // Seed: Enabled + Running + Registered when operational; disabled in config = Shutdown.
     policy::AcceleratorStatus mapiStatus;
-    mapiStatus.operationalState = "Shutdown";
-    mapiStatus.registered = false;
+    mapiStatus.operationalState = c.mapi.enabled ? "Running" : "Shutdown";
+    mapiStatus.registered = c.mapi.enabled;
     if (a.size() >= 3 && a[2] == "mapi") {
       return ok(policy::showAcceleratorMapi(c, mapiStatus),
                 policy::acceleratorMapiJson(c, mapiStatus));
@@ -913,7 +967,7 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
     };
     std::vector<Row> rows = {
         {"epm", c.epm.enabled, c.epm.enabled ? "Running" : "Shutdown"},
-        {"mapi", c.mapi.enabled, "Shutdown"},
+        {"mapi", c.mapi.enabled, c.mapi.enabled ? "Running" : "Shutdown"},
         {"generic", true, dreCache_ ? "Running" : "Running (TFO only: DRE cache unavailable)"}};
     if (a.size() >= 3) {
       rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const Row& r) { return a[2] != r.name; }),

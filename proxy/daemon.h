@@ -67,7 +67,7 @@ public:
   // MapiFlowEventSink
   void onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
                      const std::string& detail) override;
-  mapi::mapi_ao::MapiAoEvents* countersFor(FlowInfo& info) override;
+  mapi::mapi_ao::MapiCounters& mapiCounters() override;
 
 private:
   bool isEdge() const;
@@ -135,6 +135,15 @@ private:
   /// burst is chunked as one stream however the socket split it (DataCodec::flush).
   static constexpr uint64_t kFlushIdleMs = 2;
   uv_timer_t* flushTimer_ = nullptr;
+  /// Seed: after an unrecoverable parse error every TCP connection between that client and
+  /// server is disconnected, and the client's reconnects go to the generic AO (for
+  /// kMapiGenericAfterParseErrorMs). Flows to reset wait for the next loop turn (the error is
+  /// found inside one of them).
+  static constexpr uint64_t kMapiGenericAfterParseErrorMs = 30ull * 60 * 1000;
+  std::map<std::pair<std::string, std::string>, uint64_t> mapiGenericUntil_;
+  std::vector<uint64_t> mapiGroupResets_;
+  uv_timer_t* groupResetTimer_ = nullptr;
+  void onGroupResetTimer();
   std::map<Flow*, uint64_t> flushPending_; ///< flow -> loop time (ms) to flush at
   void armFlushTimer();
   void onFlushTimer();

@@ -1,5 +1,11 @@
 #include "proxy/mapi_filter.h"
 
+#include <uv.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+
 namespace bh::proxy {
 
 namespace {
@@ -18,69 +24,135 @@ void moveOutput(AoOutput& from, FlowFilter::Output& to) {
   to.resetReason = std::move(from.resetReason);
 }
 
-/// Per-flow events: hand-offs reach the sink with the flow's record; everything else goes to
-/// the accelerator's counters (if any).
+/// Per-flow events: the connection's record in FlowInfo (`info.mapi`) and the accelerator's
+/// counters; hand-offs also reach the sink (log lines, Accel letters). Response times are
+/// measured here, where there is a clock.
 class FlowEvents : public MapiAoEvents {
 public:
-  FlowEvents(FlowInfo& info, MapiFlowEventSink& sink)
-      : info_(info), sink_(sink), counters_(sink.countersFor(info)) {}
+  FlowEvents(FlowInfo& info, MapiFlowEventSink& sink, bool reportsConnection)
+      : info_(info), sink_(sink), counters_(sink.mapiCounters()), reports_(reportsConnection) {
+    info_.mapi.emplace();
+    if (reports_) {
+      counters_.onConnectionHandled(*info_.mapi);
+    }
+  }
+  ~FlowEvents() override {
+    if (session_) {
+      counters_.onSessionClosed(*session_);
+    }
+  }
+  FlowEvents(const FlowEvents&) = delete;
+  FlowEvents& operator=(const FlowEvents&) = delete;
+
+  void onBound(uint32_t assocGroupId) override {
+    info_.mapi->associationGroupId = assocGroupId;
+    if (reports_) {
+      counters_.onOptimized(*info_.mapi);
+    }
+  }
   void onClientVersion(const mapi::emsmdb::ClientVersion& v) override {
-    if (counters_) counters_->onClientVersion(v);
+    if (!reports_ || session_) {
+      return;
+    }
+    session_ = v;
+    counters_.onSessionOpened(v, &*info_.mapi);
   }
   void onHandOff(HandOffReason reason, const std::string& detail) override {
     sink_.onMapiHandOff(info_, reason, detail);
-    if (counters_) counters_->onHandOff(reason, detail);
+    if (reports_) {
+      counters_.onHandedOff(*info_.mapi, reason);
+    }
   }
-  void onLocalResponse(mapi::mapi_ao::ReadAheadKind kind, uint32_t bytes) override {
+  void onClientCall(uint32_t callId) override {
+    if (calls_.size() < 64) {
+      calls_[callId] = uv_hrtime();
+    }
+  }
+  void onLocalResponse(uint32_t callId) override {
     ++info_.mapiLocalResponses;
-    if (counters_) counters_->onLocalResponse(kind, bytes);
+    localPending_ = true;
+    counters_.recordLocalResponse(*info_.mapi, elapsed(callId));
   }
-  void onRemoteResponse() override {
+  void onRemoteResponse(uint32_t callId) override {
     ++info_.mapiRemoteResponses;
-    if (counters_) counters_->onRemoteResponse();
+    counters_.recordRemoteResponse(*info_.mapi, elapsed(callId));
   }
-  void onReadRequest(mapi::mapi_ao::ReadAheadKind kind, uint32_t bytes) override {
-    if (counters_) counters_->onReadRequest(kind, bytes);
+  void onReadResponse(mapi::mapi_ao::ReadAheadKind kind, uint32_t bytes) override {
+    if (localPending_) {
+      localPending_ = false;
+      counters_.recordReadAheadServed(*info_.mapi, bytes);
+    }
+    if (kind == mapi::mapi_ao::ReadAheadKind::ReadStream) {
+      counters_.recordReadStream(*info_.mapi, bytes);
+    } else {
+      counters_.recordSynchGetBuffer(*info_.mapi, bytes);
+    }
   }
   void onReadAheadAccumulated(size_t bytes) override {
-    if (counters_) counters_->onReadAheadAccumulated(bytes);
+    counters_.recordReadAheadAccumulated(*info_.mapi, bytes);
   }
   void onReadAheadStarted(mapi::mapi_ao::ReadAheadKind kind) override {
+    (void)kind;
     ++info_.mapiReadAheads;
-    if (counters_) counters_->onReadAheadStarted(kind);
+  }
+  /// The AO reset the flow (a client it could not serve correctly).
+  void onDropped() {
+    if (reports_) {
+      counters_.onDropped(*info_.mapi);
+    }
   }
 
 private:
+  std::chrono::microseconds elapsed(uint32_t callId) {
+    auto it = calls_.find(callId);
+    if (it == calls_.end()) {
+      return std::chrono::microseconds(0);
+    }
+    auto us = std::chrono::microseconds((uv_hrtime() - it->second) / 1000);
+    calls_.erase(it);
+    return us;
+  }
+
   FlowInfo& info_;
   MapiFlowEventSink& sink_;
-  MapiAoEvents* counters_;
+  mapi::mapi_ao::MapiCounters& counters_;
+  bool reports_; ///< the edge reports the connection; the core keeps its own record only
+  std::optional<mapi::emsmdb::ClientVersion> session_;
+  std::map<uint32_t, uint64_t> calls_;
+  bool localPending_ = false;
 };
 
 class EdgeMapiFilter : public FlowFilter {
 public:
   EdgeMapiFilter(const mapi::mapi_ao::MapiAoConfig& config, FlowInfo& info,
                  MapiFlowEventSink& sink)
-      : events_(info, sink), ao_(config, events_) {}
+      : events_(info, sink, true), ao_(config, events_) {}
   void onLocalData(ByteSpan data, Output& out) override {
     AoOutput o;
     ao_.onClientData(data, o);
-    moveOutput(o, out);
+    finish(o, out);
   }
   void onPeerData(ByteSpan data, Output& out) override {
     AoOutput o;
     ao_.onPeerData(data, o);
-    moveOutput(o, out);
+    finish(o, out);
   }
   bool onLocalEof(Output& out) override {
     AoOutput o;
     bool now = ao_.onClientEof(o);
-    moveOutput(o, out);
+    finish(o, out);
     return now;
   }
   bool canFinishTowardsLocal() const override { return true; }
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
 
 private:
+  void finish(AoOutput& o, Output& out) {
+    if (o.reset) {
+      events_.onDropped();
+    }
+    moveOutput(o, out);
+  }
   FlowEvents events_;
   mapi::mapi_ao::EdgeMapiAo ao_;
 };
@@ -89,27 +161,33 @@ class CoreMapiFilter : public FlowFilter {
 public:
   CoreMapiFilter(const mapi::mapi_ao::MapiAoConfig& config, FlowInfo& info,
                  MapiFlowEventSink& sink)
-      : events_(info, sink), ao_(config, events_) {}
+      : events_(info, sink, false), ao_(config, events_) {}
   void onLocalData(ByteSpan data, Output& out) override {
     AoOutput o;
     ao_.onServerData(data, o);
-    moveOutput(o, out);
+    finish(o, out);
   }
   void onPeerData(ByteSpan data, Output& out) override {
     AoOutput o;
     ao_.onPeerData(data, o);
-    moveOutput(o, out);
+    finish(o, out);
   }
   bool onLocalEof(Output& out) override {
     AoOutput o;
     ao_.onServerEof(o);
-    moveOutput(o, out);
+    finish(o, out);
     return true;
   }
   bool canFinishTowardsLocal() const override { return ao_.canFinishTowardsServer(); }
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
 
 private:
+  void finish(AoOutput& o, Output& out) {
+    if (o.reset) {
+      events_.onDropped();
+    }
+    moveOutput(o, out);
+  }
   FlowEvents events_;
   mapi::mapi_ao::CoreMapiAo ao_;
 };

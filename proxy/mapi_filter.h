@@ -10,6 +10,7 @@
 
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
+#include "mapi/mapi_ao/mapi_counters.h"
 #include "proxy/flow.h"
 #include "proxy/flow_info.h"
 
@@ -22,7 +23,7 @@ public:
   /// One of a flow's events; `info` is the flow's own record (may be updated).
   virtual void onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
                              const std::string& detail) = 0;
-  virtual mapi::mapi_ao::MapiAoEvents* countersFor(FlowInfo& info) = 0;
+  virtual mapi::mapi_ao::MapiCounters& mapiCounters() = 0;
 };
 
 std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,

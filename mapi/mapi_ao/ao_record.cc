@@ -2,26 +2,6 @@
 
 namespace bh::mapi::mapi_ao {
 
-const char* handOffReasonName(HandOffReason r) {
-  switch (r) {
-  case HandOffReason::Encrypted:
-    return "encrypted connection";
-  case HandOffReason::Ntlm:
-    return "NTLM authentication";
-  case HandOffReason::UnsupportedClient:
-    return "unsupported client version";
-  case HandOffReason::ParseError:
-    return "parse error";
-  case HandOffReason::Overload:
-    return "overload";
-  case HandOffReason::ExchangeToExchange:
-    return "Exchange-to-Exchange";
-  case HandOffReason::PeerRequest:
-    return "peer handed off";
-  }
-  return "unknown";
-}
-
 namespace {
 
 bool knownType(uint8_t t) {
@@ -217,7 +197,7 @@ Bytes encodeHandOff(HandOffReason reason) {
 bool decodeHandOff(ByteSpan body, HandOffReason& out) {
   ByteReader r(body);
   uint16_t v = r.u16be();
-  if (!r.ok() || r.remaining() != 0 || v < 1 || v > 7) {
+  if (!r.ok() || r.remaining() != 0 || v >= kHandOffReasonCount) {
     return false;
   }
   out = static_cast<HandOffReason>(v);

@@ -17,6 +17,7 @@
 
 #include "common/bytes.h"
 #include "common/parse_result.h"
+#include "mapi/mapi_ao/hand_off_reason.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -42,17 +43,7 @@ enum class RecordType : uint8_t {
 /// How a read-ahead pulls its data (MS-OXCROPS 2.2.9.2 and 2.2.13.5).
 enum class ReadAheadKind : uint8_t { ReadStream = 1, FastTransferGetBuffer = 2 };
 
-/// Why a flow left the MAPI AO (the seed's hand-off reasons).
-enum class HandOffReason : uint16_t {
-  Encrypted = 1,         ///< bind at packet integrity or privacy (without eMAPI)
-  Ntlm = 2,              ///< NTLM authentication
-  UnsupportedClient = 3, ///< EcDoConnectEx client version outside the supported range
-  ParseError = 4,        ///< a PDU, stub or ROP buffer the AO cannot follow
-  Overload = 5,          ///< no MAPI resources left
-  ExchangeToExchange = 6,
-  PeerRequest = 7,       ///< the other half handed off
-};
-const char* handOffReasonName(HandOffReason r);
+
 
 constexpr size_t kRecordHeaderSize = 5;
 

@@ -318,7 +318,7 @@ void CoreMapiAo::onServerData(ByteSpan data, AoOutput& out) {
   // After the edge handed off, this side follows once nothing injected is left.
   if (clientHandedOff_ && !serverHandedOff_ && !out.reset && readAheads_.empty() &&
       injected_.empty() && candidateFragments_.empty() && !serverMidResponse_) {
-    handOffServerSide(HandOffReason::PeerRequest, "edge handed off", out);
+    handOffServerSide(HandOffReason::Other, "edge handed off", out);
   }
 }
 

@@ -35,6 +35,11 @@ size_t EdgeMapiAo::bufferedBytes() const {
       n += f.size();
     }
   }
+  for (const auto& [id, frags] : remoteReadFragments_) {
+    for (const auto& f : frags) {
+      n += f.size();
+    }
+  }
   return n;
 }
 
@@ -154,6 +159,7 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     forward(call.fragments, out);
     return;
   }
+  events_.onClientCall(call.callId);
   Bytes stub;
   if (!joinStubs(call.fragments, stub)) {
     clientQueue_.insert(clientQueue_.begin(), call.fragments.begin(), call.fragments.end());
@@ -175,8 +181,7 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
       handOff(HandOffReason::UnsupportedClient, "client version " + v.toString(), out);
       return;
     }
-    forward(call.fragments, out);
-    remoteCalls_[call.callId] = true;
+    forwardRemote(call, std::nullopt, out);
     return;
   }
   if (call.opnum != emsmdb::kOpnumEcDoRpcExt2) {
@@ -189,14 +194,10 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     for (uint32_t id : ids) {
       cancel(id, call.opnum == kOpnumEcDoDisconnect, out);
     }
-    forward(call.fragments, out);
-    remoteCalls_[call.callId] = true;
+    forwardRemote(call, std::nullopt, out);
     return;
   }
   RequestSummary s = summarizeRequest(stub);
-  if (s.candidate) {
-    events_.onReadRequest(s.candidate->kind, s.candidate->requestedBytes);
-  }
   if (s.decoded) {
     for (auto& [id, ra] : readAheads_) {
       if (ra.key == s.key && ra.contextId == call.contextId) {
@@ -219,8 +220,16 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
   for (uint32_t id : touched) {
     cancel(id, s.decoded && s.onlyReleases, out);
   }
+  forwardRemote(call, s.candidate, out);
+}
+
+void EdgeMapiAo::forwardRemote(ClientCall& call, std::optional<ReadAheadCandidate> read,
+                               AoOutput& out) {
   forward(call.fragments, out);
-  remoteCalls_[call.callId] = true;
+  // Bounded: a client has few calls outstanding; one that never hears back stops counting.
+  if (remoteCalls_.size() < 64) {
+    remoteCalls_[call.callId] = read;
+  }
 }
 
 bool EdgeMapiAo::tryLocal(ClientCall& call, ReadAhead& ra, AoOutput& out) {
@@ -245,7 +254,8 @@ void EdgeMapiAo::serve(ClientCall& call, ReadAhead& ra, AoOutput& out) {
   ++ra.consumed;
   toClient(d.toFragments(call.callId), out);
   appendRecord(RecordType::ReadAheadConsumed, encodeReadAheadConsumed(ra.id, 1), out);
-  events_.onLocalResponse(ra.kind, d.dataBytes);
+  events_.onLocalResponse(call.callId);
+  events_.onReadResponse(ra.kind, d.dataBytes);
   events_.onReadAheadAccumulated(readyBytes_);
 }
 
@@ -257,8 +267,12 @@ void EdgeMapiAo::releaseHeld(AoOutput& out) {
   held_.reset();
   auto it = readAheads_.find(h.readAheadId);
   if (it == readAheads_.end() || !tryLocal(h.call, it->second, out)) {
-    forward(h.call.fragments, out);
-    remoteCalls_[h.call.callId] = true;
+    Bytes stub;
+    std::optional<ReadAheadCandidate> read;
+    if (joinStubs(h.call.fragments, stub)) {
+      read = summarizeRequest(stub).candidate;
+    }
+    forwardRemote(h.call, read, out);
   }
   drainClientQueue(out);
 }
@@ -454,7 +468,7 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
     serverHandedOff_ = true;
     Bytes rest = serverFramer_.takeBuffered();
     out.toLocal.insert(out.toLocal.end(), rest.begin(), rest.end());
-    handOff(HandOffReason::PeerRequest, std::string("core: ") + handOffReasonName(reason), out);
+    handOff(reason, "the core handed off", out);
     return;
   }
   case RecordType::ReadAheadConsumed:
@@ -475,16 +489,42 @@ void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
       handOff(HandOffReason::ParseError, "bind answer", out);
       return;
     }
+    if (!bound_ && !clientHandedOff_) {
+      for (const auto& [id, ctx] : association_.contexts()) {
+        if (isEmsmdb(id)) {
+          bound_ = true;
+          events_.onBound(association_.assocGroupId());
+          break;
+        }
+      }
+    }
   } else if (type == dcerpc::PType::Response || type == dcerpc::PType::Fault) {
     bool first = (flags & dcerpc::pfc::FirstFrag) != 0;
-    bool last = (flags & dcerpc::pfc::LastFrag) != 0;
+    bool last = (flags & dcerpc::pfc::LastFrag) != 0 || type == dcerpc::PType::Fault;
     if (first && !last) {
       serverMidResponse_ = true;
     }
+    uint32_t callId = pduCallId(raw);
+    auto rc = remoteCalls_.find(callId);
+    if (rc != remoteCalls_.end() && rc->second && type == dcerpc::PType::Response) {
+      auto& frags = remoteReadFragments_[callId];
+      frags.push_back(raw);
+      if (last) {
+        Bytes stub;
+        if (joinStubs(frags, stub)) {
+          ResponseSummary sum = summarizeReadAheadResponse(stub, *rc->second);
+          if (sum.decoded) {
+            events_.onReadResponse(rc->second->kind, sum.dataBytes);
+          }
+        }
+        remoteReadFragments_.erase(callId);
+      }
+    }
     if (last) {
       serverMidResponse_ = false;
-      if (remoteCalls_.erase(pduCallId(raw)) != 0) {
-        events_.onRemoteResponse();
+      remoteReadFragments_.erase(callId);
+      if (remoteCalls_.erase(callId) != 0) {
+        events_.onRemoteResponse(callId);
       }
     }
   }

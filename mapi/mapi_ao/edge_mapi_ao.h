@@ -19,6 +19,7 @@
 #include "mapi/mapi_ao/ao_record.h"
 #include "mapi/mapi_ao/mapi_ao_types.h"
 #include "mapi/mapi_ao/pdu_framer.h"
+#include "mapi/mapi_ao/rop_call_summary.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -72,6 +73,8 @@ private:
   void cancel(uint32_t id, bool releaseOnly, AoOutput& out);
   void forward(const std::vector<Bytes>& fragments, AoOutput& out);
   void forward(const Bytes& pdu, AoOutput& out);
+  /// Forwards an EMSMDB call the server answers (`read`: the read request it carries).
+  void forwardRemote(ClientCall& call, std::optional<ReadAheadCandidate> read, AoOutput& out);
   void handOff(HandOffReason reason, const std::string& detail, AoOutput& out);
   void onRecord(Record& rec, AoOutput& out);
   void onServerPdu(Bytes pdu, AoOutput& out);
@@ -89,8 +92,11 @@ private:
   size_t assemblingBytes_ = 0;
   std::optional<Held> held_;
   bool clientHandedOff_ = false;
-  /// Remote calls awaiting their answer (for the Remote Response count).
-  std::map<uint32_t, bool> remoteCalls_;
+  /// EMSMDB calls sent to the server and awaiting their answer: the read candidates among
+  /// them keep their answer's fragments to count the data it carries.
+  std::map<uint32_t, std::optional<ReadAheadCandidate>> remoteCalls_;
+  std::map<uint32_t, std::vector<Bytes>> remoteReadFragments_;
+  bool bound_ = false;
 
   // core -> client
   RecordReader peerReader_;

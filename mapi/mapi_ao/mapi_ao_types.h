@@ -49,29 +49,34 @@ struct AoOutput {
   }
 };
 
-/// Events for statistics and logs. Default: ignore.
+/// Events for statistics and logs (the edge reports the client's view; the core only what it
+/// alone sees). Default: ignore.
 class MapiAoEvents {
 public:
   virtual ~MapiAoEvents() = default;
+  /// The server accepted an EMSMDB presentation context on this connection (edge).
+  virtual void onBound(uint32_t assocGroupId) { (void)assocGroupId; }
   /// EcDoConnectEx seen with this client version (edge).
   virtual void onClientVersion(const emsmdb::ClientVersion& v) { (void)v; }
   /// The flow leaves the MAPI AO for the generic accelerator.
   virtual void onHandOff(HandOffReason reason, const std::string& detail) {
     (void)reason, (void)detail;
   }
-  /// The edge answered a call from read-ahead data (`dataBytes` of stream/FastTransfer data).
-  virtual void onLocalResponse(ReadAheadKind kind, uint32_t dataBytes) {
+  /// A whole EMSMDB call from the client arrived (edge); its answer follows as a local or a
+  /// remote response with the same call id.
+  virtual void onClientCall(uint32_t callId) { (void)callId; }
+  /// The edge answered `callId` from read-ahead data.
+  virtual void onLocalResponse(uint32_t callId) { (void)callId; }
+  /// The server's answer to `callId` reached the client.
+  virtual void onRemoteResponse(uint32_t callId) { (void)callId; }
+  /// A ReadStream / GetBuffer answer the client got, local or remote, carrying `dataBytes`.
+  virtual void onReadResponse(ReadAheadKind kind, uint32_t dataBytes) {
     (void)kind, (void)dataBytes;
   }
-  /// A call went to the server and its answer came back through the AO (edge).
-  virtual void onRemoteResponse() {}
-  /// A client ReadStream / GetBuffer request of `bytes` (edge, every one, local or remote).
-  virtual void onReadRequest(ReadAheadKind kind, uint32_t bytes) { (void)kind, (void)bytes; }
   /// Read-ahead data now waiting at the edge for this connection.
   virtual void onReadAheadAccumulated(size_t bytes) { (void)bytes; }
-  /// Read-ahead started / ended (core).
+  /// Read-ahead started (core).
   virtual void onReadAheadStarted(ReadAheadKind kind) { (void)kind; }
-  virtual void log(const std::string& line) { (void)line; }
 };
 
 } // namespace bh::mapi::mapi_ao

@@ -27,6 +27,7 @@
 #include <string>
 
 #include "mapi/emsmdb/client_version.h"
+#include "mapi/mapi_ao/hand_off_reason.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -48,20 +49,7 @@ struct Summary {
 
 /// Why the MAPI AO gave a connection to the generic AO (seed: "In the following cases, the
 /// MAPI AO does not handle a connection", and Problem 5, NTLM).
-enum class HandOffReason : uint8_t {
-  Encrypted,          ///< the bind asked for signing or sealing (also marks the connection secured)
-  Ntlm,               ///< NTLM authentication
-  UnsupportedClient,  ///< client older than Outlook 2000, or a version we cannot read
-  ExchangeToExchange,  ///< server-to-server traffic
-  ParseError,          ///< unrecoverable parse error (the client's reconnects are handed off)
-  Overload,            ///< no MAPI connection resource / new association group while overloaded
-  Other,
-};
-inline constexpr size_t kHandOffReasonCount = 7;
 
-/// "encrypted", "ntlm", "unsupported-client", "exchange-to-exchange", "parse-error",
-/// "overload", "other" (JSON keys and the detail view).
-const char* handOffReasonName(HandOffReason r);
 
 enum class MapiConnectionState : uint8_t { New, Pending, Optimized, HandedOff, Dropped, Closed };
 /// "new", "pending", "optimized", "handed-off", "dropped", "closed"
