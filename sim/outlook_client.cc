@@ -139,7 +139,7 @@ bool OutlookClient::open(std::vector<OpReport>& reports, std::string* error) {
     *error = "EMSMDB not registered with the endpoint mapper";
     return false;
   }
-  emsmdbPort_ = ep->port;
+  emsmdbPort_ = options_.emsmdbPortOverride != 0 ? options_.emsmdbPortOverride : ep->port;
   epm_.close();
   r1.seconds = since(t);
   r1.calls = 1;
@@ -397,19 +397,10 @@ bool OutlookClient::findMessage(uint64_t fid, const std::string& subject, uint64
   return false;
 }
 
-bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
-  report.name = "open-attachment";
+bool OutlookClient::openAttachmentStream(uint64_t size, uint64_t inbox, uint64_t mid,
+                                         std::vector<uint32_t>& handles,
+                                         std::vector<rops::Value>& props, std::string& detail) {
   std::string error;
-  uint64_t inbox = folderIds_[static_cast<size_t>(SpecialFolder::Inbox)];
-  uint64_t mid = 0;
-  if (!findMessage(inbox, attachmentSubject(size), mid, &error)) {
-    report.detail = error;
-    return false;
-  }
-  // Timed from here: the user double-clicks an attachment of a message already listed (finding
-  // it in the folder is browsing, not opening).
-  auto t = Clock::now();
-  uint64_t before = calls_;
   // RopOpenMessage, RopOpenAttachment, RopGetPropertiesSpecific, RopOpenStream in one call.
   Bytes l;
   ByteWriter w(l);
@@ -437,12 +428,12 @@ bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
   w.u8(rops::kStreamReadOnly);
   RopResult res;
   if (!rpc(main_, l, {logon_, kNoHandle, kNoHandle, kNoHandle}, res, &error)) {
-    report.detail = error;
+    detail = error;
     return false;
   }
   ByteReader& r = res.rops;
   if (!expectHeader(r, rops::kOpenMessage)) {
-    report.detail = "RopOpenMessage failed";
+    detail = "RopOpenMessage failed";
     return false;
   }
   r.skip(1);                     // HasNamedProperties
@@ -454,17 +445,40 @@ bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
     }
   }
   r.skip(2 + 2 + 1);  // RecipientCount, ColumnCount (0), RowCount
-  std::vector<rops::Value> props;
   if (!expectHeader(r, rops::kOpenAttachment) || !expectHeader(r, rops::kGetPropertiesSpecific) ||
       !rops::readPropertyRow(r, tags, props) || !expectHeader(r, rops::kOpenStream)) {
-    report.detail = "opening the attachment failed";
+    detail = "opening the attachment failed";
     return false;
   }
   uint32_t streamSize = r.u32();
   if (!r.ok() || res.handles.size() != 4 || streamSize != size) {
-    report.detail = "stream size " + std::to_string(streamSize) + " != " + std::to_string(size);
+    detail = "stream size " + std::to_string(streamSize) + " != " + std::to_string(size);
     return false;
   }
+  handles = res.handles;
+  return true;
+}
+
+bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
+  report.name = "open-attachment";
+  std::string error;
+  uint64_t inbox = folderIds_[static_cast<size_t>(SpecialFolder::Inbox)];
+  uint64_t mid = 0;
+  if (!findMessage(inbox, attachmentSubject(size), mid, &error)) {
+    report.detail = error;
+    return false;
+  }
+  // Timed from here: the user double-clicks an attachment of a message already listed (finding
+  // it in the folder is browsing, not opening).
+  auto t = Clock::now();
+  uint64_t before = calls_;
+  std::vector<uint32_t> handlesOpen;
+  std::vector<rops::Value> props;
+  if (!openAttachmentStream(size, inbox, mid, handlesOpen, props, report.detail)) {
+    return false;
+  }
+  RopResult res;
+  res.handles = handlesOpen;
   uint32_t stream = res.handles[3];
   // RopReadStream of 31744 bytes, one call outstanding at a time (online mode).
   Sha256 hash;
@@ -505,6 +519,93 @@ bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
   if (!report.ok) {
     report.detail = digest != expected ? "content differs from the generator's"
                                        : "content differs from the server's hash";
+  }
+  return report.ok;
+}
+
+bool OutlookClient::readSeek(uint64_t size, OpReport& report) {
+  report.name = "read-seek";
+  uint64_t inbox = folderIds_[static_cast<size_t>(SpecialFolder::Inbox)];
+  uint64_t mid = 0;
+  std::string error;
+  if (!findMessage(inbox, attachmentSubject(size), mid, &error)) {
+    report.detail = error;
+    return false;
+  }
+  auto t = Clock::now();
+  uint64_t before = calls_;
+  std::vector<uint32_t> handles;
+  std::vector<rops::Value> props;
+  if (!openAttachmentStream(size, inbox, mid, handles, props, report.detail)) {
+    return false;
+  }
+  uint32_t stream = handles[3];
+  const uint64_t seed = attachmentSeed(size);
+  const uint32_t chunk = options_.readStreamBytes;
+  uint64_t pos = 0;
+  Bytes expected;
+  // Reads up to `count` chunks (all to the end when count is 0), checking each byte.
+  auto readChunks = [&](int count) -> bool {
+    for (int i = 0; count == 0 || i < count; ++i) {
+      Bytes q;
+      ByteWriter qw(q);
+      rop(qw, rops::kReadStream, 0);
+      qw.u16(static_cast<uint16_t>(chunk));
+      RopResult rr;
+      if (!rpc(bulk_, q, {stream}, rr, &error) || !expectHeader(rr.rops, rops::kReadStream)) {
+        report.detail = error.empty() ? "RopReadStream failed" : error;
+        return false;
+      }
+      uint16_t n = rr.rops.u16();
+      ByteSpan data = rr.rops.take(n);
+      uint64_t want = std::min<uint64_t>(chunk, size > pos ? size - pos : 0);
+      expected.assign(static_cast<size_t>(want), 0);
+      fillContent(seed, pos, expected);
+      if (!rr.rops.ok() || n != want || !std::equal(data.begin(), data.end(), expected.begin())) {
+        report.detail = "read at " + std::to_string(pos) + " differs from the content";
+        return false;
+      }
+      pos += n;
+      report.bytes += n;
+      if (n < chunk) {
+        return true;
+      }
+    }
+    return true;
+  };
+  // RopSeekStream (MS-OXCROPS 2.2.9.8); the answer must be where the client computes it.
+  auto seek = [&](uint8_t origin, int64_t offset) -> bool {
+    Bytes q;
+    ByteWriter qw(q);
+    rop(qw, rops::kSeekStream, 0);
+    qw.u8(origin);
+    qw.u64(static_cast<uint64_t>(offset));
+    RopResult rr;
+    if (!rpc(bulk_, q, {stream}, rr, &error) || !expectHeader(rr.rops, rops::kSeekStream)) {
+      report.detail = error.empty() ? "RopSeekStream failed" : error;
+      return false;
+    }
+    int64_t base = origin == 0 ? 0 : origin == 1 ? static_cast<int64_t>(pos)
+                                                 : static_cast<int64_t>(size);
+    uint64_t want = static_cast<uint64_t>(base + offset);
+    uint64_t got = rr.rops.u64();
+    if (!rr.rops.ok() || got != want) {
+      report.detail = "seek answered " + std::to_string(got) + ", expected " + std::to_string(want);
+      return false;
+    }
+    pos = got;
+    return true;
+  };
+  int64_t c = static_cast<int64_t>(chunk);
+  bool ok = readChunks(6) && seek(1, -(2 * c + 1000)) && readChunks(3) &&
+            seek(0, static_cast<int64_t>(size / 2) + 12345) && readChunks(5) &&
+            seek(2, -(3 * c + 77)) && readChunks(0);
+  release({handles[3], handles[2], handles[1]});
+  report.seconds = since(t);
+  report.calls = calls_ - before;
+  report.ok = ok && pos == size;
+  if (ok && !report.ok) {
+    report.detail = "ended at " + std::to_string(pos) + " of " + std::to_string(size);
   }
   return report.ok;
 }

@@ -25,6 +25,9 @@ struct OutlookOptions {
   size_t mailboxMessages = 20;  ///< must match exchange-sim's --mailbox-messages
   std::vector<uint64_t> attachmentSizes = {10u << 20, 50u << 20};  ///< and its sample sizes
   uint16_t epmPort = 135;
+  /// Connect EMSMDB here instead of the port the endpoint mapper hands out (tests that put
+  /// a relay in between).
+  uint16_t emsmdbPortOverride = 0;
   uint32_t readStreamBytes = 31744;
   uint16_t getBufferBytes = 31680;
   bool noXor = false;          ///< pulFlags NoXorMagic
@@ -60,6 +63,10 @@ class OutlookClient {
   bool open(std::vector<OpReport>& reports, std::string* error);
   bool openAttachment(uint64_t size, OpReport& report);
   bool saveAttachment(uint64_t size, OpReport& report);
+  /// Reads an attachment stream, then moves around in it (RopSeekStream from the current
+  /// position backwards, from the start, from the end) reading after each move; every byte
+  /// is checked against the content generator at the position the client believes it is at.
+  bool readSeek(uint64_t size, OpReport& report);
   bool sync(OpReport& report);
   bool browse(OpReport& report);
   /// EcDoDisconnect.
@@ -87,6 +94,11 @@ class OutlookClient {
   bool contentsRows(uint32_t folderHandle, const std::vector<uint32_t>& columns,
                     std::vector<std::vector<rops::Value>>& rows, std::string* error);
   bool findMessage(uint64_t fid, const std::string& subject, uint64_t& mid, std::string* error);
+  /// RopOpenMessage + RopOpenAttachment + RopGetPropertiesSpecific (size, content hash) +
+  /// RopOpenStream in one call; `handles` ends with the stream's.
+  bool openAttachmentStream(uint64_t size, uint64_t inbox, uint64_t mid,
+                            std::vector<uint32_t>& handles, std::vector<rops::Value>& props,
+                            std::string& detail);
   bool release(std::vector<uint32_t> handles);
 
   OutlookOptions options_;

@@ -19,7 +19,8 @@ int usage() {
                "                   [--epm-port P] [--mailbox-messages N]\n"
                "                   [--no-xor] [--no-compression]\n"
                "                   [--attachment-sizes S,S...] [--record DIR]\n"
-               "                   open-attachment SIZE | save-attachment SIZE | sync | browse\n"
+               "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
+               "                   sync | browse\n"
                "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
   return 2;
 }
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
   }
   const std::string& op = workload[0];
   uint64_t size = 0;
-  if (op == "open-attachment" || op == "save-attachment") {
+  if (op == "open-attachment" || op == "save-attachment" || op == "read-seek") {
     if (workload.size() != 2 || (size = parseSize(workload[1])) == 0) {
       return usage();
     }
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
   }
   OpReport work;
   bool ok = op == "open-attachment"   ? client.openAttachment(size, work)
+            : op == "read-seek"       ? client.readSeek(size, work)
             : op == "save-attachment" ? client.saveAttachment(size, work)
             : op == "sync"            ? client.sync(work)
                                       : client.browse(work);

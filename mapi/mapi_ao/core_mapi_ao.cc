@@ -419,6 +419,9 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Byt
 void CoreMapiAo::inject(ReadAhead& ra, AoOutput& out) {
   uint32_t per = std::max<uint32_t>(ra.candidate.requestedBytes, 1);
   uint32_t window = static_cast<uint32_t>(std::max<size_t>(2, config_.readAheadWindowBytes / per));
+  // The window opens as the client proves it reads on (like TCP slow start): a client that
+  // takes two chunks and seeks away costs a few wasted reads on the WAN, not a whole window.
+  window = std::min<uint32_t>(window, kInitialReadAheadCalls + 4 * ra.consumed);
   while (!ra.stopped && !ra.cancelled && ra.issued - ra.consumed < window) {
     uint32_t id = nextInjectedId();
     Bytes pdu = ra.requestPdu;
@@ -460,25 +463,28 @@ void CoreMapiAo::onInjectedAnswer(uint32_t callId, Injected inj, AoOutput& out) 
   if (joined) {
     s = summarizeReadAheadResponse(stub, ra.candidate);
   }
-  ra.dataBytes.push_back(s.decoded ? s.dataBytes : kUnknownBytes);
-  if (!s.decoded || !s.success || !s.more) {
+  ReadAheadData d;
+  bool plain = ReadAheadData::fromFragments(ra.id, s.decoded ? s.dataBytes : 0, inj.fragments, d);
+  // A fault (the call did not run: the session ended, the server is busy) moved nothing; a
+  // plain answer we cannot read moved an unknown amount.
+  ra.dataBytes.push_back(!plain ? 0 : s.decoded ? s.dataBytes : kUnknownBytes);
+  if (!plain || !s.decoded || !s.success || !s.more) {
     ra.stopped = true;
   }
+  if (!plain) {
+    // Answers after a gap can never be served in order: ship nothing more. When the client
+    // asks again the edge cancels, and what the later answers moved is sought back.
+    ra.shipStopped = true;
+  }
   if (!ra.cancelled) {
-    ReadAheadData d;
-    if (!ReadAheadData::fromFragments(ra.id, s.decoded ? s.dataBytes : 0, inj.fragments, d)) {
-      // Not a plain response (a fault, or signed): the edge cannot replay it as an answer.
-      // Nothing more is injected; the client's next read goes to the server, which is where
-      // the data the client has not seen starts only if this answer moved nothing.
-      out.fail("an injected read-ahead call got an answer that is not a plain response");
-      return;
-    }
-    std::vector<size_t> cuts;
-    Bytes body = encodeReadAheadData(d, &cuts);
-    size_t base = out.toPeer.size() + kRecordHeaderSize;
-    toEdge(RecordType::ReadAheadData, body, out);
-    for (size_t c : cuts) {
-      out.peerCuts.push_back(base + c);
+    if (!ra.shipStopped) {
+      std::vector<size_t> cuts;
+      Bytes body = encodeReadAheadData(d, &cuts);
+      size_t base = out.toPeer.size() + kRecordHeaderSize;
+      toEdge(RecordType::ReadAheadData, body, out);
+      for (size_t c : cuts) {
+        out.peerCuts.push_back(base + c);
+      }
     }
     inject(ra, out);
     maybeEnd(ra, out);

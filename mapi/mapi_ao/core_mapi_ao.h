@@ -28,6 +28,8 @@ namespace bh::mapi::mapi_ao {
 
 /// Call ids of injected calls start here (clients count up from 1).
 constexpr uint32_t kInjectedCallIdBase = 0xB1000000;
+/// Calls a read-ahead replays before the client has taken any of them.
+constexpr uint32_t kInitialReadAheadCalls = 32;
 
 class CoreMapiAo {
 public:
@@ -62,6 +64,7 @@ private:
     bool cancelled = false;
     bool releaseOnly = false;
     bool seeking = false;
+    bool shipStopped = false; ///< an answer could not be shipped: none after it are either
   };
   struct Candidate {
     ReadAheadCandidate candidate;
