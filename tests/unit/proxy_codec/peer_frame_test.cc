@@ -97,7 +97,9 @@ TEST_CASE("malformed headers are errors, detected from the header alone") {
       {"data over the cap", hex("b1 03 0000 00100041")},
       {"4 GiB data", hex("b1 03 0000 ffffffff")},
   };
-  for (const auto& [why, header] : bad) {
+  for (const auto& item : bad) {
+    const auto& why = item.first;
+    const auto& header = item.second;
     CAPTURE(why);
     FrameDecoder d;
     std::vector<Frame> frames;
