@@ -11,7 +11,7 @@ namespace {
 
 // One read buffer for the whole loop: libuv calls alloc then read back to back on one thread,
 // and every read is consumed (copied into a write or decoded) before the next alloc.
-alignas(64) char gReadBuffer[64 * 1024];
+alignas(64) char gReadBuffer[Flow::kReadBuffer];
 
 class IdentityCodec : public DataCodec {
 public:
@@ -103,8 +103,53 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
       startCodec(l);
     }
   }
-  startReading(legs_[0]);
-  startReading(legs_[1]);
+  maybeSplice();
+  if (!splice_) {
+    startReading(legs_[0]);
+    startReading(legs_[1]);
+  }
+}
+
+void Flow::maybeSplice() {
+  if (splice_ || spliceRefused_ || !relaying_ || aborted_ || observer_) {
+    return;
+  }
+  for (const Leg& l : legs_) {
+    // Only once nothing is in flight here: libuv holds no unsent bytes of this flow.
+    if (l.kind != LegKind::Raw || l.awaitingHello || !l.connected || l.closing ||
+        l.pendingWrite != 0) {
+      return;
+    }
+  }
+  std::string why;
+  splice_ = SpliceRelay::start(loop_, {legFd(0), legFd(1)},
+                               {SpliceRelay::LegState{legs_[0].eofIn, legs_[0].shutdownOut},
+                                SpliceRelay::LegState{legs_[1].eofIn, legs_[1].shutdownOut}},
+                               *this, info_.lanBytesRead, info_.lanBytesWritten, why);
+  if (!splice_) {
+    spliceRefused_ = true;
+    owner_.logFlow(*this, "splice relay unavailable (" + why + "): copying relay");
+    return;
+  }
+  for (Leg& l : legs_) {
+    stopReading(l);
+    l.pausedByPeer = false;
+  }
+  static bool announced = false;
+  if (!announced) {
+    announced = true;
+    owner_.logFlow(*this, "relayed with splice(2), as every pass-through flow from now on: no "
+                          "copy through userspace");
+  }
+}
+
+void Flow::onSpliceFailed(int leg, int uvErr) { fail(legs_[leg], uvErr); }
+
+void Flow::onSpliceFinished() {
+  for (Leg& l : legs_) {
+    l.eofIn = l.tcpEof = l.shutdownOut = true;
+  }
+  maybeFinish();
 }
 
 void Flow::startCodec(Leg& peer) {
@@ -467,6 +512,10 @@ void Flow::onWrite(uv_write_t* req, int status) {
     src.pausedByPeer = false;
     f->startReading(src);
   }
+  if (to.pendingWrite == 0) {
+    // E.g. a core flow that fell back to raw: pass-through from here on.
+    f->maybeSplice();
+  }
   f->maybeFinish();
 }
 
@@ -562,6 +611,9 @@ void Flow::closeLeg(Leg& l, bool reset) {
       setResetOnClose(fd);
     }
   }
+  if (splice_) {
+    splice_->close(); // its duplicate descriptors go first: the close below is the last one
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&l.tcp), &Flow::onClose);
 }
 
@@ -580,7 +632,7 @@ size_t Flow::bufferedBytes() const {
   for (const Leg& l : legs_) {
     n += l.pendingWrite + (l.decoder ? l.decoder->bufferedBytes() : 0);
   }
-  return n + (codec_ ? codec_->bufferedBytes() : 0);
+  return n + (codec_ ? codec_->bufferedBytes() : 0) + (splice_ ? splice_->bufferedBytes() : 0);
 }
 
 } // namespace bh::proxy
