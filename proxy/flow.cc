@@ -10,7 +10,8 @@ namespace bh::proxy {
 namespace {
 
 // One read buffer for the whole loop: libuv calls alloc then read back to back on one thread,
-// and every read is consumed (copied into a write or decoded) before the next alloc.
+// and every read is consumed (written, copied into a queued write, or decoded) before the next
+// alloc.
 alignas(64) char gReadBuffer[Flow::kReadBuffer];
 
 class IdentityCodec : public DataCodec {
@@ -401,7 +402,7 @@ void Flow::deliver(Leg& to, ByteSpan data) {
   }
   if (to.kind == LegKind::Raw) {
     info_.lanBytesWritten += data.size();
-    write(to, Bytes(data.begin(), data.end()));
+    writeParts(to, data, {});
     return;
   }
   // Large reads are cut so no frame exceeds the peer's cap.
@@ -449,13 +450,46 @@ void Flow::flushCodec() {
 
 void Flow::sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags) {
   Leg& to = legs_[i];
-  Bytes out;
-  if (!encoder_.encode(type, flags, payload, out)) {
+  std::array<uint8_t, codec::kFrameHeaderLength> header;
+  if (!encoder_.encodeHeader(type, flags, payload.size(), header)) {
     abort(codec::ResetReason::ProtocolError, "frame too large to encode");
     return;
   }
-  info_.wanBytesWritten += out.size();
-  write(to, std::move(out));
+  info_.wanBytesWritten += header.size() + payload.size();
+  writeParts(to, header, payload);
+}
+
+void Flow::writeParts(Leg& to, ByteSpan first, ByteSpan second) {
+  if (to.closing) {
+    return;
+  }
+  // Nothing queued on the socket: hand the bytes to the kernel from where they are (the read
+  // buffer, the codec's output); only what it does not take now is copied and queued.
+  if (to.pendingWrite == 0) {
+    uv_buf_t bufs[2] = {
+        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(first.data())),
+                    static_cast<unsigned>(first.size())),
+        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(second.data())),
+                    static_cast<unsigned>(second.size()))};
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&to.tcp), bufs, second.empty() ? 1 : 2);
+    if (n > 0) {
+      size_t done = static_cast<size_t>(n);
+      size_t fromFirst = std::min(done, first.size());
+      first = first.subspan(fromFirst);
+      second = second.subspan(done - fromFirst);
+    } else if (n < 0 && n != UV_EAGAIN) {
+      fail(to, n);
+      return;
+    }
+  }
+  if (first.empty() && second.empty()) {
+    return;
+  }
+  Bytes rest;
+  rest.reserve(first.size() + second.size());
+  rest.insert(rest.end(), first.begin(), first.end());
+  rest.insert(rest.end(), second.begin(), second.end());
+  write(to, std::move(rest));
 }
 
 void Flow::write(Leg& to, Bytes&& data, bool closeAfter) {

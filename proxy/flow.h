@@ -92,8 +92,9 @@ class Flow : private SpliceRelay::Owner {
 public:
   static constexpr size_t kHighWater = 512 * 1024;
   static constexpr size_t kLowWater = 128 * 1024;
-  /// One read takes at most this much (the loop's single read buffer).
-  static constexpr size_t kReadBuffer = 64 * 1024;
+  /// One read takes at most this much (the loop's single read buffer; 256 KiB measured
+  /// ~10 % less CPU per byte than 64 KiB on optimized flows).
+  static constexpr size_t kReadBuffer = 256 * 1024;
 
   Flow(uv_loop_t* loop, FlowOwner& owner, FlowInfo info);
   Flow(const Flow&) = delete;
@@ -174,6 +175,9 @@ private:
   void afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>& toPeer);
   void deliver(Leg& to, ByteSpan data);
   void write(Leg& to, Bytes&& data, bool closeAfter = false);
+  /// Writes `first` then `second` (either may be empty), copying only what the socket does
+  /// not take at once.
+  void writeParts(Leg& to, ByteSpan first, ByteSpan second);
   void finishTowards(Leg& to);
   void maybeFinish();
   void closeLeg(Leg& l, bool reset);
