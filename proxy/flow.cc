@@ -10,8 +10,9 @@ namespace bh::proxy {
 namespace {
 
 // One read buffer for the whole loop: libuv calls alloc then read back to back on one thread,
-// and every read is consumed (copied into a write or decoded) before the next alloc.
-alignas(64) char gReadBuffer[64 * 1024];
+// and every read is consumed (written, copied into a queued write, or decoded) before the next
+// alloc.
+alignas(64) char gReadBuffer[Flow::kReadBuffer];
 
 class IdentityCodec : public DataCodec {
 public:
@@ -103,8 +104,53 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
       startCodec(l);
     }
   }
-  startReading(legs_[0]);
-  startReading(legs_[1]);
+  maybeSplice();
+  if (!splice_) {
+    startReading(legs_[0]);
+    startReading(legs_[1]);
+  }
+}
+
+void Flow::maybeSplice() {
+  if (splice_ || spliceRefused_ || !relaying_ || aborted_ || observer_ || filter_) {
+    return;
+  }
+  for (const Leg& l : legs_) {
+    // Only once nothing is in flight here: libuv holds no unsent bytes of this flow.
+    if (l.kind != LegKind::Raw || l.awaitingHello || !l.connected || l.closing ||
+        l.pendingWrite != 0) {
+      return;
+    }
+  }
+  std::string why;
+  splice_ = SpliceRelay::start(loop_, {legFd(0), legFd(1)},
+                               {SpliceRelay::LegState{legs_[0].eofIn, legs_[0].shutdownOut},
+                                SpliceRelay::LegState{legs_[1].eofIn, legs_[1].shutdownOut}},
+                               *this, info_.lanBytesRead, info_.lanBytesWritten, why);
+  if (!splice_) {
+    spliceRefused_ = true;
+    owner_.logFlow(*this, "splice relay unavailable (" + why + "): copying relay");
+    return;
+  }
+  for (Leg& l : legs_) {
+    stopReading(l);
+    l.pausedByPeer = false;
+  }
+  static bool announced = false;
+  if (!announced) {
+    announced = true;
+    owner_.logFlow(*this, "relayed with splice(2), as every pass-through flow from now on: no "
+                          "copy through userspace");
+  }
+}
+
+void Flow::onSpliceFailed(int leg, int uvErr) { fail(legs_[leg], uvErr); }
+
+void Flow::onSpliceFinished() {
+  for (Leg& l : legs_) {
+    l.eofIn = l.tcpEof = l.shutdownOut = true;
+  }
+  maybeFinish();
 }
 
 void Flow::startCodec(Leg& peer) {
@@ -447,7 +493,7 @@ void Flow::deliver(Leg& to, ByteSpan data) {
   }
   if (to.kind == LegKind::Raw) {
     info_.lanBytesWritten += data.size();
-    write(to, Bytes(data.begin(), data.end()));
+    writeParts(to, data, {});
     return;
   }
   // Large reads are cut so no frame exceeds the peer's cap.
@@ -495,13 +541,46 @@ void Flow::flushCodec() {
 
 void Flow::sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags) {
   Leg& to = legs_[i];
-  Bytes out;
-  if (!encoder_.encode(type, flags, payload, out)) {
+  std::array<uint8_t, codec::kFrameHeaderLength> header;
+  if (!encoder_.encodeHeader(type, flags, payload.size(), header)) {
     abort(codec::ResetReason::ProtocolError, "frame too large to encode");
     return;
   }
-  info_.wanBytesWritten += out.size();
-  write(to, std::move(out));
+  info_.wanBytesWritten += header.size() + payload.size();
+  writeParts(to, header, payload);
+}
+
+void Flow::writeParts(Leg& to, ByteSpan first, ByteSpan second) {
+  if (to.closing) {
+    return;
+  }
+  // Nothing queued on the socket: hand the bytes to the kernel from where they are (the read
+  // buffer, the codec's output); only what it does not take now is copied and queued.
+  if (to.pendingWrite == 0) {
+    uv_buf_t bufs[2] = {
+        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(first.data())),
+                    static_cast<unsigned>(first.size())),
+        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(second.data())),
+                    static_cast<unsigned>(second.size()))};
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&to.tcp), bufs, second.empty() ? 1 : 2);
+    if (n > 0) {
+      size_t done = static_cast<size_t>(n);
+      size_t fromFirst = std::min(done, first.size());
+      first = first.subspan(fromFirst);
+      second = second.subspan(done - fromFirst);
+    } else if (n < 0 && n != UV_EAGAIN) {
+      fail(to, n);
+      return;
+    }
+  }
+  if (first.empty() && second.empty()) {
+    return;
+  }
+  Bytes rest;
+  rest.reserve(first.size() + second.size());
+  rest.insert(rest.end(), first.begin(), first.end());
+  rest.insert(rest.end(), second.begin(), second.end());
+  write(to, std::move(rest));
 }
 
 void Flow::write(Leg& to, Bytes&& data, bool closeAfter) {
@@ -557,6 +636,10 @@ void Flow::onWrite(uv_write_t* req, int status) {
   if (src.pausedByPeer && to.pendingWrite < kLowWater) {
     src.pausedByPeer = false;
     f->startReading(src);
+  }
+  if (to.pendingWrite == 0) {
+    // E.g. a core flow that fell back to raw: pass-through from here on.
+    f->maybeSplice();
   }
   f->maybeFinish();
 }
@@ -653,6 +736,9 @@ void Flow::closeLeg(Leg& l, bool reset) {
       setResetOnClose(fd);
     }
   }
+  if (splice_) {
+    splice_->close(); // its duplicate descriptors go first: the close below is the last one
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&l.tcp), &Flow::onClose);
 }
 
@@ -671,7 +757,8 @@ size_t Flow::bufferedBytes() const {
   for (const Leg& l : legs_) {
     n += l.pendingWrite + (l.decoder ? l.decoder->bufferedBytes() : 0);
   }
-  return n + (codec_ ? codec_->bufferedBytes() : 0) + (filter_ ? filter_->bufferedBytes() : 0);
+  return n + (codec_ ? codec_->bufferedBytes() : 0) + (filter_ ? filter_->bufferedBytes() : 0) +
+         (splice_ ? splice_->bufferedBytes() : 0);
 }
 
 } // namespace bh::proxy

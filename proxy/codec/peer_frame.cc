@@ -146,20 +146,34 @@ ParseResult FrameDecoder::feed(ByteSpan chunk, std::vector<Frame>& frames) {
   return ParseResult::done(chunk.size());
 }
 
-bool FrameEncoder::encode(FrameType type, uint16_t flags, ByteSpan payload, Bytes& out) const {
-  if (payload.size() > UINT32_MAX) {
+bool FrameEncoder::encodeHeader(FrameType type, uint16_t flags, size_t length,
+                                std::array<uint8_t, kFrameHeaderLength>& out) const {
+  if (length > UINT32_MAX) {
     return false;
   }
-  const FrameHeader h{type, flags, static_cast<uint32_t>(payload.size())};
+  const FrameHeader h{type, flags, static_cast<uint32_t>(length)};
   if (*checkHeader(h, limits_) != '\0') {
     return false;
   }
-  ByteWriter w(out, Endian::Big);
-  w.u8(kPeerMagicVersion);
-  w.u8(static_cast<uint8_t>(type));
-  w.u16be(flags);
-  w.u32be(h.length);
-  w.bytes(payload);
+  out = {kPeerMagicVersion,
+         static_cast<uint8_t>(type),
+         static_cast<uint8_t>(flags >> 8),
+         static_cast<uint8_t>(flags),
+         static_cast<uint8_t>(h.length >> 24),
+         static_cast<uint8_t>(h.length >> 16),
+         static_cast<uint8_t>(h.length >> 8),
+         static_cast<uint8_t>(h.length)};
+  return true;
+}
+
+bool FrameEncoder::encode(FrameType type, uint16_t flags, ByteSpan payload, Bytes& out) const {
+  std::array<uint8_t, kFrameHeaderLength> header;
+  if (!encodeHeader(type, flags, payload.size(), header)) {
+    return false;
+  }
+  out.reserve(out.size() + header.size() + payload.size());
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), payload.begin(), payload.end());
   return true;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -106,6 +107,9 @@ class FrameEncoder {
   explicit FrameEncoder(FrameLimits limits = {}) : limits_(limits) {}
 
   bool encode(FrameType type, uint16_t flags, ByteSpan payload, Bytes& out) const;
+  /// The header alone, for a payload of `length` bytes sent right after it (no copy of it).
+  bool encodeHeader(FrameType type, uint16_t flags, size_t length,
+                    std::array<uint8_t, kFrameHeaderLength>& out) const;
   bool encode(const Frame& frame, Bytes& out) const {
     return encode(frame.type, frame.flags, frame.payload, out);
   }

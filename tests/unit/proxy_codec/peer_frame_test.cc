@@ -41,6 +41,23 @@ TEST_CASE("every frame type round-trips") {
   }
 }
 
+TEST_CASE("a header encoded alone is the whole frame's first bytes, with the same checks") {
+  const FrameEncoder enc;
+  for (const auto& f : sampleFrames()) {
+    std::array<uint8_t, kFrameHeaderLength> header{};
+    REQUIRE(enc.encodeHeader(f.type, f.flags, f.payload.size(), header));
+    Bytes joined(header.begin(), header.end());
+    joined.insert(joined.end(), f.payload.begin(), f.payload.end());
+    CHECK(joined == encode(f.type, f.flags, f.payload));
+  }
+  std::array<uint8_t, kFrameHeaderLength> header{};
+  CHECK(enc.encodeHeader(FrameType::Data, DataFlags::Dre, 0x01020304 & 0xfffff, header));
+  CHECK(Bytes(header.begin(), header.end()) == hex("b1 03 0002 00020304"));
+  CHECK_FALSE(enc.encodeHeader(FrameType::Hello, 0, 0, header));      // empty hello
+  CHECK_FALSE(enc.encodeHeader(FrameType::Data, 4, 10, header));      // unknown data flag
+  CHECK_FALSE(enc.encodeHeader(FrameType::Data, 0, (2u << 20), header)); // over the cap
+}
+
 TEST_CASE("split delivery: the stream split at every byte boundary decodes the same frames") {
   Bytes stream;
   for (const Frame& f : sampleFrames()) {

@@ -1,0 +1,388 @@
+// Flow relays real loopback TCP connections: a client thread -> the flow (in this thread's
+// libuv loop) -> a server thread. Pass-through flows go through the splice relay, watched
+// flows through the copying relay; both must be byte-exact, carry half-closes, propagate
+// resets and stay bounded.
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <thread>
+
+#include "proxy/flow.h"
+
+using namespace bh::proxy;
+
+namespace {
+
+std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
+  std::vector<uint8_t> v(n);
+  std::mt19937 rng(seed);
+  for (auto& b : v) {
+    b = static_cast<uint8_t>(rng());
+  }
+  return v;
+}
+
+void guard(int fd) {
+  timeval tv{20, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+int listenLoopback(uint16_t& port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  REQUIRE(listen(fd, 8) == 0);
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+int connectLoopback(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  guard(fd);
+  return fd;
+}
+
+bool sendAll(int fd, const uint8_t* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w <= 0) {
+      return false;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+/// Reads until EOF (returns 0) or an error (returns errno).
+int recvToEnd(int fd, std::vector<uint8_t>& out) {
+  uint8_t buf[65536];
+  for (;;) {
+    ssize_t r = recv(fd, buf, sizeof(buf), 0);
+    if (r == 0) {
+      return 0;
+    }
+    if (r < 0) {
+      return errno;
+    }
+    out.insert(out.end(), buf, buf + r);
+  }
+}
+
+void resetClose(int fd) {
+  linger l{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+  close(fd);
+}
+
+class CountingObserver : public FlowObserver {
+ public:
+  explicit CountingObserver(std::array<uint64_t, 2>& seen) : seen_(seen) {}
+  void onData(bool fromClient, bh::ByteSpan data) override {
+    seen_[fromClient ? 0 : 1] += data.size();
+  }
+
+ private:
+  std::array<uint64_t, 2>& seen_;
+};
+
+/// One flow through a libuv loop on this thread. The client and server run on threads with
+/// blocking sockets; run() returns once the flow has closed and both have finished.
+class Harness : public FlowOwner {
+ public:
+  bool watch = false;  ///< give the flow an observer (copying relay)
+  /// Core-style: leg 0 is a peer leg waiting for a Hello; the client's raw bytes make it fall
+  /// back to a raw relay, which then turns into a spliced one.
+  bool fallback = false;
+  bool fellBack = false;
+  std::array<uint64_t, 2> seen{};  ///< what the observer saw: from client, from server
+  bool splicedAtStart = false;
+  bool closed = false;
+  bool timedOut = false;
+  size_t maxBuffered = 0;
+  std::unique_ptr<Flow> flow;
+
+  void run(const std::function<void(int)>& client, const std::function<void(int)>& server) {
+    uint16_t serverPort = 0;
+    int serverListener = listenLoopback(serverPort);
+    server_.ip = *bh::policy::IpAddress::parse("127.0.0.1");
+    server_.port = serverPort;
+    uv_loop_init(&loop_);
+    uv_tcp_init(&loop_, &listener_);
+    listener_.data = this;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&a), 0) == 0);
+    REQUIRE(uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 8, &Harness::onAccept) == 0);
+    int len = sizeof(a);
+    uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&a), &len);
+    uint16_t proxyPort = ntohs(a.sin_port);
+    // Samples what the flow holds, and ends a hung test.
+    uv_timer_init(&loop_, &timer_);
+    timer_.data = this;
+    uv_timer_start(&timer_, &Harness::onTick, 2, 2);
+
+    std::thread st([&] {
+      int c = accept(serverListener, nullptr, nullptr);
+      if (c >= 0) {
+        guard(c);
+        server(c);
+      }
+    });
+    std::thread ct([&] {
+      int c = connectLoopback(proxyPort);
+      if (c >= 0) {
+        client(c);
+      }
+    });
+    uint64_t start = uv_now(&loop_);
+    while (!closed) {
+      uv_run(&loop_, UV_RUN_ONCE);
+      if (!closed && uv_now(&loop_) - start > 30000 && flow && !timedOut) {
+        timedOut = true;
+        flow->abort(0, "test timeout");
+      }
+    }
+    ct.join();
+    st.join();
+    close(serverListener);
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop_) == 0);
+    CHECK_FALSE(timedOut);
+  }
+
+  void onOutboundConnected(Flow& f, int status) override {
+    REQUIRE(status == 0);
+    if (watch) {
+      f.setObserver(std::make_unique<CountingObserver>(seen));
+    }
+    if (fallback) {
+      f.expectHello(0);
+      f.startRelay(LegKind::Peer, LegKind::Raw);
+    } else {
+      f.startRelay(LegKind::Raw, LegKind::Raw);
+    }
+    splicedAtStart = f.splicing();
+  }
+  bool onHello(Flow&, const codec::Hello&) override { return false; }
+  bool onHelloAck(Flow&, const codec::HelloAck&) override { return false; }
+  void onPeerFallback(Flow&) override { fellBack = true; }
+  void onFlowClosed(Flow&) override { closed = true; }
+  void requestFlush(Flow&) override {}
+  void logFlow(const Flow&, const std::string&) override {}
+
+ private:
+  static void onAccept(uv_stream_t* s, int status) {
+    auto* h = static_cast<Harness*>(s->data);
+    REQUIRE(status == 0);
+    h->flow = std::make_unique<Flow>(&h->loop_, *h, FlowInfo{});
+    REQUIRE(uv_accept(s, h->flow->acceptedStream()) == 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(h->flow->connectOutbound(fd, h->server_) == 0);
+  }
+  static void onTick(uv_timer_t* t) {
+    auto* h = static_cast<Harness*>(t->data);
+    if (h->flow && !h->closed) {
+      h->maxBuffered = std::max(h->maxBuffered, h->flow->bufferedBytes());
+    }
+  }
+
+  uv_loop_t loop_{};
+  uv_tcp_t listener_{};
+  uv_timer_t timer_{};
+  Endpoint server_;
+};
+
+/// Both directions at once, each ended by a half-close, the server's last bytes sent only
+/// after it saw the client's EOF.
+enum class Mode { Splice, Watched, Fallback };
+
+void bulkBothWays(Mode mode) {
+  const bool watch = mode == Mode::Watched;
+  const auto up = pattern(24 << 20, 1);
+  const auto down = pattern(16 << 20, 2);
+  const std::string trailer = "seen-after-eof";
+  std::vector<uint8_t> serverGot, clientGot;
+  int serverEnd = -1, clientEnd = -1, clientAfter = -1;
+  Harness h;
+  h.watch = watch;
+  h.fallback = mode == Mode::Fallback;
+  h.run(
+      [&](int fd) {
+        std::thread sender([&] {
+          sendAll(fd, up.data(), up.size());
+          shutdown(fd, SHUT_WR);
+        });
+        clientEnd = recvToEnd(fd, clientGot);
+        sender.join();
+        close(fd);
+      },
+      [&](int fd) {
+        // The server speaks once the client has (a core sends nothing before the Hello).
+        uint8_t first;
+        if (recv(fd, &first, 1, 0) == 1) {
+          serverGot.push_back(first);
+        }
+        std::thread sender([&] { sendAll(fd, down.data(), down.size()); });
+        serverEnd = recvToEnd(fd, serverGot);
+        sender.join();
+        sendAll(fd, reinterpret_cast<const uint8_t*>(trailer.data()), trailer.size());
+        shutdown(fd, SHUT_WR);
+        uint8_t b;
+        clientAfter = static_cast<int>(recv(fd, &b, 1, 0));  // the client's close: EOF
+        close(fd);
+      });
+  CHECK(h.splicedAtStart == (mode == Mode::Splice));
+  // A fallen-back flow is spliced once what it had queued is written.
+  CHECK(h.flow->splicing() == (mode != Mode::Watched));
+  CHECK(h.fellBack == (mode == Mode::Fallback));
+  CHECK(serverEnd == 0);
+  CHECK(clientEnd == 0);
+  CHECK(clientAfter == 0);
+  CHECK(serverGot == up);
+  std::vector<uint8_t> want = down;
+  want.insert(want.end(), trailer.begin(), trailer.end());
+  CHECK(clientGot == want);
+  const FlowInfo& info = h.flow->info();
+  CHECK(info.lanBytesRead == up.size() + want.size());
+  CHECK(info.lanBytesWritten == up.size() + want.size());
+  if (watch) {
+    CHECK(h.seen[0] == up.size());
+    CHECK(h.seen[1] == want.size());
+    CHECK(h.maxBuffered <= 2 * (Flow::kHighWater + Flow::kReadBuffer));
+  } else {
+    CHECK(h.maxBuffered <= 2 * SpliceRelay::kPipeBytes);
+  }
+}
+
+/// One side resets mid-transfer: the other side must see a reset, never a clean end.
+void resetPropagates(bool watch, bool clientResets) {
+  const auto data = pattern(1 << 20, 3);
+  int survivorEnd = -1;
+  std::atomic<bool> started{false};
+  Harness h;
+  h.watch = watch;
+  auto resetter = [&](int fd) {
+    sendAll(fd, data.data(), data.size());
+    while (!started) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    resetClose(fd);
+  };
+  auto survivor = [&](int fd) {
+    uint8_t b[4096];
+    // Some of the resetter's bytes arrive: the relay is running before the reset.
+    ssize_t r = recv(fd, b, sizeof(b), 0);
+    started = true;
+    std::vector<uint8_t> rest;
+    survivorEnd = r > 0 ? recvToEnd(fd, rest) : -2;
+    close(fd);
+  };
+  if (clientResets) {
+    h.run(resetter, survivor);
+  } else {
+    h.run(survivor, resetter);
+  }
+  CHECK(h.splicedAtStart == !watch);
+  CHECK(survivorEnd == ECONNRESET);
+}
+
+}  // namespace
+
+TEST_CASE("pass-through flow is spliced: byte-exact both ways, half-closes carried, counted") {
+  bulkBothWays(Mode::Splice);
+  // Idle directions gave their pipes back: nothing beyond the pool stays open.
+  CHECK(SpliceRelay::pipesOpen() <= SpliceRelay::kPoolMax);
+  CHECK(SpliceRelay::lastPipeCapacity() > 0);
+}
+
+TEST_CASE("watched flow keeps the copying relay: byte-exact, half-closes, observer sees all") {
+  bulkBothWays(Mode::Watched);
+}
+
+TEST_CASE("a core flow that falls back to raw (no Hello) turns into a spliced one, byte-exact") {
+  bulkBothWays(Mode::Fallback);
+}
+
+TEST_CASE("a reset on one leg resets the other (spliced and copying relays)") {
+  for (bool watch : {false, true}) {
+    for (bool clientResets : {true, false}) {
+      CAPTURE(watch);
+      CAPTURE(clientResets);
+      resetPropagates(watch, clientResets);
+    }
+  }
+}
+
+TEST_CASE("a spliced flow whose receiver stalls stops reading: bounded, then byte-exact") {
+  const auto data = pattern(64 << 20, 4);
+  std::atomic<bool> stalled{false};
+  std::vector<uint8_t> got;
+  size_t sentBeforeStall = 0;
+  int end = -1;
+  Harness h;
+  h.run(
+      [&](int fd) {
+        // Send until the whole path is full: the flow must stop taking bytes.
+        timeval tv{0, 300000};
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        size_t off = 0;
+        while (off < data.size()) {
+          ssize_t w =
+              send(fd, data.data() + off, std::min<size_t>(65536, data.size() - off), MSG_NOSIGNAL);
+          if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            break;
+          }
+          REQUIRE(w > 0);
+          off += static_cast<size_t>(w);
+        }
+        sentBeforeStall = off;
+        stalled = true;
+        guard(fd);
+        sendAll(fd, data.data() + off, data.size() - off);
+        shutdown(fd, SHUT_WR);
+        std::vector<uint8_t> none;
+        recvToEnd(fd, none);
+        close(fd);
+      },
+      [&](int fd) {
+        while (!stalled) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        end = recvToEnd(fd, got);
+        shutdown(fd, SHUT_WR);
+        close(fd);
+      });
+  CHECK(h.splicedAtStart);
+  // The sender blocked long before 64 MiB: socket buffers plus at most one pipe in between.
+  CHECK(sentBeforeStall < data.size());
+  CHECK(h.maxBuffered > 0);
+  CHECK(h.maxBuffered <= SpliceRelay::kPipeBytes);
+  CHECK(end == 0);
+  CHECK(got == data);
+}
