@@ -106,8 +106,13 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
   }
   maybeSplice();
   if (!splice_) {
-    startReading(legs_[0]);
-    startReading(legs_[1]);
+    // A core leg waiting for the edge's Hello decides whether the other side's bytes go out
+    // framed or raw: nothing is read from that side (a server that speaks first) until then.
+    for (Leg& l : legs_) {
+      if (!other(l).awaitingHello) {
+        startReading(l);
+      }
+    }
   }
 }
 
@@ -192,6 +197,7 @@ void Flow::onBytesAwaitingHello(Leg& from, ByteSpan data) {
         from.helloBuffer.clear();
         info_.wanBytesRead += fr.consumed;
         startCodec(from);
+        startReading(other(from));
         if (!rest.empty() && !aborted_) {
           onBytes(from, rest);
         }
@@ -213,6 +219,9 @@ void Flow::onBytesAwaitingHello(Leg& from, ByteSpan data) {
   from.helloBuffer.clear();
   owner_.onPeerFallback(*this);
   onBytes(from, raw);
+  if (!aborted_) {
+    startReading(other(from)); // held back until the Hello question was settled
+  }
 }
 
 void Flow::startReading(Leg& l) {
