@@ -812,6 +812,7 @@ mapi::mapi_ao::MapiAoConfig Daemon::mapiConfig() const {
   const auto& m = policy_.current()->config().mapi;
   mapi::mapi_ao::MapiAoConfig c;
   c.readAhead = m.readOptimization;
+  c.writeBehind = m.writeOptimization;
   c.readAheadWindowBytes = m.readAheadBytes;
   return c;
 }

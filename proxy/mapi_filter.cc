@@ -88,6 +88,10 @@ public:
       counters_.recordSynchGetBuffer(*info_.mapi, bytes);
     }
   }
+  void onWriteOptimized(uint32_t bytes) override {
+    localPending_ = false;
+    counters_.recordWriteOptimized(*info_.mapi, bytes);
+  }
   void onReadAheadAccumulated(size_t bytes) override {
     counters_.recordReadAheadAccumulated(*info_.mapi, bytes);
   }

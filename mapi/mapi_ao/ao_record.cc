@@ -5,7 +5,7 @@ namespace bh::mapi::mapi_ao {
 namespace {
 
 bool knownType(uint8_t t) {
-  return t >= static_cast<uint8_t>(RecordType::Pdus) && t <= static_cast<uint8_t>(RecordType::HandOff);
+  return t >= static_cast<uint8_t>(RecordType::Pdus) && t <= static_cast<uint8_t>(RecordType::WriteAck);
 }
 
 } // namespace
@@ -186,6 +186,27 @@ bool decodeReadAheadCancel(ByteSpan body, ReadAheadCancel& out) {
   uint8_t flags = r.u8();
   out.releaseOnly = (flags & 1) != 0;
   return r.ok() && r.remaining() == 0 && flags <= 1;
+}
+
+Bytes encodeWriteBehind(const WriteBehind& w) {
+  Bytes out;
+  ByteWriter bw(out);
+  bw.u32be(w.objectHandle);
+  bw.u16be(w.dataBytes);
+  out.insert(out.end(), w.pdus.begin(), w.pdus.end());
+  return out;
+}
+
+bool decodeWriteBehind(ByteSpan body, WriteBehind& out) {
+  ByteReader r(body);
+  out.objectHandle = r.u32be();
+  out.dataBytes = r.u16be();
+  if (!r.ok() || r.remaining() == 0) {
+    return false;
+  }
+  ByteSpan p = r.take(r.remaining());
+  out.pdus.assign(p.begin(), p.end());
+  return true;
 }
 
 Bytes encodeHandOff(HandOffReason reason) {

@@ -38,6 +38,11 @@ enum class RecordType : uint8_t {
   ReadAheadCancel = 6,
   /// Either way: stop optimizing; what follows in this direction is unframed.
   HandOff = 7,
+  /// edge->core: a lone RopWriteStream the edge already answered; the body is the object
+  /// handle, the data size, then the request's PDUs. The server's answer stays at the core.
+  WriteBehind = 8,
+  /// core->edge: write-behind calls the server confirmed (count, data bytes): window credit.
+  WriteAck = 9,
 };
 
 /// How a read-ahead pulls its data (MS-OXCROPS 2.2.9.2 and 2.2.13.5).
@@ -114,6 +119,14 @@ Bytes encodeReadAheadConsumed(uint32_t id, uint32_t count);
 bool decodeReadAheadConsumed(ByteSpan body, uint32_t& id, uint32_t& count);
 Bytes encodeReadAheadCancel(const ReadAheadCancel& c);
 bool decodeReadAheadCancel(ByteSpan body, ReadAheadCancel& out);
+struct WriteBehind {
+  uint32_t objectHandle = 0;
+  uint16_t dataBytes = 0;
+  Bytes pdus;
+  bool operator==(const WriteBehind&) const = default;
+};
+Bytes encodeWriteBehind(const WriteBehind& w);
+bool decodeWriteBehind(ByteSpan body, WriteBehind& out);
 Bytes encodeHandOff(HandOffReason reason);
 bool decodeHandOff(ByteSpan body, HandOffReason& out);
 

@@ -29,6 +29,11 @@ size_t CoreMapiAo::bufferedBytes() const {
       n += f.size();
     }
   }
+  for (const auto& [id, w] : writes_) {
+    for (const auto& f : w.fragments) {
+      n += f.size();
+    }
+  }
   return n;
 }
 
@@ -91,6 +96,15 @@ void CoreMapiAo::onPeerData(ByteSpan data, AoOutput& out) {
 void CoreMapiAo::onRecord(Record rec, AoOutput& out) {
   switch (rec.type) {
   case RecordType::Pdus: {
+    if (!writes_.empty()) {
+      // The edge already told the client its writes succeeded: nothing else of the client's
+      // reaches the server before the server confirmed them (a commit after a failed write
+      // would store a partial stream).
+      writeWait_ = true;
+      blockedBytes_ += rec.body.size();
+      blockedInput_.push_front({false, std::move(rec), {}});
+      return;
+    }
     std::vector<Bytes> pdus;
     ParseResult r = clientFramer_.feed(rec.body, pdus);
     for (auto& p : pdus) {
@@ -141,11 +155,43 @@ void CoreMapiAo::onRecord(Record rec, AoOutput& out) {
     onEdgeHandOff(out);
     return;
   }
+  case RecordType::WriteBehind: {
+    WriteBehind wb;
+    if (!decodeWriteBehind(rec.body, wb)) {
+      out.fail("malformed WriteBehind");
+      return;
+    }
+    onWriteBehind(wb, out);
+    return;
+  }
   case RecordType::ReadAheadStart:
   case RecordType::ReadAheadData:
   case RecordType::ReadAheadEnd:
+  case RecordType::WriteAck:
     out.fail("core-to-edge record received from the edge");
     return;
+  }
+}
+
+void CoreMapiAo::onWriteBehind(const WriteBehind& wb, AoOutput& out) {
+  if (clientFramer_.bufferedBytes() != 0 || passive_) {
+    out.fail("write-behind in the middle of a client PDU");
+    return;
+  }
+  PduFramer framer;
+  std::vector<Bytes> pdus;
+  if (!framer.feed(wb.pdus, pdus).ok() || framer.bufferedBytes() != 0 || pdus.empty()) {
+    out.fail("write-behind call does not frame");
+    return;
+  }
+  uint32_t callId = pduCallId(pdus.front());
+  if (injected_.count(callId) != 0 || writes_.count(callId) != 0) {
+    out.fail("write-behind call id " + std::to_string(callId) + " already in use");
+    return;
+  }
+  writes_[callId] = PendingWrite{wb.objectHandle, wb.dataBytes, {}};
+  for (const auto& p : pdus) {
+    out.toLocal.insert(out.toLocal.end(), p.begin(), p.end());
   }
 }
 
@@ -317,7 +363,8 @@ void CoreMapiAo::onServerData(ByteSpan data, AoOutput& out) {
   }
   // After the edge handed off, this side follows once nothing injected is left.
   if (clientHandedOff_ && !serverHandedOff_ && !out.reset && readAheads_.empty() &&
-      injected_.empty() && candidateFragments_.empty() && !serverMidResponse_) {
+      injected_.empty() && writes_.empty() && candidateFragments_.empty() &&
+      !serverMidResponse_) {
     handOffServerSide(HandOffReason::Other, "edge handed off", out);
   }
 }
@@ -336,6 +383,14 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
   } else if (type == dcerpc::PType::Response || type == dcerpc::PType::Fault) {
     bool first = (flags & dcerpc::pfc::FirstFrag) != 0;
     serverMidResponse_ = first ? !last : (last ? false : serverMidResponse_);
+    auto wr = writes_.find(callId);
+    if (wr != writes_.end()) {
+      wr->second.fragments.push_back(std::move(raw));
+      if (last) {
+        onWriteAnswer(callId, out);
+      }
+      return;
+    }
     auto inj = injected_.find(callId);
     if (inj != injected_.end()) {
       inj->second.fragments.push_back(std::move(raw));
@@ -380,6 +435,24 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     }
   }
   toEdge(RecordType::Pdus, raw, out);
+}
+
+void CoreMapiAo::onWriteAnswer(uint32_t callId, AoOutput& out) {
+  PendingWrite w = std::move(writes_[callId]);
+  writes_.erase(callId);
+  Bytes stub;
+  if (!joinStubs(w.fragments, stub) || !writeSucceeded(stub, w.dataBytes)) {
+    // MS-OXCROPS 2.2.9.3: the client was told all was written. It must not take the stream
+    // as good: the connection goes, so its commit never happens and it sees the failure.
+    out.fail("the server did not confirm a RopWriteStream of " + std::to_string(w.dataBytes) +
+             " bytes the edge had already acknowledged: resetting the connection");
+    return;
+  }
+  toEdge(RecordType::WriteAck, encodeReadAheadConsumed(1, w.dataBytes), out);
+  if (writes_.empty() && writeWait_) {
+    writeWait_ = false;
+    unblock(out);
+  }
 }
 
 void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Bytes> fragments,

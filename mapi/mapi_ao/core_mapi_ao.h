@@ -84,7 +84,9 @@ private:
     Bytes bytes;
   };
 
-  bool blocked() const { return restoring_ > 0; }
+  bool blocked() const { return restoring_ > 0 || writeWait_; }
+  void onWriteBehind(const WriteBehind& wb, AoOutput& out);
+  void onWriteAnswer(uint32_t callId, AoOutput& out);
   void onRecord(Record rec, AoOutput& out);
   void onClientPdu(Bytes pdu, AoOutput& out);
   void onServerPdu(Bytes pdu, AoOutput& out);
@@ -125,6 +127,15 @@ private:
   std::set<uint32_t> clientCalls_;                       ///< client calls awaiting answers
   std::map<uint32_t, ReadAhead> readAheads_;
   uint32_t nextReadAheadId_ = 1;
+  struct PendingWrite {
+    uint32_t objectHandle = 0;
+    uint16_t dataBytes = 0;
+    std::vector<Bytes> fragments;
+  };
+  /// Write-behind calls sent to the server, by call id, awaiting its answer.
+  std::map<uint32_t, PendingWrite> writes_;
+  /// A client call waits until every write-behind is confirmed (the next synchronous point).
+  bool writeWait_ = false;
   uint32_t nextInjected_ = kInjectedCallIdBase;
 };
 

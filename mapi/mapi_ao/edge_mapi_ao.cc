@@ -220,7 +220,50 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
   for (uint32_t id : touched) {
     cancel(id, s.decoded && s.onlyReleases, out);
   }
+  if (s.write && writeBehind(call, stub, *s.write, out)) {
+    return;
+  }
   forwardRemote(call, s.candidate, out);
+}
+
+bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCandidate& w,
+                             AoOutput& out) {
+  if (!config_.writeBehind || writeInFlight_ + w.dataBytes > config_.writeWindowBytes) {
+    return false;
+  }
+  Bytes answerStub = makeWriteStreamAnswer(stub);
+  dcerpc::Pdu first;
+  if (answerStub.empty() || !dcerpc::decodePdu(call.fragments.front(), first).ok()) {
+    return false;
+  }
+  dcerpc::Pdu answer;
+  answer.header = first.header;
+  answer.header.ptype = dcerpc::PType::Response;
+  answer.header.pfcFlags = dcerpc::pfc::FirstFrag | dcerpc::pfc::LastFrag;
+  answer.header.callId = call.callId;
+  dcerpc::Response body;
+  body.allocHint = static_cast<uint32_t>(answerStub.size());
+  body.contextId = call.contextId;
+  body.stub = std::move(answerStub);
+  answer.body = std::move(body);
+  auto bytes = dcerpc::encodePdu(answer);
+  if (!bytes || (association_.maxXmitFrag() != 0 && bytes->size() > association_.maxXmitFrag())) {
+    return false;
+  }
+  // The server gets the call as the client sent it; its answer stays at the core, which resets
+  // the connection if that answer is not the success given here (MS-OXCROPS 2.2.9.3).
+  WriteBehind wb;
+  wb.objectHandle = w.objectHandle;
+  wb.dataBytes = w.dataBytes;
+  for (const auto& f : call.fragments) {
+    wb.pdus.insert(wb.pdus.end(), f.begin(), f.end());
+  }
+  appendRecord(RecordType::WriteBehind, encodeWriteBehind(wb), out);
+  writeInFlight_ += w.dataBytes;
+  toClient(std::move(*bytes), out);
+  events_.onLocalResponse(call.callId);
+  events_.onWriteOptimized(w.dataBytes);
+  return true;
 }
 
 void EdgeMapiAo::forwardRemote(ClientCall& call, std::optional<ReadAheadCandidate> read,
@@ -471,8 +514,18 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
     handOff(reason, "the core handed off", out);
     return;
   }
+  case RecordType::WriteAck: {
+    uint32_t count = 0, bytes = 0;
+    if (!decodeReadAheadConsumed(rec.body, count, bytes) || bytes > writeInFlight_) {
+      out.fail("malformed WriteAck");
+      return;
+    }
+    writeInFlight_ -= bytes;
+    return;
+  }
   case RecordType::ReadAheadConsumed:
   case RecordType::ReadAheadCancel:
+  case RecordType::WriteBehind:
     out.fail("edge-to-core record received from the core");
     return;
   }

@@ -70,6 +70,8 @@ private:
   bool tryLocal(ClientCall& call, ReadAhead& ra, AoOutput& out);
   void serve(ClientCall& call, ReadAhead& ra, AoOutput& out);
   void releaseHeld(AoOutput& out);
+  /// Answers a lone RopWriteStream at once and sends it on as write-behind; false if it cannot.
+  bool writeBehind(ClientCall& call, const Bytes& stub, const WriteCandidate& w, AoOutput& out);
   void cancel(uint32_t id, bool releaseOnly, AoOutput& out);
   void forward(const std::vector<Bytes>& fragments, AoOutput& out);
   void forward(const Bytes& pdu, AoOutput& out);
@@ -108,6 +110,8 @@ private:
 
   std::map<uint32_t, ReadAhead> readAheads_;
   size_t readyBytes_ = 0;
+  /// Data bytes of write-behind calls the server has not confirmed yet.
+  size_t writeInFlight_ = 0;
 };
 
 } // namespace bh::mapi::mapi_ao

@@ -26,6 +26,10 @@ struct MapiAoConfig {
   size_t maxReadAheads = 4;
   /// Bytes of one call (all fragments) the AO will hold to look at it whole.
   size_t maxCallBytes = 512 * 1024;
+  /// Write optimization: lone RopWriteStream calls answered at the edge, at most this many
+  /// data bytes unconfirmed by the server at a time.
+  bool writeBehind = true;
+  size_t writeWindowBytes = 1u << 20;
   /// Client bytes the core may hold while it restores a stream position.
   size_t maxBlockedBytes = 1u << 20;
 };
@@ -75,6 +79,8 @@ public:
   }
   /// Read-ahead data now waiting at the edge for this connection.
   virtual void onReadAheadAccumulated(size_t bytes) { (void)bytes; }
+  /// The edge answered a RopWriteStream of `bytes` itself (write optimization).
+  virtual void onWriteOptimized(uint32_t bytes) { (void)bytes; }
   /// Read-ahead started (core).
   virtual void onReadAheadStarted(ReadAheadKind kind) { (void)kind; }
 };

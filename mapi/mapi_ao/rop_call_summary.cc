@@ -70,6 +70,10 @@ RequestSummary summarizeRequest(ByteSpan stub) {
     if (s.candidate && s.candidate->requestedBytes == 0) {
       s.candidate.reset();
     }
+    if (const auto* ws = std::get_if<rop::RopWriteStreamRequest>(&r)) {
+      s.write = WriteCandidate{s.touchedHandles.front(), ws->inputHandleIndex,
+                               static_cast<uint16_t>(ws->data.size())};
+    }
   }
   s.decoded = true;
   return s;
@@ -138,6 +142,50 @@ Bytes makeSeekCurrentRequest(ByteSpan templateStub, uint8_t logonId, uint32_t ha
   req.pulFlags |= emsmdb::kRpcExt2NoCompression | emsmdb::kRpcExt2NoXorMagic;
   req.pulFlags &= ~emsmdb::kRpcExt2Chain;
   return emsmdb::encodeEcDoRpcExt2Request(req);
+}
+
+Bytes makeWriteStreamAnswer(ByteSpan requestStub) {
+  emsmdb::EcDoRpcExt2Request req;
+  if (!emsmdb::decodeEcDoRpcExt2Request(requestStub, req).ok()) {
+    return {};
+  }
+  Bytes plain;
+  rop::RopRequestBuffer in;
+  if (!plainPayload(req.rgbIn, plain) || !rop::decodeRequestBuffer(plain, in).ok() ||
+      in.rops.size() != 1) {
+    return {};
+  }
+  const auto* ws = std::get_if<rop::RopWriteStreamRequest>(&in.rops.front());
+  if (ws == nullptr) {
+    return {};
+  }
+  rop::RopResponseBuffer out;
+  rop::RopWriteStreamResponse answer;
+  answer.handleIndex = ws->inputHandleIndex;
+  answer.returnValue = 0;
+  answer.writtenSize = static_cast<uint16_t>(ws->data.size());
+  out.rops.emplace_back(answer);
+  out.serverObjectHandleTable = in.serverObjectHandleTable;
+  Bytes rgbOut;
+  if (!emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(out)}, {}, rgbOut).ok()) {
+    return {};
+  }
+  return emsmdb::encodeEcDoRpcExt2Response(emsmdb::makeEcDoRpcExt2Response(req, rgbOut));
+}
+
+bool writeSucceeded(ByteSpan stub, uint16_t dataBytes) {
+  emsmdb::EcDoRpcExt2Response resp;
+  if (!emsmdb::decodeEcDoRpcExt2Response(stub, resp).ok() || resp.returnValue != 0) {
+    return false;
+  }
+  Bytes plain;
+  rop::RopResponseBuffer buf;
+  if (!plainPayload(resp.rgbOut, plain) || !rop::decodeResponseBuffer(plain, buf).ok() ||
+      buf.rops.size() != 1) {
+    return false;
+  }
+  const auto* w = std::get_if<rop::RopWriteStreamResponse>(&buf.rops.front());
+  return w != nullptr && w->returnValue == 0 && w->writtenSize == dataBytes;
 }
 
 bool seekSucceeded(ByteSpan stub) {

@@ -21,6 +21,13 @@ struct ReadAheadCandidate {
   uint8_t logonId = 0;
 };
 
+/// A lone RopWriteStream: what the edge may answer at once (write optimization).
+struct WriteCandidate {
+  uint32_t objectHandle = 0;
+  uint8_t inputHandleIndex = 0;
+  uint16_t dataBytes = 0;
+};
+
 struct RequestSummary {
   /// The stub, rgbIn and RopsList all decoded. When false, nothing below is known: the AO
   /// must assume the request may touch any object.
@@ -33,6 +40,7 @@ struct RequestSummary {
   /// Every ROP is a RopRelease.
   bool onlyReleases = false;
   std::optional<ReadAheadCandidate> candidate;
+  std::optional<WriteCandidate> write;
 };
 
 RequestSummary summarizeRequest(ByteSpan ecDoRpcExt2RequestStub);
@@ -56,6 +64,14 @@ ResponseSummary summarizeReadAheadResponse(ByteSpan ecDoRpcExt2ResponseStub,
 /// not decode.
 Bytes makeSeekCurrentRequest(ByteSpan templateStub, uint8_t logonId, uint32_t handle,
                              int64_t offset);
+
+/// The EcDoRpcExt2 answer the server gives a successful lone RopWriteStream (MS-OXCROPS
+/// 2.2.9.3: ReturnValue 0, WrittenSize = DataSize; the handle table echoed), uncompressed and
+/// unobfuscated (which MS-OXCRPC 3.1.4.2 always allows). Empty when the request does not decode.
+Bytes makeWriteStreamAnswer(ByteSpan requestStub);
+
+/// The outcome of a write the edge answered early: the server's answer says it wrote every byte.
+bool writeSucceeded(ByteSpan ecDoRpcExt2ResponseStub, uint16_t dataBytes);
 
 /// True when `stub` is a successful RopSeekStream answer.
 bool seekSucceeded(ByteSpan ecDoRpcExt2ResponseStub);

@@ -1,0 +1,185 @@
+// Write optimization: the edge answers a lone RopWriteStream at once and the core sends the
+// call on; nothing else of the client's reaches the server before the server confirmed every
+// such write, and a write the server refuses resets the connection (the client was told it
+// succeeded: it must not go on to commit a partial stream). MS-OXCROPS 2.2.9.3.
+#include <doctest/doctest.h>
+
+#include "../dcerpc_test_util.h"
+#include "mapi/emsmdb/ec_do_rpc_ext2.h"
+#include "mapi/emsmdb/rpc_header_ext.h"
+#include "mapi/mapi_ao/core_mapi_ao.h"
+#include "mapi/mapi_ao/edge_mapi_ao.h"
+#include "mapi/rop/rop_buffer.h"
+
+using namespace bh;
+using namespace bh::mapi;
+using namespace bh::mapi::mapi_ao;
+using dcerpc::testing::bindAckPdu;
+using dcerpc::testing::bindPdu;
+using dcerpc::testing::encode;
+using dcerpc::testing::requestPdu;
+using dcerpc::testing::responsePdu;
+
+namespace {
+
+constexpr uint32_t kStream = 0x00000abc;
+
+emsmdb::EcDoRpcExt2Request rpcRequest(const rop::RopRequest& r) {
+  rop::RopRequestBuffer buf;
+  buf.rops.push_back(r);
+  buf.serverObjectHandleTable = {kStream};
+  emsmdb::EcDoRpcExt2Request req;
+  req.pcxh.bytes[4] = 0x42;
+  req.pcbOut = 0x40000;
+  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeRequestBuffer(buf)}, {}, req.rgbIn).ok());
+  return req;
+}
+
+Bytes writeCall(uint32_t callId, size_t n) {
+  rop::RopWriteStreamRequest w;
+  w.data = Bytes(n, 0x5a);
+  return encode(requestPdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Request(rpcRequest(w))));
+}
+
+Bytes commitCall(uint32_t callId) {
+  rop::RopCommitStreamRequest c;
+  return encode(requestPdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Request(rpcRequest(c))));
+}
+
+/// The server's answer to a write: ReturnValue `rv`, WrittenSize `written`.
+Bytes writeAnswer(uint32_t callId, size_t n, uint32_t rv, uint16_t written) {
+  rop::RopWriteStreamResponse a;
+  a.returnValue = rv;
+  a.writtenSize = written;
+  rop::RopResponseBuffer buf;
+  buf.rops.emplace_back(a);
+  buf.serverObjectHandleTable = {kStream};
+  Bytes rgbOut;
+  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(buf)}, {}, rgbOut).ok());
+  rop::RopWriteStreamRequest w;
+  w.data = Bytes(n, 0x5a);
+  auto resp = emsmdb::makeEcDoRpcExt2Response(rpcRequest(w), rgbOut);
+  return encode(responsePdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Response(resp)));
+}
+
+struct Halves {
+  MapiAoEvents ev;
+  EdgeMapiAo edge{{}, ev};
+  CoreMapiAo core{{}, ev};
+  Bytes atServer, atClient;
+  bool reset = false;
+  std::string why;
+
+  void apply(AoOutput& e, AoOutput& c) {
+    for (int i = 0; i < 16 && !reset; ++i) {
+      if (e.reset || c.reset) {
+        reset = true;
+        why = e.reset ? e.resetReason : c.resetReason;
+        return;
+      }
+      atClient.insert(atClient.end(), e.toLocal.begin(), e.toLocal.end());
+      atServer.insert(atServer.end(), c.toLocal.begin(), c.toLocal.end());
+      if (e.toPeer.empty() && c.toPeer.empty()) {
+        return;
+      }
+      AoOutput e2, c2;
+      if (!e.toPeer.empty()) {
+        core.onPeerData(e.toPeer, c2);
+      }
+      if (!c.toPeer.empty()) {
+        edge.onPeerData(c.toPeer, e2);
+      }
+      e = std::move(e2);
+      c = std::move(c2);
+    }
+  }
+  void client(const Bytes& b) {
+    AoOutput e, c;
+    edge.onClientData(b, e);
+    apply(e, c);
+  }
+  void server(const Bytes& b) {
+    AoOutput e, c;
+    core.onServerData(b, c);
+    apply(e, c);
+  }
+  void bound() {
+    client(encode(bindPdu(Endian::Little)));
+    server(encode(bindAckPdu(Endian::Little)));
+    atClient.clear();
+    atServer.clear();
+  }
+};
+
+} // namespace
+
+TEST_CASE("the edge answers a lone RopWriteStream at once; the server gets it unchanged") {
+  Halves h;
+  h.bound();
+  Bytes w1 = writeCall(5, 3000);
+  h.client(w1);
+  REQUIRE_FALSE(h.reset);
+  CHECK(h.atServer == w1);
+  dcerpc::Pdu answer;
+  REQUIRE(dcerpc::decodePdu(h.atClient, answer).ok());
+  CHECK(answer.header.callId == 5);
+  emsmdb::EcDoRpcExt2Response resp;
+  REQUIRE(emsmdb::decodeEcDoRpcExt2Response(answer.response()->stub, resp).ok());
+  CHECK(writeSucceeded(answer.response()->stub, 3000));
+
+  // The commit waits at the core until the server confirmed the write...
+  h.atServer.clear();
+  Bytes commit = commitCall(6);
+  h.client(commit);
+  CHECK(h.atServer.empty());
+  CHECK_FALSE(h.core.canFinishTowardsServer());
+  // ...and goes once it did; the server's answer to the write never reaches the client.
+  h.atClient.clear();
+  h.server(writeAnswer(5, 3000, 0, 3000));
+  REQUIRE_FALSE(h.reset);
+  CHECK(h.atServer == commit);
+  CHECK(h.atClient.empty());
+  CHECK(h.core.canFinishTowardsServer());
+}
+
+TEST_CASE("a write the server refuses resets the connection before the commit reaches it") {
+  for (auto [rv, written] : {std::pair<uint32_t, uint16_t>{0x80030005, 0}, {0, 1000}}) {
+    CAPTURE(rv);
+    Halves h;
+    h.bound();
+    h.client(writeCall(5, 3000));
+    h.client(writeCall(6, 3000));
+    h.atServer.clear();
+    h.client(commitCall(7));
+    h.server(writeAnswer(5, 3000, rv, written));
+    CHECK(h.reset);
+    CHECK(h.why.find("RopWriteStream") != std::string::npos);
+    CHECK(h.atServer.empty()); // the commit never left the core
+  }
+}
+
+TEST_CASE("write-behind stops at its window; further writes go to the server the usual way") {
+  MapiAoEvents ev;
+  MapiAoConfig cfg;
+  cfg.writeWindowBytes = 7000;
+  EdgeMapiAo edge(cfg, ev);
+  AoOutput o;
+  edge.onClientData(encode(bindPdu(Endian::Little)), o);
+  Bytes ack;
+  encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
+  edge.onPeerData(ack, o);
+  int local = 0;
+  for (uint32_t id = 5; id < 9; ++id) {
+    AoOutput w;
+    edge.onClientData(writeCall(id, 3000), w);
+    local += w.toLocal.empty() ? 0 : 1;
+  }
+  CHECK(local == 2); // 2 x 3000 fit in 7000, the third would not
+  Bytes credit;
+  encodeRecord(RecordType::WriteAck, encodeReadAheadConsumed(1, 3000), credit);
+  AoOutput c;
+  edge.onPeerData(credit, c);
+  AoOutput w;
+  edge.onClientData(writeCall(9, 3000), w);
+  CHECK_FALSE(w.toLocal.empty());
+}
