@@ -109,6 +109,9 @@ struct MapiSettings {
   /// the WAN nearly free (the window, not the link, is then the limit).
   uint32_t readAheadBytes = 4194304;
   double keepaliveSeconds = 5.0;
+  /// Connections the MAPI AO takes at once; beyond it (and the reserve of groups it already
+  /// accelerates) new connections go to the generic AO (the seed's overload hand-off).
+  uint32_t maxConnections = 4000;
 };
 
 struct EpmSettings {

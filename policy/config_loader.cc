@@ -392,6 +392,7 @@ void loadAccelerators(const json& j, Config& c, ConfigErrors& errors) {
     // One ReadStream buffer (31744) at least; more than 64 MiB per session is a memory hazard.
     mr.unsignedInt("read_ahead_bytes", c.mapi.readAheadBytes, 31744, 64 << 20);
     mr.number("keepalive_seconds", c.mapi.keepaliveSeconds, 0.5, 3600.0);
+    mr.unsignedInt("max_connections", c.mapi.maxConnections, 1, 1000000);
     mr.finish();
   }
   if (const json* e = r.field("epm")) {

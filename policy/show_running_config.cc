@@ -105,6 +105,7 @@ std::string showRunningConfig(const Config& c) {
   line("accelerator mapi write-optimization " + onOff(c.mapi.writeOptimization));
   line("accelerator mapi read-ahead-window " + std::to_string(c.mapi.readAheadBytes));
   line("accelerator mapi keepalive " + seconds(c.mapi.keepaliveSeconds));
+  line("accelerator mapi max-connections " + std::to_string(c.mapi.maxConnections));
   line(std::string(c.epm.enabled ? "" : "no ") + "accelerator epm enable");
   line("accelerator epm rule-lifetime " + std::to_string(c.epm.ruleLifetimeSeconds));
   line("accelerator epm max-dynamic-rules " + std::to_string(c.epm.maxDynamicRules));
@@ -213,7 +214,8 @@ json configToJson(const Config& c) {
                          {"read_optimization", c.mapi.readOptimization},
                          {"write_optimization", c.mapi.writeOptimization},
                          {"read_ahead_bytes", c.mapi.readAheadBytes},
-                         {"keepalive_seconds", c.mapi.keepaliveSeconds}}},
+                         {"keepalive_seconds", c.mapi.keepaliveSeconds},
+                         {"max_connections", c.mapi.maxConnections}}},
                        {"epm",
                         {{"enabled", c.epm.enabled},
                          {"rule_lifetime_seconds", c.epm.ruleLifetimeSeconds},

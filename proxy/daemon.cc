@@ -101,8 +101,16 @@ Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
       deviceId_(deriveDeviceId(policy->config().device.id)),
       dynamicRules_([] { return policy::MonoClock::now(); },
                     policy->config().epm.maxDynamicRules),
-      limiter_(policy->config().limits) {
+      limiter_(policy->config().limits), mapiLimiter_(mapiLimits()) {
   uv_loop_init(&loop_);
+}
+
+policy::Limits Daemon::mapiLimits() const {
+  const auto& c = policy_.current()->config();
+  policy::Limits l = c.limits;
+  l.connectionLimit = c.mapi.maxConnections;
+  l.effectiveLimit = c.mapi.maxConnections;
+  return l;
 }
 
 Daemon::~Daemon() { uv_loop_close(&loop_); }
@@ -771,6 +779,31 @@ void Daemon::attachAccelerator(Flow& flow) {
         mapiGenericUntil_.erase(g);
       }
     }
+    {
+      std::string client = info.client.ip.toString(), server = info.server.ip.toString();
+      uint64_t group = std::hash<std::string>{}(client + "|" + server);
+      bool known = mapiGroupConnections_.count(group) != 0;
+      policy::Admission adm = mapiLimiter_.admit(
+          known ? policy::FlowKind::MapiKnownGroup : policy::FlowKind::MapiNewGroup, group);
+      if (adm == policy::Admission::PassThroughOverload) {
+        info.handedOffToGeneric = true;
+        info.handOffReason = "overload";
+        info.mapi.emplace();
+        mapiCounters_.onHandedOff(*info.mapi, mapi::mapi_ao::HandOffReason::Overload);
+        if (known) {
+          // A connection of a group we accelerate goes elsewhere: the seed's escape.
+          mapiCounters_.onEscapedConnection();
+        }
+        logError("mapi_ao: (" + std::to_string(info.connId) + ") Client IP: " + client +
+                 ": MAPI accelerator overloaded (" +
+                 std::to_string(mapiLimiter_.counters().active) + " connections" +
+                 (known ? ", association group reserve used up; escaped connection" : "") +
+                 "); handed off to the generic AO");
+        return;
+      }
+      mapiAdmissions_[&flow] = {group, adm};
+      ++mapiGroupConnections_[group];
+    }
     flow.setFilter(makeEdgeMapiFilter(mapiConfig(), info, *this));
     info.acceleratorApplied = codec::Accelerator::Mapi;
     return;
@@ -801,6 +834,24 @@ void Daemon::onFlowClosed(Flow& flow) {
   if (it != admissions_.end()) {
     limiter_.release(it->second);
     admissions_.erase(it);
+  }
+  auto mit = mapiAdmissions_.find(&flow);
+  if (mit != mapiAdmissions_.end()) {
+    auto [group, adm] = mit->second;
+    mapiLimiter_.release(adm);
+    mapiAdmissions_.erase(mit);
+    if (--mapiGroupConnections_[group] <= 0) {
+      mapiGroupConnections_.erase(group);
+      mapiLimiter_.endGroup(group);
+    }
+    if (fi.mapi && fi.mapi->associationGroupId) {
+      auto key = std::make_tuple(fi.client.ip.toString(), fi.server.ip.toString(),
+                                 *fi.mapi->associationGroupId);
+      auto g = mapiAssocGroups_.find(key);
+      if (g != mapiAssocGroups_.end() && --g->second <= 0) {
+        mapiAssocGroups_.erase(g);
+      }
+    }
   }
   if (flow.info().decision.dynamicKey) {
     dynamicRules_.flowEnded(*flow.info().decision.dynamicKey);
@@ -863,6 +914,26 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
 
 mapi::mapi_ao::MapiCounters& Daemon::mapiCounters() { return mapiCounters_; }
 
+void Daemon::onMapiJoinGroup(FlowInfo& info, uint32_t assocGroupId) {
+  auto key = std::make_tuple(info.client.ip.toString(), info.server.ip.toString(), assocGroupId);
+  if (mapiAssocGroups_.count(key) != 0) {
+    return;
+  }
+  // The client joins a group whose first connection this box never accelerated: it took
+  // another path (another edge/core pair) or went through while we were overloaded.
+  mapiCounters_.onEscapedConnection();
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%x", assocGroupId);
+  logError("mapi_ao: (" + std::to_string(info.connId) + ") Client IP: " +
+           info.client.ip.toString() + ": bind joins association group " + hex +
+           " that this box did not see created (escaped connection)");
+}
+
+void Daemon::onMapiBound(FlowInfo& info, uint32_t assocGroupId) {
+  ++mapiAssocGroups_[std::make_tuple(info.client.ip.toString(), info.server.ip.toString(),
+                                     assocGroupId)];
+}
+
 void Daemon::onGroupResetTimer() {
   std::vector<uint64_t> ids = std::move(mapiGroupResets_);
   mapiGroupResets_.clear();
@@ -906,6 +977,7 @@ nlohmann::json Daemon::reload() {
     return err("reload refused, the running policy stays:\n" + r.errorText());
   }
   limiter_.setLimits(r.value()->config().limits);
+  mapiLimiter_.setLimits(mapiLimits());
   if (rulesInstalled_ && !rules_.install(interceptionSpec())) {
     logError("reload: interception rules: " + rules_.error());
   }

@@ -68,6 +68,8 @@ public:
   void onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
                      const std::string& detail) override;
   mapi::mapi_ao::MapiCounters& mapiCounters() override;
+  void onMapiJoinGroup(FlowInfo& info, uint32_t assocGroupId) override;
+  void onMapiBound(FlowInfo& info, uint32_t assocGroupId) override;
 
 private:
   bool isEdge() const;
@@ -142,6 +144,16 @@ private:
   static constexpr uint64_t kMapiGenericAfterParseErrorMs = 30ull * 60 * 1000;
   std::map<std::pair<std::string, std::string>, uint64_t> mapiGenericUntil_;
   std::vector<uint64_t> mapiGroupResets_;
+  /// The MAPI AO's own connection resource (accelerators.mapi.max_connections) with the
+  /// reserve for association groups it accelerates (limits.reserved_mapi_connections): past
+  /// it new connections go to the generic AO (overload hand-off). Groups are keyed by client
+  /// and server address at connection time (the assoc_group_id is only known after the bind).
+  policy::ConnectionLimiter mapiLimiter_;
+  std::map<Flow*, std::pair<uint64_t, policy::Admission>> mapiAdmissions_;
+  std::map<uint64_t, int> mapiGroupConnections_;
+  /// Association groups (client, server, assoc_group_id) the AO saw the server create.
+  std::map<std::tuple<std::string, std::string, uint32_t>, int> mapiAssocGroups_;
+  policy::Limits mapiLimits() const;
   uv_timer_t* groupResetTimer_ = nullptr;
   void onGroupResetTimer();
   std::map<Flow*, uint64_t> flushPending_; ///< flow -> loop time (ms) to flush at

@@ -44,8 +44,10 @@ public:
   FlowEvents(const FlowEvents&) = delete;
   FlowEvents& operator=(const FlowEvents&) = delete;
 
+  void onJoinGroup(uint32_t assocGroupId) override { sink_.onMapiJoinGroup(info_, assocGroupId); }
   void onBound(uint32_t assocGroupId) override {
     info_.mapi->associationGroupId = assocGroupId;
+    sink_.onMapiBound(info_, assocGroupId);
     if (reports_) {
       counters_.onOptimized(*info_.mapi);
     }

@@ -24,6 +24,9 @@ public:
   virtual void onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
                              const std::string& detail) = 0;
   virtual mapi::mapi_ao::MapiCounters& mapiCounters() = 0;
+  /// Association groups (edge): a group this connection joins / the group the server put it in.
+  virtual void onMapiJoinGroup(FlowInfo& info, uint32_t assocGroupId) = 0;
+  virtual void onMapiBound(FlowInfo& info, uint32_t assocGroupId) = 0;
 };
 
 std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,

@@ -110,6 +110,9 @@ void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
         return;
       }
     }
+    if (pdu.ptype() == dcerpc::PType::Bind && pdu.bind()->assocGroupId != 0) {
+      events_.onJoinGroup(pdu.bind()->assocGroupId);
+    }
     forward(raw, out);
     return;
   case dcerpc::PType::Request: {

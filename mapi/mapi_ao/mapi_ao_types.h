@@ -58,6 +58,9 @@ struct AoOutput {
 class MapiAoEvents {
 public:
   virtual ~MapiAoEvents() = default;
+  /// The client's bind joins an existing association group (assoc_group_id != 0, C706
+  /// 12.6.3.1): it must be one this box accelerates, else the group escaped us (edge).
+  virtual void onJoinGroup(uint32_t assocGroupId) { (void)assocGroupId; }
   /// The server accepted an EMSMDB presentation context on this connection (edge).
   virtual void onBound(uint32_t assocGroupId) { (void)assocGroupId; }
   /// EcDoConnectEx seen with this client version (edge).

@@ -438,6 +438,8 @@ std::string MapiCounters::toText() const {
   rows.emplace_back("Read Ahead Bytes Served Locally",
                     std::to_string(s.readAheadBytesServedLocally));
   rows.emplace_back("Write Optimized Bytes", std::to_string(s.writeOptimizedBytes));
+  rows.emplace_back("Escaped Association Group Connections",
+                    std::to_string(s.escapedConnections));
 
   std::string out = "MAPI:\n  Global Statistics\n  -----------------\n";
   for (const auto& [label, value] : rows) {
@@ -475,7 +477,8 @@ json MapiCounters::toJson() const {
           {"higher_than_2007_sessions", s.higherThan2007Sessions},
           {"handed_off_by_reason", reasons},
           {"read_ahead_bytes_served_locally", s.readAheadBytesServedLocally},
-          {"write_optimized_bytes", s.writeOptimizedBytes}};
+          {"write_optimized_bytes", s.writeOptimizedBytes},
+          {"escaped_connections", s.escapedConnections}};
 }
 
 }  // namespace bh::mapi::mapi_ao

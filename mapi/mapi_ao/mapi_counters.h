@@ -119,6 +119,9 @@ struct MapiGlobalStats {
   std::array<uint64_t, kHandOffReasonCount> handedOffByReason{};
   uint64_t readAheadBytesServedLocally = 0;
   uint64_t writeOptimizedBytes = 0;
+  /// Connections of an association group the AO accelerates that it did not get (another
+  /// edge/core pair, or passed through while overloaded): the seed's escaped connections.
+  uint64_t escapedConnections = 0;
 };
 
 /// Accelerator-wide MAPI counters, one per daemon (event loop). Not thread-safe.
@@ -139,6 +142,8 @@ class MapiCounters {
   /// per connection, whatever the accelerator then does with it. onHandedOff(Encrypted) implies
   /// it, so calling both counts the connection once.
   void onSecuredConnection(MapiConnectionStats& conn);
+  /// A connection of an accelerated association group escaped the AO.
+  void onEscapedConnection() { ++s_.escapedConnections; }
 
   // Sessions (EcDoConnectEx accepted / EcDoDisconnect or the context ended). Sessions from
   // clients before Outlook 2000 only count "Lower than 2000 Sessions" (the caller hands the

@@ -173,6 +173,8 @@ const BadConfig kBadConfigs[] = {
      "/limits/reserved_mapi_connections", "exceed effective limit 90"},
     {"keepalive out of range", R"({"accelerators": {"mapi": {"keepalive_seconds": 0}}})",
      "/accelerators/mapi/keepalive_seconds", "out of range"},
+    {"MAPI connection limit of 0", R"({"accelerators": {"mapi": {"max_connections": 0}}})",
+     "/accelerators/mapi/max_connections", "out of range"},
     {"read-ahead too small", R"({"accelerators": {"mapi": {"read_ahead_bytes": 100}}})",
      "/accelerators/mapi/read_ahead_bytes", "100 is out of range"},
     {"read optimization not a boolean",

@@ -24,6 +24,7 @@ TEST_CASE("the shipped config loads and reproduces the seed's defaults") {
   CHECK(c.limits.effectiveLimit == 5990);
   CHECK(c.mapi.keepaliveSeconds == 5.0);
   CHECK(c.mapi.readAheadBytes == 4194304);
+  CHECK(c.mapi.maxConnections == 4000);
   CHECK(c.mapi.readOptimization);
   CHECK(c.mapi.writeOptimization);
   CHECK(c.epm.enabled);
