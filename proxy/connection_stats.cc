@@ -236,7 +236,9 @@ nlohmann::json connectionsJson(const std::vector<FlowInfo>& flows, const Connect
                      {"negotiated", codec::policyName(f.policy.negotiated)},
                      {"applied", codec::policyName(f.policy.applied)}};
       e["accelerator"] = {{"configured", policy::acceleratorDetails(f.decision.accelerator)},
-                          {"applied", std::string(codec::acceleratorName(f.acceleratorApplied))}};
+                          {"applied", std::string(codec::acceleratorName(f.acceleratorApplied))},
+                          {"handed_off_to_generic", f.handedOffToGeneric},
+                          {"hand_off_reason", f.handOffReason}};
       e["bytes"] = {{"read_original", f.lanBytesRead},
                     {"read_optimized", f.wanBytesRead},
                     {"written_original", f.lanBytesWritten},

@@ -28,18 +28,21 @@ std::string FlowInfo::accelLetters() const {
   if (policy.applied & codec::PolicyBits::TcpOptimize) {
     s += 'T';
   }
-  switch (acceleratorApplied) {
-  case codec::Accelerator::Mapi:
-    s += 'M';
-    break;
-  case codec::Accelerator::Epm:
-    s += 'E';
-    break;
-  default:
-    if (handedOffToGeneric) {
-      s += 'G';
+  // A flow the MAPI AO handed off keeps acceleratorApplied (its half stays on the flow and
+  // relays the rest unparsed) but runs under the generic AO from then on: G, not M.
+  if (handedOffToGeneric) {
+    s += 'G';
+  } else {
+    switch (acceleratorApplied) {
+    case codec::Accelerator::Mapi:
+      s += 'M';
+      break;
+    case codec::Accelerator::Epm:
+      s += 'E';
+      break;
+    default:
+      break;
     }
-    break;
   }
   if (policy.applied & codec::PolicyBits::Dre) {
     s += 'D';

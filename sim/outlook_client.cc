@@ -81,6 +81,12 @@ std::string OpReport::line() const {
 
 std::optional<std::array<uint16_t, 3>> clientVersionTriple(const std::string& g) {
   // Old form (second WORD's high bit clear): product major, build major, build minor.
+  if (g == "97") {  // Outlook 97 (8.x): older than the AO supports
+    return std::array<uint16_t, 3>{8, 4212, 0};
+  }
+  if (g == "future") {  // a product major above every known Outlook (17.x)
+    return std::array<uint16_t, 3>{17, 1234, 1000};
+  }
   if (g == "2000") {
     return std::array<uint16_t, 3>{9, 3821, 0};
   }
@@ -151,6 +157,9 @@ bool OutlookClient::open(std::vector<OpReport>& reports, std::string* error) {
   // join it (MS-RPCE 3.3.1.5.6), as Outlook's EMSMDB and AsyncEMSMDB connections do.
   OpReport r2;
   r2.name = "bind";
+  main_.setNtlmConnect(options_.ntlmConnect);
+  bulk_.setNtlmConnect(options_.ntlmConnect);
+  async_.setNtlmConnect(options_.ntlmConnect);
   t = Clock::now();
   if (!main_.connect(options_.server, emsmdbPort_, error) ||
       !main_.bind(dcerpc::syntax::emsmdb(), 0, error)) {

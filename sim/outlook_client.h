@@ -32,6 +32,9 @@ struct OutlookOptions {
   uint16_t getBufferBytes = 31680;
   bool noXor = false;          ///< pulFlags NoXorMagic
   bool noCompression = false;  ///< pulFlags NoCompression
+  /// The EMSMDB binds authenticate with NTLM at RPC_C_AUTHN_LEVEL_CONNECT (exchange-sim
+  /// --auth ntlm); the endpoint mapper stays anonymous.
+  bool ntlmConnect = false;
   /// Sees every ROP request buffer and its response buffer (RopSize .. handle table), for
   /// tests that cross-check them with another codec.
   std::function<void(ByteSpan request, ByteSpan response)> ropTrace;

@@ -15,8 +15,9 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: outlook-sim --server ADDR [--client-version 2000|2003|2007|2010|2013|2016]\n"
-               "                   [--epm-port P] [--mailbox-messages N]\n"
+               "usage: outlook-sim --server ADDR\n"
+               "                   [--client-version 97|2000|2003|2007|2010|2013|2016|future]\n"
+               "                   [--epm-port P] [--mailbox-messages N] [--auth ntlm]\n"
                "                   [--no-xor] [--no-compression]\n"
                "                   [--attachment-sizes S,S...] [--record DIR]\n"
                "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
@@ -56,6 +57,11 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--record" && hasNext) {
       options.recordDir = argv[++i];
+    } else if (a == "--auth" && hasNext) {
+      if (std::string(argv[++i]) != "ntlm") {
+        return usage();
+      }
+      options.ntlmConnect = true;
     } else if (a == "--no-xor") {
       options.noXor = true;
     } else if (a == "--no-compression") {

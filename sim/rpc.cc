@@ -32,10 +32,64 @@ bool sendPdu(Socket& s, const Pdu& pdu) {
 
 }  // namespace
 
+Bytes ntlmNegotiate() {
+  // MS-NLMP 2.2.1.1: Signature, MessageType 1, NegotiateFlags (UNICODE, REQUEST_TARGET, NTLM,
+  // ALWAYS_SIGN, EXTENDED_SESSIONSECURITY, 128, 56), empty DomainName and Workstation fields.
+  Bytes out;
+  ByteWriter w(out);
+  const char sig[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
+  w.bytes(ByteSpan(reinterpret_cast<const uint8_t*>(sig), 8));
+  w.u32(1);
+  w.u32(0xa0088205);
+  w.zeros(16);
+  return out;
+}
+
+Bytes ntlmAnonymousAuthenticate() {
+  // MS-NLMP 2.2.1.3 for anonymous authentication (3.2.5.1.2): LmChallengeResponse Z(1), every
+  // other field empty, NTLMSSP_NEGOTIATE_ANONYMOUS set; no Version, no MIC.
+  Bytes out;
+  ByteWriter w(out);
+  const char sig[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
+  w.bytes(ByteSpan(reinterpret_cast<const uint8_t*>(sig), 8));
+  w.u32(3);
+  const uint32_t payload = 64;
+  w.u16(1);  // LmChallengeResponseFields: one zero byte
+  w.u16(1);
+  w.u32(payload);
+  for (int i = 0; i < 5; ++i) {  // NtChallengeResponse, DomainName, UserName, Workstation,
+    w.u16(0);                    // EncryptedRandomSessionKey: empty
+    w.u16(0);
+    w.u32(payload + 1);
+  }
+  w.u32(0xa0088a05);  // the NEGOTIATE's flags | NTLMSSP_NEGOTIATE_ANONYMOUS
+  w.u8(0);
+  return out;
+}
+
 Bytes ntlmChallenge(uint64_t serverChallenge) {
   // Signature, MessageType 2, TargetNameFields, NegotiateFlags, ServerChallenge, Reserved,
-  // TargetInfoFields (MS-NLMP 2.2.1.2); TargetName "SIM" and a TargetInfo of MsvAvEOL only.
-  const std::string target = "S\0I\0M\0";
+  // TargetInfoFields, Version (MS-NLMP 2.2.1.2); TargetName "SIM" and, as Windows sends, a
+  // TargetInfo with MsvAvNbDomainName "SIM" and MsvAvNbComputerName "EXCHANGE" before MsvAvEOL
+  // (NTLMv2 clients such as impacket build their response from these pairs).
+  auto utf16 = [](const std::string& a) {
+    Bytes b;
+    for (char c : a) {
+      b.push_back(static_cast<uint8_t>(c));
+      b.push_back(0);
+    }
+    return b;
+  };
+  const Bytes target = utf16("SIM");
+  Bytes info;
+  ByteWriter iw(info);
+  for (const auto& [id, value] : {std::pair<uint16_t, Bytes>{2, utf16("SIM")},
+                                  std::pair<uint16_t, Bytes>{1, utf16("EXCHANGE")}}) {
+    iw.u16(id);
+    iw.u16(static_cast<uint16_t>(value.size()));
+    iw.bytes(value);
+  }
+  iw.u32(0);  // MsvAvEOL
   Bytes out;
   ByteWriter w(out);
   const char sig[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
@@ -48,16 +102,16 @@ Bytes ntlmChallenge(uint64_t serverChallenge) {
   w.u32(0xe2898215);  // NTLMSSP_NEGOTIATE_56|KEY_EXCH|128|VERSION|TARGET_INFO|EXTENDED|...
   w.u64(serverChallenge);
   w.u64(0);
-  w.u16(4);
-  w.u16(4);
+  w.u16(static_cast<uint16_t>(info.size()));
+  w.u16(static_cast<uint16_t>(info.size()));
   w.u32(payload + static_cast<uint32_t>(target.size()));
   w.u8(10);  // Version: 10.0 build 17763, NTLMSSP_REVISION_W2K3
   w.u8(0);
   w.u16(17763);
   w.zeros(3);
   w.u8(15);
-  w.bytes(ByteSpan(reinterpret_cast<const uint8_t*>(target.data()), target.size()));
-  w.u32(0);  // MsvAvEOL
+  w.bytes(target);
+  w.bytes(info);
   return out;
 }
 
@@ -264,6 +318,17 @@ bool RpcClient::bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* e
   b.assocGroupId = assocGroup;
   b.contexts.push_back({0, 0, syntax, {dcerpc::syntax::ndr()}});
   p.body = b;
+  constexpr uint32_t kAuthContextId = 79231;
+  if (ntlmConnect_) {
+    auto body = dcerpc::encodePdu(p);
+    dcerpc::AuthVerifier v;
+    v.trailer.authType = AuthType::Ntlm;
+    v.trailer.authLevel = AuthLevel::Connect;
+    v.trailer.authContextId = kAuthContextId;
+    v.pad.assign(body ? dcerpc::authPadFor(body->size()) : 0, 0);
+    v.credentials = ntlmNegotiate();
+    p.auth = v;
+  }
   if (!send(p, error)) {
     return false;
   }
@@ -285,6 +350,29 @@ bool RpcClient::bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* e
   }
   assocGroup_ = a->assocGroupId;
   maxXmit_ = a->maxRecvFrag;  // we never send more than the server receives
+  if (ntlmConnect_) {
+    if (!ack.auth || ack.auth->trailer.authType != AuthType::Ntlm ||
+        ack.auth->credentials.size() < 12 ||
+        !std::equal(ack.auth->credentials.begin(), ack.auth->credentials.begin() + 8,
+                    "NTLMSSP")) {
+      *error = "bind_ack without an NTLM CHALLENGE";
+      return false;
+    }
+    // rpc_auth_3: same call id as the bind, four bytes of pad, then the AUTHENTICATE.
+    Pdu a3;
+    a3.header.ptype = PType::Auth3;
+    a3.header.callId = p.header.callId;
+    a3.body = dcerpc::Auth3{{0x20, 0x20, 0x20, 0x20}};
+    dcerpc::AuthVerifier v;
+    v.trailer.authType = AuthType::Ntlm;
+    v.trailer.authLevel = AuthLevel::Connect;
+    v.trailer.authContextId = kAuthContextId;
+    v.credentials = ntlmAnonymousAuthenticate();
+    a3.auth = v;
+    if (!send(a3, error)) {
+      return false;
+    }
+  }
   return true;
 }
 

@@ -66,6 +66,10 @@ class RpcServer {
 /// Builds the NTLM CHALLENGE message (MS-NLMP 2.2.1.2) answering a NEGOTIATE, so that an
 /// NTLM-authenticated bind gets the bind_ack a client expects.
 Bytes ntlmChallenge(uint64_t serverChallenge);
+/// An NTLM NEGOTIATE (MS-NLMP 2.2.1.1) and an anonymous AUTHENTICATE (2.2.1.3), outlook-sim's
+/// side of an NTLM bind at the connect level.
+Bytes ntlmNegotiate();
+Bytes ntlmAnonymousAuthenticate();
 
 /// The client side: one connection, one association.
 class RpcClient {
@@ -73,6 +77,10 @@ class RpcClient {
   bool connect(const std::string& host, uint16_t port, std::string* error);
   /// Binds `syntax` with NDR 2.0 in association group `assocGroup` (0: a new group).
   bool bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* error);
+  /// Later binds authenticate with NTLM at RPC_C_AUTHN_LEVEL_CONNECT (MS-RPCE 3.3.1.5.2): the
+  /// bind carries an NTLM NEGOTIATE, the bind_ack the server's CHALLENGE, and an rpc_auth_3
+  /// the (anonymous) AUTHENTICATE; calls carry no verifier at this level.
+  void setNtlmConnect(bool on) { ntlmConnect_ = on; }
   /// One call; request and response fragmented as negotiated.
   std::optional<Bytes> call(uint16_t opnum, ByteSpan stub, std::string* error);
   uint32_t assocGroup() const { return assocGroup_; }
@@ -91,6 +99,7 @@ class RpcClient {
   uint32_t callId_ = 1;
   uint32_t assocGroup_ = 0;
   uint16_t maxXmit_ = 5840;
+  bool ntlmConnect_ = false;
   uint64_t sent_ = 0;
   uint64_t received_ = 0;
   std::function<void(bool, ByteSpan)> recorder_;

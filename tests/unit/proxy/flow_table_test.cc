@@ -59,6 +59,9 @@ TEST_CASE("Accel letters and reduction ratio follow the seed's table") {
   f.acceleratorApplied = bh::proxy::codec::Accelerator::None;
   f.handedOffToGeneric = true;
   CHECK(f.accelLetters() == "TGDL");
+  // The MAPI AO handed the flow off mid-way: its half stays attached, the letters say G.
+  f.acceleratorApplied = bh::proxy::codec::Accelerator::Mapi;
+  CHECK(f.accelLetters() == "TGDL");
   f.lanBytesRead = 4612;
   f.wanBytesWritten = 1973;
   f.lanBytesWritten = 4086;

@@ -225,6 +225,35 @@ TEST_CASE("loopback: binds, association groups, fragments, NTLM and refusals") {
   CHECK(authBind(AuthType::Kerberos, AuthLevel::PktPrivacy).ptype() == dcerpc::PType::BindNak);
 }
 
+TEST_CASE("loopback: NTLM at the connect level and clients outside the AO's range") {
+  // exchange-sim --auth ntlm: NTLM binds at any level; outlook-sim --auth ntlm binds with a
+  // NEGOTIATE, reads the CHALLENGE and sends an anonymous AUTHENTICATE in rpc_auth_3.
+  ExchangeSimOptions opt = smallSim();
+  opt.rpc.acceptAuth = AuthType::Ntlm;
+  ExchangeSim sim(opt);
+  std::string error;
+  REQUIRE_MESSAGE(sim.start(&error), error);
+  for (const char* version : {"97", "future", "2007"}) {
+    OutlookOptions o = client(sim);
+    o.clientVersion = version;
+    o.ntlmConnect = std::string(version) == "2007";
+    OutlookClient c(o);
+    std::vector<OpReport> reports;
+    REQUIRE_MESSAGE(c.open(reports, &error), error);
+    OpReport a;
+    CHECK_MESSAGE(c.openAttachment(300000, a), a.detail);
+    OpReport bye;
+    CHECK(c.close(bye));
+  }
+  CHECK(clientVersionTriple("97") == std::array<uint16_t, 3>{8, 4212, 0});
+  CHECK(clientVersionTriple("future") == std::array<uint16_t, 3>{17, 1234, 1000});
+  CHECK(ntlmNegotiate().size() == 32);
+  CHECK(ntlmAnonymousAuthenticate().size() == 65);
+  Bytes challenge = ntlmChallenge(1);
+  // TargetInfo carries MsvAvNbDomainName and MsvAvNbComputerName (impacket needs the latter).
+  CHECK(challenge.size() == 56 + 6 + 4 + 6 + 4 + 16 + 4);
+}
+
 TEST_CASE("cap: connections beyond maxConnections are closed at accept") {
   ExchangeSimOptions opt = smallSim();
   opt.maxConnections = 2;
