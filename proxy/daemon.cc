@@ -108,8 +108,10 @@ Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
 policy::Limits Daemon::mapiLimits() const {
   const auto& c = policy_.current()->config();
   policy::Limits l = c.limits;
-  l.connectionLimit = c.mapi.maxConnections;
+  // New connections stop at max_connections; the groups' reserved connections may go past it
+  // (that is what they are for), up to the size of the reserved pool.
   l.effectiveLimit = c.mapi.maxConnections;
+  l.connectionLimit = c.mapi.maxConnections + c.limits.reservedMapiConnections;
   return l;
 }
 
@@ -515,15 +517,29 @@ void Daemon::startEdgeFlow(Flow& f) {
     makePassThrough(*flow, PassThroughReason::Policy);
     return;
   }
-  policy::FlowKind kind = info.decision.accelerator == policy::Accelerator::Mapi
-                              ? policy::FlowKind::MapiNewGroup
-                              : policy::FlowKind::Generic;
-  policy::Admission adm = limiter_.admit(kind);
+  // A MAPI connection's group is known here only by client and server (the assoc_group_id
+  // comes with the bind): connections to a server the client already has accelerated MAPI
+  // connections with may use that group's reserve rather than escape the AO.
+  policy::FlowKind kind = policy::FlowKind::Generic;
+  uint64_t group = 0;
+  if (info.decision.accelerator == policy::Accelerator::Mapi) {
+    group = std::hash<std::string>{}(info.client.ip.toString() + "|" + info.server.ip.toString());
+    kind = tfoMapiGroups_.count(group) != 0 ? policy::FlowKind::MapiKnownGroup
+                                            : policy::FlowKind::MapiNewGroup;
+  }
+  policy::Admission adm = limiter_.admit(kind, group);
   if (adm == policy::Admission::PassThroughOverload) {
+    if (kind == policy::FlowKind::MapiKnownGroup) {
+      mapiCounters_.onEscapedConnection();
+    }
     makePassThrough(*flow, PassThroughReason::Overload);
     return;
   }
   admissions_[flow] = adm;
+  if (kind != policy::FlowKind::Generic) {
+    ++tfoMapiGroups_[group];
+    tfoMapiGroupOf_[flow] = group;
+  }
   info.policy.derived = configured;
   DiscoveryEntry entry;
   entry.requestedPolicy = configured;
@@ -835,6 +851,14 @@ void Daemon::onFlowClosed(Flow& flow) {
     limiter_.release(it->second);
     admissions_.erase(it);
   }
+  auto tg = tfoMapiGroupOf_.find(&flow);
+  if (tg != tfoMapiGroupOf_.end()) {
+    if (--tfoMapiGroups_[tg->second] <= 0) {
+      tfoMapiGroups_.erase(tg->second);
+      limiter_.endGroup(tg->second); // the group's unused reserve goes back to the pool
+    }
+    tfoMapiGroupOf_.erase(tg);
+  }
   auto mit = mapiAdmissions_.find(&flow);
   if (mit != mapiAdmissions_.end()) {
     auto [group, adm] = mit->second;
@@ -850,6 +874,7 @@ void Daemon::onFlowClosed(Flow& flow) {
       auto g = mapiAssocGroups_.find(key);
       if (g != mapiAssocGroups_.end() && --g->second <= 0) {
         mapiAssocGroups_.erase(g);
+        mapiGenericGroups_.erase(key);
       }
     }
   }
@@ -875,6 +900,25 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
   info.handOffReason = mapi::mapi_ao::handOffReasonName(reason);
   std::string id = "(" + std::to_string(info.connId) + ") ";
   std::string client = info.client.ip.toString();
+  if (reason == HandOffReason::UnsupportedClient && info.mapi && info.mapi->associationGroupId &&
+      groupResetTimer_ != nullptr) {
+    // The session is the client's, not the connection's: its other connections (bulk,
+    // async) and any that join later go to the generic AO too.
+    std::string server = info.server.ip.toString();
+    uint32_t gid = *info.mapi->associationGroupId;
+    mapiGenericGroups_[{client, server, gid}] = reason;
+    for (const auto& [p, f] : flows_) {
+      const FlowInfo& o = f->info();
+      if (&o != &info && !o.coreSide && !o.handedOffToGeneric && o.mapi &&
+          o.mapi->associationGroupId == gid && o.client.ip.toString() == client &&
+          o.server.ip.toString() == server) {
+        mapiGroupHandOffs_.push_back(o.connId);
+      }
+    }
+    uv_timer_start(
+        groupResetTimer_,
+        [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
+  }
   if (reason == HandOffReason::ParseError && groupResetTimer_ != nullptr) {
     // The whole client <-> server service goes: every MAPI connection between them, this one
     // included, and the reconnects are handed to the generic AO from the start.
@@ -914,10 +958,15 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
 
 mapi::mapi_ao::MapiCounters& Daemon::mapiCounters() { return mapiCounters_; }
 
-void Daemon::onMapiJoinGroup(FlowInfo& info, uint32_t assocGroupId) {
+std::optional<mapi::mapi_ao::HandOffReason> Daemon::onMapiJoinGroup(FlowInfo& info,
+                                                                     uint32_t assocGroupId) {
   auto key = std::make_tuple(info.client.ip.toString(), info.server.ip.toString(), assocGroupId);
+  auto generic = mapiGenericGroups_.find(key);
+  if (generic != mapiGenericGroups_.end()) {
+    return generic->second;
+  }
   if (mapiAssocGroups_.count(key) != 0) {
-    return;
+    return std::nullopt;
   }
   // The client joins a group whose first connection this box never accelerated: it took
   // another path (another edge/core pair) or went through while we were overloaded.
@@ -927,6 +976,7 @@ void Daemon::onMapiJoinGroup(FlowInfo& info, uint32_t assocGroupId) {
   logError("mapi_ao: (" + std::to_string(info.connId) + ") Client IP: " +
            info.client.ip.toString() + ": bind joins association group " + hex +
            " that this box did not see created (escaped connection)");
+  return std::nullopt;
 }
 
 void Daemon::onMapiBound(FlowInfo& info, uint32_t assocGroupId) {
@@ -935,6 +985,19 @@ void Daemon::onMapiBound(FlowInfo& info, uint32_t assocGroupId) {
 }
 
 void Daemon::onGroupResetTimer() {
+  std::vector<uint64_t> handOffs = std::move(mapiGroupHandOffs_);
+  mapiGroupHandOffs_.clear();
+  std::vector<Flow*> follow;
+  for (const auto& [p, f] : flows_) {
+    if (std::find(handOffs.begin(), handOffs.end(), f->info().connId) != handOffs.end()) {
+      follow.push_back(p);
+    }
+  }
+  for (Flow* f : follow) {
+    if (flows_.count(f) != 0) {
+      f->handOffFilter("another connection of its association group was handed off");
+    }
+  }
   std::vector<uint64_t> ids = std::move(mapiGroupResets_);
   mapiGroupResets_.clear();
   std::vector<Flow*> victims;
@@ -945,6 +1008,9 @@ void Daemon::onGroupResetTimer() {
   }
   for (Flow* f : victims) {
     if (flows_.count(f) != 0) {
+      if (f->info().mapi) {
+        mapiCounters_.onDropped(*f->info().mapi);
+      }
       f->abort(codec::ResetReason::ProtocolError,
                "MAPI association disconnected after an unrecoverable parse error");
     }

@@ -68,7 +68,8 @@ public:
   void onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
                      const std::string& detail) override;
   mapi::mapi_ao::MapiCounters& mapiCounters() override;
-  void onMapiJoinGroup(FlowInfo& info, uint32_t assocGroupId) override;
+  std::optional<mapi::mapi_ao::HandOffReason> onMapiJoinGroup(FlowInfo& info,
+                                                              uint32_t assocGroupId) override;
   void onMapiBound(FlowInfo& info, uint32_t assocGroupId) override;
 
 private:
@@ -151,8 +152,17 @@ private:
   policy::ConnectionLimiter mapiLimiter_;
   std::map<Flow*, std::pair<uint64_t, policy::Admission>> mapiAdmissions_;
   std::map<uint64_t, int> mapiGroupConnections_;
+  /// The same for the connection limit (limits.*): MAPI flows holding a group reservation.
+  std::map<uint64_t, int> tfoMapiGroups_;
+  std::map<Flow*, uint64_t> tfoMapiGroupOf_;
   /// Association groups (client, server, assoc_group_id) the AO saw the server create.
   std::map<std::tuple<std::string, std::string, uint32_t>, int> mapiAssocGroups_;
+  /// Groups whose session the AO gave up (an unsupported client): every connection of it goes
+  /// to the generic AO, the ones open now (handed off at the next loop turn) and the ones to
+  /// come. Entries go with the last connection of the group.
+  std::map<std::tuple<std::string, std::string, uint32_t>, mapi::mapi_ao::HandOffReason>
+      mapiGenericGroups_;
+  std::vector<uint64_t> mapiGroupHandOffs_;
   policy::Limits mapiLimits() const;
   uv_timer_t* groupResetTimer_ = nullptr;
   void onGroupResetTimer();

@@ -428,6 +428,17 @@ void Flow::onEof(Leg& from) {
   maybeFinish();
 }
 
+void Flow::handOffFilter(const std::string& why) {
+  if (!filter_ || aborted_) {
+    return;
+  }
+  Leg& raw = legs_[0].kind == LegKind::Raw ? legs_[0] : legs_[1];
+  FlowFilter::Output out;
+  filter_->requestHandOff(why, out);
+  applyFilter(out, raw);
+  releaseDeferredEofs(raw);
+}
+
 void Flow::applyFilter(FlowFilter::Output& out, Leg& raw) {
   if (aborted_) {
     return;

@@ -84,6 +84,9 @@ public:
   /// The peer's half-close may be passed to the raw leg now.
   virtual bool canFinishTowardsLocal() const = 0;
   virtual size_t bufferedBytes() const = 0;
+  /// Stop accelerating (the box decided for the flow's whole group); the flow goes on under
+  /// the generic accelerator. Default: nothing to stop.
+  virtual void requestHandOff(const std::string& why, Output& out) { (void)why, (void)out; }
 };
 
 /// What a flow tells the box that owns it.
@@ -145,6 +148,9 @@ public:
   /// Puts an accelerator between the raw leg and the peer leg (one raw, one peer leg).
   void setFilter(std::unique_ptr<FlowFilter> filter) { filter_ = std::move(filter); }
   bool hasFilter() const { return filter_ != nullptr; }
+  /// Asks the filter to hand the flow off (FlowFilter::requestHandOff) and carries out what it
+  /// emits.
+  void handOffFilter(const std::string& why);
   /// Sends what the codec holds (see DataCodec::flush).
   void flushCodec();
   /// Resets both ends (RST on raw legs, Reset frame on peer legs) and closes.

@@ -44,7 +44,9 @@ public:
   FlowEvents(const FlowEvents&) = delete;
   FlowEvents& operator=(const FlowEvents&) = delete;
 
-  void onJoinGroup(uint32_t assocGroupId) override { sink_.onMapiJoinGroup(info_, assocGroupId); }
+  std::optional<HandOffReason> onJoinGroup(uint32_t assocGroupId) override {
+    return sink_.onMapiJoinGroup(info_, assocGroupId);
+  }
   void onBound(uint32_t assocGroupId) override {
     info_.mapi->associationGroupId = assocGroupId;
     sink_.onMapiBound(info_, assocGroupId);
@@ -151,6 +153,11 @@ public:
   }
   bool canFinishTowardsLocal() const override { return true; }
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
+  void requestHandOff(const std::string& why, Output& out) override {
+    AoOutput o;
+    ao_.requestHandOff(mapi::mapi_ao::HandOffReason::UnsupportedClient, why, o);
+    finish(o, out);
+  }
 
 private:
   void finish(AoOutput& o, Output& out) {

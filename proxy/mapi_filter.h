@@ -25,7 +25,8 @@ public:
                              const std::string& detail) = 0;
   virtual mapi::mapi_ao::MapiCounters& mapiCounters() = 0;
   /// Association groups (edge): a group this connection joins / the group the server put it in.
-  virtual void onMapiJoinGroup(FlowInfo& info, uint32_t assocGroupId) = 0;
+  virtual std::optional<mapi::mapi_ao::HandOffReason> onMapiJoinGroup(FlowInfo& info,
+                                                                      uint32_t assocGroupId) = 0;
   virtual void onMapiBound(FlowInfo& info, uint32_t assocGroupId) = 0;
 };
 

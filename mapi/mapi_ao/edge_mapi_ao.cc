@@ -111,7 +111,11 @@ void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
       }
     }
     if (pdu.ptype() == dcerpc::PType::Bind && pdu.bind()->assocGroupId != 0) {
-      events_.onJoinGroup(pdu.bind()->assocGroupId);
+      if (auto reason = events_.onJoinGroup(pdu.bind()->assocGroupId)) {
+        clientQueue_.push_front(std::move(raw));
+        handOff(*reason, "its association group was handed off", out);
+        return;
+      }
     }
     forward(raw, out);
     return;

@@ -37,6 +37,11 @@ public:
   /// A client call waits for prefetched data.
   bool holding() const { return held_.has_value(); }
   bool handedOff() const { return clientHandedOff_; }
+  /// Hands the connection off from outside (another connection of its association group was
+  /// handed off): same as when the AO decides itself, between two PDUs.
+  void requestHandOff(HandOffReason reason, const std::string& detail, AoOutput& out) {
+    handOff(reason, detail, out);
+  }
   size_t bufferedBytes() const;
   size_t readAheadBytes() const { return readyBytes_; }
 

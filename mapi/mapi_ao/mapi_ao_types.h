@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,11 @@ public:
   virtual ~MapiAoEvents() = default;
   /// The client's bind joins an existing association group (assoc_group_id != 0, C706
   /// 12.6.3.1): it must be one this box accelerates, else the group escaped us (edge).
-  virtual void onJoinGroup(uint32_t assocGroupId) { (void)assocGroupId; }
+  /// Returns a reason when the whole group was handed off already: this connection follows.
+  virtual std::optional<HandOffReason> onJoinGroup(uint32_t assocGroupId) {
+    (void)assocGroupId;
+    return std::nullopt;
+  }
   /// The server accepted an EMSMDB presentation context on this connection (edge).
   virtual void onBound(uint32_t assocGroupId) { (void)assocGroupId; }
   /// EcDoConnectEx seen with this client version (edge).

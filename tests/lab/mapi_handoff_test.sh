@@ -10,7 +10,8 @@
 #      workload completes byte-exact.
 #   c. Outlook 97 (8.x) and a client above the known range (17.x) -> UnsupportedClient; the
 #      workload completes byte-exact.
-#   e. overload (limits lowered by a reload): what the daemon does today (pass-through).
+#   e. overload (accelerators.mapi.max_connections lowered by a reload): the session's other
+#      connections go to the generic AO and count as escaped; with the group reserve they don't.
 #   d. bytes that are no DCE/RPC PDU mid-session -> every MAPI connection of that client to
 #      that server reset, "unrecoverable parse error", ParseError counted, reconnects generic
 #      at once (G, parse-error) and byte-exact. Last: the generic window lasts 30 minutes.
@@ -182,8 +183,10 @@ for v in 97 future; do
     fail "$v: outlook-sim failed: $(tail -3 "$D/outlook-v$v.out")"
   ok_line v$v open-attachment
   snap c1-$v
-  [ "$(delta c0-$v c1-$v handed_off_by_reason.unsupported-client)" -ge 1 ] ||
-    fail "$v: no unsupported-client hand-off: $(cat "$D/mapi-c1-$v.json")"
+  # The session goes, not just the connection that carried EcDoConnectEx: the bulk
+  # connection of the same association group follows.
+  [ "$(delta c0-$v c1-$v handed_off_by_reason.unsupported-client)" -ge 2 ] ||
+    fail "$v: the session's connections were not all handed off: $(cat "$D/mapi-c1-$v.json")"
   want=17.0.1234.1000; [ $v = 97 ] && want=8.0.4212.0
   grep -q "Client IP: 10.91.1.1: unsupported-client (client version $want)" "$D/edge.log" ||
     fail "$v: no log line: $(grep mapi_ao "$D/edge.log" | tail -3)"
@@ -197,31 +200,47 @@ for v in 97 future; do
 done
 
 # ---- e. overload ---------------------------------------------------------------------------
-# The daemon admits every MAPI connection as FlowKind::MapiNewGroup with group 0 (the group is
-# only known from the bind, after admission): the first one set aside the per-group reserve
-# for "group 0" and nothing gives it back, so Current Reserved Flows stays at 4. An effective
-# limit of 4 overloads the box for every new connection.
-CTL edge show statistics connection >"$D/conn-e0.txt"
-reserved=$(sed -n 's/^Current Reserved Flows: *//p' "$D/conn-e0.txt")
-[ "$reserved" = 4 ] || fail "overload: Current Reserved Flows $reserved, not 4: $(head -8 "$D/conn-e0.txt")"
-/usr/bin/python3 - "$D/edge-config.json" <<'PY'
+# The MAPI AO's own resource (accelerators.mapi.max_connections) lowered to 1 by a reload.
+# Without a reserve for association groups, the session's other connections find it full:
+# they go to the generic AO (reason overload) and count as escaped from their group. With the
+# reserve (limits.reserved_mapi_connections / mapi_reserve_per_group) they use it instead.
+mapi_limits() { # mapi_limits MAX RESERVED PER_GROUP
+  /usr/bin/python3 - "$D/edge-config.json" "$@" <<'PY'
 import json, sys
-c = json.load(open(sys.argv[1]))
-c["limits"] = {"connection_limit": 8, "effective_limit": 4, "reserved_mapi_connections": 4,
-               "mapi_reserve_per_group": 4}
-json.dump(c, open(sys.argv[1], "w"), indent=2)
+path, mx, reserved, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+c = json.load(open(path))
+c.setdefault("accelerators", {}).setdefault("mapi", {})["max_connections"] = mx
+c.setdefault("limits", {}).update({"reserved_mapi_connections": reserved,
+                                   "mapi_reserve_per_group": per})
+json.dump(c, open(path, "w"), indent=2)
 PY
-out=$(CTL edge reload) || fail "overload: reload refused: $out"
+  out=$(CTL edge reload) || fail "overload: reload refused: $out"
+}
+mapi_limits 1 0 0
 snap e0
 run_watched overload --client-version 2007 open-attachment 10MiB ||
   fail "overload: outlook-sim failed: $(tail -3 "$D/outlook-overload.out")"
 ok_line overload open-attachment
 snap e1
-awk '$3 == "pass-through" && $5 == "overload" {n++} END {exit !n}' "$D/flows-overload.txt" ||
-  fail "overload: no pass-through (overload) flow seen: $(cat "$D/flows-overload.txt")"
-[ "$(delta e0 e1 total_handled_connections)" = 0 ] && [ "$(delta e0 e1 handed_off_by_reason.overload)" = 0 ] ||
-  fail "overload: the MAPI AO saw the flows: $(cat "$D/mapi-e1.json")"
-pass "overload (effective limit 4, 4 reserved for group 0): the MAPI connections pass through (reason overload), the MAPI AO never sees them (handled +0, overload hand-offs +0), no reserve used; byte-exact"
+over=$(delta e0 e1 handed_off_by_reason.overload)
+escaped=$(delta e0 e1 escaped_connections)
+[ "$over" -ge 2 ] || fail "overload: $over overload hand-offs (want 2: bulk and async): $(cat "$D/mapi-e1.json")"
+[ "$escaped" -ge 2 ] || fail "overload: $escaped escaped connections counted: $(cat "$D/mapi-e1.json")"
+grep -q "MAPI accelerator overloaded" "$D/edge.log" || fail "overload: no log line"
+awk '$4 == "overload" && $2 ~ /M/ {bad=1} END {exit bad}' "$D/flows-overload.txt" ||
+  fail "overload: a handed-off flow still shows M: $(cat "$D/flows-overload.txt")"
+pass "overload (max_connections 1, no reserve): overload hand-offs +$over, escaped +$escaped, log line, byte-exact"
+mapi_limits 1 300 4
+snap e2
+run_watched overload2 --client-version 2007 open-attachment 10MiB ||
+  fail "overload with reserve: outlook-sim failed: $(tail -3 "$D/outlook-overload2.out")"
+ok_line overload2 open-attachment
+snap e3
+[ "$(delta e2 e3 handed_off_by_reason.overload)" = 0 ] ||
+  fail "overload with reserve: connections still handed off: $(cat "$D/mapi-e3.json")"
+[ "$(delta e2 e3 total_optimized_connections)" -ge 2 ] ||
+  fail "overload with reserve: the group's connections were not accelerated: $(cat "$D/mapi-e3.json")"
+pass "overload with the group reserve (max_connections 1, 4 per group): the session's connections use the reserve, optimized +$(delta e2 e3 total_optimized_connections), overload +0; byte-exact"
 cp "$BH_BIN/../config/lab-edge.json" "$D/edge-config.json"
 out=$(CTL edge reload) || fail "reload back: $out"
 
