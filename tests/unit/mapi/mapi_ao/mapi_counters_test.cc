@@ -353,7 +353,8 @@ TEST_CASE("show statistics accelerator mapi reproduces the seed's block line by 
       "  Connections Handed-off (Overload):                  0\n"
       "  Connections Handed-off (Other):                     0\n"
       "  Read Ahead Bytes Served Locally:                    0\n"
-      "  Write Optimized Bytes:                              0\n";
+      "  Write Optimized Bytes:                              0\n"
+      "  Escaped Association Group Connections:              0\n";
   const std::string text = m.toText();
   auto want = lines(seed + ours);
   auto got = lines(text);
@@ -369,7 +370,7 @@ TEST_CASE("a fresh accelerator prints every counter as 0") {
   useUtc();
   MapiCounters m(kSeedStart);
   auto got = lines(m.toText());
-  REQUIRE(got.size() == 3 + 30 + 9);
+  REQUIRE(got.size() == 3 + 30 + 10);
   for (size_t i = 5; i < got.size(); ++i) {  // after the header and the two times
     CAPTURE(got[i]);
     CHECK(got[i].substr(got[i].size() - 2) == " 0");
@@ -408,7 +409,8 @@ TEST_CASE("show statistics accelerator mapi --json keys") {
                         "higher_than_2007_sessions",
                         "handed_off_by_reason",
                         "read_ahead_bytes_served_locally",
-                        "write_optimized_bytes"}) {
+                        "write_optimized_bytes",
+                        "escaped_connections"}) {
     CAPTURE(k);
     CHECK(j.contains(k));
   }
