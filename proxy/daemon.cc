@@ -900,8 +900,8 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
   info.handOffReason = mapi::mapi_ao::handOffReasonName(reason);
   std::string id = "(" + std::to_string(info.connId) + ") ";
   std::string client = info.client.ip.toString();
-  if (reason == HandOffReason::UnsupportedClient && info.mapi && info.mapi->associationGroupId &&
-      groupResetTimer_ != nullptr) {
+  if ((reason == HandOffReason::UnsupportedClient || reason == HandOffReason::ExchangeToExchange) &&
+      info.mapi && info.mapi->associationGroupId && groupResetTimer_ != nullptr) {
     // The session is the client's, not the connection's: its other connections (bulk,
     // async) and any that join later go to the generic AO too.
     std::string server = info.server.ip.toString();
@@ -912,7 +912,7 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
       if (&o != &info && !o.coreSide && !o.handedOffToGeneric && o.mapi &&
           o.mapi->associationGroupId == gid && o.client.ip.toString() == client &&
           o.server.ip.toString() == server) {
-        mapiGroupHandOffs_.push_back(o.connId);
+        mapiGroupHandOffs_.emplace_back(o.connId, reason);
       }
     }
     uv_timer_start(
@@ -985,17 +985,20 @@ void Daemon::onMapiBound(FlowInfo& info, uint32_t assocGroupId) {
 }
 
 void Daemon::onGroupResetTimer() {
-  std::vector<uint64_t> handOffs = std::move(mapiGroupHandOffs_);
+  auto handOffs = std::move(mapiGroupHandOffs_);
   mapiGroupHandOffs_.clear();
-  std::vector<Flow*> follow;
+  std::vector<std::pair<Flow*, mapi::mapi_ao::HandOffReason>> follow;
   for (const auto& [p, f] : flows_) {
-    if (std::find(handOffs.begin(), handOffs.end(), f->info().connId) != handOffs.end()) {
-      follow.push_back(p);
+    for (const auto& [id, reason] : handOffs) {
+      if (id == f->info().connId) {
+        follow.emplace_back(p, reason);
+      }
     }
   }
-  for (Flow* f : follow) {
+  for (auto [f, reason] : follow) {
     if (flows_.count(f) != 0) {
-      f->handOffFilter("another connection of its association group was handed off");
+      f->handOffFilter(static_cast<uint16_t>(reason),
+                       "another connection of its association group was handed off");
     }
   }
   std::vector<uint64_t> ids = std::move(mapiGroupResets_);

@@ -162,7 +162,7 @@ private:
   /// come. Entries go with the last connection of the group.
   std::map<std::tuple<std::string, std::string, uint32_t>, mapi::mapi_ao::HandOffReason>
       mapiGenericGroups_;
-  std::vector<uint64_t> mapiGroupHandOffs_;
+  std::vector<std::pair<uint64_t, mapi::mapi_ao::HandOffReason>> mapiGroupHandOffs_;
   policy::Limits mapiLimits() const;
   uv_timer_t* groupResetTimer_ = nullptr;
   void onGroupResetTimer();

@@ -428,13 +428,13 @@ void Flow::onEof(Leg& from) {
   maybeFinish();
 }
 
-void Flow::handOffFilter(const std::string& why) {
+void Flow::handOffFilter(uint16_t reason, const std::string& why) {
   if (!filter_ || aborted_) {
     return;
   }
   Leg& raw = legs_[0].kind == LegKind::Raw ? legs_[0] : legs_[1];
   FlowFilter::Output out;
-  filter_->requestHandOff(why, out);
+  filter_->requestHandOff(reason, why, out);
   applyFilter(out, raw);
   releaseDeferredEofs(raw);
 }

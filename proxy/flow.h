@@ -86,7 +86,10 @@ public:
   virtual size_t bufferedBytes() const = 0;
   /// Stop accelerating (the box decided for the flow's whole group); the flow goes on under
   /// the generic accelerator. Default: nothing to stop.
-  virtual void requestHandOff(const std::string& why, Output& out) { (void)why, (void)out; }
+  /// `reason` is the accelerator's own code for why.
+  virtual void requestHandOff(uint16_t reason, const std::string& why, Output& out) {
+    (void)reason, (void)why, (void)out;
+  }
 };
 
 /// What a flow tells the box that owns it.
@@ -150,7 +153,7 @@ public:
   bool hasFilter() const { return filter_ != nullptr; }
   /// Asks the filter to hand the flow off (FlowFilter::requestHandOff) and carries out what it
   /// emits.
-  void handOffFilter(const std::string& why);
+  void handOffFilter(uint16_t reason, const std::string& why);
   /// Sends what the codec holds (see DataCodec::flush).
   void flushCodec();
   /// Resets both ends (RST on raw legs, Reset frame on peer legs) and closes.

@@ -153,9 +153,12 @@ public:
   }
   bool canFinishTowardsLocal() const override { return true; }
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
-  void requestHandOff(const std::string& why, Output& out) override {
+  void requestHandOff(uint16_t reason, const std::string& why, Output& out) override {
     AoOutput o;
-    ao_.requestHandOff(mapi::mapi_ao::HandOffReason::UnsupportedClient, why, o);
+    ao_.requestHandOff(reason < mapi::mapi_ao::kHandOffReasonCount
+                           ? static_cast<mapi::mapi_ao::HandOffReason>(reason)
+                           : mapi::mapi_ao::HandOffReason::Other,
+                       why, o);
     finish(o, out);
   }
 

@@ -14,6 +14,8 @@ namespace {
 
 constexpr uint16_t kOpnumEcDoDisconnect = 1;
 constexpr uint16_t kOpnumEcDoConnectEx = 10;
+/// EcDoConnectEx ulFlags: "requests administrator behavior" (MS-OXCRPC 3.1.4.1).
+constexpr uint32_t kConnectAdministrator = 0x00000001;
 
 void appendRecord(RecordType type, ByteSpan body, AoOutput& out) {
   encodeRecord(type, body, out.toPeer);
@@ -181,6 +183,14 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
       return;
     }
     emsmdb::ClientVersion v = emsmdb::decodeClientVersion(req.rgwClientVersion);
+    if ((req.ulFlags & kConnectAdministrator) != 0) {
+      // MS-OXCRPC 3.1.4.1: administrator behaviour is what Exchange servers ask of each
+      // other (moves, replication); the seed leaves Exchange-to-Exchange to the generic AO.
+      clientQueue_.insert(clientQueue_.begin(), call.fragments.begin(), call.fragments.end());
+      handOff(HandOffReason::ExchangeToExchange,
+              "EcDoConnectEx with administrator privilege from " + v.toString(), out);
+      return;
+    }
     events_.onClientVersion(v);
     emsmdb::OutlookVersion ov = emsmdb::outlookVersion(v);
     if (ov == emsmdb::OutlookVersion::Unknown || ov == emsmdb::OutlookVersion::Newer) {

@@ -48,8 +48,9 @@ void readRecords(const Bytes& toPeer, std::vector<Record>& records, Bytes& raw) 
   REQUIRE(r.feed(toPeer, records, raw).ok());
 }
 
-Bytes connectExStub(const std::string& generation) {
+Bytes connectExStub(const std::string& generation, uint32_t ulFlags = 0) {
   bh::mapi::emsmdb::EcDoConnectExRequest req;
+  req.ulFlags = ulFlags;
   req.szUserDN = bh::mapi::emsmdb::ndr::AnsiString::of("/o=Lab/ou=Exchange/cn=Recipients/cn=user");
   req.cbLimit = 0;
   req.ulCpid = 1252;
@@ -172,4 +173,23 @@ TEST_CASE("a stream that is not DCE/RPC is handed off whole, and the core relays
   edge.onPeerData(c.toPeer, e);
   CHECK_FALSE(e.reset);
   CHECK(e.toLocal == answer);
+}
+
+TEST_CASE("an EcDoConnectEx asking for administrator behaviour is Exchange-to-Exchange") {
+  Recorder ev;
+  EdgeMapiAo edge({}, ev);
+  AoOutput o;
+  edge.onClientData(encode(bindPdu(Endian::Little)), o);
+  Bytes ackRecords;
+  encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ackRecords);
+  edge.onPeerData(ackRecords, o);
+  Bytes connect = encode(requestPdu(Endian::Little, 2, connectExStub("2007", 1), 0x03, 10));
+  AoOutput o2;
+  edge.onClientData(connect, o2);
+  REQUIRE(ev.handOffs.size() == 1);
+  CHECK(ev.handOffs[0] == HandOffReason::ExchangeToExchange);
+  std::vector<Record> recs;
+  Bytes raw;
+  readRecords(o2.toPeer, recs, raw);
+  CHECK(raw == connect);
 }
