@@ -82,7 +82,8 @@ struct ExchangeSim::Conn {
 };
 
 ExchangeSim::ExchangeSim(ExchangeSimOptions options) : options_(std::move(options)) {
-  mailbox_ = Mailbox::sample(options_.mailboxMessages, options_.attachmentSizes);
+  mailbox_ = Mailbox::sample(options_.mailboxMessages, options_.attachmentSizes, {},
+                             options_.folderMessages);
   service_ = std::make_unique<EmsmdbService>(*mailbox_);
 }
 

@@ -54,6 +54,7 @@ struct ExchangeSimOptions {
   uint16_t epmPort = 135;
   uint16_t emsmdbPort = 6001;  ///< 0 picks a free port
   size_t mailboxMessages = 20;
+  size_t folderMessages = 0;  ///< small messages in the folder kBulkFolderName (0: no folder)
   std::vector<uint64_t> attachmentSizes = {10u << 20, 50u << 20};
   RpcServerOptions rpc;
   size_t maxConnections = 1024;  ///< live connections; more are closed at accept

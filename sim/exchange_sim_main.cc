@@ -14,6 +14,7 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: exchange-sim [--epm-port P] [--emsmdb-port P] [--mailbox-messages N]\n"
+               "                    [--folder-messages N]\n"
                "                    [--attachment-sizes 10MiB,50MiB]\n"
                "                    [--auth ntlm|kerberos --level integrity|privacy]\n");
   return 2;
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
       options.emsmdbPort = static_cast<uint16_t>(std::atoi(v.c_str()));
     } else if (a == "--mailbox-messages") {
       options.mailboxMessages = std::strtoul(v.c_str(), nullptr, 10);
+    } else if (a == "--folder-messages") {
+      options.folderMessages = std::strtoul(v.c_str(), nullptr, 10);
     } else if (a == "--attachment-sizes") {
       options.attachmentSizes.clear();
       for (size_t start = 0; start <= v.size();) {
@@ -61,8 +64,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "exchange-sim: %s\n", error.c_str());
     return 1;
   }
-  std::printf("exchange-sim: epm port %u, emsmdb port %u, %zu small messages\n", sim.epmPort(),
-              sim.emsmdbPort(), options.mailboxMessages);
+  std::printf("exchange-sim: epm port %u, emsmdb port %u, %zu small messages, %zu in %s\n",
+              sim.epmPort(), sim.emsmdbPort(), options.mailboxMessages, options.folderMessages,
+              kBulkFolderName);
   std::fflush(stdout);
   sim.wait();
   return 0;

@@ -8,6 +8,37 @@ uint64_t specialFolderId(SpecialFolder f) {
   return makeId(0x100 + static_cast<uint64_t>(f));
 }
 
+uint64_t bulkFolderId() {
+  return makeId(0x200);
+}
+
+namespace {
+
+/// A small message: a printable body of 1-4 KiB, every fifth with a 20 KiB attachment.
+/// `salt` keeps the content of different folders apart.
+Message smallMessage(uint64_t mid, uint64_t fid, const std::string& subject, size_t i,
+                     uint64_t salt) {
+  Message m;
+  m.mid = mid;
+  m.fid = fid;
+  m.subject = subject;
+  Bytes body = makeContent((0xb0d1ULL ^ salt) + i, 1024 + (i * 97) % 3072);
+  for (auto& c : body) {
+    c = static_cast<uint8_t>(c < 0x20 || c > 0x7e ? ' ' : c);  // printable body
+  }
+  m.body.assign(body.begin(), body.end());
+  if (i % 5 == 0) {
+    Attachment a;
+    a.fileName = "notes-" + std::to_string(i) + ".txt";
+    a.seed = (0xa77ac400ULL ^ salt) + i;
+    a.data = std::make_shared<const Bytes>(makeContent(a.seed, 20 << 10));
+    m.attachments.push_back(std::move(a));
+  }
+  return m;
+}
+
+}  // namespace
+
 uint32_t Message::size() const {
   uint64_t n = subject.size() + body.size();
   for (const auto& a : attachments) {
@@ -26,7 +57,7 @@ std::string attachmentSubject(uint64_t size) {
 
 std::unique_ptr<Mailbox> Mailbox::sample(size_t smallMessages,
                                          const std::vector<uint64_t>& attachmentSizes,
-                                         MailboxLimits limits) {
+                                         MailboxLimits limits, size_t folderMessages) {
   auto mb = std::make_unique<Mailbox>();
   mb->limits_ = limits;
   for (size_t i = 0; i < kSpecialFolderCount; ++i) {
@@ -56,22 +87,8 @@ std::unique_ptr<Mailbox> Mailbox::sample(size_t smallMessages,
     mb->messages_[m.mid] = std::move(m);
   }
   for (size_t i = 0; i < smallMessages; ++i) {
-    Message m;
-    m.mid = makeId(counter++);
-    m.fid = inbox.fid;
-    m.subject = "status update " + std::to_string(i);
-    Bytes body = makeContent(0xb0d1ULL + i, 1024 + (i * 97) % 3072);
-    for (auto& c : body) {
-      c = static_cast<uint8_t>(c < 0x20 || c > 0x7e ? ' ' : c);  // printable body
-    }
-    m.body.assign(body.begin(), body.end());
-    if (i % 5 == 0) {
-      Attachment a;
-      a.fileName = "notes-" + std::to_string(i) + ".txt";
-      a.seed = 0xa77ac400ULL + i;
-      a.data = std::make_shared<const Bytes>(makeContent(a.seed, 20 << 10));
-      m.attachments.push_back(std::move(a));
-    }
+    Message m =
+        smallMessage(makeId(counter++), inbox.fid, "status update " + std::to_string(i), i, 0);
     inbox.messages.push_back(m.mid);
     mb->messages_[m.mid] = std::move(m);
   }
@@ -82,6 +99,17 @@ std::unique_ptr<Mailbox> Mailbox::sample(size_t smallMessages,
   draft.body = "Attachments saved by outlook-sim.\r\n";
   outbox.messages.push_back(draft.mid);
   mb->messages_[draft.mid] = std::move(draft);
+  if (folderMessages > 0) {
+    // After the draft, so that every other identifier is the same with or without it.
+    Folder bulk{bulkFolderId(), kBulkFolderName, {}};
+    for (size_t i = 0; i < folderMessages; ++i) {
+      Message m = smallMessage(makeId(counter++), bulk.fid, "project note " + std::to_string(i), i,
+                               0x5a5a0000ULL);
+      bulk.messages.push_back(m.mid);
+      mb->messages_[m.mid] = std::move(m);
+    }
+    mb->folders_.push_back(std::move(bulk));
+  }
   return mb;
 }
 

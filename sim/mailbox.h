@@ -68,6 +68,12 @@ struct MailboxLimits {
   uint64_t maxAttachmentBytes = 256ull << 20;
 };
 
+/// The extra folder `--folder-messages N` adds under the IPM subtree ("Top of Information
+/// Store"): N small messages, for a sync of a folder of a given size without the Inbox's big
+/// attachments. Absent when N is 0 (the default mailbox is unchanged).
+inline constexpr const char* kBulkFolderName = "Projects";
+uint64_t bulkFolderId();
+
 /// The content seed of the sample attachment of `size` bytes ("attachment-<size>").
 uint64_t attachmentSeed(uint64_t size);
 /// The subject of the sample message that carries it.
@@ -78,10 +84,12 @@ class Mailbox {
  public:
   /// The built-in sample: in the Inbox, one message per attachment size (subject
   /// "attachment-<bytes>", one attachment of that size) and `smallMessages` small messages, a
-  /// few with 20 KiB attachments; a Drafts-like "Outbox" holding one message to save into.
+  /// few with 20 KiB attachments; a Drafts-like "Outbox" holding one message to save into;
+  /// with `folderMessages` > 0, the folder kBulkFolderName holding that many small messages
+  /// (same shapes as the Inbox's, other content).
   static std::unique_ptr<Mailbox> sample(size_t smallMessages,
                                          const std::vector<uint64_t>& attachmentSizes,
-                                         MailboxLimits limits = {});
+                                         MailboxLimits limits = {}, size_t folderMessages = 0);
 
   std::mutex& mutex() { return mutex_; }
   /// Lookups; the caller holds mutex().

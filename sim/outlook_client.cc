@@ -324,9 +324,39 @@ bool OutlookClient::openFolder(uint64_t fid, uint32_t& handle, std::string* erro
 
 bool OutlookClient::contentsRows(uint32_t folderHandle, const std::vector<uint32_t>& columns,
                                  std::vector<std::vector<rops::Value>>& rows, std::string* error) {
+  return tableRows(folderHandle, rops::kGetContentsTable, columns, rows, error);
+}
+
+bool OutlookClient::findFolder(const std::string& name, uint64_t& fid, std::string* error) {
+  uint32_t subtree = 0;
+  if (!openFolder(folderIds_[static_cast<size_t>(SpecialFolder::IpmSubtree)], subtree, error)) {
+    return false;
+  }
+  std::vector<std::vector<rops::Value>> rows;
+  bool ok = tableRows(subtree, rops::kGetHierarchyTable,
+                      {rops::kPidTagFolderId, rops::kPidTagDisplayName}, rows, error);
+  release({subtree});
+  if (!ok) {
+    return false;
+  }
+  for (const auto& r : rows) {
+    const auto* id = std::get_if<uint64_t>(&r[0]);
+    const auto* n = std::get_if<std::string>(&r[1]);
+    if (id != nullptr && n != nullptr && *n == name) {
+      fid = *id;
+      return true;
+    }
+  }
+  *error = "no folder '" + name + "'";
+  return false;
+}
+
+bool OutlookClient::tableRows(uint32_t folderHandle, uint8_t tableRop,
+                              const std::vector<uint32_t>& columns,
+                              std::vector<std::vector<rops::Value>>& rows, std::string* error) {
   Bytes l;
   ByteWriter w(l);
-  rop(w, rops::kGetContentsTable, 0);
+  rop(w, tableRop, 0);
   w.u8(1);
   w.u8(0);  // TableFlags
   rop(w, rops::kSetColumns, 1);
@@ -339,8 +369,9 @@ bool OutlookClient::contentsRows(uint32_t folderHandle, const std::vector<uint32
   if (!rpc(main_, l, {folderHandle, kNoHandle}, res, error)) {
     return false;
   }
-  if (!expectHeader(res.rops, rops::kGetContentsTable)) {
-    *error = "RopGetContentsTable failed";
+  if (!expectHeader(res.rops, tableRop)) {
+    *error = tableRop == rops::kGetContentsTable ? "RopGetContentsTable failed"
+                                                 : "RopGetHierarchyTable failed";
     return false;
   }
   uint32_t total = res.rops.u32();
@@ -735,12 +766,16 @@ bool OutlookClient::saveAttachment(uint64_t size, OpReport& report) {
   return report.ok;
 }
 
-bool OutlookClient::sync(OpReport& report) {
+bool OutlookClient::sync(OpReport& report, const std::string& folderName) {
   report.name = "sync";
   std::string error;
   auto t = Clock::now();
   uint64_t before = calls_;
   uint64_t inbox = folderIds_[static_cast<size_t>(SpecialFolder::Inbox)];
+  if (!folderName.empty() && !findFolder(folderName, inbox, &error)) {
+    report.detail = error;
+    return false;
+  }
   uint32_t folder = 0;
   if (!openFolder(inbox, folder, &error)) {
     report.detail = error;
@@ -802,7 +837,8 @@ bool OutlookClient::sync(OpReport& report) {
   release({fx, folder});
   auto digest = hash.finish();
   // What the stream must be: the same mailbox, built here from the same seeds.
-  auto model = Mailbox::sample(options_.mailboxMessages, options_.attachmentSizes);
+  auto model = Mailbox::sample(options_.mailboxMessages, options_.attachmentSizes, {},
+                               options_.folderMessages);
   auto fxModel = buildContentsSync(*model, inbox);
   Sha256 expect;
   Bytes buf(1 << 16);
@@ -816,6 +852,8 @@ bool OutlookClient::sync(OpReport& report) {
   report.calls = calls_ - before;
   report.sha256 = hexDigest(digest);
   report.ok = digest == expect.finish() && got == fxModel->size();
+  const Folder* synced = model->folder(inbox);
+  report.detail = std::to_string(synced ? synced->messages.size() : 0) + "-messages";
   if (!report.ok) {
     report.detail = "FastTransfer stream differs from the mailbox model";
   }

@@ -23,6 +23,7 @@ struct OutlookOptions {
   std::string server;
   std::string clientVersion = "2016";
   size_t mailboxMessages = 20;  ///< must match exchange-sim's --mailbox-messages
+  size_t folderMessages = 0;    ///< and its --folder-messages
   std::vector<uint64_t> attachmentSizes = {10u << 20, 50u << 20};  ///< and its sample sizes
   uint16_t epmPort = 135;
   /// Connect EMSMDB here instead of the port the endpoint mapper hands out (tests that put
@@ -70,7 +71,9 @@ class OutlookClient {
   /// position backwards, from the start, from the end) reading after each move; every byte
   /// is checked against the content generator at the position the client believes it is at.
   bool readSeek(uint64_t size, OpReport& report);
-  bool sync(OpReport& report);
+  /// ICS contents download of the Inbox, or of the folder named `folder` (found by display
+  /// name in the IPM subtree's hierarchy table, as Outlook walks it).
+  bool sync(OpReport& report, const std::string& folder = "");
   bool browse(OpReport& report);
   /// EcDoDisconnect.
   bool close(OpReport& report);
@@ -96,6 +99,12 @@ class OutlookClient {
   /// Contents table rows of `folderHandle` with `columns`.
   bool contentsRows(uint32_t folderHandle, const std::vector<uint32_t>& columns,
                     std::vector<std::vector<rops::Value>>& rows, std::string* error);
+  /// Rows of the table `tableRop` (RopGetContentsTable or RopGetHierarchyTable) opens.
+  bool tableRows(uint32_t folderHandle, uint8_t tableRop, const std::vector<uint32_t>& columns,
+                 std::vector<std::vector<rops::Value>>& rows, std::string* error);
+  /// The FID of the folder whose PidTagDisplayName is `name`, from the IPM subtree's
+  /// hierarchy table.
+  bool findFolder(const std::string& name, uint64_t& fid, std::string* error);
   bool findMessage(uint64_t fid, const std::string& subject, uint64_t& mid, std::string* error);
   /// RopOpenMessage + RopOpenAttachment + RopGetPropertiesSpecific (size, content hash) +
   /// RopOpenStream in one call; `handles` ends with the stream's.

@@ -17,11 +17,12 @@ int usage() {
   std::fprintf(stderr,
                "usage: outlook-sim --server ADDR\n"
                "                   [--client-version 97|2000|2003|2007|2010|2013|2016|future]\n"
-               "                   [--epm-port P] [--mailbox-messages N] [--auth ntlm]\n"
-               "                   [--no-xor] [--no-compression]\n"
+               "                   [--epm-port P] [--mailbox-messages N] [--folder-messages N]\n"
+               "                   [--auth ntlm] [--no-xor] [--no-compression]\n"
                "                   [--attachment-sizes S,S...] [--record DIR]\n"
                "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
-               "                   sync | browse\n"
+               "                   sync [FOLDER] | browse\n"
+               "FOLDER: a folder's display name (default the Inbox; Projects with --folder-messages)\n"
                "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
   return 2;
 }
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
       options.epmPort = static_cast<uint16_t>(std::atoi(argv[++i]));
     } else if (a == "--mailbox-messages" && hasNext) {
       options.mailboxMessages = std::strtoul(argv[++i], nullptr, 10);
+    } else if (a == "--folder-messages" && hasNext) {
+      options.folderMessages = std::strtoul(argv[++i], nullptr, 10);
     } else if (a == "--attachment-sizes" && hasNext) {
       options.attachmentSizes.clear();
       std::string list = argv[++i];
@@ -81,7 +84,11 @@ int main(int argc, char** argv) {
     if (workload.size() != 2 || (size = parseSize(workload[1])) == 0) {
       return usage();
     }
-  } else if ((op != "sync" && op != "browse") || workload.size() != 1) {
+  } else if (op == "sync") {
+    if (workload.size() > 2) {
+      return usage();
+    }
+  } else if (op != "browse" || workload.size() != 1) {
     return usage();
   }
   OutlookClient client(options);
@@ -98,7 +105,7 @@ int main(int argc, char** argv) {
   bool ok = op == "open-attachment"   ? client.openAttachment(size, work)
             : op == "read-seek"       ? client.readSeek(size, work)
             : op == "save-attachment" ? client.saveAttachment(size, work)
-            : op == "sync"            ? client.sync(work)
+            : op == "sync"            ? client.sync(work, workload.size() == 2 ? workload[1] : "")
                                       : client.browse(work);
   reports.push_back(work);
   OpReport bye;

@@ -79,6 +79,48 @@ TEST_CASE("mailbox sample and caps on uploads") {
   CHECK(mb->setAttachmentData(draft, 0, Bytes(100)));
 }
 
+TEST_CASE("mailbox sample: --folder-messages adds a folder and changes nothing else") {
+  auto plain = Mailbox::sample(4, {100000});
+  auto more = Mailbox::sample(4, {100000}, {}, 25);
+  CHECK(plain->folder(bulkFolderId()) == nullptr);
+  const Folder* bulk = more->folder(bulkFolderId());
+  REQUIRE(bulk != nullptr);
+  CHECK(bulk->name == kBulkFolderName);
+  CHECK(bulk->messages.size() == 25);
+  CHECK(more->folders().size() == plain->folders().size() + 1);
+  // The Inbox and the Outbox keep their identifiers and content.
+  for (SpecialFolder sf : {SpecialFolder::Inbox, SpecialFolder::Outbox}) {
+    const Folder* a = plain->folder(specialFolderId(sf));
+    const Folder* b = more->folder(specialFolderId(sf));
+    REQUIRE(a->messages == b->messages);
+    for (uint64_t mid : a->messages) {
+      CHECK(plain->message(mid)->body == more->message(mid)->body);
+    }
+  }
+  // The folder's messages: own identifiers, other content than the Inbox's small messages,
+  // every fifth with a 20 KiB attachment.
+  size_t withAttachment = 0;
+  const Folder* inbox = more->folder(specialFolderId(SpecialFolder::Inbox));
+  for (size_t i = 0; i < bulk->messages.size(); ++i) {
+    const Message* m = more->message(bulk->messages[i]);
+    REQUIRE(m != nullptr);
+    CHECK(m->fid == bulkFolderId());
+    CHECK(m->subject == "project note " + std::to_string(i));
+    CHECK(std::find(inbox->messages.begin(), inbox->messages.end(), m->mid) ==
+          inbox->messages.end());
+    withAttachment += m->attachments.size();
+  }
+  CHECK(withAttachment == 5);
+  CHECK(more->message(bulk->messages[1])->body != more->message(inbox->messages[2])->body);
+  // Its contents download carries all 25 messages and none of the Inbox's attachment.
+  auto fx = buildContentsSync(*more, bulkFolderId());
+  CHECK(fx->steps() == 25);
+  Bytes all(fx->size());
+  REQUIRE(fx->read(0, all) == all.size());
+  Bytes att = makeContent(attachmentSeed(100000), 100000);
+  CHECK(std::search(all.begin(), all.end(), att.begin(), att.end()) == all.end());
+}
+
 TEST_CASE("FastTransfer contents download: structure and random access") {
   auto mb = Mailbox::sample(3, {50000});
   auto fx = buildContentsSync(*mb, specialFolderId(SpecialFolder::Inbox));

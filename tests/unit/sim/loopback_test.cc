@@ -11,6 +11,7 @@
 #include "mapi/rop/rop_buffer.h"
 #include "sim/content.h"
 #include "sim/exchange_server.h"
+#include "sim/fast_transfer.h"
 #include "sim/outlook_client.h"
 
 using namespace bh;
@@ -84,6 +85,44 @@ TEST_CASE("loopback: every workload, byte-exact, through EPM and one association
   OpReport bye;
   CHECK(c.close(bye));
   CHECK(sim.service().sessionCount() == 0);
+}
+
+TEST_CASE("loopback: sync of the --folder-messages folder, found in the hierarchy table") {
+  ExchangeSimOptions opt = smallSim();
+  opt.folderMessages = 60;
+  ExchangeSim sim(opt);
+  std::string error;
+  REQUIRE_MESSAGE(sim.start(&error), error);
+  OutlookOptions o = client(sim);
+  o.folderMessages = 60;
+  OutlookClient c(o);
+  std::vector<OpReport> reports;
+  REQUIRE_MESSAGE(c.open(reports, &error), error);
+  OpReport s;
+  CHECK_MESSAGE(c.sync(s, kBulkFolderName), s.detail);
+  CHECK(s.detail == "60-messages");
+  auto model = Mailbox::sample(7, {300000, 1234567}, {}, 60);
+  CHECK(s.bytes == buildContentsSync(*model, bulkFolderId())->size());
+  CHECK(s.calls > s.bytes / 31680);
+  // The Inbox is still the default, unchanged by the extra folder.
+  OpReport inbox;
+  CHECK_MESSAGE(c.sync(inbox), inbox.detail);
+  CHECK(inbox.detail == "9-messages");
+  OpReport missing;
+  CHECK_FALSE(c.sync(missing, "No Such Folder"));
+  CHECK(missing.detail == "no folder 'No Such Folder'");
+  OpReport bye;
+  CHECK(c.close(bye));
+
+  // A client that predicts another folder size notices.
+  OutlookOptions wrong = client(sim);
+  wrong.folderMessages = 59;
+  OutlookClient w(wrong);
+  REQUIRE(w.open(reports, &error));
+  OpReport ws;
+  CHECK_FALSE(w.sync(ws, kBulkFolderName));
+  CHECK(ws.detail == "FastTransfer stream differs from the mailbox model");
+  CHECK(w.close(bye));
 }
 
 TEST_CASE("loopback: LZ77 + XOR by default, byte-exact either way, fewer bytes on the wire") {

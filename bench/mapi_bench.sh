@@ -1,0 +1,234 @@
+#!/bin/bash
+# The MAPI acceptance bench (issue 7): Outlook workloads (outlook-sim against exchange-sim,
+# EMSMDB found through the endpoint mapper) across a 100 ms WAN at 10 and at 100 Mbit/s.
+#
+# Per rate and workload: the time without Bridgehead (lab --no-bridgehead), with Bridgehead
+# cold (a fresh edge + core, empty DRE state) and warm (the same workload again on that lab),
+# and the bytes that crossed the WAN in each mode, counted by the wan node itself (tx bytes of
+# its two interfaces: what the WAN delivered, Ethernet headers included, as tbf counts them) -
+# never what the daemons say about themselves. From those:
+#   limit           = WAN bytes / rate + 2 RTT       (the transfer itself plus a request/answer)
+#   cold / limit    (1 = the WAN's rate is the only cost left)
+#   warm / (LAN + 2 RTT), LAN = the same workload on a lab without delay, rate limit or
+#                   Bridgehead (median of 3)
+#   speed-up        = unoptimized / optimized, cold and warm
+# Time = outlook-sim's own timing of the workload (from its first ROP to the last answer;
+# EPM, binds, EcDoConnectEx and logon not included); WAN bytes = the whole outlook-sim run.
+# Every run must be byte-exact (outlook-sim exits 1 on any difference): a run that is not, or
+# that does not finish within its timeout, is recorded as such and the bench exits 1.
+#
+# Knobs: MAPI_BENCH_RATES="10 100", MAPI_BENCH_RTT=100,
+#        MAPI_BENCH_WORKLOADS="open10 open50 sync500 save10", MAPI_BENCH_TIMEOUT (seconds per
+#        run; default: twice the unoptimized estimate + 60 s).
+# Results: build/bench/mapi.json (and mapi.tsv, the raw runs).
+out=${1:-build/bench}
+BH_BIN=${BH_BIN:-$(cd "$(dirname "$0")/../build/bin" && pwd)}
+. "$(dirname "$0")/../tests/lab/lib.sh"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+RTT=${MAPI_BENCH_RTT:-100}
+RATES=${MAPI_BENCH_RATES:-10 100}
+WORKLOADS=${MAPI_BENCH_WORKLOADS:-open10 open50 sync500 save10}
+FOLDER_MESSAGES=500
+# shellcheck disable=SC2054  # the comma is exchange-sim's list separator
+SIM_ARGS=(--attachment-sizes 10MiB,50MiB --folder-messages "$FOLDER_MESSAGES")
+SERVER=10.91.4.2
+
+for b in exchange-sim outlook-sim bridgehead bhlab; do
+  [ -x "$BH_BIN/$b" ] || fail "missing $BH_BIN/$b (build first)"
+done
+
+# workload -> outlook-sim arguments, the name of its op= line, a label, nominal bytes, calls.
+wl_args() {
+  case $1 in
+    open10) echo "open-attachment 10MiB" ;; open50) echo "open-attachment 50MiB" ;;
+    sync500) echo "sync Projects" ;; save10) echo "save-attachment 10MiB" ;;
+    *) fail "unknown workload '$1'" ;;
+  esac
+}
+wl_op() { local a; a=$(wl_args "$1"); echo "${a%% *}"; }
+wl_label() {
+  case $1 in
+    open10) echo "open-attachment 10 MiB" ;; open50) echo "open-attachment 50 MiB" ;;
+    sync500) echo "sync, $FOLDER_MESSAGES-message folder" ;; save10) echo "save-attachment 10 MiB" ;;
+  esac
+}
+wl_bytes() { case $1 in open10|save10) echo $((10 << 20)) ;; open50) echo $((50 << 20)) ;; sync500) echo $((4 << 20)) ;; esac; }
+
+run_timeout() { # run_timeout WORKLOAD RATE: seconds allowed for one run
+  if [ -n "${MAPI_BENCH_TIMEOUT:-}" ]; then echo "$MAPI_BENCH_TIMEOUT"; return; fi
+  awk -v b="$(wl_bytes "$1")" -v r="$2" -v rtt="$RTT" 'BEGIN {
+    calls = b / 31680 + 20; t = calls * rtt / 1000; if (r > 0) t += b * 8 / (r * 1e6)
+    printf "%d", 2 * t + 60 }'
+}
+
+start_sim() { # start_sim LAB: exchange-sim on the server node, listening on 135 and 6001
+  in_lab "$1" server sh -c "'$BH_BIN/exchange-sim' ${SIM_ARGS[*]} >/run/bhlab/$1/sim.log 2>&1 &"
+  for _ in $(seq 100); do
+    [ -n "$(in_lab "$1" server ss -Hltn 'sport = :135')" ] &&
+      [ -n "$(in_lab "$1" server ss -Hltn 'sport = :6001')" ] && return 0
+    sleep 0.1
+  done
+  fail "exchange-sim did not start on $1: $(cat "/run/bhlab/$1/sim.log")"
+}
+
+wan_counters() { # wan_counters LAB -> "up_tx down_tx": bytes the WAN delivered each way
+  # Client->server leaves the wan node on core0, server->client on edge0.
+  in_lab "$1" wan sh -c 'cat /sys/class/net/core0/statistics/tx_bytes /sys/class/net/edge0/statistics/tx_bytes' |
+    tr '\n' ' '
+}
+
+TSV="$out/mapi.tsv"
+: >"$TSV"
+LOGS="$out/mapi-logs"
+rm -rf "$LOGS"; mkdir -p "$LOGS"
+FAILED=0
+
+# run_one LAB RATE WORKLOAD MODE: one outlook-sim run; appends
+# "rate workload mode status seconds wall up down" to the TSV and prints a progress line.
+run_one() {
+  local lab=$1 rate=$2 wl=$3 mode=$4
+  local log="$LOGS/$rate-$wl-$mode.log" to c0 c1 t0 t1 rc status secs wall up down
+  to=$(run_timeout "$wl" "$rate")
+  read -r -a c0 <<<"$(wan_counters "$lab")"
+  t0=$(date +%s.%N)
+  # shellcheck disable=SC2046
+  timeout -k 5 "$to" "$BHLAB" exec "$lab" client -- "$BH_BIN/outlook-sim" --server $SERVER \
+    "${SIM_ARGS[@]}" $(wl_args "$wl") >"$log" 2>&1
+  rc=$?
+  t1=$(date +%s.%N)
+  sleep 0.5  # the connections' FIN exchange crosses the WAN too
+  read -r -a c1 <<<"$(wan_counters "$lab")"
+  up=$((c1[0] - c0[0])); down=$((c1[1] - c0[1]))
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+  secs=$(sed -n "s/^op=$(wl_op "$wl") seconds=\([0-9.]*\) .* ok=1.*/\1/p" "$log")
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    status=timeout; secs=$to
+  elif [ $rc -ne 0 ] || [ -z "$secs" ]; then
+    status=fail; secs=nan
+  else
+    status=ok
+  fi
+  if [ "$status" != ok ]; then
+    FAILED=1
+    echo "!!! MAPI bench: $rate Mbit/s $(wl_label "$wl") $mode: $status (exit $rc, limit ${to}s); outlook-sim said:" >&2
+    sed 's/^/!!!   /' "$log" >&2
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rate" "$wl" "$mode" "$status" "$secs" "$wall" "$up" "$down" >>"$TSV"
+  printf '  %-4s %-32s %-12s %-8s %8ss  WAN %6.2f MB\n' "$([ "$rate" = 0 ] && echo LAN || echo "$rate")" "$(wl_label "$wl")" "$mode" "$status" \
+    "$secs" "$(awk -v b=$((up + down)) 'BEGIN { print b / 1e6 }')"
+}
+
+started=$(date +%s)
+echo "MAPI bench: $RTT ms RTT, rates: $RATES Mbit/s, workloads: $WORKLOADS"
+
+# LAN speed: no delay, no rate, no Bridgehead; three runs per workload.
+lab_up ml --no-bridgehead; lan=$LAB
+start_sim "$lan"
+for wl in $WORKLOADS; do
+  for i in 1 2 3; do run_one "$lan" 0 "$wl" "lan$i"; done
+done
+"$BHLAB" down "$lan" >/dev/null
+
+for rate in $RATES; do
+  # Unoptimized: one plain lab for every workload (nothing in it keeps state).
+  lab_up mp --rtt "$RTT" --rate "$rate" --no-bridgehead; plain=$LAB
+  start_sim "$plain"
+  for wl in $WORKLOADS; do run_one "$plain" "$rate" "$wl" unoptimized; done
+  "$BHLAB" down "$plain" >/dev/null
+  # Optimized: a fresh edge + core per workload (empty DRE state), cold then warm.
+  for wl in $WORKLOADS; do
+    lab_up mo --rtt "$RTT" --rate "$rate"; bh=$LAB
+    start_sim "$bh"
+    run_one "$bh" "$rate" "$wl" cold
+    run_one "$bh" "$rate" "$wl" warm
+    "$BHLAB" ctl "$bh" edge show statistics dre >"$LOGS/$rate-$wl-edge-dre.txt" 2>&1
+    "$BHLAB" down "$bh" >/dev/null
+  done
+done
+
+labels=""
+for wl in $WORKLOADS; do labels="$labels$wl=$(wl_label "$wl");"; done
+/usr/bin/python3 - "$TSV" "$out/mapi.json" "$RTT" "$labels" "$(($(date +%s) - started))" "$FAILED" <<'PY'
+import json, statistics, sys
+tsv, path, rtt_ms, labels, elapsed, failed = sys.argv[1:7]
+rtt = float(rtt_ms) / 1000
+labels = dict(kv.split("=", 1) for kv in labels.split(";") if kv)
+runs = {}
+for line in open(tsv):
+    rate, wl, mode, status, secs, wall, up, down = line.rstrip("\n").split("\t")
+    runs[(rate, wl, mode)] = {"status": status,
+                              "seconds": None if status == "fail" else float(secs),
+                              "wall_seconds": float(wall), "wan_bytes": int(up) + int(down),
+                              "wan_bytes_client_to_server": int(up),
+                              "wan_bytes_server_to_client": int(down)}
+def r3(x):
+    return None if x is None else round(x, 3)
+lan = {}
+for wl in labels:
+    ts = [runs[("0", wl, "lan%d" % i)]["seconds"] for i in (1, 2, 3)
+          if runs.get(("0", wl, "lan%d" % i), {}).get("status") == "ok"]
+    lan[wl] = {"seconds": r3(statistics.median(ts)) if ts else None, "runs": ts}
+results = []
+rates = sorted({k[0] for k in runs if k[0] != "0"}, key=float)
+for rate in rates:
+    bps = float(rate) * 1e6
+    for wl in labels:
+        if (rate, wl, "unoptimized") not in runs:
+            continue
+        e = {"rate_mbit": float(rate), "workload": wl, "label": labels[wl],
+             "lan_seconds": lan[wl]["seconds"]}
+        for mode in ("unoptimized", "cold", "warm"):
+            m = dict(runs.get((rate, wl, mode), {"status": "missing", "seconds": None,
+                                                 "wan_bytes": 0}))
+            m["limit_seconds"] = r3(m["wan_bytes"] * 8 / bps + 2 * rtt)
+            e[mode] = m
+        ok = lambda mode: e[mode]["status"] == "ok"
+        cold, warm, un = e["cold"]["seconds"], e["warm"]["seconds"], e["unoptimized"]["seconds"]
+        e["ratio_cold_to_limit"] = r3(cold / e["cold"]["limit_seconds"]) if ok("cold") else None
+        e["ratio_warm_to_lan"] = (r3(warm / (e["lan_seconds"] + 2 * rtt))
+                                  if ok("warm") and e["lan_seconds"] is not None else None)
+        # A timed-out unoptimized run still bounds the speed-up from below.
+        e["speedup_cold"] = r3(un / cold) if un and ok("cold") and e["unoptimized"]["status"] != "fail" else None
+        e["speedup_warm"] = r3(un / warm) if un and ok("warm") and e["unoptimized"]["status"] != "fail" else None
+        e["speedup_is_lower_bound"] = e["unoptimized"]["status"] == "timeout"
+        results.append(e)
+doc = {"bench": "mapi", "rtt_ms": float(rtt_ms),
+       "method": {"time": "outlook-sim's timing of the workload op (EPM/bind/connect/logon excluded)",
+                  "wan_bytes": "tx bytes of the wan node's two interfaces over the whole outlook-sim run (L2, as tbf counts)",
+                  "limit": "wan_bytes*8/rate + 2*RTT",
+                  "ratio_warm_to_lan": "warm / (LAN median of 3 + 2*RTT)",
+                  "cold": "fresh edge+core lab per workload", "warm": "same workload again on that lab"},
+       "lan": lan, "results": results, "elapsed_seconds": int(elapsed),
+       "all_byte_exact_and_finished": failed == "0"}
+json.dump(doc, open(path, "w"), indent=2)
+
+def t(m):
+    if m["status"] == "ok":
+        return "%7.1f" % m["seconds"]
+    return "%7s" % {"timeout": ">%ds" % m["seconds"] if m["seconds"] else "timeout"}.get(m["status"], m["status"].upper())
+def mb(m):
+    return "%6.1f" % (m["wan_bytes"] / 1e6)
+def f(x, fmt="%5.2f"):
+    return fmt % x if x is not None else "    -"
+print()
+print("MAPI bench, %g ms RTT: seconds per operation (MB across the WAN)" % float(rtt_ms))
+hdr = "%-5s %-30s %6s | %16s | %16s | %16s | %7s %6s %6s | %7s %7s" % (
+    "Mbit", "workload", "LAN", "unoptimized", "cold", "warm", "limit", "c/lim",
+    "w/LAN", "up cold", "up warm")
+print(hdr)
+print("-" * len(hdr))
+for e in results:
+    print("%-5g %-30s %6s | %s (%s) | %s (%s) | %s (%s) | %7.1f %6s %6s | %7s %7s" % (
+        e["rate_mbit"], e["label"], f(e["lan_seconds"], "%6.2f"),
+        t(e["unoptimized"]), mb(e["unoptimized"]), t(e["cold"]), mb(e["cold"]),
+        t(e["warm"]), mb(e["warm"]), e["cold"]["limit_seconds"],
+        f(e["ratio_cold_to_limit"]), f(e["ratio_warm_to_lan"]),
+        f(e["speedup_cold"], "%6.2fx"), f(e["speedup_warm"], "%6.2fx")))
+print("limit = cold WAN bytes / rate + 2 RTT; c/lim = cold / limit; w/LAN = warm / (LAN + 2 RTT);")
+print("up = speed-up, unoptimized / optimized. Bench took %s s. -> %s" % (elapsed, path))
+print()
+print(json.dumps(doc, indent=2))
+PY
+[ $FAILED -eq 0 ] || fail "at least one MAPI run was not byte-exact or did not finish (see !!! above, $LOGS)"
