@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "mapi/dcerpc/pdu_codec.h"
-#include "mapi/dcerpc/well_known.h"
+#include "mapi/mapi_ao/emsmdb_context.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
 
 namespace bh::mapi::mapi_ao {
@@ -38,9 +38,7 @@ size_t CoreMapiAo::bufferedBytes() const {
 }
 
 bool CoreMapiAo::isEmsmdb(uint16_t contextId) const {
-  auto iface = association_.interfaceFor(contextId);
-  return iface && iface->uuid == dcerpc::syntax::emsmdb().uuid &&
-         iface->versionMajor == dcerpc::syntax::emsmdb().versionMajor;
+  return isEmsmdbContext(association_, contextId);
 }
 
 void CoreMapiAo::toEdge(RecordType type, ByteSpan body, AoOutput& out) {

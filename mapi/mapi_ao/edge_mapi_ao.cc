@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "mapi/dcerpc/pdu_codec.h"
-#include "mapi/dcerpc/well_known.h"
+#include "mapi/mapi_ao/emsmdb_context.h"
 #include "mapi/emsmdb/ec_do_connect_ex.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
 #include "mapi/mapi_ao/rop_call_summary.h"
@@ -46,9 +46,7 @@ size_t EdgeMapiAo::bufferedBytes() const {
 }
 
 bool EdgeMapiAo::isEmsmdb(uint16_t contextId) const {
-  auto iface = association_.interfaceFor(contextId);
-  return iface && iface->uuid == dcerpc::syntax::emsmdb().uuid &&
-         iface->versionMajor == dcerpc::syntax::emsmdb().versionMajor;
+  return isEmsmdbContext(association_, contextId);
 }
 
 // ---- client -> core ----------------------------------------------------------------------

@@ -173,34 +173,34 @@ Bytes makeWriteStreamAnswer(ByteSpan requestStub) {
   return emsmdb::encodeEcDoRpcExt2Response(emsmdb::makeEcDoRpcExt2Response(req, rgbOut));
 }
 
-bool writeSucceeded(ByteSpan stub, uint16_t dataBytes) {
+namespace {
+
+/// The lone ROP answer of a successful EcDoRpcExt2 call, if it is of type R.
+template <typename R> std::optional<R> loneRopAnswer(ByteSpan stub) {
   emsmdb::EcDoRpcExt2Response resp;
   if (!emsmdb::decodeEcDoRpcExt2Response(stub, resp).ok() || resp.returnValue != 0) {
-    return false;
+    return std::nullopt;
   }
   Bytes plain;
   rop::RopResponseBuffer buf;
   if (!plainPayload(resp.rgbOut, plain) || !rop::decodeResponseBuffer(plain, buf).ok() ||
       buf.rops.size() != 1) {
-    return false;
+    return std::nullopt;
   }
-  const auto* w = std::get_if<rop::RopWriteStreamResponse>(&buf.rops.front());
-  return w != nullptr && w->returnValue == 0 && w->writtenSize == dataBytes;
+  const R* r = std::get_if<R>(&buf.rops.front());
+  return r ? std::optional<R>(*r) : std::nullopt;
+}
+
+} // namespace
+
+bool writeSucceeded(ByteSpan stub, uint16_t dataBytes) {
+  auto w = loneRopAnswer<rop::RopWriteStreamResponse>(stub);
+  return w && w->returnValue == 0 && w->writtenSize == dataBytes;
 }
 
 bool seekSucceeded(ByteSpan stub) {
-  emsmdb::EcDoRpcExt2Response resp;
-  if (!emsmdb::decodeEcDoRpcExt2Response(stub, resp).ok() || resp.returnValue != 0) {
-    return false;
-  }
-  Bytes plain;
-  rop::RopResponseBuffer buf;
-  if (!plainPayload(resp.rgbOut, plain) || !rop::decodeResponseBuffer(plain, buf).ok() ||
-      buf.rops.size() != 1) {
-    return false;
-  }
-  const auto* s = std::get_if<rop::RopSeekStreamResponse>(&buf.rops.front());
-  return s != nullptr && s->returnValue == 0;
+  auto s = loneRopAnswer<rop::RopSeekStreamResponse>(stub);
+  return s && s->returnValue == 0;
 }
 
 } // namespace bh::mapi::mapi_ao
