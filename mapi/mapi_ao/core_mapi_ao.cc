@@ -215,12 +215,13 @@ void CoreMapiAo::onClientPdu(Bytes raw, AoOutput& out) {
       out.fail("client call id " + std::to_string(callId) + " collides with an injected call");
       return;
     }
-    if ((flags & dcerpc::pfc::FirstFrag) != 0) {
+    if ((flags & dcerpc::pfc::FirstFrag) != 0 && clientCalls_.size() < 16 * config_.maxTrackedCalls) {
       clientCalls_.insert(callId);
     }
     bool whole = (flags & dcerpc::pfc::FirstFrag) && (flags & dcerpc::pfc::LastFrag);
     dcerpc::Pdu pdu;
     if (whole && config_.readAhead && readAheads_.size() < config_.maxReadAheads &&
+        candidates_.size() < config_.maxTrackedCalls &&
         dcerpc::decodePdu(raw, pdu).ok() && !pdu.auth) {
       const auto* req = pdu.request();
       if (req && req->opnum == emsmdb::kOpnumEcDoRpcExt2 && isEmsmdb(req->contextId)) {

@@ -47,6 +47,7 @@ public:
   size_t bufferedBytes() const;
   size_t activeReadAheads() const { return readAheads_.size(); }
   size_t outstandingInjected() const { return injected_.size(); }
+  size_t trackedCandidates() const { return candidates_.size(); }
 
 private:
   struct ReadAhead {

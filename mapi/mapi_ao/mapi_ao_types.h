@@ -31,6 +31,9 @@ struct MapiAoConfig {
   /// data bytes unconfirmed by the server at a time.
   bool writeBehind = true;
   size_t writeWindowBytes = 1u << 20;
+  /// Client calls the core keeps track of at once (read-ahead candidates awaiting their answer,
+  /// call ids in use); beyond it a call is relayed without being considered.
+  size_t maxTrackedCalls = 64;
   /// Client bytes the core may hold while it restores a stream position.
   size_t maxBlockedBytes = 1u << 20;
 };

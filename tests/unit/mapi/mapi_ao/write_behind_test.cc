@@ -183,3 +183,30 @@ TEST_CASE("write-behind stops at its window; further writes go to the server the
   edge.onClientData(writeCall(9, 3000), w);
   CHECK_FALSE(w.toLocal.empty());
 }
+
+TEST_CASE("the core tracks at most maxTrackedCalls read-ahead candidates at once") {
+  MapiAoEvents ev;
+  MapiAoConfig cfg;
+  cfg.maxTrackedCalls = 8;
+  CoreMapiAo core(cfg, ev);
+  Bytes records;
+  encodeRecord(RecordType::Pdus, encode(bindPdu(Endian::Little)), records);
+  AoOutput o;
+  core.onPeerData(records, o);
+  AoOutput o2;
+  core.onServerData(encode(bindAckPdu(Endian::Little)), o2);
+  rop::RopReadStreamRequest r;
+  r.byteCount = 31744;
+  for (uint32_t id = 2; id < 200; ++id) {
+    Bytes rec;
+    encodeRecord(RecordType::Pdus,
+                 encode(requestPdu(Endian::Little, id,
+                                   emsmdb::encodeEcDoRpcExt2Request(rpcRequest(r)))),
+                 rec);
+    AoOutput out;
+    core.onPeerData(rec, out);
+    REQUIRE_FALSE(out.reset);
+    CHECK(out.toLocal.size() > 0); // relayed all the same
+  }
+  CHECK(core.trackedCandidates() == 8);
+}
