@@ -56,6 +56,7 @@ struct ExchangeSimOptions {
   size_t mailboxMessages = 20;
   std::vector<uint64_t> attachmentSizes = {10u << 20, 50u << 20};
   RpcServerOptions rpc;
+  EmsmdbLimits emsmdb;
   size_t maxConnections = 1024;  ///< live connections; more are closed at accept
 };
 
