@@ -45,6 +45,12 @@ void DreEncoder::encode(ByteSpan in, bool flush, Bytes& out) {
   if (flush && !instructions_.empty()) {
     sealBlock(0, out);
   }
+  if (flush && pending_.empty()) {
+    // The burst is over and nothing is held: give the buffers back. Kept, their capacity (up
+    // to a block and a read) stayed with every idle flow that had ever carried data.
+    Bytes().swap(pending_);
+    Bytes().swap(instructions_);
+  }
   stats_.optimizedBytes += out.size() - outBefore;
 }
 

@@ -4,18 +4,16 @@
 
 #include "common/bytes.h"
 
-struct ZSTD_CCtx_s;
-struct ZSTD_DCtx_s;
-
 namespace bh::dre {
 
 /// zstd over one block's instruction stream, skipped when it does not pay: a block that does
 /// not shrink by minSavingPercent is sent raw and the next 1, 2, 4, ... maxBackoff blocks are
 /// sent raw without trying (the back-off resets on the next block that compresses well).
+/// Each block is an independent frame, so the zstd contexts are the thread's, shared by every
+/// flow (a context per flow cost up to ~94 KiB to decompress plus the compressor's workspace).
 class LzCompressor {
  public:
   LzCompressor(int level, uint32_t minSavingPercent, uint32_t maxBackoffBlocks);
-  ~LzCompressor();
   LzCompressor(const LzCompressor&) = delete;
   LzCompressor& operator=(const LzCompressor&) = delete;
 
@@ -31,7 +29,6 @@ class LzCompressor {
   uint64_t blocksSkipped() const { return skipped_; }
 
  private:
-  ZSTD_CCtx_s* ctx_ = nullptr;
   int level_;
   uint32_t minSavingPercent_;
   uint32_t maxBackoff_;
@@ -46,16 +43,12 @@ class LzCompressor {
 /// already checked against its cap; a frame that would produce more or less is an error.
 class LzDecompressor {
  public:
-  LzDecompressor();
-  ~LzDecompressor();
+  LzDecompressor() = default;
   LzDecompressor(const LzDecompressor&) = delete;
   LzDecompressor& operator=(const LzDecompressor&) = delete;
 
   /// Replaces `out` with the `rawBytes` bytes of `frame`. @return false on any mismatch.
   bool decompress(ByteSpan frame, size_t rawBytes, Bytes& out);
-
- private:
-  ZSTD_DCtx_s* ctx_ = nullptr;
 };
 
 }  // namespace bh::dre

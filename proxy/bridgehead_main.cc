@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "policy/config_loader.h"
@@ -20,6 +21,34 @@ void usage() {
                "                  [--pidfile FILE] [--user NAME] [--no-rules]\n"
                "       bridgehead --check-config FILE\n"
                "       bridgehead --remove-rules [--config FILE] [--role R]\n");
+}
+
+/// Every flow holds two sockets (a spliced pass-through flow two pipes more), so the usual soft
+/// limit of 1024 descriptors (systemd's default for services, most shells') caps the box at a
+/// few hundred connections: an accept beyond it fails and the client's connection is dropped.
+/// Raise the soft limit to the hard one (systemd's default hard limit is 524288) and say so
+/// when even that is short of what `connection_limit` asks for.
+void raiseFileLimit(uint64_t connectionLimit) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    return;
+  }
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      rl = raised;
+    }
+  }
+  const uint64_t want = 2 * connectionLimit + 256;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    std::fprintf(stderr,
+                 "bridgehead: warning: open file limit %llu is below the %llu that "
+                 "connection_limit %llu needs (raise LimitNOFILE)\n",
+                 static_cast<unsigned long long>(rl.rlim_cur),
+                 static_cast<unsigned long long>(want),
+                 static_cast<unsigned long long>(connectionLimit));
+  }
 }
 
 } // namespace
@@ -107,6 +136,9 @@ int main(int argc, char** argv) {
       std::fprintf(f, "%d\n", static_cast<int>(getpid()));
       std::fclose(f);
     }
+  }
+  if (!removeOnly) {
+    raiseFileLimit(pol.value()->config().limits.connectionLimit);
   }
   bh::proxy::Daemon daemon(std::move(opt), pol.value());
   if (removeOnly) {

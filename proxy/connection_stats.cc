@@ -203,6 +203,10 @@ std::string showConnections(const std::vector<FlowInfo>& flows, const Connection
 nlohmann::json connectionsJson(const std::vector<FlowInfo>& flows, const ConnectionCounters& c,
                                const ConnectionFilter& filter) {
   nlohmann::json j;
+  uint64_t buffered = 0;
+  for (const auto& f : flows) {
+    buffered += f.bufferedBytes;
+  }
   j["counters"] = {{"current_active_optimized_flows", c.optimized},
                    {"current_active_optimized_tcp_plus_flows", c.tcpPlus},
                    {"current_active_optimized_tcp_only_flows", c.tcpOnly},
@@ -210,7 +214,8 @@ nlohmann::json connectionsJson(const std::vector<FlowInfo>& flows, const Connect
                    {"current_active_auto_discovery_flows", c.autoDiscovery},
                    {"current_reserved_flows", c.reserved},
                    {"current_active_pass_through_flows", c.passThrough},
-                   {"historical_flows", c.historical}};
+                   {"historical_flows", c.historical},
+                   {"buffered_bytes", buffered}};  // every flow's Flow::bufferedBytes
   j["connections"] = nlohmann::json::array();
   for (const auto& f : flows) {
     if (!filter.matches(f)) {
@@ -222,7 +227,8 @@ nlohmann::json connectionsJson(const std::vector<FlowInfo>& flows, const Connect
                         {"peer_id", f.peerId},
                         {"state", stateName(f)},
                         {"accel", f.accelLetters()},
-                        {"rr", f.reductionRatio()}};
+                        {"rr", f.reductionRatio()},
+                        {"buffered_bytes", f.bufferedBytes}};
     if (filter.detail) {
       e["connection_type"] = f.coreSide ? "INTERNAL SERVER" : "EXTERNAL CLIENT";
       e["start_time"] = f.startTimeUnix;

@@ -1031,6 +1031,7 @@ std::vector<FlowInfo> Daemon::flowInfos() const {
   v.reserve(flows_.size());
   for (const auto& [p, f] : flows_) {
     v.push_back(f->info());
+    v.back().bufferedBytes = f->bufferedBytes();
   }
   std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.connId < b.connId; });
   return v;

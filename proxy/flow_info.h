@@ -50,6 +50,9 @@ struct FlowInfo {
   uint64_t lanBytesWritten = 0;
   uint64_t wanBytesWritten = 0;
   uint64_t wanBytesRead = 0;
+  /// Bytes the flow holds at the moment it was listed (Flow::bufferedBytes: unsent writes,
+  /// partial frames, codec and accelerator buffers, splice pipes). JSON output only.
+  uint64_t bufferedBytes = 0;
   /// The MAPI AO's record of this connection, when the MAPI AO handles it: the accelerator
   /// emplaces it and reports through MapiCounters with it; `show statistics connection ...
   /// detail` prints it as the seed's "MAPI : <id>" block.

@@ -84,7 +84,7 @@ struct ExchangeSim::Conn {
 ExchangeSim::ExchangeSim(ExchangeSimOptions options) : options_(std::move(options)) {
   mailbox_ = Mailbox::sample(options_.mailboxMessages, options_.attachmentSizes, {},
                              options_.folderMessages);
-  service_ = std::make_unique<EmsmdbService>(*mailbox_);
+  service_ = std::make_unique<EmsmdbService>(*mailbox_, options_.emsmdb);
 }
 
 ExchangeSim::~ExchangeSim() {

@@ -57,6 +57,7 @@ struct ExchangeSimOptions {
   size_t folderMessages = 0;  ///< small messages in the folder kBulkFolderName (0: no folder)
   std::vector<uint64_t> attachmentSizes = {10u << 20, 50u << 20};
   RpcServerOptions rpc;
+  EmsmdbLimits emsmdb;
   size_t maxConnections = 1024;  ///< live connections; more are closed at accept
 };
 

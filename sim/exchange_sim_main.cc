@@ -16,7 +16,8 @@ int usage() {
                "usage: exchange-sim [--epm-port P] [--emsmdb-port P] [--mailbox-messages N]\n"
                "                    [--folder-messages N]\n"
                "                    [--attachment-sizes 10MiB,50MiB]\n"
-               "                    [--auth ntlm|kerberos --level integrity|privacy]\n");
+               "                    [--auth ntlm|kerberos --level integrity|privacy]\n"
+               "                    [--max-connections N]  (live connections and sessions; 1024)\n");
   return 2;
 }
 
@@ -49,6 +50,12 @@ int main(int argc, char** argv) {
         }
         options.attachmentSizes.push_back(size);
         start = end + 1;
+      }
+    } else if (a == "--max-connections") {
+      options.maxConnections = std::strtoul(v.c_str(), nullptr, 10);
+      options.emsmdb.maxSessions = options.maxConnections;
+      if (options.maxConnections == 0) {
+        return usage();
       }
     } else if (a == "--auth" && (v == "ntlm" || v == "kerberos")) {
       options.rpc.acceptAuth = v == "ntlm" ? AuthType::Ntlm : AuthType::Kerberos;

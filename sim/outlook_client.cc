@@ -650,6 +650,53 @@ bool OutlookClient::readSeek(uint64_t size, OpReport& report) {
   return report.ok;
 }
 
+bool OutlookClient::readStart(uint64_t size, int chunks, OpReport& report) {
+  report.name = "read-start";
+  uint64_t inbox = folderIds_[static_cast<size_t>(SpecialFolder::Inbox)];
+  uint64_t mid = 0;
+  std::string error;
+  if (!findMessage(inbox, attachmentSubject(size), mid, &error)) {
+    report.detail = error;
+    return false;
+  }
+  auto t = Clock::now();
+  uint64_t before = calls_;
+  std::vector<uint32_t> handles;
+  std::vector<rops::Value> props;
+  if (!openAttachmentStream(size, inbox, mid, handles, props, report.detail)) {
+    return false;
+  }
+  const uint64_t seed = attachmentSeed(size);
+  Bytes expected;
+  uint64_t pos = 0;
+  for (int i = 0; i < chunks && pos < size; ++i) {
+    Bytes q;
+    ByteWriter qw(q);
+    rop(qw, rops::kReadStream, 0);
+    qw.u16(static_cast<uint16_t>(options_.readStreamBytes));
+    RopResult rr;
+    if (!rpc(bulk_, q, {handles[3]}, rr, &error) || !expectHeader(rr.rops, rops::kReadStream)) {
+      report.detail = error.empty() ? "RopReadStream failed" : error;
+      return false;
+    }
+    uint16_t n = rr.rops.u16();
+    ByteSpan data = rr.rops.take(n);
+    uint64_t want = std::min<uint64_t>(options_.readStreamBytes, size - pos);
+    expected.assign(static_cast<size_t>(want), 0);
+    fillContent(seed, pos, expected);
+    if (!rr.rops.ok() || n != want || !std::equal(data.begin(), data.end(), expected.begin())) {
+      report.detail = "read at " + std::to_string(pos) + " differs from the content";
+      return false;
+    }
+    pos += n;
+  }
+  report.seconds = since(t);
+  report.bytes = pos;
+  report.calls = calls_ - before;
+  report.ok = true;
+  return true;
+}
+
 bool OutlookClient::saveAttachment(uint64_t size, OpReport& report) {
   report.name = "save-attachment";
   std::string error;

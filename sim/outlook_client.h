@@ -75,6 +75,11 @@ class OutlookClient {
   /// name in the IPM subtree's hierarchy table, as Outlook walks it).
   bool sync(OpReport& report, const std::string& folder = "");
   bool browse(OpReport& report);
+  /// Opens an attachment stream and reads its first `chunks` RopReadStream chunks (every byte
+  /// checked against the generator), then leaves the stream open: a read the user started and
+  /// has not finished, so an accelerator's read-ahead for it stays buffered. EcDoDisconnect
+  /// (close) ends it with the session.
+  bool readStart(uint64_t size, int chunks, OpReport& report);
   /// EcDoDisconnect.
   bool close(OpReport& report);
 

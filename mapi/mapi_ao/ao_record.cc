@@ -257,6 +257,9 @@ ParseResult RecordReader::feed(ByteSpan data, std::vector<Record>& records, Byte
     }
   }
   buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(off));
+  if (buffer_.empty()) {
+    Bytes().swap(buffer_);  // an idle connection keeps no capacity (~4.5 KiB each otherwise)
+  }
   return ParseResult::done(data.size());
 }
 

@@ -5,31 +5,46 @@
 namespace bh::mapi::mapi_ao {
 
 ParseResult PduFramer::feed(ByteSpan data, std::vector<Bytes>& pdus) {
-  buffer_.insert(buffer_.end(), data.begin(), data.end());
   if (failed_) {
+    buffer_.insert(buffer_.end(), data.begin(), data.end());
     return ParseResult::fail("DCE/RPC framing already failed");
   }
+  // Frame straight from the caller's bytes when nothing is buffered; only an incomplete PDU is
+  // kept. The buffer's capacity goes back once it is empty, so an idle connection keeps none.
+  const bool buffered = !buffer_.empty();
+  if (buffered) {
+    buffer_.insert(buffer_.end(), data.begin(), data.end());
+  }
+  const ByteSpan in = buffered ? ByteSpan(buffer_) : data;
   size_t off = 0;
-  while (off < buffer_.size()) {
+  ParseResult result = ParseResult::done(data.size());
+  while (off < in.size()) {
     dcerpc::Header h;
-    ParseResult r = dcerpc::frameHeader(ByteSpan(buffer_).subspan(off), {}, h);
+    ParseResult r = dcerpc::frameHeader(in.subspan(off), {}, h);
     if (r.status == ParseStatus::NeedMore) {
       break;
     }
     if (!r.ok()) {
       failed_ = true;
-      buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(off));
-      return r;
-    }
-    if (buffer_.size() - off < r.consumed) {
+      result = r;
       break;
     }
-    pdus.emplace_back(buffer_.begin() + static_cast<ptrdiff_t>(off),
-                      buffer_.begin() + static_cast<ptrdiff_t>(off + r.consumed));
+    if (in.size() - off < r.consumed) {
+      break;
+    }
+    pdus.emplace_back(in.begin() + static_cast<ptrdiff_t>(off),
+                      in.begin() + static_cast<ptrdiff_t>(off + r.consumed));
     off += r.consumed;
   }
-  buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(off));
-  return ParseResult::done(data.size());
+  if (buffered) {
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(off));
+  } else {
+    buffer_.assign(in.begin() + static_cast<ptrdiff_t>(off), in.end());
+  }
+  if (buffer_.empty()) {
+    Bytes().swap(buffer_);
+  }
+  return result;
 }
 
 Bytes PduFramer::takeBuffered() {

@@ -71,3 +71,29 @@ TEST_CASE("decompression never trusts the frame beyond the declared length") {
   CHECK(out == Bytes(big.begin(), big.begin() + 1000));
   CHECK_FALSE(dz.decompress(wide, 999, out));
 }
+
+TEST_CASE("flows with different levels share the thread's zstd contexts without mixing them") {
+  // Every block is a frame of its own: compressors and decompressors of different flows take
+  // turns on one context pair, each with its own parameters, and every frame decodes alone.
+  LzCompressor fast(1, 0, 1);
+  LzCompressor strong(19, 0, 1);
+  LzDecompressor a;
+  LzDecompressor b;
+  Bytes t1 = test::textBytes(70000, 7);
+  Bytes t2 = test::textBytes(30000, 8);
+  Bytes f1, f2, f3;
+  REQUIRE(strong.compress(t1, true, f1));
+  REQUIRE(fast.compress(t2, true, f2));
+  REQUIRE(strong.compress(t2, true, f3));
+  CHECK(f3 != f2);  // level 19 is not level 1: the parameters were the compressor's own
+  // The content size flag is set on the shared context too.
+  CHECK(ZSTD_getFrameContentSize(f2.data(), f2.size()) == t2.size());
+  Bytes out;
+  CHECK(b.decompress(f3, t2.size(), out));
+  CHECK(out == t2);
+  CHECK_FALSE(a.decompress(f1, t1.size() - 1, out));  // an error on one flow ...
+  CHECK(b.decompress(f2, t2.size(), out));            // ... leaves the other's next frame intact
+  CHECK(out == t2);
+  CHECK(a.decompress(f1, t1.size(), out));
+  CHECK(out == t1);
+}

@@ -76,7 +76,9 @@ TEST_CASE("show statistics connection prints the seed's counters and table") {
   FlowInfo pt;
   pt.connId = 343;
   pt.state = FlowState::PassThrough;
+  pt.bufferedBytes = 4096;
   flows.push_back(pt);
+  flows[0].bufferedBytes = 700;
   bh::policy::LimiterCounters lim;
   lim.reservedUnused = 12;
   ConnectionCounters c = countFlows(flows, 161, lim);
@@ -101,6 +103,9 @@ TEST_CASE("show statistics connection prints the seed's counters and table") {
   auto j = connectionsJson(flows, c, opt);
   CHECK(j["connections"].size() == 1);
   CHECK(j["counters"]["historical_flows"] == 161);
+  // The counter sums every flow (also those the filter leaves out); each entry has its own.
+  CHECK(j["counters"]["buffered_bytes"] == 4796);
+  CHECK(j["connections"][0]["buffered_bytes"] == 700);
   ConnectionFilter bad;
   CHECK_FALSE(ConnectionFilter::parse({"optimised"}, bad, e));
   CHECK(e.find("optimised") != std::string::npos);
