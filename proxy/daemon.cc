@@ -889,6 +889,7 @@ mapi::mapi_ao::MapiAoConfig Daemon::mapiConfig() const {
   mapi::mapi_ao::MapiAoConfig c;
   c.readAhead = m.readOptimization;
   c.writeBehind = m.writeOptimization;
+  c.writeWindowBytes = m.readAheadBytes; // the same WAN pipe to keep full, the other way
   c.readAheadWindowBytes = m.readAheadBytes;
   return c;
 }

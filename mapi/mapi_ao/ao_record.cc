@@ -67,32 +67,32 @@ bool decodeReadAheadStart(ByteSpan body, ReadAheadStart& out) {
   return !out.requestStub.empty();
 }
 
-bool ReadAheadData::fromFragments(uint32_t id, uint32_t dataBytes,
-                                  const std::vector<Bytes>& fragments, ReadAheadData& out) {
-  out = ReadAheadData{};
-  out.id = id;
-  out.dataBytes = dataBytes;
+bool splitFragments(const std::vector<Bytes>& fragments, uint8_t ptype, Bytes& headers,
+                    Bytes& stub) {
+  constexpr size_t kHeader = ReadAheadData::kFragmentHeader;
+  headers.clear();
+  stub.clear();
   for (const auto& f : fragments) {
-    // auth_length (bytes 10-11) must be 0: then the stub is everything after the header.
-    if (f.size() < kFragmentHeader || f[2] != 2 /* response */ || f[10] != 0 || f[11] != 0) {
+    // auth_length (bytes 10-11) 0 and no PFC_OBJECT_UUID: the stub is all after 24 bytes.
+    if (f.size() < kHeader || f[2] != ptype || f[10] != 0 || f[11] != 0 || (f[3] & 0x80) != 0) {
       return false;
     }
-    out.fragmentHeaders.insert(out.fragmentHeaders.end(), f.begin(),
-                               f.begin() + kFragmentHeader);
-    out.stub.insert(out.stub.end(), f.begin() + kFragmentHeader, f.end());
+    headers.insert(headers.end(), f.begin(), f.begin() + kHeader);
+    stub.insert(stub.end(), f.begin() + kHeader, f.end());
   }
   return !fragments.empty();
 }
 
-Bytes ReadAheadData::toFragments(uint32_t callId) const {
+Bytes joinFragments(const Bytes& headers, const Bytes& stub, uint32_t callId) {
+  constexpr size_t kHeader = ReadAheadData::kFragmentHeader;
   Bytes out;
   size_t off = 0;
-  for (size_t h = 0; h + kFragmentHeader <= fragmentHeaders.size(); h += kFragmentHeader) {
-    Bytes header(fragmentHeaders.begin() + static_cast<ptrdiff_t>(h),
-                 fragmentHeaders.begin() + static_cast<ptrdiff_t>(h + kFragmentHeader));
+  for (size_t h = 0; h + kHeader <= headers.size(); h += kHeader) {
+    Bytes header(headers.begin() + static_cast<ptrdiff_t>(h),
+                 headers.begin() + static_cast<ptrdiff_t>(h + kHeader));
     bool le = (header[4] & 0x10) != 0;
     size_t fragLength = le ? (header[8] | (header[9] << 8)) : ((header[8] << 8) | header[9]);
-    if (fragLength < kFragmentHeader || stub.size() - off < fragLength - kFragmentHeader) {
+    if (fragLength < kHeader || stub.size() - off < fragLength - kHeader) {
       return {};
     }
     for (int i = 0; i < 4; ++i) {
@@ -100,15 +100,27 @@ Bytes ReadAheadData::toFragments(uint32_t callId) const {
           static_cast<uint8_t>(callId >> (le ? 8 * i : 8 * (3 - i)));
     }
     out.insert(out.end(), header.begin(), header.end());
-    size_t n = fragLength - kFragmentHeader;
+    size_t n = fragLength - kHeader;
     out.insert(out.end(), stub.begin() + static_cast<ptrdiff_t>(off),
                stub.begin() + static_cast<ptrdiff_t>(off + n));
     off += n;
   }
-  if (off != stub.size() || fragmentHeaders.size() % kFragmentHeader != 0) {
+  if (off != stub.size() || headers.size() % kHeader != 0) {
     return {};
   }
   return out;
+}
+
+bool ReadAheadData::fromFragments(uint32_t id, uint32_t dataBytes,
+                                  const std::vector<Bytes>& fragments, ReadAheadData& out) {
+  out = ReadAheadData{};
+  out.id = id;
+  out.dataBytes = dataBytes;
+  return splitFragments(fragments, 2 /* response */, out.fragmentHeaders, out.stub);
+}
+
+Bytes ReadAheadData::toFragments(uint32_t callId) const {
+  return joinFragments(fragmentHeaders, stub, callId);
 }
 
 Bytes encodeReadAheadData(const ReadAheadData& d, std::vector<size_t>* cuts) {
@@ -188,12 +200,19 @@ bool decodeReadAheadCancel(ByteSpan body, ReadAheadCancel& out) {
   return r.ok() && r.remaining() == 0 && flags <= 1;
 }
 
-Bytes encodeWriteBehind(const WriteBehind& w) {
+Bytes encodeWriteBehind(const WriteBehind& w, std::vector<size_t>* cuts) {
   Bytes out;
   ByteWriter bw(out);
   bw.u32be(w.objectHandle);
   bw.u16be(w.dataBytes);
-  out.insert(out.end(), w.pdus.begin(), w.pdus.end());
+  bw.u32be(static_cast<uint32_t>(w.fragmentHeaders.size()));
+  out.insert(out.end(), w.fragmentHeaders.begin(), w.fragmentHeaders.end());
+  size_t stubAt = out.size();
+  out.insert(out.end(), w.stub.begin(), w.stub.end());
+  if (cuts && w.stub.size() > WriteBehind::kStubPrefix + WriteBehind::kStubSuffix) {
+    cuts->push_back(stubAt + WriteBehind::kStubPrefix);
+    cuts->push_back(out.size() - WriteBehind::kStubSuffix);
+  }
   return out;
 }
 
@@ -201,12 +220,16 @@ bool decodeWriteBehind(ByteSpan body, WriteBehind& out) {
   ByteReader r(body);
   out.objectHandle = r.u32be();
   out.dataBytes = r.u16be();
-  if (!r.ok() || r.remaining() == 0) {
+  uint32_t headers = r.u32be();
+  if (!r.ok() || headers == 0 || headers % ReadAheadData::kFragmentHeader != 0 ||
+      headers > r.remaining()) {
     return false;
   }
-  ByteSpan p = r.take(r.remaining());
-  out.pdus.assign(p.begin(), p.end());
-  return true;
+  ByteSpan h = r.take(headers);
+  out.fragmentHeaders.assign(h.begin(), h.end());
+  ByteSpan stub = r.take(r.remaining());
+  out.stub.assign(stub.begin(), stub.end());
+  return !joinFragments(out.fragmentHeaders, out.stub, 0).empty();
 }
 
 Bytes encodeHandOff(HandOffReason reason) {

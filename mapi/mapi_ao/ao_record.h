@@ -71,6 +71,14 @@ struct ReadAheadStart {
 /// is read: the fragment headers (call ids, which differ run to run) and the stub's first
 /// kStubPrefix bytes (the session's context handle) travel apart from the rest of the stub.
 /// The edge puts the fragments back together exactly as the server sent them.
+/// A call's fragments taken apart: their 24-byte headers (request or response without object
+/// UUID or auth trailer; call ids differ run to run) and their stubs joined. False when a
+/// fragment is not of `ptype` or carries something else.
+bool splitFragments(const std::vector<Bytes>& fragments, uint8_t ptype, Bytes& headers,
+                    Bytes& stub);
+/// The fragments again, every call id set to `callId`; empty if headers and stub disagree.
+Bytes joinFragments(const Bytes& headers, const Bytes& stub, uint32_t callId);
+
 struct ReadAheadData {
   static constexpr size_t kFragmentHeader = 24; ///< CO response header (C706 12.6.4.10)
   static constexpr size_t kStubPrefix = 24;     ///< CXH + pulFlags (MS-OXCRPC 3.1.4.2)
@@ -119,13 +127,18 @@ Bytes encodeReadAheadConsumed(uint32_t id, uint32_t count);
 bool decodeReadAheadConsumed(ByteSpan body, uint32_t& id, uint32_t& count);
 Bytes encodeReadAheadCancel(const ReadAheadCancel& c);
 bool decodeReadAheadCancel(ByteSpan body, ReadAheadCancel& out);
+/// The request's fragments travel taken apart (as ReadAheadData's): DRE then sees the data of
+/// a stream written twice as the same bytes, whatever session and call ids carried it.
 struct WriteBehind {
+  static constexpr size_t kStubPrefix = 24;  ///< CXH + pulFlags (MS-OXCRPC 3.1.4.2)
+  static constexpr size_t kStubSuffix = 16;  ///< pcbOut, rgbAuxIn (empty), pcbAuxOut
   uint32_t objectHandle = 0;
   uint16_t dataBytes = 0;
-  Bytes pdus;
+  Bytes fragmentHeaders;
+  Bytes stub;
   bool operator==(const WriteBehind&) const = default;
 };
-Bytes encodeWriteBehind(const WriteBehind& w);
+Bytes encodeWriteBehind(const WriteBehind& w, std::vector<size_t>* cuts = nullptr);
 bool decodeWriteBehind(ByteSpan body, WriteBehind& out);
 Bytes encodeHandOff(HandOffReason reason);
 bool decodeHandOff(ByteSpan body, HandOffReason& out);

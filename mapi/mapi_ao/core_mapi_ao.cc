@@ -176,13 +176,16 @@ void CoreMapiAo::onWriteBehind(const WriteBehind& wb, AoOutput& out) {
     out.fail("write-behind in the middle of a client PDU");
     return;
   }
+  // The call id is the client's: the first header's, and every fragment keeps it.
+  uint32_t callId = pduCallId(wb.fragmentHeaders);
+  Bytes joined = joinFragments(wb.fragmentHeaders, wb.stub, callId);
   PduFramer framer;
   std::vector<Bytes> pdus;
-  if (!framer.feed(wb.pdus, pdus).ok() || framer.bufferedBytes() != 0 || pdus.empty()) {
+  if (joined.empty() || !framer.feed(joined, pdus).ok() || framer.bufferedBytes() != 0 ||
+      pdus.empty()) {
     out.fail("write-behind call does not frame");
     return;
   }
-  uint32_t callId = pduCallId(pdus.front());
   if (injected_.count(callId) != 0 || writes_.count(callId) != 0) {
     out.fail("write-behind call id " + std::to_string(callId) + " already in use");
     return;

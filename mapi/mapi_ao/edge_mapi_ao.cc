@@ -270,10 +270,16 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCan
   WriteBehind wb;
   wb.objectHandle = w.objectHandle;
   wb.dataBytes = w.dataBytes;
-  for (const auto& f : call.fragments) {
-    wb.pdus.insert(wb.pdus.end(), f.begin(), f.end());
+  if (!splitFragments(call.fragments, 0 /* request */, wb.fragmentHeaders, wb.stub)) {
+    return false;
   }
-  appendRecord(RecordType::WriteBehind, encodeWriteBehind(wb), out);
+  std::vector<size_t> cuts;
+  Bytes record = encodeWriteBehind(wb, &cuts);
+  size_t base = out.toPeer.size() + kRecordHeaderSize;
+  appendRecord(RecordType::WriteBehind, record, out);
+  for (size_t c : cuts) {
+    out.peerCuts.push_back(base + c);
+  }
   writeInFlight_ += w.dataBytes;
   toClient(std::move(*bytes), out);
   events_.onLocalResponse(call.callId);

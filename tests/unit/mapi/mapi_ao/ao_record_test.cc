@@ -212,3 +212,30 @@ TEST_CASE("PDU framer: a non-DCE/RPC header fails and keeps the bytes for a hand
   REQUIRE(pdus.size() == 1);
   CHECK(f.takeBuffered() == junk);
 }
+
+TEST_CASE("WriteBehind: request fragments come back byte for byte; the stable stub is cut apart") {
+  auto request = [](uint32_t callId, uint8_t flags, const Bytes& stub) {
+    Bytes f = responseFragment(callId, flags, stub);
+    f[2] = 0;  // request
+    f[22] = 11; // opnum (bytes 22-23)
+    return f;
+  };
+  std::vector<Bytes> frags = {request(9, 0x01, counting(200)), request(9, 0x02, counting(77, 5))};
+  WriteBehind w;
+  w.objectHandle = 0x77;
+  w.dataBytes = 250;
+  REQUIRE(splitFragments(frags, 0, w.fragmentHeaders, w.stub));
+  std::vector<size_t> cuts;
+  Bytes body = encodeWriteBehind(w, &cuts);
+  REQUIRE(cuts.size() == 2);
+  CHECK(cuts[1] - cuts[0] == w.stub.size() - WriteBehind::kStubPrefix - WriteBehind::kStubSuffix);
+  WriteBehind back;
+  REQUIRE(decodeWriteBehind(body, back));
+  CHECK(back == w);
+  Bytes expected = frags[0];
+  expected.insert(expected.end(), frags[1].begin(), frags[1].end());
+  CHECK(joinFragments(back.fragmentHeaders, back.stub, 9) == expected);
+  // A request with an object UUID has a longer header: not taken apart.
+  Bytes withObject = request(9, 0x83, counting(40));
+  CHECK_FALSE(splitFragments({withObject}, 0, w.fragmentHeaders, w.stub));
+}
