@@ -560,6 +560,12 @@ void CoreMapiAo::onInjectedAnswer(uint32_t callId, Injected inj, AoOutput& out) 
       for (size_t c : cuts) {
         out.peerCuts.push_back(base + c);
       }
+      // The answer that ended the read-ahead (a short read, Done, an error) is the last one
+      // the client can want: those already asked after it stay here (what they moved, if
+      // anything, is sought back should the client read on).
+      if (ra.stopped) {
+        ra.shipStopped = true;
+      }
     }
     inject(ra, out);
     maybeEnd(ra, out);

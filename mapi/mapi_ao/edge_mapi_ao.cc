@@ -321,6 +321,7 @@ void EdgeMapiAo::serve(ClientCall& call, ReadAhead& ra, AoOutput& out) {
   events_.onLocalResponse(call.callId);
   events_.onReadResponse(ra.kind, d.dataBytes);
   events_.onReadAheadAccumulated(readyBytes_);
+  retireIfDone(ra.id, out);
 }
 
 void EdgeMapiAo::releaseHeld(AoOutput& out) {
@@ -339,6 +340,17 @@ void EdgeMapiAo::releaseHeld(AoOutput& out) {
     forwardRemote(h.call, read, out);
   }
   drainClientQueue(out);
+}
+
+void EdgeMapiAo::retireIfDone(uint32_t id, AoOutput& out) {
+  auto it = readAheads_.find(id);
+  // Ended and every answer taken: the client has had the last one (a short read, Done), so
+  // both halves forget it (a stream read to its end is often released on another connection,
+  // and a connection runs only maxReadAheads at a time).
+  if (it != readAheads_.end() && it->second.ended && it->second.ready.empty() &&
+      !(held_ && held_->readAheadId == id)) {
+    cancel(id, false, out);
+  }
 }
 
 void EdgeMapiAo::cancel(uint32_t id, bool releaseOnly, AoOutput& out) {
@@ -516,6 +528,8 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
     it->second.ended = true;
     if (held_ && held_->readAheadId == id) {
       releaseHeld(out);
+    } else {
+      retireIfDone(id, out);
     }
     return;
   }

@@ -78,6 +78,7 @@ private:
   /// Answers a lone RopWriteStream at once and sends it on as write-behind; false if it cannot.
   bool writeBehind(ClientCall& call, const Bytes& stub, const WriteCandidate& w, AoOutput& out);
   void cancel(uint32_t id, bool releaseOnly, AoOutput& out);
+  void retireIfDone(uint32_t id, AoOutput& out);
   void forward(const std::vector<Bytes>& fragments, AoOutput& out);
   void forward(const Bytes& pdu, AoOutput& out);
   /// Forwards an EMSMDB call the server answers (`read`: the read request it carries).

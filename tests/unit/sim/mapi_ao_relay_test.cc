@@ -258,6 +258,17 @@ TEST_CASE("MAPI AO halves relay outlook-sim workloads byte-exact, answering read
     }, r), r.detail);
     CHECK(b.stats.readAheads >= 2);
   }
+  SUBCASE("six streams read in one session each get a read-ahead (ended ones are retired)") {
+    CHECK_MESSAGE(runWorkload(b, opts, [](OutlookClient& c, OpReport& o) {
+      for (int i = 0; i < 6; ++i) {
+        if (!c.openAttachment(1u << 20, o)) {
+          return false;
+        }
+      }
+      return true;
+    }, r), r.detail);
+    CHECK(b.stats.readAheads >= 6);
+  }
   SUBCASE("a stream shorter than one window, read to its end") {
     CHECK_MESSAGE(runWorkload(b, opts, [](OutlookClient& c, OpReport& o) {
       return c.openAttachment(300000, o);
