@@ -123,19 +123,44 @@ Bytes ReadAheadData::toFragments(uint32_t callId) const {
   return joinFragments(fragmentHeaders, stub, callId);
 }
 
+namespace {
+
+/// The taken-apart fragments at the end of a body: headers' length, headers, stub. `cuts` gets
+/// where the stub's stable part starts and ends (between `prefix` and `suffix` bytes).
+void writeSplit(Bytes& out, const Bytes& headers, const Bytes& stub, size_t prefix,
+                size_t suffix, std::vector<size_t>* cuts) {
+  ByteWriter(out).u32be(static_cast<uint32_t>(headers.size()));
+  out.insert(out.end(), headers.begin(), headers.end());
+  size_t stubAt = out.size();
+  out.insert(out.end(), stub.begin(), stub.end());
+  if (cuts && stub.size() > prefix + suffix) {
+    cuts->push_back(stubAt + prefix);
+    cuts->push_back(out.size() - suffix);
+  }
+}
+
+/// The inverse; false unless the headers are whole and add up with the stub.
+bool readSplit(ByteReader& r, Bytes& headers, Bytes& stub) {
+  uint32_t n = r.u32be();
+  if (!r.ok() || n == 0 || n % ReadAheadData::kFragmentHeader != 0 || n > r.remaining()) {
+    return false;
+  }
+  ByteSpan h = r.take(n);
+  headers.assign(h.begin(), h.end());
+  ByteSpan rest = r.take(r.remaining());
+  stub.assign(rest.begin(), rest.end());
+  return !joinFragments(headers, stub, 0).empty();
+}
+
+} // namespace
+
 Bytes encodeReadAheadData(const ReadAheadData& d, std::vector<size_t>* cuts) {
   Bytes out;
   ByteWriter w(out);
   w.u32be(d.id);
   w.u32be(d.dataBytes);
-  w.u32be(static_cast<uint32_t>(d.fragmentHeaders.size()));
-  out.insert(out.end(), d.fragmentHeaders.begin(), d.fragmentHeaders.end());
-  size_t stubAt = out.size();
-  out.insert(out.end(), d.stub.begin(), d.stub.end());
-  if (cuts && d.stub.size() > ReadAheadData::kStubPrefix + ReadAheadData::kStubSuffix) {
-    cuts->push_back(stubAt + ReadAheadData::kStubPrefix);
-    cuts->push_back(out.size() - ReadAheadData::kStubSuffix);
-  }
+  writeSplit(out, d.fragmentHeaders, d.stub, ReadAheadData::kStubPrefix,
+             ReadAheadData::kStubSuffix, cuts);
   return out;
 }
 
@@ -143,16 +168,7 @@ bool decodeReadAheadData(ByteSpan body, ReadAheadData& out) {
   ByteReader r(body);
   out.id = r.u32be();
   out.dataBytes = r.u32be();
-  uint32_t headers = r.u32be();
-  if (!r.ok() || headers == 0 || headers % ReadAheadData::kFragmentHeader != 0 ||
-      headers > r.remaining()) {
-    return false;
-  }
-  ByteSpan h = r.take(headers);
-  out.fragmentHeaders.assign(h.begin(), h.end());
-  ByteSpan stub = r.take(r.remaining());
-  out.stub.assign(stub.begin(), stub.end());
-  return !out.toFragments(0).empty();
+  return r.ok() && readSplit(r, out.fragmentHeaders, out.stub);
 }
 
 Bytes encodeReadAheadId(uint32_t id) {
@@ -205,14 +221,8 @@ Bytes encodeWriteBehind(const WriteBehind& w, std::vector<size_t>* cuts) {
   ByteWriter bw(out);
   bw.u32be(w.objectHandle);
   bw.u16be(w.dataBytes);
-  bw.u32be(static_cast<uint32_t>(w.fragmentHeaders.size()));
-  out.insert(out.end(), w.fragmentHeaders.begin(), w.fragmentHeaders.end());
-  size_t stubAt = out.size();
-  out.insert(out.end(), w.stub.begin(), w.stub.end());
-  if (cuts && w.stub.size() > WriteBehind::kStubPrefix + WriteBehind::kStubSuffix) {
-    cuts->push_back(stubAt + WriteBehind::kStubPrefix);
-    cuts->push_back(out.size() - WriteBehind::kStubSuffix);
-  }
+  writeSplit(out, w.fragmentHeaders, w.stub, WriteBehind::kStubPrefix, WriteBehind::kStubSuffix,
+             cuts);
   return out;
 }
 
@@ -220,16 +230,7 @@ bool decodeWriteBehind(ByteSpan body, WriteBehind& out) {
   ByteReader r(body);
   out.objectHandle = r.u32be();
   out.dataBytes = r.u16be();
-  uint32_t headers = r.u32be();
-  if (!r.ok() || headers == 0 || headers % ReadAheadData::kFragmentHeader != 0 ||
-      headers > r.remaining()) {
-    return false;
-  }
-  ByteSpan h = r.take(headers);
-  out.fragmentHeaders.assign(h.begin(), h.end());
-  ByteSpan stub = r.take(r.remaining());
-  out.stub.assign(stub.begin(), stub.end());
-  return !joinFragments(out.fragmentHeaders, out.stub, 0).empty();
+  return r.ok() && readSplit(r, out.fragmentHeaders, out.stub);
 }
 
 Bytes encodeHandOff(HandOffReason reason) {
