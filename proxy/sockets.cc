@@ -124,6 +124,17 @@ void tunePeerLeg(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
   const char cc[] = "bbr";
   setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, sizeof(cc) - 1);
+  // A peer that vanishes (its box killed: the interception rules it left drop our packets
+  // silently) must not leave the flow hanging for minutes of retransmissions: probe an idle
+  // peer every kPeerKeepaliveSeconds (the seed's MAPI keepalive of 5 s), and give up when data
+  // or probes stay unanswered for kPeerUserTimeoutMs.
+  int idle = kPeerKeepaliveSeconds, count = 3;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+  unsigned int timeout = kPeerUserTimeoutMs;
+  setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
 }
 
 void setResetOnClose(int fd) {

@@ -29,6 +29,10 @@ int makeTransparentListener(bool ipv6, uint16_t port);
 int makeTransparentOutbound(const Endpoint& bindTo, uint32_t mark);
 
 /// TFO on the peer leg: Nagle off, large buffers, BBR.
+/// Peer-leg liveness (tunePeerLeg): keepalive probes every 5 s when idle, and the connection
+/// fails when sent data or probes stay unacknowledged for 15 s.
+constexpr int kPeerKeepaliveSeconds = 5;
+constexpr unsigned kPeerUserTimeoutMs = 15000;
 void tunePeerLeg(int fd);
 
 /// SO_LINGER {1, 0}: the next close sends RST instead of FIN.

@@ -51,6 +51,9 @@ run_and_kill() {
 run_and_kill read open-attachment '[ "$(mapi_value read_ahead_bytes_served_locally 2>/dev/null || echo 0)" -gt 2097152 ]'
 out=$(cat "$D/outlook-read.out")
 [ $RC -ne 124 ] || fail "read: outlook-sim hung after the core died (killed by timeout after 300 s): $out"
+# A dead core whose interception rules drop our packets is noticed by the peer leg's user
+# timeout (15 s), not minutes of retransmissions.
+[ "$ELAPSED" -le 45 ] || fail "read: outlook-sim learnt of the dead core only after ${ELAPSED}s"
 [ $RC -ne 0 ] || fail "read: outlook-sim reported success although the core died mid-transfer: $out"
 if grep -q '^op=open-attachment .* ok=1' "$D/outlook-read.out"; then
   fail "read: ok=1 for an attachment whose transfer was cut: $out"
@@ -66,6 +69,7 @@ import json, sys
 print(max([c[\"bytes\"][\"read_original\"] for c in json.load(sys.stdin)[\"connections\"] if c[\"dest\"].endswith(\":6001\")] or [0]))")" -gt 4194304 ]'
 out=$(cat "$D/outlook-write.out")
 [ $RC -ne 124 ] || fail "write: outlook-sim hung after the core died (killed by timeout after 300 s): $out"
+[ "$ELAPSED" -le 45 ] || fail "write: outlook-sim learnt of the dead core only after ${ELAPSED}s"
 [ $RC -ne 0 ] || fail "write: outlook-sim reported success although the core died mid-upload: $out"
 if grep -q '^op=save-attachment .* ok=1' "$D/outlook-write.out"; then
   fail "write: ok=1 for an upload whose transfer was cut: $out"
