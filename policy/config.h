@@ -56,6 +56,13 @@ struct PeeringConfig {
   uint16_t optionExid = 0x4248;  // "BH"
   /// Port of the transparent listener the interception rules steer flows to.
   uint16_t listenPort = 7878;
+  /// TFO: TCP's initial congestion window on peer legs, in segments (0: the kernel's, 10).
+  /// Set it to the WAN's bandwidth-delay product (100 Mbit/s x 100 ms = 864 segments): a new
+  /// peer connection then sends at the WAN's rate from its first round trip instead of after
+  /// half a second of slow start. proxy/peer_routes.h says how.
+  uint32_t initialWindowSegments = 0;
+  /// The policy-routing table holding the peer routes that carry that window.
+  uint32_t routeTable = 28;
 };
 
 /// One `match` line: every field present must hold (AND). With `bothDirections` the clause also

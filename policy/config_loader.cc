@@ -110,6 +110,11 @@ void loadPeering(const json& j, Config& c, ConfigErrors& errors) {
     r.error("tcp_option_exid", "an ExID applies only to RFC 6994 kinds 253 and 254");
   }
   r.unsignedInt("listen_port", c.peering.listenPort, 1, 65535);
+  r.unsignedInt("initial_window_segments", c.peering.initialWindowSegments, 0, 8192);
+  r.unsignedInt("route_table", c.peering.routeTable, 1, 0x7fffffff);
+  if (c.peering.routeTable == 27 || (c.peering.routeTable >= 253 && c.peering.routeTable <= 255)) {
+    r.error("route_table", "tables 27 (interception) and 253-255 (the kernel's) are taken");
+  }
   r.finish();
 }
 

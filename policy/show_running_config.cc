@@ -99,6 +99,10 @@ std::string showRunningConfig(const Config& c) {
          hex16(c.peering.optionExid));
   }
   line("peering listen-port " + std::to_string(c.peering.listenPort));
+  if (c.peering.initialWindowSegments != 0) {
+    line("peering initial-window " + std::to_string(c.peering.initialWindowSegments) +
+         " route-table " + std::to_string(c.peering.routeTable));
+  }
   line("!");
   line(std::string(c.mapi.enabled ? "" : "no ") + "accelerator mapi enable");
   line("accelerator mapi read-optimization " + onOff(c.mapi.readOptimization));
@@ -166,7 +170,10 @@ json configToJson(const Config& c) {
   j["interception"] = {{"mode", interceptionModeName(c.interception.mode)},
                        {"lan_interfaces", c.interception.lanInterfaces},
                        {"nfqueue", c.interception.nfqueue}};
-  j["peering"] = {{"tcp_option_kind", c.peering.optionKind}, {"listen_port", c.peering.listenPort}};
+  j["peering"] = {{"tcp_option_kind", c.peering.optionKind},
+                  {"listen_port", c.peering.listenPort},
+                  {"initial_window_segments", c.peering.initialWindowSegments},
+                  {"route_table", c.peering.routeTable}};
   if (c.peering.optionKind != PeeringConfig::kWaasKind) {
     j["peering"]["tcp_option_exid"] = c.peering.optionExid;
   }

@@ -18,7 +18,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: bridgehead [--config FILE] [--role edge|core|both] [--control PATH]\n"
                "                  [--state-dir DIR] [--lan-interface IF]... [--queue N]\n"
-               "                  [--pidfile FILE] [--user NAME] [--no-rules]\n"
+               "                  [--pidfile FILE] [--user NAME] [--no-rules] [--initial-window SEGMENTS]\n"
                "       bridgehead --check-config FILE\n"
                "       bridgehead --remove-rules [--config FILE] [--role R]\n");
 }
@@ -95,6 +95,8 @@ int main(int argc, char** argv) {
       opt.lanInterfaces.push_back(val());
     } else if (a == "--queue") {
       opt.queueNum = static_cast<uint16_t>(std::stoi(val()));
+    } else if (a == "--initial-window") {
+      opt.initialWindowSegments = static_cast<uint32_t>(std::stoul(val()));
     } else if (a == "--user") {
       opt.user = val();
     } else if (a == "--pidfile") {

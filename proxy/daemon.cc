@@ -124,8 +124,28 @@ bool Daemon::isCore() const {
   return role_ == policy::DeviceRole::Core || role_ == policy::DeviceRole::Both;
 }
 
+uint32_t Daemon::initialWindowSegments() const {
+  return options_.initialWindowSegments.value_or(
+      policy_.current()->config().peering.initialWindowSegments);
+}
+
+void Daemon::preparePeerRoute(const policy::IpAddress& peer) {
+  if (!peerRoutes_) {
+    return;
+  }
+  uint64_t failedBefore = peerRoutes_->counters().failed;
+  peerRoutes_->prepare(peer, uv_hrtime());
+  std::string why = peerRoutes_->takeError();
+  // The first failures say why; after that the counter does (show statistics peer-routes).
+  if (!why.empty() && failedBefore < 5) {
+    logError(why + " (the leg starts with the kernel's initial window)");
+  }
+}
+
 redirect::InterceptionSpec Daemon::interceptionSpec() const {
   redirect::InterceptionSpec s;
+  s.peerRouteTable =
+      initialWindowSegments() != 0 ? policy_.current()->config().peering.routeTable : 0;
   s.edge = isEdge();
   s.core = isCore();
   s.listenPort = policy_.current()->config().peering.listenPort;
@@ -278,6 +298,9 @@ int Daemon::run() {
   nfqueue_ = std::make_unique<NfqueueHandler>(
       &loop_, ns, edgeTable_, coreTable_,
       [this](const policy::FlowKey& flow, uint8_t requested) -> uint8_t {
+        // An edge's SYN: the route our SYN-ACK and the whole accepted peer leg take back to
+        // it must carry the initial window before the kernel answers (after this verdict).
+        preparePeerRoute(flow.src);
         policy::Decision d = policy_.current()->classify(flow, nullptr);
         return codec::negotiate(configuredBits(d), configuredBits(d), requested, localLimits())
             .applied;
@@ -300,6 +323,20 @@ int Daemon::run() {
       return 1;
     }
     rulesInstalled_ = true;
+  }
+  if (uint32_t iw = initialWindowSegments(); iw != 0 && options_.installRules) {
+    PeerRoutes::Settings prs;
+    prs.table = cfg.peering.routeTable;
+    prs.initialWindowSegments = iw;
+    peerRoutes_ = std::make_unique<PeerRoutes>(prs);
+    if (int r = peerRoutes_->open(); r != 0) {
+      logError(std::string("peer routes unavailable (") + std::strerror(-r) +
+               "): peer legs start with the kernel's initial window");
+      peerRoutes_.reset();
+    } else {
+      logInfo("peer legs start with an initial window of " + std::to_string(iw) +
+              " segments (peer routes in table " + std::to_string(prs.table) + ")");
+    }
   }
 
   control_ = std::make_unique<ControlServer>(
@@ -397,6 +434,9 @@ void Daemon::shutdown() {
     saveTimer_ = nullptr;
   }
   logInfo("bridgehead stopping: removing interception rules");
+  if (peerRoutes_) {
+    peerRoutes_->removeAll();
+  }
   if (rulesInstalled_) {
     rules_.remove(interceptionSpec());
     rulesInstalled_ = false;
@@ -545,6 +585,10 @@ void Daemon::startEdgeFlow(Flow& f) {
   entry.requestedPolicy = configured;
   edgeTable_.put(key, entry, uv_hrtime());
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutDiscover);
+  if (fd >= 0) {
+    // This leg becomes the peer leg if a core answers: its window is fixed at the handshake.
+    sizePeerLegBuffers(fd);
+  }
   int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
   if (r != 0) {
     logFlow(*flow, std::string("cannot open the outbound leg: ") + uv_strerror(r));
@@ -627,6 +671,8 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
                                  entry->peerOption->requestedPolicy, localLimits());
   tunePeerLeg(flow.legFd(1));
+  // A core answers for this server: the next peer legs to it start with the large window.
+  preparePeerRoute(info.server.ip);
   attachAccelerator(flow);
   // The Hello is the first thing on the peer leg: the core sends nothing before it, and falls
   // back to a raw relay if the first bytes are anything else.
@@ -1081,6 +1127,21 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
     auto flows = flowInfos();
     auto counters = countFlows(flows, historicalFlows_, limiter_.counters());
     return ok(showConnections(flows, counters, filter), connectionsJson(flows, counters, filter));
+  }
+  if (is({"show", "statistics", "peer-routes"})) {
+    PeerRouteCounters c = peerRoutes_ ? peerRoutes_->counters() : PeerRouteCounters{};
+    nlohmann::json j = {{"initial_window_segments", peerRoutes_ ? initialWindowSegments() : 0},
+                        {"route_table", pol->config().peering.routeTable},
+                        {"routes", peerRoutes_ ? peerRoutes_->size() : 0},
+                        {"installed", c.installed},
+                        {"refreshed", c.refreshed},
+                        {"evicted", c.evicted},
+                        {"failed", c.failed}};
+    std::string t;
+    for (auto& [k, v] : j.items()) {
+      t += k + ": " + v.dump() + "\n";
+    }
+    return ok(t, j);
   }
   if (is({"show", "statistics", "auto-discovery"})) {
     const auto& c = nfqueue_->counters();

@@ -24,6 +24,7 @@
 #include "proxy/flow.h"
 #include "proxy/mapi_filter.h"
 #include "proxy/nfqueue_handler.h"
+#include "proxy/peer_routes.h"
 #include "redirect/rule_installer.h"
 
 namespace bh::proxy {
@@ -36,6 +37,8 @@ struct DaemonOptions {
   std::string stateDir = "/var/lib/bridgehead";
   std::vector<std::string> lanInterfaces; ///< overrides the config's (tests)
   uint16_t queueNum = 0;                  ///< overrides the config's when not 0
+  /// Overrides peering.initial_window_segments when set (the lab sizes it to its WAN).
+  std::optional<uint32_t> initialWindowSegments;
   bool installRules = true;
   /// Unprivileged user the daemon becomes after setup (keeping CAP_NET_ADMIN/CAP_NET_RAW);
   /// empty: "bridgehead" if that user exists, else "nobody". Ignored when not started as root.
@@ -75,6 +78,9 @@ public:
 private:
   bool isEdge() const;
   bool isCore() const;
+  uint32_t initialWindowSegments() const;
+  /// A peer leg to or from `peer` starts: give later legs the large initial window.
+  void preparePeerRoute(const policy::IpAddress& peer);
   int startListener(bool v6);
   void onAccept(uv_stream_t* listener);
   void startEdgeFlow(Flow& flow);
@@ -111,6 +117,7 @@ private:
   DiscoveryTable edgeTable_{16384, 30'000'000'000ULL};
   DiscoveryTable coreTable_{16384, 30'000'000'000ULL};
   std::unique_ptr<NfqueueHandler> nfqueue_;
+  std::unique_ptr<PeerRoutes> peerRoutes_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<dre::ChunkCache> dreCache_;
   dre::DreConfig dreConfig_;

@@ -1,5 +1,7 @@
 #include "proxy/sockets.h"
 
+#include "redirect/interception.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -85,6 +87,16 @@ int makeTransparentListener(bool ipv6, uint16_t port) {
   if (ipv6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) {
     return fail(fd);
   }
+  // Accepted sockets inherit the listener's buffers, and the SYN-ACK's window is computed from
+  // them: the core's peer legs must be large from the handshake on. Client-side legs get the
+  // same (a bound, not an allocation).
+  sizePeerLegBuffers(fd);
+  // Accepted sockets carry the listener's mark: their route lookups (the SYN-ACK's first) may
+  // then find a peer route with the large initial window (proxy/peer_routes.h).
+  uint32_t mark = redirect::Marks::kPeerReply;
+  if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
+    return fail(fd);
+  }
   sockaddr_storage ss{};
   Endpoint any;
   any.ip = ipv6 ? policy::IpAddress::v6({}) : policy::IpAddress::v4(0u);
@@ -116,12 +128,15 @@ int makeTransparentOutbound(const Endpoint& bindTo, uint32_t mark) {
   return fd;
 }
 
+void sizePeerLegBuffers(int fd) {
+  int buf = kPeerLegBufferBytes;
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+}
+
 void tunePeerLeg(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  int buf = 4 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
   const char cc[] = "bbr";
   setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, sizeof(cc) - 1);
   // A peer that vanishes (its box killed: the interception rules it left drop our packets

@@ -114,6 +114,16 @@ RuleSet buildRules(const InterceptionSpec& spec) {
         {"ip", fam, "route", "replace", "local", any, "dev", "lo", "table", table});
     rs.routeTeardown.push_back({"ip", fam, "rule", "del", "fwmark", fw, "lookup", table});
     rs.routeTeardown.push_back({"ip", fam, "route", "flush", "table", table});
+    if (spec.peerRouteTable != 0) {
+      // A lookup that finds no peer route here goes on to the next rule: only the addresses
+      // of peers are affected, and only for our own sockets.
+      const std::string peers = std::to_string(spec.peerRouteTable);
+      for (uint32_t m : {Marks::kOutDiscover, Marks::kPeerReply}) {
+        rs.routeSetup.push_back({"ip", fam, "rule", "add", "fwmark", mark(m), "lookup", peers});
+        rs.routeTeardown.push_back({"ip", fam, "rule", "del", "fwmark", mark(m), "lookup", peers});
+      }
+      rs.routeTeardown.push_back({"ip", fam, "route", "flush", "table", peers});
+    }
   }
   return rs;
 }

@@ -14,6 +14,7 @@ struct Marks {
   static constexpr uint32_t kOutDiscover = 0x1b02; ///< edge outbound leg: add the SYN option
   static constexpr uint32_t kOutPlain = 0x1b03;    ///< outbound leg never intercepted again
   static constexpr uint32_t kDiscovered = 0x1b04;  ///< core: SYN carried a peer's option
+  static constexpr uint32_t kPeerReply = 0x1b05;   ///< sockets our listener accepted
 };
 
 /// What the router must do for this box, derived from config + policy.
@@ -23,6 +24,9 @@ struct InterceptionSpec {
   uint16_t listenPort = 0;     ///< the transparent listener (IPv4 and IPv6)
   uint16_t queueNum = 0;       ///< NFQUEUE for SYN / SYN-ACK only, never the data path
   uint32_t routeTable = 27;    ///< policy-routing table with the `local` default route
+  /// Policy-routing table of peer routes (proxy/peer_routes.h), consulted by our peer legs'
+  /// lookups only (marks kOutDiscover and kPeerReply); 0: none.
+  uint32_t peerRouteTable = 0;
   std::vector<std::string> lanInterfaces; ///< edge: interfaces facing clients (empty: all)
   std::vector<uint16_t> passThroughPorts; ///< destination ports never intercepted
   std::string tableName = "bridgehead";

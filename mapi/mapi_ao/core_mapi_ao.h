@@ -29,7 +29,7 @@ namespace bh::mapi::mapi_ao {
 /// Call ids of injected calls start here (clients count up from 1).
 constexpr uint32_t kInjectedCallIdBase = 0xB1000000;
 /// Calls a read-ahead replays before the client has taken any of them.
-constexpr uint32_t kInitialReadAheadCalls = 32;
+constexpr uint32_t kInitialReadAheadCalls = 64;
 
 class CoreMapiAo {
 public:

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "redirect/interception.h"
@@ -107,4 +108,27 @@ TEST_CASE("remove is bounded even when the tool keeps answering success") {
   RuleInstaller inst(r);
   inst.remove(edgeSpec());
   CHECK(r.calls.size() < 300);
+}
+
+TEST_CASE("peer route table: consulted only by our peer legs' marks, flushed on teardown") {
+  InterceptionSpec s = edgeSpec();
+  RuleSet none = buildRules(s);
+  for (const auto& cmd : none.routeSetup) {
+    CHECK(std::find(cmd.begin(), cmd.end(), "28") == cmd.end());
+  }
+  s.peerRouteTable = 28;
+  RuleSet rs = buildRules(s);
+  auto has = [](const std::vector<std::vector<std::string>>& cmds,
+                std::vector<std::string> want) {
+    return std::find(cmds.begin(), cmds.end(), want) != cmds.end();
+  };
+  for (std::string fam : {"-4", "-6"}) {
+    CHECK(has(rs.routeSetup, {"ip", fam, "rule", "add", "fwmark", "0x1b02/0xffff", "lookup", "28"}));
+    CHECK(has(rs.routeSetup, {"ip", fam, "rule", "add", "fwmark", "0x1b05/0xffff", "lookup", "28"}));
+    CHECK(has(rs.routeTeardown, {"ip", fam, "rule", "del", "fwmark", "0x1b02/0xffff", "lookup", "28"}));
+    CHECK(has(rs.routeTeardown, {"ip", fam, "rule", "del", "fwmark", "0x1b05/0xffff", "lookup", "28"}));
+    CHECK(has(rs.routeTeardown, {"ip", fam, "route", "flush", "table", "28"}));
+  }
+  // Every rule set up has its inverse in the teardown.
+  CHECK(rs.routeSetup.size() == 8);
 }

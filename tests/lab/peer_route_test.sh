@@ -1,0 +1,67 @@
+#!/bin/bash
+# Peer routes (proxy/peer_routes.h) against the real kernel: on a 100 Mbit/s, 100 ms lab (the
+# lab sizes the initial window to its bandwidth-delay product, 864 segments) an optimized flow
+# leaves one host route per peer in table 28 on the edge (to the server) and on the core (to
+# the client), each a copy of the main table's path plus initcwnd; the rules send only our
+# peer-leg marks there; the peer legs start with that congestion window while the server's own
+# connection keeps the kernel's; and stopping a daemon removes rules and routes.
+. "$(dirname "$0")/lib.sh"
+
+lab_up pr --rtt 100 --rate 100
+IW=864
+for node in edge core; do
+  "$BHLAB" ctl "$LAB" $node show statistics peer-routes | grep -q "initial_window_segments: $IW" ||
+    fail "$node: not started with initial window $IW"
+done
+
+# A first optimized flow teaches the edge that a core answers for the server; iperf3's own
+# control connection is that flow, its data connection the next one.
+in_lab "$LAB" server iperf3 -s -1 -D >/dev/null 2>&1
+for _ in $(seq 100); do
+  [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :5201')" ] && break
+  sleep 0.1
+done
+in_lab "$LAB" client iperf3 -c 10.91.4.2 -t 4 -R >/dev/null 2>&1 &
+IPERF=$!
+sleep 2.5
+
+edge_route=$(in_lab "$LAB" edge ip route show table 28)
+core_route=$(in_lab "$LAB" core ip route show table 28)
+echo "edge table 28: $edge_route"
+echo "core table 28: $core_route"
+[ "$edge_route" = "10.91.4.2 via 10.91.2.2 dev wan0 proto static initcwnd $IW " ] ||
+  [ "$edge_route" = "10.91.4.2 via 10.91.2.2 dev wan0 proto static initcwnd $IW" ] ||
+  fail "edge: expected a host route to the server with initcwnd $IW, got '$edge_route'"
+[ "$(echo "$core_route" | sed 's/ *$//')" = "10.91.1.1 via 10.91.3.1 dev wan0 proto static initcwnd $IW" ] ||
+  fail "core: expected a host route to the client with initcwnd $IW, got '$core_route'"
+for node in edge core; do
+  rules=$(in_lab "$LAB" $node ip rule show)
+  echo "$rules" | grep -q "fwmark 0x1b02/0xffff lookup 28" || fail "$node: no rule for kOutDiscover"
+  echo "$rules" | grep -q "fwmark 0x1b05/0xffff lookup 28" || fail "$node: no rule for kPeerReply"
+  # The box's own routing is untouched.
+  in_lab "$LAB" $node ip route show table main | grep -q initcwnd && fail "$node: main table changed"
+done
+
+# Congestion windows, which only grow from where they start for legs that send little: the
+# core's peer legs (to the client's address, full transparency) all start large - the idle
+# control connection's included, so the smallest shows it; the edge's peer leg of the data
+# connection (the second flow) too, while it only sends ACKs; the core's legs to the server
+# (LAN, unmarked) keep the kernel's 10.
+cwnds() { in_lab "$LAB" "$1" ss -tin state established "$2" | grep -o ' cwnd:[0-9]*' | cut -d: -f2 | sort -n; }
+core_peer=$(cwnds core 'dst 10.91.1.1' | head -1)
+edge_peer=$(cwnds edge 'dst 10.91.4.2' | tail -1)
+core_lan=$(cwnds core 'dst 10.91.4.2' | head -1)
+echo "core peer-leg cwnd (smallest): $core_peer, edge peer-leg cwnd (largest): $edge_peer, core server-leg cwnd: $core_lan"
+[ -n "$core_peer" ] && [ "$core_peer" -ge "$IW" ] || fail "core peer leg cwnd '$core_peer' < $IW"
+[ -n "$edge_peer" ] && [ "$edge_peer" -ge "$IW" ] || fail "edge peer leg cwnd '$edge_peer' < $IW"
+[ -n "$core_lan" ] && [ "$core_lan" -lt "$IW" ] || fail "core server leg got the WAN window ('$core_lan')"
+wait $IPERF || fail "iperf3 through the optimized lab failed"
+in_lab "$LAB" core sh -c "$BH_BIN/bhctl --socket /run/bhlab/$LAB/core.sock show statistics peer-routes" 2>/dev/null |
+  grep -q "installed: 1" || "$BHLAB" ctl "$LAB" core show statistics peer-routes | grep -q "installed: 1" ||
+  fail "core: installed counter is not 1"
+
+# Stopping the daemon takes its rules and routes away.
+"$BHLAB" stop "$LAB" core >/dev/null 2>&1
+[ -z "$(in_lab "$LAB" core ip route show table 28)" ] || fail "core: peer routes left after stop"
+in_lab "$LAB" core ip rule show | grep -q "lookup 28" && fail "core: peer-route rules left after stop"
+pass "peer routes with initcwnd $IW on edge and core, peer legs start with it, removed on stop"
