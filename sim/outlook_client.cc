@@ -884,6 +884,9 @@ bool OutlookClient::sync(OpReport& report, const std::string& folderName) {
     }
   }
   release({fx, folder});
+  // The operation ends with the server's last answer; checking it against the model below is
+  // the test's work, not the user's wait (it took ~0.1 s of the 0.24 s LAN time).
+  report.seconds = since(t);
   auto digest = hash.finish();
   // What the stream must be: the same mailbox, built here from the same seeds.
   auto model = Mailbox::sample(options_.mailboxMessages, options_.attachmentSizes, {},
@@ -896,7 +899,6 @@ bool OutlookClient::sync(OpReport& report, const std::string& folderName) {
     expect.update(ByteSpan(buf.data(), n));
     off += n;
   }
-  report.seconds = since(t);
   report.bytes = got;
   report.calls = calls_ - before;
   report.sha256 = hexDigest(digest);
@@ -925,6 +927,7 @@ bool OutlookClient::browse(OpReport& report) {
   std::vector<std::vector<rops::Value>> rows;
   bool ok = contentsRows(folder, columns, rows, &error);
   release({folder});
+  report.seconds = since(t);  // the last answer; the model check below is not the user's wait
   if (!ok) {
     report.detail = error;
     return false;
@@ -948,7 +951,6 @@ bool OutlookClient::browse(OpReport& report) {
       }
     }
   }
-  report.seconds = since(t);
   report.bytes = rows.size();
   report.calls = calls_ - before;
   report.sha256 = hexDigest(hash.finish());
