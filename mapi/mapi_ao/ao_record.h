@@ -129,6 +129,8 @@ Bytes encodeReadAheadCancel(const ReadAheadCancel& c);
 bool decodeReadAheadCancel(ByteSpan body, ReadAheadCancel& out);
 /// The request's fragments travel taken apart (as ReadAheadData's): DRE then sees the data of
 /// a stream written twice as the same bytes, whatever session and call ids carried it.
+/// A call the edge answered itself, sent on to the server: a lone RopWriteStream of
+/// `dataBytes` on `objectHandle`, or (dataBytes 0) a call of RopRelease only.
 struct WriteBehind {
   static constexpr size_t kStubPrefix = 24;  ///< CXH + pulFlags (MS-OXCRPC 3.1.4.2)
   static constexpr size_t kStubSuffix = 16;  ///< pcbOut, rgbAuxIn (empty), pcbAuxOut

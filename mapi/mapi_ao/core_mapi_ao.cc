@@ -443,7 +443,14 @@ void CoreMapiAo::onWriteAnswer(uint32_t callId, AoOutput& out) {
   PendingWrite w = std::move(writes_[callId]);
   writes_.erase(callId);
   Bytes stub;
-  if (!joinStubs(w.fragments, stub) || !writeSucceeded(stub, w.dataBytes)) {
+  if (w.dataBytes == 0) {
+    // A release-only call the edge answered (ao_record.h).
+    if (!joinStubs(w.fragments, stub) || !releaseSucceeded(stub)) {
+      out.fail("the server did not confirm a RopRelease the edge had already answered: "
+               "resetting the connection");
+      return;
+    }
+  } else if (!joinStubs(w.fragments, stub) || !writeSucceeded(stub, w.dataBytes)) {
     // MS-OXCROPS 2.2.9.3: the client was told all was written. It must not take the stream
     // as good: the connection goes, so its commit never happens and it sees the failure.
     out.fail("the server did not confirm a RopWriteStream of " + std::to_string(w.dataBytes) +

@@ -238,15 +238,36 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
   if (s.write && writeBehind(call, stub, *s.write, out)) {
     return;
   }
+  if (s.decoded && s.onlyReleases && releaseBehind(call, stub, out)) {
+    return;
+  }
   forwardRemote(call, s.candidate, out);
 }
 
 bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCandidate& w,
                              AoOutput& out) {
-  if (!config_.writeBehind || writeInFlight_ + w.dataBytes > config_.writeWindowBytes) {
+  // dataBytes 0 marks a release-only call on the record (ao_record.h): an empty write is
+  // simply sent on.
+  if (!config_.writeBehind || w.dataBytes == 0 ||
+      writeInFlight_ + w.dataBytes > config_.writeWindowBytes) {
     return false;
   }
-  Bytes answerStub = makeWriteStreamAnswer(stub);
+  if (!answerBehind(call, makeWriteStreamAnswer(stub), w.objectHandle, w.dataBytes, out)) {
+    return false;
+  }
+  events_.onWriteOptimized(w.dataBytes);
+  return true;
+}
+
+bool EdgeMapiAo::releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& out) {
+  // RopRelease has no answer to wait for (MS-OXCROPS 2.2.15.3): the client's round trip buys
+  // nothing. It is answered here like a write, and the server's own answer is checked at the
+  // core before any later call of the client's reaches the server.
+  return config_.writeBehind && answerBehind(call, makeReleaseAnswer(stub), 0, 0, out);
+}
+
+bool EdgeMapiAo::answerBehind(ClientCall& call, Bytes answerStub, uint32_t objectHandle,
+                              uint16_t dataBytes, AoOutput& out) {
   dcerpc::Pdu first;
   if (answerStub.empty() || !dcerpc::decodePdu(call.fragments.front(), first).ok()) {
     return false;
@@ -268,8 +289,8 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCan
   // The server gets the call as the client sent it; its answer stays at the core, which resets
   // the connection if that answer is not the success given here (MS-OXCROPS 2.2.9.3).
   WriteBehind wb;
-  wb.objectHandle = w.objectHandle;
-  wb.dataBytes = w.dataBytes;
+  wb.objectHandle = objectHandle;
+  wb.dataBytes = dataBytes;
   if (!splitFragments(call.fragments, 0 /* request */, wb.fragmentHeaders, wb.stub)) {
     return false;
   }
@@ -280,10 +301,9 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCan
   for (size_t c : cuts) {
     out.peerCuts.push_back(base + c);
   }
-  writeInFlight_ += w.dataBytes;
+  writeInFlight_ += dataBytes;
   toClient(std::move(*bytes), out);
   events_.onLocalResponse(call.callId);
-  events_.onWriteOptimized(w.dataBytes);
   return true;
 }
 

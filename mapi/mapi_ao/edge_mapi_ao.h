@@ -77,6 +77,10 @@ private:
   void releaseHeld(AoOutput& out);
   /// Answers a lone RopWriteStream at once and sends it on as write-behind; false if it cannot.
   bool writeBehind(ClientCall& call, const Bytes& stub, const WriteCandidate& w, AoOutput& out);
+  bool releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& out);
+  /// Answers `call` with `answerStub` now and sends the call on as a WriteBehind record.
+  bool answerBehind(ClientCall& call, Bytes answerStub, uint32_t objectHandle,
+                    uint16_t dataBytes, AoOutput& out);
   void cancel(uint32_t id, bool releaseOnly, AoOutput& out);
   void retireIfDone(uint32_t id, AoOutput& out);
   void forward(const std::vector<Bytes>& fragments, AoOutput& out);

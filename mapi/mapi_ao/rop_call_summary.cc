@@ -144,33 +144,59 @@ Bytes makeSeekCurrentRequest(ByteSpan templateStub, uint8_t logonId, uint32_t ha
   return emsmdb::encodeEcDoRpcExt2Request(req);
 }
 
-Bytes makeWriteStreamAnswer(ByteSpan requestStub) {
-  emsmdb::EcDoRpcExt2Request req;
-  if (!emsmdb::decodeEcDoRpcExt2Request(requestStub, req).ok()) {
-    return {};
-  }
+namespace {
+
+/// The request's ROP buffer, if it decodes.
+bool requestRops(ByteSpan requestStub, emsmdb::EcDoRpcExt2Request& req, rop::RopRequestBuffer& in) {
   Bytes plain;
-  rop::RopRequestBuffer in;
-  if (!plainPayload(req.rgbIn, plain) || !rop::decodeRequestBuffer(plain, in).ok() ||
-      in.rops.size() != 1) {
-    return {};
-  }
-  const auto* ws = std::get_if<rop::RopWriteStreamRequest>(&in.rops.front());
-  if (ws == nullptr) {
-    return {};
-  }
+  return emsmdb::decodeEcDoRpcExt2Request(requestStub, req).ok() &&
+         plainPayload(req.rgbIn, plain) && rop::decodeRequestBuffer(plain, in).ok();
+}
+
+/// A successful EcDoRpcExt2 answer to `req` carrying `answers` and the request's handle table.
+Bytes answerWith(const emsmdb::EcDoRpcExt2Request& req, const rop::RopRequestBuffer& in,
+                 std::vector<rop::RopResponse> answers) {
   rop::RopResponseBuffer out;
-  rop::RopWriteStreamResponse answer;
-  answer.handleIndex = ws->inputHandleIndex;
-  answer.returnValue = 0;
-  answer.writtenSize = static_cast<uint16_t>(ws->data.size());
-  out.rops.emplace_back(answer);
+  out.rops = std::move(answers);
   out.serverObjectHandleTable = in.serverObjectHandleTable;
   Bytes rgbOut;
   if (!emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(out)}, {}, rgbOut).ok()) {
     return {};
   }
   return emsmdb::encodeEcDoRpcExt2Response(emsmdb::makeEcDoRpcExt2Response(req, rgbOut));
+}
+
+} // namespace
+
+Bytes makeWriteStreamAnswer(ByteSpan requestStub) {
+  emsmdb::EcDoRpcExt2Request req;
+  rop::RopRequestBuffer in;
+  if (!requestRops(requestStub, req, in) || in.rops.size() != 1) {
+    return {};
+  }
+  const auto* ws = std::get_if<rop::RopWriteStreamRequest>(&in.rops.front());
+  if (ws == nullptr) {
+    return {};
+  }
+  rop::RopWriteStreamResponse answer;
+  answer.handleIndex = ws->inputHandleIndex;
+  answer.returnValue = 0;
+  answer.writtenSize = static_cast<uint16_t>(ws->data.size());
+  return answerWith(req, in, {answer});
+}
+
+Bytes makeReleaseAnswer(ByteSpan requestStub) {
+  emsmdb::EcDoRpcExt2Request req;
+  rop::RopRequestBuffer in;
+  if (!requestRops(requestStub, req, in) || in.rops.empty()) {
+    return {};
+  }
+  for (const auto& r : in.rops) {
+    if (!std::holds_alternative<rop::RopReleaseRequest>(r)) {
+      return {};
+    }
+  }
+  return answerWith(req, in, {});
 }
 
 namespace {
@@ -196,6 +222,15 @@ template <typename R> std::optional<R> loneRopAnswer(ByteSpan stub) {
 bool writeSucceeded(ByteSpan stub, uint16_t dataBytes) {
   auto w = loneRopAnswer<rop::RopWriteStreamResponse>(stub);
   return w && w->returnValue == 0 && w->writtenSize == dataBytes;
+}
+
+bool releaseSucceeded(ByteSpan stub) {
+  emsmdb::EcDoRpcExt2Response resp;
+  Bytes plain;
+  rop::RopResponseBuffer buf;
+  return emsmdb::decodeEcDoRpcExt2Response(stub, resp).ok() && resp.returnValue == 0 &&
+         plainPayload(resp.rgbOut, plain) && rop::decodeResponseBuffer(plain, buf).ok() &&
+         buf.rops.empty();
 }
 
 bool seekSucceeded(ByteSpan stub) {

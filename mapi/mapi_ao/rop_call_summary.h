@@ -70,8 +70,18 @@ Bytes makeSeekCurrentRequest(ByteSpan templateStub, uint8_t logonId, uint32_t ha
 /// unobfuscated (which MS-OXCRPC 3.1.4.2 always allows). Empty when the request does not decode.
 Bytes makeWriteStreamAnswer(ByteSpan requestStub);
 
+/// The EcDoRpcExt2 answer the server gives a call of RopRelease only: RopRelease has no
+/// response (MS-OXCROPS 2.2.15.3), so the ROP buffer holds no ROP answer, only the handle table
+/// echoed; uncompressed and unobfuscated. Empty when the request does not decode or holds
+/// anything but RopRelease.
+Bytes makeReleaseAnswer(ByteSpan requestStub);
+
 /// The outcome of a write the edge answered early: the server's answer says it wrote every byte.
 bool writeSucceeded(ByteSpan ecDoRpcExt2ResponseStub, uint16_t dataBytes);
+
+/// The outcome of a release-only call the edge answered early: the call as a whole succeeded
+/// (ReturnValue 0) and carried no ROP answer.
+bool releaseSucceeded(ByteSpan ecDoRpcExt2ResponseStub);
 
 /// True when `stub` is a successful RopSeekStream answer.
 bool seekSucceeded(ByteSpan ecDoRpcExt2ResponseStub);

@@ -210,3 +210,98 @@ TEST_CASE("the core tracks at most maxTrackedCalls read-ahead candidates at once
   }
   CHECK(core.trackedCandidates() == 8);
 }
+
+namespace {
+
+Bytes releaseCall(uint32_t callId, bool withCommit = false) {
+  rop::RopRequestBuffer buf;
+  rop::RopReleaseRequest r;
+  buf.rops.push_back(r);
+  if (withCommit) {
+    buf.rops.push_back(rop::RopCommitStreamRequest{});
+  }
+  buf.serverObjectHandleTable = {kStream};
+  emsmdb::EcDoRpcExt2Request req;
+  req.pcxh.bytes[4] = 0x42;
+  req.pcbOut = 0x40000;
+  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeRequestBuffer(buf)}, {}, req.rgbIn).ok());
+  return encode(requestPdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Request(req)));
+}
+
+/// The server's answer to a release-only call: no ROP answer, the handle table echoed.
+Bytes releaseAnswer(uint32_t callId, uint32_t returnValue) {
+  rop::RopResponseBuffer buf;
+  buf.serverObjectHandleTable = {kStream};
+  Bytes rgbOut;
+  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(buf)}, {}, rgbOut).ok());
+  emsmdb::EcDoRpcExt2Request req;
+  req.pcxh.bytes[4] = 0x42;
+  req.pcbOut = 0x40000;
+  auto resp = emsmdb::makeEcDoRpcExt2Response(req, rgbOut);
+  resp.returnValue = returnValue;
+  return encode(responsePdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Response(resp)));
+}
+
+} // namespace
+
+TEST_CASE("the edge answers a call of RopRelease only at once, as the server would") {
+  Halves h;
+  h.bound();
+  Bytes rel = releaseCall(9);
+  h.client(rel);
+  REQUIRE_FALSE(h.reset);
+  CHECK(h.atServer == rel);  // the server still gets it, unchanged
+  dcerpc::Pdu answer;
+  REQUIRE(dcerpc::decodePdu(h.atClient, answer).ok());
+  CHECK(answer.header.callId == 9);
+  // Byte for byte what the server answers (MS-OXCROPS 2.2.15.3: no ROP answer, the table echoed).
+  CHECK(h.atClient == releaseAnswer(9, 0));
+  CHECK(releaseSucceeded(answer.response()->stub));
+
+  // The next call waits at the core for the server's answer, which never reaches the client.
+  h.atServer.clear();
+  h.atClient.clear();
+  Bytes commit = commitCall(10);
+  h.client(commit);
+  CHECK(h.atServer.empty());
+  h.server(releaseAnswer(9, 0));
+  INFO(h.why);
+  REQUIRE_FALSE(h.reset);
+  CHECK(h.atServer == commit);
+  CHECK(h.atClient.empty());
+}
+
+TEST_CASE("a release the server fails resets the connection; mixed calls go to the server") {
+  Halves h;
+  h.bound();
+  h.client(releaseCall(9));
+  h.atServer.clear();
+  h.client(commitCall(10));
+  h.server(releaseAnswer(9, 0x000004b9));  // ecRpcFailed
+  CHECK(h.reset);
+  CHECK(h.why.find("RopRelease") != std::string::npos);
+  CHECK(h.atServer.empty());
+
+  Halves m;
+  m.bound();
+  Bytes mixed = releaseCall(11, true);
+  m.client(mixed);
+  CHECK(m.atServer == mixed);
+  CHECK(m.atClient.empty());  // RopRelease with RopCommitStream: the server answers
+  CHECK(makeReleaseAnswer(ByteSpan()).empty());
+}
+
+TEST_CASE("release-behind is write optimization: off with it") {
+  MapiAoEvents ev;
+  MapiAoConfig cfg;
+  cfg.writeBehind = false;
+  EdgeMapiAo edge(cfg, ev);
+  AoOutput o;
+  edge.onClientData(encode(bindPdu(Endian::Little)), o);
+  Bytes ack;
+  encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
+  edge.onPeerData(ack, o);
+  AoOutput r;
+  edge.onClientData(releaseCall(9), r);
+  CHECK(r.toLocal.empty());
+}
