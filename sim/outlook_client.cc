@@ -499,8 +499,9 @@ bool OutlookClient::openAttachmentStream(uint64_t size, uint64_t inbox, uint64_t
   return true;
 }
 
-bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
-  report.name = "open-attachment";
+bool OutlookClient::openListedAttachment(uint64_t size, Clock::time_point& started,
+                                         uint64_t& callsBefore, std::vector<uint32_t>& handles,
+                                         std::vector<rops::Value>& props, OpReport& report) {
   std::string error;
   uint64_t inbox = folderIds_[static_cast<size_t>(SpecialFolder::Inbox)];
   uint64_t mid = 0;
@@ -510,11 +511,44 @@ bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
   }
   // Timed from here: the user double-clicks an attachment of a message already listed (finding
   // it in the folder is browsing, not opening).
-  auto t = Clock::now();
-  uint64_t before = calls_;
+  started = Clock::now();
+  callsBefore = calls_;
+  return openAttachmentStream(size, inbox, mid, handles, props, report.detail);
+}
+
+bool OutlookClient::readCheckedChunk(uint32_t stream, uint64_t size, uint32_t chunk,
+                                     uint64_t& pos, uint16_t& n, std::string& detail) {
+  Bytes q;
+  ByteWriter qw(q);
+  rop(qw, rops::kReadStream, 0);
+  qw.u16(static_cast<uint16_t>(chunk));
+  RopResult rr;
+  std::string error;
+  if (!rpc(bulk_, q, {stream}, rr, &error) || !expectHeader(rr.rops, rops::kReadStream)) {
+    detail = error.empty() ? "RopReadStream failed" : error;
+    return false;
+  }
+  n = rr.rops.u16();
+  ByteSpan data = rr.rops.take(n);
+  uint64_t want = std::min<uint64_t>(chunk, size > pos ? size - pos : 0);
+  Bytes expected(static_cast<size_t>(want), 0);
+  fillContent(attachmentSeed(size), pos, expected);
+  if (!rr.rops.ok() || n != want || !std::equal(data.begin(), data.end(), expected.begin())) {
+    detail = "read at " + std::to_string(pos) + " differs from the content";
+    return false;
+  }
+  pos += n;
+  return true;
+}
+
+bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
+  report.name = "open-attachment";
+  std::string error;
+  Clock::time_point t;
+  uint64_t before = 0;
   std::vector<uint32_t> handlesOpen;
   std::vector<rops::Value> props;
-  if (!openAttachmentStream(size, inbox, mid, handlesOpen, props, report.detail)) {
+  if (!openListedAttachment(size, t, before, handlesOpen, props, report)) {
     return false;
   }
   RopResult res;
@@ -565,47 +599,24 @@ bool OutlookClient::openAttachment(uint64_t size, OpReport& report) {
 
 bool OutlookClient::readSeek(uint64_t size, OpReport& report) {
   report.name = "read-seek";
-  uint64_t inbox = folderIds_[static_cast<size_t>(SpecialFolder::Inbox)];
-  uint64_t mid = 0;
   std::string error;
-  if (!findMessage(inbox, attachmentSubject(size), mid, &error)) {
-    report.detail = error;
-    return false;
-  }
-  auto t = Clock::now();
-  uint64_t before = calls_;
+  Clock::time_point t;
+  uint64_t before = 0;
   std::vector<uint32_t> handles;
   std::vector<rops::Value> props;
-  if (!openAttachmentStream(size, inbox, mid, handles, props, report.detail)) {
+  if (!openListedAttachment(size, t, before, handles, props, report)) {
     return false;
   }
   uint32_t stream = handles[3];
-  const uint64_t seed = attachmentSeed(size);
   const uint32_t chunk = options_.readStreamBytes;
   uint64_t pos = 0;
-  Bytes expected;
   // Reads up to `count` chunks (all to the end when count is 0), checking each byte.
   auto readChunks = [&](int count) -> bool {
     for (int i = 0; count == 0 || i < count; ++i) {
-      Bytes q;
-      ByteWriter qw(q);
-      rop(qw, rops::kReadStream, 0);
-      qw.u16(static_cast<uint16_t>(chunk));
-      RopResult rr;
-      if (!rpc(bulk_, q, {stream}, rr, &error) || !expectHeader(rr.rops, rops::kReadStream)) {
-        report.detail = error.empty() ? "RopReadStream failed" : error;
+      uint16_t n = 0;
+      if (!readCheckedChunk(stream, size, chunk, pos, n, report.detail)) {
         return false;
       }
-      uint16_t n = rr.rops.u16();
-      ByteSpan data = rr.rops.take(n);
-      uint64_t want = std::min<uint64_t>(chunk, size > pos ? size - pos : 0);
-      expected.assign(static_cast<size_t>(want), 0);
-      fillContent(seed, pos, expected);
-      if (!rr.rops.ok() || n != want || !std::equal(data.begin(), data.end(), expected.begin())) {
-        report.detail = "read at " + std::to_string(pos) + " differs from the content";
-        return false;
-      }
-      pos += n;
       report.bytes += n;
       if (n < chunk) {
         return true;
@@ -652,43 +663,19 @@ bool OutlookClient::readSeek(uint64_t size, OpReport& report) {
 
 bool OutlookClient::readStart(uint64_t size, int chunks, OpReport& report) {
   report.name = "read-start";
-  uint64_t inbox = folderIds_[static_cast<size_t>(SpecialFolder::Inbox)];
-  uint64_t mid = 0;
-  std::string error;
-  if (!findMessage(inbox, attachmentSubject(size), mid, &error)) {
-    report.detail = error;
-    return false;
-  }
-  auto t = Clock::now();
-  uint64_t before = calls_;
+  Clock::time_point t;
+  uint64_t before = 0;
   std::vector<uint32_t> handles;
   std::vector<rops::Value> props;
-  if (!openAttachmentStream(size, inbox, mid, handles, props, report.detail)) {
+  if (!openListedAttachment(size, t, before, handles, props, report)) {
     return false;
   }
-  const uint64_t seed = attachmentSeed(size);
-  Bytes expected;
   uint64_t pos = 0;
   for (int i = 0; i < chunks && pos < size; ++i) {
-    Bytes q;
-    ByteWriter qw(q);
-    rop(qw, rops::kReadStream, 0);
-    qw.u16(static_cast<uint16_t>(options_.readStreamBytes));
-    RopResult rr;
-    if (!rpc(bulk_, q, {handles[3]}, rr, &error) || !expectHeader(rr.rops, rops::kReadStream)) {
-      report.detail = error.empty() ? "RopReadStream failed" : error;
+    uint16_t n = 0;
+    if (!readCheckedChunk(handles[3], size, options_.readStreamBytes, pos, n, report.detail)) {
       return false;
     }
-    uint16_t n = rr.rops.u16();
-    ByteSpan data = rr.rops.take(n);
-    uint64_t want = std::min<uint64_t>(options_.readStreamBytes, size - pos);
-    expected.assign(static_cast<size_t>(want), 0);
-    fillContent(seed, pos, expected);
-    if (!rr.rops.ok() || n != want || !std::equal(data.begin(), data.end(), expected.begin())) {
-      report.detail = "read at " + std::to_string(pos) + " differs from the content";
-      return false;
-    }
-    pos += n;
   }
   report.seconds = since(t);
   report.bytes = pos;

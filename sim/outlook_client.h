@@ -6,6 +6,7 @@
 // it reads against the deterministic mailbox it predicts (sim/mailbox.h).
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -116,6 +117,16 @@ class OutlookClient {
   bool openAttachmentStream(uint64_t size, uint64_t inbox, uint64_t mid,
                             std::vector<uint32_t>& handles, std::vector<rops::Value>& props,
                             std::string& detail);
+  /// The user opens the attachment of `size` of a message already listed: finds the message
+  /// (not timed: that is browsing), then `started`/`callsBefore` mark the operation's start and
+  /// the stream is opened. `handles`/`props` as openAttachmentStream; `report.detail` on failure.
+  bool openListedAttachment(uint64_t size, std::chrono::steady_clock::time_point& started,
+                            uint64_t& callsBefore, std::vector<uint32_t>& handles,
+                            std::vector<rops::Value>& props, OpReport& report);
+  /// One RopReadStream of up to `chunk` bytes at `pos` of the attachment of `size`, checked
+  /// byte for byte against the generator; `pos` advances, `n` is what came.
+  bool readCheckedChunk(uint32_t stream, uint64_t size, uint32_t chunk, uint64_t& pos,
+                        uint16_t& n, std::string& detail);
   bool release(std::vector<uint32_t> handles);
 
   OutlookOptions options_;

@@ -599,7 +599,7 @@ void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     }
     if (!bound_ && !clientHandedOff_) {
       for (const auto& [id, ctx] : association_.contexts()) {
-        if (isEmsmdb(id)) {
+        if (isEmsmdb(id) || isAsyncEmsmdbContext(association_, id)) {
           bound_ = true;
           events_.onBound(association_.assocGroupId());
           break;

@@ -16,4 +16,13 @@ inline bool isEmsmdbContext(const dcerpc::Association& association, uint16_t con
          iface->versionMajor == dcerpc::syntax::emsmdb().versionMajor;
 }
 
+/// AsyncEMSMDB (MS-OXCRPC 1.9: 5261574a-..., v0.1): the session's EcDoAsyncWaitEx long poll, on a
+/// connection of the same association group. Relayed call for call, but part of the session:
+/// it counts as an optimized MAPI connection and follows the group's hand-offs.
+inline bool isAsyncEmsmdbContext(const dcerpc::Association& association, uint16_t contextId) {
+  auto iface = association.interfaceFor(contextId);
+  return iface && iface->uuid == dcerpc::syntax::asyncEmsmdb().uuid &&
+         iface->versionMajor == dcerpc::syntax::asyncEmsmdb().versionMajor;
+}
+
 } // namespace bh::mapi::mapi_ao

@@ -61,8 +61,9 @@ iperf_mbit() {
   return 1
 }
 
-iperf_once() {
-  local lab=$1; shift
+# iperf_server LAB: a one-off iperf3 server on the server node, listening when this returns.
+iperf_server() {
+  local lab=$1
   # A one-off server of an earlier call may still be exiting: wait until its port is free.
   for _ in $(seq 50); do
     [ -z "$(in_lab "$lab" server ss -Hltn 'sport = :5201')" ] && break
@@ -73,6 +74,11 @@ iperf_once() {
     [ -n "$(in_lab "$lab" server ss -Hltn 'sport = :5201')" ] && break
     sleep 0.1
   done
+}
+
+iperf_once() {
+  local lab=$1; shift
+  iperf_server "$lab"
   in_lab "$lab" client iperf3 -c 10.91.4.2 -t 6 -O 2 -J "$@" 2>/dev/null |
     /usr/bin/python3 -c '
 import json, sys

@@ -16,11 +16,7 @@ done
 
 # A first optimized flow teaches the edge that a core answers for the server; iperf3's own
 # control connection is that flow, its data connection the next one.
-in_lab "$LAB" server iperf3 -s -1 -D >/dev/null 2>&1
-for _ in $(seq 100); do
-  [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :5201')" ] && break
-  sleep 0.1
-done
+iperf_server "$LAB"
 in_lab "$LAB" client iperf3 -c 10.91.4.2 -t 4 -R >/dev/null 2>&1 &
 IPERF=$!
 sleep 2.5

@@ -62,6 +62,15 @@ Bytes writeAnswer(uint32_t callId, size_t n, uint32_t rv, uint16_t written) {
   return encode(responsePdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Response(resp)));
 }
 
+/// An edge half whose client bound EMSMDB and heard the server accept it.
+void bindEdge(EdgeMapiAo& edge) {
+  AoOutput o;
+  edge.onClientData(encode(bindPdu(Endian::Little)), o);
+  Bytes ack;
+  encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
+  edge.onPeerData(ack, o);
+}
+
 struct Halves {
   MapiAoEvents ev;
   EdgeMapiAo edge{{}, ev};
@@ -163,11 +172,7 @@ TEST_CASE("write-behind stops at its window; further writes go to the server the
   MapiAoConfig cfg;
   cfg.writeWindowBytes = 7000;
   EdgeMapiAo edge(cfg, ev);
-  AoOutput o;
-  edge.onClientData(encode(bindPdu(Endian::Little)), o);
-  Bytes ack;
-  encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
-  edge.onPeerData(ack, o);
+  bindEdge(edge);
   int local = 0;
   for (uint32_t id = 5; id < 9; ++id) {
     AoOutput w;
@@ -296,11 +301,7 @@ TEST_CASE("release-behind is write optimization: off with it") {
   MapiAoConfig cfg;
   cfg.writeBehind = false;
   EdgeMapiAo edge(cfg, ev);
-  AoOutput o;
-  edge.onClientData(encode(bindPdu(Endian::Little)), o);
-  Bytes ack;
-  encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
-  edge.onPeerData(ack, o);
+  bindEdge(edge);
   AoOutput r;
   edge.onClientData(releaseCall(9), r);
   CHECK(r.toLocal.empty());
