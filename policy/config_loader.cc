@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "policy/config_loader.h"
 
 #include <cctype>
@@ -112,6 +113,17 @@ void loadPeering(const json& j, Config& c, ConfigErrors& errors) {
   r.unsignedInt("listen_port", c.peering.listenPort, 1, 65535);
   r.unsignedInt("initial_window_segments", c.peering.initialWindowSegments, 0, 8192);
   r.unsignedInt("route_table", c.peering.routeTable, 1, 0x7fffffff);
+  r.string("congestion_control", c.peering.congestionControl);
+  {
+    const std::string& cc = c.peering.congestionControl;
+    bool name = !cc.empty() && cc.size() < 16 &&
+                std::all_of(cc.begin(), cc.end(), [](char ch) {
+                  return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+                });
+    if (!name) {
+      r.error("congestion_control", "a kernel congestion control name (cubic, bbr, reno...)");
+    }
+  }
   if (c.peering.routeTable == 27 || (c.peering.routeTable >= 253 && c.peering.routeTable <= 255)) {
     r.error("route_table", "tables 27 (interception) and 253-255 (the kernel's) are taken");
   }

@@ -99,6 +99,7 @@ std::string showRunningConfig(const Config& c) {
          hex16(c.peering.optionExid));
   }
   line("peering listen-port " + std::to_string(c.peering.listenPort));
+  line("peering congestion-control " + c.peering.congestionControl);
   if (c.peering.initialWindowSegments != 0) {
     line("peering initial-window " + std::to_string(c.peering.initialWindowSegments) +
          " route-table " + std::to_string(c.peering.routeTable));
@@ -173,7 +174,8 @@ json configToJson(const Config& c) {
   j["peering"] = {{"tcp_option_kind", c.peering.optionKind},
                   {"listen_port", c.peering.listenPort},
                   {"initial_window_segments", c.peering.initialWindowSegments},
-                  {"route_table", c.peering.routeTable}};
+                  {"route_table", c.peering.routeTable},
+                  {"congestion_control", c.peering.congestionControl}};
   if (c.peering.optionKind != PeeringConfig::kWaasKind) {
     j["peering"]["tcp_option_exid"] = c.peering.optionExid;
   }

@@ -129,6 +129,15 @@ uint32_t Daemon::initialWindowSegments() const {
       policy_.current()->config().peering.initialWindowSegments);
 }
 
+void Daemon::tunePeerLegOf(Flow& flow, int leg) {
+  const std::string& cc = policy_.current()->config().peering.congestionControl;
+  if (!tunePeerLeg(flow.legFd(leg), cc) && !congestionControlWarned_) {
+    congestionControlWarned_ = true;
+    logError("cannot use congestion control '" + cc + "' on peer legs (see " +
+             "/proc/sys/net/ipv4/tcp_available_congestion_control); the kernel's default applies");
+  }
+}
+
 void Daemon::preparePeerRoute(const policy::IpAddress& peer) {
   if (!peerRoutes_) {
     return;
@@ -645,7 +654,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   }
   if (info.coreSide) {
     info.state = FlowState::Optimized;
-    tunePeerLeg(flow.legFd(0));
+    tunePeerLegOf(flow, 0);
     attachAccelerator(flow);
     // Nothing goes to the edge before its Hello: if our SYN-ACK answer was lost on the way,
     // the edge relays the client raw and we must be able to do the same (onPeerFallback).
@@ -670,7 +679,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   info.peerId = entry->peerOption->deviceId.toString();
   info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
                                  entry->peerOption->requestedPolicy, localLimits());
-  tunePeerLeg(flow.legFd(1));
+  tunePeerLegOf(flow, 1);
   // A core answers for this server: the next peer legs to it start with the large window.
   preparePeerRoute(info.server.ip);
   attachAccelerator(flow);

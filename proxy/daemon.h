@@ -81,6 +81,8 @@ private:
   uint32_t initialWindowSegments() const;
   /// A peer leg to or from `peer` starts: give later legs the large initial window.
   void preparePeerRoute(const policy::IpAddress& peer);
+  /// TFO options on the peer leg `leg` of `flow` (proxy/sockets.h).
+  void tunePeerLegOf(Flow& flow, int leg);
   int startListener(bool v6);
   void onAccept(uv_stream_t* listener);
   void startEdgeFlow(Flow& flow);
@@ -118,6 +120,7 @@ private:
   DiscoveryTable coreTable_{16384, 30'000'000'000ULL};
   std::unique_ptr<NfqueueHandler> nfqueue_;
   std::unique_ptr<PeerRoutes> peerRoutes_;
+  bool congestionControlWarned_ = false;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<dre::ChunkCache> dreCache_;
   dre::DreConfig dreConfig_;

@@ -134,11 +134,11 @@ void sizePeerLegBuffers(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 }
 
-void tunePeerLeg(int fd) {
+bool tunePeerLeg(int fd, const std::string& congestionControl) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  const char cc[] = "bbr";
-  setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, sizeof(cc) - 1);
+  bool ccSet = setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, congestionControl.data(),
+                          static_cast<socklen_t>(congestionControl.size())) == 0;
   // A peer that vanishes (its box killed: the interception rules it left drop our packets
   // silently) must not leave the flow hanging for minutes of retransmissions: probe an idle
   // peer every kPeerKeepaliveSeconds (the seed's MAPI keepalive of 5 s), and give up when data
@@ -150,6 +150,7 @@ void tunePeerLeg(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
   unsigned int timeout = kPeerUserTimeoutMs;
   setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
+  return ccSet;
 }
 
 void setResetOnClose(int fd) {

@@ -37,12 +37,13 @@ int makeTransparentOutbound(const Endpoint& bindTo, uint32_t mark);
 constexpr int kPeerLegBufferBytes = 4 << 20;
 void sizePeerLegBuffers(int fd);
 
-/// TFO on the peer leg once connected: Nagle off, BBR, liveness.
+/// TFO on the peer leg once connected: Nagle off, `congestionControl`, liveness.
 /// Peer-leg liveness (tunePeerLeg): keepalive probes every 5 s when idle, and the connection
 /// fails when sent data or probes stay unacknowledged for 15 s.
 constexpr int kPeerKeepaliveSeconds = 5;
 constexpr unsigned kPeerUserTimeoutMs = 15000;
-void tunePeerLeg(int fd);
+/// Returns false when the congestion control could not be set (the kernel's default stays).
+bool tunePeerLeg(int fd, const std::string& congestionControl);
 
 /// SO_LINGER {1, 0}: the next close sends RST instead of FIN.
 void setResetOnClose(int fd);
