@@ -124,6 +124,14 @@ bool Daemon::isCore() const {
   return role_ == policy::DeviceRole::Core || role_ == policy::DeviceRole::Both;
 }
 
+void Daemon::pinPeerRouteTable() {
+  // Fixed for the daemon's life (a reload does not move it), so the rules removed at the end
+  // are the ones installed at the start.
+  peerRouteTable_ = initialWindowSegments() != 0 && options_.installRules
+                        ? policy_.current()->config().peering.routeTable
+                        : 0;
+}
+
 uint32_t Daemon::initialWindowSegments() const {
   return options_.initialWindowSegments.value_or(
       policy_.current()->config().peering.initialWindowSegments);
@@ -153,8 +161,7 @@ void Daemon::preparePeerRoute(const policy::IpAddress& peer) {
 
 redirect::InterceptionSpec Daemon::interceptionSpec() const {
   redirect::InterceptionSpec s;
-  s.peerRouteTable =
-      initialWindowSegments() != 0 ? policy_.current()->config().peering.routeTable : 0;
+  s.peerRouteTable = peerRouteTable_;
   s.edge = isEdge();
   s.core = isCore();
   s.listenPort = policy_.current()->config().peering.listenPort;
@@ -277,6 +284,7 @@ void Daemon::writeTransactionLog(const FlowInfo& i) {
 }
 
 int Daemon::removeRules() {
+  pinPeerRouteTable();
   rules_.remove(interceptionSpec());
   logInfo("interception rules removed");
   return 0;
@@ -284,6 +292,7 @@ int Daemon::removeRules() {
 
 int Daemon::run() {
   const auto& cfg = policy_.current()->config();
+  pinPeerRouteTable();
   logInfo("bridgehead starting: role " + policy::roleName(role_) + ", device id " +
           deviceId_.toString() + ", listener port " + std::to_string(cfg.peering.listenPort));
 
@@ -333,9 +342,9 @@ int Daemon::run() {
     }
     rulesInstalled_ = true;
   }
-  if (uint32_t iw = initialWindowSegments(); iw != 0 && options_.installRules) {
+  if (uint32_t iw = initialWindowSegments(); peerRouteTable_ != 0) {
     PeerRoutes::Settings prs;
-    prs.table = cfg.peering.routeTable;
+    prs.table = peerRouteTable_;
     prs.initialWindowSegments = iw;
     peerRoutes_ = std::make_unique<PeerRoutes>(prs);
     if (int r = peerRoutes_->open(); r != 0) {

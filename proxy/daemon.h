@@ -79,6 +79,7 @@ private:
   bool isEdge() const;
   bool isCore() const;
   uint32_t initialWindowSegments() const;
+  void pinPeerRouteTable();
   /// A peer leg to or from `peer` starts: give later legs the large initial window.
   void preparePeerRoute(const policy::IpAddress& peer);
   /// TFO options on the peer leg `leg` of `flow` (proxy/sockets.h).
@@ -121,6 +122,8 @@ private:
   std::unique_ptr<NfqueueHandler> nfqueue_;
   std::unique_ptr<PeerRoutes> peerRoutes_;
   bool congestionControlWarned_ = false;
+  /// The peer-route table the rules send our peer legs to (0: none), fixed at start.
+  uint32_t peerRouteTable_ = 0;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<dre::ChunkCache> dreCache_;
   dre::DreConfig dreConfig_;
