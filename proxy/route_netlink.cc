@@ -103,10 +103,14 @@ Bytes buildDeleteRoute(uint32_t table, const policy::IpAddress& destination, uin
 
 RouteAnswer parseRouteAnswer(ByteSpan message, ResolvedRoute& out, int* errorCode) {
   // Copied so the netlink structures are read from aligned memory whatever the caller holds.
+  if (message.size() < sizeof(nlmsghdr) || message.size() > (1u << 20)) {
+    return RouteAnswer::Malformed;
+  }
   std::vector<uint32_t> aligned((message.size() + 3) / 4);
   std::memcpy(aligned.data(), message.data(), message.size());
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(aligned.data());
-  if (!mnl_nlmsg_ok(nlh, static_cast<int>(message.size()))) {
+  // Compared unsigned: mnl_nlmsg_ok compares as int, so a length of 2^31 or more passes it.
+  if (nlh->nlmsg_len < sizeof(nlmsghdr) || nlh->nlmsg_len > message.size()) {
     return RouteAnswer::Malformed;
   }
   if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -237,7 +241,8 @@ bool RouteNetlink::transact(const Bytes& request, uint32_t seq, Bytes& answer,
       return false;
     }
     const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf);
-    if (!mnl_nlmsg_ok(nlh, static_cast<int>(n))) {
+    if (static_cast<size_t>(n) < sizeof(nlmsghdr) || nlh->nlmsg_len < sizeof(nlmsghdr) ||
+        nlh->nlmsg_len > static_cast<size_t>(n)) {
       error = "netlink: truncated answer";
       return false;
     }

@@ -116,6 +116,13 @@ TEST_CASE("route netlink: every truncation and every corrupted byte is refused, 
   }
   ResolvedRoute r;
   CHECK(parseRouteAnswer(ByteSpan(), r) == RouteAnswer::Malformed);
+  // A length of 2^31 or more (found by fuzz_route_answer: libmnl's check compares it as int).
+  Bytes huge = {0x10, 0x00, 0x00, 0xc7, 0x18, 0x00, 0x00, 0x07,
+                0x75, 0x00, 0x00, 0x00, 0x00, 0x00, 0x75, 0x05};
+  CHECK(parseRouteAnswer(huge, r) == RouteAnswer::Malformed);
+  Bytes longer = good;
+  longer[0] = static_cast<uint8_t>(good.size() + 4);  // claims 4 bytes it does not have
+  CHECK(parseRouteAnswer(longer, r) == RouteAnswer::Malformed);
 }
 
 TEST_CASE("route netlink: a delete names the table and the host route") {
