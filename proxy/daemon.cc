@@ -1148,8 +1148,10 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
   }
   if (is({"show", "statistics", "peer-routes"})) {
     PeerRouteCounters c = peerRoutes_ ? peerRoutes_->counters() : PeerRouteCounters{};
-    nlohmann::json j = {{"initial_window_segments", peerRoutes_ ? initialWindowSegments() : 0},
-                        {"route_table", pol->config().peering.routeTable},
+    // What the running routes carry (fixed at start), not what a reloaded config says.
+    nlohmann::json j = {{"initial_window_segments",
+                         peerRoutes_ ? peerRoutes_->settings().initialWindowSegments : 0},
+                        {"route_table", peerRouteTable_},
                         {"routes", peerRoutes_ ? peerRoutes_->size() : 0},
                         {"installed", c.installed},
                         {"refreshed", c.refreshed},

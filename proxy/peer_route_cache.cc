@@ -29,15 +29,6 @@ PeerRouteCache::Step PeerRouteCache::use(const policy::IpAddress& peer, uint64_t
   return step;
 }
 
-void PeerRouteCache::forget(const policy::IpAddress& peer) {
-  auto it = entries_.find(peer);
-  if (it == entries_.end()) {
-    return;
-  }
-  lru_.erase(it->second.lru);
-  entries_.erase(it);
-}
-
 void PeerRouteCache::clear() {
   entries_.clear();
   lru_.clear();

@@ -31,10 +31,9 @@ public:
   PeerRouteCache(size_t maxEntries, uint64_t refreshNs);
 
   /// A peer leg to `peer` is about to start at `nowNs`: what to do with its route. The entry
-  /// counts as installed from here on; forget() it when installing fails.
+  /// counts as checked from here on, whether or not installing works (a failing peer is tried
+  /// again at its next refresh, not on every flow).
   Step use(const policy::IpAddress& peer, uint64_t nowNs);
-  /// The route could not be installed (or was removed): the next leg tries again.
-  void forget(const policy::IpAddress& peer);
   void clear();
   size_t size() const { return entries_.size(); }
   size_t capacity() const { return max_; }

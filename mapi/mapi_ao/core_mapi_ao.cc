@@ -41,10 +41,6 @@ bool CoreMapiAo::isEmsmdb(uint16_t contextId) const {
   return isEmsmdbContext(association_, contextId);
 }
 
-void CoreMapiAo::toEdge(RecordType type, ByteSpan body, AoOutput& out) {
-  encodeRecord(type, body, out.toPeer);
-}
-
 uint32_t CoreMapiAo::nextInjectedId() {
   for (;;) {
     uint32_t id = nextInjected_++;
@@ -424,7 +420,7 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
           for (const auto& f : all) {
             joined.insert(joined.end(), f.begin(), f.end());
           }
-          toEdge(RecordType::Pdus, joined, out);
+          out.appendRecord(RecordType::Pdus, joined);
           if (last) {
             clientCalls_.erase(callId);
           }
@@ -436,7 +432,7 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
       clientCalls_.erase(callId);
     }
   }
-  toEdge(RecordType::Pdus, raw, out);
+  out.appendRecord(RecordType::Pdus, raw);
 }
 
 void CoreMapiAo::onWriteAnswer(uint32_t callId, AoOutput& out) {
@@ -457,7 +453,7 @@ void CoreMapiAo::onWriteAnswer(uint32_t callId, AoOutput& out) {
              " bytes the edge had already acknowledged: resetting the connection");
     return;
   }
-  toEdge(RecordType::WriteAck, encodeReadAheadConsumed(1, w.dataBytes), out);
+  out.appendRecord(RecordType::WriteAck, encodeReadAheadConsumed(1, w.dataBytes));
   if (writes_.empty() && writeWait_) {
     writeWait_ = false;
     unblock(out);
@@ -478,7 +474,7 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Byt
   }
   if (!s.decoded || !s.success || !s.more || passive_ || clientHandedOff_ ||
       readAheads_.size() >= config_.maxReadAheads) {
-    toEdge(RecordType::Pdus, joined, out);
+    out.appendRecord(RecordType::Pdus, joined);
     return;
   }
   // The start goes before the answer: the client's next call can only follow the answer, and
@@ -491,8 +487,8 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Byt
   ra.requestStub = std::move(c.requestStub);
   ReadAheadStart start{ra.id, ra.candidate.kind, ra.candidate.objectHandle, ra.contextId,
                        ra.requestStub};
-  toEdge(RecordType::ReadAheadStart, encodeReadAheadStart(start), out);
-  toEdge(RecordType::Pdus, joined, out);
+  out.appendRecord(RecordType::ReadAheadStart, encodeReadAheadStart(start));
+  out.appendRecord(RecordType::Pdus, joined);
   events_.onReadAheadStarted(ra.candidate.kind);
   auto [it, inserted] = readAheads_.emplace(ra.id, std::move(ra));
   inject(it->second, out);
@@ -516,7 +512,7 @@ void CoreMapiAo::inject(ReadAhead& ra, AoOutput& out) {
 
 void CoreMapiAo::maybeEnd(ReadAhead& ra, AoOutput& out) {
   if (ra.stopped && ra.answered == ra.issued && !ra.endSent && !ra.cancelled) {
-    toEdge(RecordType::ReadAheadEnd, encodeReadAheadId(ra.id), out);
+    out.appendRecord(RecordType::ReadAheadEnd, encodeReadAheadId(ra.id));
     ra.endSent = true;
   }
 }
@@ -562,11 +558,7 @@ void CoreMapiAo::onInjectedAnswer(uint32_t callId, Injected inj, AoOutput& out) 
     if (!ra.shipStopped) {
       std::vector<size_t> cuts;
       Bytes body = encodeReadAheadData(d, &cuts);
-      size_t base = out.toPeer.size() + kRecordHeaderSize;
-      toEdge(RecordType::ReadAheadData, body, out);
-      for (size_t c : cuts) {
-        out.peerCuts.push_back(base + c);
-      }
+      out.appendRecord(RecordType::ReadAheadData, body, cuts);
       // The answer that ended the read-ahead (a short read, Done, an error) is the last one
       // the client can want: those already asked after it stay here (what they moved, if
       // anything, is sought back should the client read on).
@@ -592,12 +584,12 @@ void CoreMapiAo::handOffServerSide(HandOffReason reason, const std::string& why,
   // Answers held to judge a read-ahead go first, whole.
   for (auto& [id, frags] : candidateFragments_) {
     for (const auto& f : frags) {
-      toEdge(RecordType::Pdus, f, out);
+      out.appendRecord(RecordType::Pdus, f);
     }
   }
   candidateFragments_.clear();
   candidates_.clear();
-  toEdge(RecordType::HandOff, encodeHandOff(reason), out);
+  out.appendRecord(RecordType::HandOff, encodeHandOff(reason));
   serverHandedOff_ = true;
   passive_ = true;
   Bytes rest = serverFramer_.takeBuffered();
@@ -610,13 +602,13 @@ void CoreMapiAo::onServerEof(AoOutput& out) {
   }
   for (auto& [id, frags] : candidateFragments_) {
     for (const auto& f : frags) {
-      toEdge(RecordType::Pdus, f, out);
+      out.appendRecord(RecordType::Pdus, f);
     }
   }
   candidateFragments_.clear();
   Bytes rest = serverFramer_.takeBuffered();
   if (!rest.empty()) {
-    toEdge(RecordType::Pdus, rest, out);
+    out.appendRecord(RecordType::Pdus, rest);
   }
 }
 

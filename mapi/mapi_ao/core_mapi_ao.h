@@ -104,7 +104,6 @@ private:
   void unblock(AoOutput& out);
   void onEdgeHandOff(AoOutput& out);
   void handOffServerSide(HandOffReason reason, const std::string& why, AoOutput& out);
-  void toEdge(RecordType type, ByteSpan body, AoOutput& out);
   uint32_t nextInjectedId();
   bool isEmsmdb(uint16_t contextId) const;
 

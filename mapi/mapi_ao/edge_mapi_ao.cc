@@ -17,10 +17,6 @@ constexpr uint16_t kOpnumEcDoConnectEx = 10;
 /// EcDoConnectEx ulFlags: "requests administrator behavior" (MS-OXCRPC 3.1.4.1).
 constexpr uint32_t kConnectAdministrator = 0x00000001;
 
-void appendRecord(RecordType type, ByteSpan body, AoOutput& out) {
-  encodeRecord(type, body, out.toPeer);
-}
-
 } // namespace
 
 EdgeMapiAo::EdgeMapiAo(MapiAoConfig config, MapiAoEvents& events)
@@ -296,11 +292,7 @@ bool EdgeMapiAo::answerBehind(ClientCall& call, Bytes answerStub, uint32_t objec
   }
   std::vector<size_t> cuts;
   Bytes record = encodeWriteBehind(wb, &cuts);
-  size_t base = out.toPeer.size() + kRecordHeaderSize;
-  appendRecord(RecordType::WriteBehind, record, out);
-  for (size_t c : cuts) {
-    out.peerCuts.push_back(base + c);
-  }
+  out.appendRecord(RecordType::WriteBehind, record, cuts);
   writeInFlight_ += dataBytes;
   toClient(std::move(*bytes), out);
   events_.onLocalResponse(call.callId);
@@ -337,7 +329,7 @@ void EdgeMapiAo::serve(ClientCall& call, ReadAhead& ra, AoOutput& out) {
   readyBytes_ -= d.stub.size() + d.fragmentHeaders.size();
   ++ra.consumed;
   toClient(d.toFragments(call.callId), out);
-  appendRecord(RecordType::ReadAheadConsumed, encodeReadAheadConsumed(ra.id, 1), out);
+  out.appendRecord(RecordType::ReadAheadConsumed, encodeReadAheadConsumed(ra.id, 1));
   events_.onLocalResponse(call.callId);
   events_.onReadResponse(ra.kind, d.dataBytes);
   events_.onReadAheadAccumulated(readyBytes_);
@@ -382,7 +374,7 @@ void EdgeMapiAo::cancel(uint32_t id, bool releaseOnly, AoOutput& out) {
     readyBytes_ -= d.stub.size() + d.fragmentHeaders.size();
   }
   ReadAheadCancel c{id, it->second.consumed, releaseOnly};
-  appendRecord(RecordType::ReadAheadCancel, encodeReadAheadCancel(c), out);
+  out.appendRecord(RecordType::ReadAheadCancel, encodeReadAheadCancel(c));
   readAheads_.erase(it);
 }
 
@@ -393,7 +385,7 @@ void EdgeMapiAo::forward(const std::vector<Bytes>& fragments, AoOutput& out) {
 }
 
 void EdgeMapiAo::forward(const Bytes& pdu, AoOutput& out) {
-  appendRecord(RecordType::Pdus, pdu, out);
+  out.appendRecord(RecordType::Pdus, pdu);
 }
 
 void EdgeMapiAo::handOff(HandOffReason reason, const std::string& detail, AoOutput& out) {
@@ -408,7 +400,7 @@ void EdgeMapiAo::handOff(HandOffReason reason, const std::string& detail, AoOutp
   for (uint32_t id : ids) {
     cancel(id, false, out);
   }
-  appendRecord(RecordType::HandOff, encodeHandOff(reason), out);
+  out.appendRecord(RecordType::HandOff, encodeHandOff(reason));
   clientHandedOff_ = true;
   // Everything not yet relayed, in the order the client sent it, unframed from here on.
   Bytes& raw = out.toPeer;
@@ -448,7 +440,7 @@ bool EdgeMapiAo::onClientEof(AoOutput& out) {
   }
   Bytes rest = clientFramer_.takeBuffered();
   if (!rest.empty()) {
-    appendRecord(RecordType::Pdus, rest, out);
+    out.appendRecord(RecordType::Pdus, rest);
   }
   return true;
 }

@@ -49,6 +49,15 @@ struct AoOutput {
   std::vector<size_t> peerCuts;
   bool reset = false;
   std::string resetReason;
+  /// One record for the other half; `cuts` (offsets in `body`) end the data codec's chunks
+  /// there, so DRE sees the stable parts of a taken-apart call as units of their own.
+  void appendRecord(RecordType type, ByteSpan body, const std::vector<size_t>& cuts = {}) {
+    size_t base = toPeer.size() + kRecordHeaderSize;
+    encodeRecord(type, body, toPeer);
+    for (size_t c : cuts) {
+      peerCuts.push_back(base + c);
+    }
+  }
   void fail(std::string why) {
     if (!reset) {
       reset = true;
