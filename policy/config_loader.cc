@@ -114,6 +114,7 @@ void loadPeering(const json& j, Config& c, ConfigErrors& errors) {
   r.unsignedInt("initial_window_segments", c.peering.initialWindowSegments, 0, 8192);
   r.unsignedInt("route_table", c.peering.routeTable, 1, 0x7fffffff);
   r.string("congestion_control", c.peering.congestionControl);
+  r.unsignedInt("wan_bandwidth_kbit", c.peering.wanBandwidthKbit, 0, 400000000);
   {
     const std::string& cc = c.peering.congestionControl;
     bool name = !cc.empty() && cc.size() < 16 &&

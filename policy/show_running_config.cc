@@ -100,6 +100,9 @@ std::string showRunningConfig(const Config& c) {
   }
   line("peering listen-port " + std::to_string(c.peering.listenPort));
   line("peering congestion-control " + c.peering.congestionControl);
+  if (c.peering.wanBandwidthKbit != 0) {
+    line("peering wan-bandwidth " + std::to_string(c.peering.wanBandwidthKbit));
+  }
   if (c.peering.initialWindowSegments != 0) {
     line("peering initial-window " + std::to_string(c.peering.initialWindowSegments) +
          " route-table " + std::to_string(c.peering.routeTable));
@@ -175,7 +178,8 @@ json configToJson(const Config& c) {
                   {"listen_port", c.peering.listenPort},
                   {"initial_window_segments", c.peering.initialWindowSegments},
                   {"route_table", c.peering.routeTable},
-                  {"congestion_control", c.peering.congestionControl}};
+                  {"congestion_control", c.peering.congestionControl},
+                  {"wan_bandwidth_kbit", c.peering.wanBandwidthKbit}};
   if (c.peering.optionKind != PeeringConfig::kWaasKind) {
     j["peering"]["tcp_option_exid"] = c.peering.optionExid;
   }

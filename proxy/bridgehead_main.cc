@@ -19,6 +19,7 @@ void usage() {
                "usage: bridgehead [--config FILE] [--role edge|core|both] [--control PATH]\n"
                "                  [--state-dir DIR] [--lan-interface IF]... [--queue N]\n"
                "                  [--pidfile FILE] [--user NAME] [--no-rules] [--initial-window SEGMENTS]\n"
+               "                  [--wan-bandwidth KBIT]\n"
                "       bridgehead --check-config FILE\n"
                "       bridgehead --remove-rules [--config FILE] [--role R]\n");
 }
@@ -97,6 +98,8 @@ int main(int argc, char** argv) {
       opt.queueNum = static_cast<uint16_t>(std::stoi(val()));
     } else if (a == "--initial-window") {
       opt.initialWindowSegments = static_cast<uint32_t>(std::stoul(val()));
+    } else if (a == "--wan-bandwidth") {
+      opt.wanBandwidthKbit = static_cast<uint32_t>(std::stoul(val()));
     } else if (a == "--user") {
       opt.user = val();
     } else if (a == "--pidfile") {

@@ -138,8 +138,10 @@ uint32_t Daemon::initialWindowSegments() const {
 }
 
 void Daemon::tunePeerLegOf(Flow& flow, int leg) {
-  const std::string& cc = policy_.current()->config().peering.congestionControl;
-  if (!tunePeerLeg(flow.legFd(leg), cc) && !congestionControlWarned_) {
+  const auto& peering = policy_.current()->config().peering;
+  const std::string& cc = peering.congestionControl;
+  uint32_t kbit = options_.wanBandwidthKbit.value_or(peering.wanBandwidthKbit);
+  if (!tunePeerLeg(flow.legFd(leg), cc, kbit) && !congestionControlWarned_) {
     congestionControlWarned_ = true;
     logError("cannot use congestion control '" + cc + "' on peer legs (see " +
              "/proc/sys/net/ipv4/tcp_available_congestion_control); the kernel's default applies");

@@ -39,6 +39,8 @@ struct DaemonOptions {
   uint16_t queueNum = 0;                  ///< overrides the config's when not 0
   /// Overrides peering.initial_window_segments when set (the lab sizes it to its WAN).
   std::optional<uint32_t> initialWindowSegments;
+  /// Overrides peering.wan_bandwidth_kbit when set (the lab paces to its WAN).
+  std::optional<uint32_t> wanBandwidthKbit;
   bool installRules = true;
   /// Unprivileged user the daemon becomes after setup (keeping CAP_NET_ADMIN/CAP_NET_RAW);
   /// empty: "bridgehead" if that user exists, else "nobody". Ignored when not started as root.

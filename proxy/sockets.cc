@@ -134,7 +134,11 @@ void sizePeerLegBuffers(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 }
 
-bool tunePeerLeg(int fd, const std::string& congestionControl) {
+uint64_t peerLegPacingBytesPerSecond(uint32_t wanBandwidthKbit) {
+  return static_cast<uint64_t>(wanBandwidthKbit) * 1000 / 8 * kPacedPayloadPercent / 100;
+}
+
+bool tunePeerLeg(int fd, const std::string& congestionControl, uint32_t wanBandwidthKbit) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   bool ccSet = setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, congestionControl.data(),
@@ -150,6 +154,11 @@ bool tunePeerLeg(int fd, const std::string& congestionControl) {
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
   unsigned int timeout = kPeerUserTimeoutMs;
   setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
+  if (wanBandwidthKbit != 0) {
+    // Setting it also turns on the kernel's own TCP pacing (no fq qdisc needed, Linux >= 4.13).
+    uint64_t rate = peerLegPacingBytesPerSecond(wanBandwidthKbit);
+    setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &rate, sizeof(rate));
+  }
   return ccSet;
 }
 

@@ -42,8 +42,14 @@ void sizePeerLegBuffers(int fd);
 /// fails when sent data or probes stay unacknowledged for 15 s.
 constexpr int kPeerKeepaliveSeconds = 5;
 constexpr unsigned kPeerUserTimeoutMs = 15000;
+/// `wanBandwidthKbit` (0: none) paces the leg just under the WAN's bandwidth: the kernel paces
+/// TCP payload bytes, and a full segment carries 1448 of them in 1514 on an Ethernet wire, so
+/// the payload rate is 95 % of the link's (kPacedPayloadPercent).
+constexpr unsigned kPacedPayloadPercent = 95;
 /// Returns false when the congestion control could not be set (the kernel's default stays).
-bool tunePeerLeg(int fd, const std::string& congestionControl);
+bool tunePeerLeg(int fd, const std::string& congestionControl, uint32_t wanBandwidthKbit = 0);
+/// The SO_MAX_PACING_RATE (bytes per second) for a WAN of `wanBandwidthKbit`.
+uint64_t peerLegPacingBytesPerSecond(uint32_t wanBandwidthKbit);
 
 /// SO_LINGER {1, 0}: the next close sends RST instead of FIN.
 void setResetOnClose(int fd);

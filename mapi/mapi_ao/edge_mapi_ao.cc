@@ -244,9 +244,18 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCan
                              AoOutput& out) {
   // dataBytes 0 marks a release-only call on the record (ao_record.h): an empty write is
   // simply sent on.
-  if (!config_.writeBehind || w.dataBytes == 0 ||
-      writeInFlight_ + w.dataBytes > config_.writeWindowBytes) {
+  if (!config_.writeBehind || w.dataBytes == 0) {
     return false;
+  }
+  if (writeInFlight_ + w.dataBytes > config_.writeWindowBytes) {
+    if (writeInFlight_ == 0) {
+      return false; // a window smaller than one write: the server answers it
+    }
+    // The window is full: the client waits for the next WriteAck, which frees window within
+    // about a round trip of the oldest write, not for this write's own round trip (as it did
+    // when such a write went to the server: the WAN then idled for most of an RTT).
+    held_ = Held{std::move(call), 0, true};
+    return true;
   }
   if (!answerBehind(call, makeWriteStreamAnswer(stub), w.objectHandle, w.dataBytes, out)) {
     return false;
@@ -354,13 +363,30 @@ void EdgeMapiAo::releaseHeld(AoOutput& out) {
   drainClientQueue(out);
 }
 
+void EdgeMapiAo::releaseHeldWrite(AoOutput& out) {
+  if (!held_ || !held_->waitsForWindow) {
+    return;
+  }
+  Held h = std::move(*held_);
+  held_.reset();
+  Bytes stub;
+  RequestSummary s;
+  if (joinStubs(h.call.fragments, stub)) {
+    s = summarizeRequest(stub);
+  }
+  if (!s.write || !writeBehind(h.call, stub, *s.write, out)) {
+    forwardRemote(h.call, std::nullopt, out);
+  }
+  drainClientQueue(out);
+}
+
 void EdgeMapiAo::retireIfDone(uint32_t id, AoOutput& out) {
   auto it = readAheads_.find(id);
   // Ended and every answer taken: the client has had the last one (a short read, Done), so
   // both halves forget it (a stream read to its end is often released on another connection,
   // and a connection runs only maxReadAheads at a time).
   if (it != readAheads_.end() && it->second.ended && it->second.ready.empty() &&
-      !(held_ && held_->readAheadId == id)) {
+      !(held_ && held_->waitsFor(id))) {
     cancel(id, false, out);
   }
 }
@@ -522,7 +548,7 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
     }
     it->second.ready.push_back(std::move(d));
     events_.onReadAheadAccumulated(readyBytes_);
-    if (held_ && held_->readAheadId == it->first) {
+    if (held_ && held_->waitsFor(it->first)) {
       releaseHeld(out);
     }
     return;
@@ -538,7 +564,7 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
       return;
     }
     it->second.ended = true;
-    if (held_ && held_->readAheadId == id) {
+    if (held_ && held_->waitsFor(id)) {
       releaseHeld(out);
     } else {
       retireIfDone(id, out);
@@ -568,6 +594,7 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
       return;
     }
     writeInFlight_ -= bytes;
+    releaseHeldWrite(out);
     return;
   }
   case RecordType::ReadAheadConsumed:

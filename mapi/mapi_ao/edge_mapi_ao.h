@@ -32,9 +32,9 @@ public:
   /// The record stream from the core half.
   void onPeerData(ByteSpan data, AoOutput& out);
   /// The client finished sending. Returns true when the FIN may be passed on now; false when a
-  /// call is held for read-ahead data (ask again after the next onPeerData).
+  /// call is held for read-ahead data or write window (ask again after the next onPeerData).
   bool onClientEof(AoOutput& out);
-  /// A client call waits for prefetched data.
+  /// A client call waits for prefetched data or for write window.
   bool holding() const { return held_.has_value(); }
   bool handedOff() const { return clientHandedOff_; }
   /// Hands the connection off from outside (another connection of its association group was
@@ -63,9 +63,13 @@ private:
     uint16_t contextId = 0;
     uint16_t opnum = 0;
   };
+  /// A client call that waits: for prefetched data (readAheadId), or, a RopWriteStream, for
+  /// the server to confirm earlier writes so that it fits the write window (waitsForWindow).
   struct Held {
     ClientCall call;
     uint32_t readAheadId = 0;
+    bool waitsForWindow = false;
+    bool waitsFor(uint32_t id) const { return !waitsForWindow && readAheadId == id; }
   };
 
   void drainClientQueue(AoOutput& out);
@@ -75,7 +79,10 @@ private:
   bool tryLocal(ClientCall& call, ReadAhead& ra, AoOutput& out);
   void serve(ClientCall& call, ReadAhead& ra, AoOutput& out);
   void releaseHeld(AoOutput& out);
-  /// Answers a lone RopWriteStream at once and sends it on as write-behind; false if it cannot.
+  /// A WriteAck freed window: the held write is answered here now if it fits.
+  void releaseHeldWrite(AoOutput& out);
+  /// Answers a lone RopWriteStream at once and sends it on as write-behind, or holds it while
+  /// the write window is full; false if it cannot.
   bool writeBehind(ClientCall& call, const Bytes& stub, const WriteCandidate& w, AoOutput& out);
   bool releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& out);
   /// Answers `call` with `answerStub` now and sends the call on as a WriteBehind record.

@@ -4,7 +4,7 @@
 # leaves one host route per peer in table 28 on the edge (to the server) and on the core (to
 # the client), each a copy of the main table's path plus initcwnd; the rules send only our
 # peer-leg marks there; the peer legs start with that congestion window while the server's own
-# connection keeps the kernel's; and stopping a daemon removes rules and routes.
+# connection keeps the kernel's; peer legs are paced just under the WAN's rate; and stopping a daemon removes rules and routes.
 . "$(dirname "$0")/lib.sh"
 
 lab_up pr --rtt 100 --rate 100
@@ -50,6 +50,14 @@ echo "core peer-leg cwnd (smallest): $core_peer, edge peer-leg cwnd (largest): $
 [ -n "$core_peer" ] && [ "$core_peer" -ge "$IW" ] || fail "core peer leg cwnd '$core_peer' < $IW"
 [ -n "$edge_peer" ] && [ "$edge_peer" -ge "$IW" ] || fail "edge peer leg cwnd '$edge_peer' < $IW"
 [ -n "$core_lan" ] && [ "$core_lan" -lt "$IW" ] || fail "core server leg got the WAN window ('$core_lan')"
+# Pacing (peering.wan_bandwidth_kbit, which the lab sets to its 100 Mbit/s): the peer legs'
+# pacing is capped at 95 % of it (TCP payload), the server's LAN leg is not.
+maxpace() { in_lab "$LAB" "$1" ss -tin state established "$2" | grep -o 'pacing_rate [0-9]*bps/[0-9]*bps' | cut -d/ -f2 | sort -u; }
+core_pace=$(maxpace core 'dst 10.91.1.1'); edge_pace=$(maxpace edge 'dst 10.91.4.2'); lan_pace=$(maxpace core 'dst 10.91.4.2')
+echo "max pacing: core peer legs '$core_pace', edge peer legs '$edge_pace', core server leg '$lan_pace'"
+[ "$core_pace" = 95000000bps ] || fail "core peer legs not paced to 95 Mbit/s: '$core_pace'"
+[ "$edge_pace" = 95000000bps ] || fail "edge peer legs not paced to 95 Mbit/s: '$edge_pace'"
+[ -z "$lan_pace" ] || fail "core server leg paced: '$lan_pace'"
 wait $IPERF || fail "iperf3 through the optimized lab failed"
 # One client address, so one route on the core, installed once.
 "$BHLAB" ctl "$LAB" core show statistics peer-routes | grep -q "^installed: 1$" ||

@@ -38,6 +38,8 @@ const BadConfig kBadConfigs[] = {
      "tables 27 (interception) and 253-255"},
     {"initial window too large", R"({"peering": {"initial_window_segments": 100000}})",
      "/peering/initial_window_segments", "out of range"},
+    {"WAN bandwidth as text", R"({"peering": {"wan_bandwidth_kbit": "100M"}})",
+     "/peering/wan_bandwidth_kbit", "expected integer, got string"},
     {"negative", R"({"limits": {"connection_limit": -1}})", "/limits/connection_limit",
      "-1 is out of range"},
     {"huge unsigned", R"({"limits": {"connection_limit": 18446744073709551615}})",

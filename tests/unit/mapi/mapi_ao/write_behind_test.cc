@@ -167,26 +167,66 @@ TEST_CASE("a write the server refuses resets the connection before the commit re
   }
 }
 
-TEST_CASE("write-behind stops at its window; further writes go to the server the usual way") {
+TEST_CASE("a write beyond the window waits for the server's confirmation, then is answered here") {
   MapiAoEvents ev;
   MapiAoConfig cfg;
   cfg.writeWindowBytes = 7000;
   EdgeMapiAo edge(cfg, ev);
   bindEdge(edge);
-  int local = 0;
-  for (uint32_t id = 5; id < 9; ++id) {
-    AoOutput w;
-    edge.onClientData(writeCall(id, 3000), w);
-    local += w.toLocal.empty() ? 0 : 1;
+  std::vector<AoOutput> w(4);
+  for (uint32_t i = 0; i < 4; ++i) {
+    edge.onClientData(writeCall(5 + i, 3000), w[i]);
+    REQUIRE_FALSE(w[i].reset);
   }
-  CHECK(local == 2); // 2 x 3000 fit in 7000, the third would not
-  Bytes credit;
-  encodeRecord(RecordType::WriteAck, encodeReadAheadConsumed(1, 3000), credit);
-  AoOutput c;
-  edge.onPeerData(credit, c);
+  // 2 x 3000 fit in 7000: answered. The third waits, and the fourth behind it; neither goes
+  // to the core yet (the server would answer it a round trip later).
+  CHECK_FALSE(w[0].toLocal.empty());
+  CHECK_FALSE(w[1].toLocal.empty());
+  CHECK(w[2].toLocal.empty());
+  CHECK(w[2].toPeer.empty());
+  CHECK(w[3].toPeer.empty());
+  CHECK(edge.holding());
+  AoOutput eof;
+  CHECK_FALSE(edge.onClientEof(eof)); // the FIN waits behind the held write
+  auto credit = [&](uint32_t bytes) {
+    Bytes rec;
+    encodeRecord(RecordType::WriteAck, encodeReadAheadConsumed(1, bytes), rec);
+    AoOutput c;
+    edge.onPeerData(rec, c);
+    REQUIRE_FALSE(c.reset);
+    return c;
+  };
+  AoOutput c1 = credit(3000);
+  // Call 7 now fits (3000 + 3000): answered with its own call id, sent on as write-behind;
+  // call 8 waits for the next confirmation.
+  REQUIRE_FALSE(c1.toLocal.empty());
+  CHECK(pduCallId(c1.toLocal) == 7);
+  std::vector<Record> recs;
+  Bytes raw;
+  RecordReader reader;
+  REQUIRE(reader.feed(c1.toPeer, recs, raw).ok());
+  REQUIRE(recs.size() == 1);
+  CHECK(recs[0].type == RecordType::WriteBehind);
+  CHECK(edge.holding());
+  AoOutput c2 = credit(3000);
+  REQUIRE_FALSE(c2.toLocal.empty());
+  CHECK(pduCallId(c2.toLocal) == 8);
+  CHECK_FALSE(edge.holding());
+  AoOutput eof2;
+  CHECK(edge.onClientEof(eof2));
+}
+
+TEST_CASE("a window smaller than one write sends the write to the server") {
+  MapiAoEvents ev;
+  MapiAoConfig cfg;
+  cfg.writeWindowBytes = 2000;
+  EdgeMapiAo edge(cfg, ev);
+  bindEdge(edge);
   AoOutput w;
-  edge.onClientData(writeCall(9, 3000), w);
-  CHECK_FALSE(w.toLocal.empty());
+  edge.onClientData(writeCall(5, 3000), w);
+  CHECK(w.toLocal.empty());
+  CHECK_FALSE(w.toPeer.empty());
+  CHECK_FALSE(edge.holding());
 }
 
 TEST_CASE("the core tracks at most maxTrackedCalls read-ahead candidates at once") {
