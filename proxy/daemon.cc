@@ -1051,7 +1051,44 @@ void Daemon::onMapiBound(FlowInfo& info, uint32_t assocGroupId) {
                                      assocGroupId)];
 }
 
+void Daemon::onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
+                                   const std::vector<uint32_t>& handles) {
+  if (!info.mapi || !info.mapi->associationGroupId || groupResetTimer_ == nullptr) {
+    return;
+  }
+  uint32_t gid = *info.mapi->associationGroupId;
+  std::string client = info.client.ip.toString();
+  std::string server = info.server.ip.toString();
+  for (const auto& [p, f] : flows_) {
+    const FlowInfo& o = f->info();
+    if (&o != &info && !o.coreSide && !o.handedOffToGeneric && o.mapi &&
+        o.mapi->associationGroupId == gid && o.client.ip.toString() == client &&
+        o.server.ip.toString() == server &&
+        mapiGroupReleases_.size() < kMaxPendingGroupReleases) {
+      mapiGroupReleases_.push_back(
+          {o.connId, Bytes(contextHandle.begin(), contextHandle.end()), handles});
+    }
+  }
+  if (!mapiGroupReleases_.empty()) {
+    uv_timer_start(
+        groupResetTimer_,
+        [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
+  }
+}
+
 void Daemon::onGroupResetTimer() {
+  auto releases = std::move(mapiGroupReleases_);
+  mapiGroupReleases_.clear();
+  for (const auto& r : releases) {
+    for (const auto& [p, f] : flows_) {
+      if (f->info().connId == r.connId) {
+        f->runFilter([&](FlowFilter& filter, FlowFilter::Output& out) {
+          releaseMapiObjects(filter, r.contextHandle, r.handles, out);
+        });
+        break;
+      }
+    }
+  }
   auto handOffs = std::move(mapiGroupHandOffs_);
   mapiGroupHandOffs_.clear();
   std::vector<std::pair<Flow*, mapi::mapi_ao::HandOffReason>> follow;

@@ -76,6 +76,8 @@ public:
   std::optional<mapi::mapi_ao::HandOffReason> onMapiJoinGroup(FlowInfo& info,
                                                               uint32_t assocGroupId) override;
   void onMapiBound(FlowInfo& info, uint32_t assocGroupId) override;
+  void onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
+                             const std::vector<uint32_t>& handles) override;
 
 private:
   bool isEdge() const;
@@ -178,6 +180,16 @@ private:
   std::map<std::tuple<std::string, std::string, uint32_t>, mapi::mapi_ao::HandOffReason>
       mapiGenericGroups_;
   std::vector<std::pair<uint64_t, mapi::mapi_ao::HandOffReason>> mapiGroupHandOffs_;
+  /// Objects a connection released, for the other connections of its group (next loop turn:
+  /// the release is seen inside a flow's own step). Bounded: past it a release reaches only
+  /// its own connection, whose read-aheads of it end when that connection does.
+  struct GroupRelease {
+    uint64_t connId = 0;
+    Bytes contextHandle;
+    std::vector<uint32_t> handles;
+  };
+  static constexpr size_t kMaxPendingGroupReleases = 4096;
+  std::vector<GroupRelease> mapiGroupReleases_;
   policy::Limits mapiLimits() const;
   uv_timer_t* groupResetTimer_ = nullptr;
   void onGroupResetTimer();

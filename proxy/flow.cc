@@ -429,12 +429,16 @@ void Flow::onEof(Leg& from) {
 }
 
 void Flow::handOffFilter(uint16_t reason, const std::string& why) {
+  runFilter([&](FlowFilter& f, FlowFilter::Output& out) { f.requestHandOff(reason, why, out); });
+}
+
+void Flow::runFilter(const std::function<void(FlowFilter&, FlowFilter::Output&)>& step) {
   if (!filter_ || aborted_) {
     return;
   }
   Leg& raw = legs_[0].kind == LegKind::Raw ? legs_[0] : legs_[1];
   FlowFilter::Output out;
-  filter_->requestHandOff(reason, why, out);
+  step(*filter_, out);
   applyFilter(out, raw);
   releaseDeferredEofs(raw);
 }

@@ -154,6 +154,9 @@ public:
   /// Asks the filter to hand the flow off (FlowFilter::requestHandOff) and carries out what it
   /// emits.
   void handOffFilter(uint16_t reason, const std::string& why);
+  /// Runs `step` on the filter from outside the flow's own I/O (the box acting for the
+  /// accelerator's group) and carries out what it emits. Nothing when there is no filter.
+  void runFilter(const std::function<void(FlowFilter&, FlowFilter::Output&)>& step);
   /// Sends what the codec holds (see DataCodec::flush).
   void flushCodec();
   /// Resets both ends (RST on raw legs, Reset frame on peer legs) and closes.

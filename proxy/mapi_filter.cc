@@ -99,6 +99,9 @@ public:
   void onReadAheadAccumulated(size_t bytes) override {
     counters_.recordReadAheadAccumulated(*info_.mapi, bytes);
   }
+  void onObjectsReleased(ByteSpan contextHandle, const std::vector<uint32_t>& handles) override {
+    sink_.onMapiObjectsReleased(info_, contextHandle, handles);
+  }
   void onReadAheadStarted(mapi::mapi_ao::ReadAheadKind kind) override {
     (void)kind;
     ++info_.mapiReadAheads;
@@ -161,6 +164,11 @@ public:
                        why, o);
     finish(o, out);
   }
+  void releaseObjects(ByteSpan contextHandle, const std::vector<uint32_t>& handles, Output& out) {
+    AoOutput o;
+    ao_.releaseObjects(contextHandle, handles, o);
+    finish(o, out);
+  }
 
 private:
   void finish(AoOutput& o, Output& out) {
@@ -213,6 +221,13 @@ private:
 std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,
                                                FlowInfo& info, MapiFlowEventSink& sink) {
   return std::make_unique<EdgeMapiFilter>(config, info, sink);
+}
+
+void releaseMapiObjects(FlowFilter& filter, ByteSpan contextHandle,
+                        const std::vector<uint32_t>& handles, FlowFilter::Output& out) {
+  if (auto* edge = dynamic_cast<EdgeMapiFilter*>(&filter)) {
+    edge->releaseObjects(contextHandle, handles, out);
+  }
 }
 
 std::unique_ptr<FlowFilter> makeCoreMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,

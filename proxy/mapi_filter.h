@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
@@ -28,11 +29,21 @@ public:
   virtual std::optional<mapi::mapi_ao::HandOffReason> onMapiJoinGroup(FlowInfo& info,
                                                                       uint32_t assocGroupId) = 0;
   virtual void onMapiBound(FlowInfo& info, uint32_t assocGroupId) = 0;
+  /// The client released these objects of session `contextHandle` on this connection (edge):
+  /// the group's other connections are to stop their read-aheads of them
+  /// (releaseMapiObjects).
+  virtual void onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
+                                     const std::vector<uint32_t>& handles) = 0;
 };
 
 std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,
                                                FlowInfo& info, MapiFlowEventSink& sink);
 std::unique_ptr<FlowFilter> makeCoreMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,
                                                FlowInfo& info, MapiFlowEventSink& sink);
+
+/// Tells an edge MAPI filter that another connection of its group released these objects
+/// (mapi_ao::EdgeMapiAo::releaseObjects). Any other filter: nothing.
+void releaseMapiObjects(FlowFilter& filter, ByteSpan contextHandle,
+                        const std::vector<uint32_t>& handles, FlowFilter::Output& out);
 
 } // namespace bh::proxy

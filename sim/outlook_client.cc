@@ -684,6 +684,33 @@ bool OutlookClient::readStart(uint64_t size, int chunks, OpReport& report) {
   return true;
 }
 
+bool OutlookClient::previewAttachment(uint64_t size, int chunks, OpReport& report) {
+  Clock::time_point t;
+  uint64_t before = 0;
+  std::vector<uint32_t> handles;
+  std::vector<rops::Value> props;
+  if (!openListedAttachment(size, t, before, handles, props, report)) {
+    return false;
+  }
+  report.name = "preview-attachment";
+  uint64_t pos = 0;
+  for (int i = 0; i < chunks && pos < size; ++i) {
+    uint16_t n = 0;
+    if (!readCheckedChunk(handles[3], size, options_.readStreamBytes, pos, n, report.detail)) {
+      return false;
+    }
+  }
+  if (!release({handles[3], handles[2], handles[1]})) {
+    report.detail = "RopRelease failed";
+    return false;
+  }
+  report.seconds = since(t);
+  report.bytes = pos;
+  report.calls = calls_ - before;
+  report.ok = true;
+  return true;
+}
+
 bool OutlookClient::saveAttachment(uint64_t size, OpReport& report) {
   report.name = "save-attachment";
   std::string error;

@@ -81,6 +81,10 @@ class OutlookClient {
   /// has not finished, so an accelerator's read-ahead for it stays buffered. EcDoDisconnect
   /// (close) ends it with the session.
   bool readStart(uint64_t size, int chunks, OpReport& report);
+  /// The preview pane: reads the first `chunks` chunks of an attachment stream (on the bulk
+  /// connection, checked), then releases stream, attachment and message on the main connection,
+  /// as Outlook closes what it previewed. An accelerator's read-ahead of the rest must go.
+  bool previewAttachment(uint64_t size, int chunks, OpReport& report);
   /// EcDoDisconnect.
   bool close(OpReport& report);
 

@@ -2,8 +2,10 @@
 // ("op=NAME seconds=S bytes=N calls=C sha256=H ok=0|1") and exits non-zero if anything it read
 // differs from what the server holds.
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sim/content.h"
@@ -19,9 +21,10 @@ int usage() {
                "                   [--client-version 97|2000|2003|2007|2010|2013|2016|future]\n"
                "                   [--epm-port P] [--mailbox-messages N] [--folder-messages N]\n"
                "                   [--auth ntlm] [--no-xor] [--no-compression]\n"
-               "                   [--attachment-sizes S,S...] [--record DIR]\n"
+               "                   [--attachment-sizes S,S...] [--record DIR] [--linger SECONDS]\n"
                "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
-               "                   sync [FOLDER] | browse\n"
+               "                   preview-attachment SIZE | sync [FOLDER] | browse\n"
+               "--linger: keep the session open this long after the workload (tests look at it)\n"
                "FOLDER: a folder's display name (default the Inbox; Projects with --folder-messages)\n"
                "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
   return 2;
@@ -32,6 +35,7 @@ int usage() {
 int main(int argc, char** argv) {
   OutlookOptions options;
   std::vector<std::string> workload;
+  double lingerSeconds = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     bool hasNext = i + 1 < argc;
@@ -65,6 +69,8 @@ int main(int argc, char** argv) {
         return usage();
       }
       options.ntlmConnect = true;
+    } else if (a == "--linger" && hasNext) {
+      lingerSeconds = std::strtod(argv[++i], nullptr);
     } else if (a == "--no-xor") {
       options.noXor = true;
     } else if (a == "--no-compression") {
@@ -80,7 +86,8 @@ int main(int argc, char** argv) {
   }
   const std::string& op = workload[0];
   uint64_t size = 0;
-  if (op == "open-attachment" || op == "save-attachment" || op == "read-seek") {
+  if (op == "open-attachment" || op == "save-attachment" || op == "read-seek" ||
+      op == "preview-attachment") {
     if (workload.size() != 2 || (size = parseSize(workload[1])) == 0) {
       return usage();
     }
@@ -105,9 +112,19 @@ int main(int argc, char** argv) {
   bool ok = op == "open-attachment"   ? client.openAttachment(size, work)
             : op == "read-seek"       ? client.readSeek(size, work)
             : op == "save-attachment" ? client.saveAttachment(size, work)
+            : op == "preview-attachment" ? client.previewAttachment(size, 2, work)
             : op == "sync"            ? client.sync(work, workload.size() == 2 ? workload[1] : "")
                                       : client.browse(work);
   reports.push_back(work);
+  if (lingerSeconds > 0) {
+    // What ran so far is printed now (a test reads it while the session lingers).
+    for (const auto& r : reports) {
+      std::printf("%s\n", r.line().c_str());
+    }
+    reports.clear();
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::duration<double>(lingerSeconds));
+  }
   OpReport bye;
   ok = client.close(bye) && ok;
   reports.push_back(bye);

@@ -209,6 +209,9 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     return;
   }
   RequestSummary s = summarizeRequest(stub);
+  if (s.decoded && !s.releasedHandles.empty()) {
+    events_.onObjectsReleased(s.contextHandle, s.releasedHandles);
+  }
   if (s.decoded) {
     for (auto& [id, ra] : readAheads_) {
       if (ra.key == s.key && ra.contextId == call.contextId) {
@@ -380,6 +383,28 @@ void EdgeMapiAo::releaseHeldWrite(AoOutput& out) {
   drainClientQueue(out);
 }
 
+void EdgeMapiAo::releaseObjects(ByteSpan contextHandle, const std::vector<uint32_t>& handles,
+                                AoOutput& out) {
+  if (clientHandedOff_) {
+    return;
+  }
+  std::vector<uint32_t> ids;
+  for (const auto& [id, ra] : readAheads_) {
+    if (std::equal(ra.contextHandle.begin(), ra.contextHandle.end(), contextHandle.begin(),
+                   contextHandle.end()) &&
+        std::find(handles.begin(), handles.end(), ra.objectHandle) != handles.end()) {
+      ids.push_back(id);
+    }
+  }
+  for (uint32_t id : ids) {
+    // Released: the core forgets it without restoring a stream position (releaseOnly).
+    cancel(id, true, out);
+    if (held_ && held_->waitsFor(id)) {
+      releaseHeld(out); // a call on the released object: the server answers it (an error)
+    }
+  }
+}
+
 void EdgeMapiAo::retireIfDone(uint32_t id, AoOutput& out) {
   auto it = readAheads_.find(id);
   // Ended and every answer taken: the client has had the last one (a short read, Done), so
@@ -526,6 +551,7 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
     ra.objectHandle = s.objectHandle;
     ra.contextId = s.contextId;
     ra.key = std::move(sum.key);
+    ra.contextHandle = std::move(sum.contextHandle);
     readAheads_.emplace(s.id, std::move(ra));
     return;
   }

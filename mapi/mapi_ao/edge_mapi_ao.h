@@ -42,6 +42,11 @@ public:
   void requestHandOff(HandOffReason reason, const std::string& detail, AoOutput& out) {
     handOff(reason, detail, out);
   }
+  /// Another connection of the association group released these objects of session
+  /// `contextHandle`: read-aheads of them stop and their prefetched data goes (nothing more of
+  /// them can be asked; the server answers any call still on its way with an error).
+  void releaseObjects(ByteSpan contextHandle, const std::vector<uint32_t>& handles,
+                      AoOutput& out);
   size_t bufferedBytes() const;
   size_t readAheadBytes() const { return readyBytes_; }
 
@@ -52,6 +57,7 @@ private:
     uint32_t objectHandle = 0;
     uint16_t contextId = 0;
     Bytes key;
+    Bytes contextHandle; ///< the session the object belongs to
     std::deque<ReadAheadData> ready;
     uint32_t consumed = 0;
     bool ended = false;

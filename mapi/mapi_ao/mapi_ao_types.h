@@ -103,6 +103,13 @@ public:
   virtual void onWriteOptimized(uint32_t bytes) { (void)bytes; }
   /// Read-ahead started (core).
   virtual void onReadAheadStarted(ReadAheadKind kind) { (void)kind; }
+  /// The client released these server objects of session `contextHandle` on this connection
+  /// (edge). A client may release on one connection what it read on another (Outlook's
+  /// connections share the session): the group's other connections stop their read-aheads of
+  /// them (EdgeMapiAo::releaseObjects).
+  virtual void onObjectsReleased(ByteSpan contextHandle, const std::vector<uint32_t>& handles) {
+    (void)contextHandle, (void)handles;
+  }
 };
 
 } // namespace bh::mapi::mapi_ao

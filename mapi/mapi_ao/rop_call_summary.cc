@@ -44,9 +44,14 @@ RequestSummary summarizeRequest(ByteSpan stub) {
   w.u32(req.pcbOut);
   w.u32(req.pcbAuxOut);
   s.key.insert(s.key.end(), plain.begin(), plain.end());
+  {
+    ByteWriter cw(s.contextHandle);
+    req.pcxh.write(cw);
+  }
   s.onlyReleases = !buf.rops.empty();
   for (const auto& r : buf.rops) {
-    if (!std::holds_alternative<rop::RopReleaseRequest>(r)) {
+    bool release = std::holds_alternative<rop::RopReleaseRequest>(r);
+    if (!release) {
       s.onlyReleases = false;
     }
     auto index = rop::inputHandleIndex(r);
@@ -55,6 +60,9 @@ RequestSummary summarizeRequest(ByteSpan stub) {
         return RequestSummary{}; // names a handle slot that is not there: not ours to judge
       }
       s.touchedHandles.push_back(buf.serverObjectHandleTable[*index]);
+      if (release) {
+        s.releasedHandles.push_back(buf.serverObjectHandleTable[*index]);
+      }
     }
   }
   if (buf.rops.size() == 1) {

@@ -37,6 +37,12 @@ struct RequestSummary {
   Bytes key;
   /// Server handles named by each ROP's InputHandleIndex.
   std::vector<uint32_t> touchedHandles;
+  /// The session's context handle (CXH, MS-OXCRPC 2.2.2.1): server object handles are
+  /// unique only within one session, and one association group may carry several.
+  Bytes contextHandle;
+  /// Server handles the call releases (each RopRelease's object, MS-OXCROPS 2.2.15.3),
+  /// whatever else the call holds.
+  std::vector<uint32_t> releasedHandles;
   /// Every ROP is a RopRelease.
   bool onlyReleases = false;
   std::optional<ReadAheadCandidate> candidate;

@@ -62,6 +62,28 @@ pass "save-attachment 1MiB: $line"
 line=$(run open-attachment open-attachment 1MiB)
 pass "open-attachment 1MiB after the save: $line"
 
+# The preview pane: two chunks read on the bulk connection, then stream, attachment and message
+# released on the main connection. The bulk connection's read-ahead of the rest must go with
+# that release: while the session lingers the edge holds (almost) nothing for its connections.
+# Before, up to a read-ahead window (2 MB here) stayed at the edge until the session ended.
+in_lab "$LAB" client "$BH_BIN/outlook-sim" --server 10.91.4.2 --client-version 2007 \
+  --attachment-sizes 10MiB,1MiB --linger 4 preview-attachment 10MiB >"$D/preview.out" 2>&1 &
+pv=$!
+for _ in $(seq 100); do
+  grep -q '^op=preview-attachment' "$D/preview.out" && break
+  sleep 0.1
+done
+grep -q '^op=preview-attachment .* ok=1' "$D/preview.out" || fail "preview-attachment: $(cat "$D/preview.out")"
+sleep 1
+held=$("$BHLAB" ctl "$LAB" edge show statistics connection --json | /usr/bin/python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(sum(c["buffered_bytes"] for c in j["connections"] if c["dest"].endswith(":6001")))')
+wait $pv || fail "outlook-sim preview-attachment: $(tail -3 "$D/preview.out")"
+[ -n "$held" ] && [ "$held" -lt 65536 ] ||
+  fail "after the release on the main connection the edge still holds $held bytes for the session"
+pass "preview (2 chunks read, released on the other connection): the edge holds $held bytes after it"
+
 # No connection was dropped or handed off; the 2007 sessions were counted.
 j=$(json)
 dropped=$(echo "$j" | field "['total_dropped_connections']")

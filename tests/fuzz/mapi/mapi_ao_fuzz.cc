@@ -3,7 +3,9 @@
 // first byte pick where the rest goes: 0 client -> edge, 1 server -> core, 2 raw into the
 // edge's record stream (a hostile core), 3 raw into the core's record stream (a hostile edge).
 // What one half emits for the other is delivered to it, so read-ahead, cancels and hand-offs
-// are reached from plain client and server bytes. Invariants: no crash, no unbounded buffering,
+// are reached from plain client and server bytes. With bit 2 of that byte set, the objects the
+// client released last are then also released "from another connection of the group"
+// (EdgeMapiAo::releaseObjects), as the daemon does. Invariants: no crash, no unbounded buffering,
 // and once a half asked for a reset nothing more is fed to it.
 #include <cstdint>
 #include <cstdlib>
@@ -19,8 +21,17 @@ namespace {
 
 constexpr uint8_t kSeparator[4] = {0x01, 0xd5, 0xca, 0x7a};
 
+struct ReleaseRecorder : MapiAoEvents {
+  Bytes contextHandle;
+  std::vector<uint32_t> handles;
+  void onObjectsReleased(ByteSpan cxh, const std::vector<uint32_t>& h) override {
+    contextHandle.assign(cxh.begin(), cxh.end());
+    handles = h;
+  }
+};
+
 struct Pair {
-  MapiAoEvents events;
+  ReleaseRecorder events;
   MapiAoConfig config;
   EdgeMapiAo edge{config, events};
   CoreMapiAo core{config, events};
@@ -86,6 +97,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       p.check();
       p.settle(std::move(e), std::move(c));
+      if ((data[start] & 4) != 0 && !p.dead && !p.events.handles.empty()) {
+        AoOutput r;
+        p.edge.releaseObjects(p.events.contextHandle, p.events.handles, r);
+        p.check();
+        p.settle(std::move(r), AoOutput{});
+      }
     }
     start = end + 4;
   }

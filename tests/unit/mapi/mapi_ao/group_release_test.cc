@@ -1,0 +1,234 @@
+// A client may release on one connection an object it read on another (Outlook's connections
+// share the session): the edge reports every release (MapiAoEvents::onObjectsReleased), and the
+// connection that runs a read-ahead of the object stops it when told (releaseObjects): its
+// prefetched data goes, and the core forgets the read-ahead without seeking (the object is gone).
+#include <doctest/doctest.h>
+
+#include "../dcerpc_test_util.h"
+#include "mapi/emsmdb/ec_do_rpc_ext2.h"
+#include "mapi/emsmdb/rpc_header_ext.h"
+#include "mapi/mapi_ao/core_mapi_ao.h"
+#include "mapi/mapi_ao/edge_mapi_ao.h"
+#include "mapi/mapi_ao/rop_call_summary.h"
+#include "mapi/rop/rop_buffer.h"
+
+using namespace bh;
+using namespace bh::mapi;
+using namespace bh::mapi::mapi_ao;
+using dcerpc::testing::bindAckPdu;
+using dcerpc::testing::bindPdu;
+using dcerpc::testing::encode;
+using dcerpc::testing::requestPdu;
+using dcerpc::testing::responsePdu;
+
+namespace {
+
+constexpr uint32_t kStream = 0x00000abc;
+constexpr uint32_t kMessage = 0x00000a01;
+constexpr uint16_t kChunk = 31744;
+
+emsmdb::EcDoRpcExt2Request rpcRequest(const std::vector<rop::RopRequest>& rops,
+                                      std::vector<uint32_t> handles, uint8_t session = 0x42) {
+  rop::RopRequestBuffer buf;
+  buf.rops = rops;
+  buf.serverObjectHandleTable = std::move(handles);
+  emsmdb::EcDoRpcExt2Request req;
+  req.pcxh.bytes[4] = session;
+  req.pcbOut = 0x40000;
+  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeRequestBuffer(buf)}, {}, req.rgbIn).ok());
+  return req;
+}
+
+rop::RopReadStreamRequest readRop() {
+  rop::RopReadStreamRequest r;
+  r.byteCount = kChunk;
+  return r;
+}
+
+Bytes readCall(uint32_t callId) {
+  return encode(requestPdu(Endian::Little, callId,
+                           emsmdb::encodeEcDoRpcExt2Request(rpcRequest({readRop()}, {kStream}))));
+}
+
+/// A full ReadStream answer (more follows), as the server gives it.
+Bytes readAnswer(uint32_t callId) {
+  rop::RopReadStreamResponse a;
+  a.data = Bytes(kChunk, 0x33);
+  rop::RopResponseBuffer buf;
+  buf.rops.emplace_back(a);
+  buf.serverObjectHandleTable = {kStream};
+  Bytes rgbOut;
+  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(buf)}, {}, rgbOut).ok());
+  auto resp = emsmdb::makeEcDoRpcExt2Response(rpcRequest({readRop()}, {kStream}), rgbOut);
+  return encode(responsePdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Response(resp)));
+}
+
+Bytes releaseStub(std::vector<uint32_t> handles, uint8_t session = 0x42) {
+  std::vector<rop::RopRequest> rops;
+  for (size_t i = 0; i < handles.size(); ++i) {
+    rop::RopReleaseRequest r;
+    r.inputHandleIndex = static_cast<uint8_t>(i);
+    rops.push_back(r);
+  }
+  return emsmdb::encodeEcDoRpcExt2Request(rpcRequest(rops, std::move(handles), session));
+}
+
+Bytes sessionOf(uint8_t session) {
+  return summarizeRequest(releaseStub({kStream}, session)).contextHandle;
+}
+
+struct ReleaseRecorder : MapiAoEvents {
+  std::vector<std::pair<Bytes, std::vector<uint32_t>>> released;
+  void onObjectsReleased(ByteSpan cxh, const std::vector<uint32_t>& handles) override {
+    released.emplace_back(Bytes(cxh.begin(), cxh.end()), handles);
+  }
+};
+
+/// Edge and core of one connection, a stream being read ahead: the client read one chunk from
+/// the server, and the core prefetched `window` more whose answers reached the edge.
+struct ReadingConnection {
+  MapiAoEvents ev;
+  MapiAoConfig cfg = [] {
+    MapiAoConfig c;
+    c.readAheadWindowBytes = 4u * kChunk;
+    return c;
+  }();
+  EdgeMapiAo edge{cfg, ev};
+  CoreMapiAo core{cfg, ev};
+  std::vector<uint32_t> injected;
+
+  void toCore(const Bytes& records) {
+    AoOutput c;
+    core.onPeerData(records, c);
+    REQUIRE_FALSE(c.reset);
+    collectInjected(c.toLocal);
+    toEdge(c.toPeer);
+  }
+  void toEdge(const Bytes& records) {
+    if (records.empty()) {
+      return;
+    }
+    AoOutput e;
+    edge.onPeerData(records, e);
+    REQUIRE_FALSE(e.reset);
+    if (!e.toPeer.empty()) {
+      toCore(e.toPeer);
+    }
+  }
+  void fromServer(const Bytes& pdu) {
+    AoOutput c;
+    core.onServerData(pdu, c);
+    REQUIRE_FALSE(c.reset);
+    collectInjected(c.toLocal);
+    toEdge(c.toPeer);
+  }
+  void collectInjected(const Bytes& atServer) {
+    size_t off = 0;
+    while (off + 16 <= atServer.size()) {
+      ByteSpan pdu(atServer.data() + off, atServer.size() - off);
+      uint16_t fragLen = static_cast<uint16_t>(pdu[8] | (pdu[9] << 8));
+      uint32_t id = pduCallId(pdu);
+      if (id >= kInjectedCallIdBase) {
+        injected.push_back(id);
+      }
+      off += fragLen;
+    }
+  }
+  void start() {
+    AoOutput e;
+    edge.onClientData(encode(bindPdu(Endian::Little)), e);
+    toCore(e.toPeer);
+    fromServer(encode(bindAckPdu(Endian::Little)));
+    AoOutput r;
+    edge.onClientData(readCall(2), r);
+    toCore(r.toPeer);
+    fromServer(readAnswer(2)); // full: the core starts reading ahead
+    REQUIRE(core.activeReadAheads() == 1);
+    REQUIRE(injected.size() >= 2);
+    for (uint32_t id : std::vector<uint32_t>(injected)) {
+      fromServer(readAnswer(id));
+    }
+    injected.clear();
+  }
+};
+
+} // namespace
+
+TEST_CASE("summarizeRequest names the session and the objects a call releases") {
+  std::vector<rop::RopRequest> rops{rop::RopReleaseRequest{}, readRop()};
+  std::get<rop::RopReadStreamRequest>(rops[1]).inputHandleIndex = 1;
+  RequestSummary s = summarizeRequest(
+      emsmdb::encodeEcDoRpcExt2Request(rpcRequest(rops, {kMessage, kStream})));
+  REQUIRE(s.decoded);
+  CHECK(s.releasedHandles == std::vector<uint32_t>{kMessage});
+  CHECK_FALSE(s.onlyReleases);
+  CHECK(s.contextHandle.size() == 20); // MS-OXCRPC 2.2.2.1: a 20-byte context handle
+  CHECK(s.contextHandle != sessionOf(0x43));
+  CHECK(summarizeRequest(releaseStub({kStream, kMessage})).releasedHandles ==
+        std::vector<uint32_t>{kStream, kMessage});
+}
+
+TEST_CASE("the edge reports the objects a client's call releases, local answer or not") {
+  ReleaseRecorder ev;
+  EdgeMapiAo edge({}, ev);
+  AoOutput o;
+  edge.onClientData(encode(bindPdu(Endian::Little)), o);
+  Bytes ack;
+  encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
+  edge.onPeerData(ack, o);
+  AoOutput r;
+  edge.onClientData(encode(requestPdu(Endian::Little, 7, releaseStub({kStream, kMessage}))), r);
+  REQUIRE_FALSE(r.reset);
+  REQUIRE(ev.released.size() == 1);
+  CHECK(ev.released[0].first == sessionOf(0x42));
+  CHECK(ev.released[0].second == std::vector<uint32_t>{kStream, kMessage});
+  // A call that releases nothing reports nothing.
+  AoOutput q;
+  edge.onClientData(readCall(8), q);
+  CHECK(ev.released.size() == 1);
+}
+
+TEST_CASE("a release on another connection ends this connection's read-ahead of the object") {
+  ReadingConnection c;
+  c.start();
+  size_t held = c.edge.readAheadBytes();
+  REQUIRE(held >= 2u * kChunk);
+
+  SUBCASE("another session's object of the same handle value, or another object: untouched") {
+    AoOutput o;
+    c.edge.releaseObjects(sessionOf(0x43), {kStream}, o);
+    c.edge.releaseObjects(sessionOf(0x42), {kMessage}, o);
+    CHECK(o.toPeer.empty());
+    CHECK(c.edge.readAheadBytes() == held);
+  }
+  SUBCASE("the same session's object: data dropped, the core forgets without a seek") {
+    AoOutput o;
+    c.edge.releaseObjects(sessionOf(0x42), {kStream, kMessage}, o);
+    REQUIRE_FALSE(o.reset);
+    CHECK(c.edge.readAheadBytes() == 0);
+    CHECK(c.edge.bufferedBytes() == 0);
+    std::vector<Record> recs;
+    Bytes raw;
+    RecordReader reader;
+    REQUIRE(reader.feed(o.toPeer, recs, raw).ok());
+    REQUIRE(recs.size() == 1);
+    REQUIRE(recs[0].type == RecordType::ReadAheadCancel);
+    ReadAheadCancel cancel;
+    REQUIRE(decodeReadAheadCancel(recs[0].body, cancel));
+    CHECK(cancel.releaseOnly);
+    c.toCore(o.toPeer);
+    // Injected reads still on their way are answered (with an error, the object being
+    // released) and dropped; no RopSeekStream follows.
+    for (uint32_t id : std::vector<uint32_t>(c.injected)) {
+      c.fromServer(readAnswer(id));
+    }
+    CHECK(c.core.activeReadAheads() == 0);
+    CHECK(c.core.outstandingInjected() == 0);
+    CHECK(c.core.canFinishTowardsServer());
+    // The client's next call goes to the server as usual.
+    AoOutput n;
+    c.edge.onClientData(readCall(9), n);
+    CHECK(n.toLocal.empty());
+    CHECK_FALSE(n.toPeer.empty());
+  }
+}
