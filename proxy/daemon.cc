@@ -897,6 +897,26 @@ void Daemon::attachAccelerator(Flow& flow) {
 void Daemon::onFlowClosed(Flow& flow) {
   ++historicalFlows_;
   flushPending_.erase(&flow);
+  if (!flow.info().coreSide && flow.filter() != nullptr &&
+      mapiWritesPending(*flow.filter(), {}, {}) && groupResetTimer_ != nullptr) {
+    // The client was told writes succeeded that the server never confirmed, and it may go on
+    // to commit the stream on another connection of the session: every connection of the
+    // group is reset, so that commit never reaches the server (the calls that would carry it
+    // are held until these writes are confirmed, which now cannot happen).
+    auto peers = mapiGroupPeers(flow.info());
+    for (Flow* f : peers) {
+      mapiGroupResets_.push_back(f->info().connId);
+    }
+    logError("mapi_ao: (" + std::to_string(flow.info().connId) + ") Client IP: " +
+             flow.info().client.ip.toString() +
+             ": connection ended with write-behind the server never confirmed; resetting the " +
+             std::to_string(peers.size()) + " other connections of its association group");
+    if (!peers.empty()) {
+      uv_timer_start(
+          groupResetTimer_,
+          [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
+    }
+  }
   if (flow.info().mapi) {
     // Balances the MAPI gauges even when the AO did not report the close (idempotent).
     mapiCounters_.onConnectionClosed(*flow.info().mapi);
@@ -1051,10 +1071,10 @@ void Daemon::onMapiBound(FlowInfo& info, uint32_t assocGroupId) {
                                      assocGroupId)];
 }
 
-void Daemon::onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
-                                   const std::vector<uint32_t>& handles) {
-  if (!info.mapi || !info.mapi->associationGroupId || groupResetTimer_ == nullptr) {
-    return;
+std::vector<Flow*> Daemon::mapiGroupPeers(const FlowInfo& info) const {
+  std::vector<Flow*> peers;
+  if (!info.mapi || !info.mapi->associationGroupId) {
+    return peers;
   }
   uint32_t gid = *info.mapi->associationGroupId;
   std::string client = info.client.ip.toString();
@@ -1063,27 +1083,63 @@ void Daemon::onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
     const FlowInfo& o = f->info();
     if (&o != &info && !o.coreSide && !o.handedOffToGeneric && o.mapi &&
         o.mapi->associationGroupId == gid && o.client.ip.toString() == client &&
-        o.server.ip.toString() == server &&
-        mapiGroupReleases_.size() < kMaxPendingGroupReleases) {
-      mapiGroupReleases_.push_back(
-          {o.connId, Bytes(contextHandle.begin(), contextHandle.end()), handles});
+        o.server.ip.toString() == server) {
+      peers.push_back(p);
     }
   }
-  if (!mapiGroupReleases_.empty()) {
+  return peers;
+}
+
+void Daemon::queueGroupNotice(const FlowInfo& info, bool writesSettled, ByteSpan contextHandle,
+                              std::vector<uint32_t> handles) {
+  if (groupResetTimer_ == nullptr) {
+    return;
+  }
+  for (Flow* f : mapiGroupPeers(info)) {
+    if (mapiGroupNotices_.size() >= kMaxPendingGroupNotices) {
+      break;
+    }
+    mapiGroupNotices_.push_back({f->info().connId, writesSettled,
+                                 Bytes(contextHandle.begin(), contextHandle.end()), handles});
+  }
+  if (!mapiGroupNotices_.empty()) {
     uv_timer_start(
         groupResetTimer_,
         [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
   }
 }
 
+void Daemon::onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
+                                   const std::vector<uint32_t>& handles) {
+  queueGroupNotice(info, false, contextHandle, handles);
+}
+
+void Daemon::onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle, uint32_t objectHandle) {
+  queueGroupNotice(info, true, contextHandle, {objectHandle});
+}
+
+bool Daemon::mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle,
+                                    const std::vector<uint32_t>& handles) {
+  for (Flow* f : mapiGroupPeers(info)) {
+    if (f->filter() != nullptr && mapiWritesPending(*f->filter(), contextHandle, handles)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void Daemon::onGroupResetTimer() {
-  auto releases = std::move(mapiGroupReleases_);
-  mapiGroupReleases_.clear();
-  for (const auto& r : releases) {
+  auto notices = std::move(mapiGroupNotices_);
+  mapiGroupNotices_.clear();
+  for (const auto& n : notices) {
     for (const auto& [p, f] : flows_) {
-      if (f->info().connId == r.connId) {
+      if (f->info().connId == n.connId) {
         f->runFilter([&](FlowFilter& filter, FlowFilter::Output& out) {
-          releaseMapiObjects(filter, r.contextHandle, r.handles, out);
+          if (n.writesSettled) {
+            retryMapiGroupHold(filter, out);
+          } else {
+            releaseMapiObjects(filter, n.contextHandle, n.handles, out);
+          }
         });
         break;
       }
@@ -1119,7 +1175,7 @@ void Daemon::onGroupResetTimer() {
         mapiCounters_.onDropped(*f->info().mapi);
       }
       f->abort(codec::ResetReason::ProtocolError,
-               "MAPI association disconnected after an unrecoverable parse error");
+               "MAPI association group disconnected (the mapi_ao log line before says why)");
     }
   }
 }

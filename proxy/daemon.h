@@ -78,6 +78,10 @@ public:
   void onMapiBound(FlowInfo& info, uint32_t assocGroupId) override;
   void onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
                              const std::vector<uint32_t>& handles) override;
+  bool mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle,
+                              const std::vector<uint32_t>& handles) override;
+  void onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle,
+                           uint32_t objectHandle) override;
 
 private:
   bool isEdge() const;
@@ -180,16 +184,23 @@ private:
   std::map<std::tuple<std::string, std::string, uint32_t>, mapi::mapi_ao::HandOffReason>
       mapiGenericGroups_;
   std::vector<std::pair<uint64_t, mapi::mapi_ao::HandOffReason>> mapiGroupHandOffs_;
-  /// Objects a connection released, for the other connections of its group (next loop turn:
-  /// the release is seen inside a flow's own step). Bounded: past it a release reaches only
-  /// its own connection, whose read-aheads of it end when that connection does.
-  struct GroupRelease {
+  /// What a MAPI connection tells the other connections of its association group, carried
+  /// out at the next loop turn (it is seen inside a flow's own step): objects it released
+  /// (their read-aheads end), or its writes to an object confirmed (calls held for them go on).
+  /// Bounded: past it a release reaches only its own connection, whose read-aheads of it end
+  /// when that connection does; a held call is also retried when any group connection ends.
+  struct GroupNotice {
     uint64_t connId = 0;
+    bool writesSettled = false; ///< else a release
     Bytes contextHandle;
     std::vector<uint32_t> handles;
   };
-  static constexpr size_t kMaxPendingGroupReleases = 4096;
-  std::vector<GroupRelease> mapiGroupReleases_;
+  static constexpr size_t kMaxPendingGroupNotices = 4096;
+  std::vector<GroupNotice> mapiGroupNotices_;
+  /// The other edge MAPI connections of `info`'s association group (not handed off).
+  std::vector<Flow*> mapiGroupPeers(const FlowInfo& info) const;
+  void queueGroupNotice(const FlowInfo& info, bool writesSettled, ByteSpan contextHandle,
+                        std::vector<uint32_t> handles);
   policy::Limits mapiLimits() const;
   uv_timer_t* groupResetTimer_ = nullptr;
   void onGroupResetTimer();

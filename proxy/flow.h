@@ -151,6 +151,7 @@ public:
   /// Puts an accelerator between the raw leg and the peer leg (one raw, one peer leg).
   void setFilter(std::unique_ptr<FlowFilter> filter) { filter_ = std::move(filter); }
   bool hasFilter() const { return filter_ != nullptr; }
+  const FlowFilter* filter() const { return filter_.get(); }
   /// Asks the filter to hand the flow off (FlowFilter::requestHandOff) and carries out what it
   /// emits.
   void handOffFilter(uint16_t reason, const std::string& why);

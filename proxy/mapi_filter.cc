@@ -102,6 +102,12 @@ public:
   void onObjectsReleased(ByteSpan contextHandle, const std::vector<uint32_t>& handles) override {
     sink_.onMapiObjectsReleased(info_, contextHandle, handles);
   }
+  bool groupWritesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) override {
+    return sink_.mapiGroupWritesPending(info_, contextHandle, handles);
+  }
+  void onWritesSettled(ByteSpan contextHandle, uint32_t objectHandle) override {
+    sink_.onMapiWritesSettled(info_, contextHandle, objectHandle);
+  }
   void onReadAheadStarted(mapi::mapi_ao::ReadAheadKind kind) override {
     (void)kind;
     ++info_.mapiReadAheads;
@@ -169,6 +175,14 @@ public:
     ao_.releaseObjects(contextHandle, handles, o);
     finish(o, out);
   }
+  bool writesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) const {
+    return ao_.writesPending(contextHandle, handles);
+  }
+  void retryGroupHold(Output& out) {
+    AoOutput o;
+    ao_.retryGroupHold(o);
+    finish(o, out);
+  }
 
 private:
   void finish(AoOutput& o, Output& out) {
@@ -227,6 +241,18 @@ void releaseMapiObjects(FlowFilter& filter, ByteSpan contextHandle,
                         const std::vector<uint32_t>& handles, FlowFilter::Output& out) {
   if (auto* edge = dynamic_cast<EdgeMapiFilter*>(&filter)) {
     edge->releaseObjects(contextHandle, handles, out);
+  }
+}
+
+bool mapiWritesPending(const FlowFilter& filter, ByteSpan contextHandle,
+                       const std::vector<uint32_t>& handles) {
+  const auto* edge = dynamic_cast<const EdgeMapiFilter*>(&filter);
+  return edge != nullptr && edge->writesPending(contextHandle, handles);
+}
+
+void retryMapiGroupHold(FlowFilter& filter, FlowFilter::Output& out) {
+  if (auto* edge = dynamic_cast<EdgeMapiFilter*>(&filter)) {
+    edge->retryGroupHold(out);
   }
 }
 

@@ -34,6 +34,14 @@ public:
   /// (releaseMapiObjects).
   virtual void onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
                                      const std::vector<uint32_t>& handles) = 0;
+  /// Write-behind across the group's connections (mapi_ao::MapiAoEvents::groupWritesPending):
+  /// whether another edge connection of the group has unconfirmed writes to these objects.
+  virtual bool mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle,
+                                      const std::vector<uint32_t>& handles) = 0;
+  /// This connection's writes to the object were all confirmed: calls of the group's other
+  /// connections held for them may go on (retryMapiGroupHold).
+  virtual void onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle,
+                                   uint32_t objectHandle) = 0;
 };
 
 std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,
@@ -45,5 +53,11 @@ std::unique_ptr<FlowFilter> makeCoreMapiFilter(const mapi::mapi_ao::MapiAoConfig
 /// (mapi_ao::EdgeMapiAo::releaseObjects). Any other filter: nothing.
 void releaseMapiObjects(FlowFilter& filter, ByteSpan contextHandle,
                         const std::vector<uint32_t>& handles, FlowFilter::Output& out);
+/// An edge MAPI filter's unconfirmed writes to these objects (mapi_ao::EdgeMapiAo::
+/// writesPending; an empty `contextHandle`: any). Any other filter: false.
+bool mapiWritesPending(const FlowFilter& filter, ByteSpan contextHandle,
+                       const std::vector<uint32_t>& handles);
+/// Another connection's writes were confirmed (mapi_ao::EdgeMapiAo::retryGroupHold).
+void retryMapiGroupHold(FlowFilter& filter, FlowFilter::Output& out);
 
 } // namespace bh::proxy

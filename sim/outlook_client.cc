@@ -804,7 +804,7 @@ bool OutlookClient::saveAttachment(uint64_t size, OpReport& report) {
   }
   RopResult cr;
   std::vector<rops::Value> props;
-  if (!rpc(bulk_, c, {stream, res.handles[2]}, cr, &error) ||
+  if (!rpc(options_.commitOnMain ? main_ : bulk_, c, {stream, res.handles[2]}, cr, &error) ||
       !expectHeader(cr.rops, rops::kCommitStream) ||
       !expectHeader(cr.rops, rops::kGetPropertiesSpecific) ||
       !rops::readPropertyRow(cr.rops, tags, props)) {

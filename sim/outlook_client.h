@@ -34,6 +34,9 @@ struct OutlookOptions {
   uint16_t getBufferBytes = 31680;
   bool noXor = false;          ///< pulFlags NoXorMagic
   bool noCompression = false;  ///< pulFlags NoCompression
+  /// save-attachment commits the stream on the main connection, not the bulk one it wrote on
+  /// (the session is the same: a client may, and an accelerator must keep the order).
+  bool commitOnMain = false;
   /// The EMSMDB binds authenticate with NTLM at RPC_C_AUTHN_LEVEL_CONNECT (exchange-sim
   /// --auth ntlm); the endpoint mapper stays anonymous.
   bool ntlmConnect = false;

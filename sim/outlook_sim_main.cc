@@ -20,7 +20,7 @@ int usage() {
                "usage: outlook-sim --server ADDR\n"
                "                   [--client-version 97|2000|2003|2007|2010|2013|2016|future]\n"
                "                   [--epm-port P] [--mailbox-messages N] [--folder-messages N]\n"
-               "                   [--auth ntlm] [--no-xor] [--no-compression]\n"
+               "                   [--auth ntlm] [--no-xor] [--no-compression] [--commit-on-main]\n"
                "                   [--attachment-sizes S,S...] [--record DIR] [--linger SECONDS]\n"
                "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
                "                   preview-attachment SIZE | sync [FOLDER] | browse\n"
@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
       options.ntlmConnect = true;
     } else if (a == "--linger" && hasNext) {
       lingerSeconds = std::strtod(argv[++i], nullptr);
+    } else if (a == "--commit-on-main") {
+      options.commitOnMain = true;
     } else if (a == "--no-xor") {
       options.noXor = true;
     } else if (a == "--no-compression") {

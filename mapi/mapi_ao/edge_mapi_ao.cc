@@ -209,6 +209,21 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     return;
   }
   RequestSummary s = summarizeRequest(stub);
+  // Writes the client was told succeeded on another connection must reach the server before
+  // this call does, if it touches their object (an undecodable call may touch anything).
+  if (s.decoded ? events_.groupWritesPending(s.contextHandle, s.touchedHandles)
+                : events_.groupWritesPending({}, {})) {
+    Held h;
+    h.call = std::move(call);
+    h.waitsForGroup = true;
+    held_ = std::move(h);
+    return;
+  }
+  onRpcCall(call, stub, s, out);
+}
+
+void EdgeMapiAo::onRpcCall(ClientCall& call, const Bytes& stub, const RequestSummary& s,
+                           AoOutput& out) {
   if (s.decoded && !s.releasedHandles.empty()) {
     events_.onObjectsReleased(s.contextHandle, s.releasedHandles);
   }
@@ -260,7 +275,8 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCan
     held_ = Held{std::move(call), 0, true};
     return true;
   }
-  if (!answerBehind(call, makeWriteStreamAnswer(stub), w.objectHandle, w.dataBytes, out)) {
+  if (!answerBehind(call, makeWriteStreamAnswer(stub), summarizeRequest(stub).contextHandle,
+                    w.objectHandle, w.dataBytes, out)) {
     return false;
   }
   events_.onWriteOptimized(w.dataBytes);
@@ -271,11 +287,11 @@ bool EdgeMapiAo::releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& ou
   // RopRelease has no answer to wait for (MS-OXCROPS 2.2.15.3): the client's round trip buys
   // nothing. It is answered here like a write, and the server's own answer is checked at the
   // core before any later call of the client's reaches the server.
-  return config_.writeBehind && answerBehind(call, makeReleaseAnswer(stub), 0, 0, out);
+  return config_.writeBehind && answerBehind(call, makeReleaseAnswer(stub), {}, 0, 0, out);
 }
 
-bool EdgeMapiAo::answerBehind(ClientCall& call, Bytes answerStub, uint32_t objectHandle,
-                              uint16_t dataBytes, AoOutput& out) {
+bool EdgeMapiAo::answerBehind(ClientCall& call, Bytes answerStub, const Bytes& contextHandle,
+                              uint32_t objectHandle, uint16_t dataBytes, AoOutput& out) {
   dcerpc::Pdu first;
   if (answerStub.empty() || !dcerpc::decodePdu(call.fragments.front(), first).ok()) {
     return false;
@@ -306,6 +322,7 @@ bool EdgeMapiAo::answerBehind(ClientCall& call, Bytes answerStub, uint32_t objec
   Bytes record = encodeWriteBehind(wb, &cuts);
   out.appendRecord(RecordType::WriteBehind, record, cuts);
   writeInFlight_ += dataBytes;
+  unconfirmed_.push_back({contextHandle, objectHandle, dataBytes});
   toClient(std::move(*bytes), out);
   events_.onLocalResponse(call.callId);
   return true;
@@ -380,6 +397,42 @@ void EdgeMapiAo::releaseHeldWrite(AoOutput& out) {
   if (!s.write || !writeBehind(h.call, stub, *s.write, out)) {
     forwardRemote(h.call, std::nullopt, out);
   }
+  drainClientQueue(out);
+}
+
+bool EdgeMapiAo::writesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) const {
+  for (const auto& w : unconfirmed_) {
+    if (w.dataBytes == 0) {
+      continue;
+    }
+    if (contextHandle.empty()) {
+      return true;
+    }
+    if (std::equal(w.contextHandle.begin(), w.contextHandle.end(), contextHandle.begin(),
+                   contextHandle.end()) &&
+        std::find(handles.begin(), handles.end(), w.objectHandle) != handles.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void EdgeMapiAo::retryGroupHold(AoOutput& out) {
+  if (!held_ || !held_->waitsForGroup || clientHandedOff_) {
+    return;
+  }
+  Bytes stub;
+  RequestSummary s;
+  if (joinStubs(held_->call.fragments, stub)) {
+    s = summarizeRequest(stub);
+  }
+  if (s.decoded ? events_.groupWritesPending(s.contextHandle, s.touchedHandles)
+                : events_.groupWritesPending({}, {})) {
+    return;
+  }
+  Held h = std::move(*held_);
+  held_.reset();
+  onRpcCall(h.call, stub, s, out);
   drainClientQueue(out);
 }
 
@@ -615,11 +668,27 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
   }
   case RecordType::WriteAck: {
     uint32_t count = 0, bytes = 0;
-    if (!decodeReadAheadConsumed(rec.body, count, bytes) || bytes > writeInFlight_) {
+    if (!decodeReadAheadConsumed(rec.body, count, bytes) || count > unconfirmed_.size()) {
       out.fail("malformed WriteAck");
       return;
     }
+    uint64_t confirmed = 0;
+    std::vector<UnconfirmedWrite> done;
+    for (uint32_t i = 0; i < count; ++i) {
+      confirmed += unconfirmed_.front().dataBytes;
+      done.push_back(std::move(unconfirmed_.front()));
+      unconfirmed_.pop_front();
+    }
+    if (confirmed != bytes) {
+      out.fail("WriteAck does not match the writes sent");
+      return;
+    }
     writeInFlight_ -= bytes;
+    for (const auto& w : done) {
+      if (w.dataBytes != 0 && !writesPending(w.contextHandle, {w.objectHandle})) {
+        events_.onWritesSettled(w.contextHandle, w.objectHandle);
+      }
+    }
     releaseHeldWrite(out);
     return;
   }

@@ -42,6 +42,12 @@ public:
   void requestHandOff(HandOffReason reason, const std::string& detail, AoOutput& out) {
     handOff(reason, detail, out);
   }
+  /// Unconfirmed write-behind on this connection to any of `handles` of session
+  /// `contextHandle` (an empty `contextHandle`: to anything).
+  bool writesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) const;
+  /// Another connection's writes were confirmed: a call held for them goes on if nothing else
+  /// of the group is pending for it (MapiAoEvents::groupWritesPending).
+  void retryGroupHold(AoOutput& out);
   /// Another connection of the association group released these objects of session
   /// `contextHandle`: read-aheads of them stop and their prefetched data goes (nothing more of
   /// them can be asked; the server answers any call still on its way with an error).
@@ -69,18 +75,31 @@ private:
     uint16_t contextId = 0;
     uint16_t opnum = 0;
   };
-  /// A client call that waits: for prefetched data (readAheadId), or, a RopWriteStream, for
-  /// the server to confirm earlier writes so that it fits the write window (waitsForWindow).
+  /// A client call that waits: for prefetched data (readAheadId); or, a RopWriteStream, for
+  /// the server to confirm earlier writes so that it fits the write window (waitsForWindow);
+  /// or for writes on another connection of the group to the objects it touches
+  /// (waitsForGroup).
   struct Held {
     ClientCall call;
     uint32_t readAheadId = 0;
     bool waitsForWindow = false;
-    bool waitsFor(uint32_t id) const { return !waitsForWindow && readAheadId == id; }
+    bool waitsForGroup = false;
+    bool waitsFor(uint32_t id) const {
+      return !waitsForWindow && !waitsForGroup && readAheadId == id;
+    }
+  };
+  /// A write-behind call sent on and not yet confirmed (WriteAcks come in this order).
+  struct UnconfirmedWrite {
+    Bytes contextHandle;
+    uint32_t objectHandle = 0;
+    uint32_t dataBytes = 0; ///< 0: a release-only call
   };
 
   void drainClientQueue(AoOutput& out);
   void processClientPdu(Bytes pdu, AoOutput& out);
   void onClientCall(ClientCall call, AoOutput& out);
+  /// An EcDoRpcExt2 call once no other connection's writes hold it back.
+  void onRpcCall(ClientCall& call, const Bytes& stub, const RequestSummary& s, AoOutput& out);
   /// Answers `call` from `ra` if data is ready; holds it if more is coming; otherwise false.
   bool tryLocal(ClientCall& call, ReadAhead& ra, AoOutput& out);
   void serve(ClientCall& call, ReadAhead& ra, AoOutput& out);
@@ -92,8 +111,8 @@ private:
   bool writeBehind(ClientCall& call, const Bytes& stub, const WriteCandidate& w, AoOutput& out);
   bool releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& out);
   /// Answers `call` with `answerStub` now and sends the call on as a WriteBehind record.
-  bool answerBehind(ClientCall& call, Bytes answerStub, uint32_t objectHandle,
-                    uint16_t dataBytes, AoOutput& out);
+  bool answerBehind(ClientCall& call, Bytes answerStub, const Bytes& contextHandle,
+                    uint32_t objectHandle, uint16_t dataBytes, AoOutput& out);
   void cancel(uint32_t id, bool releaseOnly, AoOutput& out);
   void retireIfDone(uint32_t id, AoOutput& out);
   void forward(const std::vector<Bytes>& fragments, AoOutput& out);
@@ -135,6 +154,7 @@ private:
   size_t readyBytes_ = 0;
   /// Data bytes of write-behind calls the server has not confirmed yet.
   size_t writeInFlight_ = 0;
+  std::deque<UnconfirmedWrite> unconfirmed_;
 };
 
 } // namespace bh::mapi::mapi_ao

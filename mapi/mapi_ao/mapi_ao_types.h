@@ -110,6 +110,21 @@ public:
   virtual void onObjectsReleased(ByteSpan contextHandle, const std::vector<uint32_t>& handles) {
     (void)contextHandle, (void)handles;
   }
+  /// Write-behind across connections (edge). The client was told a RopWriteStream succeeded
+  /// once the edge answered it, so it may commit or release the stream on another connection
+  /// of the session, whose call could then overtake the writes on the WAN and commit a
+  /// partial stream. Such a call waits at the edge until no other connection of the group has
+  /// unconfirmed writes to an object it touches (EdgeMapiAo::writesPending; an empty
+  /// `contextHandle` asks for any object of any session).
+  virtual bool groupWritesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) {
+    (void)contextHandle, (void)handles;
+    return false;
+  }
+  /// The server confirmed this connection's last write to the object (edge): a call of the
+  /// group waiting for it may go on (EdgeMapiAo::retryGroupHold).
+  virtual void onWritesSettled(ByteSpan contextHandle, uint32_t objectHandle) {
+    (void)contextHandle, (void)objectHandle;
+  }
 };
 
 } // namespace bh::mapi::mapi_ao

@@ -1,7 +1,11 @@
-// A client may release on one connection an object it read on another (Outlook's connections
-// share the session): the edge reports every release (MapiAoEvents::onObjectsReleased), and the
-// connection that runs a read-ahead of the object stops it when told (releaseObjects): its
-// prefetched data goes, and the core forgets the read-ahead without seeking (the object is gone).
+// The connections of one association group share the session (Outlook reads or writes on one
+// and releases or commits on another), so the edge halves of a group act together:
+// - a release on one connection ends the read-ahead of that object on the others
+//   (MapiAoEvents::onObjectsReleased, EdgeMapiAo::releaseObjects): the prefetched data goes and
+//   the core forgets the read-ahead without seeking (the object is gone);
+// - a call that touches an object another connection has unconfirmed write-behind for waits
+//   until those writes are confirmed (MapiAoEvents::groupWritesPending, retryGroupHold), so a
+//   commit cannot overtake the writes on the WAN.
 #include <doctest/doctest.h>
 
 #include "../dcerpc_test_util.h"
@@ -232,3 +236,127 @@ TEST_CASE("a release on another connection ends this connection's read-ahead of 
     CHECK_FALSE(n.toPeer.empty());
   }
 }
+
+namespace {
+
+Bytes writeCall(uint32_t callId, size_t n, uint8_t session = 0x42) {
+  rop::RopWriteStreamRequest w;
+  w.data = Bytes(n, 0x5a);
+  return encode(requestPdu(Endian::Little, callId,
+                           emsmdb::encodeEcDoRpcExt2Request(rpcRequest({w}, {kStream}, session))));
+}
+
+Bytes commitCall(uint32_t callId, uint32_t handle, uint8_t session = 0x42) {
+  return encode(requestPdu(
+      Endian::Little, callId,
+      emsmdb::encodeEcDoRpcExt2Request(rpcRequest({rop::RopCommitStreamRequest{}}, {handle}, session))));
+}
+
+/// Two edge connections of one group: each asks the other (as the daemon does).
+struct GroupEvents : MapiAoEvents {
+  const EdgeMapiAo* other = nullptr;
+  int settled = 0;
+  bool groupWritesPending(ByteSpan cxh, const std::vector<uint32_t>& handles) override {
+    return other != nullptr && other->writesPending(cxh, handles);
+  }
+  void onWritesSettled(ByteSpan, uint32_t) override { ++settled; }
+};
+
+struct TwoConnections {
+  GroupEvents evX, evY;
+  EdgeMapiAo x{{}, evX};
+  EdgeMapiAo y{{}, evY};
+  TwoConnections() {
+    evX.other = &y;
+    evY.other = &x;
+    for (EdgeMapiAo* e : {&x, &y}) {
+      AoOutput o;
+      e->onClientData(encode(bindPdu(Endian::Little)), o);
+      Bytes ack;
+      encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
+      e->onPeerData(ack, o);
+    }
+  }
+  static AoOutput ack(EdgeMapiAo& e, uint32_t bytes) {
+    Bytes rec;
+    encodeRecord(RecordType::WriteAck, encodeReadAheadConsumed(1, bytes), rec);
+    AoOutput o;
+    e.onPeerData(rec, o);
+    REQUIRE_FALSE(o.reset);
+    return o;
+  }
+};
+
+} // namespace
+
+TEST_CASE("a commit on another connection waits until the writes on this one are confirmed") {
+  TwoConnections g;
+  for (uint32_t id : {5u, 6u}) {
+    AoOutput w;
+    g.x.onClientData(writeCall(id, 3000), w);
+    REQUIRE_FALSE(w.toLocal.empty()); // answered at the edge
+  }
+  CHECK(g.x.writesPending(sessionOf(0x42), {kStream}));
+  CHECK_FALSE(g.x.writesPending(sessionOf(0x43), {kStream}));
+  CHECK_FALSE(g.x.writesPending(sessionOf(0x42), {kMessage}));
+  CHECK(g.x.writesPending({}, {}));
+
+  // Another session's object, or another object: no wait.
+  AoOutput other;
+  g.y.onClientData(commitCall(20, kStream, 0x43), other);
+  CHECK_FALSE(other.toPeer.empty());
+  AoOutput elsewhere;
+  g.y.onClientData(commitCall(21, kMessage), elsewhere);
+  CHECK_FALSE(elsewhere.toPeer.empty());
+
+  // The same session's stream: held at the edge, and the next call behind it.
+  AoOutput c;
+  g.y.onClientData(commitCall(22, kStream), c);
+  CHECK(c.toPeer.empty());
+  CHECK(c.toLocal.empty());
+  CHECK(g.y.holding());
+  AoOutput eof;
+  CHECK_FALSE(g.y.onClientEof(eof));
+
+  // One write confirmed: still one pending, a retry changes nothing.
+  TwoConnections::ack(g.x, 3000);
+  CHECK(g.evX.settled == 0);
+  AoOutput r1;
+  g.y.retryGroupHold(r1);
+  CHECK(r1.toPeer.empty());
+  // The last one: X reports the stream settled; Y's commit goes on.
+  TwoConnections::ack(g.x, 3000);
+  CHECK(g.evX.settled == 1);
+  CHECK_FALSE(g.x.writesPending({}, {}));
+  AoOutput r2;
+  g.y.retryGroupHold(r2);
+  REQUIRE_FALSE(r2.toPeer.empty());
+  std::vector<Record> recs;
+  Bytes raw;
+  RecordReader reader;
+  REQUIRE(reader.feed(r2.toPeer, recs, raw).ok());
+  REQUIRE(recs.size() == 1);
+  CHECK(recs[0].type == RecordType::Pdus);
+  CHECK(pduCallId(recs[0].body) == 22);
+  CHECK_FALSE(g.y.holding());
+}
+
+TEST_CASE("a WriteAck that does not match the writes sent resets the connection") {
+  TwoConnections g;
+  AoOutput w;
+  g.x.onClientData(writeCall(5, 3000), w);
+  Bytes rec;
+  encodeRecord(RecordType::WriteAck, encodeReadAheadConsumed(1, 2999), rec);
+  AoOutput o;
+  g.x.onPeerData(rec, o);
+  CHECK(o.reset);
+  Bytes two;
+  encodeRecord(RecordType::WriteAck, encodeReadAheadConsumed(2, 3000), two);
+  TwoConnections h;
+  AoOutput w2;
+  h.x.onClientData(writeCall(5, 3000), w2);
+  AoOutput o2;
+  h.x.onPeerData(two, o2);
+  CHECK(o2.reset); // confirms more writes than were sent
+}
+
