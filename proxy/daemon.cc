@@ -903,7 +903,7 @@ void Daemon::onFlowClosed(Flow& flow) {
     // to commit the stream on another connection of the session: every connection of the
     // group is reset, so that commit never reaches the server (the calls that would carry it
     // are held until these writes are confirmed, which now cannot happen).
-    auto peers = mapiGroupPeers(flow.info());
+    auto peers = mapiGroupPeers(flow.info(), true);
     for (Flow* f : peers) {
       mapiGroupResets_.push_back(f->info().connId);
     }
@@ -1071,19 +1071,18 @@ void Daemon::onMapiBound(FlowInfo& info, uint32_t assocGroupId) {
                                      assocGroupId)];
 }
 
-std::vector<Flow*> Daemon::mapiGroupPeers(const FlowInfo& info) const {
+std::vector<Flow*> Daemon::mapiGroupPeers(const FlowInfo& info, bool handedOff) const {
   std::vector<Flow*> peers;
   if (!info.mapi || !info.mapi->associationGroupId) {
     return peers;
   }
+  // Asked for every call of the client's: cheap tests first, and no address strings.
   uint32_t gid = *info.mapi->associationGroupId;
-  std::string client = info.client.ip.toString();
-  std::string server = info.server.ip.toString();
   for (const auto& [p, f] : flows_) {
     const FlowInfo& o = f->info();
-    if (&o != &info && !o.coreSide && !o.handedOffToGeneric && o.mapi &&
-        o.mapi->associationGroupId == gid && o.client.ip.toString() == client &&
-        o.server.ip.toString() == server) {
+    if (o.mapi && o.mapi->associationGroupId == gid && !o.coreSide &&
+        (handedOff || !o.handedOffToGeneric) &&
+        &o != &info && o.client.ip == info.client.ip && o.server.ip == info.server.ip) {
       peers.push_back(p);
     }
   }
@@ -1120,7 +1119,7 @@ void Daemon::onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle, uint32_
 
 bool Daemon::mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle,
                                     const std::vector<uint32_t>& handles) {
-  for (Flow* f : mapiGroupPeers(info)) {
+  for (Flow* f : mapiGroupPeers(info, true)) {
     if (f->filter() != nullptr && mapiWritesPending(*f->filter(), contextHandle, handles)) {
       return true;
     }

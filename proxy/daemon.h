@@ -197,8 +197,9 @@ private:
   };
   static constexpr size_t kMaxPendingGroupNotices = 4096;
   std::vector<GroupNotice> mapiGroupNotices_;
-  /// The other edge MAPI connections of `info`'s association group (not handed off).
-  std::vector<Flow*> mapiGroupPeers(const FlowInfo& info) const;
+  /// The other edge MAPI connections of `info`'s association group; with `handedOff` also
+  /// those handed to the generic AO (whose write-behind may still be unconfirmed).
+  std::vector<Flow*> mapiGroupPeers(const FlowInfo& info, bool handedOff = false) const;
   void queueGroupNotice(const FlowInfo& info, bool writesSettled, ByteSpan contextHandle,
                         std::vector<uint32_t> handles);
   policy::Limits mapiLimits() const;

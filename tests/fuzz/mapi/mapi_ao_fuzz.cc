@@ -5,7 +5,9 @@
 // What one half emits for the other is delivered to it, so read-ahead, cancels and hand-offs
 // are reached from plain client and server bytes. With bit 2 of that byte set, the objects the
 // client released last are then also released "from another connection of the group"
-// (EdgeMapiAo::releaseObjects), as the daemon does. Invariants: no crash, no unbounded buffering,
+// (EdgeMapiAo::releaseObjects), as the daemon does. Bit 3 flips whether "another connection"
+// has writes pending (MapiAoEvents::groupWritesPending); when it clears, held calls are retried
+// (EdgeMapiAo::retryGroupHold). Invariants: no crash, no unbounded buffering,
 // and once a half asked for a reset nothing more is fed to it.
 #include <cstdint>
 #include <cstdlib>
@@ -28,6 +30,8 @@ struct ReleaseRecorder : MapiAoEvents {
     contextHandle.assign(cxh.begin(), cxh.end());
     handles = h;
   }
+  bool otherWrites = false;
+  bool groupWritesPending(ByteSpan, const std::vector<uint32_t>&) override { return otherWrites; }
 };
 
 struct Pair {
@@ -97,6 +101,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       p.check();
       p.settle(std::move(e), std::move(c));
+      if ((data[start] & 8) != 0 && !p.dead) {
+        p.events.otherWrites = !p.events.otherWrites;
+        if (!p.events.otherWrites) {
+          AoOutput r;
+          p.edge.retryGroupHold(r);
+          p.check();
+          p.settle(std::move(r), AoOutput{});
+        }
+      }
       if ((data[start] & 4) != 0 && !p.dead && !p.events.handles.empty()) {
         AoOutput r;
         p.edge.releaseObjects(p.events.contextHandle, p.events.handles, r);
