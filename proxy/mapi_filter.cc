@@ -105,6 +105,13 @@ public:
   bool groupWritesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) override {
     return sink_.mapiGroupWritesPending(info_, contextHandle, handles);
   }
+  void onWriteWindowWait() override { counters_.onWriteWindowWait(); }
+  void onGroupWriteWait() override { counters_.onGroupWriteWait(); }
+  void onReadAheadsEndedByRelease(size_t count) override {
+    for (size_t i = 0; i < count; ++i) {
+      counters_.onReadAheadEndedByRelease();
+    }
+  }
   void onWritesSettled(ByteSpan contextHandle, uint32_t objectHandle) override {
     sink_.onMapiWritesSettled(info_, contextHandle, objectHandle);
   }

@@ -217,6 +217,7 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     h.call = std::move(call);
     h.waitsForGroup = true;
     held_ = std::move(h);
+    events_.onGroupWriteWait();
     return;
   }
   onRpcCall(call, stub, s, out);
@@ -273,6 +274,7 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCan
     // about a round trip of the oldest write, not for this write's own round trip (as it did
     // when such a write went to the server: the WAN then idled for most of an RTT).
     held_ = Held{std::move(call), 0, true};
+    events_.onWriteWindowWait();
     return true;
   }
   if (!answerBehind(call, makeWriteStreamAnswer(stub), summarizeRequest(stub).contextHandle,
@@ -448,6 +450,9 @@ void EdgeMapiAo::releaseObjects(ByteSpan contextHandle, const std::vector<uint32
         std::find(handles.begin(), handles.end(), ra.objectHandle) != handles.end()) {
       ids.push_back(id);
     }
+  }
+  if (!ids.empty()) {
+    events_.onReadAheadsEndedByRelease(ids.size());
   }
   for (uint32_t id : ids) {
     // Released: the core forgets it without restoring a stream position (releaseOnly).

@@ -120,6 +120,12 @@ public:
     (void)contextHandle, (void)handles;
     return false;
   }
+  /// A call waits at the edge (edge): a write for the write window, or a call for writes on
+  /// another connection of the group.
+  virtual void onWriteWindowWait() {}
+  virtual void onGroupWriteWait() {}
+  /// Read-aheads of this connection ended because another connection released their object.
+  virtual void onReadAheadsEndedByRelease(size_t count) { (void)count; }
   /// The server confirmed this connection's last write to the object (edge): a call of the
   /// group waiting for it may go on (EdgeMapiAo::retryGroupHold).
   virtual void onWritesSettled(ByteSpan contextHandle, uint32_t objectHandle) {

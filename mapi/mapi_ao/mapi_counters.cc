@@ -440,6 +440,11 @@ std::string MapiCounters::toText() const {
   rows.emplace_back("Write Optimized Bytes", std::to_string(s.writeOptimizedBytes));
   rows.emplace_back("Escaped Association Group Connections",
                     std::to_string(s.escapedConnections));
+  rows.emplace_back("Writes Held for the Write Window", std::to_string(s.writeWindowWaits));
+  rows.emplace_back("Calls Held for Writes on Other Connections",
+                    std::to_string(s.groupWriteWaits));
+  rows.emplace_back("Read-Aheads Ended by Release Elsewhere",
+                    std::to_string(s.readAheadsEndedByRelease));
 
   std::string out = "MAPI:\n  Global Statistics\n  -----------------\n";
   for (const auto& [label, value] : rows) {
@@ -478,7 +483,10 @@ json MapiCounters::toJson() const {
           {"handed_off_by_reason", reasons},
           {"read_ahead_bytes_served_locally", s.readAheadBytesServedLocally},
           {"write_optimized_bytes", s.writeOptimizedBytes},
-          {"escaped_connections", s.escapedConnections}};
+          {"escaped_connections", s.escapedConnections},
+          {"write_window_waits", s.writeWindowWaits},
+          {"group_write_waits", s.groupWriteWaits},
+          {"read_aheads_ended_by_release", s.readAheadsEndedByRelease}};
 }
 
 }  // namespace bh::mapi::mapi_ao

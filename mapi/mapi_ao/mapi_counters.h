@@ -122,6 +122,15 @@ struct MapiGlobalStats {
   /// Connections of an association group the AO accelerates that it did not get (another
   /// edge/core pair, or passed through while overloaded): the seed's escaped connections.
   uint64_t escapedConnections = 0;
+  /// Waits that cost the client time, so an engineer sees why a save or a sync was slow:
+  /// writes held at the edge until the server confirmed earlier ones (the write window,
+  /// accelerators.mapi.read_ahead_bytes, is full: too small for the WAN); calls held until
+  /// writes on another connection of their session were confirmed (a commit or release on the
+  /// main connection of what the bulk one wrote); read-aheads ended because the client released
+  /// their object on another connection (their data was dropped).
+  uint64_t writeWindowWaits = 0;
+  uint64_t groupWriteWaits = 0;
+  uint64_t readAheadsEndedByRelease = 0;
 };
 
 /// Accelerator-wide MAPI counters, one per daemon (event loop). Not thread-safe.
@@ -144,6 +153,9 @@ class MapiCounters {
   void onSecuredConnection(MapiConnectionStats& conn);
   /// A connection of an accelerated association group escaped the AO.
   void onEscapedConnection() { ++s_.escapedConnections; }
+  void onWriteWindowWait() { ++s_.writeWindowWaits; }
+  void onGroupWriteWait() { ++s_.groupWriteWaits; }
+  void onReadAheadEndedByRelease() { ++s_.readAheadsEndedByRelease; }
 
   // Sessions (EcDoConnectEx accepted / EcDoDisconnect or the context ended). Sessions from
   // clients before Outlook 2000 only count "Lower than 2000 Sessions" (the caller hands the

@@ -95,6 +95,12 @@ dropped=$(echo "$j" | field "['total_dropped_connections']")
 handed=$(echo "$j" | field "['total_handed_off_connections']")
 [ "$dropped" = 0 ] || fail "$dropped MAPI connections dropped: $(grep -i mapi_ao "$D/edge.log" | tail -3)"
 [ "$handed" = 0 ] || fail "$handed MAPI connections handed off: $(grep -i mapi_ao "$D/edge.log" | tail -3)"
+# The waits and the release behind the two cross-connection workloads are counted.
+waits=$(echo "$j" | field "['group_write_waits']")
+ended=$(echo "$j" | field "['read_aheads_ended_by_release']")
+[ "$waits" -ge 1 ] || fail "the commit on the main connection did not wait for the writes (group_write_waits $waits)"
+[ "$ended" -ge 1 ] || fail "no read-ahead ended by the preview's release (read_aheads_ended_by_release $ended)"
+pass "counted: $waits call(s) held for writes on another connection, $ended read-ahead(s) ended by a release elsewhere"
 grep -q "accelerator: " "$D/edge.log" "$D/core.log" &&
   fail "an AO reset a flow: $(grep -h 'accelerator: ' "$D/edge.log" "$D/core.log" | head -3)"
 pass "no MAPI connection dropped, handed off or reset by an AO"

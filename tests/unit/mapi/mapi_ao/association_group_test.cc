@@ -260,6 +260,8 @@ struct GroupEvents : MapiAoEvents {
     return other != nullptr && other->writesPending(cxh, handles);
   }
   void onWritesSettled(ByteSpan, uint32_t) override { ++settled; }
+  int groupWaits = 0;
+  void onGroupWriteWait() override { ++groupWaits; }
 };
 
 struct TwoConnections {
@@ -315,6 +317,7 @@ TEST_CASE("a commit on another connection waits until the writes on this one are
   CHECK(c.toPeer.empty());
   CHECK(c.toLocal.empty());
   CHECK(g.y.holding());
+  CHECK(g.evY.groupWaits == 1);
   AoOutput eof;
   CHECK_FALSE(g.y.onClientEof(eof));
 

@@ -354,7 +354,10 @@ TEST_CASE("show statistics accelerator mapi reproduces the seed's block line by 
       "  Connections Handed-off (Other):                     0\n"
       "  Read Ahead Bytes Served Locally:                    0\n"
       "  Write Optimized Bytes:                              0\n"
-      "  Escaped Association Group Connections:              0\n";
+      "  Escaped Association Group Connections:              0\n"
+      "  Writes Held for the Write Window:                   0\n"
+      "  Calls Held for Writes on Other Connections:         0\n"
+      "  Read-Aheads Ended by Release Elsewhere:             0\n";
   const std::string text = m.toText();
   auto want = lines(seed + ours);
   auto got = lines(text);
@@ -370,7 +373,7 @@ TEST_CASE("a fresh accelerator prints every counter as 0") {
   useUtc();
   MapiCounters m(kSeedStart);
   auto got = lines(m.toText());
-  REQUIRE(got.size() == 3 + 30 + 10);
+  REQUIRE(got.size() == 3 + 30 + 13);
   for (size_t i = 5; i < got.size(); ++i) {  // after the header and the two times
     CAPTURE(got[i]);
     CHECK(got[i].substr(got[i].size() - 2) == " 0");
@@ -410,7 +413,10 @@ TEST_CASE("show statistics accelerator mapi --json keys") {
                         "handed_off_by_reason",
                         "read_ahead_bytes_served_locally",
                         "write_optimized_bytes",
-                        "escaped_connections"}) {
+                        "escaped_connections",
+                        "write_window_waits",
+                        "group_write_waits",
+                        "read_aheads_ended_by_release"}) {
     CAPTURE(k);
     CHECK(j.contains(k));
   }
