@@ -497,9 +497,15 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Byt
 void CoreMapiAo::inject(ReadAhead& ra, AoOutput& out) {
   uint32_t per = std::max<uint32_t>(ra.candidate.requestedBytes, 1);
   uint32_t window = static_cast<uint32_t>(std::max<size_t>(2, config_.readAheadWindowBytes / per));
-  // The window opens as the client proves it reads on (like TCP slow start): a client that
-  // takes two chunks and seeks away costs a few wasted reads on the WAN, not a whole window.
-  window = std::min<uint32_t>(window, kInitialReadAheadCalls + 4 * ra.consumed);
+  // A stream's window opens as the client proves it reads on (like TCP slow start): a client
+  // that takes two chunks and seeks away costs a few wasted reads on the WAN, not a whole
+  // window. A FastTransfer stream cannot be sought or read again (MS-OXCFXICS 3.3.5.7.1): the
+  // client reads it to its end or releases it, so its whole window goes at once. (With DRE a
+  // warm sync's first 64 answers crossed in 50 ms and the rest waited most of a round trip for
+  // the edge's first ReadAheadConsumed.)
+  if (ra.candidate.kind == ReadAheadKind::ReadStream) {
+    window = std::min<uint32_t>(window, kInitialReadAheadCalls + 4 * ra.consumed);
+  }
   while (!ra.stopped && !ra.cancelled && ra.issued - ra.consumed < window) {
     uint32_t id = nextInjectedId();
     Bytes pdu = ra.requestPdu;

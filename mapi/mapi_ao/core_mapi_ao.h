@@ -28,7 +28,7 @@ namespace bh::mapi::mapi_ao {
 
 /// Call ids of injected calls start here (clients count up from 1).
 constexpr uint32_t kInjectedCallIdBase = 0xB1000000;
-/// Calls a read-ahead replays before the client has taken any of them: 64 ReadStream calls of
+/// Calls a stream read-ahead replays before the client has taken any of them: 64 ReadStream calls of
 /// 31744 bytes (2 MB) cover 100 Mbit/s x 100 ms (1.25 MB) plus the round trip the client's
 /// consumption takes to reach the core; at 32 the WAN went idle ~40 ms after the first burst.
 constexpr uint32_t kInitialReadAheadCalls = 64;
