@@ -124,7 +124,8 @@ struct MapiGlobalStats {
   uint64_t escapedConnections = 0;
   /// Waits that cost the client time, so an engineer sees why a save or a sync was slow:
   /// writes held at the edge until the server confirmed earlier ones (the write window,
-  /// accelerators.mapi.read_ahead_bytes, is full: too small for the WAN); calls held until
+  /// accelerators.mapi.read_ahead_bytes, was full: normal while an upload fills the WAN; with
+  /// the WAN not full, the window is smaller than its bandwidth-delay product); calls held until
   /// writes on another connection of their session were confirmed (a commit or release on the
   /// main connection of what the bulk one wrote); read-aheads ended because the client released
   /// their object on another connection (their data was dropped).
