@@ -132,16 +132,18 @@ void Daemon::pinPeerRouteTable() {
                         : 0;
 }
 
+uint32_t Daemon::wanBandwidthKbit() const {
+  return options_.wanBandwidthKbit.value_or(policy_.current()->config().peering.wanBandwidthKbit);
+}
+
 uint32_t Daemon::initialWindowSegments() const {
   return options_.initialWindowSegments.value_or(
       policy_.current()->config().peering.initialWindowSegments);
 }
 
 void Daemon::tunePeerLegOf(Flow& flow, int leg) {
-  const auto& peering = policy_.current()->config().peering;
-  const std::string& cc = peering.congestionControl;
-  uint32_t kbit = options_.wanBandwidthKbit.value_or(peering.wanBandwidthKbit);
-  if (!tunePeerLeg(flow.legFd(leg), cc, kbit) && !congestionControlWarned_) {
+  const std::string& cc = policy_.current()->config().peering.congestionControl;
+  if (!tunePeerLeg(flow.legFd(leg), cc, wanBandwidthKbit()) && !congestionControlWarned_) {
     congestionControlWarned_ = true;
     logError("cannot use congestion control '" + cc + "' on peer legs (see " +
              "/proc/sys/net/ipv4/tcp_available_congestion_control); the kernel's default applies");
@@ -707,6 +709,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
     hello.acceleratorWanted = codec::Accelerator::None;
   }
   hello.tuple = tupleOf(info);
+  hello.wanBandwidthKbit = wanBandwidthKbit();
   Bytes payload;
   codec::encodeHello(hello, payload);
   flow.sendFrame(1, codec::FrameType::Hello, payload);
@@ -720,6 +723,9 @@ bool Daemon::onHello(Flow& flow, const codec::Hello& hello) {
     return false;
   }
   info.policy.peer = hello.policy;
+  // Toward this edge the WAN is no faster than its own link: pace to that, not to the box's
+  // one setting (a data centre's core serves branches of many speeds).
+  pacePeerLeg(flow.legFd(0), peerLegWanKbit(wanBandwidthKbit(), hello.wanBandwidthKbit));
   if (hello.acceleratorWanted == codec::Accelerator::Mapi) {
     // The edge half frames its stream for ours: attach it even when our read optimization is
     // off (then it relays without prefetching).

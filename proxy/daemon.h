@@ -87,6 +87,8 @@ private:
   bool isEdge() const;
   bool isCore() const;
   uint32_t initialWindowSegments() const;
+  /// peering.wan_bandwidth_kbit, or the command line's override.
+  uint32_t wanBandwidthKbit() const;
   void pinPeerRouteTable();
   /// A peer leg to or from `peer` starts: give later legs the large initial window.
   void preparePeerRoute(const policy::IpAddress& peer);

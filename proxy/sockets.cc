@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -138,6 +139,21 @@ uint64_t peerLegPacingBytesPerSecond(uint32_t wanBandwidthKbit) {
   return static_cast<uint64_t>(wanBandwidthKbit) * 1000 / 8 * kPacedPayloadPercent / 100;
 }
 
+uint32_t peerLegWanKbit(uint32_t ownKbit, uint32_t peerKbit) {
+  if (ownKbit == 0 || peerKbit == 0) {
+    return ownKbit != 0 ? ownKbit : peerKbit;
+  }
+  return std::min(ownKbit, peerKbit);
+}
+
+void pacePeerLeg(int fd, uint32_t wanBandwidthKbit) {
+  if (wanBandwidthKbit != 0) {
+    // Setting it also turns on the kernel's own TCP pacing (no fq qdisc needed, Linux >= 4.13).
+    uint64_t rate = peerLegPacingBytesPerSecond(wanBandwidthKbit);
+    setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &rate, sizeof(rate));
+  }
+}
+
 bool tunePeerLeg(int fd, const std::string& congestionControl, uint32_t wanBandwidthKbit) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -154,11 +170,7 @@ bool tunePeerLeg(int fd, const std::string& congestionControl, uint32_t wanBandw
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
   unsigned int timeout = kPeerUserTimeoutMs;
   setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
-  if (wanBandwidthKbit != 0) {
-    // Setting it also turns on the kernel's own TCP pacing (no fq qdisc needed, Linux >= 4.13).
-    uint64_t rate = peerLegPacingBytesPerSecond(wanBandwidthKbit);
-    setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &rate, sizeof(rate));
-  }
+  pacePeerLeg(fd, wanBandwidthKbit);
   return ccSet;
 }
 

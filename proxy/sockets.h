@@ -50,6 +50,11 @@ constexpr unsigned kPacedPayloadPercent = 95;
 bool tunePeerLeg(int fd, const std::string& congestionControl, uint32_t wanBandwidthKbit = 0);
 /// The SO_MAX_PACING_RATE (bytes per second) for a WAN of `wanBandwidthKbit`.
 uint64_t peerLegPacingBytesPerSecond(uint32_t wanBandwidthKbit);
+/// The WAN a leg crosses is as fast as the slower of this box's link and the peer's (what its
+/// Hello says); 0 = unknown on both sides.
+uint32_t peerLegWanKbit(uint32_t ownKbit, uint32_t peerKbit);
+/// Paces an established peer leg (0: leaves it as it is).
+void pacePeerLeg(int fd, uint32_t wanBandwidthKbit);
 
 /// SO_LINGER {1, 0}: the next close sends RST instead of FIN.
 void setResetOnClose(int fd);

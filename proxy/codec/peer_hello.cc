@@ -1,6 +1,7 @@
 #include "peer_hello.h"
 
 #include <algorithm>
+#include <string>
 
 namespace bh::proxy::codec {
 namespace {
@@ -47,7 +48,9 @@ bool readDeviceId(ByteReader& r, DeviceId& out) {
 bool encodeHello(const Hello& hello, Bytes& out) {
   if (!knownRole(static_cast<uint8_t>(hello.role)) ||
       !isKnownAccelerator(static_cast<uint8_t>(hello.acceleratorWanted)) ||
-      !validTuple(hello.tuple)) {
+      !validTuple(hello.tuple) || hello.protocolVersion < kOldestPeerProtocolVersion ||
+      hello.protocolVersion > kPeerProtocolVersion ||
+      (hello.protocolVersion < 2 && hello.wanBandwidthKbit != 0)) {
     return false;
   }
   ByteWriter w(out, Endian::Big);
@@ -62,6 +65,9 @@ bool encodeHello(const Hello& hello, Bytes& out) {
   w.u16be(hello.tuple.clientPort);
   w.bytes(ByteSpan(hello.tuple.serverIp).first(n));
   w.u16be(hello.tuple.serverPort);
+  if (hello.protocolVersion >= 2) {
+    w.u32be(hello.wanBandwidthKbit);
+  }
   return true;
 }
 
@@ -77,6 +83,11 @@ ParseResult decodeHello(ByteSpan payload, Hello& out) {
   if (!r.ok()) {
     return ParseResult::fail("hello truncated");
   }
+  if (h.protocolVersion < kOldestPeerProtocolVersion ||
+      h.protocolVersion > kPeerProtocolVersion) {
+    return ParseResult::fail("hello protocol version " + std::to_string(h.protocolVersion) +
+                             " unknown");
+  }
   if (!knownRole(role)) {
     return ParseResult::fail("hello role unknown");
   }
@@ -90,6 +101,9 @@ ParseResult decodeHello(ByteSpan payload, Hello& out) {
   h.tuple.clientPort = r.u16be();
   readAddress(r, h.tuple.ipVersion, h.tuple.serverIp);
   h.tuple.serverPort = r.u16be();
+  if (h.protocolVersion >= 2) {
+    h.wanBandwidthKbit = r.u32be();
+  }
   if (!r.ok()) {
     return ParseResult::fail("hello truncated");
   }

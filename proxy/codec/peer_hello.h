@@ -10,8 +10,10 @@
 
 namespace bh::proxy::codec {
 
-/// Version of the HELLO exchange this codec speaks; a peer with another version gets a Reset.
-constexpr uint8_t kPeerProtocolVersion = 1;
+/// Version of the HELLO exchange this codec speaks. It reads versions 1 (no WAN bandwidth) and
+/// 2; a Hello of any other version does not decode, and the peer gets a Reset.
+constexpr uint8_t kPeerProtocolVersion = 2;
+constexpr uint8_t kOldestPeerProtocolVersion = 1;
 
 /// The flow as the client opened it. The core cross-checks it against the connection it
 /// accepted (both legs keep the original 4-tuple, DESIGN.md steps 3 and 6).
@@ -26,7 +28,8 @@ struct FlowTuple {
 
 /// Edge -> core, first frame on a peered connection.
 ///   version u8 | role u8 | deviceId[6] | policy u8 | acceleratorWanted u8 |
-///   ipVersion u8 | clientIp[4|16] | clientPort u16 | serverIp[4|16] | serverPort u16
+///   ipVersion u8 | clientIp[4|16] | clientPort u16 | serverIp[4|16] | serverPort u16 |
+///   wanBandwidthKbit u32 (version 2 and later)
 struct Hello {
   uint8_t protocolVersion = kPeerProtocolVersion;
   Role role = Role::Edge;
@@ -36,6 +39,10 @@ struct Hello {
   uint8_t policy = 0;
   Accelerator acceleratorWanted = Accelerator::None;
   FlowTuple tuple;
+  /// The edge's WAN link (peering.wan_bandwidth_kbit; 0: not configured, and always 0 from a
+  /// version 1 peer). A core serves branches of many speeds: it paces its legs to each edge
+  /// by what that edge says.
+  uint32_t wanBandwidthKbit = 0;
   bool operator==(const Hello&) const = default;
 };
 

@@ -50,8 +50,9 @@ echo "core peer-leg cwnd (smallest): $core_peer, edge peer-leg cwnd (largest): $
 [ -n "$core_peer" ] && [ "$core_peer" -ge "$IW" ] || fail "core peer leg cwnd '$core_peer' < $IW"
 [ -n "$edge_peer" ] && [ "$edge_peer" -ge "$IW" ] || fail "edge peer leg cwnd '$edge_peer' < $IW"
 [ -n "$core_lan" ] && [ "$core_lan" -lt "$IW" ] || fail "core server leg got the WAN window ('$core_lan')"
-# Pacing (peering.wan_bandwidth_kbit, which the lab sets to its 100 Mbit/s): the peer legs'
-# pacing is capped at 95 % of it (TCP payload), the server's LAN leg is not.
+# Pacing: the lab gives the edge peering.wan_bandwidth_kbit = its 100 Mbit/s and the core
+# none. The edge's peer legs are paced to 95 % of it (TCP payload); the core's toward this edge
+# too, by what the edge's Hello said; the core's LAN leg to the server is not paced.
 maxpace() { in_lab "$LAB" "$1" ss -tin state established "$2" | grep -o 'pacing_rate [0-9]*bps/[0-9]*bps' | cut -d/ -f2 | sort -u; }
 core_pace=$(maxpace core 'dst 10.91.1.1'); edge_pace=$(maxpace edge 'dst 10.91.4.2'); lan_pace=$(maxpace core 'dst 10.91.4.2')
 echo "max pacing: core peer legs '$core_pace', edge peer legs '$edge_pace', core server leg '$lan_pace'"

@@ -50,10 +50,21 @@ TEST_CASE("golden Hello over IPv4 is the seed's connection 342") {
   expected.tuple.clientPort = 4506;
   expected.tuple.serverIp = {10, 10, 100, 100};
   expected.tuple.serverPort = 1456;
+  expected.wanBandwidthKbit = 100000;
   CHECK(h == expected);
   Bytes payload;
   REQUIRE(encodeHello(expected, payload));
   CHECK(encodeOne(FrameType::Hello, 0, payload) == bytes);
+
+  // The same Hello from a version 1 edge: no WAN bandwidth, understood all the same.
+  Hello old;
+  REQUIRE(decodeHello(decodeOne(goldenFrames().at("hello_v1_ipv4")).payload, old).ok());
+  expected.protocolVersion = 1;
+  expected.wanBandwidthKbit = 0;
+  CHECK(old == expected);
+  Bytes v1;
+  REQUIRE(encodeHello(expected, v1));
+  CHECK(encodeOne(FrameType::Hello, 0, v1) == goldenFrames().at("hello_v1_ipv4"));
 }
 
 TEST_CASE("golden Hello over IPv6") {
@@ -131,7 +142,7 @@ TEST_CASE("all golden frames as one stream, split at every byte boundary") {
     stream.insert(stream.end(), bytes.begin(), bytes.end());
     expected.push_back(decodeOne(bytes));
   }
-  REQUIRE(expected.size() == 10);
+  REQUIRE(expected.size() == 11);
   for (size_t cut = 0; cut <= stream.size(); ++cut) {
     FrameDecoder d;
     std::vector<Frame> frames;

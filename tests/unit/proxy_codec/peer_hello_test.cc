@@ -24,14 +24,15 @@ Hello sampleHello(uint8_t ipVersion) {
   }
   h.tuple.clientPort = 50000;
   h.tuple.serverPort = 135;
+  h.wanBandwidthKbit = 100000;
   return h;
 }
 
-TEST_CASE("Hello round-trips over IPv4 (23 bytes) and IPv6 (47 bytes)") {
+TEST_CASE("Hello round-trips over IPv4 (27 bytes) and IPv6 (51 bytes)") {
   for (uint8_t v : {4, 6}) {
     Bytes payload;
     REQUIRE(encodeHello(sampleHello(v), payload));
-    CHECK(payload.size() == (v == 4 ? 23u : 47u));
+    CHECK(payload.size() == (v == 4 ? 27u : 51u));
     Hello back;
     const ParseResult r = decodeHello(payload, back);
     REQUIRE(r.ok());
@@ -52,6 +53,30 @@ TEST_CASE("every truncation and any trailing byte of a Hello is an error") {
     payload.push_back(0);
     Hello h;
     CHECK(decodeHello(payload, h).status == ParseStatus::Error);
+  }
+}
+
+TEST_CASE("a version 1 Hello has no WAN bandwidth; versions 0 and 3 are refused") {
+  Hello v1 = sampleHello(4);
+  v1.protocolVersion = 1;
+  Bytes out;
+  CHECK_FALSE(encodeHello(v1, out)); // version 1 cannot carry a bandwidth
+  v1.wanBandwidthKbit = 0;
+  REQUIRE(encodeHello(v1, out));
+  CHECK(out.size() == 23u);
+  Hello back;
+  REQUIRE(decodeHello(out, back).ok());
+  CHECK(back == v1);
+  for (uint8_t version : {0, 3}) {
+    Bytes bad;
+    REQUIRE(encodeHello(sampleHello(4), bad));
+    bad[0] = version;
+    Hello h;
+    CHECK(decodeHello(bad, h).status == ParseStatus::Error);
+    Hello e = sampleHello(4);
+    e.protocolVersion = version;
+    Bytes none;
+    CHECK_FALSE(encodeHello(e, none));
   }
 }
 

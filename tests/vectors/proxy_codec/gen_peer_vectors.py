@@ -23,22 +23,28 @@ def frame(ftype, flags, payload=b""):
     return struct.pack("!BBHI", 0xB1, ftype, flags, len(payload)) + payload
 
 
-def hello(role, device, policy, accel, client, cport, server, sport):
+def hello(role, device, policy, accel, client, cport, server, sport, wan_kbit=None):
+    """Version 2 with the edge's WAN bandwidth (u32 kbit/s); version 1 when wan_kbit is None."""
     c, s = ipaddress.ip_address(client), ipaddress.ip_address(server)
-    return (struct.pack("!BB", 1, role) + device + struct.pack("!BBB", policy, accel, c.version)
-            + c.packed + struct.pack("!H", cport) + s.packed + struct.pack("!H", sport))
+    version = 1 if wan_kbit is None else 2
+    tail = b"" if wan_kbit is None else struct.pack("!I", wan_kbit)
+    return (struct.pack("!BB", version, role) + device + struct.pack("!BBB", policy, accel, c.version)
+            + c.packed + struct.pack("!H", cport) + s.packed + struct.pack("!H", sport) + tail)
 
 
 def hello_ack(role, device, policy, negotiated, applied, accel):
-    return struct.pack("!BB", 1, role) + device + struct.pack("!BBBB", policy, negotiated, applied, accel)
+    return struct.pack("!BB", 2, role) + device + struct.pack("!BBBB", policy, negotiated, applied, accel)
 
 
 VECTORS = [
     # The seed's connection 342: 10.56.94.101:4506 -> 10.10.100.100:1456, TMDL.
     ("hello_ipv4", frame(HELLO, 0, hello(EDGE, EDGE_ID, 7, MAPI, "10.56.94.101", 4506,
-                                         "10.10.100.100", 1456))),
+                                         "10.10.100.100", 1456, 100000))),
     ("hello_ipv6", frame(HELLO, 0, hello(EDGE, EDGE_ID, 3, EPM, "fd00::10", 50001,
-                                         "fd00::20", 135))),
+                                         "fd00::20", 135, 0))),
+    # A version 1 edge (before the WAN bandwidth): still understood.
+    ("hello_v1_ipv4", frame(HELLO, 0, hello(EDGE, EDGE_ID, 7, MAPI, "10.56.94.101", 4506,
+                                            "10.10.100.100", 1456))),
     ("hello_ack", frame(HELLO_ACK, 0, hello_ack(CORE, CORE_ID, 7, 7, 3, MAPI))),
     ("data_raw", frame(DATA, 0, b"hello, exchange")),
     ("data_dre_lz", frame(DATA, 0x3, bytes(range(32)))),
