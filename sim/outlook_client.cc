@@ -662,29 +662,15 @@ bool OutlookClient::readSeek(uint64_t size, OpReport& report) {
 }
 
 bool OutlookClient::readStart(uint64_t size, int chunks, OpReport& report) {
-  report.name = "read-start";
-  Clock::time_point t;
-  uint64_t before = 0;
-  std::vector<uint32_t> handles;
-  std::vector<rops::Value> props;
-  if (!openListedAttachment(size, t, before, handles, props, report)) {
-    return false;
-  }
-  uint64_t pos = 0;
-  for (int i = 0; i < chunks && pos < size; ++i) {
-    uint16_t n = 0;
-    if (!readCheckedChunk(handles[3], size, options_.readStreamBytes, pos, n, report.detail)) {
-      return false;
-    }
-  }
-  report.seconds = since(t);
-  report.bytes = pos;
-  report.calls = calls_ - before;
-  report.ok = true;
-  return true;
+  return readFirstChunks(size, chunks, false, report);
 }
 
 bool OutlookClient::previewAttachment(uint64_t size, int chunks, OpReport& report) {
+  return readFirstChunks(size, chunks, true, report);
+}
+
+bool OutlookClient::readFirstChunks(uint64_t size, int chunks, bool release, OpReport& report) {
+  report.name = release ? "preview-attachment" : "read-start";
   Clock::time_point t;
   uint64_t before = 0;
   std::vector<uint32_t> handles;
@@ -692,7 +678,6 @@ bool OutlookClient::previewAttachment(uint64_t size, int chunks, OpReport& repor
   if (!openListedAttachment(size, t, before, handles, props, report)) {
     return false;
   }
-  report.name = "preview-attachment";
   uint64_t pos = 0;
   for (int i = 0; i < chunks && pos < size; ++i) {
     uint16_t n = 0;
@@ -700,7 +685,7 @@ bool OutlookClient::previewAttachment(uint64_t size, int chunks, OpReport& repor
       return false;
     }
   }
-  if (!release({handles[3], handles[2], handles[1]})) {
+  if (release && !this->release({handles[3], handles[2], handles[1]})) {
     report.detail = "RopRelease failed";
     return false;
   }

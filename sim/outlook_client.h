@@ -99,6 +99,9 @@ class OutlookClient {
   }
 
  private:
+  /// readStart and previewAttachment: the first `chunks` chunks, then (`release`) the
+  /// stream, attachment and message released on the main connection.
+  bool readFirstChunks(uint64_t size, int chunks, bool release, OpReport& report);
   struct RopResult {
     ByteReader rops{ByteSpan()};
     Bytes payload;

@@ -8,13 +8,10 @@
 //   commit cannot overtake the writes on the WAN.
 #include <doctest/doctest.h>
 
-#include "../dcerpc_test_util.h"
-#include "mapi/emsmdb/ec_do_rpc_ext2.h"
-#include "mapi/emsmdb/rpc_header_ext.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
 #include "mapi/mapi_ao/rop_call_summary.h"
-#include "mapi/rop/rop_buffer.h"
+#include "mapi_ao_test_util.h"
 
 using namespace bh;
 using namespace bh::mapi;
@@ -24,24 +21,12 @@ using dcerpc::testing::bindPdu;
 using dcerpc::testing::encode;
 using dcerpc::testing::requestPdu;
 using dcerpc::testing::responsePdu;
+using namespace bh::mapi::mapi_ao::testing;
 
 namespace {
 
-constexpr uint32_t kStream = 0x00000abc;
 constexpr uint32_t kMessage = 0x00000a01;
 constexpr uint16_t kChunk = 31744;
-
-emsmdb::EcDoRpcExt2Request rpcRequest(const std::vector<rop::RopRequest>& rops,
-                                      std::vector<uint32_t> handles, uint8_t session = 0x42) {
-  rop::RopRequestBuffer buf;
-  buf.rops = rops;
-  buf.serverObjectHandleTable = std::move(handles);
-  emsmdb::EcDoRpcExt2Request req;
-  req.pcxh.bytes[4] = session;
-  req.pcbOut = 0x40000;
-  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeRequestBuffer(buf)}, {}, req.rgbIn).ok());
-  return req;
-}
 
 rop::RopReadStreamRequest readRop() {
   rop::RopReadStreamRequest r;
@@ -49,22 +34,13 @@ rop::RopReadStreamRequest readRop() {
   return r;
 }
 
-Bytes readCall(uint32_t callId) {
-  return encode(requestPdu(Endian::Little, callId,
-                           emsmdb::encodeEcDoRpcExt2Request(rpcRequest({readRop()}, {kStream}))));
-}
+Bytes readCall(uint32_t callId) { return call(callId, {readRop()}); }
 
 /// A full ReadStream answer (more follows), as the server gives it.
 Bytes readAnswer(uint32_t callId) {
   rop::RopReadStreamResponse a;
   a.data = Bytes(kChunk, 0x33);
-  rop::RopResponseBuffer buf;
-  buf.rops.emplace_back(a);
-  buf.serverObjectHandleTable = {kStream};
-  Bytes rgbOut;
-  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(buf)}, {}, rgbOut).ok());
-  auto resp = emsmdb::makeEcDoRpcExt2Response(rpcRequest({readRop()}, {kStream}), rgbOut);
-  return encode(responsePdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Response(resp)));
+  return answer(callId, {a}, readRop());
 }
 
 Bytes releaseStub(std::vector<uint32_t> handles, uint8_t session = 0x42) {
@@ -175,11 +151,7 @@ TEST_CASE("summarizeRequest names the session and the objects a call releases") 
 TEST_CASE("the edge reports the objects a client's call releases, local answer or not") {
   ReleaseRecorder ev;
   EdgeMapiAo edge({}, ev);
-  AoOutput o;
-  edge.onClientData(encode(bindPdu(Endian::Little)), o);
-  Bytes ack;
-  encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
-  edge.onPeerData(ack, o);
+  bindEdge(edge);
   AoOutput r;
   edge.onClientData(encode(requestPdu(Endian::Little, 7, releaseStub({kStream, kMessage}))), r);
   REQUIRE_FALSE(r.reset);
@@ -239,19 +211,6 @@ TEST_CASE("a release on another connection ends this connection's read-ahead of 
 
 namespace {
 
-Bytes writeCall(uint32_t callId, size_t n, uint8_t session = 0x42) {
-  rop::RopWriteStreamRequest w;
-  w.data = Bytes(n, 0x5a);
-  return encode(requestPdu(Endian::Little, callId,
-                           emsmdb::encodeEcDoRpcExt2Request(rpcRequest({w}, {kStream}, session))));
-}
-
-Bytes commitCall(uint32_t callId, uint32_t handle, uint8_t session = 0x42) {
-  return encode(requestPdu(
-      Endian::Little, callId,
-      emsmdb::encodeEcDoRpcExt2Request(rpcRequest({rop::RopCommitStreamRequest{}}, {handle}, session))));
-}
-
 /// Two edge connections of one group: each asks the other (as the daemon does).
 struct GroupEvents : MapiAoEvents {
   const EdgeMapiAo* other = nullptr;
@@ -271,13 +230,8 @@ struct TwoConnections {
   TwoConnections() {
     evX.other = &y;
     evY.other = &x;
-    for (EdgeMapiAo* e : {&x, &y}) {
-      AoOutput o;
-      e->onClientData(encode(bindPdu(Endian::Little)), o);
-      Bytes ack;
-      encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
-      e->onPeerData(ack, o);
-    }
+    bindEdge(x);
+    bindEdge(y);
   }
   static AoOutput ack(EdgeMapiAo& e, uint32_t bytes) {
     Bytes rec;

@@ -4,11 +4,8 @@
 // once (core_mapi_ao.cc, inject).
 #include <doctest/doctest.h>
 
-#include "../dcerpc_test_util.h"
-#include "mapi/emsmdb/ec_do_rpc_ext2.h"
-#include "mapi/emsmdb/rpc_header_ext.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
-#include "mapi/rop/rop_buffer.h"
+#include "mapi_ao_test_util.h"
 
 using namespace bh;
 using namespace bh::mapi;
@@ -16,35 +13,12 @@ using namespace bh::mapi::mapi_ao;
 using dcerpc::testing::bindAckPdu;
 using dcerpc::testing::bindPdu;
 using dcerpc::testing::encode;
-using dcerpc::testing::requestPdu;
-using dcerpc::testing::responsePdu;
+using namespace bh::mapi::mapi_ao::testing;
 
 namespace {
 
-constexpr uint32_t kObject = 0x00000abc;
 constexpr uint16_t kChunk = 31744;
 constexpr uint32_t kWindowCalls = 200;
-
-emsmdb::EcDoRpcExt2Request rpcRequest(const rop::RopRequest& r) {
-  rop::RopRequestBuffer buf;
-  buf.rops.push_back(r);
-  buf.serverObjectHandleTable = {kObject};
-  emsmdb::EcDoRpcExt2Request req;
-  req.pcxh.bytes[4] = 0x42;
-  req.pcbOut = 0x40000;
-  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeRequestBuffer(buf)}, {}, req.rgbIn).ok());
-  return req;
-}
-
-Bytes answer(const rop::RopRequest& request, const rop::RopResponse& r, uint32_t callId) {
-  rop::RopResponseBuffer buf;
-  buf.rops.push_back(r);
-  buf.serverObjectHandleTable = {kObject};
-  Bytes rgbOut;
-  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(buf)}, {}, rgbOut).ok());
-  auto resp = emsmdb::makeEcDoRpcExt2Response(rpcRequest(request), rgbOut);
-  return encode(responsePdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Response(resp)));
-}
 
 /// Calls the core sends the server on its own after the client's first full answer.
 size_t injectedAfterFirstAnswer(const rop::RopRequest& request, const rop::RopResponse& full) {
@@ -52,20 +26,17 @@ size_t injectedAfterFirstAnswer(const rop::RopRequest& request, const rop::RopRe
   MapiAoConfig cfg;
   cfg.readAheadWindowBytes = kWindowCalls * kChunk;
   CoreMapiAo core(cfg, ev);
-  Bytes bind, call;
+  Bytes bind, firstCall;
   encodeRecord(RecordType::Pdus, encode(bindPdu(Endian::Little)), bind);
-  encodeRecord(RecordType::Pdus,
-               encode(requestPdu(Endian::Little, 2,
-                                 emsmdb::encodeEcDoRpcExt2Request(rpcRequest(request)))),
-               call);
+  encodeRecord(RecordType::Pdus, call(2, {request}), firstCall);
   AoOutput o;
   core.onPeerData(bind, o);
   AoOutput b;
   core.onServerData(encode(bindAckPdu(Endian::Little)), b);
   AoOutput c;
-  core.onPeerData(call, c);
+  core.onPeerData(firstCall, c);
   AoOutput a;
-  core.onServerData(answer(request, full, 2), a);
+  core.onServerData(answer(2, {full}, request), a);
   REQUIRE_FALSE(a.reset);
   REQUIRE(core.activeReadAheads() == 1);
   return core.outstandingInjected();

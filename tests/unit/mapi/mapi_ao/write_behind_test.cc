@@ -4,12 +4,9 @@
 // succeeded: it must not go on to commit a partial stream). MS-OXCROPS 2.2.9.3.
 #include <doctest/doctest.h>
 
-#include "../dcerpc_test_util.h"
-#include "mapi/emsmdb/ec_do_rpc_ext2.h"
-#include "mapi/emsmdb/rpc_header_ext.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
-#include "mapi/rop/rop_buffer.h"
+#include "mapi_ao_test_util.h"
 
 using namespace bh;
 using namespace bh::mapi;
@@ -19,56 +16,18 @@ using dcerpc::testing::bindPdu;
 using dcerpc::testing::encode;
 using dcerpc::testing::requestPdu;
 using dcerpc::testing::responsePdu;
+using namespace bh::mapi::mapi_ao::testing;
 
 namespace {
-
-constexpr uint32_t kStream = 0x00000abc;
-
-emsmdb::EcDoRpcExt2Request rpcRequest(const rop::RopRequest& r) {
-  rop::RopRequestBuffer buf;
-  buf.rops.push_back(r);
-  buf.serverObjectHandleTable = {kStream};
-  emsmdb::EcDoRpcExt2Request req;
-  req.pcxh.bytes[4] = 0x42;
-  req.pcbOut = 0x40000;
-  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeRequestBuffer(buf)}, {}, req.rgbIn).ok());
-  return req;
-}
-
-Bytes writeCall(uint32_t callId, size_t n) {
-  rop::RopWriteStreamRequest w;
-  w.data = Bytes(n, 0x5a);
-  return encode(requestPdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Request(rpcRequest(w))));
-}
-
-Bytes commitCall(uint32_t callId) {
-  rop::RopCommitStreamRequest c;
-  return encode(requestPdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Request(rpcRequest(c))));
-}
 
 /// The server's answer to a write: ReturnValue `rv`, WrittenSize `written`.
 Bytes writeAnswer(uint32_t callId, size_t n, uint32_t rv, uint16_t written) {
   rop::RopWriteStreamResponse a;
   a.returnValue = rv;
   a.writtenSize = written;
-  rop::RopResponseBuffer buf;
-  buf.rops.emplace_back(a);
-  buf.serverObjectHandleTable = {kStream};
-  Bytes rgbOut;
-  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(buf)}, {}, rgbOut).ok());
   rop::RopWriteStreamRequest w;
   w.data = Bytes(n, 0x5a);
-  auto resp = emsmdb::makeEcDoRpcExt2Response(rpcRequest(w), rgbOut);
-  return encode(responsePdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Response(resp)));
-}
-
-/// An edge half whose client bound EMSMDB and heard the server accept it.
-void bindEdge(EdgeMapiAo& edge) {
-  AoOutput o;
-  edge.onClientData(encode(bindPdu(Endian::Little)), o);
-  Bytes ack;
-  encodeRecord(RecordType::Pdus, encode(bindAckPdu(Endian::Little)), ack);
-  edge.onPeerData(ack, o);
+  return answer(callId, {a}, w);
 }
 
 struct Halves {
@@ -244,10 +203,7 @@ TEST_CASE("the core tracks at most maxTrackedCalls read-ahead candidates at once
   r.byteCount = 31744;
   for (uint32_t id = 2; id < 200; ++id) {
     Bytes rec;
-    encodeRecord(RecordType::Pdus,
-                 encode(requestPdu(Endian::Little, id,
-                                   emsmdb::encodeEcDoRpcExt2Request(rpcRequest(r)))),
-                 rec);
+    encodeRecord(RecordType::Pdus, call(id, {r}), rec);
     AoOutput out;
     core.onPeerData(rec, out);
     REQUIRE_FALSE(out.reset);
@@ -259,32 +215,16 @@ TEST_CASE("the core tracks at most maxTrackedCalls read-ahead candidates at once
 namespace {
 
 Bytes releaseCall(uint32_t callId, bool withCommit = false) {
-  rop::RopRequestBuffer buf;
-  rop::RopReleaseRequest r;
-  buf.rops.push_back(r);
+  std::vector<rop::RopRequest> rops{rop::RopReleaseRequest{}};
   if (withCommit) {
-    buf.rops.push_back(rop::RopCommitStreamRequest{});
+    rops.push_back(rop::RopCommitStreamRequest{});
   }
-  buf.serverObjectHandleTable = {kStream};
-  emsmdb::EcDoRpcExt2Request req;
-  req.pcxh.bytes[4] = 0x42;
-  req.pcbOut = 0x40000;
-  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeRequestBuffer(buf)}, {}, req.rgbIn).ok());
-  return encode(requestPdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Request(req)));
+  return call(callId, rops);
 }
 
 /// The server's answer to a release-only call: no ROP answer, the handle table echoed.
 Bytes releaseAnswer(uint32_t callId, uint32_t returnValue) {
-  rop::RopResponseBuffer buf;
-  buf.serverObjectHandleTable = {kStream};
-  Bytes rgbOut;
-  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(buf)}, {}, rgbOut).ok());
-  emsmdb::EcDoRpcExt2Request req;
-  req.pcxh.bytes[4] = 0x42;
-  req.pcbOut = 0x40000;
-  auto resp = emsmdb::makeEcDoRpcExt2Response(req, rgbOut);
-  resp.returnValue = returnValue;
-  return encode(responsePdu(Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Response(resp)));
+  return answer(callId, {}, rop::RopReleaseRequest{}, {kStream}, returnValue);
 }
 
 } // namespace

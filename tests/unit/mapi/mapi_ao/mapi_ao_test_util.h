@@ -1,0 +1,81 @@
+#pragma once
+
+// Helpers shared by the MAPI AO unit tests: EcDoRpcExt2 calls and answers carrying one ROP
+// buffer (MS-OXCRPC 3.1.4.2), and an edge half whose client has bound EMSMDB.
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "../dcerpc_test_util.h"
+#include "mapi/emsmdb/ec_do_rpc_ext2.h"
+#include "mapi/emsmdb/rpc_header_ext.h"
+#include "mapi/mapi_ao/edge_mapi_ao.h"
+#include "mapi/rop/rop_buffer.h"
+
+namespace bh::mapi::mapi_ao::testing {
+
+/// The server object the tests read, write and release.
+inline constexpr uint32_t kStream = 0x00000abc;
+/// pcxh byte 4 of the tests' session; another value is another session.
+inline constexpr uint8_t kSession = 0x42;
+
+inline emsmdb::EcDoRpcExt2Request rpcRequest(const std::vector<rop::RopRequest>& rops,
+                                             std::vector<uint32_t> handles = {kStream},
+                                             uint8_t session = kSession) {
+  rop::RopRequestBuffer buf;
+  buf.rops = rops;
+  buf.serverObjectHandleTable = std::move(handles);
+  emsmdb::EcDoRpcExt2Request req;
+  req.pcxh.bytes[4] = session;
+  req.pcbOut = 0x40000;
+  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeRequestBuffer(buf)}, {}, req.rgbIn).ok());
+  return req;
+}
+
+/// A whole request PDU: EcDoRpcExt2 with these ROPs.
+inline Bytes call(uint32_t callId, const std::vector<rop::RopRequest>& rops,
+                  std::vector<uint32_t> handles = {kStream}, uint8_t session = kSession) {
+  return dcerpc::testing::encode(dcerpc::testing::requestPdu(
+      Endian::Little, callId,
+      emsmdb::encodeEcDoRpcExt2Request(rpcRequest(rops, std::move(handles), session))));
+}
+
+/// The server's answer PDU to a call of `request` (for its pcxh): these ROP answers, the
+/// handle table `handles` echoed.
+inline Bytes answer(uint32_t callId, const std::vector<rop::RopResponse>& rops,
+                    const rop::RopRequest& request, std::vector<uint32_t> handles = {kStream},
+                    uint32_t returnValue = 0) {
+  rop::RopResponseBuffer buf;
+  buf.rops = rops;
+  buf.serverObjectHandleTable = handles;
+  Bytes rgbOut;
+  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(buf)}, {}, rgbOut).ok());
+  auto resp = emsmdb::makeEcDoRpcExt2Response(rpcRequest({request}, std::move(handles)), rgbOut);
+  resp.returnValue = returnValue;
+  return dcerpc::testing::encode(dcerpc::testing::responsePdu(
+      Endian::Little, callId, emsmdb::encodeEcDoRpcExt2Response(resp)));
+}
+
+inline Bytes writeCall(uint32_t callId, size_t n, uint8_t session = kSession) {
+  rop::RopWriteStreamRequest w;
+  w.data = Bytes(n, 0x5a);
+  return call(callId, {w}, {kStream}, session);
+}
+
+inline Bytes commitCall(uint32_t callId, uint32_t handle = kStream, uint8_t session = kSession) {
+  return call(callId, {rop::RopCommitStreamRequest{}}, {handle}, session);
+}
+
+/// An edge half whose client bound EMSMDB and heard the server accept it.
+inline void bindEdge(EdgeMapiAo& edge) {
+  AoOutput o;
+  edge.onClientData(dcerpc::testing::encode(dcerpc::testing::bindPdu(Endian::Little)), o);
+  Bytes ack;
+  encodeRecord(RecordType::Pdus,
+               dcerpc::testing::encode(dcerpc::testing::bindAckPdu(Endian::Little)), ack);
+  edge.onPeerData(ack, o);
+}
+
+}  // namespace bh::mapi::mapi_ao::testing
