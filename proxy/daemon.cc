@@ -918,9 +918,7 @@ void Daemon::onFlowClosed(Flow& flow) {
              ": connection ended with write-behind the server never confirmed; resetting the " +
              std::to_string(peers.size()) + " other connections of its association group");
     if (!peers.empty()) {
-      uv_timer_start(
-          groupResetTimer_,
-          [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
+      armGroupTimer();
     }
   }
   if (flow.info().mapi) {
@@ -1008,9 +1006,7 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
         mapiGroupHandOffs_.emplace_back(o.connId, reason);
       }
     }
-    uv_timer_start(
-        groupResetTimer_,
-        [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
+    armGroupTimer();
   }
   if (reason == HandOffReason::ParseError && groupResetTimer_ != nullptr) {
     // The whole client <-> server service goes: every MAPI connection between them, this one
@@ -1024,9 +1020,7 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
         mapiGroupResets_.push_back(o.connId);
       }
     }
-    uv_timer_start(
-        groupResetTimer_,
-        [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
+    armGroupTimer();
     logError("mapi_ao: " + id + "Client IP: " + client + ": unrecoverable parse error (" +
              detail + "); disconnecting all " + std::to_string(mapiGroupResets_.size()) +
              " MAPI connections to " + server + "; reconnects go to the generic AO");
@@ -1108,9 +1102,7 @@ void Daemon::queueGroupNotice(const FlowInfo& info, bool writesSettled, ByteSpan
                                  Bytes(contextHandle.begin(), contextHandle.end()), handles});
   }
   if (!mapiGroupNotices_.empty()) {
-    uv_timer_start(
-        groupResetTimer_,
-        [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
+    armGroupTimer();
   }
 }
 
@@ -1131,6 +1123,12 @@ bool Daemon::mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle
     }
   }
   return false;
+}
+
+void Daemon::armGroupTimer() {
+  uv_timer_start(
+      groupResetTimer_,
+      [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
 }
 
 void Daemon::onGroupResetTimer() {

@@ -207,6 +207,8 @@ private:
   policy::Limits mapiLimits() const;
   uv_timer_t* groupResetTimer_ = nullptr;
   void onGroupResetTimer();
+  /// Runs onGroupResetTimer at the next loop turn (group actions found inside a flow's step).
+  void armGroupTimer();
   std::map<Flow*, uint64_t> flushPending_; ///< flow -> loop time (ms) to flush at
   void armFlushTimer();
   void onFlushTimer();

@@ -209,10 +209,7 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     return;
   }
   RequestSummary s = summarizeRequest(stub);
-  // Writes the client was told succeeded on another connection must reach the server before
-  // this call does, if it touches their object (an undecodable call may touch anything).
-  if (s.decoded ? events_.groupWritesPending(s.contextHandle, s.touchedHandles)
-                : events_.groupWritesPending({}, {})) {
+  if (groupWritesPendingFor(s)) {
     Held h;
     h.call = std::move(call);
     h.waitsForGroup = true;
@@ -221,6 +218,11 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     return;
   }
   onRpcCall(call, stub, s, out);
+}
+
+bool EdgeMapiAo::groupWritesPendingFor(const RequestSummary& s) {
+  return s.decoded ? events_.groupWritesPending(s.contextHandle, s.touchedHandles)
+                   : events_.groupWritesPending({}, {});
 }
 
 void EdgeMapiAo::onRpcCall(ClientCall& call, const Bytes& stub, const RequestSummary& s,
@@ -250,7 +252,7 @@ void EdgeMapiAo::onRpcCall(ClientCall& call, const Bytes& stub, const RequestSum
   for (uint32_t id : touched) {
     cancel(id, s.decoded && s.onlyReleases, out);
   }
-  if (s.write && writeBehind(call, stub, *s.write, out)) {
+  if (s.write && writeBehind(call, stub, s, out)) {
     return;
   }
   if (s.decoded && s.onlyReleases && releaseBehind(call, stub, out)) {
@@ -259,8 +261,9 @@ void EdgeMapiAo::onRpcCall(ClientCall& call, const Bytes& stub, const RequestSum
   forwardRemote(call, s.candidate, out);
 }
 
-bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCandidate& w,
+bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const RequestSummary& s,
                              AoOutput& out) {
+  const WriteCandidate& w = *s.write;
   // dataBytes 0 marks a release-only call on the record (ao_record.h): an empty write is
   // simply sent on.
   if (!config_.writeBehind || w.dataBytes == 0) {
@@ -277,8 +280,8 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const WriteCan
     events_.onWriteWindowWait();
     return true;
   }
-  if (!answerBehind(call, makeWriteStreamAnswer(stub), summarizeRequest(stub).contextHandle,
-                    w.objectHandle, w.dataBytes, out)) {
+  if (!answerBehind(call, makeWriteStreamAnswer(stub), s.contextHandle, w.objectHandle,
+                    w.dataBytes, out)) {
     return false;
   }
   events_.onWriteOptimized(w.dataBytes);
@@ -396,7 +399,7 @@ void EdgeMapiAo::releaseHeldWrite(AoOutput& out) {
   if (joinStubs(h.call.fragments, stub)) {
     s = summarizeRequest(stub);
   }
-  if (!s.write || !writeBehind(h.call, stub, *s.write, out)) {
+  if (!s.write || !writeBehind(h.call, stub, s, out)) {
     forwardRemote(h.call, std::nullopt, out);
   }
   drainClientQueue(out);
@@ -428,8 +431,7 @@ void EdgeMapiAo::retryGroupHold(AoOutput& out) {
   if (joinStubs(held_->call.fragments, stub)) {
     s = summarizeRequest(stub);
   }
-  if (s.decoded ? events_.groupWritesPending(s.contextHandle, s.touchedHandles)
-                : events_.groupWritesPending({}, {})) {
+  if (groupWritesPendingFor(s)) {
     return;
   }
   Held h = std::move(*held_);

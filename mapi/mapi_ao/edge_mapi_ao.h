@@ -108,7 +108,10 @@ private:
   void releaseHeldWrite(AoOutput& out);
   /// Answers a lone RopWriteStream at once and sends it on as write-behind, or holds it while
   /// the write window is full; false if it cannot.
-  bool writeBehind(ClientCall& call, const Bytes& stub, const WriteCandidate& w, AoOutput& out);
+  bool writeBehind(ClientCall& call, const Bytes& stub, const RequestSummary& s, AoOutput& out);
+  /// Writes the client was told succeeded on another connection must reach the server before
+  /// this call does, if it touches their object (an undecodable call may touch anything).
+  bool groupWritesPendingFor(const RequestSummary& s);
   bool releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& out);
   /// Answers `call` with `answerStub` now and sends the call on as a WriteBehind record.
   bool answerBehind(ClientCall& call, Bytes answerStub, const Bytes& contextHandle,
