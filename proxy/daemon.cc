@@ -537,6 +537,7 @@ void Daemon::onAccept(uv_stream_t* listener) {
   // Owned by the table from here; it leaves only through onFlowClosed (libuv handles must be
   // closed before their memory goes).
   flows_[flow] = std::move(owned);
+  flowsById_[flow->info().connId] = flow;
   if (uv_accept(listener, flow->acceptedStream()) != 0) {
     flow->abort(codec::ResetReason::Unspecified, "accept failed");
     return;
@@ -958,20 +959,18 @@ void Daemon::onFlowClosed(Flow& flow) {
       mapiGroupConnections_.erase(group);
       mapiLimiter_.endGroup(group);
     }
-    if (fi.mapi && fi.mapi->associationGroupId) {
-      auto key = std::make_tuple(fi.client.ip.toString(), fi.server.ip.toString(),
-                                 *fi.mapi->associationGroupId);
-      auto g = mapiAssocGroups_.find(key);
-      if (g != mapiAssocGroups_.end() && --g->second <= 0) {
-        mapiAssocGroups_.erase(g);
-        mapiGenericGroups_.erase(key);
-      }
-    }
   }
+  mapiGroups_.leave(fi.connId);
   if (flow.info().decision.dynamicKey) {
     dynamicRules_.flowEnded(*flow.info().decision.dynamicKey);
   }
+  flowsById_.erase(fi.connId);
   flows_.erase(&flow);
+}
+
+Flow* Daemon::flowById(uint64_t connId) const {
+  auto it = flowsById_.find(connId);
+  return it == flowsById_.end() ? nullptr : it->second;
 }
 
 mapi::mapi_ao::MapiAoConfig Daemon::mapiConfig() const {
@@ -995,16 +994,10 @@ void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
       info.mapi && info.mapi->associationGroupId && groupResetTimer_ != nullptr) {
     // The session is the client's, not the connection's: its other connections (bulk,
     // async) and any that join later go to the generic AO too.
-    std::string server = info.server.ip.toString();
-    uint32_t gid = *info.mapi->associationGroupId;
-    mapiGenericGroups_[{client, server, gid}] = reason;
-    for (const auto& [p, f] : flows_) {
-      const FlowInfo& o = f->info();
-      if (&o != &info && !o.coreSide && !o.handedOffToGeneric && o.mapi &&
-          o.mapi->associationGroupId == gid && o.client.ip.toString() == client &&
-          o.server.ip.toString() == server) {
-        mapiGroupHandOffs_.emplace_back(o.connId, reason);
-      }
+    mapiGroups_.markGeneric({info.client.ip, info.server.ip, *info.mapi->associationGroupId},
+                            reason);
+    for (Flow* f : mapiGroupPeers(info)) {
+      mapiGroupHandOffs_.emplace_back(f->info().connId, reason);
     }
     armGroupTimer();
   }
@@ -1047,12 +1040,11 @@ mapi::mapi_ao::MapiCounters& Daemon::mapiCounters() { return mapiCounters_; }
 
 std::optional<mapi::mapi_ao::HandOffReason> Daemon::onMapiJoinGroup(FlowInfo& info,
                                                                      uint32_t assocGroupId) {
-  auto key = std::make_tuple(info.client.ip.toString(), info.server.ip.toString(), assocGroupId);
-  auto generic = mapiGenericGroups_.find(key);
-  if (generic != mapiGenericGroups_.end()) {
-    return generic->second;
+  MapiAssociationGroupKey key{info.client.ip, info.server.ip, assocGroupId};
+  if (auto generic = mapiGroups_.genericReason(key)) {
+    return generic;
   }
-  if (mapiAssocGroups_.count(key) != 0) {
+  if (mapiGroups_.known(key)) {
     return std::nullopt;
   }
   // The client joins a group whose first connection this box never accelerated: it took
@@ -1067,8 +1059,7 @@ std::optional<mapi::mapi_ao::HandOffReason> Daemon::onMapiJoinGroup(FlowInfo& in
 }
 
 void Daemon::onMapiBound(FlowInfo& info, uint32_t assocGroupId) {
-  ++mapiAssocGroups_[std::make_tuple(info.client.ip.toString(), info.server.ip.toString(),
-                                     assocGroupId)];
+  mapiGroups_.join(info.connId, {info.client.ip, info.server.ip, assocGroupId});
 }
 
 std::vector<Flow*> Daemon::mapiGroupPeers(const FlowInfo& info, bool handedOff) const {
@@ -1076,14 +1067,11 @@ std::vector<Flow*> Daemon::mapiGroupPeers(const FlowInfo& info, bool handedOff) 
   if (!info.mapi || !info.mapi->associationGroupId) {
     return peers;
   }
-  // Asked for every call of the client's: cheap tests first, and no address strings.
-  uint32_t gid = *info.mapi->associationGroupId;
-  for (const auto& [p, f] : flows_) {
-    const FlowInfo& o = f->info();
-    if (o.mapi && o.mapi->associationGroupId == gid && !o.coreSide &&
-        (handedOff || !o.handedOffToGeneric) &&
-        &o != &info && o.client.ip == info.client.ip && o.server.ip == info.server.ip) {
-      peers.push_back(p);
+  // Asked for every call of the client's: O(group), the group's own member list.
+  for (uint64_t id : mapiGroups_.othersOf(info.connId)) {
+    Flow* f = flowById(id);
+    if (f != nullptr && !f->info().coreSide && (handedOff || !f->info().handedOffToGeneric)) {
+      peers.push_back(f);
     }
   }
   return peers;
@@ -1135,45 +1123,31 @@ void Daemon::onGroupResetTimer() {
   auto notices = std::move(mapiGroupNotices_);
   mapiGroupNotices_.clear();
   for (const auto& n : notices) {
-    for (const auto& [p, f] : flows_) {
-      if (f->info().connId == n.connId) {
-        f->runFilter([&](FlowFilter& filter, FlowFilter::Output& out) {
-          if (n.writesSettled) {
-            retryMapiGroupHold(filter, out);
-          } else {
-            releaseMapiObjects(filter, n.contextHandle, n.handles, out);
-          }
-        });
-        break;
-      }
+    // A filter's step may close flows: each notice looks its flow up afresh.
+    if (Flow* f = flowById(n.connId)) {
+      f->runFilter([&](FlowFilter& filter, FlowFilter::Output& out) {
+        if (n.writesSettled) {
+          retryMapiGroupHold(filter, out);
+        } else {
+          releaseMapiObjects(filter, n.contextHandle, n.handles, out);
+        }
+      });
     }
   }
   auto handOffs = std::move(mapiGroupHandOffs_);
   mapiGroupHandOffs_.clear();
-  std::vector<std::pair<Flow*, mapi::mapi_ao::HandOffReason>> follow;
-  for (const auto& [p, f] : flows_) {
-    for (const auto& [id, reason] : handOffs) {
-      if (id == f->info().connId) {
-        follow.emplace_back(p, reason);
-      }
-    }
-  }
-  for (auto [f, reason] : follow) {
-    if (flows_.count(f) != 0) {
+  for (const auto& [id, reason] : handOffs) {
+    if (Flow* f = flowById(id)) {
       f->handOffFilter(static_cast<uint16_t>(reason),
                        "another connection of its association group was handed off");
     }
   }
-  std::vector<uint64_t> ids = std::move(mapiGroupResets_);
+  auto ids = std::move(mapiGroupResets_);
   mapiGroupResets_.clear();
-  std::vector<Flow*> victims;
-  for (const auto& [p, f] : flows_) {
-    if (std::find(ids.begin(), ids.end(), f->info().connId) != ids.end()) {
-      victims.push_back(p);
-    }
-  }
-  for (Flow* f : victims) {
-    if (flows_.count(f) != 0) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (uint64_t id : ids) {
+    if (Flow* f = flowById(id)) {
       if (f->info().mapi) {
         mapiCounters_.onDropped(*f->info().mapi);
       }

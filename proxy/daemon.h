@@ -22,6 +22,7 @@
 #include "proxy/control_server.h"
 #include "proxy/discovery_table.h"
 #include "proxy/flow.h"
+#include "proxy/mapi_association_groups.h"
 #include "proxy/mapi_filter.h"
 #include "proxy/nfqueue_handler.h"
 #include "proxy/peer_routes.h"
@@ -147,6 +148,8 @@ private:
   mapi::mapi_ao::MapiCounters mapiCounters_;
   policy::ConnectionLimiter limiter_;
   std::map<Flow*, std::unique_ptr<Flow>> flows_;
+  std::map<uint64_t, Flow*> flowsById_; ///< the same flows by connection id
+  Flow* flowById(uint64_t connId) const;
   std::map<Flow*, policy::Admission> admissions_;
   std::vector<uv_tcp_t*> listeners_;
   std::vector<uv_signal_t*> signals_;
@@ -178,13 +181,10 @@ private:
   /// The same for the connection limit (limits.*): MAPI flows holding a group reservation.
   std::map<uint64_t, int> tfoMapiGroups_;
   std::map<Flow*, uint64_t> tfoMapiGroupOf_;
-  /// Association groups (client, server, assoc_group_id) the AO saw the server create.
-  std::map<std::tuple<std::string, std::string, uint32_t>, int> mapiAssocGroups_;
-  /// Groups whose session the AO gave up (an unsupported client): every connection of it goes
-  /// to the generic AO, the ones open now (handed off at the next loop turn) and the ones to
-  /// come. Entries go with the last connection of the group.
-  std::map<std::tuple<std::string, std::string, uint32_t>, mapi::mapi_ao::HandOffReason>
-      mapiGenericGroups_;
+  /// The edge MAPI connections by association group, and the groups whose session the AO gave
+  /// up (an unsupported client): every connection of such a group goes to the generic AO, the
+  /// ones open now (handed off at the next loop turn) and the ones to come.
+  MapiAssociationGroups mapiGroups_;
   std::vector<std::pair<uint64_t, mapi::mapi_ao::HandOffReason>> mapiGroupHandOffs_;
   /// What a MAPI connection tells the other connections of its association group, carried
   /// out at the next loop turn (it is seen inside a flow's own step): objects it released
