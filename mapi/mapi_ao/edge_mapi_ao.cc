@@ -221,13 +221,13 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
 }
 
 bool EdgeMapiAo::groupWritesPendingFor(const RequestSummary& s) {
-  return s.decoded ? events_.groupWritesPending(s.contextHandle, s.touchedHandles)
-                   : events_.groupWritesPending({}, {});
+  return touchedObjectsKnown(s) ? events_.groupWritesPending(s.contextHandle, s.touchedHandles)
+                                : events_.groupWritesPending({}, {});
 }
 
 void EdgeMapiAo::onRpcCall(ClientCall& call, const Bytes& stub, const RequestSummary& s,
                            AoOutput& out) {
-  if (s.decoded && !s.releasedHandles.empty()) {
+  if (touchedObjectsKnown(s) && !s.releasedHandles.empty()) {
     events_.onObjectsReleased(s.contextHandle, s.releasedHandles);
   }
   if (s.decoded) {
@@ -244,7 +244,7 @@ void EdgeMapiAo::onRpcCall(ClientCall& call, const Bytes& stub, const RequestSum
   // call reaches the server (the core puts the stream position back first).
   std::vector<uint32_t> touched;
   for (const auto& [id, ra] : readAheads_) {
-    if (!s.decoded || std::find(s.touchedHandles.begin(), s.touchedHandles.end(),
+    if (!touchedObjectsKnown(s) || std::find(s.touchedHandles.begin(), s.touchedHandles.end(),
                                 ra.objectHandle) != s.touchedHandles.end()) {
       touched.push_back(id);
     }

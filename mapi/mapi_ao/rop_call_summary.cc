@@ -1,5 +1,6 @@
 #include "mapi/mapi_ao/rop_call_summary.h"
 
+#include <algorithm>
 #include <variant>
 
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
@@ -22,6 +23,35 @@ bool plainPayload(ByteSpan extended, Bytes& out) {
   return true;
 }
 
+// A request's handle table slot for an object the call creates holds this (MS-OXCROPS 2.2.1:
+// the client fills output slots with 0xFFFFFFFF).
+constexpr uint32_t kOutputHandleSlot = 0xffffffff;
+
+// The RopsList stopped at an unknown ROP after the buffer was framed (so the handle table is
+// whole): the call touches at most the table's objects.
+RequestSummary boundedByHandleTable(const emsmdb::EcDoRpcExt2Request& req,
+                                    const rop::RopRequestBuffer& buf) {
+  RequestSummary s;
+  s.objectsBounded = true;
+  ByteWriter cw(s.contextHandle);
+  req.pcxh.write(cw);
+  for (uint32_t h : buf.serverObjectHandleTable) {
+    if (h != kOutputHandleSlot &&
+        std::find(s.touchedHandles.begin(), s.touchedHandles.end(), h) == s.touchedHandles.end()) {
+      s.touchedHandles.push_back(h);
+    }
+  }
+  // The ROPs before the unknown one decoded whole, and a server runs ROPs in order.
+  for (const auto& r : buf.rops) {
+    auto index = rop::inputHandleIndex(r);
+    if (std::holds_alternative<rop::RopReleaseRequest>(r) && index &&
+        *index < buf.serverObjectHandleTable.size()) {
+      s.releasedHandles.push_back(buf.serverObjectHandleTable[*index]);
+    }
+  }
+  return s;
+}
+
 } // namespace
 
 RequestSummary summarizeRequest(ByteSpan stub) {
@@ -36,6 +66,9 @@ RequestSummary summarizeRequest(ByteSpan stub) {
   }
   rop::RopRequestBuffer buf;
   if (!rop::decodeRequestBuffer(plain, buf).ok()) {
+    if (buf.unsupportedRopId) {
+      return boundedByHandleTable(req, buf);
+    }
     return s;
   }
   ByteWriter w(s.key);

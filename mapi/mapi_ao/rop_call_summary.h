@@ -29,9 +29,17 @@ struct WriteCandidate {
 };
 
 struct RequestSummary {
-  /// The stub, rgbIn and RopsList all decoded. When false, nothing below is known: the AO
-  /// must assume the request may touch any object.
+  /// The stub, rgbIn and RopsList all decoded. When false (and not objectsBounded), nothing
+  /// below is known: the AO must assume the request may touch any object.
   bool decoded = false;
+  /// Not decoded, because the RopsList holds a ROP this codec does not know, but the call was
+  /// framed: every ROP names its input object by an index into the call's
+  /// ServerObjectHandleTable (MS-OXCROPS 2.2.1), so the call touches no object outside that
+  /// table. touchedHandles is then the whole table (output placeholders left out),
+  /// contextHandle is known, and releasedHandles holds the RopReleases decoded before the
+  /// unknown ROP; key, candidate and write stay empty. Outlook sends far more ROPs than this
+  /// codec knows; such a call need not wait for, or end, work on unrelated objects.
+  bool objectsBounded = false;
   /// Context handle + flags + sizes + the plain rgbIn payload: equal keys mean the server would
   /// get the same question (rgbAuxIn, the client's statistics, is left out on purpose).
   Bytes key;
@@ -50,6 +58,9 @@ struct RequestSummary {
 };
 
 RequestSummary summarizeRequest(ByteSpan ecDoRpcExt2RequestStub);
+
+/// The objects of the call are known: exactly (decoded) or as a bound (objectsBounded).
+inline bool touchedObjectsKnown(const RequestSummary& s) { return s.decoded || s.objectsBounded; }
 
 struct ResponseSummary {
   bool decoded = false;

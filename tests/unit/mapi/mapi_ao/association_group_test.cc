@@ -317,3 +317,102 @@ TEST_CASE("a WriteAck that does not match the writes sent resets the connection"
   CHECK(o2.reset); // confirms more writes than were sent
 }
 
+
+// Outlook sends many ROPs the codec does not know (RopGetPropertiesAll, RopSetProperties,
+// RopSaveChangesMessage...). Such a call still names its objects through its handle table
+// (MS-OXCROPS 2.2.1), so it waits for, and ends, only work on those objects.
+
+TEST_CASE("summarizeRequest bounds a call with an unknown ROP by its handle table") {
+  rop::RopReleaseRequest release;
+  release.inputHandleIndex = 1;
+  RequestSummary s =
+      summarizeRequest(unknownRopStub({release}, {kMessage, kStream, 0xffffffff, kMessage}));
+  CHECK_FALSE(s.decoded);
+  REQUIRE(s.objectsBounded);
+  CHECK(touchedObjectsKnown(s));
+  CHECK(s.contextHandle == sessionOf(0x42));
+  // The table, once each, without the output placeholder.
+  CHECK(s.touchedHandles == std::vector<uint32_t>{kMessage, kStream});
+  // The release decoded before the unknown ROP counts.
+  CHECK(s.releasedHandles == std::vector<uint32_t>{kStream});
+  CHECK_FALSE(s.onlyReleases);
+  CHECK(s.key.empty());
+  CHECK_FALSE(s.candidate);
+  CHECK_FALSE(s.write);
+
+  SUBCASE("a malformed known ROP is not bounded: nothing is known") {
+    // RopSize 4 ends the RopsList inside a RopReadStream (RopId, LogonId, no more).
+    Bytes plain = {0x04, 0x00, 0x2c, 0x00, 0xbc, 0x0a, 0x00, 0x00};
+    emsmdb::EcDoRpcExt2Request req;
+    req.pcxh.bytes[4] = kSession;
+    req.pcbOut = 0x40000;
+    REQUIRE(emsmdb::encodeExtendedPayloads({plain}, {}, req.rgbIn).ok());
+    RequestSummary m = summarizeRequest(emsmdb::encodeEcDoRpcExt2Request(req));
+    CHECK_FALSE(m.decoded);
+    CHECK_FALSE(m.objectsBounded);
+    CHECK_FALSE(touchedObjectsKnown(m));
+  }
+}
+
+TEST_CASE("a call with an unknown ROP waits only for writes to the objects of its table") {
+  TwoConnections g;
+  AoOutput w;
+  g.x.onClientData(writeCall(5, 3000), w);
+  REQUIRE_FALSE(w.toLocal.empty()); // answered at the edge, unconfirmed
+
+  // Other objects: it goes on at once.
+  AoOutput other;
+  g.y.onClientData(unknownRopCall(20, {}, {kMessage, 0xffffffff}), other);
+  CHECK_FALSE(other.toPeer.empty());
+  CHECK_FALSE(g.y.holding());
+  // Another session's object of the same handle value: goes on.
+  AoOutput session;
+  g.y.onClientData(unknownRopCall(21, {}, {kStream}, 0x43), session);
+  CHECK_FALSE(session.toPeer.empty());
+  CHECK(g.evY.groupWaits == 0);
+
+  // The stream with unconfirmed writes is in its table: held until they are confirmed.
+  AoOutput held;
+  g.y.onClientData(unknownRopCall(22, {}, {kMessage, kStream}), held);
+  CHECK(held.toPeer.empty());
+  CHECK(g.y.holding());
+  CHECK(g.evY.groupWaits == 1);
+  TwoConnections::ack(g.x, 3000);
+  AoOutput r;
+  g.y.retryGroupHold(r);
+  CHECK_FALSE(r.toPeer.empty());
+  CHECK_FALSE(g.y.holding());
+}
+
+TEST_CASE("a call that cannot be framed still waits for every write of the group") {
+  TwoConnections g;
+  AoOutput w;
+  g.x.onClientData(writeCall(5, 3000), w);
+  // RopSize larger than the payload: no handle table to bound it.
+  Bytes plain = {0x40, 0x00, 0x08, 0x00, 0x00};
+  emsmdb::EcDoRpcExt2Request req;
+  req.pcxh.bytes[4] = kSession;
+  req.pcbOut = 0x40000;
+  REQUIRE(emsmdb::encodeExtendedPayloads({plain}, {}, req.rgbIn).ok());
+  AoOutput held;
+  g.y.onClientData(encode(requestPdu(Endian::Little, 30, emsmdb::encodeEcDoRpcExt2Request(req))),
+                   held);
+  CHECK(held.toPeer.empty());
+  CHECK(g.y.holding());
+}
+
+TEST_CASE("a call with an unknown ROP ends the read-ahead only of an object in its table") {
+  ReadingConnection c;
+  c.start();
+  size_t held = c.edge.readAheadBytes();
+  REQUIRE(held >= 2u * kChunk);
+  AoOutput o;
+  c.edge.onClientData(unknownRopCall(9, {}, {kMessage}), o);
+  REQUIRE_FALSE(o.reset);
+  CHECK(c.edge.readAheadBytes() == held); // another object: the stream's data stays
+  CHECK(c.core.activeReadAheads() == 1);
+  AoOutput t;
+  c.edge.onClientData(unknownRopCall(10, {}, {kMessage, kStream}), t);
+  REQUIRE_FALSE(t.reset);
+  CHECK(c.edge.readAheadBytes() == 0); // the stream is in its table: the read-ahead ends
+}

@@ -68,6 +68,37 @@ inline Bytes commitCall(uint32_t callId, uint32_t handle = kStream, uint8_t sess
   return call(callId, {rop::RopCommitStreamRequest{}}, {handle}, session);
 }
 
+/// A call whose RopsList holds `known` and then a ROP this codec does not know
+/// (RopGetPropertiesAll 0x08, MS-OXCROPS 2.2.8.4: InputHandleIndex 0, PropertySizeLimit,
+/// WantUnicode), with this handle table.
+inline Bytes unknownRopStub(const std::vector<rop::RopRequest>& known,
+                            const std::vector<uint32_t>& handles, uint8_t session = kSession) {
+  rop::RopRequestBuffer buf;
+  buf.rops = known;
+  Bytes plain = rop::encodeRequestBuffer(buf); // RopSize, the known ROPs, no table yet
+  const uint8_t getPropertiesAll[] = {0x08, 0x00, 0x00, 0x00, 0x40, 0x01, 0x00};
+  plain.insert(plain.end(), std::begin(getPropertiesAll), std::end(getPropertiesAll));
+  uint16_t ropSize = static_cast<uint16_t>(plain.size());
+  plain[0] = static_cast<uint8_t>(ropSize);
+  plain[1] = static_cast<uint8_t>(ropSize >> 8);
+  for (uint32_t h : handles) {
+    for (int i = 0; i < 4; ++i) {
+      plain.push_back(static_cast<uint8_t>(h >> (8 * i)));
+    }
+  }
+  emsmdb::EcDoRpcExt2Request req;
+  req.pcxh.bytes[4] = session;
+  req.pcbOut = 0x40000;
+  REQUIRE(emsmdb::encodeExtendedPayloads({plain}, {}, req.rgbIn).ok());
+  return emsmdb::encodeEcDoRpcExt2Request(req);
+}
+
+inline Bytes unknownRopCall(uint32_t callId, const std::vector<rop::RopRequest>& known,
+                            const std::vector<uint32_t>& handles, uint8_t session = kSession) {
+  return dcerpc::testing::encode(dcerpc::testing::requestPdu(
+      Endian::Little, callId, unknownRopStub(known, handles, session)));
+}
+
 /// An edge half whose client bound EMSMDB and heard the server accept it.
 inline void bindEdge(EdgeMapiAo& edge) {
   AoOutput o;
