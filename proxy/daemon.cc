@@ -1113,6 +1113,8 @@ bool Daemon::mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle
   return false;
 }
 
+uint32_t Daemon::mapiDebugMask(const FlowInfo& info) const { return debug_.mapiMaskFor(info); }
+
 void Daemon::armGroupTimer() {
   uv_timer_start(
       groupResetTimer_,
@@ -1208,6 +1210,9 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
     return true;
   };
   policy::PolicyPtr pol = policy_.current();
+  if (DebugSettings::isDebugCommand(a)) {
+    return debug_.handle(a);
+  }
   if (is({"show", "statistics", "connection"})) {
     ConnectionFilter filter;
     std::string e;
@@ -1359,6 +1364,7 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
              "statistics dre, show statistics "
              "auto-discovery, show accelerator [epm|mapi|generic], show running-config, show "
              "policy-map, show class-map, show policy-engine application dynamic, show device, "
+             "show debugging, [no] debug accelerator mapi CATEGORY, [no] debug connection, "
              "reload");
 }
 

@@ -20,6 +20,7 @@
 #include "mapi/epm_ao/epm_counters.h"
 #include "mapi/mapi_ao/mapi_counters.h"
 #include "proxy/control_server.h"
+#include "proxy/debug_settings.h"
 #include "proxy/discovery_table.h"
 #include "proxy/flow.h"
 #include "proxy/mapi_association_groups.h"
@@ -83,6 +84,7 @@ public:
                               const std::vector<uint32_t>& handles) override;
   void onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle,
                            uint32_t objectHandle) override;
+  uint32_t mapiDebugMask(const FlowInfo& info) const override;
 
 private:
   bool isEdge() const;
@@ -185,6 +187,8 @@ private:
   /// up (an unsupported client): every connection of such a group goes to the generic AO, the
   /// ones open now (handed off at the next loop turn) and the ones to come.
   MapiAssociationGroups mapiGroups_;
+  /// `debug accelerator mapi` and `debug connection` (exec-mode, run-time only).
+  DebugSettings debug_;
   std::vector<std::pair<uint64_t, mapi::mapi_ao::HandOffReason>> mapiGroupHandOffs_;
   /// What a MAPI connection tells the other connections of its association group, carried
   /// out at the next loop turn (it is seen inside a flow's own step): objects it released

@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 
+#include "proxy/log.h"
+
 namespace bh::proxy {
 
 namespace {
@@ -114,6 +116,12 @@ public:
   }
   void onWritesSettled(ByteSpan contextHandle, uint32_t objectHandle) override {
     sink_.onMapiWritesSettled(info_, contextHandle, objectHandle);
+  }
+  uint32_t debugMask() const override { return sink_.mapiDebugMask(info_); }
+  void onDebug(mapi::mapi_ao::MapiDebug category, const std::string& line) override {
+    logInfo("mapi_ao debug (" + std::to_string(info_.connId) + ") " +
+            (info_.coreSide ? "core " : "edge ") + mapi::mapi_ao::mapiDebugName(category) + ": " +
+            line);
   }
   void onReadAheadStarted(mapi::mapi_ao::ReadAheadKind kind) override {
     (void)kind;

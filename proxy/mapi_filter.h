@@ -38,6 +38,8 @@ public:
   /// whether another edge connection of the group has unconfirmed writes to these objects.
   virtual bool mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle,
                                       const std::vector<uint32_t>& handles) = 0;
+  /// The `debug accelerator mapi` categories on for this flow (proxy/debug_settings.h).
+  virtual uint32_t mapiDebugMask(const FlowInfo& info) const = 0;
   /// This connection's writes to the object were all confirmed: calls of the group's other
   /// connections held for them may go on (retryMapiGroupHold).
   virtual void onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle,

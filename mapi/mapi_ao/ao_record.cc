@@ -287,4 +287,32 @@ ParseResult RecordReader::feed(ByteSpan data, std::vector<Record>& records, Byte
   return ParseResult::done(data.size());
 }
 
+std::string recordTypeName(uint8_t type) {
+  switch (static_cast<RecordType>(type)) {
+  case RecordType::Pdus:
+    return "Pdus";
+  case RecordType::ReadAheadStart:
+    return "ReadAheadStart";
+  case RecordType::ReadAheadData:
+    return "ReadAheadData";
+  case RecordType::ReadAheadEnd:
+    return "ReadAheadEnd";
+  case RecordType::ReadAheadConsumed:
+    return "ReadAheadConsumed";
+  case RecordType::ReadAheadCancel:
+    return "ReadAheadCancel";
+  case RecordType::HandOff:
+    return "HandOff";
+  case RecordType::WriteBehind:
+    return "WriteBehind";
+  case RecordType::WriteAck:
+    return "WriteAck";
+  }
+  return "record type " + std::to_string(type);
+}
+
+const char* readAheadKindName(ReadAheadKind kind) {
+  return kind == ReadAheadKind::ReadStream ? "ReadStream" : "FastTransfer";
+}
+
 } // namespace bh::mapi::mapi_ao

@@ -13,6 +13,7 @@
 // stream itself, unframed (the flow continues under the generic accelerator).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/bytes.h"
@@ -47,6 +48,11 @@ enum class RecordType : uint8_t {
 
 /// How a read-ahead pulls its data (MS-OXCROPS 2.2.9.2 and 2.2.13.5).
 enum class ReadAheadKind : uint8_t { ReadStream = 1, FastTransferGetBuffer = 2 };
+
+/// "ReadAheadData", for debug lines; "record type N" for one this version does not know.
+std::string recordTypeName(uint8_t type);
+/// "ReadStream" or "FastTransfer".
+const char* readAheadKindName(ReadAheadKind kind);
 
 
 

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "mapi/dcerpc/pdu_codec.h"
+#include "mapi/mapi_ao/call_description.h"
 #include "mapi/mapi_ao/emsmdb_context.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
 
@@ -88,6 +89,10 @@ void CoreMapiAo::onPeerData(ByteSpan data, AoOutput& out) {
 }
 
 void CoreMapiAo::onRecord(Record rec, AoOutput& out) {
+  debugLine(events_, MapiDebug::Transport, [&] {
+    return "from edge: " + recordTypeName(static_cast<uint8_t>(rec.type)) + " " +
+           std::to_string(rec.body.size()) + " bytes";
+  });
   switch (rec.type) {
   case RecordType::Pdus: {
     if (!writes_.empty()) {
@@ -187,6 +192,14 @@ void CoreMapiAo::onWriteBehind(const WriteBehind& wb, AoOutput& out) {
     return;
   }
   writes_[callId] = PendingWrite{wb.objectHandle, wb.dataBytes, {}};
+  debugLine(events_, MapiDebug::CommonFlow, [&] {
+    return "call " + std::to_string(callId) + " (" +
+           (wb.dataBytes == 0 ? std::string("RopRelease only")
+                              : "RopWriteStream, " + std::to_string(wb.dataBytes) +
+                                    " bytes to " + hexHandle(wb.objectHandle)) +
+           ") answered by the edge: to the server, its answer checked here (" +
+           std::to_string(writes_.size()) + " unconfirmed)";
+  });
   for (const auto& p : pdus) {
     out.toLocal.insert(out.toLocal.end(), p.begin(), p.end());
   }
@@ -247,6 +260,12 @@ void CoreMapiAo::onCancel(const ReadAheadCancel& c, AoOutput& out) {
   ra.cancelled = true;
   ra.consumed = c.consumed;
   ra.releaseOnly = c.releaseOnly;
+  debugLine(events_, MapiDebug::CommonFlow, [&] {
+    return "read-ahead " + std::to_string(ra.id) + " cancelled by the edge after " +
+           std::to_string(c.consumed) + " of " + std::to_string(ra.answered) +
+           " answers taken, " + std::to_string(ra.issued - ra.answered) + " still at the server" +
+           (c.releaseOnly ? " (object released)" : "");
+  });
   ++restoring_; // what the edge sends after this waits until the server is where it expects
   if (ra.answered == ra.issued) {
     finishCancel(ra, out);
@@ -454,6 +473,10 @@ void CoreMapiAo::onWriteAnswer(uint32_t callId, AoOutput& out) {
     return;
   }
   out.appendRecord(RecordType::WriteAck, encodeReadAheadConsumed(1, w.dataBytes));
+  debugLine(events_, MapiDebug::CommonFlow, [&] {
+    return "call " + std::to_string(callId) + " confirmed by the server (" +
+           std::to_string(writes_.size()) + " unconfirmed)";
+  });
   if (writes_.empty() && writeWait_) {
     writeWait_ = false;
     unblock(out);
@@ -462,7 +485,6 @@ void CoreMapiAo::onWriteAnswer(uint32_t callId, AoOutput& out) {
 
 void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Bytes> fragments,
                                    AoOutput& out) {
-  (void)callId;
   Bytes joined;
   for (const auto& f : fragments) {
     joined.insert(joined.end(), f.begin(), f.end());
@@ -490,6 +512,11 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Byt
   out.appendRecord(RecordType::ReadAheadStart, encodeReadAheadStart(start));
   out.appendRecord(RecordType::Pdus, joined);
   events_.onReadAheadStarted(ra.candidate.kind);
+  debugLine(events_, MapiDebug::CommonFlow, [&] {
+    return "read-ahead " + std::to_string(ra.id) + " (" + readAheadKindName(ra.candidate.kind) +
+           ", " + std::to_string(ra.candidate.requestedBytes) + " bytes a call) on " +
+           hexHandle(ra.candidate.objectHandle) + " starts after call " + std::to_string(callId);
+  });
   auto [it, inserted] = readAheads_.emplace(ra.id, std::move(ra));
   inject(it->second, out);
 }
@@ -520,6 +547,10 @@ void CoreMapiAo::maybeEnd(ReadAhead& ra, AoOutput& out) {
   if (ra.stopped && ra.answered == ra.issued && !ra.endSent && !ra.cancelled) {
     out.appendRecord(RecordType::ReadAheadEnd, encodeReadAheadId(ra.id));
     ra.endSent = true;
+    debugLine(events_, MapiDebug::CommonFlow, [&] {
+      return "read-ahead " + std::to_string(ra.id) + " ends: the server's answer " +
+             std::to_string(ra.answered) + " was the last (end of data, or an error)";
+    });
   }
 }
 
@@ -587,6 +618,12 @@ void CoreMapiAo::handOffServerSide(HandOffReason reason, const std::string& why,
   if (!clientHandedOff_) {
     events_.onHandOff(reason, why);
   }
+  debugLine(events_, reason == HandOffReason::ParseError ? MapiDebug::RpcParser
+                                                         : MapiDebug::CommonFlow,
+            [&] {
+              return std::string("hand-off to the generic AO: ") + handOffReasonName(reason) +
+                     " (" + why + ")";
+            });
   // Answers held to judge a read-ahead go first, whole.
   for (auto& [id, frags] : candidateFragments_) {
     for (const auto& f : frags) {

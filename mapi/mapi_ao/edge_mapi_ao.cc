@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mapi/dcerpc/pdu_codec.h"
+#include "mapi/mapi_ao/call_description.h"
 #include "mapi/mapi_ao/emsmdb_context.h"
 #include "mapi/emsmdb/ec_do_connect_ex.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
@@ -33,6 +34,7 @@ size_t EdgeMapiAo::bufferedBytes() const {
       n += f.size();
     }
   }
+  n += debugAnswerBytes_ <= config_.maxCallBytes ? debugAnswerBytes_ : 0;
   for (const auto& [id, frags] : remoteReadFragments_) {
     for (const auto& f : frags) {
       n += f.size();
@@ -73,6 +75,7 @@ void EdgeMapiAo::drainClientQueue(AoOutput& out) {
 }
 
 void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
+  debugLine(events_, MapiDebug::DcerpcLayer, [&] { return "client " + describePdu(raw); });
   dcerpc::Pdu pdu;
   ParseResult r = dcerpc::decodePdu(raw, pdu);
   if (r.ok()) {
@@ -209,7 +212,25 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     return;
   }
   RequestSummary s = summarizeRequest(stub);
+  debugLine(events_, MapiDebug::EmsmdbLayer, [&] {
+    return "call " + std::to_string(call.callId) + ": " + describeEcDoRpcExt2Request(stub);
+  });
+  debugLine(events_, MapiDebug::RopLayer, [&] {
+    return "call " + std::to_string(call.callId) + ": " + describeRopRequests(stub);
+  });
+  if (!s.decoded) {
+    debugLine(events_, MapiDebug::RopParser, [&] {
+      return "call " + std::to_string(call.callId) + ": ROP buffer not decoded whole; " +
+             (s.objectsBounded ? "it touches at most the objects of its handle table"
+                               : "it may touch any object");
+    });
+  }
   if (groupWritesPendingFor(s)) {
+    debugLine(events_, MapiDebug::CommonFlow, [&] {
+      return "call " + std::to_string(call.callId) +
+             " held: another connection of the association group has unconfirmed writes to "
+             "an object it touches";
+    });
     Held h;
     h.call = std::move(call);
     h.waitsForGroup = true;
@@ -276,6 +297,12 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const RequestS
     // The window is full: the client waits for the next WriteAck, which frees window within
     // about a round trip of the oldest write, not for this write's own round trip (as it did
     // when such a write went to the server: the WAN then idled for most of an RTT).
+    debugLine(events_, MapiDebug::CommonFlow, [&] {
+      return "call " + std::to_string(call.callId) + " (RopWriteStream, " +
+             std::to_string(w.dataBytes) + " bytes) held: write window full (" +
+             std::to_string(writeInFlight_) + " of " + std::to_string(config_.writeWindowBytes) +
+             " bytes unconfirmed)";
+    });
     held_ = Held{std::move(call), 0, true};
     events_.onWriteWindowWait();
     return true;
@@ -285,6 +312,12 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const RequestS
     return false;
   }
   events_.onWriteOptimized(w.dataBytes);
+  debugLine(events_, MapiDebug::CommonFlow, [&] {
+    return "call " + std::to_string(call.callId) + " (RopWriteStream, " +
+           std::to_string(w.dataBytes) + " bytes to " + hexHandle(w.objectHandle) +
+           ") answered at the edge; " + std::to_string(writeInFlight_) +
+           " bytes unconfirmed";
+  });
   return true;
 }
 
@@ -292,7 +325,13 @@ bool EdgeMapiAo::releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& ou
   // RopRelease has no answer to wait for (MS-OXCROPS 2.2.15.3): the client's round trip buys
   // nothing. It is answered here like a write, and the server's own answer is checked at the
   // core before any later call of the client's reaches the server.
-  return config_.writeBehind && answerBehind(call, makeReleaseAnswer(stub), {}, 0, 0, out);
+  if (!config_.writeBehind || !answerBehind(call, makeReleaseAnswer(stub), {}, 0, 0, out)) {
+    return false;
+  }
+  debugLine(events_, MapiDebug::CommonFlow, [&] {
+    return "call " + std::to_string(call.callId) + " (RopRelease only) answered at the edge";
+  });
+  return true;
 }
 
 bool EdgeMapiAo::answerBehind(ClientCall& call, Bytes answerStub, const Bytes& contextHandle,
@@ -340,6 +379,38 @@ void EdgeMapiAo::forwardRemote(ClientCall& call, std::optional<ReadAheadCandidat
   if (remoteCalls_.size() < 64) {
     remoteCalls_[call.callId] = read;
   }
+  if (events_.debugMask() != 0 && debugOpnums_.size() < 64) {
+    debugOpnums_[call.callId] = call.opnum;
+  }
+}
+
+void EdgeMapiAo::debugServerAnswer(uint32_t callId, const Bytes& raw, bool last) {
+  constexpr uint32_t kLayers =
+      static_cast<uint32_t>(MapiDebug::EmsmdbLayer) | static_cast<uint32_t>(MapiDebug::RopLayer);
+  auto op = debugOpnums_.find(callId);
+  if ((events_.debugMask() & kLayers) != 0 && op != debugOpnums_.end() &&
+      op->second == emsmdb::kOpnumEcDoRpcExt2 && pduType(raw) == dcerpc::PType::Response) {
+    debugAnswerBytes_ += raw.size();
+    if (debugAnswerBytes_ <= config_.maxCallBytes) { // capped like a client's call
+      debugAnswer_.push_back(raw);
+    }
+    if (last) {
+      Bytes stub;
+      if (debugAnswerBytes_ <= config_.maxCallBytes && joinStubs(debugAnswer_, stub)) {
+        debugLine(events_, MapiDebug::EmsmdbLayer, [&] {
+          return "answer " + std::to_string(callId) + ": " + describeEcDoRpcExt2Response(stub);
+        });
+        debugLine(events_, MapiDebug::RopLayer, [&] {
+          return "answer " + std::to_string(callId) + ": " + describeRopResponses(stub);
+        });
+      }
+    }
+  }
+  if (last) {
+    debugOpnums_.erase(callId);
+    debugAnswer_.clear();
+    debugAnswerBytes_ = 0;
+  }
 }
 
 bool EdgeMapiAo::tryLocal(ClientCall& call, ReadAhead& ra, AoOutput& out) {
@@ -348,6 +419,10 @@ bool EdgeMapiAo::tryLocal(ClientCall& call, ReadAhead& ra, AoOutput& out) {
     return true;
   }
   if (!ra.ended) {
+    debugLine(events_, MapiDebug::CommonFlow, [&] {
+      return "call " + std::to_string(call.callId) + " waits for read-ahead " +
+             std::to_string(ra.id) + "'s next answer";
+    });
     held_ = Held{std::move(call), ra.id};
     return true;
   }
@@ -367,6 +442,11 @@ void EdgeMapiAo::serve(ClientCall& call, ReadAhead& ra, AoOutput& out) {
   events_.onLocalResponse(call.callId);
   events_.onReadResponse(ra.kind, d.dataBytes);
   events_.onReadAheadAccumulated(readyBytes_);
+  debugLine(events_, MapiDebug::CommonFlow, [&] {
+    return "call " + std::to_string(call.callId) + " answered locally from read-ahead " +
+           std::to_string(ra.id) + " (" + std::to_string(d.dataBytes) + " data bytes; " +
+           std::to_string(readyBytes_) + " bytes still prefetched here)";
+  });
   retireIfDone(ra.id, out);
 }
 
@@ -485,6 +565,14 @@ void EdgeMapiAo::cancel(uint32_t id, bool releaseOnly, AoOutput& out) {
     readyBytes_ -= d.stub.size() + d.fragmentHeaders.size();
   }
   ReadAheadCancel c{id, it->second.consumed, releaseOnly};
+  debugLine(events_, MapiDebug::CommonFlow, [&] {
+    return "read-ahead " + std::to_string(id) + " on " + hexHandle(it->second.objectHandle) +
+           " ends after " + std::to_string(c.consumed) + " local answers" +
+           (it->second.ready.empty() ? ""
+                                     : ", " + std::to_string(it->second.ready.size()) +
+                                           " prefetched answers dropped") +
+           (releaseOnly ? " (object released)" : "");
+  });
   out.appendRecord(RecordType::ReadAheadCancel, encodeReadAheadCancel(c));
   readAheads_.erase(it);
 }
@@ -504,6 +592,12 @@ void EdgeMapiAo::handOff(HandOffReason reason, const std::string& detail, AoOutp
     return;
   }
   events_.onHandOff(reason, detail);
+  debugLine(events_, reason == HandOffReason::ParseError ? MapiDebug::RpcParser
+                                                         : MapiDebug::CommonFlow,
+            [&] {
+              return std::string("hand-off to the generic AO: ") + handOffReasonName(reason) +
+                     " (" + detail + ")";
+            });
   std::vector<uint32_t> ids;
   for (const auto& [id, ra] : readAheads_) {
     ids.push_back(id);
@@ -578,6 +672,10 @@ void EdgeMapiAo::onPeerData(ByteSpan data, AoOutput& out) {
 }
 
 void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
+  debugLine(events_, MapiDebug::Transport, [&] {
+    return "from core: " + recordTypeName(static_cast<uint8_t>(rec.type)) + " " +
+           std::to_string(rec.body.size()) + " bytes";
+  });
   switch (rec.type) {
   case RecordType::Pdus: {
     std::vector<Bytes> pdus;
@@ -612,6 +710,10 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
     ra.contextId = s.contextId;
     ra.key = std::move(sum.key);
     ra.contextHandle = std::move(sum.contextHandle);
+    debugLine(events_, MapiDebug::CommonFlow, [&] {
+      return "read-ahead " + std::to_string(s.id) + " (" + readAheadKindName(s.kind) + ") on " +
+             hexHandle(s.objectHandle) + " announced by the core";
+    });
     readAheads_.emplace(s.id, std::move(ra));
     return;
   }
@@ -708,6 +810,7 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
 }
 
 void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
+  debugLine(events_, MapiDebug::DcerpcLayer, [&] { return "server " + describePdu(raw); });
   dcerpc::PType type = pduType(raw);
   uint8_t flags = pduFlags(raw);
   if (type == dcerpc::PType::BindAck || type == dcerpc::PType::AlterContextResp ||
@@ -749,6 +852,7 @@ void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
         remoteReadFragments_.erase(callId);
       }
     }
+    debugServerAnswer(callId, raw, last);
     if (last) {
       serverMidResponse_ = false;
       remoteReadFragments_.erase(callId);

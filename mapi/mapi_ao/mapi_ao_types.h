@@ -13,6 +13,7 @@
 #include "common/bytes.h"
 #include "mapi/emsmdb/client_version.h"
 #include "mapi/mapi_ao/ao_record.h"
+#include "mapi/mapi_ao/mapi_debug.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -131,6 +132,22 @@ public:
   virtual void onWritesSettled(ByteSpan contextHandle, uint32_t objectHandle) {
     (void)contextHandle, (void)objectHandle;
   }
+  /// The `debug accelerator mapi` categories on for this connection (MapiDebug bits; 0:
+  /// none). Asked before a line is built, so debugging that is off costs one call.
+  virtual uint32_t debugMask() const { return 0; }
+  /// One debug line of `category`: structure only (call_description.h), never payload bytes.
+  virtual void onDebug(MapiDebug category, const std::string& line) {
+    (void)category, (void)line;
+  }
 };
+
+/// Emits a debug line of `category` when it is on for the connection; `make` builds the line
+/// only then.
+template <class Make>
+void debugLine(MapiAoEvents& events, MapiDebug category, Make&& make) {
+  if ((events.debugMask() & static_cast<uint32_t>(category)) != 0) {
+    events.onDebug(category, make());
+  }
+}
 
 } // namespace bh::mapi::mapi_ao

@@ -7,8 +7,10 @@
 // client released last are then also released "from another connection of the group"
 // (EdgeMapiAo::releaseObjects), as the daemon does. Bit 3 flips whether "another connection"
 // has writes pending (MapiAoEvents::groupWritesPending); when it clears, held calls are retried
-// (EdgeMapiAo::retryGroupHold). Invariants: no crash, no unbounded buffering,
-// and once a half asked for a reset nothing more is fed to it.
+// (EdgeMapiAo::retryGroupHold). Every `debug accelerator mapi` category is on, so the
+// debug descriptions (call_description.h) see every PDU and call too; each line must be
+// printable text. Invariants: no crash, no unbounded buffering, and once a half asked for a
+// reset nothing more is fed to it.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -32,6 +34,14 @@ struct ReleaseRecorder : MapiAoEvents {
   }
   bool otherWrites = false;
   bool groupWritesPending(ByteSpan, const std::vector<uint32_t>&) override { return otherWrites; }
+  uint32_t debugMask() const override { return kMapiDebugAll; }
+  void onDebug(MapiDebug, const std::string& line) override {
+    for (char c : line) {
+      if (c < 0x20 || c >= 0x7f) {
+        std::abort(); // a debug line carried raw bytes
+      }
+    }
+  }
 };
 
 struct Pair {
