@@ -204,7 +204,7 @@ std::string describeRopRequests(ByteSpan stub) {
   return s + " " + handleTable(buf.serverObjectHandleTable);
 }
 
-std::string describeRopResponses(ByteSpan stub) {
+std::string describeRopResponses(ByteSpan stub, ByteSpan request) {
   emsmdb::EcDoRpcExt2Response a;
   ParseResult r = emsmdb::decodeEcDoRpcExt2Response(stub, a);
   if (!r.ok()) {
@@ -218,8 +218,17 @@ std::string describeRopResponses(ByteSpan stub) {
   if (plain.empty()) {
     return "no ROP answers";
   }
+  rop::ResponseContext ctx;
+  emsmdb::EcDoRpcExt2Request q;
+  Bytes requestPlain;
+  rop::RopRequestBuffer requestBuf;
+  if (!request.empty() && emsmdb::decodeEcDoRpcExt2Request(request, q).ok() &&
+      plainRopBuffer(q.rgbIn, requestPlain, why) &&
+      rop::decodeRequestBuffer(requestPlain, requestBuf).ok()) {
+    ctx = rop::responseContextFor(requestBuf);
+  }
   rop::RopResponseBuffer buf;
-  ParseResult b = rop::decodeResponseBuffer(plain, buf);
+  ParseResult b = rop::decodeResponseBuffer(plain, buf, ctx);
   std::string s;
   for (const auto& rs : buf.rops) {
     if (!s.empty()) {
@@ -230,6 +239,12 @@ std::string describeRopResponses(ByteSpan stub) {
         [&](const auto& v) {
           if constexpr (requires { v.returnValue; }) {
             s += " rv=" + hex32(v.returnValue);
+          }
+          if constexpr (requires { v.opaque; }) {
+            if (v.opaque) {
+              // Its rows took the rest of the buffer: their layout was set by another call.
+              s += " (rows of columns set in an earlier call; later answers not shown)";
+            }
           }
         },
         rs);

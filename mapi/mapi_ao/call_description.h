@@ -24,8 +24,9 @@ std::string describeEcDoRpcExt2Request(ByteSpan stub);
 std::string describeEcDoRpcExt2Response(ByteSpan stub);
 /// "RopOpenStream(in=0x00000a01) RopReadStream(in=#2 new) handles=[0x00000a01,new]".
 std::string describeRopRequests(ByteSpan ecDoRpcExt2RequestStub);
-/// "RopReadStream rv=0x00000000 handles=[..]"; ROPs whose layout depends on the request
-/// (columns, property tags) end the list with "(the rest needs the request's columns)".
-std::string describeRopResponses(ByteSpan ecDoRpcExt2ResponseStub);
+/// "RopReadStream rv=0x00000000 handles=[..]". Some answers' layout depends on the request
+/// (RopGetPropertiesSpecific's tags, the columns a RopQueryRows returns): `request`, the
+/// call's own stub, supplies what it can; past an answer still unknown the list says so.
+std::string describeRopResponses(ByteSpan ecDoRpcExt2ResponseStub, ByteSpan request = {});
 
 } // namespace bh::mapi::mapi_ao

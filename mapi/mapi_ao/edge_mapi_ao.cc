@@ -35,6 +35,9 @@ size_t EdgeMapiAo::bufferedBytes() const {
     }
   }
   n += debugAnswerBytes_ <= config_.maxCallBytes ? debugAnswerBytes_ : 0;
+  for (const auto& [id, stub] : debugCalls_) {
+    n += stub.size();
+  }
   for (const auto& [id, frags] : remoteReadFragments_) {
     for (const auto& f : frags) {
       n += f.size();
@@ -379,17 +382,22 @@ void EdgeMapiAo::forwardRemote(ClientCall& call, std::optional<ReadAheadCandidat
   if (remoteCalls_.size() < 64) {
     remoteCalls_[call.callId] = read;
   }
-  if (events_.debugMask() != 0 && debugOpnums_.size() < 64) {
-    debugOpnums_[call.callId] = call.opnum;
+  constexpr uint32_t kLayers =
+      static_cast<uint32_t>(MapiDebug::EmsmdbLayer) | static_cast<uint32_t>(MapiDebug::RopLayer);
+  if ((events_.debugMask() & kLayers) != 0 && debugCalls_.size() < 64) {
+    Bytes stub;
+    if (call.opnum == emsmdb::kOpnumEcDoRpcExt2 && joinStubs(call.fragments, stub)) {
+      debugCalls_[call.callId] = std::move(stub);
+    }
   }
 }
 
 void EdgeMapiAo::debugServerAnswer(uint32_t callId, const Bytes& raw, bool last) {
   constexpr uint32_t kLayers =
       static_cast<uint32_t>(MapiDebug::EmsmdbLayer) | static_cast<uint32_t>(MapiDebug::RopLayer);
-  auto op = debugOpnums_.find(callId);
-  if ((events_.debugMask() & kLayers) != 0 && op != debugOpnums_.end() &&
-      op->second == emsmdb::kOpnumEcDoRpcExt2 && pduType(raw) == dcerpc::PType::Response) {
+  auto request = debugCalls_.find(callId);
+  if ((events_.debugMask() & kLayers) != 0 && request != debugCalls_.end() &&
+      pduType(raw) == dcerpc::PType::Response) {
     debugAnswerBytes_ += raw.size();
     if (debugAnswerBytes_ <= config_.maxCallBytes) { // capped like a client's call
       debugAnswer_.push_back(raw);
@@ -401,13 +409,14 @@ void EdgeMapiAo::debugServerAnswer(uint32_t callId, const Bytes& raw, bool last)
           return "answer " + std::to_string(callId) + ": " + describeEcDoRpcExt2Response(stub);
         });
         debugLine(events_, MapiDebug::RopLayer, [&] {
-          return "answer " + std::to_string(callId) + ": " + describeRopResponses(stub);
+          return "answer " + std::to_string(callId) + ": " +
+                 describeRopResponses(stub, request->second);
         });
       }
     }
   }
   if (last) {
-    debugOpnums_.erase(callId);
+    debugCalls_.erase(callId);
     debugAnswer_.clear();
     debugAnswerBytes_ = 0;
   }

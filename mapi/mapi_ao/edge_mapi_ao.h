@@ -143,9 +143,10 @@ private:
   /// them keep their answer's fragments to count the data it carries.
   std::map<uint32_t, std::optional<ReadAheadCandidate>> remoteCalls_;
   std::map<uint32_t, std::vector<Bytes>> remoteReadFragments_;
-  /// `debug accelerator mapi` EMSMDB-layer/ROP-layer: the opnum of each call sent on while
-  /// debugging is on, and the server's answer being collected (capped at maxCallBytes).
-  std::map<uint32_t, uint16_t> debugOpnums_;
+  /// `debug accelerator mapi` EMSMDB-layer/ROP-layer: the EcDoRpcExt2 calls sent on while
+  /// debugging is on (their stubs: an answer's layout may depend on its request), and the
+  /// server's answer being collected (capped at maxCallBytes).
+  std::map<uint32_t, Bytes> debugCalls_;
   std::vector<Bytes> debugAnswer_;
   size_t debugAnswerBytes_ = 0;
   void debugServerAnswer(uint32_t callId, const Bytes& raw, bool last);

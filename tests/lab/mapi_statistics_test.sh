@@ -4,7 +4,7 @@
 # global block label for label (text) and the same facts with --json, its gauges settle back
 # to 0 once the connections are gone, `clear statistics accelerator mapi` resets it, and
 # `show accelerator mapi` follows accelerators.mapi.read_optimization / write_optimization
-# across a reload.
+# across a reload, and `debug accelerator mapi` writes its lines for the flows asked for.
 . "$(dirname "$0")/lib.sh"
 for b in exchange-sim outlook-sim bridgehead bhctl; do
   [ -x "$BH_BIN/$b" ] || fail "missing $BH_BIN/$b"
@@ -133,6 +133,51 @@ assert j["total_handled_connections"] == 0 and j["read_stream"]["count"] == 0, j
 assert j["time_statistics_last_reset"] >= j["time_accelerator_started"], j' ||
   fail "after clear: $(mapi_json edge)"
 pass "clear statistics accelerator mapi: $out"
+
+# debug accelerator mapi: the seed's categories, narrowed by `debug connection host`; the lines
+# land in the daemon's log, describe structure only, and stop with `no debug all`.
+debug_lines() { grep -c 'mapi_ao debug (' "$D/$1.log" || true; }
+run_open() {
+  in_lab "$LAB" client "$BH_BIN/outlook-sim" --server 10.91.4.2 --client-version 2007 \
+    open-attachment 1MiB >"$D/outlook-debug.out" 2>&1 &&
+    grep -q '^op=open-attachment .* ok=1' "$D/outlook-debug.out" ||
+    fail "outlook-sim with debugging on: $(tail -3 "$D/outlook-debug.out")"
+}
+out=$(CTL edge debug accelerator mapi ROP-layer Common-flow) || fail "debug accelerator mapi: $out"
+out=$(CTL edge debug connection host 10.91.9.9) || fail "debug connection host: $out"
+out=$(CTL edge show debugging)
+echo "$out" | grep -q '^MAPI accelerator debugging: Common-flow ROP-layer$' || fail "show debugging: $out"
+echo "$out" | grep -q '^Debug connections: host 10.91.9.9$' || fail "show debugging: $out"
+out=$(CTL edge debug accelerator mapi IO 2>&1) && fail "debug category IO accepted: $out"
+before=$(debug_lines edge)
+run_open
+[ "$(debug_lines edge)" = "$before" ] || fail "debug lines for a flow the host filter excludes"
+CTL edge debug connection host 10.91.4.2 >/dev/null || fail "debug connection host server"
+CTL core debug accelerator mapi Common-flow >/dev/null || fail "core: debug accelerator mapi"
+run_open
+grep 'mapi_ao debug (' "$D/edge.log" | tail -n +$((before + 1)) >"$D/debug-edge.txt"
+grep -q 'edge ROP-layer: call [0-9]*: RopOpenMessage(in=#0 0x[0-9a-f]*) .*RopOpenStream' "$D/debug-edge.txt" ||
+  fail "no ROP-layer line for the open call: $(head -5 "$D/debug-edge.txt")"
+grep -q 'edge ROP-layer: call [0-9]*: RopReadStream(in=#0 0x' "$D/debug-edge.txt" ||
+  fail "no ROP-layer line for a read"
+grep -q 'edge Common-flow: call [0-9]* answered locally from read-ahead' "$D/debug-edge.txt" ||
+  fail "no Common-flow line for a local answer: $(grep Common-flow "$D/debug-edge.txt" | head -3)"
+grep -q 'edge DCERPC-layer' "$D/debug-edge.txt" && fail "DCERPC-layer lines while it is off"
+grep -q 'mapi_ao debug ([0-9]*) core Common-flow: read-ahead [0-9]* (ReadStream, 31744 bytes a call)' "$D/core.log" ||
+  fail "core: no read-ahead start line"
+/usr/bin/python3 - "$D/debug-edge.txt" <<'PY' || fail "a debug line is not short printable text"
+import sys
+for line in open(sys.argv[1], "rb"):
+    assert all(0x20 <= b < 0x7f for b in line.rstrip(b"\n")), line[:120]
+    assert len(line) < 400, line[:120]
+PY
+n=$(wc -l <"$D/debug-edge.txt")
+out=$(CTL edge no debug all) || fail "no debug all: $out"
+CTL core no debug all >/dev/null
+after=$(debug_lines edge)
+run_open
+[ "$(debug_lines edge)" = "$after" ] || fail "debug lines after no debug all"
+pass "debug accelerator mapi: $n edge lines for one open (ROP-layer, Common-flow), host filter, no debug all"
 
 # show accelerator mapi: Read/Write optimization items, and they follow the configuration.
 show=$(CTL edge show accelerator mapi) || fail "show accelerator mapi failed"

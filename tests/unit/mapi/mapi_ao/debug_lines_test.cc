@@ -227,3 +227,33 @@ TEST_CASE("the core tells when a read-ahead starts, and the edge when it serves 
   edge.onClientData(call(3, {read}), n);
   CHECK(edgeEv.count(MapiDebug::CommonFlow, "call 3 answered locally from read-ahead 1") == 1);
 }
+
+TEST_CASE("describe: an answer whose layout the request sets is read with the request") {
+  rop::RopGetPropertiesSpecificRequest get;
+  get.propertyTags = {0x0e200003}; // PidTagAttachSize, PtypInteger32
+  rop::RopOpenStreamRequest open;
+  open.outputHandleIndex = 1;
+  Bytes request = emsmdb::encodeEcDoRpcExt2Request(rpcRequest({get, open}, {0xa01, 0xffffffff}));
+
+  rop::RopGetPropertiesSpecificResponse props;
+  props.rowData.values.push_back({0, Bytes{0x00, 0x10, 0x00, 0x00}});
+  rop::RopOpenStreamResponse opened;
+  opened.handleIndex = 1;
+  opened.streamSize = 4096;
+  rop::RopResponseBuffer buf;
+  buf.rops = {props, opened};
+  buf.serverObjectHandleTable = {0xa01, 0xa02};
+  Bytes rgbOut;
+  REQUIRE(emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(buf)}, {}, rgbOut).ok());
+  emsmdb::EcDoRpcExt2Request q;
+  REQUIRE(emsmdb::decodeEcDoRpcExt2Request(request, q).ok());
+  Bytes answerStub = emsmdb::encodeEcDoRpcExt2Response(emsmdb::makeEcDoRpcExt2Response(q, rgbOut));
+
+  CHECK(describeRopResponses(answerStub, request) ==
+        "RopGetPropertiesSpecific rv=0x00000000 RopOpenStream rv=0x00000000 "
+        "handles=[0x00000a01,0x00000a02]");
+  // Without the request the row swallows what follows: the line says so rather than guess.
+  CHECK(describeRopResponses(answerStub) ==
+        "RopGetPropertiesSpecific rv=0x00000000 (rows of columns set in an earlier call; later "
+        "answers not shown) handles=[0x00000a01,0x00000a02]");
+}
