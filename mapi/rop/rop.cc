@@ -83,6 +83,12 @@ RopDecodeStatus decodeRequest(ByteReader& r, RopRequest& out, uint8_t& ropId) {
     return decodeAs<RopFastTransferSourceGetBufferRequest>(r, out);
   case RopId::RopSynchronizationConfigure:
     return decodeAs<RopSynchronizationConfigureRequest>(r, out);
+  case RopId::RopSynchronizationUploadStateStreamBegin:
+    return decodeAs<RopSynchronizationUploadStateStreamBeginRequest>(r, out);
+  case RopId::RopSynchronizationUploadStateStreamContinue:
+    return decodeAs<RopSynchronizationUploadStateStreamContinueRequest>(r, out);
+  case RopId::RopSynchronizationUploadStateStreamEnd:
+    return decodeAs<RopSynchronizationUploadStateStreamEndRequest>(r, out);
   case RopId::RopBufferTooSmall:
     break; // response only
   }
@@ -138,6 +144,12 @@ RopDecodeStatus decodeResponse(ByteReader& r, RopResponse& out, uint8_t& ropId,
     return decodeAs<RopFastTransferSourceGetBufferResponse>(r, out, ctx);
   case RopId::RopSynchronizationConfigure:
     return decodeAs<RopSynchronizationConfigureResponse>(r, out, ctx);
+  case RopId::RopSynchronizationUploadStateStreamBegin:
+    return decodeAs<RopSynchronizationUploadStateStreamBeginResponse>(r, out, ctx);
+  case RopId::RopSynchronizationUploadStateStreamContinue:
+    return decodeAs<RopSynchronizationUploadStateStreamContinueResponse>(r, out, ctx);
+  case RopId::RopSynchronizationUploadStateStreamEnd:
+    return decodeAs<RopSynchronizationUploadStateStreamEndResponse>(r, out, ctx);
   case RopId::RopBufferTooSmall:
     return decodeAs<RopBufferTooSmallResponse>(r, out, ctx);
   case RopId::RopRelease:

@@ -27,6 +27,9 @@
 #include "mapi/rop/rop_set_columns.h"
 #include "mapi/rop/rop_set_stream_size.h"
 #include "mapi/rop/rop_synchronization_configure.h"
+#include "mapi/rop/rop_synchronization_upload_state_stream_begin.h"
+#include "mapi/rop/rop_synchronization_upload_state_stream_continue.h"
+#include "mapi/rop/rop_synchronization_upload_state_stream_end.h"
 #include "mapi/rop/rop_write_stream.h"
 
 namespace bh::mapi::rop {
@@ -40,7 +43,10 @@ using RopRequest =
                  RopWriteStreamRequest, RopSeekStreamRequest, RopSetStreamSizeRequest,
                  RopCommitStreamRequest, RopGetStreamSizeRequest,
                  RopFastTransferSourceCopyToRequest, RopFastTransferSourceGetBufferRequest,
-                 RopSynchronizationConfigureRequest>;
+                 RopSynchronizationConfigureRequest,
+                 RopSynchronizationUploadStateStreamBeginRequest,
+                 RopSynchronizationUploadStateStreamContinueRequest,
+                 RopSynchronizationUploadStateStreamEndRequest>;
 
 using RopResponse =
     std::variant<RopLogonResponse, RopOpenFolderResponse, RopOpenMessageResponse,
@@ -51,7 +57,10 @@ using RopResponse =
                  RopWriteStreamResponse, RopSeekStreamResponse, RopSetStreamSizeResponse,
                  RopCommitStreamResponse, RopGetStreamSizeResponse,
                  RopFastTransferSourceCopyToResponse, RopFastTransferSourceGetBufferResponse,
-                 RopSynchronizationConfigureResponse, RopBufferTooSmallResponse>;
+                 RopSynchronizationConfigureResponse,
+                 RopSynchronizationUploadStateStreamBeginResponse,
+                 RopSynchronizationUploadStateStreamContinueResponse,
+                 RopSynchronizationUploadStateStreamEndResponse, RopBufferTooSmallResponse>;
 
 RopId ropIdOf(const RopRequest& rop);
 RopId ropIdOf(const RopResponse& rop);

@@ -46,6 +46,12 @@ const char* ropName(uint8_t id) {
     return "RopGetStreamSize";
   case RopId::RopSynchronizationConfigure:
     return "RopSynchronizationConfigure";
+  case RopId::RopSynchronizationUploadStateStreamBegin:
+    return "RopSynchronizationUploadStateStreamBegin";
+  case RopId::RopSynchronizationUploadStateStreamContinue:
+    return "RopSynchronizationUploadStateStreamContinue";
+  case RopId::RopSynchronizationUploadStateStreamEnd:
+    return "RopSynchronizationUploadStateStreamEnd";
   case RopId::RopLogon:
     return "RopLogon";
   case RopId::RopBufferTooSmall:

@@ -104,6 +104,35 @@ add("req_fast_transfer", "request",
     [0x4D, 0x4E, 0x4E, 0x70], [0x21, 0x22, 0xFFFFFFFF, 0xFFFFFFFF],
     {"maximum_buffer_size": 31680, "buffer_size": 0x7BC0})
 
+# ICS initial state upload chained behind RopSynchronizationConfigure in one RopsList
+# (MS-OXCFXICS 3.3.4.3.1; MS-OXCROPS 2.2.13.9 - 2.2.13.11): Configure puts the synchronization
+# context at handle index 1, each state property is Begin (StateProperty, TransferBufferSize)
+# [Continue (StreamDataSize u32, StreamData)...] End on index 1. Tags: MS-OXCFXICS 2.2.1.1.1-4
+# (MetaTagIdsetGiven carries a PtypInteger32 tag, its value is binary: 3.3.5.13).
+IDSET_GIVEN, CNSET_SEEN = 0x40170003, 0x67960102
+CNSET_SEEN_FAI, CNSET_READ = 0x67DA0102, 0x67D20102
+cnset = GUID_C + bytes([0x04, 0x00, 0x00, 0x00, 0x01, 0x52, 0x01, 0x00, 0x20, 0x00, 0x50, 0x00])
+configure = struct.pack("<BBBBBBHH", 0x70, 0, 0, 1, 0x01, 0x00, 0x0000, 0) + \
+    struct.pack("<I", 0) + tags([])
+
+
+def begin(tag, size):
+    return struct.pack("<BBBII", 0x75, 0, 1, tag, size)
+
+
+def cont(data):
+    return struct.pack("<BBBI", 0x76, 0, 1, len(data)) + data
+
+
+end = struct.pack("<BBB", 0x77, 0, 1)
+add("req_ics_state_upload", "request",
+    buf([configure, begin(IDSET_GIVEN, 0), end, begin(CNSET_SEEN, len(cnset)), cont(cnset[:10]),
+         cont(cnset[10:]), end, begin(CNSET_SEEN_FAI, 0), end, begin(CNSET_READ, 0), end],
+        [0x00000031, 0xFFFFFFFF]),
+    [0x70, 0x75, 0x77, 0x75, 0x76, 0x76, 0x77, 0x75, 0x77, 0x75, 0x77], [0x31, 0xFFFFFFFF],
+    {"state_properties": [IDSET_GIVEN, CNSET_SEEN, CNSET_SEEN_FAI, CNSET_READ],
+     "stream_data_size": len(cnset), "sync_handle_index": 1})
+
 # MS-OXCPRPT 4.4.1.1: the spec's own RopOpenStream request bytes.
 spec_open_stream = bytes.fromhex("2B0100010201 9A0E01".replace(" ", ""))
 add("req_spec_open_stream", "request", buf([spec_open_stream], [0x00000001, 0xFFFFFFFF]),
@@ -212,6 +241,23 @@ resp_ft = [
 add("resp_fast_transfer", "response", buf(resp_ft, [0x50, 0x51, 0x52, 0x53]),
     [0x4D, 0x4E, 0x4E, 0x70, 0xFF], [0x50, 0x51, 0x52, 0x53],
     {"transfer_buffer_size": len(ft), "backoff": 250, "size_needed": 0x2000})
+
+# ICS state upload answers: every form is the header alone (MS-OXCROPS 2.2.13.9.2 - 2.2.13.11.2),
+# success or error (an End refusing the state with ecNotSupported, a Begin refusing a tag with
+# ecInvalidParameter: MS-OXCDATA 2.4.1).
+resp_ics = [
+    struct.pack("<BBI", 0x70, 1, 0),
+    struct.pack("<BBI", 0x75, 1, 0),
+    struct.pack("<BBI", 0x77, 1, 0),
+    struct.pack("<BBI", 0x75, 1, 0),
+    struct.pack("<BBI", 0x76, 1, 0),
+    struct.pack("<BBI", 0x76, 1, 0),
+    struct.pack("<BBI", 0x77, 1, 0x80040102),
+    struct.pack("<BBI", 0x75, 1, 0x80070057),
+]
+add("resp_ics_state_upload", "response", buf(resp_ics, [0x31, 0x00000062]),
+    [0x70, 0x75, 0x77, 0x75, 0x76, 0x76, 0x77, 0x75], [0x31, 0x62],
+    {"end_error": 0x80040102, "begin_error": 0x80070057})
 
 # A response whose RopsList is cut by RopSize inside a ROP: malformed.
 bad = bytearray(buf([struct.pack("<BBII", 0x5E, 1, 0, 5)], [1]))

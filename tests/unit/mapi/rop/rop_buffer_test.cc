@@ -2,6 +2,8 @@
 // and round trips of buffers built through the typed API.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "mapi/rop/rop_buffer.h"
 #include "tests/unit/mapi/emsmdb/emsmdb_test_util.h"
 
@@ -134,6 +136,71 @@ TEST_CASE("RopBuffer rejects malformed framing and fields") {
   CHECK(decodeResponseBuffer(status, resp).status == ParseStatus::Error);
 }
 
+TEST_CASE("RopBuffer: ICS state upload ROPs cut anywhere by RopSize are malformed") {
+  // A RopSize that ends the RopsList inside a Begin, a Continue (in its StreamDataSize or its
+  // StreamData) or an End leaves a ROP short: Error. Ending it between two ROPs is a shorter,
+  // valid list.
+  Bytes wire = readVector("rop", "req_ics_state_upload.bin");
+  RopRequestBuffer whole;
+  REQUIRE(decodeRequestBuffer(wire, whole).ok());
+  size_t ropSize = wire[0] | (wire[1] << 8);
+  ByteSpan handles = ByteSpan(wire).subspan(ropSize);
+  std::vector<size_t> boundaries = {2};
+  for (const auto& rop : whole.rops) {
+    RopRequestBuffer one{{rop}, {}, {}};
+    boundaries.push_back(boundaries.back() + encodeRequestBuffer(one).size() - 2);
+  }
+  REQUIRE(boundaries.back() == ropSize);
+  size_t errors = 0;
+  for (size_t end = 2; end < ropSize; ++end) {
+    CAPTURE(end);
+    Bytes cut(wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(end));
+    cut[0] = static_cast<uint8_t>(end);
+    cut[1] = static_cast<uint8_t>(end >> 8);
+    cut.insert(cut.end(), handles.begin(), handles.end());
+    RopRequestBuffer out;
+    ParseResult r = decodeRequestBuffer(cut, out);
+    auto at = std::find(boundaries.begin(), boundaries.end(), end);
+    if (at != boundaries.end()) {
+      REQUIRE(r.ok());
+      CHECK(out.rops.size() == static_cast<size_t>(at - boundaries.begin()));
+    } else {
+      CHECK(r.status == ParseStatus::Error);
+      ++errors;
+    }
+  }
+  CHECK(errors == ropSize - 1 - boundaries.size()); // every other end point
+}
+
+TEST_CASE("RopBuffer: a StreamDataSize beyond the RopsList is malformed before any copy") {
+  // RopSynchronizationUploadStateStreamContinue (MS-OXCROPS 2.2.13.10.1): RopId, LogonId,
+  // InputHandleIndex, StreamDataSize (u32), StreamData.
+  Bytes exact = {0, 0, 0x76, 0x00, 0x01, 0x03, 0x00, 0x00, 0x00, 'a', 'b', 'c'};
+  exact[0] = static_cast<uint8_t>(exact.size());
+  RopRequestBuffer out;
+  REQUIRE(decodeRequestBuffer(exact, out).ok());
+  CHECK(std::get<RopSynchronizationUploadStateStreamContinueRequest>(out.rops[0]).streamData ==
+        Bytes{'a', 'b', 'c'});
+  Bytes oneOver = exact;
+  oneOver[5] = 0x04;
+  CHECK(decodeRequestBuffer(oneOver, out).status == ParseStatus::Error);
+  Bytes huge = exact;
+  huge[5] = huge[6] = huge[7] = huge[8] = 0xff; // 4 GiB announced in a 12-byte buffer
+  CHECK(decodeRequestBuffer(huge, out).status == ParseStatus::Error);
+  // StreamDataSize itself cut short, Begin without its TransferBufferSize, End without its
+  // InputHandleIndex.
+  Bytes shortSize = {0x07, 0x00, 0x76, 0x00, 0x01, 0x00, 0x00};
+  CHECK(decodeRequestBuffer(shortSize, out).status == ParseStatus::Error);
+  Bytes shortBegin = {0x0b, 0x00, 0x75, 0x00, 0x01, 0x03, 0x00, 0x17, 0x40, 0x00, 0x00};
+  CHECK(decodeRequestBuffer(shortBegin, out).status == ParseStatus::Error);
+  Bytes shortEnd = {0x04, 0x00, 0x77, 0x00};
+  CHECK(decodeRequestBuffer(shortEnd, out).status == ParseStatus::Error);
+  // A response header cut inside ReturnValue.
+  Bytes shortAnswer = {0x06, 0x00, 0x76, 0x01, 0x00, 0x00};
+  RopResponseBuffer resp;
+  CHECK(decodeResponseBuffer(shortAnswer, resp).status == ParseStatus::Error);
+}
+
 TEST_CASE("RopBuffer typed round trips of every ROP in both directions") {
   RopRequestBuffer req;
   RopLogonRequest logon;
@@ -151,6 +218,17 @@ TEST_CASE("RopBuffer typed round trips of every ROP in both directions") {
   req.rops.push_back(RopSeekStreamRequest{{0, 1}, 2, 99});
   req.rops.push_back(RopSetStreamSizeRequest{{0, 1}, 1234});
   req.rops.push_back(RopOpenAttachmentRequest{{0, 1}, 2, 0, 7});
+  RopSynchronizationUploadStateStreamBeginRequest begin;
+  begin.inputHandleIndex = 2;
+  begin.stateProperty = 0x67960102; // MetaTagCnsetSeen
+  begin.transferBufferSize = 5;
+  req.rops.push_back(begin);
+  RopSynchronizationUploadStateStreamContinueRequest more;
+  more.inputHandleIndex = 2;
+  more.streamData = {1, 2, 3, 4, 5};
+  req.rops.push_back(more);
+  req.rops.push_back(RopSynchronizationUploadStateStreamContinueRequest{{0, 2}, {}});
+  req.rops.push_back(RopSynchronizationUploadStateStreamEndRequest{{0, 2}});
   req.serverObjectHandleTable = {1, 2, 3};
   Bytes wire = encodeRequestBuffer(req);
   RopRequestBuffer back;
@@ -177,6 +255,17 @@ TEST_CASE("RopBuffer typed round trips of every ROP in both directions") {
   RopOpenStreamResponse failed;
   failed.returnValue = 0x8004010f;
   resp.rops.push_back(failed);
+  RopSynchronizationUploadStateStreamBeginResponse begun;
+  begun.handleIndex = 2;
+  resp.rops.push_back(begun);
+  RopSynchronizationUploadStateStreamContinueResponse tooBig;
+  tooBig.handleIndex = 2;
+  tooBig.returnValue = 0x80040305;
+  resp.rops.push_back(tooBig);
+  RopSynchronizationUploadStateStreamEndResponse refused;
+  refused.handleIndex = 2;
+  refused.returnValue = 0x80040102;
+  resp.rops.push_back(refused);
   resp.serverObjectHandleTable = {7};
   wire = encodeResponseBuffer(resp);
   RopResponseBuffer respBack;
@@ -185,4 +274,14 @@ TEST_CASE("RopBuffer typed round trips of every ROP in both directions") {
   // The error forms really are short: header (6 bytes) only.
   Bytes one = encodeResponseBuffer(RopResponseBuffer{{failed}, {}, {}});
   CHECK(one.size() == 2 + 6);
+  // The ICS state upload ROPs: header alone, success or not (MS-OXCROPS 2.2.13.9.2 - 2.2.13.11.2).
+  for (const RopResponse& r : {RopResponse{begun}, RopResponse{tooBig}, RopResponse{refused}}) {
+    CHECK(encodeResponseBuffer(RopResponseBuffer{{r}, {}, {}}).size() == 2 + 6);
+  }
+  // Requests: Begin 11 bytes, Continue 7 + StreamDataSize, End 3 (2.2.13.9.1 - 2.2.13.11.1).
+  CHECK(encodeRequestBuffer(RopRequestBuffer{{begin}, {}, {}}).size() == 2 + 11);
+  CHECK(encodeRequestBuffer(RopRequestBuffer{{more}, {}, {}}).size() == 2 + 7 + 5);
+  CHECK(encodeRequestBuffer(RopRequestBuffer{{RopSynchronizationUploadStateStreamEndRequest{}},
+                                              {}, {}})
+            .size() == 2 + 3);
 }

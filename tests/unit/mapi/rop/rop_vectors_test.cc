@@ -115,6 +115,32 @@ TEST_CASE("Rop request vectors carry the fields the generator wrote") {
   CHECK(os.propertyTag == 0x0E9A0102);
   CHECK(os.openModeFlags == 1);
 
+  // ICS state upload chained behind RopSynchronizationConfigure: every Begin / Continue / End
+  // names the context Configure put at its OutputHandleIndex.
+  auto ics = entry("req_ics_state_upload")["fields"];
+  REQUIRE(decodeRequestBuffer(readVector("rop", "req_ics_state_upload.bin"), b).ok());
+  const auto& configure = std::get<RopSynchronizationConfigureRequest>(b.rops[0]);
+  CHECK(configure.outputHandleIndex == ics["sync_handle_index"].get<uint8_t>());
+  std::vector<uint32_t> stateProperties;
+  Bytes streamData;
+  for (size_t i = 1; i < b.rops.size(); ++i) {
+    CAPTURE(i);
+    CHECK(inputHandleIndex(b.rops[i]) == configure.outputHandleIndex);
+    if (const auto* begin =
+            std::get_if<RopSynchronizationUploadStateStreamBeginRequest>(&b.rops[i])) {
+      stateProperties.push_back(begin->stateProperty);
+      CHECK(begin->transferBufferSize ==
+            (begin->stateProperty == 0x67960102 ? ics["stream_data_size"].get<uint32_t>() : 0u));
+    } else if (const auto* more =
+                   std::get_if<RopSynchronizationUploadStateStreamContinueRequest>(&b.rops[i])) {
+      streamData.insert(streamData.end(), more->streamData.begin(), more->streamData.end());
+    } else {
+      CHECK(std::holds_alternative<RopSynchronizationUploadStateStreamEndRequest>(b.rops[i]));
+    }
+  }
+  CHECK(stateProperties == ics["state_properties"].get<std::vector<uint32_t>>());
+  CHECK(streamData.size() == ics["stream_data_size"].get<size_t>());
+
   REQUIRE(decodeRequestBuffer(readVector("rop", "req_props_receive_hierarchy.bin"), b).ok());
   CHECK(std::get<RopGetReceiveFolderRequest>(b.rops[1]).messageClass == "IPM.Note");
   ResponseContext ctx = responseContextFor(b);
@@ -184,6 +210,15 @@ TEST_CASE("Rop response vectors carry the fields the generator wrote") {
   REQUIRE(decodeRequestBuffer(rebuilt, unexecuted).ok());
   CHECK(std::get<RopFastTransferSourceGetBufferRequest>(unexecuted.rops[0]).requestedBytes() ==
         31680);
+
+  auto ics = entry("resp_ics_state_upload")["fields"];
+  REQUIRE(decodeResponseBuffer(readVector("rop", "resp_ics_state_upload.bin"), b).ok());
+  CHECK(std::get<RopSynchronizationUploadStateStreamBeginResponse>(b.rops[1]).handleIndex == 1);
+  CHECK(std::get<RopSynchronizationUploadStateStreamContinueResponse>(b.rops[4]).returnValue == 0);
+  CHECK(std::get<RopSynchronizationUploadStateStreamEndResponse>(b.rops[6]).returnValue ==
+        ics["end_error"].get<uint32_t>());
+  CHECK(std::get<RopSynchronizationUploadStateStreamBeginResponse>(b.rops[7]).returnValue ==
+        ics["begin_error"].get<uint32_t>());
 
   auto p = entry("resp_props_receive_hierarchy")["fields"];
   REQUIRE(decodeResponseBuffer(readVector("rop", "resp_props_receive_hierarchy.bin"), b,
