@@ -209,6 +209,46 @@ TEST_CASE("a release on another connection ends this connection's read-ahead of 
   }
 }
 
+TEST_CASE("a folder's sync configured with its state upload leaves another object's read-ahead") {
+  // RopSynchronizationConfigure with the ICS state upload chained behind it (MS-OXCFXICS
+  // 3.3.4.3.1) touches the folder and the new synchronization context only. The AO decodes
+  // the whole call (not merely bounds it by its handle table), so the stream being read ahead
+  // keeps its prefetched data.
+  ReadingConnection c;
+  c.start();
+  size_t held = c.edge.readAheadBytes();
+  REQUIRE(held >= 2u * kChunk);
+  rop::RopSynchronizationConfigureRequest configure;
+  configure.outputHandleIndex = 1;
+  configure.synchronizationType = 0x01;
+  rop::RopSynchronizationUploadStateStreamBeginRequest begin;
+  begin.inputHandleIndex = 1;
+  begin.stateProperty = 0x40170003; // MetaTagIdsetGiven
+  rop::RopSynchronizationUploadStateStreamEndRequest end;
+  end.inputHandleIndex = 1;
+  std::vector<rop::RopRequest> upload{configure, begin, end};
+  RequestSummary s = summarizeRequest(
+      emsmdb::encodeEcDoRpcExt2Request(rpcRequest(upload, {kMessage, 0xffffffff})));
+  REQUIRE(s.decoded);
+  CHECK_FALSE(s.objectsBounded);
+  AoOutput o;
+  c.edge.onClientData(call(9, upload, {kMessage, 0xffffffff}), o);
+  REQUIRE_FALSE(o.reset);
+  CHECK(c.edge.readAheadBytes() == held);
+  std::vector<Record> recs;
+  Bytes raw;
+  RecordReader reader;
+  REQUIRE(reader.feed(o.toPeer, recs, raw).ok());
+  REQUIRE(recs.size() == 1); // the call itself, relayed; no ReadAheadCancel
+  CHECK(recs[0].type == RecordType::Pdus);
+
+  // The same upload naming the stream being read ahead does end its read-ahead.
+  AoOutput t;
+  c.edge.onClientData(call(10, {begin, end}, {kMessage, kStream}), t);
+  REQUIRE_FALSE(t.reset);
+  CHECK(c.edge.readAheadBytes() == 0);
+}
+
 namespace {
 
 /// Two edge connections of one group: each asks the other (as the daemon does).
