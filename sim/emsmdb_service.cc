@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "sim/content.h"
+#include "sim/ics_state_upload.h"
 #include "sim/rops.h"
 
 namespace bh::sim {
@@ -44,6 +45,8 @@ struct TableObj {
 struct FastTransferObj {
   std::shared_ptr<FxStream> stream;
   uint64_t position = 0;
+  /// Set on a synchronization download context (RopSynchronizationConfigure).
+  std::optional<IcsStateUpload> icsState;
 };
 
 using Object = std::variant<LogonObj, FolderObj, MessageObj, AttachmentObj, StreamObj, TableObj,
@@ -312,6 +315,12 @@ Attachment* findAttachment(Mailbox& mb, uint64_t mid, uint32_t number) {
     }
   }
   return nullptr;
+}
+
+/// The ICS state upload of the synchronization context at `handle`, if it is one.
+IcsStateUpload* icsStateOf(RopContext& c, uint32_t handle) {
+  FastTransferObj* fx = c.session.get<FastTransferObj>(handle);
+  return fx != nullptr && fx->icsState ? &*fx->icsState : nullptr;
 }
 
 /// Executes one ROP. @return false if the request is malformed (processing stops).
@@ -750,9 +759,11 @@ bool executeRop(RopContext& c, ByteReader& r) {
       FolderObj* f = c.session.get<FolderObj>(h);
       if (f == nullptr) {
         header(w, ropId, out, rops::kNullObject);
-      } else if (syncType != 0x01) {  // Contents only
+      } else if (syncType != kSynchronizationContents) {
         header(w, ropId, out, rops::kNoSupport);
-      } else if (!addObject(c, out, FastTransferObj{buildContentsSync(c.mailbox, f->fid), 0})) {
+      } else if (!addObject(c, out,
+                            FastTransferObj{buildContentsSync(c.mailbox, f->fid), 0,
+                                            IcsStateUpload(syncType, c.limits.maxIcsStateBytes)})) {
         header(w, ropId, out, rops::kMaxSizeExceeded);
       } else {
         header(w, ropId, out, rops::kSuccess);
@@ -772,6 +783,12 @@ bool executeRop(RopContext& c, ByteReader& r) {
         header(w, ropId, in, rops::kNullObject);
         return true;
       }
+      // A synchronization context streams once its state upload is over (MS-OXCFXICS 3.3.4.3.1).
+      if (uint32_t rv = fx->icsState ? fx->icsState->startDownload() : rops::kSuccess;
+          rv != rops::kSuccess) {
+        header(w, ropId, in, rv);  // an error answer is the header alone (2.2.13.5.2)
+        return true;
+      }
       uint32_t n = std::min(want, c.limits.maxGetBuffer);
       Bytes buf(n);
       size_t got = fx->stream->read(fx->position, buf);
@@ -784,6 +801,37 @@ bool executeRop(RopContext& c, ByteReader& r) {
       w.u8(0);  // Reserved
       w.u16(static_cast<uint16_t>(got));
       w.bytes(ByteSpan(buf.data(), got));
+      return true;
+    }
+    // The ICS state upload (MS-OXCROPS 2.2.13.9 - 2.2.13.11; sim/ics_state_upload.h): every
+    // answer is the header alone. InputServerObject must be a synchronization context
+    // (MS-OXCFXICS 2.2.3.2.2.1.1), else ecNullObject.
+    case rops::kSynchronizationUploadStateStreamBegin: {
+      uint32_t stateProperty = r.u32();
+      uint32_t transferBufferSize = r.u32();
+      if (!r.ok()) {
+        return false;
+      }
+      IcsStateUpload* up = icsStateOf(c, h);
+      header(w, ropId, in, up ? up->begin(stateProperty, transferBufferSize) : rops::kNullObject);
+      return true;
+    }
+    case rops::kSynchronizationUploadStateStreamContinue: {
+      uint32_t n = r.u32();
+      if (!r.ok() || n > r.remaining()) {
+        return false;  // StreamDataSize beyond the RopsList
+      }
+      ByteSpan data = r.take(n);
+      IcsStateUpload* up = icsStateOf(c, h);
+      header(w, ropId, in, up ? up->append(data) : rops::kNullObject);
+      return true;
+    }
+    case rops::kSynchronizationUploadStateStreamEnd: {
+      if (!r.ok()) {
+        return false;
+      }
+      IcsStateUpload* up = icsStateOf(c, h);
+      header(w, ropId, in, up ? up->end() : rops::kNullObject);
       return true;
     }
     default:

@@ -26,6 +26,8 @@ struct EmsmdbLimits {
   uint32_t maxReadStream = 31744;
   /// FastTransferSourceGetBuffer answers about this much (seed: "Synch GetBuffer 31680").
   uint32_t maxGetBuffer = 31680;
+  /// Largest value of one ICS state property a client may upload (sim/ics_state_upload.h).
+  size_t maxIcsStateBytes = 1 << 20;
 };
 
 /// nca_s_fault_* / EMSMDB errors the RPC layer turns into a fault PDU.

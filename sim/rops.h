@@ -14,28 +14,31 @@
 namespace bh::sim::rops {
 
 // RopIds (MS-OXCROPS 2.2.x).
-inline constexpr uint8_t kRelease = 0x01;                      // 2.2.15.3
-inline constexpr uint8_t kOpenFolder = 0x02;                   // 2.2.4.1
-inline constexpr uint8_t kOpenMessage = 0x03;                  // 2.2.6.1
-inline constexpr uint8_t kGetHierarchyTable = 0x04;            // 2.2.4.13
-inline constexpr uint8_t kGetContentsTable = 0x05;             // 2.2.4.14
-inline constexpr uint8_t kGetPropertiesSpecific = 0x07;        // 2.2.8.3
-inline constexpr uint8_t kSetColumns = 0x12;                   // 2.2.5.1
-inline constexpr uint8_t kQueryRows = 0x15;                    // 2.2.5.4
-inline constexpr uint8_t kGetAttachmentTable = 0x21;           // 2.2.6.17
-inline constexpr uint8_t kOpenAttachment = 0x22;               // 2.2.6.12
-inline constexpr uint8_t kCreateAttachment = 0x23;             // 2.2.6.13
-inline constexpr uint8_t kOpenStream = 0x2b;                   // 2.2.9.1
-inline constexpr uint8_t kReadStream = 0x2c;                   // 2.2.9.2
-inline constexpr uint8_t kWriteStream = 0x2d;                  // 2.2.9.3
-inline constexpr uint8_t kSeekStream = 0x2e;                   // 2.2.9.8
-inline constexpr uint8_t kSetStreamSize = 0x2f;                // 2.2.9.6
-inline constexpr uint8_t kFastTransferSourceGetBuffer = 0x4e;  // 2.2.13.5
-inline constexpr uint8_t kCommitStream = 0x5d;                 // 2.2.9.4
-inline constexpr uint8_t kGetStreamSize = 0x5e;                // 2.2.9.5
-inline constexpr uint8_t kSynchronizationConfigure = 0x70;     // 2.2.13.1
-inline constexpr uint8_t kLogon = 0xfe;                        // 2.2.3.1
-inline constexpr uint8_t kBufferTooSmall = 0xff;               // 2.2.15.1
+inline constexpr uint8_t kRelease = 0x01;                                   // 2.2.15.3
+inline constexpr uint8_t kOpenFolder = 0x02;                                // 2.2.4.1
+inline constexpr uint8_t kOpenMessage = 0x03;                               // 2.2.6.1
+inline constexpr uint8_t kGetHierarchyTable = 0x04;                         // 2.2.4.13
+inline constexpr uint8_t kGetContentsTable = 0x05;                          // 2.2.4.14
+inline constexpr uint8_t kGetPropertiesSpecific = 0x07;                     // 2.2.8.3
+inline constexpr uint8_t kSetColumns = 0x12;                                // 2.2.5.1
+inline constexpr uint8_t kQueryRows = 0x15;                                 // 2.2.5.4
+inline constexpr uint8_t kGetAttachmentTable = 0x21;                        // 2.2.6.17
+inline constexpr uint8_t kOpenAttachment = 0x22;                            // 2.2.6.12
+inline constexpr uint8_t kCreateAttachment = 0x23;                          // 2.2.6.13
+inline constexpr uint8_t kOpenStream = 0x2b;                                // 2.2.9.1
+inline constexpr uint8_t kReadStream = 0x2c;                                // 2.2.9.2
+inline constexpr uint8_t kWriteStream = 0x2d;                               // 2.2.9.3
+inline constexpr uint8_t kSeekStream = 0x2e;                                // 2.2.9.8
+inline constexpr uint8_t kSetStreamSize = 0x2f;                             // 2.2.9.6
+inline constexpr uint8_t kFastTransferSourceGetBuffer = 0x4e;               // 2.2.13.5
+inline constexpr uint8_t kCommitStream = 0x5d;                              // 2.2.9.4
+inline constexpr uint8_t kGetStreamSize = 0x5e;                             // 2.2.9.5
+inline constexpr uint8_t kSynchronizationConfigure = 0x70;                  // 2.2.13.1
+inline constexpr uint8_t kSynchronizationUploadStateStreamBegin = 0x75;     // 2.2.13.9
+inline constexpr uint8_t kSynchronizationUploadStateStreamContinue = 0x76;  // 2.2.13.10
+inline constexpr uint8_t kSynchronizationUploadStateStreamEnd = 0x77;       // 2.2.13.11
+inline constexpr uint8_t kLogon = 0xfe;                                     // 2.2.3.1
+inline constexpr uint8_t kBufferTooSmall = 0xff;                            // 2.2.15.1
 
 // ReturnValue codes (MS-OXCDATA 2.4).
 inline constexpr uint32_t kSuccess = 0;
@@ -45,6 +48,8 @@ inline constexpr uint32_t kNoSupport = 0x80040102;
 inline constexpr uint32_t kNullObject = 0x000004b9;
 inline constexpr uint32_t kMaxSizeExceeded = 0x80040111;  // MAPI_E_TOO_BIG
 inline constexpr uint32_t kRpcFormat = 0x000004b6;
+inline constexpr uint32_t kGeneralFailure = 0x80004005;  // ecError, SYNC_E_ERROR
+inline constexpr uint32_t kTooBig = 0x80040305;          // ecTooBig, MAPI_E_TOO_BIG
 
 // Property tags (MS-OXPROPS): id << 16 | type.
 inline constexpr uint32_t kPidTagSubject = 0x0037001e;
@@ -59,6 +64,13 @@ inline constexpr uint32_t kPidTagAttachNumber = 0x0e210003;
 inline constexpr uint32_t kPidTagAttachSize = 0x0e200003;
 inline constexpr uint32_t kPidTagAttachLongFilename = 0x3707001e;
 inline constexpr uint32_t kPidTagAttachDataBinary = 0x37010102;
+// ICS state properties (MS-OXCFXICS 2.2.1.1.1-4). MetaTagIdsetGiven's tag says PtypInteger32
+// but its value is binary; a server SHOULD accept it tagged either way (3.2.5.2.1).
+inline constexpr uint32_t kMetaTagIdsetGiven = 0x40170003;
+inline constexpr uint32_t kMetaTagIdsetGivenBinary = 0x40170102;
+inline constexpr uint32_t kMetaTagCnsetSeen = 0x67960102;
+inline constexpr uint32_t kMetaTagCnsetSeenFAI = 0x67da0102;
+inline constexpr uint32_t kMetaTagCnsetRead = 0x67d20102;
 /// Private to the simulators (a tag in the 0x7FF0 range reserved for the provider): the
 /// SHA-256 of an attachment's data as the server holds it.
 inline constexpr uint32_t kPidTagSimContentSha256 = 0x7ff00102;

@@ -313,6 +313,267 @@ TEST_CASE("FastTransferSourceGetBuffer answers at most 31680 bytes and ends with
   CHECK(all == expect);
 }
 
+namespace {
+
+Bytes beginRop(uint8_t in, uint32_t tag, uint32_t size = 0) {
+  Bytes b;
+  ByteWriter w(b);
+  w.u8(rops::kSynchronizationUploadStateStreamBegin);
+  w.u8(0);
+  w.u8(in);
+  w.u32(tag);
+  w.u32(size);  // TransferBufferSize
+  return b;
+}
+
+Bytes continueRop(uint8_t in, const Bytes& data) {
+  Bytes b;
+  ByteWriter w(b);
+  w.u8(rops::kSynchronizationUploadStateStreamContinue);
+  w.u8(0);
+  w.u8(in);
+  w.u32(static_cast<uint32_t>(data.size()));  // StreamDataSize
+  w.bytes(data);
+  return b;
+}
+
+Bytes endRop(uint8_t in) {
+  return Bytes{rops::kSynchronizationUploadStateStreamEnd, 0, in};
+}
+
+Bytes getBufferRop(uint8_t in) {
+  return Bytes{rops::kFastTransferSourceGetBuffer, 0, in, 0xbe, 0xba, 0xc0, 0x7b};
+}
+
+Bytes join(std::initializer_list<Bytes> parts) {
+  Bytes all;
+  for (const auto& p : parts) {
+    all.insert(all.end(), p.begin(), p.end());
+  }
+  return all;
+}
+
+struct Answer {
+  uint8_t ropId = 0;
+  uint8_t handleIndex = 0;
+  uint32_t returnValue = 0;
+  bool operator==(const Answer&) const = default;
+};
+
+/// The answers of a response payload made of header-only answers (after `skip` bytes of
+/// other answers); fails the test if anything is left over.
+std::vector<Answer> headerAnswers(const Bytes& payload, size_t skip = 0) {
+  uint16_t ropSize = static_cast<uint16_t>(payload[0] | payload[1] << 8);
+  ByteReader r(ByteSpan(payload).subspan(2 + skip, ropSize - 2 - skip));
+  std::vector<Answer> out;
+  while (r.remaining() > 0) {
+    Answer a;
+    a.ropId = r.u8();
+    a.handleIndex = r.u8();
+    a.returnValue = r.u32();
+    REQUIRE(r.ok());
+    out.push_back(a);
+  }
+  return out;
+}
+
+/// A session with the Inbox open (handle) and a contents synchronization context on it (fx).
+struct SyncSession {
+  Harness h;
+  uint32_t folder = 0;
+  uint32_t fx = 0;
+  uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
+
+  explicit SyncSession(EmsmdbLimits limits = {}) : h(limits, 40000) {
+    REQUIRE(h.connect() == 0);
+    Bytes payload;
+    REQUIRE(h.rpc(logonRop(), {0xffffffff}, &payload).returnValue == 0);
+    uint32_t logon = handleTableEntry(payload, 0);
+    REQUIRE(h.rpc(openFolderRop(0, 1, inbox), {logon, 0xffffffff}, &payload).returnValue == 0);
+    folder = handleTableEntry(payload, 1);
+    fx = configure();
+  }
+
+  /// A new synchronization context on the folder.
+  uint32_t configure() {
+    Bytes payload;
+    REQUIRE(h.rpc(Bytes{rops::kSynchronizationConfigure, 0, 0, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                        0, 0},
+                  {folder, 0xffffffff}, &payload)
+                .returnValue == 0);
+    REQUIRE(headerAnswers(payload) ==
+            std::vector<Answer>{{rops::kSynchronizationConfigure, 1, rops::kSuccess}});
+    return handleTableEntry(payload, 1);
+  }
+
+  /// One call of `rops` on the context (handle index 0); the header-only answers.
+  std::vector<Answer> onContext(const Bytes& ropList, uint32_t handle = 0) {
+    Bytes payload;
+    REQUIRE(h.rpc(ropList, {handle == 0 ? fx : handle}, &payload).returnValue == 0);
+    return headerAnswers(payload);
+  }
+
+  /// Reads the whole stream of the context; false if a GetBuffer fails.
+  bool download(Bytes& all) {
+    uint16_t status = 0;
+    for (int calls = 0; status != rops::kTransferDone && calls < 100; ++calls) {
+      Bytes rp;
+      REQUIRE(h.rpc(getBufferRop(0), {fx}, &rp).returnValue == 0);
+      ByteReader r(ByteSpan(rp).subspan(2));
+      r.skip(2);
+      if (r.u32() != rops::kSuccess) {
+        return false;
+      }
+      status = r.u16();
+      r.skip(5);
+      ByteSpan d = r.take(r.u16());
+      REQUIRE(r.ok());
+      all.insert(all.end(), d.begin(), d.end());
+    }
+    return status == rops::kTransferDone;
+  }
+
+  Bytes expectedStream() {
+    std::lock_guard<std::mutex> lock(h.mailbox->mutex());
+    auto model = buildContentsSync(*h.mailbox, inbox);
+    Bytes expect(model->size());
+    model->read(0, expect);
+    return expect;
+  }
+};
+
+constexpr Answer ok(uint8_t ropId, uint8_t index = 0) {
+  return {ropId, index, rops::kSuccess};
+}
+constexpr uint8_t kBegin = rops::kSynchronizationUploadStateStreamBegin;
+constexpr uint8_t kContinue = rops::kSynchronizationUploadStateStreamContinue;
+constexpr uint8_t kEnd = rops::kSynchronizationUploadStateStreamEnd;
+
+}  // namespace
+
+TEST_CASE("ICS state: an empty upload chained behind Configure, then the whole stream") {
+  // As outlook-sim sends it: Configure and the four state properties of a contents download
+  // (MS-OXCFXICS 3.3.4.3.1), Begin with TransferBufferSize 0 and End, in one call.
+  SyncSession s;
+  Bytes l = {rops::kSynchronizationConfigure, 0, 0, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  std::vector<Answer> want = {ok(rops::kSynchronizationConfigure, 1)};
+  for (uint32_t tag : {rops::kMetaTagIdsetGiven, rops::kMetaTagCnsetSeen,
+                       rops::kMetaTagCnsetSeenFAI, rops::kMetaTagCnsetRead}) {
+    l = join({l, beginRop(1, tag), endRop(1)});
+    want.push_back(ok(kBegin, 1));
+    want.push_back(ok(kEnd, 1));
+  }
+  Bytes payload;
+  REQUIRE(s.h.rpc(l, {s.folder, 0xffffffff}, &payload).returnValue == 0);
+  CHECK(headerAnswers(payload) == want);
+  s.fx = handleTableEntry(payload, 1);
+  Bytes all;
+  REQUIRE(s.download(all));
+  CHECK(all == s.expectedStream());
+}
+
+TEST_CASE("ICS state: a sync that uploads no state still gets the whole stream") {
+  SyncSession s;
+  Bytes all;
+  REQUIRE(s.download(all));
+  CHECK(all == s.expectedStream());
+}
+
+TEST_CASE("ICS state: a tag that is no ICS state property is refused") {
+  SyncSession s;
+  CHECK(s.onContext(beginRop(0, rops::kPidTagSubject)) ==
+        std::vector<Answer>{{kBegin, 0, rops::kInvalidParameter}});
+  // Nothing started: End has nothing to end, and the stream is there.
+  CHECK(s.onContext(endRop(0)) == std::vector<Answer>{{kEnd, 0, rops::kGeneralFailure}});
+  // MetaTagIdsetGiven tagged PtypBinary is accepted too (MS-OXCFXICS 3.2.5.2.1).
+  CHECK(s.onContext(join({beginRop(0, rops::kMetaTagIdsetGivenBinary), endRop(0)})) ==
+        std::vector<Answer>{ok(kBegin), ok(kEnd)});
+  Bytes all;
+  CHECK(s.download(all));
+}
+
+TEST_CASE("ICS state: Begin while another property is uploading is refused") {
+  SyncSession s;
+  CHECK(
+      s.onContext(join({beginRop(0, rops::kMetaTagIdsetGiven), beginRop(0, rops::kMetaTagCnsetSeen),
+                        endRop(0), beginRop(0, rops::kMetaTagCnsetSeen), endRop(0)})) ==
+      std::vector<Answer>{
+          ok(kBegin), {kBegin, 0, rops::kGeneralFailure}, ok(kEnd), ok(kBegin), ok(kEnd)});
+  // Across calls too.
+  CHECK(s.onContext(beginRop(0, rops::kMetaTagCnsetRead)) == std::vector<Answer>{ok(kBegin)});
+  CHECK(s.onContext(beginRop(0, rops::kMetaTagCnsetSeenFAI)) ==
+        std::vector<Answer>{{kBegin, 0, rops::kGeneralFailure}});
+}
+
+TEST_CASE("ICS state: GetBuffer while a property is uploading is refused, header only") {
+  SyncSession s;
+  REQUIRE(s.onContext(beginRop(0, rops::kMetaTagCnsetSeen)) == std::vector<Answer>{ok(kBegin)});
+  Bytes payload;
+  REQUIRE(s.h.rpc(getBufferRop(0), {s.fx}, &payload).returnValue == 0);
+  CHECK(headerAnswers(payload) ==
+        std::vector<Answer>{{rops::kFastTransferSourceGetBuffer, 0, rops::kGeneralFailure}});
+  CHECK(s.onContext(endRop(0)) == std::vector<Answer>{ok(kEnd)});
+  Bytes all;
+  REQUIRE(s.download(all));
+  CHECK(all == s.expectedStream());
+  // Once the stream has started, no state can follow.
+  CHECK(s.onContext(beginRop(0, rops::kMetaTagCnsetSeen)) ==
+        std::vector<Answer>{{kBegin, 0, rops::kGeneralFailure}});
+}
+
+TEST_CASE("ICS state: a non-empty state is refused at End (no differential sync), and the stream") {
+  SyncSession s;
+  Bytes cnset(24, 0x5a);
+  CHECK(s.onContext(join({beginRop(0, rops::kMetaTagCnsetSeen, 24),
+                          continueRop(0, Bytes(cnset.begin(), cnset.begin() + 10)),
+                          continueRop(0, Bytes(cnset.begin() + 10, cnset.end())), endRop(0)})) ==
+        std::vector<Answer>{ok(kBegin), ok(kContinue), ok(kContinue), {kEnd, 0, rops::kNoSupport}});
+  Bytes all;
+  CHECK_FALSE(s.download(all));
+  CHECK(all.empty());
+  // Another context of the same folder is not affected.
+  s.fx = s.configure();
+  CHECK(s.download(all));
+}
+
+TEST_CASE("ICS state: the value of one property is capped (EmsmdbLimits::maxIcsStateBytes)") {
+  EmsmdbLimits limits;
+  limits.maxIcsStateBytes = 100;
+  SyncSession s(limits);
+  CHECK(s.onContext(beginRop(0, rops::kMetaTagCnsetSeen, 101)) ==
+        std::vector<Answer>{{kBegin, 0, rops::kTooBig}});
+  CHECK(s.onContext(join({beginRop(0, rops::kMetaTagCnsetSeen, 100), continueRop(0, Bytes(60, 1)),
+                          continueRop(0, Bytes(41, 2)), continueRop(0, Bytes(40, 3)),
+                          continueRop(0, Bytes(1, 4))})) ==
+        std::vector<Answer>{ok(kBegin),
+                            ok(kContinue),
+                            {kContinue, 0, rops::kTooBig},
+                            ok(kContinue),
+                            {kContinue, 0, rops::kTooBig}});
+  CHECK(s.onContext(endRop(0)) == std::vector<Answer>{{kEnd, 0, rops::kNoSupport}});
+  // The default cap is 1 MiB.
+  CHECK(EmsmdbLimits{}.maxIcsStateBytes == 1u << 20);
+}
+
+TEST_CASE(
+    "ICS state: the upload ROPs need a synchronization context; malformed ones fail the call") {
+  SyncSession s;
+  CHECK(
+      s.onContext(join({beginRop(0, rops::kMetaTagCnsetSeen), continueRop(0, Bytes{}), endRop(0)}),
+                  s.folder) == std::vector<Answer>{{kBegin, 0, rops::kNullObject},
+                                                   {kContinue, 0, rops::kNullObject},
+                                                   {kEnd, 0, rops::kNullObject}});
+  CHECK(s.onContext(continueRop(0, Bytes{1})) ==
+        std::vector<Answer>{{kContinue, 0, rops::kGeneralFailure}});
+  // StreamDataSize beyond the RopsList; Begin cut short: the buffer is malformed.
+  Bytes over = continueRop(0, Bytes{1, 2, 3});
+  over[3] = 4;
+  CHECK(s.h.rpc(over, {s.fx}).returnValue == rops::kRpcFormat);
+  Bytes cut = beginRop(0, rops::kMetaTagCnsetSeen);
+  cut.resize(cut.size() - 1);
+  CHECK(s.h.rpc(cut, {s.fx}).returnValue == rops::kRpcFormat);
+}
+
 TEST_CASE("garbage and mutated ROP buffers never crash the service (run under ASan)") {
   Harness h({}, 40000);
   REQUIRE(h.connect() == 0);
@@ -321,7 +582,8 @@ TEST_CASE("garbage and mutated ROP buffers never crash the service (run under AS
   uint32_t logon = handleTableEntry(payload, 0);
   uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
   uint64_t mid = h.mailbox->folder(inbox)->messages[0];
-  // A valid chain to mutate: open message, attachment, stream, read, seek, get size.
+  // A valid chain to mutate: open message, attachment, stream, read, seek, write, set and get
+  // size, the ICS state upload, release.
   Bytes base;
   ByteWriter w(base);
   w.bytes(Bytes{rops::kOpenMessage, 0, 0, 1, 0xff, 0x0f});
@@ -337,6 +599,10 @@ TEST_CASE("garbage and mutated ROP buffers never crash the service (run under AS
   w.bytes(Bytes{rops::kWriteStream, 0, 3, 4, 0, 1, 2, 3, 4});
   w.bytes(Bytes{rops::kSetStreamSize, 0, 3, 9, 0, 0, 0, 0, 0, 0, 0});
   w.bytes(Bytes{rops::kGetStreamSize, 0, 3});
+  // The ICS state upload ROPs, on an object that is no synchronization context.
+  w.bytes(beginRop(3, rops::kMetaTagCnsetSeen, 3));
+  w.bytes(continueRop(3, Bytes{1, 2, 3}));
+  w.bytes(endRop(3));
   w.bytes(Bytes{rops::kRelease, 0, 3});
   REQUIRE(h.rpc(base, {logon, 0xffffffff, 0xffffffff, 0xffffffff}).returnValue == 0);
   uint64_t s = 0x9e3779b97f4a7c15ULL;
