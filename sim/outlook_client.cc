@@ -29,6 +29,12 @@ void rop(ByteWriter& w, uint8_t id, uint8_t in) {
   w.u8(in);
 }
 
+/// The ICS state properties a contents download uploads (MS-OXCFXICS 2.2.1.1.1-4; all four
+/// MUST, by the table of 3.3.4.3.1).
+constexpr uint32_t kContentsStateProperties[] = {rops::kMetaTagIdsetGiven, rops::kMetaTagCnsetSeen,
+                                                 rops::kMetaTagCnsetSeenFAI,
+                                                 rops::kMetaTagCnsetRead};
+
 bool expectHeader(ByteReader& r, uint8_t id, uint32_t* rv = nullptr) {
   uint8_t got = r.u8();
   (void)r.u8();  // handle index
@@ -829,7 +835,14 @@ bool OutlookClient::sync(OpReport& report, const std::string& folderName) {
     report.detail = error;
     return false;
   }
-  // RopSynchronizationConfigure: contents, FastTransfer download (MS-OXCROPS 2.2.13.1).
+  // RopSynchronizationConfigure: contents, FastTransfer download (MS-OXCROPS 2.2.13.1), with
+  // the initial ICS state chained behind it in the same call (MS-OXCROPS 1.3.2, 3.2.5.1: the
+  // server runs the ROPs in order and puts the context's handle at Configure's
+  // OutputHandleIndex, which the Begin / End ROPs name as their input). A client MUST upload
+  // the state before anything else on the context (MS-OXCFXICS 3.3.4.3.1), and needs no answer
+  // in between. A first sync uploads every state property of a contents download as a
+  // zero-length value (same section): Begin with TransferBufferSize 0, no Continue (3.3.5.8.3:
+  // skipped when there is no data), End.
   Bytes l;
   ByteWriter w(l);
   rop(w, rops::kSynchronizationConfigure, 0);
@@ -840,11 +853,33 @@ bool OutlookClient::sync(OpReport& report, const std::string& folderName) {
   w.u16(0);       // RestrictionDataSize
   w.u32(0);       // SynchronizationExtraFlags
   w.u16(0);       // PropertyTagCount
+  for (uint32_t stateProperty : kContentsStateProperties) {
+    rop(w, rops::kSynchronizationUploadStateStreamBegin, 1);
+    w.u32(stateProperty);
+    w.u32(0);  // TransferBufferSize
+    rop(w, rops::kSynchronizationUploadStateStreamEnd, 1);
+  }
   RopResult res;
   if (!rpc(main_, l, {folder, kNoHandle}, res, &error) ||
       !expectHeader(res.rops, rops::kSynchronizationConfigure) || res.handles.size() != 2) {
     report.detail = error.empty() ? "RopSynchronizationConfigure failed" : error;
     return false;
+  }
+  for (uint32_t stateProperty : kContentsStateProperties) {
+    uint32_t rv = 0;
+    for (uint8_t ropId : {rops::kSynchronizationUploadStateStreamBegin,
+                          rops::kSynchronizationUploadStateStreamEnd}) {
+      if (!expectHeader(res.rops, ropId, &rv)) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%s of state property 0x%08x failed: 0x%08x",
+                      ropId == rops::kSynchronizationUploadStateStreamBegin
+                          ? "RopSynchronizationUploadStateStreamBegin"
+                          : "RopSynchronizationUploadStateStreamEnd",
+                      stateProperty, rv);
+        report.detail = buf;
+        return false;
+      }
+    }
   }
   uint32_t fx = res.handles[1];
   Sha256 hash;

@@ -125,6 +125,87 @@ TEST_CASE("loopback: sync of the --folder-messages folder, found in the hierarch
   CHECK(w.close(bye));
 }
 
+TEST_CASE("loopback: sync uploads the initial ICS state in the Configure call; calls unchanged") {
+  // MS-OXCFXICS 3.3.4.3.1: after RopSynchronizationConfigure and before anything else on the
+  // context, a first sync uploads each ICS state property of a contents download as a
+  // zero-length value. outlook-sim chains Begin / End behind Configure in one EcDoRpcExt2, so
+  // the operation's round trips stay: RopOpenFolder, Configure + state, the GetBuffers, Release.
+  ExchangeSim sim(smallSim());
+  std::string error;
+  REQUIRE_MESSAGE(sim.start(&error), error);
+  OutlookOptions o = client(sim);
+  std::vector<mapi::rop::RopRequestBuffer> requests;
+  std::vector<mapi::rop::RopResponseBuffer> responses;
+  o.ropTrace = [&](ByteSpan request, ByteSpan response) {
+    mapi::rop::RopRequestBuffer q;
+    REQUIRE(mapi::rop::decodeRequestBuffer(request, q).ok());
+    mapi::rop::RopResponseBuffer r;
+    REQUIRE(mapi::rop::decodeResponseBuffer(response, r, mapi::rop::responseContextFor(q)).ok());
+    requests.push_back(std::move(q));
+    responses.push_back(std::move(r));
+  };
+  OutlookClient c(o);
+  std::vector<OpReport> reports;
+  REQUIRE_MESSAGE(c.open(reports, &error), error);
+  size_t first = requests.size();
+  OpReport s;
+  REQUIRE_MESSAGE(c.sync(s), s.detail);
+  CHECK(s.detail == "9-messages");
+
+  using namespace mapi::rop;
+  REQUIRE(requests.size() - first == s.calls);
+  // The first call opens the folder, alone.
+  REQUIRE(requests[first].rops.size() == 1);
+  CHECK(std::holds_alternative<RopOpenFolderRequest>(requests[first].rops[0]));
+  // The second: Configure, then Begin (TransferBufferSize 0) and End for each property, no
+  // Continue, all on the context Configure creates.
+  const auto& q = requests[first + 1];
+  const auto& r = responses[first + 1];
+  REQUIRE(q.rops.size() == 9);
+  const auto& configure = std::get<RopSynchronizationConfigureRequest>(q.rops[0]);
+  CHECK(configure.synchronizationType == 0x01);
+  std::vector<uint32_t> uploaded;
+  for (size_t i = 1; i < q.rops.size(); i += 2) {
+    CAPTURE(i);
+    const auto* begin = std::get_if<RopSynchronizationUploadStateStreamBeginRequest>(&q.rops[i]);
+    REQUIRE(begin != nullptr);
+    CHECK(begin->inputHandleIndex == configure.outputHandleIndex);
+    CHECK(begin->transferBufferSize == 0);
+    uploaded.push_back(begin->stateProperty);
+    const auto* end = std::get_if<RopSynchronizationUploadStateStreamEndRequest>(&q.rops[i + 1]);
+    REQUIRE(end != nullptr);
+    CHECK(end->inputHandleIndex == configure.outputHandleIndex);
+  }
+  CHECK(uploaded == std::vector<uint32_t>{rops::kMetaTagIdsetGiven, rops::kMetaTagCnsetSeen,
+                                          rops::kMetaTagCnsetSeenFAI, rops::kMetaTagCnsetRead});
+  REQUIRE(r.rops.size() == q.rops.size());
+  for (size_t i = 0; i < r.rops.size(); ++i) {
+    CAPTURE(i);
+    CHECK(ropIdOf(r.rops[i]) == ropIdOf(q.rops[i]));
+    const auto* header = std::visit(
+        [](const auto& answer) -> const RopResponseHeader* {
+          if constexpr (std::is_base_of_v<RopResponseHeader, std::decay_t<decltype(answer)>>) {
+            return &answer;
+          } else {
+            return nullptr;  // RopBufferTooSmall
+          }
+        },
+        r.rops[i]);
+    REQUIRE(header != nullptr);
+    CHECK(header->returnValue == 0);
+  }
+  // Then only GetBuffer calls, and the release: calls = 3 + one per 31680-byte buffer.
+  for (size_t i = first + 2; i + 1 < requests.size(); ++i) {
+    CAPTURE(i);
+    REQUIRE(requests[i].rops.size() == 1);
+    CHECK(std::holds_alternative<RopFastTransferSourceGetBufferRequest>(requests[i].rops[0]));
+  }
+  CHECK(std::holds_alternative<RopReleaseRequest>(requests.back().rops[0]));
+  CHECK(s.calls == 3 + (s.bytes + 31679) / 31680);
+  OpReport bye;
+  CHECK(c.close(bye));
+}
+
 TEST_CASE("loopback: LZ77 + XOR by default, byte-exact either way, fewer bytes on the wire") {
   ExchangeSim sim(smallSim());
   std::string error;
