@@ -17,6 +17,9 @@ constexpr uint16_t kOpnumEcDoDisconnect = 1;
 constexpr uint16_t kOpnumEcDoConnectEx = 10;
 /// EcDoConnectEx ulFlags: "requests administrator behavior" (MS-OXCRPC 3.1.4.1).
 constexpr uint32_t kConnectAdministrator = 0x00000001;
+/// The debug categories that describe a call's answer: the edge keeps the call's stub for it.
+constexpr uint32_t kCallDebugLayers =
+    static_cast<uint32_t>(MapiDebug::EmsmdbLayer) | static_cast<uint32_t>(MapiDebug::RopLayer);
 
 } // namespace
 
@@ -382,9 +385,7 @@ void EdgeMapiAo::forwardRemote(ClientCall& call, std::optional<ReadAheadCandidat
   if (remoteCalls_.size() < 64) {
     remoteCalls_[call.callId] = read;
   }
-  constexpr uint32_t kLayers =
-      static_cast<uint32_t>(MapiDebug::EmsmdbLayer) | static_cast<uint32_t>(MapiDebug::RopLayer);
-  if ((events_.debugMask() & kLayers) != 0 && debugCalls_.size() < 64) {
+  if ((events_.debugMask() & kCallDebugLayers) != 0 && debugCalls_.size() < 64) {
     Bytes stub;
     if (call.opnum == emsmdb::kOpnumEcDoRpcExt2 && joinStubs(call.fragments, stub)) {
       debugCalls_[call.callId] = std::move(stub);
@@ -393,10 +394,8 @@ void EdgeMapiAo::forwardRemote(ClientCall& call, std::optional<ReadAheadCandidat
 }
 
 void EdgeMapiAo::debugServerAnswer(uint32_t callId, const Bytes& raw, bool last) {
-  constexpr uint32_t kLayers =
-      static_cast<uint32_t>(MapiDebug::EmsmdbLayer) | static_cast<uint32_t>(MapiDebug::RopLayer);
   auto request = debugCalls_.find(callId);
-  if ((events_.debugMask() & kLayers) != 0 && request != debugCalls_.end() &&
+  if ((events_.debugMask() & kCallDebugLayers) != 0 && request != debugCalls_.end() &&
       pduType(raw) == dcerpc::PType::Response) {
     debugAnswerBytes_ += raw.size();
     if (debugAnswerBytes_ <= config_.maxCallBytes) { // capped like a client's call
