@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <span>
 #include <variant>
 
 #include "sim/content.h"
@@ -263,6 +264,53 @@ rops::Value folderValue(Mailbox& mb, const Folder& f, uint32_t tag) {
   }
 }
 
+// The properties exchange-sim keeps on each kind of object: every tag messageValue,
+// attachmentValue and folderValue answer. RopGetPropertiesAll returns all of them (MS-OXCPRPT
+// 3.2.5.2: as RopGetPropertiesSpecific, but every property on the object).
+constexpr uint32_t kMessageProperties[] = {rops::kPidTagMid, rops::kPidTagSubject,
+                                           rops::kPidTagMessageSize, rops::kPidTagHasAttachments};
+constexpr uint32_t kAttachmentProperties[] = {rops::kPidTagAttachNumber, rops::kPidTagAttachSize,
+                                              rops::kPidTagAttachLongFilename,
+                                              rops::kPidTagSimContentSha256};
+constexpr uint32_t kFolderProperties[] = {rops::kPidTagFolderId, rops::kPidTagDisplayName,
+                                          rops::kPidTagContentCount};
+
+template <typename ValueOf>
+std::vector<rops::TaggedValue> tagged(std::span<const uint32_t> tags, ValueOf valueOf) {
+  std::vector<rops::TaggedValue> out;
+  for (uint32_t tag : tags) {
+    out.push_back({tag, valueOf(tag)});
+  }
+  return out;
+}
+
+/// Every property the sim keeps on the message, attachment or folder at `handle`; nullopt if
+/// the handle names none of those (or what it named is gone).
+std::optional<std::vector<rops::TaggedValue>> allProperties(RopContext& c, uint32_t handle);
+
+/// The byte size of a variable-size value (PtypString8 with its terminator, PtypBinary);
+/// nullopt for a fixed-size one.
+std::optional<size_t> variableSize(const rops::Value& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    return s->size() + 1;
+  }
+  if (const auto* b = std::get_if<Bytes>(&v)) {
+    return b->size();
+  }
+  return std::nullopt;
+}
+
+/// A value longer than a non-zero PropertySizeLimit (MS-OXCPRPT 2.2.3.1) goes back as a
+/// property error: the tag retyped PtypErrorCode, the value NotEnoughMemory (MS-OXCDATA 2.4.2:
+/// too large for the request, to be read with RopOpenStream).
+rops::TaggedValue withinSizeLimit(rops::TaggedValue v, uint16_t propertySizeLimit) {
+  auto size = variableSize(v.value);
+  if (propertySizeLimit == 0 || !size || *size <= propertySizeLimit) {
+    return v;
+  }
+  return {(v.tag & 0xffff0000) | rops::kPtypErrorCode, rops::kNotEnoughMemory};
+}
+
 /// Rows of a table, from `position`, at most `count`.
 uint16_t tableRows(RopContext& c, TableObj& t, uint16_t count, ByteWriter& rows) {
   uint16_t n = 0;
@@ -315,6 +363,32 @@ Attachment* findAttachment(Mailbox& mb, uint64_t mid, uint32_t number) {
     }
   }
   return nullptr;
+}
+
+std::optional<std::vector<rops::TaggedValue>> allProperties(RopContext& c, uint32_t handle) {
+  if (auto* a = c.session.get<AttachmentObj>(handle)) {
+    const Attachment* att = findAttachment(c.mailbox, a->mid, a->number);
+    if (att == nullptr) {
+      return std::nullopt;
+    }
+    return tagged(kAttachmentProperties, [&](uint32_t tag) { return attachmentValue(*att, tag); });
+  }
+  if (auto* m = c.session.get<MessageObj>(handle)) {
+    const Message* msg = c.mailbox.message(m->mid);
+    if (msg == nullptr) {
+      return std::nullopt;
+    }
+    return tagged(kMessageProperties, [&](uint32_t tag) { return messageValue(*msg, tag); });
+  }
+  if (auto* f = c.session.get<FolderObj>(handle)) {
+    const Folder* folder = c.mailbox.folder(f->fid);
+    if (folder == nullptr) {
+      return std::nullopt;
+    }
+    return tagged(kFolderProperties,
+                  [&](uint32_t tag) { return folderValue(c.mailbox, *folder, tag); });
+  }
+  return std::nullopt;
 }
 
 /// The ICS state upload of the synchronization context at `handle`, if it is one.
@@ -539,6 +613,33 @@ bool executeRop(RopContext& c, ByteReader& r) {
       }
       header(w, ropId, in, rops::kSuccess);
       rops::writePropertyRow(w, tags, v);
+      return true;
+    }
+    // RopGetPropertiesAll (MS-OXCROPS 2.2.8.4, MS-OXCPRPT 2.2.3): PropertySizeLimit and
+    // WantUnicode; the answer is PropertyValueCount and a TaggedPropertyValue per property
+    // (2.2.8.4.2), or the header alone on failure. WantUnicode changes nothing here: it concerns
+    // strings requested as PtypUnspecified, and the sim keeps its strings as PtypString8.
+    case rops::kGetPropertiesAll: {
+      uint16_t propertySizeLimit = r.u16();
+      (void)r.u16();  // WantUnicode
+      if (!r.ok()) {
+        return false;
+      }
+      auto properties = allProperties(c, h);
+      if (!properties) {
+        header(w, ropId, in, rops::kNullObject);
+        return true;
+      }
+      // Counted as written: a value not of its tag's type is left out, never sent half.
+      Bytes values;
+      ByteWriter vw(values);
+      uint16_t count = 0;
+      for (const auto& p : *properties) {
+        count += rops::writeTaggedPropertyValue(vw, withinSizeLimit(p, propertySizeLimit)) ? 1 : 0;
+      }
+      header(w, ropId, in, rops::kSuccess);
+      w.u16(count);
+      w.bytes(values);
       return true;
     }
     case rops::kOpenAttachment: {

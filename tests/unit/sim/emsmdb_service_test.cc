@@ -642,3 +642,170 @@ TEST_CASE("garbage and mutated ROP buffers never crash the service (run under AS
   }
   CHECK(h.service.sessionCount() <= 1024);
 }
+
+namespace {
+
+/// RopGetPropertiesAll on the object at handle index `in` (MS-OXCROPS 2.2.8.4.1); WantUnicode 0.
+Bytes getPropertiesAllRop(uint8_t in, uint16_t propertySizeLimit = 0) {
+  Bytes b;
+  ByteWriter w(b);
+  w.u8(rops::kGetPropertiesAll);
+  w.u8(0);  // LogonId
+  w.u8(in);
+  w.u16(propertySizeLimit);
+  w.u16(0);  // WantUnicode
+  return b;
+}
+
+/// One RopGetPropertiesAll answer read from `r` (2.2.8.4.2 / 2.2.8.4.3): its ReturnValue and,
+/// on success, its PropertyValues.
+uint32_t readPropertiesAll(ByteReader& r, uint8_t index, std::vector<rops::TaggedValue>& values) {
+  CHECK(r.u8() == rops::kGetPropertiesAll);
+  CHECK(r.u8() == index);
+  uint32_t rv = r.u32();
+  values.clear();
+  if (rv == rops::kSuccess) {
+    uint16_t count = r.u16();
+    for (uint16_t i = 0; i < count && r.ok(); ++i) {
+      rops::TaggedValue v;
+      REQUIRE(rops::readTaggedPropertyValue(r, v));
+      values.push_back(std::move(v));
+    }
+  }
+  REQUIRE(r.ok());
+  return rv;
+}
+
+/// A session logged on, with the Inbox, its first message ("attachment-100000") and that
+/// message's attachment open, in one call: handles 1, 2, 3 of `objects`.
+struct OpenObjects {
+  Harness h;
+  std::vector<uint32_t> objects;
+  uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
+  uint64_t mid = 0;
+
+  OpenObjects() {
+    REQUIRE(h.connect() == 0);
+    Bytes payload;
+    REQUIRE(h.rpc(logonRop(), {0xffffffff}, &payload).returnValue == 0);
+    uint32_t logon = handleTableEntry(payload, 0);
+    mid = h.mailbox->folder(inbox)->messages[0];
+    Bytes l = openFolderRop(0, 1, inbox);
+    ByteWriter w(l);
+    w.bytes(Bytes{rops::kOpenMessage, 0, 0, 2, 0xff, 0x0f});
+    w.u64(inbox);
+    w.u8(0);
+    w.u64(mid);
+    w.bytes(Bytes{rops::kOpenAttachment, 0, 2, 3, 0, 0, 0, 0, 0});
+    REQUIRE(h.rpc(l, {logon, 0xffffffff, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
+    for (size_t i = 0; i < 4; ++i) {
+      objects.push_back(handleTableEntry(payload, i));
+    }
+  }
+
+  /// The RopsList of the answer to `ropList` on the open objects.
+  Bytes answers(const Bytes& ropList) {
+    Bytes payload;
+    REQUIRE(h.rpc(ropList, objects, &payload).returnValue == 0);
+    uint16_t ropSize = static_cast<uint16_t>(payload[0] | payload[1] << 8);
+    return Bytes(payload.begin() + 2, payload.begin() + ropSize);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("RopGetPropertiesAll: every property the sim keeps on a folder, message, attachment") {
+  OpenObjects o;
+  Bytes rops = join({getPropertiesAllRop(1), getPropertiesAllRop(2), getPropertiesAllRop(3)});
+  Bytes out = o.answers(rops);
+  ByteReader r(out);
+  std::vector<rops::TaggedValue> folder, message, attachment;
+  CHECK(readPropertiesAll(r, 1, folder) == rops::kSuccess);
+  CHECK(readPropertiesAll(r, 2, message) == rops::kSuccess);
+  CHECK(readPropertiesAll(r, 3, attachment) == rops::kSuccess);
+  CHECK(r.remaining() == 0);
+
+  // The sample: the Inbox holds "attachment-100000" and three small messages.
+  CHECK(folder == std::vector<rops::TaggedValue>{{rops::kPidTagFolderId, o.inbox},
+                                                 {rops::kPidTagDisplayName, std::string("Inbox")},
+                                                 {rops::kPidTagContentCount, uint32_t{4}}});
+  const Message& m = *o.h.mailbox->message(o.mid);
+  CHECK(message == std::vector<rops::TaggedValue>{{rops::kPidTagMid, o.mid},
+                                                  {rops::kPidTagSubject, m.subject},
+                                                  {rops::kPidTagMessageSize, m.size()},
+                                                  {rops::kPidTagHasAttachments, true}});
+  CHECK(m.subject == "attachment-100000");
+  auto hash = sha256(makeContent(attachmentSeed(100000), 100000));
+  CHECK(attachment == std::vector<rops::TaggedValue>{
+                          {rops::kPidTagAttachNumber, uint32_t{0}},
+                          {rops::kPidTagAttachSize, uint32_t{100000}},
+                          {rops::kPidTagAttachLongFilename, std::string("report-100000.docx")},
+                          {rops::kPidTagSimContentSha256, Bytes(hash.begin(), hash.end())}});
+
+  // The same values RopGetPropertiesSpecific answers for those tags.
+  Bytes specific;
+  ByteWriter w(specific);
+  w.bytes(Bytes{rops::kGetPropertiesSpecific, 0, 2, 0, 0, 0, 0});
+  w.u16(static_cast<uint16_t>(message.size()));
+  std::vector<uint32_t> tags;
+  for (const auto& v : message) {
+    tags.push_back(v.tag);
+    w.u32(v.tag);
+  }
+  Bytes sout = o.answers(specific);
+  ByteReader sr(sout);
+  sr.skip(6);
+  std::vector<rops::Value> values;
+  REQUIRE(rops::readPropertyRow(sr, tags, values));
+  for (size_t i = 0; i < tags.size(); ++i) {
+    CHECK(values[i] == message[i].value);
+  }
+}
+
+TEST_CASE("RopGetPropertiesAll: a value longer than PropertySizeLimit is NotEnoughMemory") {
+  OpenObjects o;
+  // 16 bytes: the file name (19 with its terminator) and the SHA-256 (32) are too long.
+  Bytes out = o.answers(getPropertiesAllRop(3, 16));
+  ByteReader r(out);
+  std::vector<rops::TaggedValue> attachment;
+  REQUIRE(readPropertiesAll(r, 3, attachment) == rops::kSuccess);
+  CHECK(attachment == std::vector<rops::TaggedValue>{
+                          {rops::kPidTagAttachNumber, uint32_t{0}},
+                          {rops::kPidTagAttachSize, uint32_t{100000}},
+                          {(rops::kPidTagAttachLongFilename & 0xffff0000) | rops::kPtypErrorCode,
+                           rops::kNotEnoughMemory},
+                          {(rops::kPidTagSimContentSha256 & 0xffff0000) | rops::kPtypErrorCode,
+                           rops::kNotEnoughMemory}});
+  // 19 fits the file name exactly.
+  out = o.answers(getPropertiesAllRop(3, 19));
+  ByteReader r19(out);
+  REQUIRE(readPropertiesAll(r19, 3, attachment) == rops::kSuccess);
+  CHECK(attachment[2] ==
+        rops::TaggedValue{rops::kPidTagAttachLongFilename, std::string("report-100000.docx")});
+}
+
+TEST_CASE("RopGetPropertiesAll: a bad handle fails with ecNullObject, header only") {
+  OpenObjects o;
+  // A handle the session never gave out, then a released one: each answer is the header
+  // alone, and the next answer follows it.
+  o.objects.push_back(0x0badf00d);
+  Bytes release = {rops::kRelease, 0, 2};
+  Bytes out = o.answers(
+      join({getPropertiesAllRop(4), release, getPropertiesAllRop(2), getPropertiesAllRop(1)}));
+  ByteReader r(out);
+  std::vector<rops::TaggedValue> values;
+  CHECK(readPropertiesAll(r, 4, values) == rops::kNullObject);
+  CHECK(values.empty());
+  CHECK(readPropertiesAll(r, 2, values) == rops::kNullObject);
+  CHECK(readPropertiesAll(r, 1, values) == rops::kSuccess);
+  CHECK(values.size() == 3);
+  CHECK(r.remaining() == 0);
+  // A handle index beyond the table; a request cut short fails the buffer.
+  Bytes beyond = o.answers(getPropertiesAllRop(9));
+  ByteReader rb(beyond);
+  CHECK(readPropertiesAll(rb, 9, values) == rops::kNullObject);
+  CHECK(rb.remaining() == 0);
+  Bytes cut = getPropertiesAllRop(1);
+  cut.pop_back();
+  CHECK(o.h.rpc(cut, o.objects).returnValue == rops::kRpcFormat);
+}
