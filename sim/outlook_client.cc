@@ -1,5 +1,6 @@
 #include "sim/outlook_client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -77,10 +78,15 @@ bool OutlookClient::writeRecordings() {
 }
 
 std::string OpReport::line() const {
+  char ui[64] = "";
+  if (uiCalls > 0) {
+    std::snprintf(ui, sizeof ui, " ui_calls=%llu ui_max=%.3f",
+                  static_cast<unsigned long long>(uiCalls), uiMaxSeconds);
+  }
   char buf[512];
-  std::snprintf(buf, sizeof buf, "op=%s seconds=%.3f bytes=%llu calls=%llu sha256=%s ok=%d%s%s",
+  std::snprintf(buf, sizeof buf, "op=%s seconds=%.3f bytes=%llu calls=%llu%s sha256=%s ok=%d%s%s",
                 name.c_str(), seconds, static_cast<unsigned long long>(bytes),
-                static_cast<unsigned long long>(calls), sha256.empty() ? "-" : sha256.c_str(),
+                static_cast<unsigned long long>(calls), ui, sha256.empty() ? "-" : sha256.c_str(),
                 ok ? 1 : 0, detail.empty() ? "" : " detail=", detail.c_str());
   return buf;
 }
@@ -702,6 +708,47 @@ bool OutlookClient::readFirstChunks(uint64_t size, int chunks, bool release, OpR
   return true;
 }
 
+bool OutlookClient::uiCall(uint32_t message, uint64_t mid, OpReport& report) {
+  Bytes l;
+  ByteWriter w(l);
+  rop(w, rops::kGetPropertiesAll, 0);
+  w.u16(0);  // PropertySizeLimit: only the ROP response buffer's size
+  w.u16(0);  // WantUnicode
+  auto t = Clock::now();
+  RopResult res;
+  std::string error;
+  if (!rpc(main_, l, {message}, res, &error)) {
+    report.detail = "UI call: " + error;
+    return false;
+  }
+  double seconds = since(t);
+  uint32_t rv = 0;
+  if (!expectHeader(res.rops, rops::kGetPropertiesAll, &rv)) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "RopGetPropertiesAll failed: 0x%08x", rv);
+    report.detail = buf;
+    return false;
+  }
+  // The answer must be about the message being saved.
+  uint16_t count = res.rops.u16();
+  bool isTheMessage = false;
+  for (uint16_t i = 0; i < count; ++i) {
+    rops::TaggedValue v;
+    if (!rops::readTaggedPropertyValue(res.rops, v)) {
+      report.detail = "bad RopGetPropertiesAll answer";
+      return false;
+    }
+    isTheMessage = isTheMessage || (v.tag == rops::kPidTagMid && v.value == rops::Value(mid));
+  }
+  if (!isTheMessage) {
+    report.detail = "RopGetPropertiesAll answered for another message";
+    return false;
+  }
+  ++report.uiCalls;
+  report.uiMaxSeconds = std::max(report.uiMaxSeconds, seconds);
+  return true;
+}
+
 bool OutlookClient::saveAttachment(uint64_t size, OpReport& report) {
   report.name = "save-attachment";
   std::string error;
@@ -759,6 +806,7 @@ bool OutlookClient::saveAttachment(uint64_t size, OpReport& report) {
   uint64_t seed = attachmentSeed(size) ^ 0xfaceULL;
   Sha256 hash;
   uint64_t sent = 0;
+  uint64_t writes = 0;
   Bytes chunk;
   while (sent < size) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(options_.readStreamBytes, size - sent));
@@ -780,6 +828,12 @@ bool OutlookClient::saveAttachment(uint64_t size, OpReport& report) {
       return false;
     }
     sent += n;
+    // The UI keeps reading on the main connection while the save streams; its calls are part
+    // of the operation (they happen during it, and what they wait for is what the user sees).
+    if (options_.uiCallEvery > 0 && ++writes % options_.uiCallEvery == 0 &&
+        !uiCall(res.handles[1], mid, report)) {
+      return false;
+    }
   }
   // RopCommitStream, then read back the server's hash of what it stored.
   Bytes c;

@@ -87,6 +87,41 @@ TEST_CASE("loopback: every workload, byte-exact, through EPM and one association
   CHECK(sim.service().sessionCount() == 0);
 }
 
+TEST_CASE("loopback: save-attachment with UI calls on the main connection (--ui-call-every)") {
+  ExchangeSim sim(smallSim());
+  std::string error;
+  REQUIRE_MESSAGE(sim.start(&error), error);
+  // 300000 bytes are 10 RopWriteStream calls of 31744 bytes or fewer: every 4th is followed by
+  // a RopGetPropertiesAll on the message, on the main connection; 2 in all.
+  std::vector<std::string> lines;
+  std::vector<uint64_t> calls;
+  for (uint32_t every : {0u, 4u}) {
+    CAPTURE(every);
+    OutlookOptions o = client(sim);
+    o.uiCallEvery = every;
+    OutlookClient c(o);
+    std::vector<OpReport> reports;
+    REQUIRE_MESSAGE(c.open(reports, &error), error);
+    OpReport save;
+    CHECK_MESSAGE(c.saveAttachment(300000, save), save.detail);
+    CHECK(save.uiCalls == (every == 0 ? 0u : 2u));
+    CHECK((save.uiMaxSeconds > 0) == (every != 0));
+    CHECK(save.uiMaxSeconds <= save.seconds);
+    lines.push_back(save.line());
+    calls.push_back(save.calls);
+    OpReport bye;
+    CHECK(c.close(bye));
+  }
+  CHECK(calls[1] == calls[0] + 2);  // the UI calls count among the operation's calls
+  // The line carries them after calls=, only when there were any (parsers read "seconds=" right
+  // after the name and " ok=1" further on).
+  CHECK(lines[0].find("ui_") == std::string::npos);
+  CHECK(lines[1].find(" calls=" + std::to_string(calls[1]) + " ui_calls=2 ui_max=0.") !=
+        std::string::npos);
+  CHECK(lines[1].find(" ok=1") != std::string::npos);
+  CHECK(lines[1].rfind("op=save-attachment seconds=", 0) == 0);
+}
+
 TEST_CASE("loopback: sync of the --folder-messages folder, found in the hierarchy table") {
   ExchangeSimOptions opt = smallSim();
   opt.folderMessages = 60;
