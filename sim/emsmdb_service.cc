@@ -844,11 +844,13 @@ bool executeRop(RopContext& c, ByteReader& r) {
       header(w, ropId, in, rops::kSuccess);
       return true;
     }
+    // RopSynchronizationConfigure (MS-OXCROPS 2.2.13.1): a contents download only; its Normal
+    // and FAI SynchronizationFlags choose the messages (MS-OXCFXICS 3.2.5.3, fast_transfer.h).
     case rops::kSynchronizationConfigure: {
       uint8_t out = r.u8();
       uint8_t syncType = r.u8();
-      (void)r.u8();   // SendOptions
-      (void)r.u16();  // SynchronizationFlags
+      (void)r.u8();  // SendOptions
+      uint16_t synchronizationFlags = r.u16();
       uint16_t restrictionSize = r.u16();
       r.skip(restrictionSize);
       (void)r.u32();  // SynchronizationExtraFlags
@@ -862,9 +864,10 @@ bool executeRop(RopContext& c, ByteReader& r) {
         header(w, ropId, out, rops::kNullObject);
       } else if (syncType != kSynchronizationContents) {
         header(w, ropId, out, rops::kNoSupport);
-      } else if (!addObject(c, out,
-                            FastTransferObj{buildContentsSync(c.mailbox, f->fid), 0,
-                                            IcsStateUpload(syncType, c.limits.maxIcsStateBytes)})) {
+      } else if (!addObject(
+                     c, out,
+                     FastTransferObj{buildContentsSync(c.mailbox, f->fid, synchronizationFlags), 0,
+                                     IcsStateUpload(syncType, c.limits.maxIcsStateBytes)})) {
         header(w, ropId, out, rops::kMaxSizeExceeded);
       } else {
         header(w, ropId, out, rops::kSuccess);

@@ -903,7 +903,9 @@ bool OutlookClient::sync(OpReport& report, const std::string& folderName) {
   w.u8(1);
   w.u8(0x01);     // SynchronizationType: Contents
   w.u8(0x00);     // SendOptions
-  w.u16(0x0000);  // SynchronizationFlags: none (8-bit strings)
+  // SynchronizationFlags: Normal, the folder's messages (without it a server sends none,
+  // MS-OXCFXICS 3.2.5.3); not FAI, which Outlook syncs apart; not Unicode: 8-bit strings.
+  w.u16(kSynchronizationFlagNormal);
   w.u16(0);       // RestrictionDataSize
   w.u32(0);       // SynchronizationExtraFlags
   w.u16(0);       // PropertyTagCount
@@ -979,7 +981,7 @@ bool OutlookClient::sync(OpReport& report, const std::string& folderName) {
   // What the stream must be: the same mailbox, built here from the same seeds.
   auto model = Mailbox::sample(options_.mailboxMessages, options_.attachmentSizes, {},
                                options_.folderMessages);
-  auto fxModel = buildContentsSync(*model, inbox);
+  auto fxModel = buildContentsSync(*model, inbox, kSynchronizationFlagNormal);
   Sha256 expect;
   Bytes buf(1 << 16);
   for (uint64_t off = 0; off < fxModel->size();) {

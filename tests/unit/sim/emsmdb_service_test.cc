@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "mapi/emsmdb/ec_do_connect_ex.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
 #include "mapi/emsmdb/rpc_header_ext.h"
@@ -280,14 +282,14 @@ TEST_CASE("FastTransferSourceGetBuffer answers at most 31680 bytes and ends with
   uint32_t logon = handleTableEntry(payload, 0);
   uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
   Bytes l = openFolderRop(0, 1, inbox);
-  l.insert(l.end(),
-           {rops::kSynchronizationConfigure, 0, 1, 2, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  l.insert(l.end(), {rops::kSynchronizationConfigure, 0, 1, 2, 0x01, 0, kSynchronizationFlagNormal,
+                     0, 0, 0, 0, 0, 0, 0, 0, 0});
   REQUIRE(h.rpc(l, {logon, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
   uint32_t fx = handleTableEntry(payload, 2);
   std::shared_ptr<FxStream> model;
   {
     std::lock_guard<std::mutex> lock(h.mailbox->mutex());
-    model = buildContentsSync(*h.mailbox, inbox);
+    model = buildContentsSync(*h.mailbox, inbox, kSynchronizationFlagNormal);
   }
   Bytes all;
   uint16_t status = 0;
@@ -314,6 +316,24 @@ TEST_CASE("FastTransferSourceGetBuffer answers at most 31680 bytes and ends with
 }
 
 namespace {
+
+/// RopSynchronizationConfigure of a contents download from the folder at handle index 0 into
+/// index 1 (MS-OXCROPS 2.2.13.1.1): no restriction, no extra flags, no property tags.
+Bytes configureRop(uint16_t synchronizationFlags) {
+  Bytes b;
+  ByteWriter w(b);
+  w.u8(rops::kSynchronizationConfigure);
+  w.u8(0);     // LogonId
+  w.u8(0);     // InputHandleIndex
+  w.u8(1);     // OutputHandleIndex
+  w.u8(0x01);  // SynchronizationType: Contents
+  w.u8(0);     // SendOptions
+  w.u16(synchronizationFlags);
+  w.u16(0);  // RestrictionDataSize
+  w.u32(0);  // SynchronizationExtraFlags
+  w.u16(0);  // PropertyTagCount
+  return b;
+}
 
 Bytes beginRop(uint8_t in, uint32_t tag, uint32_t size = 0) {
   Bytes b;
@@ -397,9 +417,7 @@ struct SyncSession {
   /// A new synchronization context on the folder.
   uint32_t configure() {
     Bytes payload;
-    REQUIRE(h.rpc(Bytes{rops::kSynchronizationConfigure, 0, 0, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                        0, 0},
-                  {folder, 0xffffffff}, &payload)
+    REQUIRE(h.rpc(configureRop(kSynchronizationFlagNormal), {folder, 0xffffffff}, &payload)
                 .returnValue == 0);
     REQUIRE(headerAnswers(payload) ==
             std::vector<Answer>{{rops::kSynchronizationConfigure, 1, rops::kSuccess}});
@@ -435,7 +453,7 @@ struct SyncSession {
 
   Bytes expectedStream() {
     std::lock_guard<std::mutex> lock(h.mailbox->mutex());
-    auto model = buildContentsSync(*h.mailbox, inbox);
+    auto model = buildContentsSync(*h.mailbox, inbox, kSynchronizationFlagNormal);
     Bytes expect(model->size());
     model->read(0, expect);
     return expect;
@@ -455,7 +473,7 @@ TEST_CASE("ICS state: an empty upload chained behind Configure, then the whole s
   // As outlook-sim sends it: Configure and the four state properties of a contents download
   // (MS-OXCFXICS 3.3.4.3.1), Begin with TransferBufferSize 0 and End, in one call.
   SyncSession s;
-  Bytes l = {rops::kSynchronizationConfigure, 0, 0, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  Bytes l = configureRop(kSynchronizationFlagNormal);
   std::vector<Answer> want = {ok(rops::kSynchronizationConfigure, 1)};
   for (uint32_t tag : {rops::kMetaTagIdsetGiven, rops::kMetaTagCnsetSeen,
                        rops::kMetaTagCnsetSeenFAI, rops::kMetaTagCnsetRead}) {
@@ -470,6 +488,66 @@ TEST_CASE("ICS state: an empty upload chained behind Configure, then the whole s
   Bytes all;
   REQUIRE(s.download(all));
   CHECK(all == s.expectedStream());
+}
+
+namespace {
+
+/// The PidTagMid values a contents download carries, in order (each message's
+/// messageChangeHeader has one, MS-OXCFXICS 2.2.4.3.11).
+std::vector<uint64_t> midsIn(const Bytes& stream) {
+  Bytes tag;
+  ByteWriter(tag).u32(rops::kPidTagMid);
+  std::vector<uint64_t> mids;
+  for (auto it = stream.begin();
+       (it = std::search(it, stream.end(), tag.begin(), tag.end())) != stream.end(); ++it) {
+    if (stream.end() - it >= 12) {
+      mids.push_back(ByteReader(ByteSpan(&*it + 4, 8)).u64());
+    }
+  }
+  return mids;
+}
+
+/// Does the stream carry PidTagAssociated TRUE (2 bytes in a FastTransfer stream)?
+bool hasFaiMessage(const Bytes& stream) {
+  const Bytes associated = {0x0b, 0x00, 0xaa, 0x67, 0x01, 0x00};
+  return std::search(stream.begin(), stream.end(), associated.begin(), associated.end()) !=
+         stream.end();
+}
+
+}  // namespace
+
+TEST_CASE("RopSynchronizationConfigure: the Normal and FAI flags choose the messages") {
+  // MS-OXCFXICS 3.2.5.3: a contents download carries a normal message only if the client set
+  // Normal, an FAI message only if it set FAI. The Inbox's third message is made FAI here.
+  SyncSession s;
+  std::vector<uint64_t> inbox = s.h.mailbox->folder(s.inbox)->messages;
+  REQUIRE(inbox.size() == 4);
+  s.h.mailbox->message(inbox[2])->associated = true;
+  struct Case {
+    uint16_t flags;
+    std::vector<uint64_t> mids;
+  };
+  for (const Case& c :
+       {Case{0, {}}, Case{kSynchronizationFlagNormal, {inbox[0], inbox[1], inbox[3]}},
+        Case{kSynchronizationFlagFai, {inbox[2]}},
+        Case{kSynchronizationFlagNormal | kSynchronizationFlagFai, inbox}}) {
+    CAPTURE(c.flags);
+    Bytes payload;
+    REQUIRE(s.h.rpc(configureRop(c.flags), {s.folder, 0xffffffff}, &payload).returnValue == 0);
+    REQUIRE(headerAnswers(payload) ==
+            std::vector<Answer>{{rops::kSynchronizationConfigure, 1, rops::kSuccess}});
+    s.fx = handleTableEntry(payload, 1);
+    Bytes all;
+    REQUIRE(s.download(all));
+    CHECK(midsIn(all) == c.mids);
+    CHECK(hasFaiMessage(all) == ((c.flags & kSynchronizationFlagFai) != 0));
+    std::lock_guard<std::mutex> lock(s.h.mailbox->mutex());
+    auto model = buildContentsSync(*s.h.mailbox, s.inbox, c.flags);
+    CHECK(model->steps() == c.mids.size());
+    Bytes expect(model->size());
+    model->read(0, expect);
+    CHECK(all == expect);
+  }
 }
 
 TEST_CASE("ICS state: a sync that uploads no state still gets the whole stream") {

@@ -137,7 +137,7 @@ TEST_CASE("loopback: sync of the --folder-messages folder, found in the hierarch
   CHECK_MESSAGE(c.sync(s, kBulkFolderName), s.detail);
   CHECK(s.detail == "60-messages");
   auto model = Mailbox::sample(7, {300000, 1234567}, {}, 60);
-  CHECK(s.bytes == buildContentsSync(*model, bulkFolderId())->size());
+  CHECK(s.bytes == buildContentsSync(*model, bulkFolderId(), kSynchronizationFlagNormal)->size());
   CHECK(s.calls > s.bytes / 31680);
   // The Inbox is still the default, unchanged by the extra folder.
   OpReport inbox;
@@ -199,6 +199,8 @@ TEST_CASE("loopback: sync uploads the initial ICS state in the Configure call; c
   REQUIRE(q.rops.size() == 9);
   const auto& configure = std::get<RopSynchronizationConfigureRequest>(q.rops[0]);
   CHECK(configure.synchronizationType == 0x01);
+  // Normal: the folder's normal messages (MS-OXCFXICS 3.2.5.3); no FAI, no Unicode.
+  CHECK(configure.synchronizationFlags == kSynchronizationFlagNormal);
   std::vector<uint32_t> uploaded;
   for (size_t i = 1; i < q.rops.size(); i += 2) {
     CAPTURE(i);
