@@ -201,7 +201,8 @@ uint32_t handleAt(RopContext& c, uint8_t index) {
   return index < c.handles.size() ? c.handles[index] : 0xffffffff;
 }
 
-/// Stores a new object and puts its handle at `outIndex`. @return false over the cap.
+/// Stores a new object and puts its handle at `outIndex`. @return false over the cap (the
+/// ROP then fails with kInsufficientResources).
 bool addObject(RopContext& c, uint8_t outIndex, Object o) {
   if (outIndex >= c.handles.size() || c.session.objects.size() >= c.limits.maxObjectsPerSession) {
     return false;
@@ -413,7 +414,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       return false;
     }
     if (!addObject(c, out, LogonObj{})) {
-      header(w, ropId, out, rops::kMaxSizeExceeded);
+      header(w, ropId, out, rops::kInsufficientResources);
       return true;
     }
     // Private mailbox response (MS-OXCROPS 2.2.3.1.2).
@@ -466,7 +467,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       } else if (c.mailbox.folder(fid) == nullptr) {
         header(w, ropId, out, rops::kNotFound);
       } else if (!addObject(c, out, FolderObj{fid})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u8(0);  // HasRules
@@ -487,7 +488,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       if (m == nullptr || m->fid != fid) {
         header(w, ropId, out, rops::kNotFound);
       } else if (!addObject(c, out, MessageObj{mid, (mode & 0x01) != 0})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u8(0);     // HasNamedProperties
@@ -520,7 +521,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       uint32_t rows = static_cast<uint32_t>(
           t.kind == TableKind::Contents ? folder->messages.size() : c.mailbox.folders().size());
       if (!addObject(c, out, t)) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u32(rows);
@@ -537,7 +538,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       if (m == nullptr) {
         header(w, ropId, out, rops::kNullObject);
       } else if (!addObject(c, out, TableObj{TableKind::Attachments, m->mid, {}, 0})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
       }
@@ -655,7 +656,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       } else if (findAttachment(c.mailbox, m->mid, number) == nullptr) {
         header(w, ropId, out, rops::kNotFound);
       } else if (!addObject(c, out, AttachmentObj{m->mid, number})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
       }
@@ -673,9 +674,10 @@ bool executeRop(RopContext& c, ByteReader& r) {
       }
       if (m == nullptr || !m->writable) {
         header(w, ropId, out, m == nullptr ? rops::kNullObject : 0x80070005);  // E_ACCESSDENIED
-      } else if (number < 0 ||
-                 !addObject(c, out, AttachmentObj{m->mid, static_cast<uint32_t>(number)})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+      } else if (number < 0) {
+        header(w, ropId, out, rops::kMaxAttachmentExceeded);  // MailboxLimits' per-message cap
+      } else if (!addObject(c, out, AttachmentObj{m->mid, static_cast<uint32_t>(number)})) {
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u32(static_cast<uint32_t>(number));
@@ -709,7 +711,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       }
       uint32_t size = static_cast<uint32_t>(s.view().size());
       if (!addObject(c, out, std::move(s))) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u32(size);
@@ -752,7 +754,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
         return true;
       }
       if (s->position + n > c.mailbox.limits().maxAttachmentBytes) {
-        header(w, ropId, in, rops::kMaxSizeExceeded);
+        header(w, ropId, in, rops::kTooBig);  // beyond the stream's maximum size
         w.u16(0);
         return true;
       }
@@ -781,7 +783,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       } else if (s->dirty) {
         Bytes copy = s->pending;
         if (!c.mailbox.setAttachmentData(s->mid, s->number, std::move(copy))) {
-          rv = rops::kMaxSizeExceeded;
+          rv = rops::kQuotaExceeded;  // the mailbox's total of saved bytes (MailboxLimits)
         } else {
           s->data = std::make_shared<const Bytes>(std::move(s->pending));
           s->pending.clear();
@@ -832,8 +834,12 @@ bool executeRop(RopContext& c, ByteReader& r) {
         return false;
       }
       StreamObj* s = c.session.get<StreamObj>(h);
-      if (s == nullptr || !s->writable || size > c.mailbox.limits().maxAttachmentBytes) {
-        header(w, ropId, in, s == nullptr ? rops::kNullObject : rops::kMaxSizeExceeded);
+      if (s == nullptr || !s->writable) {
+        header(w, ropId, in, s == nullptr ? rops::kNullObject : 0x80030005);  // STG_E_ACCESSDENIED
+        return true;
+      }
+      if (size > c.mailbox.limits().maxAttachmentBytes) {
+        header(w, ropId, in, rops::kTooBig);  // beyond the stream's maximum size
         return true;
       }
       if (!s->dirty) {
@@ -868,7 +874,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
                      c, out,
                      FastTransferObj{buildContentsSync(c.mailbox, f->fid, synchronizationFlags), 0,
                                      IcsStateUpload(syncType, c.limits.maxIcsStateBytes)})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
       }

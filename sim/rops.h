@@ -47,10 +47,17 @@ inline constexpr uint32_t kNotFound = 0x8004010f;
 inline constexpr uint32_t kInvalidParameter = 0x80070057;
 inline constexpr uint32_t kNoSupport = 0x80040102;
 inline constexpr uint32_t kNullObject = 0x000004b9;
-inline constexpr uint32_t kMaxSizeExceeded = 0x80040111;  // MAPI_E_TOO_BIG
 inline constexpr uint32_t kRpcFormat = 0x000004b6;
 inline constexpr uint32_t kGeneralFailure = 0x80004005;  // ecError, SYNC_E_ERROR
-inline constexpr uint32_t kTooBig = 0x80040305;          // ecTooBig, MAPI_E_TOO_BIG
+/// A write beyond the stream's maximum size (MS-OXCPRPT 3.2.5.13, Processing RopWriteStream);
+/// the sim returns it for every size cap of an attachment.
+inline constexpr uint32_t kTooBig = 0x80040305;  // ecTooBig, MAPI_E_TOO_BIG
+/// No room left for a new object: the session's object table is full.
+inline constexpr uint32_t kInsufficientResources = 0x8004010e;  // MAPI_E_NOT_ENOUGH_RESOURCES
+/// The store would exceed a quota (the sim's total of saved attachment bytes).
+inline constexpr uint32_t kQuotaExceeded = 0x000004d9;  // ecQuotaExceeded
+/// The message already has the most attachments it may have.
+inline constexpr uint32_t kMaxAttachmentExceeded = 0x000004db;  // ecMaxAttachmentExceeded
 /// As a property's error (MS-OXCDATA 2.4.2): the value is too large for the request; read it
 /// with RopOpenStream.
 inline constexpr uint32_t kNotEnoughMemory = 0x8007000e;  // E_NOMEMORY, MAPI_E_NOT_ENOUGH_MEMORY

@@ -23,8 +23,9 @@ struct Harness {
   EmsmdbService service;
   oxcrpc::Cxh cxh{};
 
-  explicit Harness(EmsmdbLimits limits = {}, size_t attachment = 100000)
-      : mailbox(Mailbox::sample(3, {attachment})), service(*mailbox, limits) {}
+  explicit Harness(EmsmdbLimits limits = {}, size_t attachment = 100000,
+                   MailboxLimits mailboxLimits = {})
+      : mailbox(Mailbox::sample(3, {attachment}, mailboxLimits)), service(*mailbox, limits) {}
 
   uint32_t connect() {
     oxcrpc::ConnectExRequest q;
@@ -243,7 +244,8 @@ TEST_CASE("caps: objects per session, sessions, GetBuffer size; malformed buffer
     rvs.push_back(r.u32());
   }
   // logon + 4 folders fill the 5 objects; the 5th and 6th opens are refused.
-  CHECK(rvs == std::vector<uint32_t>{0, 0, 0, 0, rops::kMaxSizeExceeded, rops::kMaxSizeExceeded});
+  CHECK(rvs == std::vector<uint32_t>{0, 0, 0, 0, rops::kInsufficientResources,
+                                     rops::kInsufficientResources});
 
   // Sessions: the table holds two.
   oxcrpc::Cxh first = h.cxh;
@@ -886,4 +888,92 @@ TEST_CASE("RopGetPropertiesAll: a bad handle fails with ecNullObject, header onl
   Bytes cut = getPropertiesAllRop(1);
   cut.pop_back();
   CHECK(o.h.rpc(cut, o.objects).returnValue == rops::kRpcFormat);
+}
+
+TEST_CASE("caps on saving: each answers its own error (ecTooBig, ecQuotaExceeded, ...)") {
+  MailboxLimits caps;
+  caps.maxAttachmentBytes = 100;  // the largest stream
+  caps.maxUploadedBytes = 150;    // all attachment bytes saved
+  caps.maxAttachmentsPerMessage = 3;
+  Harness h({}, 40000, caps);
+  REQUIRE(h.connect() == 0);
+  Bytes payload;
+  REQUIRE(h.rpc(logonRop(), {0xffffffff}, &payload).returnValue == 0);
+  uint32_t logon = handleTableEntry(payload, 0);
+  uint64_t outbox = specialFolderId(SpecialFolder::Outbox);
+  Bytes open;
+  ByteWriter ow(open);
+  ow.bytes(Bytes{rops::kOpenMessage, 0, 0, 1, 0xff, 0x0f});
+  ow.u64(outbox);
+  ow.u8(0x01);                                     // ReadWrite
+  ow.u64(h.mailbox->folder(outbox)->messages[0]);  // "upload", no attachment yet
+  REQUIRE(h.rpc(open, {logon, 0xffffffff}, &payload).returnValue == 0);
+  uint32_t message = handleTableEntry(payload, 1);
+
+  // RopCreateAttachment, then RopOpenStream (Create) on it: the create's ReturnValue and the
+  // stream's handle.
+  auto newAttachment = [&](uint32_t& stream) {
+    Bytes l = {rops::kCreateAttachment, 0, 0, 1, rops::kOpenStream, 0, 1, 2};
+    ByteWriter w(l);
+    w.u32(rops::kPidTagAttachDataBinary);
+    w.u8(rops::kStreamCreate);
+    REQUIRE(h.rpc(l, {message, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
+    stream = handleTableEntry(payload, 2);
+    ByteReader r(ByteSpan(payload).subspan(2));
+    CHECK(r.u8() == rops::kCreateAttachment);
+    r.skip(1);
+    return r.u32();
+  };
+  // One stream ROP: its ReturnValue.
+  auto onStream = [&](const Bytes& rop, uint32_t stream) {
+    REQUIRE(h.rpc(rop, {stream}, &payload).returnValue == 0);
+    ByteReader r(ByteSpan(payload).subspan(4));
+    return r.u32();
+  };
+  auto write = [](size_t n) {
+    Bytes b = {rops::kWriteStream, 0, 0, static_cast<uint8_t>(n), 0};
+    b.resize(b.size() + n, 0x5a);
+    return b;
+  };
+  auto setSize = [](uint8_t n) {
+    return Bytes{rops::kSetStreamSize, 0, 0, n, 0, 0, 0, 0, 0, 0, 0};
+  };
+  const Bytes commit = {rops::kCommitStream, 0, 0};
+
+  // Beyond the largest stream: ecTooBig, by writing or by setting the size (MS-OXCPRPT
+  // 3.2.5.13); up to it is fine.
+  uint32_t first = 0;
+  REQUIRE(newAttachment(first) == rops::kSuccess);
+  CHECK(onStream(write(101), first) == rops::kTooBig);
+  CHECK(onStream(setSize(101), first) == rops::kTooBig);
+  CHECK(onStream(write(100), first) == rops::kSuccess);
+  CHECK(onStream(commit, first) == rops::kSuccess);
+  // The second 100 bytes would pass the mailbox's 150: ecQuotaExceeded at the commit.
+  uint32_t second = 0;
+  REQUIRE(newAttachment(second) == rops::kSuccess);
+  CHECK(onStream(write(100), second) == rops::kSuccess);
+  CHECK(onStream(commit, second) == rops::kQuotaExceeded);
+  CHECK(h.mailbox->uploadedBytes() == 100);
+  // A third attachment is the last one the message may have.
+  uint32_t third = 0;
+  CHECK(newAttachment(third) == rops::kSuccess);
+  uint32_t fourth = 0;
+  CHECK(newAttachment(fourth) == rops::kMaxAttachmentExceeded);
+  CHECK(fourth == 0xffffffff);
+  CHECK(h.mailbox->message(h.mailbox->folder(outbox)->messages[0])->attachments.size() == 3);
+
+  // A read-only stream cannot be resized: access denied, not a size error.
+  uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
+  Bytes ro;
+  ByteWriter rw(ro);
+  rw.bytes(Bytes{rops::kOpenMessage, 0, 0, 1, 0xff, 0x0f});
+  rw.u64(inbox);
+  rw.u8(0);
+  rw.u64(h.mailbox->folder(inbox)->messages[0]);
+  rw.bytes(Bytes{rops::kOpenAttachment, 0, 1, 2, 0, 0, 0, 0, 0});
+  rw.bytes(Bytes{rops::kOpenStream, 0, 2, 3});
+  rw.u32(rops::kPidTagAttachDataBinary);
+  rw.u8(rops::kStreamReadOnly);
+  REQUIRE(h.rpc(ro, {logon, 0xffffffff, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
+  CHECK(onStream(setSize(1), handleTableEntry(payload, 3)) == 0x80030005);  // STG_E_ACCESSDENIED
 }
