@@ -243,6 +243,28 @@ TEST_CASE("loopback: sync uploads the initial ICS state in the Configure call; c
   CHECK(c.close(bye));
 }
 
+TEST_CASE("loopback: a sync that fails releases what it opened") {
+  // Room for the logon and one more object only: RopSynchronizationConfigure cannot add its
+  // context, after RopOpenFolder opened the folder. A sync that kept the folder would fill the
+  // table, and the next one could not even open it.
+  ExchangeSimOptions opt = smallSim();
+  opt.emsmdb.maxObjectsPerSession = 2;
+  ExchangeSim sim(opt);
+  std::string error;
+  REQUIRE_MESSAGE(sim.start(&error), error);
+  OutlookClient c(client(sim));
+  std::vector<OpReport> reports;
+  REQUIRE_MESSAGE(c.open(reports, &error), error);
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    OpReport s;
+    CHECK_FALSE(c.sync(s));
+    CHECK(s.detail == "RopSynchronizationConfigure failed");
+  }
+  OpReport bye;
+  CHECK(c.close(bye));
+}
+
 TEST_CASE("loopback: LZ77 + XOR by default, byte-exact either way, fewer bytes on the wire") {
   ExchangeSim sim(smallSim());
   std::string error;
