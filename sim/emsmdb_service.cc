@@ -285,10 +285,6 @@ std::vector<rops::TaggedValue> tagged(std::span<const uint32_t> tags, ValueOf va
   return out;
 }
 
-/// Every property the sim keeps on the message, attachment or folder at `handle`; nullopt if
-/// the handle names none of those (or what it named is gone).
-std::optional<std::vector<rops::TaggedValue>> allProperties(RopContext& c, uint32_t handle);
-
 /// The byte size of a variable-size value (PtypString8 with its terminator, PtypBinary);
 /// nullopt for a fixed-size one.
 std::optional<size_t> variableSize(const rops::Value& v) {
@@ -366,6 +362,8 @@ Attachment* findAttachment(Mailbox& mb, uint64_t mid, uint32_t number) {
   return nullptr;
 }
 
+/// Every property the sim keeps on the message, attachment or folder at `handle`; nullopt if
+/// the handle names none of those (or what it named is gone).
 std::optional<std::vector<rops::TaggedValue>> allProperties(RopContext& c, uint32_t handle) {
   if (auto* a = c.session.get<AttachmentObj>(handle)) {
     const Attachment* att = findAttachment(c.mailbox, a->mid, a->number);
