@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <span>
 #include <variant>
 
 #include "sim/content.h"
@@ -200,7 +201,8 @@ uint32_t handleAt(RopContext& c, uint8_t index) {
   return index < c.handles.size() ? c.handles[index] : 0xffffffff;
 }
 
-/// Stores a new object and puts its handle at `outIndex`. @return false over the cap.
+/// Stores a new object and puts its handle at `outIndex`. @return false over the cap (the
+/// ROP then fails with kInsufficientResources).
 bool addObject(RopContext& c, uint8_t outIndex, Object o) {
   if (outIndex >= c.handles.size() || c.session.objects.size() >= c.limits.maxObjectsPerSession) {
     return false;
@@ -263,6 +265,49 @@ rops::Value folderValue(Mailbox& mb, const Folder& f, uint32_t tag) {
   }
 }
 
+// The properties exchange-sim keeps on each kind of object: every tag messageValue,
+// attachmentValue and folderValue answer. RopGetPropertiesAll returns all of them (MS-OXCPRPT
+// 3.2.5.2: as RopGetPropertiesSpecific, but every property on the object).
+constexpr uint32_t kMessageProperties[] = {rops::kPidTagMid, rops::kPidTagSubject,
+                                           rops::kPidTagMessageSize, rops::kPidTagHasAttachments};
+constexpr uint32_t kAttachmentProperties[] = {rops::kPidTagAttachNumber, rops::kPidTagAttachSize,
+                                              rops::kPidTagAttachLongFilename,
+                                              rops::kPidTagSimContentSha256};
+constexpr uint32_t kFolderProperties[] = {rops::kPidTagFolderId, rops::kPidTagDisplayName,
+                                          rops::kPidTagContentCount};
+
+template <typename ValueOf>
+std::vector<rops::TaggedValue> tagged(std::span<const uint32_t> tags, ValueOf valueOf) {
+  std::vector<rops::TaggedValue> out;
+  for (uint32_t tag : tags) {
+    out.push_back({tag, valueOf(tag)});
+  }
+  return out;
+}
+
+/// The byte size of a variable-size value (PtypString8 with its terminator, PtypBinary);
+/// nullopt for a fixed-size one.
+std::optional<size_t> variableSize(const rops::Value& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    return s->size() + 1;
+  }
+  if (const auto* b = std::get_if<Bytes>(&v)) {
+    return b->size();
+  }
+  return std::nullopt;
+}
+
+/// A value longer than a non-zero PropertySizeLimit (MS-OXCPRPT 2.2.3.1) goes back as a
+/// property error: the tag retyped PtypErrorCode, the value NotEnoughMemory (MS-OXCDATA 2.4.2:
+/// too large for the request, to be read with RopOpenStream).
+rops::TaggedValue withinSizeLimit(rops::TaggedValue v, uint16_t propertySizeLimit) {
+  auto size = variableSize(v.value);
+  if (propertySizeLimit == 0 || !size || *size <= propertySizeLimit) {
+    return v;
+  }
+  return {(v.tag & 0xffff0000) | rops::kPtypErrorCode, rops::kNotEnoughMemory};
+}
+
 /// Rows of a table, from `position`, at most `count`.
 uint16_t tableRows(RopContext& c, TableObj& t, uint16_t count, ByteWriter& rows) {
   uint16_t n = 0;
@@ -317,6 +362,34 @@ Attachment* findAttachment(Mailbox& mb, uint64_t mid, uint32_t number) {
   return nullptr;
 }
 
+/// Every property the sim keeps on the message, attachment or folder at `handle`; nullopt if
+/// the handle names none of those (or what it named is gone).
+std::optional<std::vector<rops::TaggedValue>> allProperties(RopContext& c, uint32_t handle) {
+  if (auto* a = c.session.get<AttachmentObj>(handle)) {
+    const Attachment* att = findAttachment(c.mailbox, a->mid, a->number);
+    if (att == nullptr) {
+      return std::nullopt;
+    }
+    return tagged(kAttachmentProperties, [&](uint32_t tag) { return attachmentValue(*att, tag); });
+  }
+  if (auto* m = c.session.get<MessageObj>(handle)) {
+    const Message* msg = c.mailbox.message(m->mid);
+    if (msg == nullptr) {
+      return std::nullopt;
+    }
+    return tagged(kMessageProperties, [&](uint32_t tag) { return messageValue(*msg, tag); });
+  }
+  if (auto* f = c.session.get<FolderObj>(handle)) {
+    const Folder* folder = c.mailbox.folder(f->fid);
+    if (folder == nullptr) {
+      return std::nullopt;
+    }
+    return tagged(kFolderProperties,
+                  [&](uint32_t tag) { return folderValue(c.mailbox, *folder, tag); });
+  }
+  return std::nullopt;
+}
+
 /// The ICS state upload of the synchronization context at `handle`, if it is one.
 IcsStateUpload* icsStateOf(RopContext& c, uint32_t handle) {
   FastTransferObj* fx = c.session.get<FastTransferObj>(handle);
@@ -339,7 +412,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       return false;
     }
     if (!addObject(c, out, LogonObj{})) {
-      header(w, ropId, out, rops::kMaxSizeExceeded);
+      header(w, ropId, out, rops::kInsufficientResources);
       return true;
     }
     // Private mailbox response (MS-OXCROPS 2.2.3.1.2).
@@ -392,7 +465,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       } else if (c.mailbox.folder(fid) == nullptr) {
         header(w, ropId, out, rops::kNotFound);
       } else if (!addObject(c, out, FolderObj{fid})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u8(0);  // HasRules
@@ -413,7 +486,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       if (m == nullptr || m->fid != fid) {
         header(w, ropId, out, rops::kNotFound);
       } else if (!addObject(c, out, MessageObj{mid, (mode & 0x01) != 0})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u8(0);     // HasNamedProperties
@@ -446,7 +519,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       uint32_t rows = static_cast<uint32_t>(
           t.kind == TableKind::Contents ? folder->messages.size() : c.mailbox.folders().size());
       if (!addObject(c, out, t)) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u32(rows);
@@ -463,7 +536,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       if (m == nullptr) {
         header(w, ropId, out, rops::kNullObject);
       } else if (!addObject(c, out, TableObj{TableKind::Attachments, m->mid, {}, 0})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
       }
@@ -541,6 +614,33 @@ bool executeRop(RopContext& c, ByteReader& r) {
       rops::writePropertyRow(w, tags, v);
       return true;
     }
+    // RopGetPropertiesAll (MS-OXCROPS 2.2.8.4, MS-OXCPRPT 2.2.3): PropertySizeLimit and
+    // WantUnicode; the answer is PropertyValueCount and a TaggedPropertyValue per property
+    // (2.2.8.4.2), or the header alone on failure. WantUnicode changes nothing here: it concerns
+    // strings requested as PtypUnspecified, and the sim keeps its strings as PtypString8.
+    case rops::kGetPropertiesAll: {
+      uint16_t propertySizeLimit = r.u16();
+      (void)r.u16();  // WantUnicode
+      if (!r.ok()) {
+        return false;
+      }
+      auto properties = allProperties(c, h);
+      if (!properties) {
+        header(w, ropId, in, rops::kNullObject);
+        return true;
+      }
+      // Counted as written: a value not of its tag's type is left out, never sent half.
+      Bytes values;
+      ByteWriter vw(values);
+      uint16_t count = 0;
+      for (const auto& p : *properties) {
+        count += rops::writeTaggedPropertyValue(vw, withinSizeLimit(p, propertySizeLimit)) ? 1 : 0;
+      }
+      header(w, ropId, in, rops::kSuccess);
+      w.u16(count);
+      w.bytes(values);
+      return true;
+    }
     case rops::kOpenAttachment: {
       uint8_t out = r.u8();
       (void)r.u8();  // OpenAttachmentFlags
@@ -554,7 +654,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       } else if (findAttachment(c.mailbox, m->mid, number) == nullptr) {
         header(w, ropId, out, rops::kNotFound);
       } else if (!addObject(c, out, AttachmentObj{m->mid, number})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
       }
@@ -572,9 +672,10 @@ bool executeRop(RopContext& c, ByteReader& r) {
       }
       if (m == nullptr || !m->writable) {
         header(w, ropId, out, m == nullptr ? rops::kNullObject : 0x80070005);  // E_ACCESSDENIED
-      } else if (number < 0 ||
-                 !addObject(c, out, AttachmentObj{m->mid, static_cast<uint32_t>(number)})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+      } else if (number < 0) {
+        header(w, ropId, out, rops::kMaxAttachmentExceeded);  // MailboxLimits' per-message cap
+      } else if (!addObject(c, out, AttachmentObj{m->mid, static_cast<uint32_t>(number)})) {
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u32(static_cast<uint32_t>(number));
@@ -608,7 +709,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       }
       uint32_t size = static_cast<uint32_t>(s.view().size());
       if (!addObject(c, out, std::move(s))) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
         w.u32(size);
@@ -651,7 +752,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
         return true;
       }
       if (s->position + n > c.mailbox.limits().maxAttachmentBytes) {
-        header(w, ropId, in, rops::kMaxSizeExceeded);
+        header(w, ropId, in, rops::kTooBig);  // beyond the stream's maximum size
         w.u16(0);
         return true;
       }
@@ -680,7 +781,7 @@ bool executeRop(RopContext& c, ByteReader& r) {
       } else if (s->dirty) {
         Bytes copy = s->pending;
         if (!c.mailbox.setAttachmentData(s->mid, s->number, std::move(copy))) {
-          rv = rops::kMaxSizeExceeded;
+          rv = rops::kQuotaExceeded;  // the mailbox's total of saved bytes (MailboxLimits)
         } else {
           s->data = std::make_shared<const Bytes>(std::move(s->pending));
           s->pending.clear();
@@ -731,8 +832,12 @@ bool executeRop(RopContext& c, ByteReader& r) {
         return false;
       }
       StreamObj* s = c.session.get<StreamObj>(h);
-      if (s == nullptr || !s->writable || size > c.mailbox.limits().maxAttachmentBytes) {
-        header(w, ropId, in, s == nullptr ? rops::kNullObject : rops::kMaxSizeExceeded);
+      if (s == nullptr || !s->writable) {
+        header(w, ropId, in, s == nullptr ? rops::kNullObject : 0x80030005);  // STG_E_ACCESSDENIED
+        return true;
+      }
+      if (size > c.mailbox.limits().maxAttachmentBytes) {
+        header(w, ropId, in, rops::kTooBig);  // beyond the stream's maximum size
         return true;
       }
       if (!s->dirty) {
@@ -743,11 +848,13 @@ bool executeRop(RopContext& c, ByteReader& r) {
       header(w, ropId, in, rops::kSuccess);
       return true;
     }
+    // RopSynchronizationConfigure (MS-OXCROPS 2.2.13.1): a contents download only; its Normal
+    // and FAI SynchronizationFlags choose the messages (MS-OXCFXICS 3.2.5.3, fast_transfer.h).
     case rops::kSynchronizationConfigure: {
       uint8_t out = r.u8();
       uint8_t syncType = r.u8();
-      (void)r.u8();   // SendOptions
-      (void)r.u16();  // SynchronizationFlags
+      (void)r.u8();  // SendOptions
+      uint16_t synchronizationFlags = r.u16();
       uint16_t restrictionSize = r.u16();
       r.skip(restrictionSize);
       (void)r.u32();  // SynchronizationExtraFlags
@@ -761,10 +868,11 @@ bool executeRop(RopContext& c, ByteReader& r) {
         header(w, ropId, out, rops::kNullObject);
       } else if (syncType != kSynchronizationContents) {
         header(w, ropId, out, rops::kNoSupport);
-      } else if (!addObject(c, out,
-                            FastTransferObj{buildContentsSync(c.mailbox, f->fid), 0,
-                                            IcsStateUpload(syncType, c.limits.maxIcsStateBytes)})) {
-        header(w, ropId, out, rops::kMaxSizeExceeded);
+      } else if (!addObject(
+                     c, out,
+                     FastTransferObj{buildContentsSync(c.mailbox, f->fid, synchronizationFlags), 0,
+                                     IcsStateUpload(syncType, c.limits.maxIcsStateBytes)})) {
+        header(w, ropId, out, rops::kInsufficientResources);
       } else {
         header(w, ropId, out, rops::kSuccess);
       }

@@ -94,15 +94,23 @@ Bytes xid(uint64_t id) {
   return b;
 }
 
+/// A contents download carries a normal message only when the client set Normal, an FAI
+/// message only when it set FAI (MS-OXCFXICS 3.2.5.3).
+bool inDownload(const Message& m, uint16_t synchronizationFlags) {
+  return (synchronizationFlags &
+          (m.associated ? kSynchronizationFlagFai : kSynchronizationFlagNormal)) != 0;
+}
+
 }  // namespace
 
-std::shared_ptr<FxStream> buildContentsSync(Mailbox& mailbox, uint64_t fid) {
+std::shared_ptr<FxStream> buildContentsSync(Mailbox& mailbox, uint64_t fid,
+                                            uint16_t synchronizationFlags) {
   auto fx = std::make_shared<FxStream>();
   const Folder* f = mailbox.folder(fid);
   if (f != nullptr) {
     for (uint64_t mid : f->messages) {
       Message* m = mailbox.message(mid);
-      if (m == nullptr) {
+      if (m == nullptr || !inDownload(*m, synchronizationFlags)) {
         continue;
       }
       fx->beginStep();
@@ -117,7 +125,7 @@ std::shared_ptr<FxStream> buildContentsSync(Mailbox& mailbox, uint64_t fid) {
       pcl.push_back(static_cast<uint8_t>(key.size()));
       pcl.insert(pcl.end(), key.begin(), key.end());
       binProp(w, 0x65e30102, pcl);
-      boolProp(w, 0x67aa000b, false);  // PidTagAssociated
+      boolProp(w, 0x67aa000b, m->associated);  // PidTagAssociated
       u64Prop(w, rops::kPidTagMid, mid);
       u32Prop(w, rops::kPidTagMessageSize, m->size());
       tag(w, kIncrSyncMessage);

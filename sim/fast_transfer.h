@@ -28,6 +28,11 @@ inline constexpr uint32_t kNewAttach = 0x40000003;
 inline constexpr uint32_t kEndAttach = 0x400e0003;
 inline constexpr uint32_t kMetaTagCnsetSeen = 0x67960102;
 
+/// SynchronizationFlags of RopSynchronizationConfigure (MS-OXCFXICS 2.2.3.2.1.1.1) that choose
+/// the messages of a contents download: FAI messages, normal messages (3.2.5.3).
+inline constexpr uint16_t kSynchronizationFlagFai = 0x0010;
+inline constexpr uint16_t kSynchronizationFlagNormal = 0x0020;
+
 class FxStream {
  public:
   uint64_t size() const { return size_; }
@@ -59,8 +64,10 @@ class FxStream {
   uint32_t steps_ = 0;
 };
 
-/// The contents download of folder `fid` (the caller holds the mailbox mutex). Empty stream
-/// with just the state and IncrSyncEnd if the folder is unknown or empty.
-std::shared_ptr<FxStream> buildContentsSync(Mailbox& mailbox, uint64_t fid);
+/// The contents download of folder `fid` (the caller holds the mailbox mutex): its normal
+/// messages if `synchronizationFlags` has Normal, its FAI messages if it has FAI. Empty stream
+/// with just the state and IncrSyncEnd if the folder is unknown or has none of those.
+std::shared_ptr<FxStream> buildContentsSync(Mailbox& mailbox, uint64_t fid,
+                                            uint16_t synchronizationFlags);
 
 }  // namespace bh::sim

@@ -52,6 +52,9 @@ struct Message {
   std::string subject;
   std::string body;
   std::vector<Attachment> attachments;
+  /// PidTagAssociated: folder associated information (FAI), not a normal message. The sample
+  /// mailbox has none; a contents sync sends them only when asked (MS-OXCFXICS 3.2.5.3).
+  bool associated = false;
   /// PidTagMessageSize: body + attachment bytes (an approximation of the store's figure).
   uint32_t size() const;
 };

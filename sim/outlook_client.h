@@ -20,6 +20,8 @@
 
 namespace bh::sim {
 
+class Sha256;
+
 struct OutlookOptions {
   std::string server;
   std::string clientVersion = "2016";
@@ -37,6 +39,10 @@ struct OutlookOptions {
   /// save-attachment commits the stream on the main connection, not the bulk one it wrote on
   /// (the session is the same: a client may, and an accelerator must keep the order).
   bool commitOnMain = false;
+  /// save-attachment: after every this many RopWriteStream calls on the bulk connection, one
+  /// call on the main connection with RopGetPropertiesAll on the message being saved, as
+  /// Outlook's UI reads while a save streams (0: none).
+  uint32_t uiCallEvery = 0;
   /// The EMSMDB binds authenticate with NTLM at RPC_C_AUTHN_LEVEL_CONNECT (exchange-sim
   /// --auth ntlm); the endpoint mapper stays anonymous.
   bool ntlmConnect = false;
@@ -48,12 +54,16 @@ struct OutlookOptions {
   std::string recordDir;
 };
 
-/// One timed operation, printed as "op=NAME seconds=S bytes=N calls=C sha256=H ok=1".
+/// One timed operation, printed as "op=NAME seconds=S bytes=N calls=C sha256=H ok=1"; with
+/// "ui_calls=K ui_max=S" after calls= when the operation made UI calls on the main connection.
 struct OpReport {
   std::string name;
   double seconds = 0;
   uint64_t bytes = 0;
   uint64_t calls = 0;
+  /// UI calls made during the operation (OutlookOptions::uiCallEvery) and the slowest's time.
+  uint64_t uiCalls = 0;
+  double uiMaxSeconds = 0;
   std::string sha256;
   bool ok = false;
   std::string detail;
@@ -138,6 +148,14 @@ class OutlookClient {
   bool readCheckedChunk(uint32_t stream, uint64_t size, uint32_t chunk, uint64_t& pos,
                         uint16_t& n, std::string& detail);
   bool release(std::vector<uint32_t> handles);
+  /// sync's RopSynchronizationConfigure on `folder` with the initial ICS state chained behind
+  /// it; `fx` is the synchronization context once Configure succeeded (the caller releases it).
+  bool configureContentsDownload(uint32_t folder, uint32_t& fx, std::string& detail);
+  /// RopFastTransferSourceGetBuffer on `fx` until Done; the stream's bytes go to `hash`.
+  bool readFastTransferStream(uint32_t fx, Sha256& hash, uint64_t& got, std::string& detail);
+  /// The UI's call during a save: RopGetPropertiesAll on `message` (the message `mid`) on the
+  /// main connection, its answer checked; counted in `report` with its duration.
+  bool uiCall(uint32_t message, uint64_t mid, OpReport& report);
 
   OutlookOptions options_;
   RpcClient epm_;

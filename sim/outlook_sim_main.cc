@@ -22,9 +22,12 @@ int usage() {
                "                   [--epm-port P] [--mailbox-messages N] [--folder-messages N]\n"
                "                   [--auth ntlm] [--no-xor] [--no-compression] [--commit-on-main]\n"
                "                   [--attachment-sizes S,S...] [--record DIR] [--linger SECONDS]\n"
+               "                   [--ui-call-every N]\n"
                "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
                "                   preview-attachment SIZE | sync [FOLDER] | browse\n"
                "--linger: keep the session open this long after the workload (tests look at it)\n"
+               "--ui-call-every: save-attachment sends RopGetPropertiesAll on the message on the\n"
+               "  main connection after every N RopWriteStream calls (0, the default: none)\n"
                "FOLDER: a folder's display name (default the Inbox; Projects with --folder-messages)\n"
                "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
   return 2;
@@ -71,6 +74,13 @@ int main(int argc, char** argv) {
       options.ntlmConnect = true;
     } else if (a == "--linger" && hasNext) {
       lingerSeconds = std::strtod(argv[++i], nullptr);
+    } else if (a == "--ui-call-every" && hasNext) {
+      char* end = nullptr;
+      unsigned long n = std::strtoul(argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || n > 0xffffffffUL) {
+        return usage();
+      }
+      options.uiCallEvery = static_cast<uint32_t>(n);
     } else if (a == "--commit-on-main") {
       options.commitOnMain = true;
     } else if (a == "--no-xor") {

@@ -7,6 +7,7 @@ namespace {
 void writeValue(ByteWriter& w, uint16_t type, const Value& v) {
   switch (type) {
     case kPtypInteger32:
+    case kPtypErrorCode:
       w.u32(std::get<uint32_t>(v));
       break;
     case kPtypBoolean:
@@ -36,6 +37,7 @@ void writeValue(ByteWriter& w, uint16_t type, const Value& v) {
 bool typeMatches(uint16_t type, const Value& v) {
   switch (type) {
     case kPtypInteger32:
+    case kPtypErrorCode:
       return std::holds_alternative<uint32_t>(v);
     case kPtypBoolean:
       return std::holds_alternative<bool>(v);
@@ -54,6 +56,7 @@ bool typeMatches(uint16_t type, const Value& v) {
 bool readValue(ByteReader& r, uint16_t type, Value& v) {
   switch (type) {
     case kPtypInteger32:
+    case kPtypErrorCode:
       v = r.u32();
       return r.ok();
     case kPtypBoolean:
@@ -139,6 +142,21 @@ bool readPropertyRow(ByteReader& r, const std::vector<uint32_t>& columns,
     }
   }
   return r.ok();
+}
+
+bool writeTaggedPropertyValue(ByteWriter& w, const TaggedValue& v) {
+  uint16_t type = v.tag & 0xffff;
+  if (!typeMatches(type, v.value)) {
+    return false;
+  }
+  w.u32(v.tag);
+  writeValue(w, type, v.value);
+  return true;
+}
+
+bool readTaggedPropertyValue(ByteReader& r, TaggedValue& v) {
+  v.tag = r.u32();
+  return r.ok() && readValue(r, v.tag & 0xffff, v.value);
 }
 
 }  // namespace bh::sim::rops

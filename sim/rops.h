@@ -20,6 +20,7 @@ inline constexpr uint8_t kOpenMessage = 0x03;                               // 2
 inline constexpr uint8_t kGetHierarchyTable = 0x04;                         // 2.2.4.13
 inline constexpr uint8_t kGetContentsTable = 0x05;                          // 2.2.4.14
 inline constexpr uint8_t kGetPropertiesSpecific = 0x07;                     // 2.2.8.3
+inline constexpr uint8_t kGetPropertiesAll = 0x08;                          // 2.2.8.4
 inline constexpr uint8_t kSetColumns = 0x12;                                // 2.2.5.1
 inline constexpr uint8_t kQueryRows = 0x15;                                 // 2.2.5.4
 inline constexpr uint8_t kGetAttachmentTable = 0x21;                        // 2.2.6.17
@@ -46,10 +47,20 @@ inline constexpr uint32_t kNotFound = 0x8004010f;
 inline constexpr uint32_t kInvalidParameter = 0x80070057;
 inline constexpr uint32_t kNoSupport = 0x80040102;
 inline constexpr uint32_t kNullObject = 0x000004b9;
-inline constexpr uint32_t kMaxSizeExceeded = 0x80040111;  // MAPI_E_TOO_BIG
 inline constexpr uint32_t kRpcFormat = 0x000004b6;
 inline constexpr uint32_t kGeneralFailure = 0x80004005;  // ecError, SYNC_E_ERROR
-inline constexpr uint32_t kTooBig = 0x80040305;          // ecTooBig, MAPI_E_TOO_BIG
+/// A write beyond the stream's maximum size (MS-OXCPRPT 3.2.5.13, Processing RopWriteStream);
+/// the sim returns it for every size cap of an attachment.
+inline constexpr uint32_t kTooBig = 0x80040305;  // ecTooBig, MAPI_E_TOO_BIG
+/// No room left for a new object: the session's object table is full.
+inline constexpr uint32_t kInsufficientResources = 0x8004010e;  // MAPI_E_NOT_ENOUGH_RESOURCES
+/// The store would exceed a quota (the sim's total of saved attachment bytes).
+inline constexpr uint32_t kQuotaExceeded = 0x000004d9;  // ecQuotaExceeded
+/// The message already has the most attachments it may have.
+inline constexpr uint32_t kMaxAttachmentExceeded = 0x000004db;  // ecMaxAttachmentExceeded
+/// As a property's error (MS-OXCDATA 2.4.2): the value is too large for the request; read it
+/// with RopOpenStream.
+inline constexpr uint32_t kNotEnoughMemory = 0x8007000e;  // E_NOMEMORY, MAPI_E_NOT_ENOUGH_MEMORY
 
 // Property tags (MS-OXPROPS): id << 16 | type.
 inline constexpr uint32_t kPidTagSubject = 0x0037001e;
@@ -77,6 +88,8 @@ inline constexpr uint32_t kPidTagSimContentSha256 = 0x7ff00102;
 
 // Property types (MS-OXCDATA 2.11.1).
 inline constexpr uint16_t kPtypInteger32 = 0x0003;
+/// A property that could not be read: its value is the error code (MS-OXCDATA 2.4.2).
+inline constexpr uint16_t kPtypErrorCode = 0x000a;
 inline constexpr uint16_t kPtypBoolean = 0x000b;
 inline constexpr uint16_t kPtypInteger64 = 0x0014;
 inline constexpr uint16_t kPtypString8 = 0x001e;
@@ -106,5 +119,18 @@ void writePropertyRow(ByteWriter& w, const std::vector<uint32_t>& columns,
 /// Reads one PropertyRow for `columns`; missing values come back as monostate.
 bool readPropertyRow(ByteReader& r, const std::vector<uint32_t>& columns,
                      std::vector<Value>& values);
+
+/// A property with its tag, as a TaggedPropertyValue carries it (MS-OXCDATA 2.11.4): where no
+/// earlier ROP fixed the columns, as in RopGetPropertiesAll's answer.
+struct TaggedValue {
+  uint32_t tag = 0;
+  Value value;
+  bool operator==(const TaggedValue&) const = default;
+};
+/// Writes a TaggedPropertyValue: PropertyTag, then the PropertyValue its type says (MS-OXCDATA
+/// 2.11.2.1). @return false, writing nothing, if the value is not of the tag's type.
+bool writeTaggedPropertyValue(ByteWriter& w, const TaggedValue& v);
+/// Reads one TaggedPropertyValue; false if its type is one the simulators do not know.
+bool readTaggedPropertyValue(ByteReader& r, TaggedValue& v);
 
 }  // namespace bh::sim::rops

@@ -113,7 +113,7 @@ TEST_CASE("mailbox sample: --folder-messages adds a folder and changes nothing e
   CHECK(withAttachment == 5);
   CHECK(more->message(bulk->messages[1])->body != more->message(inbox->messages[2])->body);
   // Its contents download carries all 25 messages and none of the Inbox's attachment.
-  auto fx = buildContentsSync(*more, bulkFolderId());
+  auto fx = buildContentsSync(*more, bulkFolderId(), kSynchronizationFlagNormal);
   CHECK(fx->steps() == 25);
   Bytes all(fx->size());
   REQUIRE(fx->read(0, all) == all.size());
@@ -123,7 +123,8 @@ TEST_CASE("mailbox sample: --folder-messages adds a folder and changes nothing e
 
 TEST_CASE("FastTransfer contents download: structure and random access") {
   auto mb = Mailbox::sample(3, {50000});
-  auto fx = buildContentsSync(*mb, specialFolderId(SpecialFolder::Inbox));
+  auto fx =
+      buildContentsSync(*mb, specialFolderId(SpecialFolder::Inbox), kSynchronizationFlagNormal);
   CHECK(fx->steps() == 4);
   Bytes all(fx->size());
   REQUIRE(fx->read(0, all) == all.size());

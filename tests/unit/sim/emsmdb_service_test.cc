@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "mapi/emsmdb/ec_do_connect_ex.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
 #include "mapi/emsmdb/rpc_header_ext.h"
@@ -21,8 +23,9 @@ struct Harness {
   EmsmdbService service;
   oxcrpc::Cxh cxh{};
 
-  explicit Harness(EmsmdbLimits limits = {}, size_t attachment = 100000)
-      : mailbox(Mailbox::sample(3, {attachment})), service(*mailbox, limits) {}
+  explicit Harness(EmsmdbLimits limits = {}, size_t attachment = 100000,
+                   MailboxLimits mailboxLimits = {})
+      : mailbox(Mailbox::sample(3, {attachment}, mailboxLimits)), service(*mailbox, limits) {}
 
   uint32_t connect() {
     oxcrpc::ConnectExRequest q;
@@ -241,7 +244,8 @@ TEST_CASE("caps: objects per session, sessions, GetBuffer size; malformed buffer
     rvs.push_back(r.u32());
   }
   // logon + 4 folders fill the 5 objects; the 5th and 6th opens are refused.
-  CHECK(rvs == std::vector<uint32_t>{0, 0, 0, 0, rops::kMaxSizeExceeded, rops::kMaxSizeExceeded});
+  CHECK(rvs == std::vector<uint32_t>{0, 0, 0, 0, rops::kInsufficientResources,
+                                     rops::kInsufficientResources});
 
   // Sessions: the table holds two.
   oxcrpc::Cxh first = h.cxh;
@@ -280,14 +284,14 @@ TEST_CASE("FastTransferSourceGetBuffer answers at most 31680 bytes and ends with
   uint32_t logon = handleTableEntry(payload, 0);
   uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
   Bytes l = openFolderRop(0, 1, inbox);
-  l.insert(l.end(),
-           {rops::kSynchronizationConfigure, 0, 1, 2, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  l.insert(l.end(), {rops::kSynchronizationConfigure, 0, 1, 2, 0x01, 0, kSynchronizationFlagNormal,
+                     0, 0, 0, 0, 0, 0, 0, 0, 0});
   REQUIRE(h.rpc(l, {logon, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
   uint32_t fx = handleTableEntry(payload, 2);
   std::shared_ptr<FxStream> model;
   {
     std::lock_guard<std::mutex> lock(h.mailbox->mutex());
-    model = buildContentsSync(*h.mailbox, inbox);
+    model = buildContentsSync(*h.mailbox, inbox, kSynchronizationFlagNormal);
   }
   Bytes all;
   uint16_t status = 0;
@@ -314,6 +318,24 @@ TEST_CASE("FastTransferSourceGetBuffer answers at most 31680 bytes and ends with
 }
 
 namespace {
+
+/// RopSynchronizationConfigure of a contents download from the folder at handle index 0 into
+/// index 1 (MS-OXCROPS 2.2.13.1.1): no restriction, no extra flags, no property tags.
+Bytes configureRop(uint16_t synchronizationFlags) {
+  Bytes b;
+  ByteWriter w(b);
+  w.u8(rops::kSynchronizationConfigure);
+  w.u8(0);     // LogonId
+  w.u8(0);     // InputHandleIndex
+  w.u8(1);     // OutputHandleIndex
+  w.u8(0x01);  // SynchronizationType: Contents
+  w.u8(0);     // SendOptions
+  w.u16(synchronizationFlags);
+  w.u16(0);  // RestrictionDataSize
+  w.u32(0);  // SynchronizationExtraFlags
+  w.u16(0);  // PropertyTagCount
+  return b;
+}
 
 Bytes beginRop(uint8_t in, uint32_t tag, uint32_t size = 0) {
   Bytes b;
@@ -397,9 +419,7 @@ struct SyncSession {
   /// A new synchronization context on the folder.
   uint32_t configure() {
     Bytes payload;
-    REQUIRE(h.rpc(Bytes{rops::kSynchronizationConfigure, 0, 0, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                        0, 0},
-                  {folder, 0xffffffff}, &payload)
+    REQUIRE(h.rpc(configureRop(kSynchronizationFlagNormal), {folder, 0xffffffff}, &payload)
                 .returnValue == 0);
     REQUIRE(headerAnswers(payload) ==
             std::vector<Answer>{{rops::kSynchronizationConfigure, 1, rops::kSuccess}});
@@ -435,7 +455,7 @@ struct SyncSession {
 
   Bytes expectedStream() {
     std::lock_guard<std::mutex> lock(h.mailbox->mutex());
-    auto model = buildContentsSync(*h.mailbox, inbox);
+    auto model = buildContentsSync(*h.mailbox, inbox, kSynchronizationFlagNormal);
     Bytes expect(model->size());
     model->read(0, expect);
     return expect;
@@ -455,7 +475,7 @@ TEST_CASE("ICS state: an empty upload chained behind Configure, then the whole s
   // As outlook-sim sends it: Configure and the four state properties of a contents download
   // (MS-OXCFXICS 3.3.4.3.1), Begin with TransferBufferSize 0 and End, in one call.
   SyncSession s;
-  Bytes l = {rops::kSynchronizationConfigure, 0, 0, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  Bytes l = configureRop(kSynchronizationFlagNormal);
   std::vector<Answer> want = {ok(rops::kSynchronizationConfigure, 1)};
   for (uint32_t tag : {rops::kMetaTagIdsetGiven, rops::kMetaTagCnsetSeen,
                        rops::kMetaTagCnsetSeenFAI, rops::kMetaTagCnsetRead}) {
@@ -470,6 +490,66 @@ TEST_CASE("ICS state: an empty upload chained behind Configure, then the whole s
   Bytes all;
   REQUIRE(s.download(all));
   CHECK(all == s.expectedStream());
+}
+
+namespace {
+
+/// The PidTagMid values a contents download carries, in order (each message's
+/// messageChangeHeader has one, MS-OXCFXICS 2.2.4.3.11).
+std::vector<uint64_t> midsIn(const Bytes& stream) {
+  Bytes tag;
+  ByteWriter(tag).u32(rops::kPidTagMid);
+  std::vector<uint64_t> mids;
+  for (auto it = stream.begin();
+       (it = std::search(it, stream.end(), tag.begin(), tag.end())) != stream.end(); ++it) {
+    if (stream.end() - it >= 12) {
+      mids.push_back(ByteReader(ByteSpan(&*it + 4, 8)).u64());
+    }
+  }
+  return mids;
+}
+
+/// Does the stream carry PidTagAssociated TRUE (2 bytes in a FastTransfer stream)?
+bool hasFaiMessage(const Bytes& stream) {
+  const Bytes associated = {0x0b, 0x00, 0xaa, 0x67, 0x01, 0x00};
+  return std::search(stream.begin(), stream.end(), associated.begin(), associated.end()) !=
+         stream.end();
+}
+
+}  // namespace
+
+TEST_CASE("RopSynchronizationConfigure: the Normal and FAI flags choose the messages") {
+  // MS-OXCFXICS 3.2.5.3: a contents download carries a normal message only if the client set
+  // Normal, an FAI message only if it set FAI. The Inbox's third message is made FAI here.
+  SyncSession s;
+  std::vector<uint64_t> inbox = s.h.mailbox->folder(s.inbox)->messages;
+  REQUIRE(inbox.size() == 4);
+  s.h.mailbox->message(inbox[2])->associated = true;
+  struct Case {
+    uint16_t flags;
+    std::vector<uint64_t> mids;
+  };
+  for (const Case& c :
+       {Case{0, {}}, Case{kSynchronizationFlagNormal, {inbox[0], inbox[1], inbox[3]}},
+        Case{kSynchronizationFlagFai, {inbox[2]}},
+        Case{kSynchronizationFlagNormal | kSynchronizationFlagFai, inbox}}) {
+    CAPTURE(c.flags);
+    Bytes payload;
+    REQUIRE(s.h.rpc(configureRop(c.flags), {s.folder, 0xffffffff}, &payload).returnValue == 0);
+    REQUIRE(headerAnswers(payload) ==
+            std::vector<Answer>{{rops::kSynchronizationConfigure, 1, rops::kSuccess}});
+    s.fx = handleTableEntry(payload, 1);
+    Bytes all;
+    REQUIRE(s.download(all));
+    CHECK(midsIn(all) == c.mids);
+    CHECK(hasFaiMessage(all) == ((c.flags & kSynchronizationFlagFai) != 0));
+    std::lock_guard<std::mutex> lock(s.h.mailbox->mutex());
+    auto model = buildContentsSync(*s.h.mailbox, s.inbox, c.flags);
+    CHECK(model->steps() == c.mids.size());
+    Bytes expect(model->size());
+    model->read(0, expect);
+    CHECK(all == expect);
+  }
 }
 
 TEST_CASE("ICS state: a sync that uploads no state still gets the whole stream") {
@@ -641,4 +721,259 @@ TEST_CASE("garbage and mutated ROP buffers never crash the service (run under AS
     }
   }
   CHECK(h.service.sessionCount() <= 1024);
+}
+
+namespace {
+
+/// RopGetPropertiesAll on the object at handle index `in` (MS-OXCROPS 2.2.8.4.1); WantUnicode 0.
+Bytes getPropertiesAllRop(uint8_t in, uint16_t propertySizeLimit = 0) {
+  Bytes b;
+  ByteWriter w(b);
+  w.u8(rops::kGetPropertiesAll);
+  w.u8(0);  // LogonId
+  w.u8(in);
+  w.u16(propertySizeLimit);
+  w.u16(0);  // WantUnicode
+  return b;
+}
+
+/// One RopGetPropertiesAll answer read from `r` (2.2.8.4.2 / 2.2.8.4.3): its ReturnValue and,
+/// on success, its PropertyValues.
+uint32_t readPropertiesAll(ByteReader& r, uint8_t index, std::vector<rops::TaggedValue>& values) {
+  CHECK(r.u8() == rops::kGetPropertiesAll);
+  CHECK(r.u8() == index);
+  uint32_t rv = r.u32();
+  values.clear();
+  if (rv == rops::kSuccess) {
+    uint16_t count = r.u16();
+    for (uint16_t i = 0; i < count && r.ok(); ++i) {
+      rops::TaggedValue v;
+      REQUIRE(rops::readTaggedPropertyValue(r, v));
+      values.push_back(std::move(v));
+    }
+  }
+  REQUIRE(r.ok());
+  return rv;
+}
+
+/// A session logged on, with the Inbox, its first message ("attachment-100000") and that
+/// message's attachment open, in one call: handles 1, 2, 3 of `objects`.
+struct OpenObjects {
+  Harness h;
+  std::vector<uint32_t> objects;
+  uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
+  uint64_t mid = 0;
+
+  OpenObjects() {
+    REQUIRE(h.connect() == 0);
+    Bytes payload;
+    REQUIRE(h.rpc(logonRop(), {0xffffffff}, &payload).returnValue == 0);
+    uint32_t logon = handleTableEntry(payload, 0);
+    mid = h.mailbox->folder(inbox)->messages[0];
+    Bytes l = openFolderRop(0, 1, inbox);
+    ByteWriter w(l);
+    w.bytes(Bytes{rops::kOpenMessage, 0, 0, 2, 0xff, 0x0f});
+    w.u64(inbox);
+    w.u8(0);
+    w.u64(mid);
+    w.bytes(Bytes{rops::kOpenAttachment, 0, 2, 3, 0, 0, 0, 0, 0});
+    REQUIRE(h.rpc(l, {logon, 0xffffffff, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
+    for (size_t i = 0; i < 4; ++i) {
+      objects.push_back(handleTableEntry(payload, i));
+    }
+  }
+
+  /// The RopsList of the answer to `ropList` on the open objects.
+  Bytes answers(const Bytes& ropList) {
+    Bytes payload;
+    REQUIRE(h.rpc(ropList, objects, &payload).returnValue == 0);
+    uint16_t ropSize = static_cast<uint16_t>(payload[0] | payload[1] << 8);
+    return Bytes(payload.begin() + 2, payload.begin() + ropSize);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("RopGetPropertiesAll: every property the sim keeps on a folder, message, attachment") {
+  OpenObjects o;
+  Bytes rops = join({getPropertiesAllRop(1), getPropertiesAllRop(2), getPropertiesAllRop(3)});
+  Bytes out = o.answers(rops);
+  ByteReader r(out);
+  std::vector<rops::TaggedValue> folder, message, attachment;
+  CHECK(readPropertiesAll(r, 1, folder) == rops::kSuccess);
+  CHECK(readPropertiesAll(r, 2, message) == rops::kSuccess);
+  CHECK(readPropertiesAll(r, 3, attachment) == rops::kSuccess);
+  CHECK(r.remaining() == 0);
+
+  // The sample: the Inbox holds "attachment-100000" and three small messages.
+  CHECK(folder == std::vector<rops::TaggedValue>{{rops::kPidTagFolderId, o.inbox},
+                                                 {rops::kPidTagDisplayName, std::string("Inbox")},
+                                                 {rops::kPidTagContentCount, uint32_t{4}}});
+  const Message& m = *o.h.mailbox->message(o.mid);
+  CHECK(message == std::vector<rops::TaggedValue>{{rops::kPidTagMid, o.mid},
+                                                  {rops::kPidTagSubject, m.subject},
+                                                  {rops::kPidTagMessageSize, m.size()},
+                                                  {rops::kPidTagHasAttachments, true}});
+  CHECK(m.subject == "attachment-100000");
+  auto hash = sha256(makeContent(attachmentSeed(100000), 100000));
+  CHECK(attachment == std::vector<rops::TaggedValue>{
+                          {rops::kPidTagAttachNumber, uint32_t{0}},
+                          {rops::kPidTagAttachSize, uint32_t{100000}},
+                          {rops::kPidTagAttachLongFilename, std::string("report-100000.docx")},
+                          {rops::kPidTagSimContentSha256, Bytes(hash.begin(), hash.end())}});
+
+  // The same values RopGetPropertiesSpecific answers for those tags.
+  Bytes specific;
+  ByteWriter w(specific);
+  w.bytes(Bytes{rops::kGetPropertiesSpecific, 0, 2, 0, 0, 0, 0});
+  w.u16(static_cast<uint16_t>(message.size()));
+  std::vector<uint32_t> tags;
+  for (const auto& v : message) {
+    tags.push_back(v.tag);
+    w.u32(v.tag);
+  }
+  Bytes sout = o.answers(specific);
+  ByteReader sr(sout);
+  sr.skip(6);
+  std::vector<rops::Value> values;
+  REQUIRE(rops::readPropertyRow(sr, tags, values));
+  for (size_t i = 0; i < tags.size(); ++i) {
+    CHECK(values[i] == message[i].value);
+  }
+}
+
+TEST_CASE("RopGetPropertiesAll: a value longer than PropertySizeLimit is NotEnoughMemory") {
+  OpenObjects o;
+  // 16 bytes: the file name (19 with its terminator) and the SHA-256 (32) are too long.
+  Bytes out = o.answers(getPropertiesAllRop(3, 16));
+  ByteReader r(out);
+  std::vector<rops::TaggedValue> attachment;
+  REQUIRE(readPropertiesAll(r, 3, attachment) == rops::kSuccess);
+  CHECK(attachment == std::vector<rops::TaggedValue>{
+                          {rops::kPidTagAttachNumber, uint32_t{0}},
+                          {rops::kPidTagAttachSize, uint32_t{100000}},
+                          {(rops::kPidTagAttachLongFilename & 0xffff0000) | rops::kPtypErrorCode,
+                           rops::kNotEnoughMemory},
+                          {(rops::kPidTagSimContentSha256 & 0xffff0000) | rops::kPtypErrorCode,
+                           rops::kNotEnoughMemory}});
+  // 19 fits the file name exactly.
+  out = o.answers(getPropertiesAllRop(3, 19));
+  ByteReader r19(out);
+  REQUIRE(readPropertiesAll(r19, 3, attachment) == rops::kSuccess);
+  CHECK(attachment[2] ==
+        rops::TaggedValue{rops::kPidTagAttachLongFilename, std::string("report-100000.docx")});
+}
+
+TEST_CASE("RopGetPropertiesAll: a bad handle fails with ecNullObject, header only") {
+  OpenObjects o;
+  // A handle the session never gave out, then a released one: each answer is the header
+  // alone, and the next answer follows it.
+  o.objects.push_back(0x0badf00d);
+  Bytes release = {rops::kRelease, 0, 2};
+  Bytes out = o.answers(
+      join({getPropertiesAllRop(4), release, getPropertiesAllRop(2), getPropertiesAllRop(1)}));
+  ByteReader r(out);
+  std::vector<rops::TaggedValue> values;
+  CHECK(readPropertiesAll(r, 4, values) == rops::kNullObject);
+  CHECK(values.empty());
+  CHECK(readPropertiesAll(r, 2, values) == rops::kNullObject);
+  CHECK(readPropertiesAll(r, 1, values) == rops::kSuccess);
+  CHECK(values.size() == 3);
+  CHECK(r.remaining() == 0);
+  // A handle index beyond the table; a request cut short fails the buffer.
+  Bytes beyond = o.answers(getPropertiesAllRop(9));
+  ByteReader rb(beyond);
+  CHECK(readPropertiesAll(rb, 9, values) == rops::kNullObject);
+  CHECK(rb.remaining() == 0);
+  Bytes cut = getPropertiesAllRop(1);
+  cut.pop_back();
+  CHECK(o.h.rpc(cut, o.objects).returnValue == rops::kRpcFormat);
+}
+
+TEST_CASE("caps on saving: each answers its own error (ecTooBig, ecQuotaExceeded, ...)") {
+  MailboxLimits caps;
+  caps.maxAttachmentBytes = 100;  // the largest stream
+  caps.maxUploadedBytes = 150;    // all attachment bytes saved
+  caps.maxAttachmentsPerMessage = 3;
+  Harness h({}, 40000, caps);
+  REQUIRE(h.connect() == 0);
+  Bytes payload;
+  REQUIRE(h.rpc(logonRop(), {0xffffffff}, &payload).returnValue == 0);
+  uint32_t logon = handleTableEntry(payload, 0);
+  uint64_t outbox = specialFolderId(SpecialFolder::Outbox);
+  Bytes open;
+  ByteWriter ow(open);
+  ow.bytes(Bytes{rops::kOpenMessage, 0, 0, 1, 0xff, 0x0f});
+  ow.u64(outbox);
+  ow.u8(0x01);                                     // ReadWrite
+  ow.u64(h.mailbox->folder(outbox)->messages[0]);  // "upload", no attachment yet
+  REQUIRE(h.rpc(open, {logon, 0xffffffff}, &payload).returnValue == 0);
+  uint32_t message = handleTableEntry(payload, 1);
+
+  // RopCreateAttachment, then RopOpenStream (Create) on it: the create's ReturnValue and the
+  // stream's handle.
+  auto newAttachment = [&](uint32_t& stream) {
+    Bytes l = {rops::kCreateAttachment, 0, 0, 1, rops::kOpenStream, 0, 1, 2};
+    ByteWriter w(l);
+    w.u32(rops::kPidTagAttachDataBinary);
+    w.u8(rops::kStreamCreate);
+    REQUIRE(h.rpc(l, {message, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
+    stream = handleTableEntry(payload, 2);
+    ByteReader r(ByteSpan(payload).subspan(2));
+    CHECK(r.u8() == rops::kCreateAttachment);
+    r.skip(1);
+    return r.u32();
+  };
+  // One stream ROP: its ReturnValue.
+  auto onStream = [&](const Bytes& rop, uint32_t stream) {
+    REQUIRE(h.rpc(rop, {stream}, &payload).returnValue == 0);
+    ByteReader r(ByteSpan(payload).subspan(4));
+    return r.u32();
+  };
+  auto write = [](size_t n) {
+    Bytes b = {rops::kWriteStream, 0, 0, static_cast<uint8_t>(n), 0};
+    b.resize(b.size() + n, 0x5a);
+    return b;
+  };
+  auto setSize = [](uint8_t n) {
+    return Bytes{rops::kSetStreamSize, 0, 0, n, 0, 0, 0, 0, 0, 0, 0};
+  };
+  const Bytes commit = {rops::kCommitStream, 0, 0};
+
+  // Beyond the largest stream: ecTooBig, by writing or by setting the size (MS-OXCPRPT
+  // 3.2.5.13); up to it is fine.
+  uint32_t first = 0;
+  REQUIRE(newAttachment(first) == rops::kSuccess);
+  CHECK(onStream(write(101), first) == rops::kTooBig);
+  CHECK(onStream(setSize(101), first) == rops::kTooBig);
+  CHECK(onStream(write(100), first) == rops::kSuccess);
+  CHECK(onStream(commit, first) == rops::kSuccess);
+  // The second 100 bytes would pass the mailbox's 150: ecQuotaExceeded at the commit.
+  uint32_t second = 0;
+  REQUIRE(newAttachment(second) == rops::kSuccess);
+  CHECK(onStream(write(100), second) == rops::kSuccess);
+  CHECK(onStream(commit, second) == rops::kQuotaExceeded);
+  CHECK(h.mailbox->uploadedBytes() == 100);
+  // A third attachment is the last one the message may have.
+  uint32_t third = 0;
+  CHECK(newAttachment(third) == rops::kSuccess);
+  uint32_t fourth = 0;
+  CHECK(newAttachment(fourth) == rops::kMaxAttachmentExceeded);
+  CHECK(fourth == 0xffffffff);
+  CHECK(h.mailbox->message(h.mailbox->folder(outbox)->messages[0])->attachments.size() == 3);
+
+  // A read-only stream cannot be resized: access denied, not a size error.
+  uint64_t inbox = specialFolderId(SpecialFolder::Inbox);
+  Bytes ro;
+  ByteWriter rw(ro);
+  rw.bytes(Bytes{rops::kOpenMessage, 0, 0, 1, 0xff, 0x0f});
+  rw.u64(inbox);
+  rw.u8(0);
+  rw.u64(h.mailbox->folder(inbox)->messages[0]);
+  rw.bytes(Bytes{rops::kOpenAttachment, 0, 1, 2, 0, 0, 0, 0, 0});
+  rw.bytes(Bytes{rops::kOpenStream, 0, 2, 3});
+  rw.u32(rops::kPidTagAttachDataBinary);
+  rw.u8(rops::kStreamReadOnly);
+  REQUIRE(h.rpc(ro, {logon, 0xffffffff, 0xffffffff, 0xffffffff}, &payload).returnValue == 0);
+  CHECK(onStream(setSize(1), handleTableEntry(payload, 3)) == 0x80030005);  // STG_E_ACCESSDENIED
 }

@@ -87,6 +87,41 @@ TEST_CASE("loopback: every workload, byte-exact, through EPM and one association
   CHECK(sim.service().sessionCount() == 0);
 }
 
+TEST_CASE("loopback: save-attachment with UI calls on the main connection (--ui-call-every)") {
+  ExchangeSim sim(smallSim());
+  std::string error;
+  REQUIRE_MESSAGE(sim.start(&error), error);
+  // 300000 bytes are 10 RopWriteStream calls of 31744 bytes or fewer: every 4th is followed by
+  // a RopGetPropertiesAll on the message, on the main connection; 2 in all.
+  std::vector<std::string> lines;
+  std::vector<uint64_t> calls;
+  for (uint32_t every : {0u, 4u}) {
+    CAPTURE(every);
+    OutlookOptions o = client(sim);
+    o.uiCallEvery = every;
+    OutlookClient c(o);
+    std::vector<OpReport> reports;
+    REQUIRE_MESSAGE(c.open(reports, &error), error);
+    OpReport save;
+    CHECK_MESSAGE(c.saveAttachment(300000, save), save.detail);
+    CHECK(save.uiCalls == (every == 0 ? 0u : 2u));
+    CHECK((save.uiMaxSeconds > 0) == (every != 0));
+    CHECK(save.uiMaxSeconds <= save.seconds);
+    lines.push_back(save.line());
+    calls.push_back(save.calls);
+    OpReport bye;
+    CHECK(c.close(bye));
+  }
+  CHECK(calls[1] == calls[0] + 2);  // the UI calls count among the operation's calls
+  // The line carries them after calls=, only when there were any (parsers read "seconds=" right
+  // after the name and " ok=1" further on).
+  CHECK(lines[0].find("ui_") == std::string::npos);
+  CHECK(lines[1].find(" calls=" + std::to_string(calls[1]) + " ui_calls=2 ui_max=0.") !=
+        std::string::npos);
+  CHECK(lines[1].find(" ok=1") != std::string::npos);
+  CHECK(lines[1].rfind("op=save-attachment seconds=", 0) == 0);
+}
+
 TEST_CASE("loopback: sync of the --folder-messages folder, found in the hierarchy table") {
   ExchangeSimOptions opt = smallSim();
   opt.folderMessages = 60;
@@ -102,7 +137,7 @@ TEST_CASE("loopback: sync of the --folder-messages folder, found in the hierarch
   CHECK_MESSAGE(c.sync(s, kBulkFolderName), s.detail);
   CHECK(s.detail == "60-messages");
   auto model = Mailbox::sample(7, {300000, 1234567}, {}, 60);
-  CHECK(s.bytes == buildContentsSync(*model, bulkFolderId())->size());
+  CHECK(s.bytes == buildContentsSync(*model, bulkFolderId(), kSynchronizationFlagNormal)->size());
   CHECK(s.calls > s.bytes / 31680);
   // The Inbox is still the default, unchanged by the extra folder.
   OpReport inbox;
@@ -164,6 +199,8 @@ TEST_CASE("loopback: sync uploads the initial ICS state in the Configure call; c
   REQUIRE(q.rops.size() == 9);
   const auto& configure = std::get<RopSynchronizationConfigureRequest>(q.rops[0]);
   CHECK(configure.synchronizationType == 0x01);
+  // Normal: the folder's normal messages (MS-OXCFXICS 3.2.5.3); no FAI, no Unicode.
+  CHECK(configure.synchronizationFlags == kSynchronizationFlagNormal);
   std::vector<uint32_t> uploaded;
   for (size_t i = 1; i < q.rops.size(); i += 2) {
     CAPTURE(i);
@@ -202,6 +239,28 @@ TEST_CASE("loopback: sync uploads the initial ICS state in the Configure call; c
   }
   CHECK(std::holds_alternative<RopReleaseRequest>(requests.back().rops[0]));
   CHECK(s.calls == 3 + (s.bytes + 31679) / 31680);
+  OpReport bye;
+  CHECK(c.close(bye));
+}
+
+TEST_CASE("loopback: a sync that fails releases what it opened") {
+  // Room for the logon and one more object only: RopSynchronizationConfigure cannot add its
+  // context, after RopOpenFolder opened the folder. A sync that kept the folder would fill the
+  // table, and the next one could not even open it.
+  ExchangeSimOptions opt = smallSim();
+  opt.emsmdb.maxObjectsPerSession = 2;
+  ExchangeSim sim(opt);
+  std::string error;
+  REQUIRE_MESSAGE(sim.start(&error), error);
+  OutlookClient c(client(sim));
+  std::vector<OpReport> reports;
+  REQUIRE_MESSAGE(c.open(reports, &error), error);
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    OpReport s;
+    CHECK_FALSE(c.sync(s));
+    CHECK(s.detail == "RopSynchronizationConfigure failed");
+  }
   OpReport bye;
   CHECK(c.close(bye));
 }
