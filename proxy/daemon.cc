@@ -17,6 +17,7 @@
 #include "policy/show_policy_map.h"
 #include "policy/show_running_config.h"
 #include "proxy/codec/peer_messages.h"
+#include "proxy/control_args.h"
 #include "proxy/connection_stats.h"
 #include "proxy/dre_data_codec.h"
 #include "proxy/log.h"
@@ -1197,18 +1198,7 @@ nlohmann::json Daemon::reload() {
 }
 
 nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
-  auto is = [&](std::initializer_list<const char*> words) {
-    if (a.size() < words.size()) {
-      return false;
-    }
-    size_t i = 0;
-    for (const char* w : words) {
-      if (a[i++] != w) {
-        return false;
-      }
-    }
-    return true;
-  };
+  auto is = [&](std::initializer_list<const char*> words) { return commandStartsWith(a, words); };
   policy::PolicyPtr pol = policy_.current();
   if (DebugSettings::isDebugCommand(a)) {
     return debug_.handle(a);

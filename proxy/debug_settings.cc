@@ -1,6 +1,7 @@
 #include "proxy/debug_settings.h"
 
 #include "mapi/mapi_ao/mapi_debug.h"
+#include "proxy/control_args.h"
 #include "proxy/log.h"
 
 namespace bh::proxy {
@@ -23,32 +24,20 @@ std::string joined(const std::vector<std::string>& names) {
   return s;
 }
 
-bool starts(const std::vector<std::string>& a, std::initializer_list<const char*> words) {
-  if (a.size() < words.size()) {
-    return false;
-  }
-  size_t i = 0;
-  for (const char* w : words) {
-    if (a[i++] != w) {
-      return false;
-    }
-  }
-  return true;
-}
-
 } // namespace
 
 bool DebugSettings::isDebugCommand(const std::vector<std::string>& a) {
-  return starts(a, {"debug"}) || starts(a, {"no", "debug"}) || starts(a, {"show", "debugging"});
+  return commandStartsWith(a, {"debug"}) || commandStartsWith(a, {"no", "debug"}) ||
+         commandStartsWith(a, {"show", "debugging"});
 }
 
 nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
-  if (starts(a, {"show", "debugging"}) && a.size() == 2) {
+  if (commandStartsWith(a, {"show", "debugging"}) && a.size() == 2) {
     return show();
   }
   bool no = !a.empty() && a[0] == "no";
   std::vector<std::string> rest(a.begin() + (no ? 1 : 0), a.end());
-  if (starts(rest, {"debug", "accelerator", "mapi"})) {
+  if (commandStartsWith(rest, {"debug", "accelerator", "mapi"})) {
     if (rest.size() == 3) {
       return failed(std::string("name a category: ") + kCategories);
     }
@@ -66,7 +55,7 @@ nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
             (mapiMask_ == 0 ? std::string("off") : joined(mapiDebugCategoryNames(mapiMask_))));
     return show();
   }
-  if (starts(rest, {"debug", "connection"})) {
+  if (commandStartsWith(rest, {"debug", "connection"})) {
     if (no && rest.size() == 2) {
       host_.reset();
       return show();
@@ -87,7 +76,7 @@ nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
     return failed("usage: debug connection host ADDRESS | debug connection any | "
                   "no debug connection");
   }
-  if (no && starts(rest, {"debug", "all"}) && rest.size() == 2) {
+  if (no && commandStartsWith(rest, {"debug", "all"}) && rest.size() == 2) {
     mapiMask_ = 0;
     host_.reset();
     logInfo("debug accelerator mapi: off");
