@@ -91,6 +91,20 @@ ParseResult decodeExtendedBuffer(ByteSpan in, std::vector<ExtendedPiece>& out,
   return ParseResult::done(pos);
 }
 
+ParseResult decodeExtendedPayload(ByteSpan in, Bytes& plain,
+                                  const ExtendedBufferLimits& limits) {
+  plain.clear();
+  std::vector<ExtendedPiece> pieces;
+  ParseResult r = decodeExtendedBuffer(in, pieces, limits);
+  if (!r.ok()) {
+    return r;
+  }
+  for (const auto& p : pieces) {
+    plain.insert(plain.end(), p.plain.begin(), p.plain.end());
+  }
+  return r;
+}
+
 Bytes encodeExtendedBuffer(const std::vector<ExtendedPiece>& pieces) {
   Bytes out;
   ByteWriter w(out);

@@ -57,6 +57,12 @@ struct ExtendedBufferLimits {
 ParseResult decodeExtendedBuffer(ByteSpan in, std::vector<ExtendedPiece>& out,
                                  const ExtendedBufferLimits& limits = {});
 
+/// The plain payload of a whole extended buffer: every piece's, XOR reverted and
+/// decompressed, joined in order (a ROP buffer may span pieces, MS-OXCRPC 3.1.4.2.1).
+/// Errors as decodeExtendedBuffer.
+ParseResult decodeExtendedPayload(ByteSpan in, Bytes& plain,
+                                  const ExtendedBufferLimits& limits = {});
+
 /// Writes pieces back from their headers and wire payloads (byte-identical re-encode).
 Bytes encodeExtendedBuffer(const std::vector<ExtendedPiece>& pieces);
 

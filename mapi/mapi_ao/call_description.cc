@@ -78,16 +78,9 @@ std::string describeExtended(ByteSpan buffer) {
 }
 
 bool plainRopBuffer(ByteSpan extended, Bytes& out, std::string& why) {
-  std::vector<emsmdb::ExtendedPiece> pieces;
-  ParseResult r = emsmdb::decodeExtendedBuffer(extended, pieces);
-  if (!r.ok()) {
-    why = r.error;
-    return false;
-  }
-  for (const auto& p : pieces) {
-    out.insert(out.end(), p.plain.begin(), p.plain.end());
-  }
-  return true;
+  ParseResult r = emsmdb::decodeExtendedPayload(extended, out);
+  why = r.error;
+  return r.ok();
 }
 
 std::string ropName(uint8_t id) {

@@ -13,14 +13,7 @@ namespace bh::mapi::mapi_ao {
 namespace {
 
 bool plainPayload(ByteSpan extended, Bytes& out) {
-  std::vector<emsmdb::ExtendedPiece> pieces;
-  if (!emsmdb::decodeExtendedBuffer(extended, pieces).ok()) {
-    return false;
-  }
-  for (const auto& p : pieces) {
-    out.insert(out.end(), p.plain.begin(), p.plain.end());
-  }
-  return true;
+  return emsmdb::decodeExtendedPayload(extended, out).ok();
 }
 
 // A request's handle table slot for an object the call creates holds this (MS-OXCROPS 2.2.1:

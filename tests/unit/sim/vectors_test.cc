@@ -35,12 +35,8 @@ class Calls : public dcerpc::PduDecoderCallbacks {
 
 /// The plain ROP buffer of an extended buffer (rgbIn / rgbOut).
 Bytes ropBuffer(ByteSpan extended) {
-  std::vector<emsmdb::ExtendedPiece> pieces;
-  REQUIRE(emsmdb::decodeExtendedBuffer(extended, pieces).ok());
   Bytes out;
-  for (const auto& p : pieces) {
-    out.insert(out.end(), p.plain.begin(), p.plain.end());
-  }
+  REQUIRE(emsmdb::decodeExtendedPayload(extended, out).ok());
   return out;
 }
 

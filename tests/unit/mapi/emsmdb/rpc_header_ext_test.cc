@@ -121,3 +121,16 @@ TEST_CASE("RpcHeaderExt extended buffer caps and framing errors") {
   buf[8 + 6] ^= 0xff; // its offset now reaches before the start of the output
   CHECK(decodeExtendedBuffer(buf, pieces).status == ParseStatus::Error);
 }
+
+TEST_CASE("decodeExtendedPayload joins every piece's plain payload, or fails as the buffer does") {
+  Bytes a(300, 0x41), b = {1, 2, 3, 4, 5};
+  Bytes buf;
+  REQUIRE(encodeExtendedPayloads({a, b}, {true, true}, buf).ok());
+  Bytes plain = {9, 9}; // replaced, not appended to
+  REQUIRE(decodeExtendedPayload(buf, plain).ok());
+  Bytes want = a;
+  want.insert(want.end(), b.begin(), b.end());
+  CHECK(plain == want);
+  ParseResult cut = decodeExtendedPayload(ByteSpan(buf).first(buf.size() - 1), plain);
+  CHECK_FALSE(cut.ok());
+}

@@ -383,11 +383,7 @@ TEST_CASE("summarizeRequest bounds a call with an unknown ROP by its handle tabl
   SUBCASE("a malformed known ROP is not bounded: nothing is known") {
     // RopSize 4 ends the RopsList inside a RopReadStream (RopId, LogonId, no more).
     Bytes plain = {0x04, 0x00, 0x2c, 0x00, 0xbc, 0x0a, 0x00, 0x00};
-    emsmdb::EcDoRpcExt2Request req;
-    req.pcxh.bytes[4] = kSession;
-    req.pcbOut = 0x40000;
-    REQUIRE(emsmdb::encodeExtendedPayloads({plain}, {}, req.rgbIn).ok());
-    RequestSummary m = summarizeRequest(emsmdb::encodeEcDoRpcExt2Request(req));
+    RequestSummary m = summarizeRequest(rawRopBufferStub(plain));
     CHECK_FALSE(m.decoded);
     CHECK_FALSE(m.objectsBounded);
     CHECK_FALSE(touchedObjectsKnown(m));
@@ -430,13 +426,8 @@ TEST_CASE("a call that cannot be framed still waits for every write of the group
   g.x.onClientData(writeCall(5, 3000), w);
   // RopSize larger than the payload: no handle table to bound it.
   Bytes plain = {0x40, 0x00, 0x08, 0x00, 0x00};
-  emsmdb::EcDoRpcExt2Request req;
-  req.pcxh.bytes[4] = kSession;
-  req.pcbOut = 0x40000;
-  REQUIRE(emsmdb::encodeExtendedPayloads({plain}, {}, req.rgbIn).ok());
   AoOutput held;
-  g.y.onClientData(encode(requestPdu(Endian::Little, 30, emsmdb::encodeEcDoRpcExt2Request(req))),
-                   held);
+  g.y.onClientData(encode(requestPdu(Endian::Little, 30, rawRopBufferStub(plain))), held);
   CHECK(held.toPeer.empty());
   CHECK(g.y.holding());
 }

@@ -68,6 +68,16 @@ inline Bytes commitCall(uint32_t callId, uint32_t handle = kStream, uint8_t sess
   return call(callId, {rop::RopCommitStreamRequest{}}, {handle}, session);
 }
 
+/// An EcDoRpcExt2 request stub whose rgbIn carries this plain ROP buffer as it is (RopSize,
+/// RopsList, handle table: the caller's bytes, malformed or not).
+inline Bytes rawRopBufferStub(const Bytes& plain, uint8_t session = kSession) {
+  emsmdb::EcDoRpcExt2Request req;
+  req.pcxh.bytes[4] = session;
+  req.pcbOut = 0x40000;
+  REQUIRE(emsmdb::encodeExtendedPayloads({plain}, {}, req.rgbIn).ok());
+  return emsmdb::encodeEcDoRpcExt2Request(req);
+}
+
 /// A call whose RopsList holds `known` and then a ROP this codec does not know
 /// (RopGetPropertiesAll 0x08, MS-OXCROPS 2.2.8.4: InputHandleIndex 0, PropertySizeLimit,
 /// WantUnicode), with this handle table.
@@ -86,11 +96,7 @@ inline Bytes unknownRopStub(const std::vector<rop::RopRequest>& known,
       plain.push_back(static_cast<uint8_t>(h >> (8 * i)));
     }
   }
-  emsmdb::EcDoRpcExt2Request req;
-  req.pcxh.bytes[4] = session;
-  req.pcbOut = 0x40000;
-  REQUIRE(emsmdb::encodeExtendedPayloads({plain}, {}, req.rgbIn).ok());
-  return emsmdb::encodeEcDoRpcExt2Request(req);
+  return rawRopBufferStub(plain, session);
 }
 
 inline Bytes unknownRopCall(uint32_t callId, const std::vector<rop::RopRequest>& known,
