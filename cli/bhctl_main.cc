@@ -5,8 +5,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +31,71 @@ void usage() {
                "                              ROP-layer|ROP-parser|RPC-parser|Transport}...\n"
                "  debug connection host ADDRESS | debug connection any | no debug connection\n"
                "  no debug all | show debugging\n"
+               "  type-tail errorlog/mapiao-errorlog.current [LINES | follow]\n"
                "  reload\n");
+}
+
+/// One request on the control socket: the daemon's answer, or nullopt (said on stderr).
+std::optional<nlohmann::json> ask(const std::string& path, const std::vector<std::string>& args) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(sa.sun_path)) {
+    std::fprintf(stderr, "bhctl: socket path too long\n");
+    if (fd >= 0) {
+      close(fd);
+    }
+    return std::nullopt;
+  }
+  std::strcpy(sa.sun_path, path.c_str());
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+    std::fprintf(stderr, "bhctl: cannot reach bridgehead at %s: %s\n", path.c_str(),
+                 std::strerror(errno));
+    if (fd >= 0) {
+      close(fd);
+    }
+    return std::nullopt;
+  }
+  std::string req = nlohmann::json{{"args", args}}.dump() + "\n";
+  if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    std::fprintf(stderr, "bhctl: write failed\n");
+    close(fd);
+    return std::nullopt;
+  }
+  std::string resp;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) {
+    resp.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  nlohmann::json j = nlohmann::json::parse(resp, nullptr, false);
+  if (j.is_discarded()) {
+    std::fprintf(stderr, "bhctl: bad answer from the daemon\n");
+    return std::nullopt;
+  }
+  return j;
+}
+
+/// `type-tail LOG follow`: the last lines, then every new one as it comes (the seed's
+/// `type-tail errorlog/mapiao-errorlog.current follow`), until interrupted or the daemon goes.
+int follow(const std::string& path, const std::string& log) {
+  std::vector<std::string> args = {"type-tail", log};
+  for (;;) {
+    auto j = ask(path, args);
+    if (!j) {
+      return 1;
+    }
+    if (!j->value("ok", false)) {
+      std::fprintf(stderr, "%s\n", j->value("error", std::string("failed")).c_str());
+      return 1;
+    }
+    std::fputs(j->value("text", std::string()).c_str(), stdout);
+    std::fflush(stdout);
+    uint64_t next = (*j)["json"].value("next", uint64_t{0});
+    args = {"type-tail", log, "since", std::to_string(next)};
+    usleep(500 * 1000);
+  }
 }
 
 } // namespace
@@ -55,44 +121,21 @@ int main(int argc, char** argv) {
     usage();
     return 2;
   }
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(sa.sun_path)) {
-    std::fprintf(stderr, "bhctl: socket path too long\n");
-    return 2;
+  if (args.size() == 3 && args[0] == "type-tail" && args[2] == "follow") {
+    return follow(path, args[1]);
   }
-  std::strcpy(sa.sun_path, path.c_str());
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
-    std::fprintf(stderr, "bhctl: cannot reach bridgehead at %s: %s\n", path.c_str(),
-                 std::strerror(errno));
+  auto j = ask(path, args);
+  if (!j) {
     return 1;
   }
-  std::string req = nlohmann::json{{"args", args}}.dump() + "\n";
-  if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
-    std::fprintf(stderr, "bhctl: write failed\n");
-    return 1;
-  }
-  std::string resp;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) {
-    resp.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  nlohmann::json j = nlohmann::json::parse(resp, nullptr, false);
-  if (j.is_discarded()) {
-    std::fprintf(stderr, "bhctl: bad answer from the daemon\n");
-    return 1;
-  }
-  if (!j.value("ok", false)) {
-    std::fprintf(stderr, "%s\n", j.value("error", std::string("failed")).c_str());
+  if (!j->value("ok", false)) {
+    std::fprintf(stderr, "%s\n", j->value("error", std::string("failed")).c_str());
     return 1;
   }
   if (json) {
-    std::printf("%s\n", j["json"].dump(2).c_str());
+    std::printf("%s\n", (*j)["json"].dump(2).c_str());
   } else {
-    std::fputs(j.value("text", std::string()).c_str(), stdout);
+    std::fputs(j->value("text", std::string()).c_str(), stdout);
   }
   return 0;
 }

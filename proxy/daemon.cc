@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "mapi/mapi_ao/mapi_debug.h"
 #include "policy/config_loader.h"
 #include "policy/show_accelerator.h"
 #include <algorithm>
@@ -1116,6 +1117,22 @@ bool Daemon::mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle
 
 uint32_t Daemon::mapiDebugMask(const FlowInfo& info) const { return debug_.mapiMaskFor(info); }
 
+void Daemon::onMapiDebug(const FlowInfo& info, mapi::mapi_ao::MapiDebug category,
+                         const std::string& line) {
+  std::string text = "(" + std::to_string(info.connId) + ") " +
+                     (info.coreSide ? "core " : "edge ") + mapi::mapi_ao::mapiDebugName(category) +
+                     ": " + line;
+  logInfo("mapi_ao debug " + text);
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t{};
+  localtime_r(&ts.tv_sec, &t);
+  char when[48];
+  size_t n = std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &t);
+  std::snprintf(when + n, sizeof(when) - n, ".%03ld", ts.tv_nsec / 1000000);
+  mapiErrorLog_.append(std::string(when) + " " + text);
+}
+
 void Daemon::armGroupTimer() {
   uv_timer_start(
       groupResetTimer_,
@@ -1202,6 +1219,9 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
   policy::PolicyPtr pol = policy_.current();
   if (DebugSettings::isDebugCommand(a)) {
     return debug_.handle(a);
+  }
+  if (isTypeTailCommand(a)) {
+    return typeTail(mapiErrorLog_, a);
   }
   if (is({"show", "statistics", "connection"})) {
     ConnectionFilter filter;
@@ -1355,7 +1375,7 @@ nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
              "auto-discovery, show accelerator [epm|mapi|generic], show running-config, show "
              "policy-map, show class-map, show policy-engine application dynamic, show device, "
              "show debugging, [no] debug accelerator mapi CATEGORY, [no] debug connection, "
-             "reload");
+             "type-tail errorlog/mapiao-errorlog.current [LINES], reload");
 }
 
 } // namespace bh::proxy

@@ -23,6 +23,7 @@
 #include "proxy/debug_settings.h"
 #include "proxy/discovery_table.h"
 #include "proxy/flow.h"
+#include "proxy/mapi_ao_error_log.h"
 #include "proxy/mapi_association_groups.h"
 #include "proxy/mapi_filter.h"
 #include "proxy/nfqueue_handler.h"
@@ -85,6 +86,8 @@ public:
   void onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle,
                            uint32_t objectHandle) override;
   uint32_t mapiDebugMask(const FlowInfo& info) const override;
+  void onMapiDebug(const FlowInfo& info, mapi::mapi_ao::MapiDebug category,
+                   const std::string& line) override;
 
 private:
   bool isEdge() const;
@@ -189,6 +192,8 @@ private:
   MapiAssociationGroups mapiGroups_;
   /// `debug accelerator mapi` and `debug connection` (exec-mode, run-time only).
   DebugSettings debug_;
+  /// Their lines, for `type-tail errorlog/mapiao-errorlog.current` (the journal has them too).
+  MapiAoErrorLog mapiErrorLog_;
   std::vector<std::pair<uint64_t, mapi::mapi_ao::HandOffReason>> mapiGroupHandOffs_;
   /// What a MAPI connection tells the other connections of its association group, carried
   /// out at the next loop turn (it is seen inside a flow's own step): objects it released

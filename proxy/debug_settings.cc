@@ -104,8 +104,8 @@ nlohmann::json DebugSettings::show() const {
                      "Debug connections: " +
                      (host_ ? "host " + host_->toString() : std::string("any")) + "\n";
   if (!names.empty()) {
-    text += "Debug lines go to the daemon's log, each starting \"mapi_ao debug\" "
-            "(journalctl -u bridgehead -f | grep 'mapi_ao debug')\n";
+    text += "Debug lines: bhctl type-tail errorlog/mapiao-errorlog.current [LINES | follow]; "
+            "the daemon's log has them too, each starting \"mapi_ao debug\"\n";
   }
   nlohmann::json j = {{"mapi", names},
                       {"connection", host_ ? nlohmann::json{{"host", host_->toString()}}

@@ -119,9 +119,7 @@ public:
   }
   uint32_t debugMask() const override { return sink_.mapiDebugMask(info_); }
   void onDebug(mapi::mapi_ao::MapiDebug category, const std::string& line) override {
-    logInfo("mapi_ao debug (" + std::to_string(info_.connId) + ") " +
-            (info_.coreSide ? "core " : "edge ") + mapi::mapi_ao::mapiDebugName(category) + ": " +
-            line);
+    sink_.onMapiDebug(info_, category, line);
   }
   void onReadAheadStarted(mapi::mapi_ao::ReadAheadKind kind) override {
     (void)kind;

@@ -40,6 +40,10 @@ public:
                                       const std::vector<uint32_t>& handles) = 0;
   /// The `debug accelerator mapi` categories on for this flow (proxy/debug_settings.h).
   virtual uint32_t mapiDebugMask(const FlowInfo& info) const = 0;
+  /// One debug line of this flow's AO: to the daemon's log and the in-memory
+  /// errorlog/mapiao-errorlog.current (proxy/mapi_ao_error_log.h).
+  virtual void onMapiDebug(const FlowInfo& info, mapi::mapi_ao::MapiDebug category,
+                           const std::string& line) = 0;
   /// This connection's writes to the object were all confirmed: calls of the group's other
   /// connections held for them may go on (retryMapiGroupHold).
   virtual void onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle,

@@ -172,12 +172,32 @@ for line in open(sys.argv[1], "rb"):
     assert len(line) < 400, line[:120]
 PY
 n=$(wc -l <"$D/debug-edge.txt")
+# The same lines read the seed's way: `type-tail errorlog/mapiao-errorlog.current [LINES|follow]`.
+tail5=$(CTL edge type-tail errorlog/mapiao-errorlog.current 5) || fail "type-tail: $tail5"
+[ "$(echo "$tail5" | wc -l)" = 5 ] || fail "type-tail 5 gave: $tail5"
+echo "$tail5" | grep -vqE '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} \([0-9]+\) edge (ROP-layer|Common-flow): ' &&
+  fail "type-tail line shape: $tail5"
+[ "$(echo "$tail5" | tail -1 | cut -d' ' -f3-)" = "$(tail -1 "$D/debug-edge.txt" | sed 's/.*mapi_ao debug //')" ] ||
+  fail "type-tail's last line is not the log's: $(echo "$tail5" | tail -1)"
+out=$(CTL edge type-tail tfo_log 2>&1) && fail "type-tail of an unknown log accepted: $out"
+logged=$(debug_lines edge)
+timeout 8 "$BHLAB" ctl "$LAB" edge type-tail mapiao-errorlog follow >"$D/follow.txt" 2>&1 &
+fpid=$!
+sleep 1
+run_open
+sleep 1.5
+kill "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null
+new=$(( $(debug_lines edge) - logged ))
+[ "$new" -gt 0 ] && [ "$(wc -l <"$D/follow.txt")" = $((10 + new)) ] ||
+  fail "type-tail follow: $(wc -l <"$D/follow.txt") lines, want 10 + $new: $(tail -3 "$D/follow.txt")"
+grep -q 'edge Common-flow: call [0-9]* answered locally from read-ahead' "$D/follow.txt" ||
+  fail "type-tail follow missed the open's lines"
 out=$(CTL edge no debug all) || fail "no debug all: $out"
 CTL core no debug all >/dev/null
 after=$(debug_lines edge)
 run_open
 [ "$(debug_lines edge)" = "$after" ] || fail "debug lines after no debug all"
-pass "debug accelerator mapi: $n edge lines for one open (ROP-layer, Common-flow), host filter, no debug all"
+pass "debug accelerator mapi: $n edge lines for one open (ROP-layer, Common-flow), host filter, type-tail (last 5; follow: 10 + $new), no debug all"
 
 # show accelerator mapi: Read/Write optimization items, and they follow the configuration.
 show=$(CTL edge show accelerator mapi) || fail "show accelerator mapi failed"
