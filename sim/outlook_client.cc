@@ -872,20 +872,29 @@ bool OutlookClient::saveAttachment(uint64_t size, OpReport& report) {
   return report.ok;
 }
 
-bool OutlookClient::configureContentsDownload(uint32_t folder, uint32_t& fx, std::string& detail) {
+bool OutlookClient::configureContentsDownload(uint64_t fid, uint32_t& folder, uint32_t& fx,
+                                              std::string& detail) {
   std::string error;
+  // RopOpenFolder goes in the same call as what the client does with the folder: MAPI clients
+  // open folders with MAPI_DEFERRED_ERRORS, so "the opening of the folder and a possible
+  // remote call can be postponed until you make another call" (MAPI, "Deferring processing";
+  // IMsgStore::OpenEntry), as opening an attachment chains its opens. Configure names the
+  // folder by OpenFolder's OutputHandleIndex (MS-OXCROPS 1.3.2, 3.2.5.1: the server runs the
+  // ROPs in order and fills the handle table as it goes).
   // RopSynchronizationConfigure: contents, FastTransfer download (MS-OXCROPS 2.2.13.1), with
-  // the initial ICS state chained behind it in the same call (MS-OXCROPS 1.3.2, 3.2.5.1: the
-  // server runs the ROPs in order and puts the context's handle at Configure's
-  // OutputHandleIndex, which the Begin / End ROPs name as their input). A client MUST upload
-  // the state before anything else on the context (MS-OXCFXICS 3.3.4.3.1), and needs no answer
-  // in between. A first sync uploads every state property of a contents download as a
-  // zero-length value (same section): Begin with TransferBufferSize 0, no Continue (3.3.5.8.3:
-  // skipped when there is no data), End.
+  // the initial ICS state chained behind it: a client MUST upload the state before anything
+  // else on the context (MS-OXCFXICS 3.3.4.3.1), and needs no answer in between. A first sync
+  // uploads every state property of a contents download as a zero-length value (same
+  // section): Begin with TransferBufferSize 0, no Continue (3.3.5.8.3: skipped when there is no
+  // data), End.
   Bytes l;
   ByteWriter w(l);
-  rop(w, rops::kSynchronizationConfigure, 0);
-  w.u8(1);
+  rop(w, rops::kOpenFolder, 0);
+  w.u8(1);  // OutputHandleIndex
+  w.u64(fid);
+  w.u8(0);  // OpenModeFlags
+  rop(w, rops::kSynchronizationConfigure, 1);
+  w.u8(2);
   w.u8(0x01);  // SynchronizationType: Contents
   w.u8(0x00);  // SendOptions
   // SynchronizationFlags: Normal, the folder's messages (without it a server sends none,
@@ -895,18 +904,35 @@ bool OutlookClient::configureContentsDownload(uint32_t folder, uint32_t& fx, std
   w.u32(0);  // SynchronizationExtraFlags
   w.u16(0);  // PropertyTagCount
   for (uint32_t stateProperty : kContentsStateProperties) {
-    rop(w, rops::kSynchronizationUploadStateStreamBegin, 1);
+    rop(w, rops::kSynchronizationUploadStateStreamBegin, 2);
     w.u32(stateProperty);
     w.u32(0);  // TransferBufferSize
-    rop(w, rops::kSynchronizationUploadStateStreamEnd, 1);
+    rop(w, rops::kSynchronizationUploadStateStreamEnd, 2);
   }
   RopResult res;
-  if (!rpc(main_, l, {folder, kNoHandle}, res, &error) ||
-      !expectHeader(res.rops, rops::kSynchronizationConfigure) || res.handles.size() != 2) {
-    detail = error.empty() ? "RopSynchronizationConfigure failed" : error;
+  if (!rpc(main_, l, {logon_, kNoHandle, kNoHandle}, res, &error)) {
+    detail = error;
     return false;
   }
-  fx = res.handles[1];  // the context exists from here: the caller releases it
+  if (!expectHeader(res.rops, rops::kOpenFolder) || res.handles.size() != 3) {
+    detail = "RopOpenFolder failed";
+    return false;
+  }
+  folder = res.handles[1];  // open from here: the caller releases it
+  uint8_t hasRules = res.rops.u8();
+  uint8_t isGhosted = res.rops.u8();
+  (void)hasRules;
+  if (!res.rops.ok() || isGhosted != 0) {
+    // A ghosted (public) folder's answer names the servers holding it; a mailbox folder's
+    // never is (MS-OXCROPS 2.2.4.1.2).
+    detail = "RopOpenFolder answer: ghosted or short";
+    return false;
+  }
+  if (!expectHeader(res.rops, rops::kSynchronizationConfigure)) {
+    detail = "RopSynchronizationConfigure failed";
+    return false;
+  }
+  fx = res.handles[2];  // the context exists from here: the caller releases it
   for (uint32_t stateProperty : kContentsStateProperties) {
     uint32_t rv = 0;
     for (uint8_t ropId : {rops::kSynchronizationUploadStateStreamBegin,
@@ -976,18 +1002,22 @@ bool OutlookClient::sync(OpReport& report, const std::string& folderName) {
   // folder's contents sync is the operation.
   auto t = Clock::now();
   uint64_t before = calls_;
-  uint32_t folder = 0;
-  if (!openFolder(inbox, folder, &error)) {
-    report.detail = error;
-    return false;
-  }
+  uint32_t folder = kNoHandle;
   uint32_t fx = kNoHandle;
   Sha256 hash;
   uint64_t got = 0;
-  bool streamed = configureContentsDownload(folder, fx, report.detail) &&
+  bool streamed = configureContentsDownload(inbox, folder, fx, report.detail) &&
                   readFastTransferStream(fx, hash, got, report.detail);
   // What was opened is released whether the sync succeeded or not.
-  release(fx == kNoHandle ? std::vector<uint32_t>{folder} : std::vector<uint32_t>{fx, folder});
+  std::vector<uint32_t> opened;
+  for (uint32_t h : {fx, folder}) {
+    if (h != kNoHandle) {
+      opened.push_back(h);
+    }
+  }
+  if (!opened.empty()) {
+    release(opened);
+  }
   if (!streamed) {
     return false;
   }

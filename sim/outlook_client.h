@@ -148,9 +148,11 @@ class OutlookClient {
   bool readCheckedChunk(uint32_t stream, uint64_t size, uint32_t chunk, uint64_t& pos,
                         uint16_t& n, std::string& detail);
   bool release(std::vector<uint32_t> handles);
-  /// sync's RopSynchronizationConfigure on `folder` with the initial ICS state chained behind
-  /// it; `fx` is the synchronization context once Configure succeeded (the caller releases it).
-  bool configureContentsDownload(uint32_t folder, uint32_t& fx, std::string& detail);
+  /// sync's first call: RopOpenFolder of `fid`, RopSynchronizationConfigure on it and the
+  /// initial ICS state, chained; `folder` is set once the folder is open and `fx` once the
+  /// synchronization context exists (the caller releases both).
+  bool configureContentsDownload(uint64_t fid, uint32_t& folder, uint32_t& fx,
+                                 std::string& detail);
   /// RopFastTransferSourceGetBuffer on `fx` until Done; the stream's bytes go to `hash`.
   bool readFastTransferStream(uint32_t fx, Sha256& hash, uint64_t& got, std::string& detail);
   /// The UI's call during a save: RopGetPropertiesAll on `message` (the message `mid`) on the

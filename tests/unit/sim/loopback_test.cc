@@ -160,11 +160,12 @@ TEST_CASE("loopback: sync of the --folder-messages folder, found in the hierarch
   CHECK(w.close(bye));
 }
 
-TEST_CASE("loopback: sync uploads the initial ICS state in the Configure call; calls unchanged") {
+TEST_CASE("loopback: sync opens the folder, configures and uploads the ICS state in one call") {
   // MS-OXCFXICS 3.3.4.3.1: after RopSynchronizationConfigure and before anything else on the
   // context, a first sync uploads each ICS state property of a contents download as a
-  // zero-length value. outlook-sim chains Begin / End behind Configure in one EcDoRpcExt2, so
-  // the operation's round trips stay: RopOpenFolder, Configure + state, the GetBuffers, Release.
+  // zero-length value. outlook-sim chains RopOpenFolder (deferred, as MAPI_DEFERRED_ERRORS
+  // lets a client), Configure on the folder it opens, and Begin / End behind Configure in one
+  // EcDoRpcExt2: the operation's round trips are that call, the GetBuffers, the Release.
   ExchangeSim sim(smallSim());
   std::string error;
   REQUIRE_MESSAGE(sim.start(&error), error);
@@ -189,20 +190,22 @@ TEST_CASE("loopback: sync uploads the initial ICS state in the Configure call; c
 
   using namespace mapi::rop;
   REQUIRE(requests.size() - first == s.calls);
-  // The first call opens the folder, alone.
-  REQUIRE(requests[first].rops.size() == 1);
-  CHECK(std::holds_alternative<RopOpenFolderRequest>(requests[first].rops[0]));
-  // The second: Configure, then Begin (TransferBufferSize 0) and End for each property, no
-  // Continue, all on the context Configure creates.
-  const auto& q = requests[first + 1];
-  const auto& r = responses[first + 1];
-  REQUIRE(q.rops.size() == 9);
-  const auto& configure = std::get<RopSynchronizationConfigureRequest>(q.rops[0]);
+  // The first call: RopOpenFolder on the logon; Configure on the folder it opens; then Begin
+  // (TransferBufferSize 0) and End for each property, no Continue, all on the context
+  // Configure creates.
+  const auto& q = requests[first];
+  const auto& r = responses[first];
+  REQUIRE(q.rops.size() == 10);
+  const auto& open = std::get<RopOpenFolderRequest>(q.rops[0]);
+  CHECK(open.inputHandleIndex == 0);
+  const auto& configure = std::get<RopSynchronizationConfigureRequest>(q.rops[1]);
+  CHECK(configure.inputHandleIndex == open.outputHandleIndex);
+  CHECK(configure.outputHandleIndex != open.outputHandleIndex);
   CHECK(configure.synchronizationType == 0x01);
   // Normal: the folder's normal messages (MS-OXCFXICS 3.2.5.3); no FAI, no Unicode.
   CHECK(configure.synchronizationFlags == kSynchronizationFlagNormal);
   std::vector<uint32_t> uploaded;
-  for (size_t i = 1; i < q.rops.size(); i += 2) {
+  for (size_t i = 2; i < q.rops.size(); i += 2) {
     CAPTURE(i);
     const auto* begin = std::get_if<RopSynchronizationUploadStateStreamBeginRequest>(&q.rops[i]);
     REQUIRE(begin != nullptr);
@@ -231,14 +234,14 @@ TEST_CASE("loopback: sync uploads the initial ICS state in the Configure call; c
     REQUIRE(header != nullptr);
     CHECK(header->returnValue == 0);
   }
-  // Then only GetBuffer calls, and the release: calls = 3 + one per 31680-byte buffer.
-  for (size_t i = first + 2; i + 1 < requests.size(); ++i) {
+  // Then only GetBuffer calls, and the release: calls = 2 + one per 31680-byte buffer.
+  for (size_t i = first + 1; i + 1 < requests.size(); ++i) {
     CAPTURE(i);
     REQUIRE(requests[i].rops.size() == 1);
     CHECK(std::holds_alternative<RopFastTransferSourceGetBufferRequest>(requests[i].rops[0]));
   }
   CHECK(std::holds_alternative<RopReleaseRequest>(requests.back().rops[0]));
-  CHECK(s.calls == 3 + (s.bytes + 31679) / 31680);
+  CHECK(s.calls == 2 + (s.bytes + 31679) / 31680);
   OpReport bye;
   CHECK(c.close(bye));
 }
