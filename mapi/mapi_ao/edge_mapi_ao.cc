@@ -99,7 +99,17 @@ void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
   }
   if (pdu.ptype() != dcerpc::PType::Request && assembling_) {
     // A PDU between a call's fragments (co_cancel, orphaned: C706 12.6.4.8, 12.6.4.11): the
-    // fragments before it go first, and the call's others follow unread.
+    // fragments before it go first, and the call's others follow unread. Unread, it may touch
+    // any object: read-aheads stop before it reaches the server.
+    if (isEmsmdb(assembling_->contextId)) {
+      std::vector<uint32_t> ids;
+      for (const auto& [id, ra] : readAheads_) {
+        ids.push_back(id);
+      }
+      for (uint32_t id : ids) {
+        cancel(id, false, out);
+      }
+    }
     forward(assembling_->fragments, out);
     relayedCallId_ = assembling_->callId;
     assembling_.reset();

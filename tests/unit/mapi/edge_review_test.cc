@@ -278,3 +278,31 @@ TEST_CASE("edge review: no local answer larger than the client's pcbOut") {
     CHECK(emsmdb::decodeEcDoRpcExt2Response(a.response()->stub, resp).ok());
   }
 }
+
+// Relayed unread, such a call may touch the object being read ahead: the read-ahead stops
+// before the call reaches the server (the core then puts the stream position back).
+TEST_CASE("edge review: a call relayed unread after a co_cancel ends the read-aheads first") {
+  MapiAoEvents ev;
+  EdgeMapiAo edge({}, ev);
+  bindEdge(edge);
+  rop::RopReadStreamRequest read;
+  read.byteCount = 31744;
+  ReadAheadStart start{1, ReadAheadKind::ReadStream, kStream, 0,
+                       emsmdb::encodeEcDoRpcExt2Request(rpcRequest({read}))};
+  Bytes rec;
+  encodeRecord(RecordType::ReadAheadStart, encodeReadAheadStart(start), rec);
+  AoOutput p;
+  edge.onPeerData(rec, p);
+  REQUIRE_FALSE(p.reset);
+  Bytes stub = emsmdb::encodeEcDoRpcExt2Request(rpcRequest({read}));
+  Bytes first = encode(requestPdu(Endian::Little, 5, Bytes(stub.begin(), stub.begin() + 16),
+                                  dcerpc::pfc::FirstFrag));
+  dcerpc::Pdu cancel;
+  cancel.header = dcerpc::testing::header(dcerpc::PType::CoCancel, 5, Endian::Little);
+  AoOutput o;
+  edge.onClientData(join({first, encode(cancel)}), o);
+  REQUIRE_FALSE(o.reset);
+  Records r = records(o.toPeer);
+  REQUIRE_FALSE(r.types.empty());
+  CHECK(r.types.front() == RecordType::ReadAheadCancel);
+}
