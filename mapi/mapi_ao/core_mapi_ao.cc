@@ -76,6 +76,12 @@ void CoreMapiAo::onPeerData(ByteSpan data, AoOutput& out) {
     }
   }
   if (!raw.empty()) {
+    if (!writes_.empty()) {
+      // The edge handed off with writes it answered unconfirmed: the client's bytes after them
+      // wait for the server's answers like its framed calls did (a commit must not overtake a
+      // failed write).
+      writeWait_ = true;
+    }
     if (blocked() || !blockedInput_.empty()) {
       blockedBytes_ += raw.size();
       blockedInput_.push_back({true, {}, std::move(raw)});

@@ -63,6 +63,7 @@ void EdgeMapiAo::onClientData(ByteSpan data, AoOutput& out) {
   std::vector<Bytes> pdus;
   ParseResult r = clientFramer_.feed(data, pdus);
   for (auto& p : pdus) {
+    queuedBytes_ += p.size();
     clientQueue_.push_back(std::move(p));
   }
   if (!r.ok()) {
@@ -70,12 +71,16 @@ void EdgeMapiAo::onClientData(ByteSpan data, AoOutput& out) {
     return;
   }
   drainClientQueue(out);
+  if (queuedBytes_ > config_.maxBlockedBytes) {
+    out.fail("client bytes queued behind a held call exceed the cap");
+  }
 }
 
 void EdgeMapiAo::drainClientQueue(AoOutput& out) {
   while (!clientHandedOff_ && !held_ && !clientQueue_.empty() && !out.reset) {
     Bytes pdu = std::move(clientQueue_.front());
     clientQueue_.pop_front();
+    queuedBytes_ -= pdu.size();
     processClientPdu(std::move(pdu), out);
   }
 }
@@ -91,6 +96,24 @@ void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
     clientQueue_.push_front(std::move(raw));
     handOff(HandOffReason::ParseError, "client PDU: " + r.error, out);
     return;
+  }
+  if (pdu.ptype() != dcerpc::PType::Request && assembling_) {
+    // A PDU between a call's fragments (co_cancel, orphaned: C706 12.6.4.8, 12.6.4.11): the
+    // fragments before it go first, and the call's others follow unread. Unread, it may touch
+    // any object: read-aheads stop before it reaches the server.
+    if (isEmsmdb(assembling_->contextId)) {
+      std::vector<uint32_t> ids;
+      for (const auto& [id, ra] : readAheads_) {
+        ids.push_back(id);
+      }
+      for (uint32_t id : ids) {
+        cancel(id, false, out);
+      }
+    }
+    forward(assembling_->fragments, out);
+    relayedCallId_ = assembling_->callId;
+    assembling_.reset();
+    assemblingBytes_ = 0;
   }
   switch (pdu.ptype()) {
   case dcerpc::PType::Bind:
@@ -128,6 +151,14 @@ void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
     const auto* req = pdu.request();
     bool first = pdu.header.has(dcerpc::pfc::FirstFrag);
     bool last = pdu.header.has(dcerpc::pfc::LastFrag);
+    if (!first && relayedCallId_ == pdu.header.callId) {
+      forward(raw, out);
+      if (last) {
+        relayedCallId_.reset();
+      }
+      return;
+    }
+    relayedCallId_.reset();
     if (first) {
       if (assembling_) {
         // Interleaved calls (PFC_CONC_MPX): not something this AO follows.
@@ -296,7 +327,10 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const RequestS
   if (!config_.writeBehind || w.dataBytes == 0) {
     return false;
   }
-  if (writeInFlight_ + w.dataBytes > config_.writeWindowBytes) {
+  // The window counts data bytes; unconfirmed calls are capped in number too (a release-only
+  // call carries none, and both halves keep every unconfirmed call until the server answers).
+  if (writeInFlight_ + w.dataBytes > config_.writeWindowBytes ||
+      unconfirmed_.size() >= config_.maxUnconfirmedCalls) {
     if (writeInFlight_ == 0) {
       return false; // a window smaller than one write: the server answers it
     }
@@ -331,7 +365,8 @@ bool EdgeMapiAo::releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& ou
   // RopRelease has no answer to wait for (MS-OXCROPS 2.2.15.3): the client's round trip buys
   // nothing. It is answered here like a write, and the server's own answer is checked at the
   // core before any later call of the client's reaches the server.
-  if (!config_.writeBehind || !answerBehind(call, makeReleaseAnswer(stub), {}, 0, 0, out)) {
+  if (!config_.writeBehind || unconfirmed_.size() >= config_.maxUnconfirmedCalls ||
+      !answerBehind(call, makeReleaseAnswer(stub), {}, 0, 0, out)) {
     return false;
   }
   debugLine(events_, MapiDebug::CommonFlow, [&] {
@@ -634,6 +669,7 @@ void EdgeMapiAo::handOff(HandOffReason reason, const std::string& detail, AoOutp
     raw.insert(raw.end(), p.begin(), p.end());
   }
   clientQueue_.clear();
+  queuedBytes_ = 0;
   Bytes rest = clientFramer_.takeBuffered();
   raw.insert(raw.end(), rest.begin(), rest.end());
 }

@@ -135,8 +135,12 @@ private:
   // client -> core
   PduFramer clientFramer_;
   std::deque<Bytes> clientQueue_;
+  /// Bytes in clientQueue_ (PDUs behind a held call): at most maxBlockedBytes.
+  size_t queuedBytes_ = 0;
   std::optional<ClientCall> assembling_;
   size_t assemblingBytes_ = 0;
+  /// A call whose fragments go on unread: a co_cancel or orphaned PDU came between them.
+  std::optional<uint32_t> relayedCallId_;
   std::optional<Held> held_;
   bool clientHandedOff_ = false;
   /// EMSMDB calls sent to the server and awaiting their answer: the read candidates among

@@ -32,10 +32,13 @@ struct MapiAoConfig {
   /// data bytes unconfirmed by the server at a time.
   bool writeBehind = true;
   size_t writeWindowBytes = 1u << 20;
+  /// Calls answered at the edge (writes, releases) the server has not confirmed yet, at most.
+  size_t maxUnconfirmedCalls = 1024;
   /// Client calls the core keeps track of at once (read-ahead candidates awaiting their answer,
   /// call ids in use); beyond it a call is relayed without being considered.
   size_t maxTrackedCalls = 64;
-  /// Client bytes the core may hold while it restores a stream position.
+  /// Client bytes the core may hold while it restores a stream position or waits for writes,
+  /// and the edge behind a call that waits.
   size_t maxBlockedBytes = 1u << 20;
 };
 

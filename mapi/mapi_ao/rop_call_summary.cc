@@ -187,14 +187,17 @@ bool requestRops(ByteSpan requestStub, emsmdb::EcDoRpcExt2Request& req, rop::Rop
          plainPayload(req.rgbIn, plain) && rop::decodeRequestBuffer(plain, in).ok();
 }
 
-/// A successful EcDoRpcExt2 answer to `req` carrying `answers` and the request's handle table.
+/// A successful EcDoRpcExt2 answer to `req` carrying `answers` and the request's handle table;
+/// empty when it does not fit the client's *pcbOut (the server answers ecBufferTooSmall, and
+/// an rgbOut above its MaxCount is no valid stub).
 Bytes answerWith(const emsmdb::EcDoRpcExt2Request& req, const rop::RopRequestBuffer& in,
                  std::vector<rop::RopResponse> answers) {
   rop::RopResponseBuffer out;
   out.rops = std::move(answers);
   out.serverObjectHandleTable = in.serverObjectHandleTable;
   Bytes rgbOut;
-  if (!emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(out)}, {}, rgbOut).ok()) {
+  if (!emsmdb::encodeExtendedPayloads({rop::encodeResponseBuffer(out)}, {}, rgbOut).ok() ||
+      rgbOut.size() > req.pcbOut) {
     return {};
   }
   return emsmdb::encodeEcDoRpcExt2Response(emsmdb::makeEcDoRpcExt2Response(req, rgbOut));

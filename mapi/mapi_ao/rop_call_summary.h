@@ -84,13 +84,14 @@ Bytes makeSeekCurrentRequest(ByteSpan templateStub, uint8_t logonId, uint32_t ha
 
 /// The EcDoRpcExt2 answer the server gives a successful lone RopWriteStream (MS-OXCROPS
 /// 2.2.9.3: ReturnValue 0, WrittenSize = DataSize; the handle table echoed), uncompressed and
-/// unobfuscated (which MS-OXCRPC 3.1.4.2 always allows). Empty when the request does not decode.
+/// unobfuscated (which MS-OXCRPC 3.1.4.2 always allows). Empty when the request does not decode
+/// or the answer would not fit its pcbOut.
 Bytes makeWriteStreamAnswer(ByteSpan requestStub);
 
 /// The EcDoRpcExt2 answer the server gives a call of RopRelease only: RopRelease has no
 /// response (MS-OXCROPS 2.2.15.3), so the ROP buffer holds no ROP answer, only the handle table
-/// echoed; uncompressed and unobfuscated. Empty when the request does not decode or holds
-/// anything but RopRelease.
+/// echoed; uncompressed and unobfuscated. Empty when the request does not decode, holds
+/// anything but RopRelease, or the answer would not fit its pcbOut.
 Bytes makeReleaseAnswer(ByteSpan requestStub);
 
 /// The outcome of a write the edge answered early: the server's answer says it wrote every byte.
