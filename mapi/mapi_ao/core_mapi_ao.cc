@@ -48,7 +48,7 @@ uint32_t CoreMapiAo::nextInjectedId() {
     if (nextInjected_ == 0) {
       nextInjected_ = kInjectedCallIdBase;
     }
-    if (clientCalls_.count(id) == 0 && injected_.count(id) == 0) {
+    if (clientCalls_.count(id) == 0 && injected_.count(id) == 0 && writes_.count(id) == 0) {
       return id;
     }
   }
@@ -76,6 +76,11 @@ void CoreMapiAo::onPeerData(ByteSpan data, AoOutput& out) {
     }
   }
   if (!raw.empty()) {
+    if (!writes_.empty()) {
+      // After the edge's hand-off the client's calls come raw: they too wait until the server
+      // confirmed every write the edge answered (onRecord, Pdus).
+      writeWait_ = true;
+    }
     if (blocked() || !blockedInput_.empty()) {
       blockedBytes_ += raw.size();
       blockedInput_.push_back({true, {}, std::move(raw)});
@@ -352,7 +357,11 @@ void CoreMapiAo::onEdgeHandOff(AoOutput& out) {
     auto it = readAheads_.find(id);
     onCancel(ReadAheadCancel{id, it->second.consumed, false}, out);
   }
-  candidates_.clear();
+  // A candidate whose answer is partly held here keeps its entry: the rest of the answer must
+  // join the fragments held, not overtake them (onCandidateAnswer then relays it whole).
+  for (auto it = candidates_.begin(); it != candidates_.end();) {
+    it = candidateFragments_.count(it->first) != 0 ? std::next(it) : candidates_.erase(it);
+  }
 }
 
 // ---- server -> edge ----------------------------------------------------------------------
@@ -373,6 +382,12 @@ void CoreMapiAo::onServerData(ByteSpan data, AoOutput& out) {
   if (!r.ok() && !out.reset) {
     if (!readAheads_.empty() || !injected_.empty()) {
       out.fail("server stream does not frame during read-ahead: " + r.error);
+      return;
+    }
+    if (!writes_.empty()) {
+      // The edge already answered these calls: their answers can no longer be checked.
+      out.fail("server stream does not frame with writes the edge answered unconfirmed: " +
+               r.error);
       return;
     }
     handOffServerSide(HandOffReason::ParseError, "server stream: " + r.error, out);
@@ -402,7 +417,12 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     serverMidResponse_ = first ? !last : (last ? false : serverMidResponse_);
     auto wr = writes_.find(callId);
     if (wr != writes_.end()) {
+      wr->second.bytes += raw.size();
       wr->second.fragments.push_back(std::move(raw));
+      if (wr->second.bytes > config_.maxCallBytes) {
+        out.fail("the server's answer to a write the edge answered exceeds the call cap");
+        return;
+      }
       if (last) {
         onWriteAnswer(callId, out);
       }
@@ -410,7 +430,12 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     }
     auto inj = injected_.find(callId);
     if (inj != injected_.end()) {
+      inj->second.bytes += raw.size();
       inj->second.fragments.push_back(std::move(raw));
+      if (inj->second.bytes > config_.maxCallBytes) {
+        out.fail("the server's answer to an injected call exceeds the call cap");
+        return;
+      }
       if (last) {
         Injected done = std::move(inj->second);
         injected_.erase(inj);
@@ -523,7 +548,8 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Byt
 
 void CoreMapiAo::inject(ReadAhead& ra, AoOutput& out) {
   uint32_t per = std::max<uint32_t>(ra.candidate.requestedBytes, 1);
-  uint32_t window = static_cast<uint32_t>(std::max<size_t>(2, config_.readAheadWindowBytes / per));
+  uint32_t window = static_cast<uint32_t>(std::clamp<size_t>(
+      config_.readAheadWindowBytes / per, 2, kMaxReadAheadCalls));
   // A stream's window opens as the client proves it reads on (like TCP slow start): a client
   // that takes two chunks and seeks away costs a few wasted reads on the WAN, not a whole
   // window. A FastTransfer stream cannot be sought or read again (MS-OXCFXICS 3.3.5.7.1): the
