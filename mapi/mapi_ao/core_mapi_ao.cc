@@ -519,7 +519,14 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Byt
   if (joinStubs(fragments, stub)) {
     s = summarizeReadAheadResponse(stub, c.candidate);
   }
-  if (!s.decoded || !s.success || !s.more || passive_ || clientHandedOff_ ||
+  // A client that pipelines its reads (the next one left before this answer came) has its
+  // next read answered full too: a second read-ahead on the stream would inject behind the
+  // first one's calls, and the first one's, once its window opens, behind the second one's
+  // (the client would read the stream out of order). One read-ahead per object at a time.
+  bool running = std::any_of(readAheads_.begin(), readAheads_.end(), [&](const auto& e) {
+    return !e.second.cancelled && e.second.candidate.objectHandle == c.candidate.objectHandle;
+  });
+  if (!s.decoded || !s.success || !s.more || passive_ || clientHandedOff_ || running ||
       readAheads_.size() >= config_.maxReadAheads) {
     out.appendRecord(RecordType::Pdus, joined);
     return;
