@@ -48,7 +48,7 @@ uint32_t CoreMapiAo::nextInjectedId() {
     if (nextInjected_ == 0) {
       nextInjected_ = kInjectedCallIdBase;
     }
-    if (clientCalls_.count(id) == 0 && injected_.count(id) == 0) {
+    if (clientCalls_.count(id) == 0 && injected_.count(id) == 0 && writes_.count(id) == 0) {
       return id;
     }
   }
@@ -358,7 +358,11 @@ void CoreMapiAo::onEdgeHandOff(AoOutput& out) {
     auto it = readAheads_.find(id);
     onCancel(ReadAheadCancel{id, it->second.consumed, false}, out);
   }
-  candidates_.clear();
+  // A candidate whose answer is partly held here keeps its entry: the rest of the answer must
+  // join the fragments held, not overtake them (onCandidateAnswer then relays it whole).
+  for (auto it = candidates_.begin(); it != candidates_.end();) {
+    it = candidateFragments_.count(it->first) != 0 ? std::next(it) : candidates_.erase(it);
+  }
 }
 
 // ---- server -> edge ----------------------------------------------------------------------
@@ -379,6 +383,12 @@ void CoreMapiAo::onServerData(ByteSpan data, AoOutput& out) {
   if (!r.ok() && !out.reset) {
     if (!readAheads_.empty() || !injected_.empty()) {
       out.fail("server stream does not frame during read-ahead: " + r.error);
+      return;
+    }
+    if (!writes_.empty()) {
+      // The edge already answered these calls: their answers can no longer be checked.
+      out.fail("server stream does not frame with writes the edge answered unconfirmed: " +
+               r.error);
       return;
     }
     handOffServerSide(HandOffReason::ParseError, "server stream: " + r.error, out);
@@ -408,7 +418,12 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     serverMidResponse_ = first ? !last : (last ? false : serverMidResponse_);
     auto wr = writes_.find(callId);
     if (wr != writes_.end()) {
+      wr->second.bytes += raw.size();
       wr->second.fragments.push_back(std::move(raw));
+      if (wr->second.bytes > config_.maxCallBytes) {
+        out.fail("the server's answer to a write the edge answered exceeds the call cap");
+        return;
+      }
       if (last) {
         onWriteAnswer(callId, out);
       }
@@ -416,7 +431,12 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     }
     auto inj = injected_.find(callId);
     if (inj != injected_.end()) {
+      inj->second.bytes += raw.size();
       inj->second.fragments.push_back(std::move(raw));
+      if (inj->second.bytes > config_.maxCallBytes) {
+        out.fail("the server's answer to an injected call exceeds the call cap");
+        return;
+      }
       if (last) {
         Injected done = std::move(inj->second);
         injected_.erase(inj);
@@ -500,7 +520,14 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Byt
   if (joinStubs(fragments, stub)) {
     s = summarizeReadAheadResponse(stub, c.candidate);
   }
-  if (!s.decoded || !s.success || !s.more || passive_ || clientHandedOff_ ||
+  // A client that pipelines its reads (the next one left before this answer came) has its
+  // next read answered full too: a second read-ahead on the stream would inject behind the
+  // first one's calls, and the first one's, once its window opens, behind the second one's
+  // (the client would read the stream out of order). One read-ahead per object at a time.
+  bool running = std::any_of(readAheads_.begin(), readAheads_.end(), [&](const auto& e) {
+    return !e.second.cancelled && e.second.candidate.objectHandle == c.candidate.objectHandle;
+  });
+  if (!s.decoded || !s.success || !s.more || passive_ || clientHandedOff_ || running ||
       readAheads_.size() >= config_.maxReadAheads) {
     out.appendRecord(RecordType::Pdus, joined);
     return;
@@ -529,7 +556,8 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Byt
 
 void CoreMapiAo::inject(ReadAhead& ra, AoOutput& out) {
   uint32_t per = std::max<uint32_t>(ra.candidate.requestedBytes, 1);
-  uint32_t window = static_cast<uint32_t>(std::max<size_t>(2, config_.readAheadWindowBytes / per));
+  uint32_t window = static_cast<uint32_t>(std::clamp<size_t>(
+      config_.readAheadWindowBytes / per, 2, kMaxReadAheadCalls));
   // A stream's window opens as the client proves it reads on (like TCP slow start): a client
   // that takes two chunks and seeks away costs a few wasted reads on the WAN, not a whole
   // window. A FastTransfer stream cannot be sought or read again (MS-OXCFXICS 3.3.5.7.1): the

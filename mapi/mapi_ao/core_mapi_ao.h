@@ -32,6 +32,10 @@ constexpr uint32_t kInjectedCallIdBase = 0xB1000000;
 /// 31744 bytes (2 MB) cover 100 Mbit/s x 100 ms (1.25 MB) plus the round trip the client's
 /// consumption takes to reach the core; at 32 the WAN went idle ~40 ms after the first burst.
 constexpr uint32_t kInitialReadAheadCalls = 64;
+/// Calls one read-ahead keeps in flight at most, whatever its chunk: the window is in bytes, and
+/// a client asking 1-byte chunks must not make the core send the server a call per byte of it
+/// (at 31744 bytes a call this is a 31 MiB window).
+constexpr uint32_t kMaxReadAheadCalls = 1024;
 
 class CoreMapiAo {
 public:
@@ -79,6 +83,7 @@ private:
     uint32_t readAheadId = 0;
     bool seek = false;
     std::vector<Bytes> fragments;
+    size_t bytes = 0; ///< of fragments, capped at maxCallBytes
   };
   /// An item of the edge's stream held while a stream position is being restored.
   struct BlockedItem {
@@ -133,6 +138,7 @@ private:
     uint32_t objectHandle = 0;
     uint16_t dataBytes = 0;
     std::vector<Bytes> fragments;
+    size_t bytes = 0; ///< of fragments, capped at maxCallBytes
   };
   /// Write-behind calls sent to the server, by call id, awaiting its answer.
   std::map<uint32_t, PendingWrite> writes_;
