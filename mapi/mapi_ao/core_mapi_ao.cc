@@ -237,20 +237,53 @@ void CoreMapiAo::onClientPdu(Bytes raw, AoOutput& out) {
       clientCalls_.insert(callId);
     }
     bool whole = (flags & dcerpc::pfc::FirstFrag) && (flags & dcerpc::pfc::LastFrag);
+    bool considered = config_.readAhead && readAheads_.size() < config_.maxReadAheads &&
+                      candidates_.size() < config_.maxTrackedCalls;
+    bool running = std::any_of(readAheads_.begin(), readAheads_.end(),
+                               [](const auto& e) { return !e.second.cancelled; });
     dcerpc::Pdu pdu;
-    if (whole && config_.readAhead && readAheads_.size() < config_.maxReadAheads &&
-        candidates_.size() < config_.maxTrackedCalls &&
-        dcerpc::decodePdu(raw, pdu).ok() && !pdu.auth) {
+    if (whole && (considered || running) && dcerpc::decodePdu(raw, pdu).ok() && !pdu.auth) {
       const auto* req = pdu.request();
-      if (req && req->opnum == emsmdb::kOpnumEcDoRpcExt2 && isEmsmdb(req->contextId)) {
-        RequestSummary s = summarizeRequest(req->stub);
-        if (s.candidate) {
+      if (req && isEmsmdb(req->contextId)) {
+        RequestSummary s;
+        if (req->opnum == emsmdb::kOpnumEcDoRpcExt2) {
+          s = summarizeRequest(req->stub);
+        }
+        if (running && touchesRunningReadAhead(s, out)) {
+          return;
+        }
+        if (considered && s.candidate) {
           candidates_[callId] = Candidate{*s.candidate, req->contextId, raw, req->stub};
         }
       }
     }
   }
   out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
+}
+
+bool CoreMapiAo::touchesRunningReadAhead(const RequestSummary& s, AoOutput& out) {
+  // The edge ends a read-ahead (ReadAheadCancel, ahead of the call on the record stream) before
+  // it sends on any call that touches its object, and ends all of them before a call whose
+  // objects it cannot tell (one it cannot decode, one that is not EcDoRpcExt2). A call that
+  // reaches the server while a read-ahead of its object still runs therefore left the edge
+  // before the edge heard of the read-ahead: the client sent it before the answer that started
+  // it (a synchronous RPC owns its connection until answered, so a Windows client does not).
+  // The server would answer it behind the injected calls, from a position the client never
+  // asked for; reset rather than let it read the wrong bytes.
+  for (const auto& [id, ra] : readAheads_) {
+    if (ra.cancelled) {
+      continue;
+    }
+    if (!touchedObjectsKnown(s) ||
+        std::find(s.touchedHandles.begin(), s.touchedHandles.end(),
+                  ra.candidate.objectHandle) != s.touchedHandles.end()) {
+      out.fail("a client call reached the core while read-ahead " + std::to_string(id) +
+               " of an object it touches ran unannounced to the edge (calls pipelined on one "
+               "connection)");
+      return true;
+    }
+  }
+  return false;
 }
 
 void CoreMapiAo::onCancel(const ReadAheadCancel& c, AoOutput& out) {

@@ -104,6 +104,9 @@ private:
   void inject(ReadAhead& ra, AoOutput& out);
   void maybeEnd(ReadAhead& ra, AoOutput& out);
   void onCancel(const ReadAheadCancel& c, AoOutput& out);
+  /// A whole client request to the server touches the object of a read-ahead the edge has not
+  /// ended: it overtook the read-ahead's announcement. Resets the flow (true).
+  bool touchesRunningReadAhead(const RequestSummary& s, AoOutput& out);
   /// All injected answers of a cancelled read-ahead are in: restore or forget.
   void finishCancel(ReadAhead& ra, AoOutput& out);
   void unblock(AoOutput& out);
