@@ -1108,7 +1108,7 @@ void Daemon::onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle, uint32_
 bool Daemon::mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle,
                                     const std::vector<uint32_t>& handles) {
   for (Flow* f : mapiGroupPeers(info, true)) {
-    if (f->filter() != nullptr && mapiWritesPending(*f->filter(), contextHandle, handles)) {
+    if (f->filter() != nullptr && mapiBlocksGroupCall(*f->filter(), contextHandle, handles)) {
       return true;
     }
   }

@@ -191,6 +191,9 @@ public:
   bool writesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) const {
     return ao_.writesPending(contextHandle, handles);
   }
+  bool blocksGroupCall(ByteSpan contextHandle, const std::vector<uint32_t>& handles) const {
+    return ao_.blocksGroupCall(contextHandle, handles);
+  }
   void retryGroupHold(Output& out) {
     AoOutput o;
     ao_.retryGroupHold(o);
@@ -261,6 +264,12 @@ bool mapiWritesPending(const FlowFilter& filter, ByteSpan contextHandle,
                        const std::vector<uint32_t>& handles) {
   const auto* edge = dynamic_cast<const EdgeMapiFilter*>(&filter);
   return edge != nullptr && edge->writesPending(contextHandle, handles);
+}
+
+bool mapiBlocksGroupCall(const FlowFilter& filter, ByteSpan contextHandle,
+                         const std::vector<uint32_t>& handles) {
+  const auto* edge = dynamic_cast<const EdgeMapiFilter*>(&filter);
+  return edge != nullptr && edge->blocksGroupCall(contextHandle, handles);
 }
 
 void retryMapiGroupHold(FlowFilter& filter, FlowFilter::Output& out) {

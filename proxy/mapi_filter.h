@@ -35,7 +35,8 @@ public:
   virtual void onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
                                      const std::vector<uint32_t>& handles) = 0;
   /// Write-behind across the group's connections (mapi_ao::MapiAoEvents::groupWritesPending):
-  /// whether another edge connection of the group has unconfirmed writes to these objects.
+  /// whether another edge connection of the group has unconfirmed writes to these objects or
+  /// an unconfirmed release in that session (mapiBlocksGroupCall).
   virtual bool mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle,
                                       const std::vector<uint32_t>& handles) = 0;
   /// The `debug accelerator mapi` categories on for this flow (proxy/debug_settings.h).
@@ -63,6 +64,10 @@ void releaseMapiObjects(FlowFilter& filter, ByteSpan contextHandle,
 /// writesPending; an empty `contextHandle`: any). Any other filter: false.
 bool mapiWritesPending(const FlowFilter& filter, ByteSpan contextHandle,
                        const std::vector<uint32_t>& handles);
+/// Whether a call of another connection of the group must wait for this one
+/// (mapi_ao::EdgeMapiAo::blocksGroupCall). Any other filter: false.
+bool mapiBlocksGroupCall(const FlowFilter& filter, ByteSpan contextHandle,
+                         const std::vector<uint32_t>& handles);
 /// Another connection's writes were confirmed (mapi_ao::EdgeMapiAo::retryGroupHold).
 void retryMapiGroupHold(FlowFilter& filter, FlowFilter::Output& out);
 

@@ -313,7 +313,7 @@ void EdgeMapiAo::onRpcCall(ClientCall& call, const Bytes& stub, const RequestSum
   if (s.write && writeBehind(call, stub, s, out)) {
     return;
   }
-  if (s.decoded && s.onlyReleases && releaseBehind(call, stub, out)) {
+  if (s.decoded && s.onlyReleases && releaseBehind(call, stub, s.contextHandle, out)) {
     return;
   }
   forwardRemote(call, s.candidate, out);
@@ -361,12 +361,13 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const RequestS
   return true;
 }
 
-bool EdgeMapiAo::releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& out) {
+bool EdgeMapiAo::releaseBehind(ClientCall& call, const Bytes& stub, const Bytes& contextHandle,
+                               AoOutput& out) {
   // RopRelease has no answer to wait for (MS-OXCROPS 2.2.15.3): the client's round trip buys
   // nothing. It is answered here like a write, and the server's own answer is checked at the
   // core before any later call of the client's reaches the server.
   if (!config_.writeBehind || unconfirmed_.size() >= config_.maxUnconfirmedCalls ||
-      !answerBehind(call, makeReleaseAnswer(stub), {}, 0, 0, out)) {
+      !answerBehind(call, makeReleaseAnswer(stub), contextHandle, 0, 0, out)) {
     return false;
   }
   debugLine(events_, MapiDebug::CommonFlow, [&] {
@@ -526,6 +527,17 @@ void EdgeMapiAo::releaseHeldWrite(AoOutput& out) {
     forwardRemote(h.call, std::nullopt, out);
   }
   drainClientQueue(out);
+}
+
+bool EdgeMapiAo::releasesPending(ByteSpan contextHandle) const {
+  for (const auto& w : unconfirmed_) {
+    if (w.dataBytes == 0 &&
+        (contextHandle.empty() || std::equal(w.contextHandle.begin(), w.contextHandle.end(),
+                                             contextHandle.begin(), contextHandle.end()))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool EdgeMapiAo::writesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) const {
@@ -838,7 +850,8 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
     }
     writeInFlight_ -= bytes;
     for (const auto& w : done) {
-      if (w.dataBytes != 0 && !writesPending(w.contextHandle, {w.objectHandle})) {
+      if (w.dataBytes != 0 ? !writesPending(w.contextHandle, {w.objectHandle})
+                           : !releasesPending(w.contextHandle)) {
         events_.onWritesSettled(w.contextHandle, w.objectHandle);
       }
     }

@@ -45,6 +45,17 @@ public:
   /// Unconfirmed write-behind on this connection to any of `handles` of session
   /// `contextHandle` (an empty `contextHandle`: to anything).
   bool writesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) const;
+  /// An unconfirmed release-only call of session `contextHandle` answered here (an empty
+  /// `contextHandle`: of any session).
+  bool releasesPending(ByteSpan contextHandle) const;
+  /// Whether a call of another connection of the group touching `handles` of session
+  /// `contextHandle` must wait for this one (MapiAoEvents::groupWritesPending): writes to those
+  /// objects are unconfirmed, or a release in that session is. A release may change the objects
+  /// it does not name: whatever a stream holds reaches its parent when it is released, so a
+  /// save of the parent on another connection must not overtake it.
+  bool blocksGroupCall(ByteSpan contextHandle, const std::vector<uint32_t>& handles) const {
+    return writesPending(contextHandle, handles) || releasesPending(contextHandle);
+  }
   /// Another connection's writes were confirmed: a call held for them goes on if nothing else
   /// of the group is pending for it (MapiAoEvents::groupWritesPending).
   void retryGroupHold(AoOutput& out);
@@ -112,7 +123,8 @@ private:
   /// Writes the client was told succeeded on another connection must reach the server before
   /// this call does, if it touches their object (an undecodable call may touch anything).
   bool groupWritesPendingFor(const RequestSummary& s);
-  bool releaseBehind(ClientCall& call, const Bytes& stub, AoOutput& out);
+  bool releaseBehind(ClientCall& call, const Bytes& stub, const Bytes& contextHandle,
+                     AoOutput& out);
   /// Answers `call` with `answerStub` now and sends the call on as a WriteBehind record.
   bool answerBehind(ClientCall& call, Bytes answerStub, const Bytes& contextHandle,
                     uint32_t objectHandle, uint16_t dataBytes, AoOutput& out);

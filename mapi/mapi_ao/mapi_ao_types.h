@@ -118,8 +118,9 @@ public:
   /// once the edge answered it, so it may commit or release the stream on another connection
   /// of the session, whose call could then overtake the writes on the WAN and commit a
   /// partial stream. Such a call waits at the edge until no other connection of the group has
-  /// unconfirmed writes to an object it touches (EdgeMapiAo::writesPending; an empty
-  /// `contextHandle` asks for any object of any session).
+  /// unconfirmed writes to an object it touches, nor an unconfirmed release in its session
+  /// (EdgeMapiAo::blocksGroupCall; an empty `contextHandle` asks for any object of any
+  /// session).
   virtual bool groupWritesPending(ByteSpan contextHandle, const std::vector<uint32_t>& handles) {
     (void)contextHandle, (void)handles;
     return false;

@@ -256,7 +256,7 @@ struct GroupEvents : MapiAoEvents {
   const EdgeMapiAo* other = nullptr;
   int settled = 0;
   bool groupWritesPending(ByteSpan cxh, const std::vector<uint32_t>& handles) override {
-    return other != nullptr && other->writesPending(cxh, handles);
+    return other != nullptr && other->blocksGroupCall(cxh, handles);
   }
   void onWritesSettled(ByteSpan, uint32_t) override { ++settled; }
   int groupWaits = 0;
@@ -446,4 +446,40 @@ TEST_CASE("a call with an unknown ROP ends the read-ahead only of an object in i
   c.edge.onClientData(unknownRopCall(10, {}, {kMessage, kStream}), t);
   REQUIRE_FALSE(t.reset);
   CHECK(c.edge.readAheadBytes() == 0); // the stream is in its table: the read-ahead ends
+}
+
+TEST_CASE("a call of the session on another connection waits for a release this one answered") {
+  // Whatever a stream holds reaches its parent when it is released: a save of the parent on
+  // another connection must reach the server after the release the edge already answered,
+  // which names only the stream.
+  TwoConnections g;
+  AoOutput rel;
+  g.x.onClientData(call(5, {rop::RopReleaseRequest{}}, {kStream}), rel);
+  REQUIRE_FALSE(rel.toLocal.empty()); // answered at the edge, unconfirmed
+  CHECK(g.x.releasesPending(sessionOf(0x42)));
+  CHECK(g.x.releasesPending({}));
+  CHECK_FALSE(g.x.releasesPending(sessionOf(0x43)));
+  // Not a write: a connection that ends with it unconfirmed does not reset its group.
+  CHECK_FALSE(g.x.writesPending({}, {}));
+  CHECK(g.x.blocksGroupCall(sessionOf(0x42), {kMessage}));
+  CHECK_FALSE(g.x.blocksGroupCall(sessionOf(0x43), {kMessage}));
+
+  // Another session: goes on.
+  AoOutput other;
+  g.y.onClientData(commitCall(20, kMessage, 0x43), other);
+  CHECK_FALSE(other.toPeer.empty());
+  // The same session, another object than the one released: held until the release is
+  // confirmed, then X says so and Y's call goes on.
+  AoOutput held;
+  g.y.onClientData(commitCall(21, kMessage), held);
+  CHECK(held.toPeer.empty());
+  CHECK(g.y.holding());
+  CHECK(g.evY.groupWaits == 1);
+  TwoConnections::ack(g.x, 0);
+  CHECK(g.evX.settled == 1);
+  CHECK_FALSE(g.x.releasesPending({}));
+  AoOutput r;
+  g.y.retryGroupHold(r);
+  REQUIRE_FALSE(r.toPeer.empty());
+  CHECK_FALSE(g.y.holding());
 }
