@@ -897,16 +897,27 @@ void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     auto rc = remoteCalls_.find(callId);
     if (rc != remoteCalls_.end() && rc->second && type == dcerpc::PType::Response) {
       auto& frags = remoteReadFragments_[callId];
-      frags.push_back(raw);
-      if (last) {
-        Bytes stub;
-        if (joinStubs(frags, stub)) {
-          ResponseSummary sum = summarizeReadAheadResponse(stub, *rc->second);
-          if (sum.decoded) {
-            events_.onReadResponse(rc->second->kind, sum.dataBytes);
-          }
-        }
+      size_t held = raw.size();
+      for (const auto& f : frags) {
+        held += f.size();
+      }
+      if (held > config_.maxCallBytes) {
+        // Kept only to count the data it carries (statistics): an answer beyond the call cap
+        // is relayed uncounted rather than held.
         remoteReadFragments_.erase(callId);
+        rc->second.reset();
+      } else {
+        frags.push_back(raw);
+        if (last) {
+          Bytes stub;
+          if (joinStubs(frags, stub)) {
+            ResponseSummary sum = summarizeReadAheadResponse(stub, *rc->second);
+            if (sum.decoded) {
+              events_.onReadResponse(rc->second->kind, sum.dataBytes);
+            }
+          }
+          remoteReadFragments_.erase(callId);
+        }
       }
     }
     debugServerAnswer(callId, raw, last);

@@ -45,23 +45,6 @@ Bytes writeAnswer(uint32_t callId, size_t n, uint32_t rv, uint16_t written) {
   return answer(callId, {a}, w);
 }
 
-/// `whole` (one response PDU) cut into `n` fragments of its stub, flags first/last set.
-std::vector<Bytes> fragmentsOf(const Bytes& whole, size_t n) {
-  dcerpc::Pdu p;
-  REQUIRE(dcerpc::decodePdu(whole, p).ok());
-  const Bytes& stub = p.response()->stub;
-  std::vector<Bytes> out;
-  size_t per = (stub.size() + n - 1) / n;
-  for (size_t i = 0; i < n; ++i) {
-    size_t from = i * per, to = std::min(stub.size(), from + per);
-    uint8_t flags = static_cast<uint8_t>((i == 0 ? 0x01 : 0) | (i + 1 == n ? 0x02 : 0));
-    Bytes part(stub.begin() + static_cast<ptrdiff_t>(from),
-               stub.begin() + static_cast<ptrdiff_t>(to));
-    out.push_back(encode(responsePdu(Endian::Little, p.header.callId, part, flags)));
-  }
-  return out;
-}
-
 /// The call ids of the request PDUs in `bytes` (the server's view of its stream).
 std::vector<uint32_t> requestCallIds(const Bytes& bytes) {
   PduFramer f;

@@ -306,3 +306,36 @@ TEST_CASE("edge review: a call relayed unread after a co_cancel ends the read-ah
   REQUIRE_FALSE(r.types.empty());
   CHECK(r.types.front() == RecordType::ReadAheadCancel);
 }
+
+TEST_CASE("edge review: a read's answer kept to count its data is capped") {
+  // The edge keeps the fragments of a server answer to a read until the last one, only to
+  // count the bytes it carries (statistics). An answer beyond the call cap is relayed whole
+  // and uncounted, never held beyond the cap.
+  MapiAoConfig cfg;
+  cfg.maxCallBytes = 4096;
+  MapiAoEvents ev;
+  EdgeMapiAo edge(cfg, ev);
+  bindEdge(edge);
+  rop::RopReadStreamRequest read;
+  read.byteCount = 31744;
+  AoOutput sent;
+  edge.onClientData(call(2, {read}), sent);
+  REQUIRE_FALSE(sent.reset);
+  REQUIRE_FALSE(sent.toPeer.empty()); // to the server
+  rop::RopReadStreamResponse a;
+  a.data = Bytes(31744, 0x61);
+  std::vector<Bytes> frags = fragmentsOf(answer(2, {a}, read), 16);
+  Bytes atClient, expected;
+  for (const auto& f : frags) {
+    Bytes rec;
+    encodeRecord(RecordType::Pdus, f, rec);
+    AoOutput o;
+    edge.onPeerData(rec, o);
+    REQUIRE_FALSE(o.reset);
+    CHECK(edge.bufferedBytes() <= cfg.maxCallBytes);
+    atClient.insert(atClient.end(), o.toLocal.begin(), o.toLocal.end());
+    expected.insert(expected.end(), f.begin(), f.end());
+  }
+  CHECK(atClient == expected);
+  CHECK(edge.bufferedBytes() == 0);
+}

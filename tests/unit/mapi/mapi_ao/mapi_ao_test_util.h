@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -104,6 +105,25 @@ inline Bytes unknownRopCall(uint32_t callId, const std::vector<rop::RopRequest>&
   return dcerpc::testing::encode(dcerpc::testing::requestPdu(
       Endian::Little, callId, unknownRopStub(known, handles, session)));
 }
+
+/// `whole` (one response PDU) cut into `n` fragments of its stub, flags first/last set.
+inline std::vector<Bytes> fragmentsOf(const Bytes& whole, size_t n) {
+  dcerpc::Pdu p;
+  REQUIRE(dcerpc::decodePdu(whole, p).ok());
+  const Bytes& stub = p.response()->stub;
+  std::vector<Bytes> out;
+  size_t per = (stub.size() + n - 1) / n;
+  for (size_t i = 0; i < n; ++i) {
+    size_t from = i * per, to = std::min(stub.size(), from + per);
+    uint8_t flags = static_cast<uint8_t>((i == 0 ? 0x01 : 0) | (i + 1 == n ? 0x02 : 0));
+    Bytes part(stub.begin() + static_cast<ptrdiff_t>(from),
+               stub.begin() + static_cast<ptrdiff_t>(to));
+    out.push_back(dcerpc::testing::encode(
+        dcerpc::testing::responsePdu(Endian::Little, p.header.callId, part, flags)));
+  }
+  return out;
+}
+
 
 /// An edge half whose client bound EMSMDB and heard the server accept it.
 inline void bindEdge(EdgeMapiAo& edge) {
