@@ -7,6 +7,7 @@
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
 #include "mapi/mapi_ao/pdu_framer.h"
+#include "mapi_ao/halves_test_util.h"
 #include "mapi_ao/mapi_ao_test_util.h"
 
 using namespace bh;
@@ -59,62 +60,6 @@ std::vector<uint32_t> requestCallIds(const Bytes& bytes) {
   return ids;
 }
 
-/// Both halves wired back to back: what reaches the client and the server.
-struct Halves {
-  MapiAoEvents ev;
-  EdgeMapiAo edge;
-  CoreMapiAo core;
-  Bytes atServer, atClient;
-  bool reset = false;
-  std::string why;
-
-  explicit Halves(MapiAoConfig cfg = {}) : edge(cfg, ev), core(cfg, ev) {}
-
-  void apply(AoOutput& e, AoOutput& c) {
-    for (int i = 0; i < 16 && !reset; ++i) {
-      if (e.reset || c.reset) {
-        reset = true;
-        why = e.reset ? e.resetReason : c.resetReason;
-        return;
-      }
-      atClient.insert(atClient.end(), e.toLocal.begin(), e.toLocal.end());
-      atServer.insert(atServer.end(), c.toLocal.begin(), c.toLocal.end());
-      if (e.toPeer.empty() && c.toPeer.empty()) {
-        return;
-      }
-      AoOutput e2, c2;
-      if (!e.toPeer.empty()) {
-        core.onPeerData(e.toPeer, c2);
-      }
-      if (!c.toPeer.empty()) {
-        edge.onPeerData(c.toPeer, e2);
-      }
-      e = std::move(e2);
-      c = std::move(c2);
-    }
-  }
-  void client(const Bytes& b) {
-    AoOutput e, c;
-    edge.onClientData(b, e);
-    apply(e, c);
-  }
-  void server(const Bytes& b) {
-    AoOutput e, c;
-    core.onServerData(b, c);
-    apply(e, c);
-  }
-  void handOff() {
-    AoOutput e, c;
-    edge.requestHandOff(HandOffReason::Other, "test", e);
-    apply(e, c);
-  }
-  void bound() {
-    client(encode(bindPdu(Endian::Little)));
-    server(encode(bindAckPdu(Endian::Little)));
-    atClient.clear();
-    atServer.clear();
-  }
-};
 
 } // namespace
 

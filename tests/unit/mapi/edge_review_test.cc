@@ -6,6 +6,7 @@
 
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
+#include "mapi_ao/halves_test_util.h"
 #include "mapi_ao/mapi_ao_test_util.h"
 
 using namespace bh;
@@ -57,61 +58,6 @@ Bytes join(std::initializer_list<Bytes> parts) {
   return out;
 }
 
-/// An edge and a core wired together, the client's and the server's bytes collected.
-struct Wired {
-  MapiAoConfig cfg;
-  MapiAoEvents ev;
-  EdgeMapiAo edge{cfg, ev};
-  CoreMapiAo core{cfg, ev};
-  Bytes atServer, atClient;
-  bool reset = false;
-  std::string why;
-
-  void apply(AoOutput& e, AoOutput& c) {
-    for (int i = 0; i < 16 && !reset; ++i) {
-      if (e.reset || c.reset) {
-        reset = true;
-        why = e.reset ? e.resetReason : c.resetReason;
-        return;
-      }
-      atClient.insert(atClient.end(), e.toLocal.begin(), e.toLocal.end());
-      atServer.insert(atServer.end(), c.toLocal.begin(), c.toLocal.end());
-      if (e.toPeer.empty() && c.toPeer.empty()) {
-        return;
-      }
-      AoOutput e2, c2;
-      if (!e.toPeer.empty()) {
-        core.onPeerData(e.toPeer, c2);
-      }
-      if (!c.toPeer.empty()) {
-        edge.onPeerData(c.toPeer, e2);
-      }
-      e = std::move(e2);
-      c = std::move(c2);
-    }
-  }
-  void client(const Bytes& b) {
-    AoOutput e, c;
-    edge.onClientData(b, e);
-    apply(e, c);
-  }
-  void server(const Bytes& b) {
-    AoOutput e, c;
-    core.onServerData(b, c);
-    apply(e, c);
-  }
-  void groupHandOff() {
-    AoOutput e, c;
-    edge.requestHandOff(HandOffReason::ParseError, "another connection of the group", e);
-    apply(e, c);
-  }
-  void bound() {
-    client(encode(bindPdu(Endian::Little)));
-    server(encode(bindAckPdu(Endian::Little)));
-    atClient.clear();
-    atServer.clear();
-  }
-};
 
 /// A RopRelease-only call of kStream.
 Bytes releaseCall(uint32_t callId) {
@@ -167,14 +113,14 @@ TEST_CASE("edge review: fragments after a co_cancel follow it unread") {
 // without waiting for the server's answer to the write: a commit then overtook a failed write
 // and stored a partial stream the client had been told was written.
 TEST_CASE("edge review: after a hand-off the client's bytes still wait for unconfirmed writes") {
-  Wired w;
+  Halves w;
   w.bound();
   Bytes w1 = writeCall(5, 3000);
   w.client(w1);
   REQUIRE_FALSE(w.reset);
   REQUIRE_FALSE(w.atClient.empty()); // answered at the edge
   REQUIRE(w.atServer == w1);
-  w.groupHandOff();
+  w.handOff(HandOffReason::ParseError, "another connection of the group");
   REQUIRE(w.edge.handedOff());
   w.client(commitCall(6));
   REQUIRE_FALSE(w.reset);

@@ -6,6 +6,7 @@
 
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
+#include "halves_test_util.h"
 #include "mapi_ao_test_util.h"
 
 using namespace bh;
@@ -30,54 +31,6 @@ Bytes writeAnswer(uint32_t callId, size_t n, uint32_t rv, uint16_t written) {
   return answer(callId, {a}, w);
 }
 
-struct Halves {
-  MapiAoEvents ev;
-  EdgeMapiAo edge{{}, ev};
-  CoreMapiAo core{{}, ev};
-  Bytes atServer, atClient;
-  bool reset = false;
-  std::string why;
-
-  void apply(AoOutput& e, AoOutput& c) {
-    for (int i = 0; i < 16 && !reset; ++i) {
-      if (e.reset || c.reset) {
-        reset = true;
-        why = e.reset ? e.resetReason : c.resetReason;
-        return;
-      }
-      atClient.insert(atClient.end(), e.toLocal.begin(), e.toLocal.end());
-      atServer.insert(atServer.end(), c.toLocal.begin(), c.toLocal.end());
-      if (e.toPeer.empty() && c.toPeer.empty()) {
-        return;
-      }
-      AoOutput e2, c2;
-      if (!e.toPeer.empty()) {
-        core.onPeerData(e.toPeer, c2);
-      }
-      if (!c.toPeer.empty()) {
-        edge.onPeerData(c.toPeer, e2);
-      }
-      e = std::move(e2);
-      c = std::move(c2);
-    }
-  }
-  void client(const Bytes& b) {
-    AoOutput e, c;
-    edge.onClientData(b, e);
-    apply(e, c);
-  }
-  void server(const Bytes& b) {
-    AoOutput e, c;
-    core.onServerData(b, c);
-    apply(e, c);
-  }
-  void bound() {
-    client(encode(bindPdu(Endian::Little)));
-    server(encode(bindAckPdu(Endian::Little)));
-    atClient.clear();
-    atServer.clear();
-  }
-};
 
 } // namespace
 
