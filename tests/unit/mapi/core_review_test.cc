@@ -37,15 +37,6 @@ Bytes readAnswer(uint32_t callId, uint8_t fill) {
   return answer(callId, {a}, readRequest());
 }
 
-Bytes writeAnswer(uint32_t callId, size_t n, uint32_t rv, uint16_t written) {
-  rop::RopWriteStreamResponse a;
-  a.returnValue = rv;
-  a.writtenSize = written;
-  rop::RopWriteStreamRequest w;
-  w.data = Bytes(n, 0x5a);
-  return answer(callId, {a}, w);
-}
-
 /// The call ids of the request PDUs in `bytes` (the server's view of its stream).
 std::vector<uint32_t> requestCallIds(const Bytes& bytes) {
   PduFramer f;

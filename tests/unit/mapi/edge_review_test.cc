@@ -12,23 +12,11 @@
 using namespace bh;
 using namespace bh::mapi;
 using namespace bh::mapi::mapi_ao;
-using dcerpc::testing::bindAckPdu;
-using dcerpc::testing::bindPdu;
 using dcerpc::testing::encode;
 using dcerpc::testing::requestPdu;
 using namespace bh::mapi::mapi_ao::testing;
 
 namespace {
-
-/// The server's answer to a write of `n` bytes: ReturnValue `rv`, WrittenSize `written`.
-Bytes writeAnswer(uint32_t callId, size_t n, uint32_t rv, uint16_t written) {
-  rop::RopWriteStreamResponse a;
-  a.returnValue = rv;
-  a.writtenSize = written;
-  rop::RopWriteStreamRequest w;
-  w.data = Bytes(n, 0x5a);
-  return answer(callId, {a}, w);
-}
 
 /// The PDUs of the Pdus records in `toPeer`, joined, and the record types in order.
 struct Records {

@@ -69,6 +69,17 @@ inline Bytes commitCall(uint32_t callId, uint32_t handle = kStream, uint8_t sess
   return call(callId, {rop::RopCommitStreamRequest{}}, {handle}, session);
 }
 
+/// The server's answer to a RopWriteStream of `n` bytes on kStream: ReturnValue `rv`,
+/// WrittenSize `written`.
+inline Bytes writeAnswer(uint32_t callId, size_t n, uint32_t rv, uint16_t written) {
+  rop::RopWriteStreamResponse a;
+  a.returnValue = rv;
+  a.writtenSize = written;
+  rop::RopWriteStreamRequest w;
+  w.data = Bytes(n, 0x5a);
+  return answer(callId, {a}, w);
+}
+
 /// An EcDoRpcExt2 request stub whose rgbIn carries this plain ROP buffer as it is (RopSize,
 /// RopsList, handle table: the caller's bytes, malformed or not).
 inline Bytes rawRopBufferStub(const Bytes& plain, uint8_t session = kSession) {

@@ -15,21 +15,9 @@ using namespace bh::mapi::mapi_ao;
 using dcerpc::testing::bindAckPdu;
 using dcerpc::testing::bindPdu;
 using dcerpc::testing::encode;
-using dcerpc::testing::requestPdu;
-using dcerpc::testing::responsePdu;
 using namespace bh::mapi::mapi_ao::testing;
 
 namespace {
-
-/// The server's answer to a write: ReturnValue `rv`, WrittenSize `written`.
-Bytes writeAnswer(uint32_t callId, size_t n, uint32_t rv, uint16_t written) {
-  rop::RopWriteStreamResponse a;
-  a.returnValue = rv;
-  a.writtenSize = written;
-  rop::RopWriteStreamRequest w;
-  w.data = Bytes(n, 0x5a);
-  return answer(callId, {a}, w);
-}
 
 
 } // namespace
