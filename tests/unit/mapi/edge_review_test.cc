@@ -175,36 +175,30 @@ TEST_CASE("edge review: no local answer larger than the client's pcbOut") {
   MapiAoEvents ev;
   EdgeMapiAo edge({}, ev);
   bindEdge(edge);
-  SUBCASE("RopWriteStream") {
-    rop::RopWriteStreamRequest ws;
-    ws.data = Bytes(100, 0x5a);
-    auto req = rpcRequest({ws});
-    req.pcbOut = 16;
+  rop::RopWriteStreamRequest ws;
+  ws.data = Bytes(100, 0x5a);
+  // The call of these ROPs with this pcbOut, as the edge sends it on or answers it.
+  auto send = [&](std::vector<rop::RopRequest> rops, uint32_t pcbOut) {
+    auto req = rpcRequest(rops);
+    req.pcbOut = pcbOut;
     AoOutput o;
     edge.onClientData(
         encode(requestPdu(Endian::Little, 5, emsmdb::encodeEcDoRpcExt2Request(req))), o);
     REQUIRE_FALSE(o.reset);
+    return o;
+  };
+  SUBCASE("RopWriteStream") {
+    AoOutput o = send({ws}, 16);
     CHECK(o.toLocal.empty());
     CHECK(records(o.toPeer).types == std::vector<RecordType>{RecordType::Pdus});
   }
   SUBCASE("RopRelease only") {
-    auto req = rpcRequest({rop::RopReleaseRequest{}});
-    req.pcbOut = 12;
-    AoOutput o;
-    edge.onClientData(
-        encode(requestPdu(Endian::Little, 5, emsmdb::encodeEcDoRpcExt2Request(req))), o);
-    REQUIRE_FALSE(o.reset);
+    AoOutput o = send({rop::RopReleaseRequest{}}, 12);
     CHECK(o.toLocal.empty());
     CHECK(records(o.toPeer).types == std::vector<RecordType>{RecordType::Pdus});
   }
   SUBCASE("a pcbOut that holds the answer: answered here, and the answer decodes") {
-    rop::RopWriteStreamRequest ws;
-    ws.data = Bytes(100, 0x5a);
-    auto req = rpcRequest({ws});
-    req.pcbOut = 0x8000;
-    AoOutput o;
-    edge.onClientData(
-        encode(requestPdu(Endian::Little, 5, emsmdb::encodeEcDoRpcExt2Request(req))), o);
+    AoOutput o = send({ws}, 0x8000);
     REQUIRE_FALSE(o.toLocal.empty());
     dcerpc::Pdu a;
     REQUIRE(dcerpc::decodePdu(o.toLocal, a).ok());
