@@ -14,10 +14,7 @@ CTL() { "$BHLAB" ctl "$LAB" "$@"; }
 lab_up ep --rtt 20
 D=/run/bhlab/$LAB
 in_lab "$LAB" server sh -c "'$BH_BIN/exchange-sim' >'$D/sim.log' 2>&1 &"
-for _ in $(seq 100); do
-  [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :135')" ] && break
-  sleep 0.1
-done
+wait_for 20 "exchange-sim to listen on :135" listening "$LAB" server 135
 
 binding=$(in_lab "$LAB" client /usr/bin/python3 -c '
 from impacket.dcerpc.v5 import epm
@@ -64,7 +61,7 @@ pass "outlook-sim open-attachment 10MiB byte-exact through edge+core: $line"
 
 # The EMSMDB connections were classified by the EPM rule: the edge's transaction log has them
 # as Email-and-Messaging (and any still open show it in the table too).
-for _ in $(seq 50); do grep -q ":6001 :OT" "$D/edge/tfo.log" 2>/dev/null && break; sleep 0.1; done
+wait_for 30 "an EMSMDB flow's line in the edge's transaction log" grep -q ":6001 :OT" "$D/edge/tfo.log"
 CTL edge --json show statistics connection detail >"$D/conns.json"
 /usr/bin/python3 - "$D/conns.json" "$D/edge/tfo.log" <<'PY' || fail "EMSMDB flows not classified by the EPM rule: $(grep ':6001' "$D/edge/tfo.log" | head -3)"
 import json, sys

@@ -10,6 +10,7 @@ SIZE=$((100 << 20))
 lab_up gd
 D=/run/bhlab/$LAB
 in_lab "$LAB" server sh -c "$TOOLS/flowcheck.py server --port 5001 >/dev/null 2>&1 &"
+wait_for 20 "the test server to listen on :5001" listening "$LAB" server 5001
 "$BH_BIN/bh-corpus" $SIZE 1 >"$D/a.bin"
 "$BH_BIN/bh-corpus" $SIZE 1 10 2 >"$D/b.bin"
 zstd_b=$(zstd --long -3 -c -q "$D/b.bin" | wc -c)
@@ -23,7 +24,8 @@ send() {
   local before n0
   before=$(wan_written); n0=$(ended)
   in_lab "$LAB" client "$TOOLS/sendfile.py" "$1" 10.91.4.2 5001 >/dev/null || return 1
-  for _ in $(seq 100); do [ "$(ended)" -gt "$n0" ] && break; sleep 0.05; done
+  # The flow's counters are final once it has ended.
+  poll 30 eval '[ "$(ended)" -gt "$n0" ]' || { echo "send: the flow did not end at the edge" >&2; return 1; }
   echo $(( $(wan_written) - before ))
 }
 

@@ -6,11 +6,31 @@
 TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 FC="$TOOLS/flowcheck.py"
 CTL() { "$BHLAB" ctl "$LAB" "$@"; }
+# edge_flow_settled FILE DEST: saves the edge's connection table (--json) in FILE; true once it
+# lists a flow to DEST past auto-discovery (optimized or pass-through).
+edge_flow_settled() {
+  CTL edge show statistics connection --json >"$1" 2>/dev/null && /usr/bin/python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(not any(c["dest"] == sys.argv[2] and c["state"] != "auto-discovery" for c in j["connections"]))' "$1" "$2"
+}
+# hold_flow NAME: a flow to the server's :5001 that sends 5 bytes and stays open until the
+# test touches /run/bhlab/$LAB/NAME (flowcheck.py --hold); returns once the client has sent them.
+# Sets HOLDER (its pid) and HOLD (the flag).
+hold_flow() {
+  HOLD=/run/bhlab/$LAB/$1
+  in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode up --bytes 5 \
+    --hold "$HOLD" >"$HOLD.out" 2>&1 &
+  HOLDER=$!
+  wait_for 30 "the held flow's client to send its bytes" test -s "$HOLD.held"
+}
+release_flow() { touch "$HOLD"; wait "$HOLDER" || fail "the held flow failed: $(cat "$HOLD.out")"; }
 
 lab_up ic
 in_lab "$LAB" server sh -c "$FC server --port 5001 --log /run/bhlab/$LAB/seen4 >/dev/null 2>&1 &"
 in_lab "$LAB" server sh -c "$FC server --port 5002 --v6 --log /run/bhlab/$LAB/seen6 >/dev/null 2>&1 &"
-sleep 0.5
+wait_for 20 "the test server to listen on :5001" listening "$LAB" server 5001
+wait_for 20 "the test server to listen on :5002" listening "$LAB" server 5002
 
 # --- Transparency: the server sees the client's own address and port.
 for fam in 4 6; do
@@ -27,13 +47,10 @@ done
 
 # --- Peered: the flow is optimized, PeerID is the core's device id, Accel T.
 core_id=$(CTL core show device --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["device_id"])')
-in_lab "$LAB" client /usr/bin/python3 -c "
-import socket,time
-s=socket.create_connection(('10.91.4.2',5001)); s.sendall(b'up 5\n'); time.sleep(1.5); s.sendall(b'12345'); s.shutdown(socket.SHUT_WR); s.recv(100)" &
-holder=$!
-sleep 0.7
-CTL edge show statistics connection --json >/tmp/bh-conn-$$.json
-wait $holder
+hold_flow peered
+wait_for 30 "the edge to list the held flow to 10.91.4.2:5001 past auto-discovery" \
+  edge_flow_settled /tmp/bh-conn-$$.json 10.91.4.2:5001
+release_flow
 /usr/bin/python3 - "$core_id" /tmp/bh-conn-$$.json <<'PY' || fail "peered flow not shown as optimized T with the core's PeerID"
 import json, sys
 core, path = sys.argv[1], sys.argv[2]
@@ -66,9 +83,9 @@ for what in garbage oversize; do
 done
 # From the edge node, so the SYNs cross the WAN to the core rather than being intercepted.
 in_lab "$LAB" edge "$TOOLS/peer_probe.py" badsyn --src 10.91.1.1 --dst 10.91.4.2 --port 5001 >/dev/null
-sleep 0.3
-mal=$(CTL core show statistics auto-discovery --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["malformed_options"])')
-[ "$mal" -ge 1 ] || fail "core did not count malformed options ($mal)"
+malformed() { CTL core show statistics auto-discovery --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["malformed_options"])'; }
+wait_for 20 "the core to count the malformed SYN options" eval '[ "$(malformed)" -ge 1 ]'
+mal=$(malformed)
 "$BHLAB" status "$LAB" | grep -q "bridgehead on core: running" || fail "core died on adversarial input"
 out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both --bytes 1000000 --conns 20)
 echo "$out" | grep -q '"ok": 20,' || fail "flows after adversarial input: $out"
@@ -87,7 +104,14 @@ pass "lost auto-discovery answer: core falls back to a raw relay, byte-exact ($o
 # on serving new flows (as pass-through).
 in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode up --bytes $((4 << 30)) --timeout 20 >/tmp/bh-kill-$$.out &
 bulk=$!
-sleep 1.5
+# Mid-transfer: the edge has relayed 16 MiB of it through the core.
+relayed() {
+  CTL edge --json show statistics connection detail 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+print(max([c["bytes"]["read_original"] for c in json.load(sys.stdin)["connections"]
+           if c["dest"] == "10.91.4.2:5001" and c["state"] == "optimized"] or [0]))'
+}
+wait_for 60 "16 MiB of the 4 GiB transfer to cross the edge" eval '[ "$(relayed)" -gt $((16 << 20)) ]'
 "$BHLAB" kill "$LAB" core
 wait $bulk
 out=$(cat /tmp/bh-kill-$$.out); rm -f /tmp/bh-kill-$$.out
@@ -103,14 +127,13 @@ pass "edge serves new flows after the core died ($out; historical flows $pt)"
 # --- Without a core: the same client command succeeds as pass-through, counted as such.
 lab_up in --no-core
 in_lab "$LAB" server sh -c "$FC server --port 5001 >/dev/null 2>&1 &"
-sleep 0.5
-in_lab "$LAB" client /usr/bin/python3 -c "
-import socket,time
-s=socket.create_connection(('10.91.4.2',5001)); s.sendall(b'up 5\n'); time.sleep(1.5); s.sendall(b'12345'); s.shutdown(socket.SHUT_WR); s.recv(100)" &
-holder=$!
-sleep 0.7
-ptn=$(CTL edge show statistics connection --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["current_active_pass_through_flows"])')
-wait $holder || fail "client command failed without a core"
+wait_for 20 "the test server to listen on :5001" listening "$LAB" server 5001
+hold_flow passthrough
+wait_for 30 "the edge to list the held flow to 10.91.4.2:5001 past auto-discovery" \
+  edge_flow_settled /tmp/bh-conn-$$.json 10.91.4.2:5001
+ptn=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counters"]["current_active_pass_through_flows"])' /tmp/bh-conn-$$.json)
+rm -f /tmp/bh-conn-$$.json
+release_flow
 [ "$ptn" = 1 ] || fail "no core: pass-through flows $ptn, want 1"
 out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both --bytes 10000000 --conns 4)
 echo "$out" | grep -q '"ok": 4,' || fail "pass-through not byte-exact: $out"
@@ -127,23 +150,20 @@ for mode in up down both; do
   pass "spliced pass-through, 256 MiB $mode byte-exact: $out"
 done
 in_lab "$LAB" server sh -c "$TC server --port 5003 --log /run/bhlab/$LAB/rst.log >/dev/null 2>&1 &"
-sleep 0.5
+wait_for 20 "the reset checker to listen on :5003" listening "$LAB" server 5003
 out=$(in_lab "$LAB" client "$TC" client --host 10.91.4.2 --port 5003 --case halfclose) ||
   fail "spliced half-close: $out"
 # The flow's counters: the request line, 4 MiB up, a 40-byte answer down, read and written.
 want=$(( 10 + (4 << 20) + 40 ))
-line=""
-for _ in $(seq 50); do
-  line=$(grep ":5003 :OT :PT" /run/bhlab/$LAB/edge/tfo.log 2>/dev/null | tail -1)
-  [ -n "$line" ] && break
-  sleep 0.1
-done
+wait_for 20 "the spliced flow's line in the edge's transaction log" \
+  grep -q ":5003 :OT :PT" /run/bhlab/$LAB/edge/tfo.log
+line=$(grep ":5003 :OT :PT" /run/bhlab/$LAB/edge/tfo.log | tail -1)
 counts=$(echo "$line" | awk -F' :' '{print $(NF-3), $(NF-2)}')
 [ "$counts" = "$want $want" ] || fail "spliced flow counted '$counts' (read written), want $want both: $line"
 pass "spliced half-close carried both ways, byte-exact, counted ($counts)"
 in_lab "$LAB" client "$TC" client --host 10.91.4.2 --port 5003 --case rst-from-client >/dev/null ||
   fail "rst-from-client: client side failed"
-for _ in $(seq 50); do [ -s /run/bhlab/$LAB/rst.log ] && break; sleep 0.1; done
+wait_for 20 "the reset checker's server to log how its read ended" test -s /run/bhlab/$LAB/rst.log
 seen=$(cat /run/bhlab/$LAB/rst.log 2>/dev/null)
 case "$seen" in reset*) ;; *) fail "client reset: the server saw '$seen', want a reset" ;; esac
 out=$(in_lab "$LAB" client "$TC" client --host 10.91.4.2 --port 5003 --case rst-from-server) ||

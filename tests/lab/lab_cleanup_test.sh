@@ -4,10 +4,11 @@
 . "$(dirname "$0")/lib.sh"
 
 name="kill$$"; name=${name:0:16}
+# The victim: a test that brings a lab up, then just lives until it is killed below.
 bash -c "'$BHLAB' up --name $name --owner \$\$ >/dev/null && exec sleep 300" &
 victim=$!
-for _ in $(seq 100); do [ -d /run/bhlab/$name ] && ip netns list | grep -q "bh-$name-server" && break; sleep 0.1; done
-ip netns list | grep -q "bh-$name-server" || fail "the victim's lab did not come up"
+poll 60 eval '[ -d /run/bhlab/$name ] && ip netns list | grep -q "bh-$name-server"' ||
+  fail "the victim's lab did not come up"
 kill -KILL $victim; wait $victim 2>/dev/null
 ip netns list | grep -q "bh-$name-" || fail "expected the killed test's lab to still exist"
 "$BHLAB" reap >/dev/null

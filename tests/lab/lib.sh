@@ -26,6 +26,56 @@ trap 'exit 130' INT TERM
 fail() { echo "FAIL [$TEST_NAME]: $*" >&2; exit 1; }
 pass() { echo "ok   [$TEST_NAME]: $*"; }
 
+# Tests wait for conditions, not for time: a fixed sleep before an assert either wastes time or,
+# on a loaded machine, asserts too early. A sleep that remains in a test says why in a comment.
+#
+# poll TIMEOUT_S CMD...: runs CMD every 0.1 s until it succeeds (returns 0) or TIMEOUT_S
+# seconds (decimals allowed) have passed (returns 1). CMD may be a shell function, or
+# `eval '[ ... ]'` for an inline condition.
+poll() {
+  local limit_us now_us
+  limit_us=$(awk -v t="$1" 'BEGIN { printf "%d", t * 1000000 }'); shift
+  now_us=${EPOCHREALTIME/./}
+  local end_us=$((now_us + limit_us))
+  while :; do
+    "$@" && return 0
+    now_us=${EPOCHREALTIME/./}
+    [ "$now_us" -lt "$end_us" ] || return 1
+    sleep 0.1
+  done
+}
+
+# wait_for TIMEOUT_S DESCRIPTION CMD...: poll, and fail the test naming what it waited for.
+wait_for() {
+  local limit=$1 what=$2; shift 2
+  poll "$limit" "$@" || fail "timed out after ${limit} s waiting for $what"
+}
+
+# listening LAB NODE PORT: something listens on TCP PORT in NODE.
+listening() { [ -n "$(in_lab "$1" "$2" ss -Hltn "sport = :$3")" ]; }
+
+# gone PID: the process has ended (a zombie not reaped yet counts as ended).
+gone() {
+  kill -0 "$1" 2>/dev/null || return 0
+  case "$(ps -o stat= -p "$1" 2>/dev/null)" in Z*) return 0 ;; esac
+  return 1
+}
+
+# capture_closed PCAP PORT: every TCP connection to PORT that the capture saw open (its SYN)
+# has been seen closing both ways (a FIN from PORT and one to it). The capture tool flushes its
+# file as it goes, so this reads a capture still running; stop it once this holds to know the
+# whole conversation is in the file.
+capture_closed() {
+  tshark -r "$1" -Y "tcp.port == $2 && (tcp.flags.syn == 1 || tcp.flags.fin == 1)" -T fields \
+    -e tcp.stream -e tcp.srcport -e tcp.dstport -e tcp.flags.syn -e tcp.flags.ack -e tcp.flags.fin \
+    2>/dev/null | awk -v p="$2" '
+      $4 == "1" && $5 == "0" && $3 == p { open[$1] = 1 }
+      $6 == "1" && $2 == p { fin_from[$1] = 1 }
+      $6 == "1" && $3 == p { fin_to[$1] = 1 }
+      END { n = 0; for (s in open) { n++; if (!(s in fin_from) || !(s in fin_to)) exit 1 }
+            exit n == 0 }'
+}
+
 # lab_up SUFFIX ARGS... -> echoes nothing; sets LAB to the lab's name.
 lab_up() {
   local suffix=$1; shift
@@ -56,7 +106,6 @@ iperf_mbit() {
     r=$(iperf_once "$lab" "$@")
     if [ -n "$r" ]; then echo "$r"; return 0; fi
     echo "iperf_mbit: attempt $try failed" >&2
-    sleep 1
   done
   return 1
 }
@@ -65,15 +114,9 @@ iperf_mbit() {
 iperf_server() {
   local lab=$1
   # A one-off server of an earlier call may still be exiting: wait until its port is free.
-  for _ in $(seq 50); do
-    [ -z "$(in_lab "$lab" server ss -Hltn 'sport = :5201')" ] && break
-    sleep 0.1
-  done
+  wait_for 10 "the iperf3 port 5201 to be free on $lab's server" eval "! listening $lab server 5201"
   in_lab "$lab" server iperf3 -s -1 -D >/dev/null 2>&1
-  for _ in $(seq 100); do
-    [ -n "$(in_lab "$lab" server ss -Hltn 'sport = :5201')" ] && break
-    sleep 0.1
-  done
+  wait_for 20 "iperf3 -s to listen on $lab's server" listening "$lab" server 5201
 }
 
 iperf_once() {

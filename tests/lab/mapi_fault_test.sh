@@ -12,10 +12,7 @@ lab_up mf --rtt 100 --rate 10
 D=/run/bhlab/$LAB
 SERVER=10.91.4.2
 in_lab "$LAB" server sh -c "'$BH_BIN/exchange-sim' --attachment-sizes 50MiB >'$D/sim.log' 2>&1 &"
-for _ in $(seq 100); do
-  [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :135')" ] && break
-  sleep 0.1
-done
+wait_for 20 "exchange-sim to listen on :135" listening "$LAB" server 135
 mapi_value() { # mapi_value PATH: from the edge's --json MAPI statistics
   CTL edge --json show statistics accelerator mapi | /usr/bin/python3 -c '
 import json, sys
@@ -32,11 +29,8 @@ run_and_kill() {
   in_lab "$LAB" client timeout 300 "$BH_BIN/outlook-sim" --server $SERVER --client-version 2007 \
     --attachment-sizes 50MiB $op 50MiB >"$D/outlook-$name.out" 2>&1 &
   local sim=$! hit=""
-  for _ in $(seq 600); do
-    if eval "$check"; then hit=1; break; fi
-    kill -0 $sim 2>/dev/null || break
-    sleep 0.1
-  done
+  hit_or_ended() { eval "$check" && hit=1 && return 0; gone $sim; }
+  poll 120 hit_or_ended
   [ -n "$hit" ] || fail "$name: outlook-sim never got to the point to kill the core: $(cat "$D/outlook-$name.out")"
   kill -0 $sim 2>/dev/null || fail "$name: outlook-sim ended before the core was killed: $(cat "$D/outlook-$name.out")"
   "$BHLAB" kill "$LAB" core || fail "bhlab kill core"
@@ -62,7 +56,8 @@ pass "core killed mid read-ahead: outlook-sim exit $RC after ${ELAPSED}s ($(grep
 
 # ---- write ---------------------------------------------------------------------------------
 "$BHLAB" start "$LAB" core || fail "bhlab start core"
-for _ in $(seq 100); do CTL core show statistics accelerator mapi >/dev/null 2>&1 && break; sleep 0.1; done
+wait_for 30 "the restarted core to answer show statistics accelerator mapi" \
+  eval 'CTL core show statistics accelerator mapi >/dev/null 2>&1'
 # Mid write: the edge has relayed several MiB of the client's calls to the core.
 run_and_kill write save-attachment '[ "$(CTL edge --json show statistics connection detail 2>/dev/null | /usr/bin/python3 -c "
 import json, sys

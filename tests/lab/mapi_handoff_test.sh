@@ -35,21 +35,14 @@ start_sim() { # start_sim ARGS...: (re)start exchange-sim with ARGS
   stop_sim
   in_lab "$LAB" server sh -c "'$BH_BIN/exchange-sim' --attachment-sizes 1MiB,10MiB $* \
     >>'$D/sim.log' 2>&1 & echo \$! >'$D/sim.pid'"
-  for _ in $(seq 100); do
-    [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :135')" ] &&
-      [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :6001')" ] && return 0
-    sleep 0.1
-  done
-  fail "exchange-sim $* did not start: $(tail -3 "$D/sim.log")"
+  poll 20 eval 'listening "$LAB" server 135 && listening "$LAB" server 6001' ||
+    fail "exchange-sim $* did not start: $(tail -3 "$D/sim.log")"
 }
 stop_sim() {
   [ -f "$D/sim.pid" ] || return 0
   kill "$(cat "$D/sim.pid")" 2>/dev/null
   rm -f "$D/sim.pid"
-  for _ in $(seq 100); do
-    [ -z "$(in_lab "$LAB" server ss -Hltn 'sport = :135')" ] && return 0
-    sleep 0.1
-  done
+  wait_for 20 "the stopped exchange-sim to leave :135" eval '! listening "$LAB" server 135'
 }
 OUTLOOK() { in_lab "$LAB" client "$BH_BIN/outlook-sim" --server $SERVER --attachment-sizes 1MiB,10MiB "$@"; }
 
@@ -89,7 +82,7 @@ for c in json.load(sys.stdin)["connections"]:
         m = c.get("mapi") or {}
         print(c["source"].rsplit(":", 1)[1], c["accel"] or "-", c["state"].replace(" ", "_"),
               m.get("hand_off_reason") or "-", c["pass_through_reason"].replace(" ", "_"))' >>"$out"
-    sleep 0.2
+    sleep 0.2 # the sampling period: this samples while outlook-sim runs, it asserts nothing
   done
 }
 # run_watched OUTFILE OUTLOOK-ARGS...: outlook-sim with the flows sampled meanwhile.
@@ -112,12 +105,11 @@ ok_line() { # ok_line NAME OP: outlook-sim succeeded with ok=1 for OP
 cap_start() { # cap_start NODE NAME: capture TCP port 6001 on NODE
   in_lab "$LAB" "$1" sh -c "tshark -i any -f 'tcp port 6001' -w '$D/$2.pcap' >'$D/$2.tshark' 2>&1 \
     & echo \$! >'$D/$2.tpid'"
-  for _ in $(seq 100); do grep -q "Capturing on" "$D/$2.tshark" && return 0; sleep 0.1; done
-  fail "tshark on $1 did not start: $(cat "$D/$2.tshark")"
+  poll 20 grep -q "Capturing on" "$D/$2.tshark" || fail "tshark on $1 did not start: $(cat "$D/$2.tshark")"
 }
 cap_stop() {
   local p; p=$(cat "$D/$1.tpid"); kill -INT "$p" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+  wait_for 20 "tshark ($1) to stop" gone "$p"
 }
 
 # ---- a. privacy and integrity binds --------------------------------------------------------
@@ -130,7 +122,7 @@ for level in privacy integrity; do
   in_lab "$LAB" client /usr/bin/python3 "$PROBE" auth-bind $SERVER --level $level \
     --hold "$D/hold-$level" >"$D/probe-$level.out" 2>&1 &
   probe=$!
-  for _ in $(seq 150); do grep -q "^call=\|^bind=error" "$D/probe-$level.out" && break; sleep 0.1; done
+  wait_for 30 "the $level probe's bind" grep -q "^call=\|^bind=error" "$D/probe-$level.out"
   grep -q "^bind=" "$D/probe-$level.out" || fail "$level: probe: $(cat "$D/probe-$level.out")"
   port=$(sed -n 's/^port=//p' "$D/probe-$level.out")
   conn=$(conn_by_port "$port")
@@ -144,7 +136,9 @@ assert c["mapi"]["hand_off_reason"] == "encrypted" and c["mapi"]["secured"] is T
     fail "$level: the held connection is not a generic, encrypted hand-off: $conn"
   accel=$(echo "$conn" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["accel"])')
   touch "$D/hold-$level"; wait $probe
-  sleep 0.5
+  # The connection's close has crossed to the server: both captures hold its end both ways.
+  wait_for 30 "the $level connection's close in the client's capture" capture_closed "$D/cl-$level.pcap" 6001
+  wait_for 30 "the $level connection's close in the server's capture" capture_closed "$D/sv-$level.pcap" 6001
   cap_stop cl-$level; cap_stop sv-$level
   /usr/bin/python3 "$PROBE" cmp-pcaps "$D/cl-$level.pcap" "$D/sv-$level.pcap" 6001 \
     >"$D/cmp-$level.txt" || fail "$level: bytes differ between client and server: $(cat "$D/cmp-$level.txt")"
@@ -260,7 +254,7 @@ rm -f "$D/hold-re"
 in_lab "$LAB" client /usr/bin/python3 "$PROBE" bind-hold $SERVER --hold "$D/hold-re" \
   >"$D/probe-re.out" 2>&1 &
 probe=$!
-for _ in $(seq 100); do grep -q "^port=" "$D/probe-re.out" && break; sleep 0.1; done
+wait_for 30 "the reconnect probe's port line" grep -q "^port=" "$D/probe-re.out"
 port=$(sed -n 's/^port=\([0-9]*\).*/\1/p' "$D/probe-re.out")
 [ -n "$port" ] || fail "reconnect: $(cat "$D/probe-re.out")"
 conn=$(conn_by_port "$port")

@@ -20,10 +20,7 @@ cp "$BH_BIN/../config/lab-edge.json" "$tmp/edge.json"
 lab_up ms --rtt 20 --edge-config "$tmp/edge.json"
 D=/run/bhlab/$LAB
 in_lab "$LAB" server sh -c "'$BH_BIN/exchange-sim' --attachment-sizes 1MiB >'$D/sim.log' 2>&1 &"
-for _ in $(seq 100); do
-  [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :135')" ] && break
-  sleep 0.1
-done
+wait_for 20 "exchange-sim to listen on :135" listening "$LAB" server 135
 in_lab "$LAB" client "$BH_BIN/outlook-sim" --server 10.91.4.2 --client-version 2007 \
   open-attachment 1MiB >"$D/outlook.out" 2>&1 || fail "outlook-sim failed: $(tail -5 "$D/outlook.out")"
 grep -q '^op=open-attachment .* ok=1' "$D/outlook.out" ||
@@ -110,13 +107,9 @@ for node in edge core; do
   out=$(check_json $node) || fail "$node: --json: $(mapi_json $node)"
 done
 # The connections are gone once outlook-sim is done: the gauges come back to 0.
-settled=""
-for _ in $(seq 50); do
-  read -r handled optimized current <<<"$(check_json edge)"
-  [ "$current" = 0 ] && { settled=1; break; }
-  sleep 0.2
-done
-[ -n "$settled" ] || fail "edge MAPI gauges stay at $current after the clients left: $(mapi_json edge)"
+gauges_settled() { read -r handled optimized current <<<"$(check_json edge)"; [ "$current" = 0 ]; }
+poll 20 gauges_settled ||
+  fail "edge MAPI gauges stay at $current after the clients left: $(mapi_json edge)"
 pass "--json on edge and core: keys, min<=avg<=max, gauges settled (edge handled=$handled optimized=$optimized)"
 
 CTL edge show statistics connection optimized mapi >"$D/conn.txt" ||
@@ -181,14 +174,24 @@ echo "$tail5" | grep -vqE '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2
   fail "type-tail's last line is not the log's: $(echo "$tail5" | tail -1)"
 out=$(CTL edge type-tail tfo_log 2>&1) && fail "type-tail of an unknown log accepted: $out"
 logged=$(debug_lines edge)
-timeout 8 "$BHLAB" ctl "$LAB" edge type-tail mapiao-errorlog follow >"$D/follow.txt" 2>&1 &
+# follow prints the last 10 lines, then each new one as it is logged; it runs until stopped
+# (timeout: a bound should the test die on the way).
+timeout 120 "$BHLAB" ctl "$LAB" edge type-tail mapiao-errorlog follow >"$D/follow.txt" 2>&1 &
 fpid=$!
-sleep 1
+wait_for 20 "type-tail follow to print the last 10 lines" eval '[ "$(wc -l <"$D/follow.txt")" -ge 10 ]'
 run_open
-sleep 1.5
+# The open's flows are gone (no more lines for them), then every line the daemon logged since
+# follow started reaches it: the log's count first, then the follower's.
+poll 20 gauges_settled || fail "edge MAPI connections stay open after outlook-sim ended: $current"
+follow_caught_up() {
+  new=$(( $(debug_lines edge) - logged ))
+  [ "$new" -gt 0 ] && [ "$(wc -l <"$D/follow.txt")" -ge $((10 + new)) ]
+}
+poll 20 follow_caught_up ||
+  fail "type-tail follow: $(wc -l <"$D/follow.txt") lines, want 10 + $new: $(tail -3 "$D/follow.txt")"
 kill "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null
 new=$(( $(debug_lines edge) - logged ))
-[ "$new" -gt 0 ] && [ "$(wc -l <"$D/follow.txt")" = $((10 + new)) ] ||
+[ "$(wc -l <"$D/follow.txt")" = $((10 + new)) ] ||
   fail "type-tail follow: $(wc -l <"$D/follow.txt") lines, want 10 + $new: $(tail -3 "$D/follow.txt")"
 grep -q 'edge Common-flow: call [0-9]* answered locally from read-ahead' "$D/follow.txt" ||
   fail "type-tail follow missed the open's lines"

@@ -6,6 +6,7 @@
 # peer-leg marks there; the peer legs start with that congestion window while the server's own
 # connection keeps the kernel's; peer legs are paced just under the WAN's rate; and stopping a daemon removes rules and routes.
 . "$(dirname "$0")/lib.sh"
+FC="$(cd "$(dirname "$0")/tools" && pwd)/flowcheck.py"
 
 lab_up pr --rtt 100 --rate 100
 IW=864
@@ -14,12 +15,23 @@ for node in edge core; do
     fail "$node: not started with initial window $IW"
 done
 
-# A first optimized flow teaches the edge that a core answers for the server; iperf3's own
-# control connection is that flow, its data connection the next one.
-iperf_server "$LAB"
-in_lab "$LAB" client iperf3 -c 10.91.4.2 -t 4 -R >/dev/null 2>&1 &
-IPERF=$!
-sleep 2.5
+# A first optimized flow teaches the edge that a core answers for the server (a small control
+# flow that then stays idle), the next one carries 16 MiB from the server to the client. Both
+# stay open (flowcheck.py --hold) until the checks below are done, so the sockets they look at
+# exist however long the checks take.
+in_lab "$LAB" server sh -c "$FC server --port 5001 >/dev/null 2>&1 &"
+wait_for 20 "the test server to listen on :5001" listening "$LAB" server 5001
+D=/run/bhlab/$LAB
+in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode down --bytes 1000 \
+  --hold "$D/hold" >"$D/control.out" 2>&1 &
+CONTROL=$!
+wait_for 30 "the control flow to be answered" test -s "$D/hold.held"
+wait_for 30 "the edge's host route to the server in table 28" \
+  eval '[ -n "$(in_lab "$LAB" edge ip route show table 28)" ]'
+in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode down --bytes $((16 << 20)) \
+  --hold "$D/hold" >"$D/data.out" 2>&1 &
+DATA=$!
+wait_for 60 "the 16 MiB data flow to arrive" eval '[ "$(wc -l <"$D/hold.held")" -ge 2 ]'
 
 edge_route=$(in_lab "$LAB" edge ip route show table 28)
 core_route=$(in_lab "$LAB" core ip route show table 28)
@@ -39,9 +51,9 @@ done
 
 # Congestion windows, which only grow from where they start for legs that send little: the
 # core's peer legs (to the client's address, full transparency) all start large - the idle
-# control connection's included, so the smallest shows it; the edge's peer leg of the data
-# connection (the second flow) too, while it only sends ACKs; the core's legs to the server
-# (LAN, unmarked) keep the kernel's 10.
+# control flow's included, so the smallest shows it; the edge's peer leg of the data flow (the
+# second flow) too, while it only sends ACKs; the core's legs to the server (LAN, unmarked)
+# keep the kernel's 10.
 cwnds() { in_lab "$LAB" "$1" ss -tin state established "$2" | grep -o ' cwnd:[0-9]*' | cut -d: -f2 | sort -n; }
 core_peer=$(cwnds core 'dst 10.91.1.1' | head -1)
 edge_peer=$(cwnds edge 'dst 10.91.4.2' | tail -1)
@@ -59,7 +71,9 @@ echo "max pacing: core peer legs '$core_pace', edge peer legs '$edge_pace', core
 [ "$core_pace" = 95000000bps ] || fail "core peer legs not paced to 95 Mbit/s: '$core_pace'"
 [ "$edge_pace" = 95000000bps ] || fail "edge peer legs not paced to 95 Mbit/s: '$edge_pace'"
 [ -z "$lan_pace" ] || fail "core server leg paced: '$lan_pace'"
-wait $IPERF || fail "iperf3 through the optimized lab failed"
+touch "$D/hold"
+wait $CONTROL || fail "the control flow through the optimized lab failed: $(cat "$D/control.out")"
+wait $DATA || fail "the data flow through the optimized lab failed: $(cat "$D/data.out")"
 # One client address, so one route on the core, installed once.
 "$BHLAB" ctl "$LAB" core show statistics peer-routes | grep -q "^installed: 1$" ||
   fail "core: installed counter is not 1"

@@ -32,17 +32,12 @@ TSHARK="tshark -o gui.console_open:NEVER"
 # Capture on the server's LAN first, so the whole conversation is in the file.
 "$BHLAB" exec "$LAB" server -- tshark -i lan0 -w "$CAP" >"$TMP/tshark.log" 2>&1 &
 CAP_PID=$!
-for _ in $(seq 100); do grep -q "Capturing on" "$TMP/tshark.log" && break; sleep 0.1; done
-grep -q "Capturing on" "$TMP/tshark.log" || fail "tshark did not start: $(cat "$TMP/tshark.log")"
+poll 20 grep -q "Capturing on" "$TMP/tshark.log" || fail "tshark did not start: $(cat "$TMP/tshark.log")"
 
 "$BHLAB" exec "$LAB" server -- "$BH_BIN/exchange-sim" >"$TMP/sim.log" 2>&1 &
 SIM_PID=$!
-for _ in $(seq 100); do
-  [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :6001')" ] &&
-    [ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :135')" ] && break
-  sleep 0.1
-done
-[ -n "$(in_lab "$LAB" server ss -Hltn 'sport = :135')" ] || fail "exchange-sim is not listening: $(cat "$TMP/sim.log")"
+poll 20 eval 'listening "$LAB" server 6001 && listening "$LAB" server 135' ||
+  fail "exchange-sim is not listening: $(cat "$TMP/sim.log")"
 
 # (a) impacket's hept_map against ncacn_ip_tcp:10.91.4.2[135], from the client node.
 binding=$(in_lab "$LAB" client /usr/bin/python3 -c '
@@ -68,8 +63,9 @@ grep -q '^op=epm-resolve .*detail=10.91.4.2:6001' "$TMP/outlook.out" ||
   fail "outlook-sim did not resolve EMSMDB through EPM to 10.91.4.2:6001"
 pass "outlook-sim open-attachment 10MiB byte-exact: $(echo "$line" | sed 's/.*\(seconds=[0-9.]*\).*\(sha256=[0-9a-f]*\).*/\1 \2/')"
 
-# (c) Stop the capture and dissect it.
-sleep 0.5
+# (c) Stop the capture once it holds every connection's close, both ways, and dissect it.
+wait_for 30 "the EPM connections' close in the capture" capture_closed "$CAP" 135
+wait_for 30 "the EMSMDB connections' close in the capture" capture_closed "$CAP" 6001
 kill -INT "$CAP_PID"
 wait "$CAP_PID" 2>/dev/null
 CAP_PID=""

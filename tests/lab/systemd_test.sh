@@ -35,12 +35,11 @@ with open(sys.argv[2], "a", buffering=1) as log:
             break
 PY
 listener=$!
-for _ in $(seq 50); do [ -S "$D/notify.sock" ] && break; sleep 0.1; done
+wait_for 20 "the NOTIFY_SOCKET listener" test -S "$D/notify.sock"
 in_lab "$LAB" edge env NOTIFY_SOCKET="$D/notify.sock" "$BH_BIN/bridgehead" \
   --config "$BH_BIN/../config/lab-edge.json" --role edge --control "$D/edge.sock" \
   --state-dir "$D/edge" --pidfile "$D/edge.pid" >"$D/edge.log" 2>&1 &
-for _ in $(seq 100); do grep -q "READY=1" "$D/notify.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "READY=1" "$D/notify.log" || fail "no READY=1: $(cat "$D/edge.log")"
+poll 30 grep -q "READY=1" "$D/notify.log" || fail "no READY=1: $(cat "$D/edge.log")"
 pass "READY=1 after setup ($(head -1 "$D/notify.log"))"
 
 pid=$(cat "$D/edge.pid")
@@ -55,7 +54,7 @@ mode=$(stat -c %a "$D/edge.sock")
 pass "runs as $user, CapEff=$capeff CapBnd=$capbnd, control socket mode $mode"
 
 kill -HUP "$pid"
-for _ in $(seq 50); do [ "$(grep -c READY=1 "$D/notify.log")" -ge 2 ] && break; sleep 0.1; done
+poll 30 eval '[ "$(grep -c READY=1 "$D/notify.log")" -ge 2 ]'
 grep -q "RELOADING=1" "$D/notify.log" || fail "no RELOADING=1 on SIGHUP"
 [ "$(grep -c READY=1 "$D/notify.log")" -ge 2 ] || fail "no READY=1 after the reload"
 pass "SIGHUP: RELOADING=1 then READY=1"
@@ -63,7 +62,7 @@ pass "SIGHUP: RELOADING=1 then READY=1"
 in_lab "$LAB" edge nft list tables | grep -q bridgehead || fail "rules not installed while running"
 kill -TERM "$pid"
 wait $listener
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+wait_for 30 "the daemon to exit after SIGTERM" gone "$pid"
 grep -q "STOPPING=1" "$D/notify.log" || fail "no STOPPING=1"
 in_lab "$LAB" edge nft list tables | grep -q bridgehead && fail "rules left after stop"
 pass "SIGTERM: STOPPING=1, rules removed"
@@ -72,9 +71,11 @@ pass "SIGTERM: STOPPING=1, rules removed"
 rm -f "$D/edge.sock" "$D/edge.pid"
 in_lab "$LAB" edge "$BH_BIN/bridgehead" --config "$BH_BIN/../config/lab-edge.json" --role edge \
   --control "$D/edge.sock" --state-dir "$D/edge" --pidfile "$D/edge.pid" >>"$D/edge.log" 2>&1 &
-for _ in $(seq 100); do [ -S "$D/edge.sock" ] && [ -s "$D/edge.pid" ] && in_lab "$LAB" edge nft list tables | grep -q bridgehead && break; sleep 0.1; done
-kill -KILL "$(cat "$D/edge.pid")"
-sleep 0.2
+wait_for 30 "the second daemon's socket, pid file and rules" \
+  eval '[ -S "$D/edge.sock" ] && [ -s "$D/edge.pid" ] && in_lab "$LAB" edge nft list tables | grep -q bridgehead'
+pid=$(cat "$D/edge.pid")
+kill -KILL "$pid"
+wait_for 30 "the SIGKILLed daemon to be gone" gone "$pid"
 in_lab "$LAB" edge nft list tables | grep -q bridgehead || fail "expected leftover rules after SIGKILL"
 in_lab "$LAB" edge "$BH_BIN/bridgehead" --remove-rules --config "$BH_BIN/../config/lab-edge.json" --role edge >/dev/null 2>&1
 in_lab "$LAB" edge nft list tables | grep -q bridgehead && fail "--remove-rules left the nft table"

@@ -34,8 +34,9 @@ within "$rtt_b" 20 15 || fail "lab B avg RTT $rtt_b ms while lab A was loaded, w
 pass "lab B avg RTT $rtt_b ms (target 20) while lab A ran iperf3: labs independent"
 
 # Fail closed: kill the emulator; the WAN stops and bhlab status says so.
-kill -KILL "$(cat /run/bhlab/$A/wanem.pid)"
-sleep 0.2
+wanem=$(cat /run/bhlab/$A/wanem.pid)
+kill -KILL "$wanem"
+wait_for 20 "the killed WAN emulator to be gone" gone "$wanem"
 if in_lab "$A" client ping -n -c 3 -i 0.2 -W 1 10.91.4.2 >/dev/null 2>&1; then
   fail "ping crossed the WAN with the emulator dead (must fail closed)"
 fi

@@ -3,12 +3,17 @@
 intact, and a connection that ends early must end with an error, never a short success.
 
   flowcheck.py server --port P
-  flowcheck.py client --host H --port P --mode up|down|both --bytes N [--conns C]
+  flowcheck.py client --host H --port P --mode up|down|both --bytes N [--conns C] [--hold FLAG]
 
 The client announces "<mode> <bytes>\n". up: the client sends N random bytes and half-closes;
 the server answers with the SHA-256 of what it read and closes. down: the server sends N random
-bytes followed by their SHA-256 and closes. both: both at once. Exit 0 only if every
-connection matched; the summary line is JSON.
+bytes followed by their SHA-256 and closes once the client has. both: both at once. Exit 0
+only if every connection matched; the summary line is JSON.
+
+--hold FLAG keeps every connection open, both ways, at the point where the client would
+half-close (up: all bytes sent; down: all bytes and the digest received) until the file FLAG
+exists, so a test can look at flows while they stand and end them when it is done. Each
+connection appends a line to FLAG.held when it gets there.
 """
 import argparse, hashlib, json, os, socket, sys, threading, time
 
@@ -76,6 +81,9 @@ def serve_one(c):
             t.join()
             if "up" in result:
                 c.sendall(result["up"])
+        if mode == "down":
+            # The client half-closes first (it may hold the connection open, --hold).
+            c.recv(1)
         c.shutdown(socket.SHUT_WR)
         c.recv(1)  # wait for the client's close
     except Exception as e:
@@ -98,6 +106,22 @@ def server(args):
         threading.Thread(target=serve_one, args=(c,), daemon=True).start()
 
 
+HOLD_LIMIT = 300.0  # seconds a held connection waits for its flag before it fails
+
+
+def hold(args):
+    """With --hold FLAG: say so in FLAG.held, then wait until FLAG exists."""
+    if not args.hold:
+        return
+    with open(args.hold + ".held", "a") as f:
+        f.write("held\n")
+    end = time.time() + HOLD_LIMIT
+    while not os.path.exists(args.hold):
+        if time.time() > end:
+            raise IOError("not released within %d s (%s)" % (HOLD_LIMIT, args.hold))
+        time.sleep(0.05)
+
+
 def client_one(args, out, idx):
     try:
         s = socket.create_connection((args.host, args.port), timeout=args.timeout)
@@ -106,6 +130,7 @@ def client_one(args, out, idx):
         def up():
             try:
                 res["sent"] = send_random(s, args.bytes)
+                hold(args)
                 s.shutdown(socket.SHUT_WR)
             except OSError as e:
                 res["error"] = str(e)
@@ -122,6 +147,7 @@ def client_one(args, out, idx):
                 raise IOError(res["error"])
             ok = ok and recv_exact(s, 32) == res["sent"]
         if args.mode == "down":
+            hold(args)
             s.shutdown(socket.SHUT_WR)
         # Nothing may follow the digests: EOF now.
         ok = ok and s.recv(1) == b""
@@ -159,6 +185,7 @@ def main():
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--v6", action="store_true")
     p.add_argument("--log")
+    p.add_argument("--hold", help="client: hold each connection open until this file exists")
     args = p.parse_args()
     sys.exit(server(args) if args.role == "server" else client(args))
 

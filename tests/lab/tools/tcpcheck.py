@@ -11,10 +11,13 @@ rst-from-client: the client sends bytes, then resets (SO_LINGER 0 close); the se
 what ended its read ("reset" or "eof ...") to the log FILE. The test reads it.
 rst-from-server: the server sends bytes, then resets; the client prints "reset" if its read
 ended with ECONNRESET, "eof" if it saw a clean end (exit 1).
+In both, the side that resets does so once the other has said (one byte) that it read the
+bytes: the relay is set up end to end and has carried them, whatever the machine's load.
 """
-import argparse, hashlib, os, socket, struct, sys, threading, time
+import argparse, hashlib, os, socket, struct, sys, threading
 
 BYTES = 4 << 20
+RST_BYTES = 256 * 1024
 
 
 def read_to_end(s):
@@ -28,6 +31,16 @@ def read_to_end(s):
         if not d:
             return bytes(buf), "eof"
         buf += d
+
+
+def recv_exact(s, n):
+    buf = bytearray()
+    while len(buf) < n:
+        d = s.recv(n - len(buf))
+        if not d:
+            break
+        buf += d
+    return bytes(buf)
 
 
 def reset_close(s):
@@ -51,12 +64,14 @@ def serve_one(c, log):
                 c.shutdown(socket.SHUT_WR)
                 c.recv(1)  # the client's close
         elif case == "rst-from-client":
+            first = recv_exact(c, RST_BYTES)
+            c.sendall(b"k")
             data, how = read_to_end(c)
             with open(log, "a") as f:
-                f.write("%s %d\n" % (how, len(data)))
+                f.write("%s %d\n" % (how, len(first) + len(data)))
         elif case == "rst-from-server":
-            c.sendall(os.urandom(256 * 1024))
-            time.sleep(0.3)
+            c.sendall(os.urandom(RST_BYTES))
+            c.recv(1)
             reset_close(c)
             return
     except Exception as e:
@@ -90,11 +105,15 @@ def client(args):
         print("ok")
         return 0
     if args.case == "rst-from-client":
-        s.sendall(os.urandom(256 * 1024))
-        time.sleep(0.3)
+        s.sendall(os.urandom(RST_BYTES))
+        if s.recv(1) != b"k":
+            print("the server did not say it read the bytes")
+            return 1
         reset_close(s)
         print("sent")
         return 0
+    recv_exact(s, RST_BYTES)
+    s.sendall(b"k")
     data, how = read_to_end(s)
     s.close()
     print(how)

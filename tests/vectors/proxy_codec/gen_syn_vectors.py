@@ -4,8 +4,9 @@
 An implementation independent of proxy/codec: plain struct packing, its own RFC 1071 checksum,
 its own option placement (at the End of Option List octet, else after the last option, NOPs in
 front to a 4-byte multiple). Writes syn_rewrite.txt (read by tests/unit/proxy_codec) and
-syn_rewrite.pcap (raw IP, LINKTYPE_RAW). If tshark is installed it must dissect every packet
-of the pcap with good IP and TCP checksums, or this script fails.
+syn_rewrite.pcap (raw IP, LINKTYPE_RAW). tshark (scripts/deps installs it) must dissect every
+packet of the pcap with good IP and TCP checksums, or this script fails; without tshark it fails
+too, since the vectors would be unchecked.
 
 Usage: python3 gen_syn_vectors.py   (run from any directory; writes beside itself)
 """
@@ -149,8 +150,9 @@ def main() -> int:
 def check_with_tshark(pcap, count) -> int:
     tshark = shutil.which("tshark")
     if not tshark:
-        print("tshark not found: vectors written, dissection not checked")
-        return 0
+        print("tshark not found (install it, scripts/deps): vectors written but not checked",
+              file=sys.stderr)
+        return 1
     out = subprocess.run([tshark, "-r", pcap, "-o", "tcp.check_checksum:TRUE",
                           "-o", "ip.check_checksum:TRUE", "-T", "fields",
                           "-e", "frame.number", "-e", "ip.checksum.status", "-e", "ipv6.plen", "-e", "tcp.checksum.status",
