@@ -29,8 +29,8 @@ std::string roleName(DeviceRole role) {
   return "both";
 }
 
-std::string interceptionModeName(InterceptionMode mode) {
-  return mode == InterceptionMode::Wccp ? "wccp" : "inline";
+std::string interceptionModeName(InterceptionMode /*mode*/) {
+  return "inline";
 }
 
 }  // namespace bh::policy

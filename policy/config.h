@@ -29,7 +29,9 @@ inline constexpr const char* kEmsmdbUuid = "a4f1db00-ca47-1067-b31f-00dd010662da
 inline constexpr const char* kDefaultConfigPath = "/etc/bridgehead/bridgehead.json";
 
 enum class DeviceRole { Edge, Core, Both };
-enum class InterceptionMode { Inline, Wccp };
+/// How flows reach the box. Only inline (the box in the path, NFQUEUE/TPROXY rules) exists; the
+/// loader refuses "wccp" until a WCCP agent does (issue 15).
+enum class InterceptionMode { Inline };
 
 struct DeviceConfig {
   /// Printable peer id (a MAC such as "0:1a:64:d3:2f:b8", or a name); empty = derive at start.
@@ -118,6 +120,10 @@ struct EpmMap {
   Accelerator accelerate = Accelerator::None;
 };
 
+/// The MAPI accelerator's keepalive: the peer legs' TCP keepalive, fixed at 5 s in
+/// proxy/sockets.h (kPeerKeepaliveSeconds); the loader refuses any other value.
+inline constexpr double kMapiKeepaliveSeconds = 5.0;
+
 struct MapiSettings {
   bool enabled = true;
   bool readOptimization = true;
@@ -126,7 +132,7 @@ struct MapiSettings {
   /// 1172480 bytes accumulated; 4 MiB keeps 100 Mbit/s at 100 ms RTT busy even when DRE makes
   /// the WAN nearly free (the window, not the link, is then the limit).
   uint32_t readAheadBytes = 4194304;
-  double keepaliveSeconds = 5.0;
+  double keepaliveSeconds = kMapiKeepaliveSeconds;
   /// Connections the MAPI AO takes at once; beyond it (and the reserve of groups it already
   /// accelerates) new connections go to the generic AO (the seed's overload hand-off).
   uint32_t maxConnections = 4000;

@@ -1,6 +1,6 @@
-#include <algorithm>
 #include "policy/config_loader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -78,9 +78,14 @@ void loadDevice(const json& j, Config& c, ConfigErrors& errors) {
 
 void loadInterception(const json& j, Config& c, ConfigErrors& errors) {
   ObjectReader r(j, "/interception", errors);
-  enumField<InterceptionMode>(
-      r, "mode", c.interception.mode,
-      {{"inline", InterceptionMode::Inline}, {"wccp", InterceptionMode::Wccp}});
+  // A setting nothing implements is refused, not accepted and ignored: a box told to use WCCP
+  // would otherwise run inline rules and never register with a router.
+  if (const json* m = r.field("mode"); m != nullptr && m->is_string() && *m == "wccp") {
+    r.error("mode", "'wccp': WCCP redirection is not implemented yet; use 'inline'");
+  } else {
+    enumField<InterceptionMode>(r, "mode", c.interception.mode,
+                                {{"inline", InterceptionMode::Inline}});
+  }
   if (const json* ifs = r.field("lan_interfaces")) {
     if (!ifs->is_array() || ifs->size() > 64) {
       r.error("lan_interfaces", "expected an array of at most 64 interface names");
@@ -117,10 +122,9 @@ void loadPeering(const json& j, Config& c, ConfigErrors& errors) {
   r.unsignedInt("wan_bandwidth_kbit", c.peering.wanBandwidthKbit, 0, 400000000);
   {
     const std::string& cc = c.peering.congestionControl;
-    bool name = !cc.empty() && cc.size() < 16 &&
-                std::all_of(cc.begin(), cc.end(), [](char ch) {
-                  return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
-                });
+    bool name = !cc.empty() && cc.size() < 16 && std::all_of(cc.begin(), cc.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+    });
     if (!name) {
       r.error("congestion_control", "a kernel congestion control name (cubic, bbr, reno...)");
     }
@@ -410,6 +414,15 @@ void loadAccelerators(const json& j, Config& c, ConfigErrors& errors) {
     // One ReadStream buffer (31744) at least; more than 64 MiB per session is a memory hazard.
     mr.unsignedInt("read_ahead_bytes", c.mapi.readAheadBytes, 31744, 64 << 20);
     mr.number("keepalive_seconds", c.mapi.keepaliveSeconds, 0.5, 3600.0);
+    // Shown by `show accelerator mapi`, but what it names (the peer legs' keepalive,
+    // kPeerKeepaliveSeconds in proxy/sockets.h) is fixed at 5 s: refuse any other value rather
+    // than show a timeout the box does not use.
+    if (mr.field("keepalive_seconds") != nullptr &&
+        c.mapi.keepaliveSeconds != kMapiKeepaliveSeconds) {
+      mr.error("keepalive_seconds",
+               "only 5 is implemented (the peer legs' keepalive is fixed); a configurable "
+               "keepalive is not implemented yet");
+    }
     mr.unsignedInt("max_connections", c.mapi.maxConnections, 1, 1000000);
     mr.finish();
   }

@@ -46,8 +46,14 @@ const BadConfig kBadConfigs[] = {
      "/limits/connection_limit", "out of range"},
     {"float for integer", R"({"lz": {"level": 1.5}})", "/lz/level", "expected integer, got number"},
     {"bad enum", R"({"device": {"role": "egde"}})", "/device/role", "did you mean 'edge'?"},
-    {"bad interception", R"({"interception": {"mode": "wccp2"}})", "/interception/mode",
-     "did you mean 'wccp'?"},
+    {"bad interception", R"({"interception": {"mode": "inlin"}})", "/interception/mode",
+     "did you mean 'inline'?"},
+    // Accepted and ignored before: nothing redirects with WCCP yet (issue 15).
+    {"interception wccp not implemented", R"({"interception": {"mode": "wccp"}})",
+     "/interception/mode", "WCCP redirection is not implemented yet"},
+    // The peer legs' keepalive is fixed at 5 s; another value would be shown but not used.
+    {"MAPI keepalive other than 5 s", R"({"accelerators": {"mapi": {"keepalive_seconds": 30}}})",
+     "/accelerators/mapi/keepalive_seconds", "a configurable keepalive is not implemented yet"},
     {"bad device id", R"({"device": {"id": "my box"}})", "/device/id",
      "printable ASCII without spaces"},
     {"bad hostname", R"({"device": {"hostname": "-edge"}})", "/device/hostname", "not a host name"},
