@@ -365,7 +365,6 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
     }
     return;
   }
-  case codec::FrameType::AoMessage:
   case codec::FrameType::Keepalive:
     return;
   }

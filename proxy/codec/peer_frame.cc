@@ -25,14 +25,6 @@ const char* checkHeader(const FrameHeader& h, const FrameLimits& limits) {
         return "data payload over the cap";
       }
       return "";
-    case FrameType::AoMessage:
-      if (h.flags != 0) {
-        return "ao message flags must be zero";
-      }
-      if (h.length == 0 || h.length > limits.maxPayload) {
-        return "ao message length out of range";
-      }
-      return "";
     case FrameType::HalfClose:
     case FrameType::Keepalive:
       if (h.flags != 0 || h.length != 0) {

@@ -25,22 +25,25 @@ constexpr uint8_t kPeerMagicVersion = 0xB1;
 constexpr size_t kFrameHeaderLength = 8;
 
 enum class FrameType : uint8_t {
-  Hello = 1,      ///< edge -> core: who I am, what I want, the original 4-tuple (peer_hello.h)
-  HelloAck = 2,   ///< core -> edge: negotiated and applied policy (peer_hello.h)
-  Data = 3,       ///< application bytes; flags say how they are encoded (DataFlags)
-  AoMessage = 4,  ///< accelerator id + opaque payload for the peer AO (peer_messages.h)
-  HalfClose = 5,  ///< the sender's side finished sending (its client/server sent FIN); empty
-  Reset = 6,      ///< abort the flow; payload is a 16-bit reason (peer_messages.h)
-  Keepalive = 7,  ///< empty; keeps idle peered connections alive
-  DreControl = 8, ///< generic accelerator control; flags = DreControlKind, payload its body
+  Hello = 1,     ///< edge -> core: who I am, what I want, the original 4-tuple (peer_hello.h)
+  HelloAck = 2,  ///< core -> edge: negotiated and applied policy (peer_hello.h)
+  Data = 3,      ///< application bytes; flags say how they are encoded (DataFlags)
+  // 4 was AoMessage (an accelerator id and an opaque body for the peer AO): encoded and fuzzed
+  // but never sent, and dropped on receipt. Removed (issue 15); a frame of type 4 is now an
+  // unknown type, a protocol error that resets the flow. Do not reuse 4 for something else
+  // while peers of the old version may still send it.
+  HalfClose = 5,   ///< the sender's side finished sending (its client/server sent FIN); empty
+  Reset = 6,       ///< abort the flow; payload is a 16-bit reason (peer_messages.h)
+  Keepalive = 7,   ///< empty; keeps idle peered connections alive
+  DreControl = 8,  ///< generic accelerator control; flags = DreControlKind, payload its body
 };
 
 /// Encoding of a Data payload; 0 is raw bytes. DRE output may itself be LZ-compressed.
 /// What a DreControl frame carries (its flags field).
 namespace DreControlKind {
-constexpr uint16_t ResendRequest = 1; ///< the receiver lacks chunks: send them again
-constexpr uint16_t Repair = 2;        ///< the answer: the chunks as literals
-constexpr uint16_t Epoch = 3;         ///< the sender of this frame's cache epoch (u64 BE)
+constexpr uint16_t ResendRequest = 1;  ///< the receiver lacks chunks: send them again
+constexpr uint16_t Repair = 2;         ///< the answer: the chunks as literals
+constexpr uint16_t Epoch = 3;          ///< the sender of this frame's cache epoch (u64 BE)
 }  // namespace DreControlKind
 
 namespace DataFlags {
@@ -51,7 +54,7 @@ constexpr uint16_t All = Lz | Dre;
 
 /// Caps checked from the header alone, before any payload byte is buffered.
 struct FrameLimits {
-  /// Largest Data / AoMessage payload: a 1 MiB chunk plus room for a DRE/LZ block header.
+  /// Largest Data / DreControl payload: a 1 MiB chunk plus room for a DRE/LZ block header.
   size_t maxPayload = (1u << 20) + 64;
   /// Largest Hello / HelloAck payload (an IPv6 Hello is 47 bytes; room for later fields).
   size_t maxHelloPayload = 256;

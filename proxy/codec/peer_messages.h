@@ -8,18 +8,6 @@
 
 namespace bh::proxy::codec {
 
-/// Payload of an AoMessage frame: which accelerator it is for, then that accelerator's own bytes
-/// (e.g. MAPI read-ahead data), opaque to the transport.
-struct AoMessage {
-  Accelerator accelerator = Accelerator::None;
-  Bytes body;
-  bool operator==(const AoMessage&) const = default;
-};
-
-bool encodeAoMessage(const AoMessage& message, Bytes& out);
-/// Error on an empty payload or an accelerator this version does not know.
-ParseResult decodeAoMessage(ByteSpan payload, AoMessage& out);
-
 /// Why a peer aborted a flow (Reset frame payload, big-endian u16). Values a newer peer sends
 /// are kept as numbers.
 namespace ResetReason {

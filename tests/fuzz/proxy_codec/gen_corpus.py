@@ -65,7 +65,8 @@ def main():
     stream = b""
     for r in records("peer_frames.txt"):
         frame = bytes.fromhex(r["frame"])
-        stream += frame
+        if not r["name"].startswith("refused_"):  # the stream holds frames a receiver accepts
+            stream += frame
         write("peer_frame", r["name"], bytes([7, 0]) + frame)
     write("peer_frame", "all_frames", bytes([3, 0]) + stream)
     write("peer_frame", "all_frames_small_caps", bytes([5, 1]) + stream)

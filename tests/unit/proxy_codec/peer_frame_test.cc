@@ -19,7 +19,6 @@ std::vector<Frame> sampleFrames() {
   return {
       {FrameType::Hello, 0, hex("0101001a64d32fb807010400000000000000000000000000")},
       {FrameType::Data, DataFlags::Dre, Bytes(300, 0x5a)},
-      {FrameType::AoMessage, 0, hex("01deadbeef")},
       {FrameType::HalfClose, 0, {}},
       {FrameType::Reset, 0, hex("0004")},
       {FrameType::Keepalive, 0, {}},

@@ -130,22 +130,7 @@ TEST_CASE("HelloAck round-trips; truncation, trailing bytes and unknown values f
   CHECK(decodeHelloAck(badRole, back).status == ParseStatus::Error);
 }
 
-TEST_CASE("AoMessage and Reset payloads") {
-  AoMessage m{Accelerator::Mapi, {1, 2, 3}};
-  Bytes payload;
-  REQUIRE(encodeAoMessage(m, payload));
-  CHECK(payload == Bytes{1, 1, 2, 3});
-  AoMessage back;
-  REQUIRE(decodeAoMessage(payload, back).ok());
-  CHECK(back == m);
-  CHECK(decodeAoMessage({}, back).status == ParseStatus::Error);
-  const Bytes forNone{0, 1};
-  CHECK(decodeAoMessage(forNone, back).status == ParseStatus::Error);
-  const Bytes forUnknown{7};
-  CHECK(decodeAoMessage(forUnknown, back).status == ParseStatus::Error);
-  Bytes none;
-  CHECK(!encodeAoMessage({Accelerator::None, {}}, none));
-
+TEST_CASE("Reset payloads") {
   Bytes reset;
   REQUIRE(encodeReset(0xabcd, reset));
   uint16_t reason = 0;

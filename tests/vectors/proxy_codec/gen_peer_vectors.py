@@ -4,6 +4,7 @@
 Frame: magic/version 0xB1, type u8, flags u16, length u32 (big-endian), payload.
 Writes peer_frames.txt (read by tests/unit/proxy_codec/peer_golden_test.cc): one record per
 frame, "vector NAME" / "frame HEX" / "end". The test holds the matching structured values.
+Vectors named refused_* are frames a receiver must refuse (a protocol error), not decode.
 
 Usage: python3 gen_peer_vectors.py
 """
@@ -12,7 +13,7 @@ import os
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HELLO, HELLO_ACK, DATA, AO, HALF_CLOSE, RESET, KEEPALIVE = range(1, 8)
+HELLO, HELLO_ACK, DATA, RETIRED_AO_MESSAGE, HALF_CLOSE, RESET, KEEPALIVE = range(1, 8)
 EDGE, CORE = 1, 2
 NONE, MAPI, EPM = 0, 1, 2
 EDGE_ID = bytes([0x00, 0x1A, 0x64, 0xD3, 0x2F, 0xB8])
@@ -49,10 +50,13 @@ VECTORS = [
     ("data_raw", frame(DATA, 0, b"hello, exchange")),
     ("data_dre_lz", frame(DATA, 0x3, bytes(range(32)))),
     ("data_empty", frame(DATA, 0x1)),
-    ("ao_mapi", frame(AO, 0, bytes([MAPI]) + b"\x00\x01read-ahead")),
     ("half_close", frame(HALF_CLOSE, 0)),
     ("reset_protocol_error", frame(RESET, 0, struct.pack("!H", 3))),
     ("keepalive", frame(KEEPALIVE, 0)),
+    # Type 4 was AoMessage (accelerator id + body), never sent and removed: what an old peer
+    # would have sent is now an unknown frame type.
+    ("refused_retired_ao_message",
+     frame(RETIRED_AO_MESSAGE, 0, bytes([MAPI]) + b"\x00\x01read-ahead")),
 ]
 
 
