@@ -172,6 +172,7 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
     }
     calls_.clear();
     callBytes_ = 0;
+    callWireBytes_ = 0;
     return ParseResult::done(raw.size());
   }
   const bool first = pdu.header.has(pfc::FirstFrag);
@@ -208,6 +209,7 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
       return fail(StreamError::BufferFull, "stream buffer above its cap");
     }
     callBytes_ += raw.size() + stub.size();
+    callWireBytes_ += raw.size();
     c.fragments.push_back(raw);
     calls_.emplace(callId, InProgress{std::move(c), {arrival}});
     out.inCall = true;
@@ -229,8 +231,10 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
   p.call.fragments.push_back(raw);
   p.order.push_back(arrival);
   callBytes_ += size + stub.size();
+  callWireBytes_ += size;
   if (last) {
     callBytes_ -= p.call.wireBytes() + p.call.stub.size();
+    callWireBytes_ -= p.call.wireBytes();
     out.call = std::move(p.call);
     calls_.erase(it);
     return ParseResult::done(size);
@@ -258,6 +262,7 @@ std::vector<Bytes> CoStream::takeUnreadPdus() {
   }
   calls_.clear();
   callBytes_ = 0;
+  callWireBytes_ = 0;
   queue_.clear();
   queuedBytes_ = 0;
   return out;

@@ -114,6 +114,11 @@ class CoStream {
   size_t bufferedBytes() const { return unframed_.size() + queuedBytes_ + callBytes_; }
   /// Bytes of PDUs framed and not yet taken by next().
   size_t queuedBytes() const { return queuedBytes_; }
+  /// Bytes on the wire of the fragments of calls in progress.
+  size_t callWireBytes() const { return callWireBytes_; }
+  /// The PDU next() hands out (or failed on) next, exactly as received; empty when none is
+  /// framed. For a log line about a PDU the stream refused.
+  ByteSpan peekNext() const { return queue_.empty() ? ByteSpan() : ByteSpan(queue_.front()); }
   /// Bytes of an incomplete PDU held between feeds.
   size_t unframedBytes() const { return unframed_.size(); }
   size_t callsInProgress() const { return calls_.size(); }
@@ -137,7 +142,8 @@ class CoStream {
   std::deque<Bytes> queue_;
   size_t queuedBytes_ = 0;
   std::map<uint32_t, InProgress> calls_;
-  size_t callBytes_ = 0;  ///< raw and stub bytes of calls_
+  size_t callBytes_ = 0;      ///< raw and stub bytes of calls_
+  size_t callWireBytes_ = 0;  ///< raw bytes of calls_
   /// Calls cut off by another PDU whose later fragments may still come.
   std::set<uint32_t> abandoned_;
   uint64_t arrivals_ = 0;  ///< PDUs taken so far

@@ -372,6 +372,9 @@ TEST_CASE("a hand-off takes every byte not handed out, in the order received") {
   for (int i = 0; i < 3; ++i) {
     REQUIRE(s.next(item).ok());
   }
+  CHECK(s.callWireBytes() == a1.size() + b1.size() + a2.size());
+  CHECK(s.queuedBytes() == c.size());
+  CHECK(Bytes(s.peekNext().begin(), s.peekNext().end()) == c);
   CHECK(s.takeUnreadPdus() == std::vector<Bytes>{a1, b1, a2, c});
   CHECK(s.takeUnframed() == Bytes(c.begin(), c.begin() + 5));
   CHECK(s.bufferedBytes() == 0);
