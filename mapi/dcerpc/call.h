@@ -36,4 +36,11 @@ struct Call {
   }
 };
 
+/// Adds one decoded request or response fragment and its raw bytes to `call` (the first one
+/// also fills the call's fields from its header and body). The stream engine's reassembly, also
+/// for a reader that collects only some calls of a stream it takes PDU by PDU.
+/// @return false for a PDU that is not a request or response (a fault): its raw bytes are kept
+/// in `fragments`, and the stub no longer is the call's whole answer.
+bool addFragment(Call& call, const Pdu& pdu, const Bytes& raw);
+
 }  // namespace bh::mapi::dcerpc

@@ -3,36 +3,6 @@
 #include <algorithm>
 
 namespace bh::mapi::dcerpc {
-namespace {
-
-Call startCall(const Pdu& pdu) {
-  Call c;
-  c.ptype = pdu.ptype();
-  c.callId = pdu.header.callId;
-  c.endian = pdu.header.endian();
-  if (pdu.auth) {
-    c.auth = pdu.auth->trailer;
-  }
-  if (const Request* q = pdu.request()) {
-    c.contextId = q->contextId;
-    c.opnum = q->opnum;
-    c.object = q->object;
-    c.allocHint = q->allocHint;
-  } else if (const Response* p = pdu.response()) {
-    c.contextId = p->contextId;
-    c.allocHint = p->allocHint;
-  }
-  return c;
-}
-
-const Bytes& stubOf(const Pdu& pdu) {
-  if (const Request* q = pdu.request()) {
-    return q->stub;
-  }
-  return pdu.response()->stub;
-}
-
-}  // namespace
 
 CoStream::CoStream(Sender sender, StreamLimits limits, SecurityProvider* security)
     : sender_(sender),
@@ -66,6 +36,11 @@ ParseResult CoStream::feed(ByteSpan data) {
     unframed_.insert(unframed_.end(), rest.begin(), rest.end());
     return ParseResult::fail(framingError_);
   };
+  auto failFull = [&](ByteSpan rest) {
+    // Kept as well, past the cap: they are in memory already, and a hand-off relays them.
+    unframed_.insert(unframed_.end(), rest.begin(), rest.end());
+    return fail(StreamError::BufferFull, "stream buffer above its cap");
+  };
   auto fits = [&](size_t more) {
     return unframed_.size() + more + queuedBytes_ + callBytes_ <= limits_.maxBufferedBytes;
   };
@@ -81,7 +56,7 @@ ParseResult CoStream::feed(ByteSpan data) {
       }
       size_t take = std::min(want - unframed_.size(), data.size());
       if (!fits(take)) {
-        return fail(StreamError::BufferFull, "stream buffer above its cap");
+        return failFull(data);
       }
       unframed_.insert(unframed_.end(), data.begin(), data.begin() + static_cast<ptrdiff_t>(take));
       data = data.subspan(take);
@@ -107,13 +82,13 @@ ParseResult CoStream::feed(ByteSpan data) {
     }
     if (framed.status == ParseStatus::NeedMore || data.size() < h.fragLength) {
       if (!fits(data.size())) {
-        return fail(StreamError::BufferFull, "stream buffer above its cap");
+        return failFull(data);
       }
       unframed_.assign(data.begin(), data.end());  // < one PDU, its header (if whole) valid
       break;
     }
     if (!fits(h.fragLength)) {
-      return fail(StreamError::BufferFull, "stream buffer above its cap");
+      return failFull(data);
     }
     queue_.emplace_back(data.begin(), data.begin() + h.fragLength);
     queuedBytes_ += h.fragLength;
@@ -156,6 +131,9 @@ ParseResult CoStream::next(StreamPdu& out) {
 ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arrival) {
   const Pdu& pdu = out.pdu;
   const uint32_t callId = pdu.header.callId;
+  if (!limits_.reassemble) {
+    return ParseResult::done(raw.size());
+  }
   if (pdu.ptype() != callType()) {
     // Between a call's fragments only that call's fragments belong (C706 12.6.3.5); anything
     // else (co_cancel, orphaned, a fault) ends the reading of every call in progress.
@@ -185,7 +163,7 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
     return ParseResult::done(raw.size());
   }
   abandoned_.clear();
-  const Bytes& stub = stubOf(pdu);
+  const Bytes& stub = pdu.ptype() == PType::Request ? pdu.request()->stub : pdu.response()->stub;
   auto it = calls_.find(callId);
   if (first) {
     if (it != calls_.end()) {
@@ -197,10 +175,9 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
     if (raw.size() > limits_.maxCallBytes) {
       return fail(StreamError::CallTooLarge, "call above the reassembly cap");
     }
-    Call c = startCall(pdu);
-    c.stub = stub;
+    Call c;
     if (last) {
-      c.fragments.push_back(raw);
+      addFragment(c, pdu, raw);
       out.call = std::move(c);
       return ParseResult::done(raw.size());
     }
@@ -210,7 +187,7 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
     }
     callBytes_ += raw.size() + stub.size();
     callWireBytes_ += raw.size();
-    c.fragments.push_back(raw);
+    addFragment(c, pdu, raw);
     calls_.emplace(callId, InProgress{std::move(c), {arrival}});
     out.inCall = true;
     return ParseResult::done(raw.size());
@@ -227,8 +204,7 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
     return fail(StreamError::BufferFull, "stream buffer above its cap");
   }
   const size_t size = raw.size();
-  p.call.stub.insert(p.call.stub.end(), stub.begin(), stub.end());
-  p.call.fragments.push_back(raw);
+  addFragment(p.call, pdu, raw);
   p.order.push_back(arrival);
   callBytes_ += size + stub.size();
   callWireBytes_ += size;

@@ -45,6 +45,9 @@ struct StreamLimits {
   /// Everything the stream holds at once: the partial PDU, PDUs framed and not yet taken, and
   /// the fragments (raw and stub) of every call in progress.
   size_t maxBufferedBytes = (17u << 20) + 65535;
+  /// false: PDUs only, no call is joined (a reader that keeps only some calls joins those
+  /// itself with addFragment, call.h, and caps them itself).
+  bool reassemble = true;
 };
 
 /// Why a stream stopped (StreamError::None while it reads on).
@@ -85,9 +88,10 @@ class CoStream {
   explicit CoStream(Sender sender, StreamLimits limits = {},
                     SecurityProvider* security = nullptr);
 
-  /// Frames `data`: whole PDUs queue up for next(), an incomplete one is kept. PDUs framed before
-  /// an error are still handed out by next(); the bytes from the bad header on are kept for
-  /// takeUnframed().
+  /// Frames `data`: whole PDUs queue up for next(), an incomplete one is kept. On an error (a
+  /// header that does not frame, the aggregate cap) the bytes of `data` not framed are kept for
+  /// takeUnframed(), so a hand-off loses nothing; PDUs framed before a framing error are still
+  /// handed out by next().
   /// @return Done(data.size()), or Error (sticky: later data is not kept).
   ParseResult feed(ByteSpan data);
 

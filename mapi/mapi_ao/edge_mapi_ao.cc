@@ -31,15 +31,23 @@ dcerpc::StreamLimits clientStreamLimits(const MapiAoConfig& config) {
   return dcerpc::StreamLimits{65535, config.maxCallBytes, 1,
                               config.maxBlockedBytes + 2 * config.maxCallBytes + (1u << 20)};
 }
+/// The server's stream as the core relays it: PDUs only; a Pdus record (an answer of up to
+/// maxCallBytes, or a few PDUs) is framed whole before its PDUs are taken.
+dcerpc::StreamLimits serverStreamLimits(const MapiAoConfig& config) {
+  dcerpc::StreamLimits l{65535, config.maxCallBytes, 1, 2 * config.maxCallBytes + (1u << 20)};
+  l.reassemble = false;
+  return l;
+}
 } // namespace
 
 EdgeMapiAo::EdgeMapiAo(MapiAoConfig config, MapiAoEvents& events)
     : config_(config), events_(events),
-      fromClient_(dcerpc::Sender::Client, clientStreamLimits(config)) {}
+      fromClient_(dcerpc::Sender::Client, clientStreamLimits(config)),
+      fromServer_(dcerpc::Sender::Server, serverStreamLimits(config)) {}
 
 size_t EdgeMapiAo::bufferedBytes() const {
   size_t n = fromClient_.unframedBytes() + fromClient_.queuedBytes() +
-             fromClient_.callWireBytes() + serverFramer_.bufferedBytes() +
+             fromClient_.callWireBytes() + fromServer_.unframedBytes() + fromServer_.queuedBytes() +
              peerReader_.bufferedBytes() + readyBytes_ + pendingLocal_.size();
   for (const auto& p : unsent_) {
     n += p.size();
@@ -53,10 +61,8 @@ size_t EdgeMapiAo::bufferedBytes() const {
   for (const auto& [id, stub] : debugCalls_) {
     n += stub.size();
   }
-  for (const auto& [id, frags] : remoteReadFragments_) {
-    for (const auto& f : frags) {
-      n += f.size();
-    }
+  for (const auto& [id, answer] : remoteReadFragments_) {
+    n += answer.wireBytes();
   }
   return n;
 }
@@ -431,30 +437,29 @@ void EdgeMapiAo::forwardRemote(ClientCall& call, std::optional<ReadAheadCandidat
   }
 }
 
-void EdgeMapiAo::debugServerAnswer(uint32_t callId, const Bytes& raw, bool last) {
+void EdgeMapiAo::debugServerAnswer(const dcerpc::StreamPdu& item, bool last) {
+  const uint32_t callId = item.pdu.header.callId;
   auto request = debugCalls_.find(callId);
   if ((events_.debugMask() & kCallDebugLayers) != 0 && request != debugCalls_.end() &&
-      pduType(raw) == dcerpc::PType::Response) {
-    debugAnswerBytes_ += raw.size();
+      item.pdu.ptype() == dcerpc::PType::Response) {
+    debugAnswerBytes_ += item.raw.size();
     if (debugAnswerBytes_ <= config_.maxCallBytes) { // capped like a client's call
-      debugAnswer_.push_back(raw);
+      dcerpc::addFragment(debugAnswer_, item.pdu, item.raw);
     }
-    if (last) {
-      Bytes stub;
-      if (debugAnswerBytes_ <= config_.maxCallBytes && joinStubs(debugAnswer_, stub)) {
-        debugLine(events_, MapiDebug::EmsmdbLayer, [&] {
-          return "answer " + std::to_string(callId) + ": " + describeEcDoRpcExt2Response(stub);
-        });
-        debugLine(events_, MapiDebug::RopLayer, [&] {
-          return "answer " + std::to_string(callId) + ": " +
-                 describeRopResponses(stub, request->second);
-        });
-      }
+    if (last && debugAnswerBytes_ <= config_.maxCallBytes) {
+      const Bytes& stub = debugAnswer_.stub;
+      debugLine(events_, MapiDebug::EmsmdbLayer, [&] {
+        return "answer " + std::to_string(callId) + ": " + describeEcDoRpcExt2Response(stub);
+      });
+      debugLine(events_, MapiDebug::RopLayer, [&] {
+        return "answer " + std::to_string(callId) + ": " +
+               describeRopResponses(stub, request->second);
+      });
     }
   }
   if (last) {
     debugCalls_.erase(callId);
-    debugAnswer_.clear();
+    debugAnswer_ = dcerpc::Call{};
     debugAnswerBytes_ = 0;
   }
 }
@@ -719,12 +724,14 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
   });
   switch (rec.type) {
   case RecordType::Pdus: {
-    std::vector<Bytes> pdus;
-    ParseResult r = serverFramer_.feed(rec.body, pdus);
-    for (auto& p : pdus) {
-      onServerPdu(std::move(p), out);
+    (void)fromServer_.feed(rec.body);
+    dcerpc::StreamPdu item;
+    ParseResult r;
+    while ((r = fromServer_.next(item)).ok()) {
+      onServerPdu(std::move(item), out);
     }
-    if (!r.ok()) {
+    // The core hands off what it cannot frame and decode, before it would reach us.
+    if (r.status == ParseStatus::Error) {
       out.fail("server stream does not frame (the core should have handed off): " + r.error);
     }
     return;
@@ -811,7 +818,10 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
       return;
     }
     serverHandedOff_ = true;
-    Bytes rest = serverFramer_.takeBuffered();
+    for (const auto& p : fromServer_.takeUnreadPdus()) {
+      out.toLocal.insert(out.toLocal.end(), p.begin(), p.end());
+    }
+    Bytes rest = fromServer_.takeUnframed();
     out.toLocal.insert(out.toLocal.end(), rest.begin(), rest.end());
     handOff(reason, "the core handed off", out);
     return;
@@ -851,14 +861,14 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
   }
 }
 
-void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
+void EdgeMapiAo::onServerPdu(dcerpc::StreamPdu item, AoOutput& out) {
+  const Bytes& raw = item.raw;
   debugLine(events_, MapiDebug::DcerpcLayer, [&] { return "server " + describePdu(raw); });
-  dcerpc::PType type = pduType(raw);
-  uint8_t flags = pduFlags(raw);
+  dcerpc::PType type = item.pdu.ptype();
+  uint8_t flags = item.pdu.header.pfcFlags;
   if (type == dcerpc::PType::BindAck || type == dcerpc::PType::AlterContextResp ||
       type == dcerpc::PType::BindNak) {
-    dcerpc::Pdu pdu;
-    if (!dcerpc::decodePdu(raw, pdu).ok() || !association_.onServerPdu(pdu).ok()) {
+    if (!association_.onServerPdu(item.pdu).ok()) {
       out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
       handOff(HandOffReason::ParseError, "bind answer", out);
       return;
@@ -878,34 +888,28 @@ void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     if (first && !last) {
       serverMidResponse_ = true;
     }
-    uint32_t callId = pduCallId(raw);
+    uint32_t callId = item.pdu.header.callId;
     auto rc = remoteCalls_.find(callId);
     if (rc != remoteCalls_.end() && rc->second && type == dcerpc::PType::Response) {
-      auto& frags = remoteReadFragments_[callId];
-      size_t held = raw.size();
-      for (const auto& f : frags) {
-        held += f.size();
-      }
+      auto& answer = remoteReadFragments_[callId];
+      size_t held = raw.size() + answer.wireBytes();
       if (held > config_.maxCallBytes) {
         // Kept only to count the data it carries (statistics): an answer beyond the call cap
         // is relayed uncounted rather than held.
         remoteReadFragments_.erase(callId);
         rc->second.reset();
       } else {
-        frags.push_back(raw);
+        dcerpc::addFragment(answer, item.pdu, raw);
         if (last) {
-          Bytes stub;
-          if (joinStubs(frags, stub)) {
-            ResponseSummary sum = summarizeReadAheadResponse(stub, *rc->second);
-            if (sum.decoded) {
-              events_.onReadResponse(rc->second->kind, sum.dataBytes);
-            }
+          ResponseSummary sum = summarizeReadAheadResponse(answer.stub, *rc->second);
+          if (sum.decoded) {
+            events_.onReadResponse(rc->second->kind, sum.dataBytes);
           }
           remoteReadFragments_.erase(callId);
         }
       }
     }
-    debugServerAnswer(callId, raw, last);
+    debugServerAnswer(item, last);
     if (last) {
       serverMidResponse_ = false;
       remoteReadFragments_.erase(callId);

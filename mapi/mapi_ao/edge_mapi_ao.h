@@ -19,7 +19,6 @@
 #include "mapi/dcerpc/co_stream.h"
 #include "mapi/mapi_ao/ao_record.h"
 #include "mapi/mapi_ao/mapi_ao_types.h"
-#include "mapi/mapi_ao/pdu_framer.h"
 #include "mapi/mapi_ao/rop_call_summary.h"
 
 namespace bh::mapi::mapi_ao {
@@ -134,7 +133,7 @@ private:
   void forwardRemote(ClientCall& call, std::optional<ReadAheadCandidate> read, AoOutput& out);
   void handOff(HandOffReason reason, const std::string& detail, AoOutput& out);
   void onRecord(Record& rec, AoOutput& out);
-  void onServerPdu(Bytes pdu, AoOutput& out);
+  void onServerPdu(dcerpc::StreamPdu item, AoOutput& out);
   void toClient(Bytes&& pdus, AoOutput& out);
   bool isEmsmdb(uint16_t contextId) const;
 
@@ -154,19 +153,21 @@ private:
   /// EMSMDB calls sent to the server and awaiting their answer: the read candidates among
   /// them keep their answer's fragments to count the data it carries.
   std::map<uint32_t, std::optional<ReadAheadCandidate>> remoteCalls_;
-  std::map<uint32_t, std::vector<Bytes>> remoteReadFragments_;
+  std::map<uint32_t, dcerpc::Call> remoteReadFragments_;
   /// `debug accelerator mapi` EMSMDB-layer/ROP-layer: the EcDoRpcExt2 calls sent on while
   /// debugging is on (their stubs: an answer's layout may depend on its request), and the
   /// server's answer being collected (capped at maxCallBytes).
   std::map<uint32_t, Bytes> debugCalls_;
-  std::vector<Bytes> debugAnswer_;
+  dcerpc::Call debugAnswer_;
   size_t debugAnswerBytes_ = 0;
-  void debugServerAnswer(uint32_t callId, const Bytes& raw, bool last);
+  void debugServerAnswer(const dcerpc::StreamPdu& item, bool last);
   bool bound_ = false;
 
   // core -> client
   RecordReader peerReader_;
-  PduFramer serverFramer_;
+  /// The server's stream as the core relays it: PDUs only (the answers the edge looks at are
+  /// joined in remoteReadFragments_ and debugAnswer_, capped at maxCallBytes).
+  dcerpc::CoStream fromServer_;
   bool serverHandedOff_ = false;
   /// Inside a fragmented server response: local answers wait so fragments are not split.
   bool serverMidResponse_ = false;
