@@ -234,6 +234,8 @@ TEST_CASE("cap: one aggregate cap over the partial PDU, queued PDUs and calls in
   CHECK(d.stream.bufferedBytes() == 2 * perCall + 10);
   CHECK(d.onData(ByteSpan(c1).subspan(10, 1)).status == ParseStatus::Error);
   CHECK(d.stream.errorKind() == StreamError::BufferFull);
+  // The bytes of the feed that broke the cap are kept for a hand-off all the same.
+  CHECK(d.stream.takeUnframed() == Bytes(c1.begin(), c1.begin() + 11));
 
   // Whole PDUs not taken count too: a reader that stops taking is stopped.
   StreamLimits queued;
