@@ -167,7 +167,8 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
   auto it = calls_.find(callId);
   if (first) {
     if (it != calls_.end()) {
-      return fail(StreamError::DuplicateFirst, "FIRST_FRAG for a call_id already being reassembled");
+      return fail(StreamError::DuplicateFirst,
+                  "FIRST_FRAG for a call_id already being reassembled");
     }
     if (calls_.size() >= limits_.maxCallsInProgress) {
       return fail(StreamError::TooManyCalls, "too many calls being reassembled");
@@ -181,8 +182,7 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
       out.call = std::move(c);
       return ParseResult::done(raw.size());
     }
-    if (stub.size() + queuedBytes_ + callBytes_ + unframed_.size() >
-        limits_.maxBufferedBytes) {
+    if (stub.size() + queuedBytes_ + callBytes_ + unframed_.size() > limits_.maxBufferedBytes) {
       return fail(StreamError::BufferFull, "stream buffer above its cap");
     }
     callBytes_ += raw.size() + stub.size();
@@ -199,8 +199,8 @@ ParseResult CoStream::reassemble(StreamPdu& out, const Bytes& raw, uint64_t arri
   if (raw.size() > limits_.maxCallBytes - std::min(limits_.maxCallBytes, p.call.wireBytes())) {
     return fail(StreamError::CallTooLarge, "call above the reassembly cap");
   }
-  if (!last && stub.size() + queuedBytes_ + callBytes_ + unframed_.size() >
-                   limits_.maxBufferedBytes) {
+  if (!last &&
+      stub.size() + queuedBytes_ + callBytes_ + unframed_.size() > limits_.maxBufferedBytes) {
     return fail(StreamError::BufferFull, "stream buffer above its cap");
   }
   const size_t size = raw.size();

@@ -85,8 +85,7 @@ class CoStream {
  public:
   /// @param sender whose stream this is: which PDU type carries its calls.
   /// @param security the per-PDU stage; nullptr is the identity. Must outlive the stream.
-  explicit CoStream(Sender sender, StreamLimits limits = {},
-                    SecurityProvider* security = nullptr);
+  explicit CoStream(Sender sender, StreamLimits limits = {}, SecurityProvider* security = nullptr);
 
   /// Frames `data`: whole PDUs queue up for next(), an incomplete one is kept. On an error (a
   /// header that does not frame, the aggregate cap) the bytes of `data` not framed are kept for

@@ -1,6 +1,7 @@
+#include "mapi/dcerpc/co_stream.h"
+
 #include <doctest/doctest.h>
 
-#include "mapi/dcerpc/co_stream.h"
 #include "tests/unit/mapi/dcerpc/test_util.h"
 
 using namespace bh;
@@ -27,8 +28,7 @@ Bytes clientStream() {
                  encode(requestPdu(Endian::Little, 3, pattern(40, 2), pfc::FirstFrag)),
                  encode(requestPdu(Endian::Little, 4, pattern(5, 3))),
                  encode(requestPdu(Endian::Little, 3, pattern(40, 4), 0)),
-                 encode(requestPdu(Endian::Little, 3, pattern(7, 5), pfc::LastFrag)),
-                 encode(sd)});
+                 encode(requestPdu(Endian::Little, 3, pattern(7, 5), pfc::LastFrag)), encode(sd)});
 }
 
 void checkClientStream(const StreamDriver& d, const Bytes& stream) {
