@@ -47,6 +47,16 @@ bool Socket::readExact(uint8_t* out, size_t n) {
   return true;
 }
 
+size_t Socket::readSome(uint8_t* out, size_t n) {
+  for (;;) {
+    ssize_t r = ::recv(fd_, out, n, 0);
+    if (r < 0 && errno == EINTR) {
+      continue;
+    }
+    return r > 0 ? static_cast<size_t>(r) : 0;
+  }
+}
+
 bool Socket::writeAll(ByteSpan data) {
   size_t sent = 0;
   while (sent < data.size()) {
@@ -196,27 +206,6 @@ std::optional<Socket> connectTcp(const std::string& host, uint16_t port, std::st
   }
   freeaddrinfo(res);
   return out;
-}
-
-std::optional<Bytes> readPdu(Socket& s) {
-  Bytes pdu(16);
-  if (!s.readExact(pdu.data(), 16)) {
-    return std::nullopt;
-  }
-  if (pdu[0] != 5) {
-    return std::nullopt;
-  }
-  bool little = (pdu[4] & 0x10) != 0;
-  uint16_t fragLength = little ? static_cast<uint16_t>(pdu[8] | pdu[9] << 8)
-                               : static_cast<uint16_t>(pdu[8] << 8 | pdu[9]);
-  if (fragLength < 16) {
-    return std::nullopt;
-  }
-  pdu.resize(fragLength);
-  if (!s.readExact(pdu.data() + 16, fragLength - 16u)) {
-    return std::nullopt;
-  }
-  return pdu;
 }
 
 }  // namespace bh::sim

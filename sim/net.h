@@ -24,6 +24,8 @@ class Socket {
   bool valid() const { return fd_ >= 0; }
   int fd() const { return fd_; }
   bool readExact(uint8_t* out, size_t n);
+  /// Reads what is there, up to `n` bytes (blocking for at least one). 0 at EOF or on error.
+  size_t readSome(uint8_t* out, size_t n);
   bool writeAll(ByteSpan data);
   void close();
   /// Local address of a connected socket: dotted IPv4 (also for v4-mapped v6) or IPv6 text.
@@ -40,9 +42,5 @@ class Socket {
 std::optional<Socket> listenTcp(uint16_t port, std::string* error);
 std::optional<Socket> acceptTcp(const Socket& listener);
 std::optional<Socket> connectTcp(const std::string& host, uint16_t port, std::string* error);
-
-/// Reads one DCE/RPC CO PDU: the 16-byte header, then the rest up to frag_length (at most
-/// 65535 bytes, so this is the per-connection buffer cap). nullopt at EOF or on a bad header.
-std::optional<Bytes> readPdu(Socket& s);
 
 }  // namespace bh::sim

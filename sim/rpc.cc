@@ -115,21 +115,38 @@ Bytes ntlmChallenge(uint64_t serverChallenge) {
   return out;
 }
 
+bool receivePdu(Socket& socket, dcerpc::CoStream& stream, dcerpc::StreamPdu& out) {
+  uint8_t buf[16384];
+  for (;;) {
+    ParseResult r = stream.next(out);
+    if (r.ok()) {
+      return true;
+    }
+    if (r.status == ParseStatus::Error) {
+      return false;
+    }
+    size_t n = socket.readSome(buf, sizeof buf);
+    if (n == 0) {
+      return false;
+    }
+    (void)stream.feed(ByteSpan(buf, n));  // a framing error comes out of next()
+  }
+}
+
 void RpcServer::serveConnection(Socket& socket) {
   CallInfo info{socket.localAddress(), socket.localPort()};
   std::map<uint16_t, RpcInterface*> contexts;
-  std::map<uint32_t, Bytes> pending;
-  std::map<uint32_t, std::pair<uint16_t, uint16_t>> pendingCall;  // call -> (context, opnum)
   uint16_t maxXmit = options_.maxFrag;
+  // Calls of up to maxCallStub bytes, maxPendingCalls of them interleaved (PFC_CONC_MPX).
+  dcerpc::CoStream stream(dcerpc::Sender::Client,
+                          dcerpc::StreamLimits{65535, options_.maxCallStub, options_.maxPendingCalls,
+                                               2 * options_.maxCallStub + (1u << 20)});
   for (;;) {
-    auto raw = readPdu(socket);
-    if (!raw) {
-      return;
+    dcerpc::StreamPdu item;
+    if (!receivePdu(socket, stream, item)) {
+      return;  // EOF, or C706 12.6.4: a malformed PDU ends the association
     }
-    Pdu pdu;
-    if (!dcerpc::decodePdu(*raw, pdu).ok()) {
-      return;  // C706 12.6.4: a malformed PDU ends the association
-    }
+    Pdu& pdu = item.pdu;
     switch (pdu.ptype()) {
       case PType::Bind:
       case PType::AlterContext: {
@@ -212,27 +229,12 @@ void RpcServer::serveConnection(Socket& socket) {
         break;
       }
       case PType::Request: {
-        const dcerpc::Request& q = *pdu.request();
-        uint32_t id = pdu.header.callId;
-        if (pdu.header.has(dcerpc::pfc::FirstFrag)) {
-          if (pending.size() >= options_.maxPendingCalls) {
-            return;
-          }
-          pending[id].clear();
-          pendingCall[id] = {q.contextId, q.opnum};
+        if (!item.call) {
+          continue;  // a call's first fragments, or one cut off by co_cancel/orphaned
         }
-        auto it = pending.find(id);
-        if (it == pending.end() || it->second.size() + q.stub.size() > options_.maxCallStub) {
-          return;
-        }
-        it->second.insert(it->second.end(), q.stub.begin(), q.stub.end());
-        if (!pdu.header.has(dcerpc::pfc::LastFrag)) {
-          continue;
-        }
-        Bytes stub = std::move(it->second);
-        auto [contextId, opnum] = pendingCall[id];
-        pending.erase(id);
-        pendingCall.erase(id);
+        const Bytes& stub = item.call->stub;
+        const uint16_t contextId = item.call->contextId;
+        const uint16_t opnum = item.call->opnum;
         uint32_t fault = 0;
         std::optional<Bytes> out;
         auto ctx = contexts.find(contextId);
@@ -332,15 +334,15 @@ bool RpcClient::bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* e
   if (!send(p, error)) {
     return false;
   }
-  auto raw = readPdu(socket_);
-  Pdu ack;
-  if (!raw || !dcerpc::decodePdu(*raw, ack).ok()) {
+  dcerpc::StreamPdu item;
+  if (!receivePdu(socket_, fromServer_, item)) {
     *error = "no bind_ack";
     return false;
   }
-  received_ += raw->size();
+  const Pdu& ack = item.pdu;
+  received_ += item.raw.size();
   if (recorder_) {
-    recorder_(false, *raw);
+    recorder_(false, item.raw);
   }
   const dcerpc::BindAck* a = ack.bindAck();
   if (ack.ptype() != PType::BindAck || a == nullptr || a->results.empty() ||
@@ -399,32 +401,28 @@ std::optional<Bytes> RpcClient::call(uint16_t opnum, ByteSpan stub, std::string*
     }
     off += n;
   } while (off < stub.size());
-  Bytes out;
   for (;;) {
-    auto raw = readPdu(socket_);
-    Pdu r;
-    if (!raw || !dcerpc::decodePdu(*raw, r).ok() || r.header.callId != id) {
+    dcerpc::StreamPdu item;
+    if (!receivePdu(socket_, fromServer_, item) || item.pdu.header.callId != id) {
       *error = "bad or missing response";
       return std::nullopt;
     }
-    received_ += raw->size();
+    received_ += item.raw.size();
     if (recorder_) {
-      recorder_(false, *raw);
+      recorder_(false, item.raw);
     }
-    if (const auto* f = r.fault()) {
+    if (const auto* f = item.pdu.fault()) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "fault 0x%08x", f->status);
       *error = buf;
       return std::nullopt;
     }
-    const auto* rb = r.response();
-    if (rb == nullptr || out.size() + rb->stub.size() > (64u << 20)) {
+    if (item.pdu.ptype() != PType::Response) {
       *error = "unexpected PDU";
       return std::nullopt;
     }
-    out.insert(out.end(), rb->stub.begin(), rb->stub.end());
-    if (r.header.has(dcerpc::pfc::LastFrag)) {
-      return out;
+    if (item.call) {
+      return std::move(item.call->stub);
     }
   }
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "mapi/dcerpc/co_stream.h"
 #include "mapi/dcerpc/pdu.h"
 #include "sim/net.h"
 
@@ -37,6 +38,10 @@ class RpcInterface {
   virtual std::optional<Bytes> call(uint16_t opnum, ByteSpan stub, const CallInfo& info,
                                     uint32_t& fault) = 0;
 };
+
+/// Reads from `socket` into `stream` (the appliance's DCE/RPC stream engine) until it hands out
+/// a whole PDU. False at EOF, or when the stream does not frame, decode or reassemble.
+bool receivePdu(Socket& socket, dcerpc::CoStream& stream, dcerpc::StreamPdu& out);
 
 struct RpcServerOptions {
   /// Authenticated binds of this type are answered (the hand-off cases); others are refused
@@ -102,6 +107,9 @@ class RpcClient {
   bool ntlmConnect_ = false;
   uint64_t sent_ = 0;
   uint64_t received_ = 0;
+  /// The server's stream: answers of up to 64 MiB.
+  dcerpc::CoStream fromServer_{dcerpc::Sender::Server,
+                               dcerpc::StreamLimits{65535, 64u << 20, 16, (64u << 20) + (1u << 20)}};
   std::function<void(bool, ByteSpan)> recorder_;
 };
 

@@ -9,6 +9,14 @@ for d in common mapi policy secure dre proxy/codec; do
   if grep -rnE '#include *[<"](proxy|redirect)/' "$top/$d" | grep -vE '#include *[<"]proxy/codec/'; then bad=1; fi
   if grep -rnE '#include *<(uv\.h|sys/socket\.h|netinet/in\.h|arpa/inet\.h)>' "$top/$d"; then bad=1; fi
 done
+# The MAPI codec library (bh_mapi_codec: mapi/dcerpc, epm, emsmdb, rop) depends on common/ only:
+# its sources include nothing but common/ and the codec folders.
+for d in dcerpc epm emsmdb rop; do
+  [ -d "$top/mapi/$d" ] || continue
+  if grep -rnE '#include *"' "$top/mapi/$d" | grep -vE '#include *"(common|mapi/(dcerpc|epm|emsmdb|rop))/'; then
+    bad=1
+  fi
+done
 if [ $bad -ne 0 ]; then
   echo "layering: the includes above break the module map (DESIGN.md)" >&2
   exit 1

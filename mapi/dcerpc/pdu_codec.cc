@@ -453,4 +453,37 @@ std::optional<Bytes> encodePdu(const Pdu& pdu) {
   return out;
 }
 
+namespace {
+bool littleEndian(ByteSpan pdu) {
+  return pdu.size() > 4 && (pdu[4] & 0x10) != 0;
+}
+}  // namespace
+
+uint32_t callIdOf(ByteSpan pdu) {
+  if (pdu.size() < kHeaderSize) {
+    return 0;
+  }
+  ByteReader r(pdu.subspan(12, 4), littleEndian(pdu) ? Endian::Little : Endian::Big);
+  return r.u32();
+}
+
+void setCallId(Bytes& pdu, uint32_t callId) {
+  if (pdu.size() < kHeaderSize) {
+    return;
+  }
+  bool le = littleEndian(pdu);
+  for (int i = 0; i < 4; ++i) {
+    int shift = le ? 8 * i : 8 * (3 - i);
+    pdu[12 + static_cast<size_t>(i)] = static_cast<uint8_t>(callId >> shift);
+  }
+}
+
+PType ptypeOf(ByteSpan pdu) {
+  return static_cast<PType>(pdu.size() > 2 ? pdu[2] : 0);
+}
+
+uint8_t pfcFlagsOf(ByteSpan pdu) {
+  return pdu.size() > 3 ? pdu[3] : 0;
+}
+
 }  // namespace bh::mapi::dcerpc

@@ -38,6 +38,14 @@ ParseResult decodePdu(ByteSpan data, Pdu& out, const FrameLimits& limits = {});
 /// contexts, results or transfer syntaxes, auth padding over 255 bytes).
 std::optional<Bytes> encodePdu(const Pdu& pdu);
 
+/// Header fields of a framed PDU read in place (byte order from its drep, C706 12.6.3.1 /
+/// 14.1); 0 when it is shorter than a header. For PDUs the stream engine framed already.
+uint32_t callIdOf(ByteSpan pdu);
+PType ptypeOf(ByteSpan pdu);
+uint8_t pfcFlagsOf(ByteSpan pdu);
+/// Rewrites call_id in place (an accelerator answering or replaying a call under another id).
+void setCallId(Bytes& pdu, uint32_t callId);
+
 /// Auth padding that 4-aligns the sec_trailer of a PDU whose body (header included) ends at
 /// `bodyEnd` (C706 13.2.6.1; impacket and Windows pad this way).
 inline size_t authPadFor(size_t bodyEnd) {

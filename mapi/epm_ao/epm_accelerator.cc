@@ -17,8 +17,8 @@ EpmAccelerator::EpmAccelerator(policy::PolicyPtr policy, const policy::IpAddress
       events_(events),
       counters_(counters),
       limits_(limits),
-      clientDir_(*this, true, limits.decoder),
-      serverDir_(*this, false, limits.decoder) {
+      fromClient_(dcerpc::Sender::Client, limits.stream),
+      fromServer_(dcerpc::Sender::Server, limits.stream) {
   ++counters_.totalHandledConnections;
   ++counters_.currentActiveConnections;
   counters_.maximumActiveConnections =
@@ -32,36 +32,43 @@ EpmAccelerator::~EpmAccelerator() {
 }
 
 void EpmAccelerator::onClientData(ByteSpan data) {
-  onData(clientDir_, data, true);
+  onData(fromClient_, data, true);
 }
 
 void EpmAccelerator::onServerData(ByteSpan data) {
-  onData(serverDir_, data, false);
+  onData(fromServer_, data, false);
 }
 
-void EpmAccelerator::onData(Direction& d, ByteSpan data, bool fromClient) {
+void EpmAccelerator::onData(dcerpc::CoStream& stream, ByteSpan data, bool fromClient) {
   if (state_ != EpmAoState::Active || data.empty()) {
     return;
   }
-  ParseResult r = d.decoder().onData(data);
-  // A callback may have stopped us already (and counted it); only a framing error is new here.
-  if (!r.ok() && state_ == EpmAoState::Active) {
+  ParseResult fed = stream.feed(data);
+  // PDUs framed before a framing error are still read; then the error stops us.
+  dcerpc::StreamPdu item;
+  ParseResult r = ParseResult::done(0);
+  while (state_ == EpmAoState::Active && (r = stream.next(item)).ok()) {
+    onPdu(item.pdu, fromClient);
+    if (item.call) {
+      onCall(*item.call, fromClient);
+    }
+  }
+  // A PDU may have stopped us already (and counted it); only a stream error is new here.
+  if (state_ == EpmAoState::Active && r.status == ParseStatus::Error) {
     stop("framing: " + r.error, fromClient);
+  } else if (state_ == EpmAoState::Active && !fed.ok()) {
+    stop("framing: " + fed.error, fromClient);
   }
 }
 
-void EpmAccelerator::Direction::onPdu(const Pdu& pdu, ByteSpan /*raw*/) {
-  parent_.onPdu(pdu, fromClient_);
-}
-
-void EpmAccelerator::Direction::onCall(Call&& call) {
-  if (parent_.state_ != EpmAoState::Active) {
+void EpmAccelerator::onCall(const Call& call, bool fromClient) {
+  if (state_ != EpmAoState::Active) {
     return;
   }
-  if (fromClient_ && call.ptype == PType::Request) {
-    parent_.onRequest(call);
-  } else if (!fromClient_ && call.ptype == PType::Response) {
-    parent_.onResponse(call);
+  if (fromClient) {
+    onRequest(call);
+  } else {
+    onResponse(call);
   }
 }
 

@@ -14,7 +14,7 @@
 
 #include "common/bytes.h"
 #include "mapi/dcerpc/association.h"
-#include "mapi/dcerpc/pdu_decoder.h"
+#include "mapi/dcerpc/co_stream.h"
 #include "mapi/epm/ept_map.h"
 #include "mapi/epm_ao/epm_counters.h"
 #include "policy/dynamic_rules.h"
@@ -48,8 +48,8 @@ struct EpmAoLimits {
   size_t maxOutstandingCalls = 32;
   /// Rules one response may install (ept.idl allows 500 towers; real servers answer 1-4).
   size_t maxRulesPerResponse = 16;
-  /// Stream decoder caps per direction. ept_map stubs are small: 500 towers of ~75 bytes.
-  dcerpc::DecoderLimits decoder{65535, 64u << 10, 16};
+  /// DCE/RPC stream caps per direction. ept_map calls are small: 500 towers of ~75 bytes.
+  dcerpc::StreamLimits stream{65535, 64u << 10, 16, 256u << 10};
   epm::EpmLimits epm;
 };
 
@@ -84,22 +84,9 @@ class EpmAccelerator {
   const dcerpc::Association& association() const { return association_; }
 
  private:
-  class Direction : public dcerpc::PduDecoderCallbacks {
-   public:
-    Direction(EpmAccelerator& parent, bool fromClient, const dcerpc::DecoderLimits& limits)
-        : parent_(parent), fromClient_(fromClient), decoder_(*this, limits) {}
-    void onPdu(const dcerpc::Pdu& pdu, ByteSpan raw) override;
-    void onCall(dcerpc::Call&& call) override;
-    dcerpc::PduDecoder& decoder() { return decoder_; }
-
-   private:
-    EpmAccelerator& parent_;
-    bool fromClient_;
-    dcerpc::PduDecoder decoder_;
-  };
-
-  void onData(Direction& d, ByteSpan data, bool fromClient);
+  void onData(dcerpc::CoStream& stream, ByteSpan data, bool fromClient);
   void onPdu(const dcerpc::Pdu& pdu, bool fromClient);
+  void onCall(const dcerpc::Call& call, bool fromClient);
   void onRequest(const dcerpc::Call& call);
   void onResponse(const dcerpc::Call& call);
   void installRules(const epm::EptMapResponse& response);
@@ -114,8 +101,8 @@ class EpmAccelerator {
   EpmCounters& counters_;
   EpmAoLimits limits_;
   dcerpc::Association association_;
-  Direction clientDir_;
-  Direction serverDir_;
+  dcerpc::CoStream fromClient_;
+  dcerpc::CoStream fromServer_;
   /// call_id -> the interface the request asked for (if its map tower named one).
   std::map<uint32_t, std::optional<dcerpc::SyntaxId>> outstanding_;
   EpmAoState state_ = EpmAoState::Active;

@@ -12,28 +12,33 @@ namespace bh::mapi::mapi_ao {
 
 namespace {
 constexpr uint32_t kUnknownBytes = std::numeric_limits<uint32_t>::max();
+
+/// Either stream through the core: PDUs only, taken as soon as they are framed (a Pdus record
+/// or a socket read is framed whole first).
+dcerpc::StreamLimits relayedStreamLimits(const MapiAoConfig& config) {
+  dcerpc::StreamLimits l{65535, config.maxCallBytes, 1, 2 * config.maxCallBytes + (1u << 20)};
+  l.reassemble = false;
+  return l;
+}
 } // namespace
 
 CoreMapiAo::CoreMapiAo(MapiAoConfig config, MapiAoEvents& events)
-    : config_(config), events_(events) {}
+    : config_(config), events_(events),
+      fromClient_(dcerpc::Sender::Client, relayedStreamLimits(config)),
+      fromServer_(dcerpc::Sender::Server, relayedStreamLimits(config)) {}
 
 size_t CoreMapiAo::bufferedBytes() const {
-  size_t n = peerReader_.bufferedBytes() + clientFramer_.bufferedBytes() +
-             serverFramer_.bufferedBytes() + blockedBytes_;
-  for (const auto& [id, frags] : candidateFragments_) {
-    for (const auto& f : frags) {
-      n += f.size();
-    }
+  size_t n = peerReader_.bufferedBytes() + fromClient_.unframedBytes() +
+             fromClient_.queuedBytes() + fromServer_.unframedBytes() + fromServer_.queuedBytes() +
+             blockedBytes_;
+  for (const auto& [id, answer] : candidateFragments_) {
+    n += answer.wireBytes();
   }
   for (const auto& [id, inj] : injected_) {
-    for (const auto& f : inj.fragments) {
-      n += f.size();
-    }
+    n += inj.answer.wireBytes();
   }
   for (const auto& [id, w] : writes_) {
-    for (const auto& f : w.fragments) {
-      n += f.size();
-    }
+    n += w.answer.wireBytes();
   }
   return n;
 }
@@ -110,15 +115,17 @@ void CoreMapiAo::onRecord(Record rec, AoOutput& out) {
       blockedInput_.push_front({false, std::move(rec), {}});
       return;
     }
-    std::vector<Bytes> pdus;
-    ParseResult r = clientFramer_.feed(rec.body, pdus);
-    for (auto& p : pdus) {
+    (void)fromClient_.feed(rec.body);
+    dcerpc::StreamPdu item;
+    ParseResult r;
+    while ((r = fromClient_.next(item)).ok()) {
       if (out.reset) {
         return;
       }
-      onClientPdu(std::move(p), out);
+      onClientPdu(std::move(item), out);
     }
-    if (!r.ok()) {
+    // The edge frames and decodes every client PDU before it relays one.
+    if (r.status == ParseStatus::Error) {
       out.fail("client stream does not frame (the edge should have handed off): " + r.error);
     }
     return;
@@ -179,16 +186,21 @@ void CoreMapiAo::onRecord(Record rec, AoOutput& out) {
 }
 
 void CoreMapiAo::onWriteBehind(const WriteBehind& wb, AoOutput& out) {
-  if (clientFramer_.bufferedBytes() != 0 || passive_) {
+  if (fromClient_.unframedBytes() != 0 || passive_) {
     out.fail("write-behind in the middle of a client PDU");
     return;
   }
   // The call id is the client's: the first header's, and every fragment keeps it.
-  uint32_t callId = pduCallId(wb.fragmentHeaders);
+  uint32_t callId = dcerpc::callIdOf(wb.fragmentHeaders);
   Bytes joined = joinFragments(wb.fragmentHeaders, wb.stub, callId);
-  PduFramer framer;
+  dcerpc::CoStream framer(dcerpc::Sender::Client, relayedStreamLimits(config_));
   std::vector<Bytes> pdus;
-  if (joined.empty() || !framer.feed(joined, pdus).ok() || framer.bufferedBytes() != 0 ||
+  ParseResult fr = framer.feed(joined);
+  dcerpc::StreamPdu item;
+  while (fr.ok() && (fr = framer.next(item)).ok()) {
+    pdus.push_back(std::move(item.raw));
+  }
+  if (joined.empty() || fr.status == ParseStatus::Error || framer.unframedBytes() != 0 ||
       pdus.empty()) {
     out.fail("write-behind call does not frame");
     return;
@@ -211,17 +223,17 @@ void CoreMapiAo::onWriteBehind(const WriteBehind& wb, AoOutput& out) {
   }
 }
 
-void CoreMapiAo::onClientPdu(Bytes raw, AoOutput& out) {
+void CoreMapiAo::onClientPdu(dcerpc::StreamPdu item, AoOutput& out) {
+  const Bytes& raw = item.raw;
   if (passive_) {
     out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
     return;
   }
-  dcerpc::PType type = pduType(raw);
-  uint8_t flags = pduFlags(raw);
-  uint32_t callId = pduCallId(raw);
+  dcerpc::PType type = item.pdu.ptype();
+  uint8_t flags = item.pdu.header.pfcFlags;
+  uint32_t callId = item.pdu.header.callId;
   if (type == dcerpc::PType::Bind || type == dcerpc::PType::AlterContext) {
-    dcerpc::Pdu pdu;
-    if (!dcerpc::decodePdu(raw, pdu).ok() || !association_.onClientPdu(pdu).ok()) {
+    if (!association_.onClientPdu(item.pdu).ok()) {
       passive_ = readAheads_.empty() && injected_.empty();
       if (!passive_) {
         out.fail("client bind does not parse during read-ahead");
@@ -241,8 +253,8 @@ void CoreMapiAo::onClientPdu(Bytes raw, AoOutput& out) {
                       candidates_.size() < config_.maxTrackedCalls;
     bool running = std::any_of(readAheads_.begin(), readAheads_.end(),
                                [](const auto& e) { return !e.second.cancelled; });
-    dcerpc::Pdu pdu;
-    if (whole && (considered || running) && dcerpc::decodePdu(raw, pdu).ok() && !pdu.auth) {
+    const dcerpc::Pdu& pdu = item.pdu;
+    if (whole && (considered || running) && !pdu.auth) {
       const auto* req = pdu.request();
       if (req && isEmsmdb(req->contextId)) {
         RequestSummary s;
@@ -377,7 +389,7 @@ void CoreMapiAo::unblock(AoOutput& out) {
 void CoreMapiAo::onEdgeHandOff(AoOutput& out) {
   clientHandedOff_ = true;
   // Whatever of a client PDU was framed so far continues in the raw bytes that follow.
-  Bytes rest = clientFramer_.takeBuffered();
+  Bytes rest = fromClient_.takeUnframed();
   out.toLocal.insert(out.toLocal.end(), rest.begin(), rest.end());
   passive_ = true;
   // Read-aheads the edge had not heard of when it handed off: nothing more will be consumed.
@@ -405,15 +417,15 @@ void CoreMapiAo::onServerData(ByteSpan data, AoOutput& out) {
     out.toPeer.insert(out.toPeer.end(), data.begin(), data.end());
     return;
   }
-  std::vector<Bytes> pdus;
-  ParseResult r = serverFramer_.feed(data, pdus);
-  for (auto& p : pdus) {
+  ParseResult r = fromServer_.feed(data);
+  dcerpc::StreamPdu item;
+  while ((r = fromServer_.next(item)).ok()) {
     if (out.reset) {
       return;
     }
-    onServerPdu(std::move(p), out);
+    onServerPdu(std::move(item), out);
   }
-  if (!r.ok() && !out.reset) {
+  if (r.status == ParseStatus::Error && !out.reset) {
     if (!readAheads_.empty() || !injected_.empty()) {
       out.fail("server stream does not frame during read-ahead: " + r.error);
       return;
@@ -435,15 +447,15 @@ void CoreMapiAo::onServerData(ByteSpan data, AoOutput& out) {
   }
 }
 
-void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
-  dcerpc::PType type = pduType(raw);
-  uint8_t flags = pduFlags(raw);
-  uint32_t callId = pduCallId(raw);
+void CoreMapiAo::onServerPdu(dcerpc::StreamPdu item, AoOutput& out) {
+  Bytes& raw = item.raw;
+  dcerpc::PType type = item.pdu.ptype();
+  uint8_t flags = item.pdu.header.pfcFlags;
+  uint32_t callId = item.pdu.header.callId;
   bool last = (flags & dcerpc::pfc::LastFrag) != 0 || type == dcerpc::PType::Fault;
   if (type == dcerpc::PType::BindAck || type == dcerpc::PType::AlterContextResp ||
       type == dcerpc::PType::BindNak) {
-    dcerpc::Pdu pdu;
-    if (!dcerpc::decodePdu(raw, pdu).ok() || !association_.onServerPdu(pdu).ok()) {
+    if (!association_.onServerPdu(item.pdu).ok()) {
       passive_ = true;
     }
   } else if (type == dcerpc::PType::Response || type == dcerpc::PType::Fault) {
@@ -451,9 +463,8 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     serverMidResponse_ = first ? !last : (last ? false : serverMidResponse_);
     auto wr = writes_.find(callId);
     if (wr != writes_.end()) {
-      wr->second.bytes += raw.size();
-      wr->second.fragments.push_back(std::move(raw));
-      if (wr->second.bytes > config_.maxCallBytes) {
+      wr->second.joined &= dcerpc::addFragment(wr->second.answer, item.pdu, raw);
+      if (wr->second.answer.wireBytes() > config_.maxCallBytes) {
         out.fail("the server's answer to a write the edge answered exceeds the call cap");
         return;
       }
@@ -464,9 +475,8 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     }
     auto inj = injected_.find(callId);
     if (inj != injected_.end()) {
-      inj->second.bytes += raw.size();
-      inj->second.fragments.push_back(std::move(raw));
-      if (inj->second.bytes > config_.maxCallBytes) {
+      inj->second.joined &= dcerpc::addFragment(inj->second.answer, item.pdu, raw);
+      if (inj->second.answer.wireBytes() > config_.maxCallBytes) {
         out.fail("the server's answer to an injected call exceeds the call cap");
         return;
       }
@@ -479,23 +489,20 @@ void CoreMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     }
     auto cand = candidates_.find(callId);
     if (cand != candidates_.end()) {
-      auto& frags = candidateFragments_[callId];
-      frags.push_back(std::move(raw));
-      size_t total = 0;
-      for (const auto& f : frags) {
-        total += f.size();
-      }
+      auto& answer = candidateFragments_[callId];
+      dcerpc::addFragment(answer, item.pdu, raw);
+      size_t total = answer.wireBytes();
       if (last || total > config_.maxCallBytes || type == dcerpc::PType::Fault) {
         Candidate c = std::move(cand->second);
         candidates_.erase(cand);
-        std::vector<Bytes> all = std::move(frags);
+        dcerpc::Call all = std::move(answer);
         candidateFragments_.erase(callId);
         if (last && type == dcerpc::PType::Response) {
           clientCalls_.erase(callId);
           onCandidateAnswer(callId, std::move(c), std::move(all), out);
         } else {
           Bytes joined;
-          for (const auto& f : all) {
+          for (const auto& f : all.fragments) {
             joined.insert(joined.end(), f.begin(), f.end());
           }
           out.appendRecord(RecordType::Pdus, joined);
@@ -519,12 +526,12 @@ void CoreMapiAo::onWriteAnswer(uint32_t callId, AoOutput& out) {
   Bytes stub;
   if (w.dataBytes == 0) {
     // A release-only call the edge answered (ao_record.h).
-    if (!joinStubs(w.fragments, stub) || !releaseSucceeded(stub)) {
+    if (!w.joined || !releaseSucceeded(w.answer.stub)) {
       out.fail("the server did not confirm a RopRelease the edge had already answered: "
                "resetting the connection");
       return;
     }
-  } else if (!joinStubs(w.fragments, stub) || !writeSucceeded(stub, w.dataBytes)) {
+  } else if (!w.joined || !writeSucceeded(w.answer.stub, w.dataBytes)) {
     // MS-OXCROPS 2.2.9.3: the client was told all was written. It must not take the stream
     // as good: the connection goes, so its commit never happens and it sees the failure.
     out.fail("the server did not confirm a RopWriteStream of " + std::to_string(w.dataBytes) +
@@ -542,17 +549,15 @@ void CoreMapiAo::onWriteAnswer(uint32_t callId, AoOutput& out) {
   }
 }
 
-void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Bytes> fragments,
+void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, dcerpc::Call answer,
                                    AoOutput& out) {
   Bytes joined;
-  for (const auto& f : fragments) {
+  for (const auto& f : answer.fragments) {
     joined.insert(joined.end(), f.begin(), f.end());
   }
-  Bytes stub;
-  ResponseSummary s;
-  if (joinStubs(fragments, stub)) {
-    s = summarizeReadAheadResponse(stub, c.candidate);
-  }
+  // A response's last fragment: every fragment before it was a response too (a fault would
+  // have ended the candidate).
+  ResponseSummary s = summarizeReadAheadResponse(answer.stub, c.candidate);
   // A client that pipelines its reads (the next one left before this answer came) has its
   // next read answered full too: a second read-ahead on the stream would inject behind the
   // first one's calls, and the first one's, once its window opens, behind the second one's
@@ -603,7 +608,7 @@ void CoreMapiAo::inject(ReadAhead& ra, AoOutput& out) {
   while (!ra.stopped && !ra.cancelled && ra.issued - ra.consumed < window) {
     uint32_t id = nextInjectedId();
     Bytes pdu = ra.requestPdu;
-    setPduCallId(pdu, id);
+    dcerpc::setCallId(pdu, id);
     injected_[id] = Injected{ra.id, false, {}};
     ++ra.issued;
     out.toLocal.insert(out.toLocal.end(), pdu.begin(), pdu.end());
@@ -628,8 +633,8 @@ void CoreMapiAo::onInjectedAnswer(uint32_t callId, Injected inj, AoOutput& out) 
     return;
   }
   ReadAhead& ra = it->second;
-  Bytes stub;
-  bool joined = joinStubs(inj.fragments, stub);
+  const Bytes& stub = inj.answer.stub;
+  bool joined = inj.joined;
   if (inj.seek) {
     if (!joined || !seekSucceeded(stub)) {
       out.fail("could not restore the stream position after read-ahead (RopSeekStream failed)");
@@ -646,7 +651,7 @@ void CoreMapiAo::onInjectedAnswer(uint32_t callId, Injected inj, AoOutput& out) 
     s = summarizeReadAheadResponse(stub, ra.candidate);
   }
   ReadAheadData d;
-  bool plain = ReadAheadData::fromFragments(ra.id, s.decoded ? s.dataBytes : 0, inj.fragments, d);
+  bool plain = ReadAheadData::fromFragments(ra.id, s.decoded ? s.dataBytes : 0, inj.answer.fragments, d);
   // A fault (the call did not run: the session ended, the server is busy) moved nothing; a
   // plain answer we cannot read moved an unknown amount.
   ra.dataBytes.push_back(!plain ? 0 : s.decoded ? s.dataBytes : kUnknownBytes);
@@ -692,8 +697,8 @@ void CoreMapiAo::handOffServerSide(HandOffReason reason, const std::string& why,
                      " (" + why + ")";
             });
   // Answers held to judge a read-ahead go first, whole.
-  for (auto& [id, frags] : candidateFragments_) {
-    for (const auto& f : frags) {
+  for (auto& [id, answer] : candidateFragments_) {
+    for (const auto& f : answer.fragments) {
       out.appendRecord(RecordType::Pdus, f);
     }
   }
@@ -702,7 +707,11 @@ void CoreMapiAo::handOffServerSide(HandOffReason reason, const std::string& why,
   out.appendRecord(RecordType::HandOff, encodeHandOff(reason));
   serverHandedOff_ = true;
   passive_ = true;
-  Bytes rest = serverFramer_.takeBuffered();
+  // What the stream did not hand out (from the PDU it refused on), as it came.
+  for (const auto& p : fromServer_.takeUnreadPdus()) {
+    out.toPeer.insert(out.toPeer.end(), p.begin(), p.end());
+  }
+  Bytes rest = fromServer_.takeUnframed();
   out.toPeer.insert(out.toPeer.end(), rest.begin(), rest.end());
 }
 
@@ -710,13 +719,13 @@ void CoreMapiAo::onServerEof(AoOutput& out) {
   if (serverHandedOff_) {
     return;
   }
-  for (auto& [id, frags] : candidateFragments_) {
-    for (const auto& f : frags) {
+  for (auto& [id, answer] : candidateFragments_) {
+    for (const auto& f : answer.fragments) {
       out.appendRecord(RecordType::Pdus, f);
     }
   }
   candidateFragments_.clear();
-  Bytes rest = serverFramer_.takeBuffered();
+  Bytes rest = fromServer_.takeUnframed();
   if (!rest.empty()) {
     out.appendRecord(RecordType::Pdus, rest);
   }

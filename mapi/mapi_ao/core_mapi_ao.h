@@ -21,7 +21,7 @@
 #include "mapi/dcerpc/association.h"
 #include "mapi/mapi_ao/ao_record.h"
 #include "mapi/mapi_ao/mapi_ao_types.h"
-#include "mapi/mapi_ao/pdu_framer.h"
+#include "mapi/dcerpc/co_stream.h"
 #include "mapi/mapi_ao/rop_call_summary.h"
 
 namespace bh::mapi::mapi_ao {
@@ -82,8 +82,8 @@ private:
   struct Injected {
     uint32_t readAheadId = 0;
     bool seek = false;
-    std::vector<Bytes> fragments;
-    size_t bytes = 0; ///< of fragments, capped at maxCallBytes
+    dcerpc::Call answer; ///< its fragments, capped at maxCallBytes on the wire
+    bool joined = true;  ///< every fragment a response (no fault)
   };
   /// An item of the edge's stream held while a stream position is being restored.
   struct BlockedItem {
@@ -96,10 +96,9 @@ private:
   void onWriteBehind(const WriteBehind& wb, AoOutput& out);
   void onWriteAnswer(uint32_t callId, AoOutput& out);
   void onRecord(Record rec, AoOutput& out);
-  void onClientPdu(Bytes pdu, AoOutput& out);
-  void onServerPdu(Bytes pdu, AoOutput& out);
-  void onCandidateAnswer(uint32_t callId, Candidate c, std::vector<Bytes> fragments,
-                         AoOutput& out);
+  void onClientPdu(dcerpc::StreamPdu item, AoOutput& out);
+  void onServerPdu(dcerpc::StreamPdu item, AoOutput& out);
+  void onCandidateAnswer(uint32_t callId, Candidate c, dcerpc::Call answer, AoOutput& out);
   void onInjectedAnswer(uint32_t callId, Injected inj, AoOutput& out);
   void inject(ReadAhead& ra, AoOutput& out);
   void maybeEnd(ReadAhead& ra, AoOutput& out);
@@ -120,19 +119,22 @@ private:
   dcerpc::Association association_;
 
   RecordReader peerReader_;
-  PduFramer clientFramer_;
+  /// The client's stream as the edge relays it: PDUs only (whole calls are the edge's concern).
+  dcerpc::CoStream fromClient_;
   bool clientHandedOff_ = false;   ///< the edge's records ended
   std::deque<BlockedItem> blockedInput_;
   size_t blockedBytes_ = 0;
   int restoring_ = 0;              ///< cancelled read-aheads not yet settled
 
-  PduFramer serverFramer_;
+  /// The server's stream: PDUs only; the answers looked at are joined in candidateFragments_,
+  /// injected_ and writes_ (each capped at maxCallBytes).
+  dcerpc::CoStream fromServer_;
   bool serverHandedOff_ = false;   ///< we sent HandOff: the server stream goes unframed
   bool passive_ = false;           ///< stopped optimizing: relay only
   bool serverMidResponse_ = false; ///< between the fragments of one server answer
 
   std::map<uint32_t, Candidate> candidates_;             ///< by call id, awaiting the answer
-  std::map<uint32_t, std::vector<Bytes>> candidateFragments_;
+  std::map<uint32_t, dcerpc::Call> candidateFragments_;
   std::map<uint32_t, Injected> injected_;                ///< by injected call id
   std::set<uint32_t> clientCalls_;                       ///< client calls awaiting answers
   std::map<uint32_t, ReadAhead> readAheads_;
@@ -140,8 +142,8 @@ private:
   struct PendingWrite {
     uint32_t objectHandle = 0;
     uint16_t dataBytes = 0;
-    std::vector<Bytes> fragments;
-    size_t bytes = 0; ///< of fragments, capped at maxCallBytes
+    dcerpc::Call answer; ///< its fragments, capped at maxCallBytes on the wire
+    bool joined = true;  ///< every fragment a response (no fault)
   };
   /// Write-behind calls sent to the server, by call id, awaiting its answer.
   std::map<uint32_t, PendingWrite> writes_;

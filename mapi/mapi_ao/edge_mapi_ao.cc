@@ -23,13 +23,33 @@ constexpr uint32_t kCallDebugLayers =
 
 } // namespace
 
+namespace {
+/// The client's stream as the edge follows it: one call at a time of at most maxCallBytes; the
+/// aggregate cap sits above what the edge resets at (maxBlockedBytes queued), so the edge's
+/// own limits decide.
+dcerpc::StreamLimits clientStreamLimits(const MapiAoConfig& config) {
+  return dcerpc::StreamLimits{65535, config.maxCallBytes, 1,
+                              config.maxBlockedBytes + 2 * config.maxCallBytes + (1u << 20)};
+}
+/// The server's stream as the core relays it: PDUs only; a Pdus record (an answer of up to
+/// maxCallBytes, or a few PDUs) is framed whole before its PDUs are taken.
+dcerpc::StreamLimits serverStreamLimits(const MapiAoConfig& config) {
+  dcerpc::StreamLimits l{65535, config.maxCallBytes, 1, 2 * config.maxCallBytes + (1u << 20)};
+  l.reassemble = false;
+  return l;
+}
+} // namespace
+
 EdgeMapiAo::EdgeMapiAo(MapiAoConfig config, MapiAoEvents& events)
-    : config_(config), events_(events) {}
+    : config_(config), events_(events),
+      fromClient_(dcerpc::Sender::Client, clientStreamLimits(config)),
+      fromServer_(dcerpc::Sender::Server, serverStreamLimits(config)) {}
 
 size_t EdgeMapiAo::bufferedBytes() const {
-  size_t n = clientFramer_.bufferedBytes() + serverFramer_.bufferedBytes() +
-             peerReader_.bufferedBytes() + assemblingBytes_ + readyBytes_ + pendingLocal_.size();
-  for (const auto& p : clientQueue_) {
+  size_t n = fromClient_.unframedBytes() + fromClient_.queuedBytes() +
+             fromClient_.callWireBytes() + fromServer_.unframedBytes() + fromServer_.queuedBytes() +
+             peerReader_.bufferedBytes() + readyBytes_ + pendingLocal_.size();
+  for (const auto& p : unsent_) {
     n += p.size();
   }
   if (held_) {
@@ -41,10 +61,8 @@ size_t EdgeMapiAo::bufferedBytes() const {
   for (const auto& [id, stub] : debugCalls_) {
     n += stub.size();
   }
-  for (const auto& [id, frags] : remoteReadFragments_) {
-    for (const auto& f : frags) {
-      n += f.size();
-    }
+  for (const auto& [id, answer] : remoteReadFragments_) {
+    n += answer.wireBytes();
   }
   return n;
 }
@@ -60,48 +78,83 @@ void EdgeMapiAo::onClientData(ByteSpan data, AoOutput& out) {
     out.toPeer.insert(out.toPeer.end(), data.begin(), data.end());
     return;
   }
-  std::vector<Bytes> pdus;
-  ParseResult r = clientFramer_.feed(data, pdus);
-  for (auto& p : pdus) {
-    queuedBytes_ += p.size();
-    clientQueue_.push_back(std::move(p));
-  }
+  ParseResult r = fromClient_.feed(data);
   if (!r.ok()) {
+    if (fromClient_.errorKind() == dcerpc::StreamError::BufferFull) {
+      out.fail("client bytes queued behind a held call exceed the cap");
+      return;
+    }
     handOff(HandOffReason::ParseError, "client stream: " + r.error, out);
     return;
   }
   drainClientQueue(out);
-  if (queuedBytes_ > config_.maxBlockedBytes) {
+  if (fromClient_.queuedBytes() > config_.maxBlockedBytes) {
     out.fail("client bytes queued behind a held call exceed the cap");
   }
 }
 
 void EdgeMapiAo::drainClientQueue(AoOutput& out) {
-  while (!clientHandedOff_ && !held_ && !clientQueue_.empty() && !out.reset) {
-    Bytes pdu = std::move(clientQueue_.front());
-    clientQueue_.pop_front();
-    queuedBytes_ -= pdu.size();
-    processClientPdu(std::move(pdu), out);
+  while (!clientHandedOff_ && !held_ && !out.reset) {
+    dcerpc::StreamPdu item;
+    ParseResult r = fromClient_.next(item);
+    if (r.status == ParseStatus::NeedMore) {
+      return;
+    }
+    if (!r.ok()) {
+      onClientStreamError(out);
+      return;
+    }
+    processClientPdu(std::move(item), out);
   }
 }
 
-void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
-  debugLine(events_, MapiDebug::DcerpcLayer, [&] { return "client " + describePdu(raw); });
-  dcerpc::Pdu pdu;
-  ParseResult r = dcerpc::decodePdu(raw, pdu);
-  if (r.ok()) {
-    r = association_.onClientPdu(pdu);
+void EdgeMapiAo::onClientStreamError(AoOutput& out) {
+  using dcerpc::StreamError;
+  if (fromClient_.errorKind() == StreamError::BufferFull) {
+    out.fail("client bytes queued behind a held call exceed the cap");
+    return;
   }
+  // The PDU the stream refused is still its next one (it goes on raw after the hand-off).
+  ByteSpan raw = fromClient_.peekNext();
+  debugLine(events_, MapiDebug::DcerpcLayer, [&] { return "client " + describePdu(raw); });
+  switch (fromClient_.errorKind()) {
+  case StreamError::DuplicateFirst:
+  case StreamError::TooManyCalls:
+    // Interleaved calls (PFC_CONC_MPX): not something this AO follows.
+    handOff(HandOffReason::ParseError, "interleaved request fragments", out);
+    return;
+  case StreamError::FragmentWithoutFirst:
+    handOff(HandOffReason::ParseError, "request fragment without its first fragment", out);
+    return;
+  case StreamError::CallTooLarge:
+    handOff(HandOffReason::ParseError, "request larger than the AO's cap", out);
+    return;
+  default:
+    handOff(HandOffReason::ParseError, "client PDU: " + fromClient_.error(), out);
+    return;
+  }
+}
+
+void EdgeMapiAo::processClientPdu(dcerpc::StreamPdu item, AoOutput& out) {
+  Bytes& raw = item.raw;
+  const dcerpc::Pdu& pdu = item.pdu;
+  debugLine(events_, MapiDebug::DcerpcLayer, [&] { return "client " + describePdu(raw); });
+  ParseResult r = association_.onClientPdu(pdu);
   if (!r.ok()) {
-    clientQueue_.push_front(std::move(raw));
+    // A bind (nothing else fails here), so never a fragment the stream holds.
+    for (auto& cut : item.abandoned) {
+      unsent_.insert(unsent_.end(), cut.fragments.begin(), cut.fragments.end());
+    }
+    unsent_.push_back(std::move(raw));
     handOff(HandOffReason::ParseError, "client PDU: " + r.error, out);
     return;
   }
-  if (pdu.ptype() != dcerpc::PType::Request && assembling_) {
+  if (!item.abandoned.empty()) {
     // A PDU between a call's fragments (co_cancel, orphaned: C706 12.6.4.8, 12.6.4.11): the
     // fragments before it go first, and the call's others follow unread. Unread, it may touch
     // any object: read-aheads stop before it reaches the server.
-    if (isEmsmdb(assembling_->contextId)) {
+    const ClientCall& cut = item.abandoned.front();
+    if (isEmsmdb(cut.contextId)) {
       std::vector<uint32_t> ids;
       for (const auto& [id, ra] : readAheads_) {
         ids.push_back(id);
@@ -110,10 +163,7 @@ void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
         cancel(id, false, out);
       }
     }
-    forward(assembling_->fragments, out);
-    relayedCallId_ = assembling_->callId;
-    assembling_.reset();
-    assemblingBytes_ = 0;
+    forward(cut.fragments, out);
   }
   switch (pdu.ptype()) {
   case dcerpc::PType::Bind:
@@ -123,7 +173,7 @@ void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
       // MS-OXCRPC 3.1.4: signed or sealed calls cannot be read or answered here (eMAPI is
       // what would let us; without it the flow goes to the generic AO).
       if (t.authLevel >= dcerpc::AuthLevel::PktIntegrity) {
-        clientQueue_.push_front(std::move(raw));
+        unsent_.push_back(std::move(raw));
         handOff(HandOffReason::Encrypted,
                 std::string(t.authLevel == dcerpc::AuthLevel::PktPrivacy ? "PRIVACY" : "INTEGRITY") +
                     " AuthType:" + std::to_string(static_cast<int>(t.authType)) +
@@ -132,7 +182,7 @@ void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
         return;
       }
       if (t.authType == dcerpc::AuthType::Ntlm) {
-        clientQueue_.push_front(std::move(raw));
+        unsent_.push_back(std::move(raw));
         handOff(HandOffReason::Ntlm, "AuthType:NTLM AuthCtxId: " + std::to_string(t.authContextId),
                 out);
         return;
@@ -140,57 +190,21 @@ void EdgeMapiAo::processClientPdu(Bytes raw, AoOutput& out) {
     }
     if (pdu.ptype() == dcerpc::PType::Bind && pdu.bind()->assocGroupId != 0) {
       if (auto reason = events_.onJoinGroup(pdu.bind()->assocGroupId)) {
-        clientQueue_.push_front(std::move(raw));
+        unsent_.push_back(std::move(raw));
         handOff(*reason, "its association group was handed off", out);
         return;
       }
     }
     forward(raw, out);
     return;
-  case dcerpc::PType::Request: {
-    const auto* req = pdu.request();
-    bool first = pdu.header.has(dcerpc::pfc::FirstFrag);
-    bool last = pdu.header.has(dcerpc::pfc::LastFrag);
-    if (!first && relayedCallId_ == pdu.header.callId) {
+  case dcerpc::PType::Request:
+    if (item.unread) {
       forward(raw, out);
-      if (last) {
-        relayedCallId_.reset();
-      }
-      return;
+    } else if (item.call) {
+      onClientCall(std::move(*item.call), out);
     }
-    relayedCallId_.reset();
-    if (first) {
-      if (assembling_) {
-        // Interleaved calls (PFC_CONC_MPX): not something this AO follows.
-        clientQueue_.push_front(std::move(raw));
-        handOff(HandOffReason::ParseError, "interleaved request fragments", out);
-        return;
-      }
-      assembling_ = ClientCall{{}, pdu.header.callId, req->contextId, req->opnum};
-      assemblingBytes_ = 0;
-    } else if (!assembling_ || assembling_->callId != pdu.header.callId) {
-      clientQueue_.push_front(std::move(raw));
-      handOff(HandOffReason::ParseError, "request fragment without its first fragment", out);
-      return;
-    }
-    assemblingBytes_ += raw.size();
-    assembling_->fragments.push_back(std::move(raw));
-    if (assemblingBytes_ > config_.maxCallBytes) {
-      clientQueue_.insert(clientQueue_.begin(), assembling_->fragments.begin(),
-                          assembling_->fragments.end());
-      assembling_.reset();
-      assemblingBytes_ = 0;
-      handOff(HandOffReason::ParseError, "request larger than the AO's cap", out);
-      return;
-    }
-    if (last) {
-      ClientCall call = std::move(*assembling_);
-      assembling_.reset();
-      assemblingBytes_ = 0;
-      onClientCall(std::move(call), out);
-    }
+    // Otherwise a fragment of the call in progress: the stream holds it until the last.
     return;
-  }
   default:
     forward(raw, out);
     return;
@@ -203,16 +217,11 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     return;
   }
   events_.onClientCall(call.callId);
-  Bytes stub;
-  if (!joinStubs(call.fragments, stub)) {
-    clientQueue_.insert(clientQueue_.begin(), call.fragments.begin(), call.fragments.end());
-    handOff(HandOffReason::ParseError, "request stub", out);
-    return;
-  }
+  const Bytes stub = call.stub;
   if (call.opnum == kOpnumEcDoConnectEx) {
     emsmdb::EcDoConnectExRequest req;
     if (!emsmdb::decodeEcDoConnectExRequest(stub, req).ok()) {
-      clientQueue_.insert(clientQueue_.begin(), call.fragments.begin(), call.fragments.end());
+      unsent_.insert(unsent_.begin(), call.fragments.begin(), call.fragments.end());
       handOff(HandOffReason::ParseError, "EcDoConnectEx request", out);
       return;
     }
@@ -220,7 +229,7 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     if ((req.ulFlags & kConnectAdministrator) != 0) {
       // MS-OXCRPC 3.1.4.1: administrator behaviour is what Exchange servers ask of each
       // other (moves, replication); the seed leaves Exchange-to-Exchange to the generic AO.
-      clientQueue_.insert(clientQueue_.begin(), call.fragments.begin(), call.fragments.end());
+      unsent_.insert(unsent_.begin(), call.fragments.begin(), call.fragments.end());
       handOff(HandOffReason::ExchangeToExchange,
               "EcDoConnectEx with administrator privilege from " + v.toString(), out);
       return;
@@ -228,7 +237,7 @@ void EdgeMapiAo::onClientCall(ClientCall call, AoOutput& out) {
     events_.onClientVersion(v);
     emsmdb::OutlookVersion ov = emsmdb::outlookVersion(v);
     if (ov == emsmdb::OutlookVersion::Unknown || ov == emsmdb::OutlookVersion::Newer) {
-      clientQueue_.insert(clientQueue_.begin(), call.fragments.begin(), call.fragments.end());
+      unsent_.insert(unsent_.begin(), call.fragments.begin(), call.fragments.end());
       handOff(HandOffReason::UnsupportedClient, "client version " + v.toString(), out);
       return;
     }
@@ -422,37 +431,35 @@ void EdgeMapiAo::forwardRemote(ClientCall& call, std::optional<ReadAheadCandidat
     remoteCalls_[call.callId] = read;
   }
   if ((events_.debugMask() & kCallDebugLayers) != 0 && debugCalls_.size() < 64) {
-    Bytes stub;
-    if (call.opnum == emsmdb::kOpnumEcDoRpcExt2 && joinStubs(call.fragments, stub)) {
-      debugCalls_[call.callId] = std::move(stub);
+    if (call.opnum == emsmdb::kOpnumEcDoRpcExt2) {
+      debugCalls_[call.callId] = call.stub;
     }
   }
 }
 
-void EdgeMapiAo::debugServerAnswer(uint32_t callId, const Bytes& raw, bool last) {
+void EdgeMapiAo::debugServerAnswer(const dcerpc::StreamPdu& item, bool last) {
+  const uint32_t callId = item.pdu.header.callId;
   auto request = debugCalls_.find(callId);
   if ((events_.debugMask() & kCallDebugLayers) != 0 && request != debugCalls_.end() &&
-      pduType(raw) == dcerpc::PType::Response) {
-    debugAnswerBytes_ += raw.size();
+      item.pdu.ptype() == dcerpc::PType::Response) {
+    debugAnswerBytes_ += item.raw.size();
     if (debugAnswerBytes_ <= config_.maxCallBytes) { // capped like a client's call
-      debugAnswer_.push_back(raw);
+      dcerpc::addFragment(debugAnswer_, item.pdu, item.raw);
     }
-    if (last) {
-      Bytes stub;
-      if (debugAnswerBytes_ <= config_.maxCallBytes && joinStubs(debugAnswer_, stub)) {
-        debugLine(events_, MapiDebug::EmsmdbLayer, [&] {
-          return "answer " + std::to_string(callId) + ": " + describeEcDoRpcExt2Response(stub);
-        });
-        debugLine(events_, MapiDebug::RopLayer, [&] {
-          return "answer " + std::to_string(callId) + ": " +
-                 describeRopResponses(stub, request->second);
-        });
-      }
+    if (last && debugAnswerBytes_ <= config_.maxCallBytes) {
+      const Bytes& stub = debugAnswer_.stub;
+      debugLine(events_, MapiDebug::EmsmdbLayer, [&] {
+        return "answer " + std::to_string(callId) + ": " + describeEcDoRpcExt2Response(stub);
+      });
+      debugLine(events_, MapiDebug::RopLayer, [&] {
+        return "answer " + std::to_string(callId) + ": " +
+               describeRopResponses(stub, request->second);
+      });
     }
   }
   if (last) {
     debugCalls_.erase(callId);
-    debugAnswer_.clear();
+    debugAnswer_ = dcerpc::Call{};
     debugAnswerBytes_ = 0;
   }
 }
@@ -502,11 +509,7 @@ void EdgeMapiAo::releaseHeld(AoOutput& out) {
   held_.reset();
   auto it = readAheads_.find(h.readAheadId);
   if (it == readAheads_.end() || !tryLocal(h.call, it->second, out)) {
-    Bytes stub;
-    std::optional<ReadAheadCandidate> read;
-    if (joinStubs(h.call.fragments, stub)) {
-      read = summarizeRequest(stub).candidate;
-    }
+    std::optional<ReadAheadCandidate> read = summarizeRequest(h.call.stub).candidate;
     forwardRemote(h.call, read, out);
   }
   drainClientQueue(out);
@@ -518,11 +521,8 @@ void EdgeMapiAo::releaseHeldWrite(AoOutput& out) {
   }
   Held h = std::move(*held_);
   held_.reset();
-  Bytes stub;
-  RequestSummary s;
-  if (joinStubs(h.call.fragments, stub)) {
-    s = summarizeRequest(stub);
-  }
+  const Bytes stub = h.call.stub;
+  RequestSummary s = summarizeRequest(stub);
   if (!s.write || !writeBehind(h.call, stub, s, out)) {
     forwardRemote(h.call, std::nullopt, out);
   }
@@ -561,11 +561,8 @@ void EdgeMapiAo::retryGroupHold(AoOutput& out) {
   if (!held_ || !held_->waitsForGroup || clientHandedOff_) {
     return;
   }
-  Bytes stub;
-  RequestSummary s;
-  if (joinStubs(held_->call.fragments, stub)) {
-    s = summarizeRequest(stub);
-  }
+  const Bytes stub = held_->call.stub;
+  RequestSummary s = summarizeRequest(stub);
   if (groupWritesPendingFor(s)) {
     return;
   }
@@ -670,19 +667,14 @@ void EdgeMapiAo::handOff(HandOffReason reason, const std::string& detail, AoOutp
     }
     held_.reset();
   }
-  if (assembling_) {
-    for (const auto& f : assembling_->fragments) {
-      raw.insert(raw.end(), f.begin(), f.end());
-    }
-    assembling_.reset();
-    assemblingBytes_ = 0;
-  }
-  for (const auto& p : clientQueue_) {
+  for (const auto& p : unsent_) {
     raw.insert(raw.end(), p.begin(), p.end());
   }
-  clientQueue_.clear();
-  queuedBytes_ = 0;
-  Bytes rest = clientFramer_.takeBuffered();
+  unsent_.clear();
+  for (const auto& p : fromClient_.takeUnreadPdus()) {
+    raw.insert(raw.end(), p.begin(), p.end());
+  }
+  Bytes rest = fromClient_.takeUnframed();
   raw.insert(raw.end(), rest.begin(), rest.end());
 }
 
@@ -694,12 +686,10 @@ bool EdgeMapiAo::onClientEof(AoOutput& out) {
     return true;
   }
   // A call that will never be complete still goes to the server as it is.
-  if (assembling_) {
-    forward(assembling_->fragments, out);
-    assembling_.reset();
-    assemblingBytes_ = 0;
+  for (const auto& f : fromClient_.takeUnreadPdus()) {
+    forward(f, out);
   }
-  Bytes rest = clientFramer_.takeBuffered();
+  Bytes rest = fromClient_.takeUnframed();
   if (!rest.empty()) {
     out.appendRecord(RecordType::Pdus, rest);
   }
@@ -734,12 +724,14 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
   });
   switch (rec.type) {
   case RecordType::Pdus: {
-    std::vector<Bytes> pdus;
-    ParseResult r = serverFramer_.feed(rec.body, pdus);
-    for (auto& p : pdus) {
-      onServerPdu(std::move(p), out);
+    (void)fromServer_.feed(rec.body);
+    dcerpc::StreamPdu item;
+    ParseResult r;
+    while ((r = fromServer_.next(item)).ok()) {
+      onServerPdu(std::move(item), out);
     }
-    if (!r.ok()) {
+    // The core hands off what it cannot frame and decode, before it would reach us.
+    if (r.status == ParseStatus::Error) {
       out.fail("server stream does not frame (the core should have handed off): " + r.error);
     }
     return;
@@ -826,7 +818,10 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
       return;
     }
     serverHandedOff_ = true;
-    Bytes rest = serverFramer_.takeBuffered();
+    for (const auto& p : fromServer_.takeUnreadPdus()) {
+      out.toLocal.insert(out.toLocal.end(), p.begin(), p.end());
+    }
+    Bytes rest = fromServer_.takeUnframed();
     out.toLocal.insert(out.toLocal.end(), rest.begin(), rest.end());
     handOff(reason, "the core handed off", out);
     return;
@@ -866,14 +861,14 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
   }
 }
 
-void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
+void EdgeMapiAo::onServerPdu(dcerpc::StreamPdu item, AoOutput& out) {
+  const Bytes& raw = item.raw;
   debugLine(events_, MapiDebug::DcerpcLayer, [&] { return "server " + describePdu(raw); });
-  dcerpc::PType type = pduType(raw);
-  uint8_t flags = pduFlags(raw);
+  dcerpc::PType type = item.pdu.ptype();
+  uint8_t flags = item.pdu.header.pfcFlags;
   if (type == dcerpc::PType::BindAck || type == dcerpc::PType::AlterContextResp ||
       type == dcerpc::PType::BindNak) {
-    dcerpc::Pdu pdu;
-    if (!dcerpc::decodePdu(raw, pdu).ok() || !association_.onServerPdu(pdu).ok()) {
+    if (!association_.onServerPdu(item.pdu).ok()) {
       out.toLocal.insert(out.toLocal.end(), raw.begin(), raw.end());
       handOff(HandOffReason::ParseError, "bind answer", out);
       return;
@@ -893,34 +888,28 @@ void EdgeMapiAo::onServerPdu(Bytes raw, AoOutput& out) {
     if (first && !last) {
       serverMidResponse_ = true;
     }
-    uint32_t callId = pduCallId(raw);
+    uint32_t callId = item.pdu.header.callId;
     auto rc = remoteCalls_.find(callId);
     if (rc != remoteCalls_.end() && rc->second && type == dcerpc::PType::Response) {
-      auto& frags = remoteReadFragments_[callId];
-      size_t held = raw.size();
-      for (const auto& f : frags) {
-        held += f.size();
-      }
+      auto& answer = remoteReadFragments_[callId];
+      size_t held = raw.size() + answer.wireBytes();
       if (held > config_.maxCallBytes) {
         // Kept only to count the data it carries (statistics): an answer beyond the call cap
         // is relayed uncounted rather than held.
         remoteReadFragments_.erase(callId);
         rc->second.reset();
       } else {
-        frags.push_back(raw);
+        dcerpc::addFragment(answer, item.pdu, raw);
         if (last) {
-          Bytes stub;
-          if (joinStubs(frags, stub)) {
-            ResponseSummary sum = summarizeReadAheadResponse(stub, *rc->second);
-            if (sum.decoded) {
-              events_.onReadResponse(rc->second->kind, sum.dataBytes);
-            }
+          ResponseSummary sum = summarizeReadAheadResponse(answer.stub, *rc->second);
+          if (sum.decoded) {
+            events_.onReadResponse(rc->second->kind, sum.dataBytes);
           }
           remoteReadFragments_.erase(callId);
         }
       }
     }
-    debugServerAnswer(callId, raw, last);
+    debugServerAnswer(item, last);
     if (last) {
       serverMidResponse_ = false;
       remoteReadFragments_.erase(callId);

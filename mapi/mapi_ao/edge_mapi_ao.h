@@ -16,9 +16,9 @@
 
 #include "common/bytes.h"
 #include "mapi/dcerpc/association.h"
+#include "mapi/dcerpc/co_stream.h"
 #include "mapi/mapi_ao/ao_record.h"
 #include "mapi/mapi_ao/mapi_ao_types.h"
-#include "mapi/mapi_ao/pdu_framer.h"
 #include "mapi/mapi_ao/rop_call_summary.h"
 
 namespace bh::mapi::mapi_ao {
@@ -79,13 +79,8 @@ private:
     uint32_t consumed = 0;
     bool ended = false;
   };
-  /// A whole client call (all its fragments).
-  struct ClientCall {
-    std::vector<Bytes> fragments;
-    uint32_t callId = 0;
-    uint16_t contextId = 0;
-    uint16_t opnum = 0;
-  };
+  /// A whole client call (all its fragments, as the stream engine hands it out).
+  using ClientCall = dcerpc::Call;
   /// A client call that waits: for prefetched data (readAheadId); or, a RopWriteStream, for
   /// the server to confirm earlier writes so that it fits the write window (waitsForWindow);
   /// or for writes on another connection of the group to the objects it touches
@@ -107,7 +102,9 @@ private:
   };
 
   void drainClientQueue(AoOutput& out);
-  void processClientPdu(Bytes pdu, AoOutput& out);
+  void processClientPdu(dcerpc::StreamPdu item, AoOutput& out);
+  /// The client's stream stopped (a PDU that does not decode, calls it cannot follow).
+  void onClientStreamError(AoOutput& out);
   void onClientCall(ClientCall call, AoOutput& out);
   /// An EcDoRpcExt2 call once no other connection's writes hold it back.
   void onRpcCall(ClientCall& call, const Bytes& stub, const RequestSummary& s, AoOutput& out);
@@ -136,7 +133,7 @@ private:
   void forwardRemote(ClientCall& call, std::optional<ReadAheadCandidate> read, AoOutput& out);
   void handOff(HandOffReason reason, const std::string& detail, AoOutput& out);
   void onRecord(Record& rec, AoOutput& out);
-  void onServerPdu(Bytes pdu, AoOutput& out);
+  void onServerPdu(dcerpc::StreamPdu item, AoOutput& out);
   void toClient(Bytes&& pdus, AoOutput& out);
   bool isEmsmdb(uint16_t contextId) const;
 
@@ -145,32 +142,32 @@ private:
   dcerpc::Association association_;
 
   // client -> core
-  PduFramer clientFramer_;
-  std::deque<Bytes> clientQueue_;
-  /// Bytes in clientQueue_ (PDUs behind a held call): at most maxBlockedBytes.
-  size_t queuedBytes_ = 0;
-  std::optional<ClientCall> assembling_;
-  size_t assemblingBytes_ = 0;
-  /// A call whose fragments go on unread: a co_cancel or orphaned PDU came between them.
-  std::optional<uint32_t> relayedCallId_;
+  /// The client's stream: one call at a time (interleaved calls are not followed), a call of
+  /// at most maxCallBytes. PDUs framed behind a held call wait in it (queuedBytes(): at most
+  /// maxBlockedBytes). A call cut by a co_cancel or orphaned PDU goes on unread.
+  dcerpc::CoStream fromClient_;
+  /// PDUs taken from the stream and not relayed, ahead of what it still holds at a hand-off.
+  std::vector<Bytes> unsent_;
   std::optional<Held> held_;
   bool clientHandedOff_ = false;
   /// EMSMDB calls sent to the server and awaiting their answer: the read candidates among
   /// them keep their answer's fragments to count the data it carries.
   std::map<uint32_t, std::optional<ReadAheadCandidate>> remoteCalls_;
-  std::map<uint32_t, std::vector<Bytes>> remoteReadFragments_;
+  std::map<uint32_t, dcerpc::Call> remoteReadFragments_;
   /// `debug accelerator mapi` EMSMDB-layer/ROP-layer: the EcDoRpcExt2 calls sent on while
   /// debugging is on (their stubs: an answer's layout may depend on its request), and the
   /// server's answer being collected (capped at maxCallBytes).
   std::map<uint32_t, Bytes> debugCalls_;
-  std::vector<Bytes> debugAnswer_;
+  dcerpc::Call debugAnswer_;
   size_t debugAnswerBytes_ = 0;
-  void debugServerAnswer(uint32_t callId, const Bytes& raw, bool last);
+  void debugServerAnswer(const dcerpc::StreamPdu& item, bool last);
   bool bound_ = false;
 
   // core -> client
   RecordReader peerReader_;
-  PduFramer serverFramer_;
+  /// The server's stream as the core relays it: PDUs only (the answers the edge looks at are
+  /// joined in remoteReadFragments_ and debugAnswer_, capped at maxCallBytes).
+  dcerpc::CoStream fromServer_;
   bool serverHandedOff_ = false;
   /// Inside a fragmented server response: local answers wait so fragments are not split.
   bool serverMidResponse_ = false;

@@ -1,4 +1,4 @@
-// Fuzz target: the DCE/RPC CO stream decoder of both directions plus association tracking.
+// Fuzz target: the DCE/RPC stream engine of both directions plus association tracking.
 // The input is split into chunks at the separator 01 D5 CA 7A (Suricata's trick to simulate TCP
 // segmentation); the low bit of a chunk's first byte picks the direction (0 client, 1 server),
 // the rest of the chunk is delivered as one segment. Every decoded PDU must re-encode and decode
@@ -9,7 +9,7 @@
 
 #include "mapi/dcerpc/association.h"
 #include "mapi/dcerpc/pdu_codec.h"
-#include "mapi/dcerpc/pdu_decoder.h"
+#include "mapi/dcerpc/co_stream.h"
 
 using namespace bh;
 using namespace bh::mapi::dcerpc;
@@ -18,11 +18,11 @@ namespace {
 
 constexpr uint8_t kSeparator[4] = {0x01, 0xd5, 0xca, 0x7a};
 
-class Sink : public PduDecoderCallbacks {
+class Sink {
  public:
   Sink(Association& association, bool fromServer)
       : association_(association), fromServer_(fromServer) {}
-  void onPdu(const Pdu& pdu, ByteSpan raw) override {
+  void onPdu(const Pdu& pdu, ByteSpan raw) {
     if (raw.size() != pdu.header.fragLength) {
       std::abort();
     }
@@ -41,7 +41,7 @@ class Sink : public PduDecoderCallbacks {
       negotiated_ = association_.maxRecvFrag();
     }
   }
-  void onCall(Call&& call) override {
+  void onCall(const Call& call) {
     if (call.ptype == PType::Request) {
       (void)association_.interfaceFor(call.contextId);
     }
@@ -59,11 +59,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Association association;
   Sink client(association, false);
   Sink server(association, true);
-  DecoderLimits limits;
-  limits.maxCallStubBytes = 1 << 16;  // keep the fuzzer fast; caps have their own unit tests
-  limits.maxPendingCalls = 4;
-  PduDecoder fromClient(client, limits);
-  PduDecoder fromServer(server, limits);
+  StreamLimits limits;
+  limits.maxCallBytes = 1 << 16;  // keep the fuzzer fast; caps have their own unit tests
+  limits.maxCallsInProgress = 4;
+  limits.maxBufferedBytes = 1 << 18;
+  CoStream fromClient(Sender::Client, limits);
+  CoStream fromServer(Sender::Server, limits);
   size_t start = 0;
   while (start <= size) {
     size_t end = start;
@@ -76,9 +77,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (end > start) {
       bool toServer = (data[start] & 1) != 0;
       ByteSpan chunk(data + start + 1, end - start - 1);
-      PduDecoder& d = toServer ? fromServer : fromClient;
-      (void)d.onData(chunk);
-      if (d.bufferedBytes() > limits.maxFragLength) {
+      CoStream& d = toServer ? fromServer : fromClient;
+      Sink& sink = toServer ? server : client;
+      (void)d.feed(chunk);
+      StreamPdu item;
+      while (d.next(item).ok()) {
+        sink.onPdu(item.pdu, item.raw);
+        if (item.call) {
+          sink.onCall(*item.call);
+        }
+      }
+      if (d.unframedBytes() > limits.maxPduBytes || d.bufferedBytes() > limits.maxBufferedBytes) {
         std::abort();
       }
       if (server.negotiated_ != 0) {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "mapi/dcerpc/pdu_decoder.h"
+#include "mapi/dcerpc/co_stream.h"
 #include "mapi/emsmdb/ec_do_connect_ex.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
 #include "mapi/emsmdb/rpc_header_ext.h"
@@ -25,10 +25,21 @@ Bytes simVector(const std::string& file) {
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-class Calls : public dcerpc::PduDecoderCallbacks {
- public:
-  void onPdu(const dcerpc::Pdu& pdu, ByteSpan) override { types.push_back(pdu.ptype()); }
-  void onCall(dcerpc::Call&& call) override { calls.push_back(std::move(call)); }
+/// One direction of a recorded conversation through the appliance's DCE/RPC stream engine.
+struct Calls {
+  explicit Calls(dcerpc::Sender sender) : stream(sender) {}
+  ParseResult onData(ByteSpan data) {
+    ParseResult r = stream.feed(data);
+    dcerpc::StreamPdu item;
+    while (r.ok() && (r = stream.next(item)).ok()) {
+      types.push_back(item.pdu.ptype());
+      if (item.call) {
+        calls.push_back(std::move(*item.call));
+      }
+    }
+    return r.status == ParseStatus::NeedMore ? ParseResult::done(data.size()) : r;
+  }
+  dcerpc::CoStream stream;
   std::vector<dcerpc::PType> types;
   std::vector<dcerpc::Call> calls;
 };
@@ -47,12 +58,10 @@ TEST_CASE("recorded open-attachment: appliance codecs decode it and the data is 
   size_t ropCalls = 0;
   for (const char* conn : {"main", "bulk"}) {
     CAPTURE(conn);
-    Calls up;
-    Calls down;
-    dcerpc::PduDecoder cd(up);
-    dcerpc::PduDecoder sd(down);
-    REQUIRE(cd.onData(simVector(std::string(conn) + ".client.bin")).ok());
-    REQUIRE(sd.onData(simVector(std::string(conn) + ".server.bin")).ok());
+    Calls up(dcerpc::Sender::Client);
+    Calls down(dcerpc::Sender::Server);
+    REQUIRE(up.onData(simVector(std::string(conn) + ".client.bin")).ok());
+    REQUIRE(down.onData(simVector(std::string(conn) + ".server.bin")).ok());
     CHECK(up.types.front() == dcerpc::PType::Bind);
     CHECK(down.types.front() == dcerpc::PType::BindAck);
     REQUIRE(up.calls.size() == down.calls.size());

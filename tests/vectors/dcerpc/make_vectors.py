@@ -353,6 +353,20 @@ def main():
     cases.append(('dcerpc', 'stream_epm_client', by_name['bind_epm'] + by_name['request_ept_map'],
                   {'pdus': [cases[0][3]['pdus'][0], cases[4][3]['pdus'][0]]}))
 
+    # 10. A co_cancel between a call's fragments (C706 12.6.4.8), as the MAPI AO must relay it:
+    #     the two fragments before it end the reading of call 7 (handed out ahead of the
+    #     co_cancel), the last fragment follows unread, and no whole call comes out.
+    frag_pdus = next(e for _, n, _, e in cases if n == 'request_fragmented')['pdus']
+    rf = by_name['request_fragmented']
+    f1, f2, f3 = rf[:64], rf[64:128], rf[128:]
+    cancel = header(rpcrt.MSRPC_CO_CANCEL, 7, b'').get_packet()
+    cases.append(('dcerpc', 'stream_cancel_mid_call', f1 + f2 + cancel + f3,
+                  {'pdus': [frag_pdus[0], frag_pdus[1], pdu_common(18, 7, cancel),
+                            frag_pdus[2]],
+                   'calls': [],
+                   'abandoned': [{'call_id': 7, 'fragments': 2,
+                                  'stub_hex': big[:80].hex()}]}))
+
     for kind, name, data, expected in cases:
         write_case(kind, name, data, expected, 'dcerpc' if kind == 'dcerpc' else 'epm')
         print('%-8s %-24s %5d bytes' % (kind, name, len(data)))

@@ -9,7 +9,7 @@
 #include "mapi/dcerpc/well_known.h"
 #include "mapi/epm/ept_map.h"
 #include "policy/config_loader.h"
-#include "tests/unit/mapi/dcerpc_test_util.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 
 using namespace bh;
 using namespace bh::mapi;
@@ -296,7 +296,7 @@ TEST_CASE("cap: rules installed per response") {
 TEST_CASE("cap: a call stub larger than the decoder's cap stops the AO") {
   Fixture f;
   EpmAoLimits limits;
-  limits.decoder.maxCallStubBytes = 256;
+  limits.stream.maxCallBytes = 256;
   EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
   ao.onClientData(epmBind());
   ao.onServerData(epmBindAck());
@@ -310,7 +310,7 @@ TEST_CASE("cap: a call stub larger than the decoder's cap stops the AO") {
 
 TEST_CASE("cap: the default limits hold a whole 500-tower response and no more than 64 KiB") {
   EpmAoLimits limits;
-  CHECK(limits.decoder.maxCallStubBytes == 64u << 10);
+  CHECK(limits.stream.maxCallBytes == 64u << 10);
   CHECK(limits.epm.maxTowers == 500);
   Fixture f;
   EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);

@@ -4,7 +4,7 @@
 
 #include "mapi/epm_ao/epm_accelerator.h"
 #include "policy/config_loader.h"
-#include "tests/unit/mapi/dcerpc_test_util.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 
 using namespace bh;
 using namespace bh::mapi;

@@ -1,12 +1,14 @@
-// The MAPI AO's record channel (ao_record.h) and its PDU framing (pdu_framer.h): round trips,
+// The MAPI AO's record channel (ao_record.h) and the PDU header peeks it relies on: round trips,
 // delivery split at every byte boundary, malformed input, caps.
 #include <doctest/doctest.h>
 
 #include "mapi/mapi_ao/ao_record.h"
-#include "mapi/mapi_ao/pdu_framer.h"
+#include "mapi/dcerpc/co_stream.h"
+#include "mapi/dcerpc/pdu_codec.h"
 
 using namespace bh;
 using namespace bh::mapi::mapi_ao;
+namespace dcerpc = bh::mapi::dcerpc;
 
 namespace {
 
@@ -157,7 +159,7 @@ TEST_CASE("ReadAheadData: fragments come back byte for byte with the client's ca
     CHECK(back == d);
     Bytes expected;
     for (auto f : frags) {
-      setPduCallId(f, 42);
+      dcerpc::setCallId(f, 42);
       expected.insert(expected.end(), f.begin(), f.end());
     }
     CHECK(back.toFragments(42) == expected);
@@ -177,40 +179,57 @@ TEST_CASE("ReadAheadData refuses what it could not put back exactly") {
   CHECK(d.toFragments(1).empty());
 }
 
-TEST_CASE("PDU framer: whole PDUs at every split, call ids rewritten in both byte orders") {
+namespace {
+/// The PDUs of `stream` as the AO halves take them (the stream engine, PDUs only).
+std::vector<Bytes> framePdus(ByteSpan first, ByteSpan rest) {
+  dcerpc::StreamLimits l;
+  l.reassemble = false;
+  dcerpc::CoStream s(dcerpc::Sender::Server, l);
+  std::vector<Bytes> pdus;
+  dcerpc::StreamPdu item;
+  for (ByteSpan part : {first, rest}) {
+    REQUIRE(s.feed(part).ok());
+    while (s.next(item).ok()) {
+      pdus.push_back(item.raw);
+    }
+  }
+  return pdus;
+}
+} // namespace
+
+TEST_CASE("PDU framing: whole PDUs at every split, call ids rewritten in both byte orders") {
   Bytes a = responseFragment(1, 3, counting(50));
   Bytes b = responseFragment(2, 3, counting(5), false);
   Bytes stream = a;
   stream.insert(stream.end(), b.begin(), b.end());
   for (size_t cut = 0; cut <= stream.size(); ++cut) {
-    PduFramer f;
-    std::vector<Bytes> pdus;
-    REQUIRE(f.feed(ByteSpan(stream).first(cut), pdus).ok());
-    REQUIRE(f.feed(ByteSpan(stream).subspan(cut), pdus).ok());
+    std::vector<Bytes> pdus = framePdus(ByteSpan(stream).first(cut), ByteSpan(stream).subspan(cut));
     REQUIRE(pdus.size() == 2);
     CHECK(pdus[0] == a);
     CHECK(pdus[1] == b);
   }
-  CHECK(pduCallId(a) == 1);
-  CHECK(pduCallId(b) == 2);
-  setPduCallId(a, 0x01020304);
-  setPduCallId(b, 0x01020304);
-  CHECK(pduCallId(a) == 0x01020304);
-  CHECK(pduCallId(b) == 0x01020304);
+  CHECK(dcerpc::callIdOf(a) == 1);
+  CHECK(dcerpc::callIdOf(b) == 2);
+  dcerpc::setCallId(a, 0x01020304);
+  dcerpc::setCallId(b, 0x01020304);
+  CHECK(dcerpc::callIdOf(a) == 0x01020304);
+  CHECK(dcerpc::callIdOf(b) == 0x01020304);
   CHECK(a[12] == 0x04);
   CHECK(b[12] == 0x01);
 }
 
-TEST_CASE("PDU framer: a non-DCE/RPC header fails and keeps the bytes for a hand-off") {
-  PduFramer f;
-  std::vector<Bytes> pdus;
+TEST_CASE("PDU framing: a non-DCE/RPC header fails and keeps the bytes for a hand-off") {
+  dcerpc::CoStream f(dcerpc::Sender::Server);
   Bytes good = responseFragment(1, 3, counting(8));
   Bytes junk = {'G', 'E', 'T', ' ', '/', ' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', 13, 10};
   Bytes stream = good;
   stream.insert(stream.end(), junk.begin(), junk.end());
-  CHECK(f.feed(stream, pdus).status == ParseStatus::Error);
-  REQUIRE(pdus.size() == 1);
-  CHECK(f.takeBuffered() == junk);
+  CHECK(f.feed(stream).status == ParseStatus::Error);
+  dcerpc::StreamPdu item;
+  REQUIRE(f.next(item).ok());
+  CHECK(item.raw == good);
+  CHECK(f.next(item).status == ParseStatus::Error);
+  CHECK(f.takeUnframed() == junk);
 }
 
 TEST_CASE("WriteBehind: request fragments come back byte for byte; the stable stub is cut apart") {

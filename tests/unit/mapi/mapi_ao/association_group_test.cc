@@ -8,6 +8,8 @@
 //   commit cannot overtake the writes on the WAN.
 #include <doctest/doctest.h>
 
+#include "mapi/dcerpc/pdu_codec.h"
+
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
 #include "mapi/mapi_ao/rop_call_summary.h"
@@ -107,7 +109,7 @@ struct ReadingConnection {
     while (off + 16 <= atServer.size()) {
       ByteSpan pdu(atServer.data() + off, atServer.size() - off);
       uint16_t fragLen = static_cast<uint16_t>(pdu[8] | (pdu[9] << 8));
-      uint32_t id = pduCallId(pdu);
+      uint32_t id = dcerpc::callIdOf(pdu);
       if (id >= kInjectedCallIdBase) {
         injected.push_back(id);
       }
@@ -334,7 +336,7 @@ TEST_CASE("a commit on another connection waits until the writes on this one are
   REQUIRE(reader.feed(r2.toPeer, recs, raw).ok());
   REQUIRE(recs.size() == 1);
   CHECK(recs[0].type == RecordType::Pdus);
-  CHECK(pduCallId(recs[0].body) == 22);
+  CHECK(dcerpc::callIdOf(recs[0].body) == 22);
   CHECK_FALSE(g.y.holding());
 }
 

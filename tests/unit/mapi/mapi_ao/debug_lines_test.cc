@@ -3,6 +3,8 @@
 // emitting lines only for the categories that are on.
 #include <doctest/doctest.h>
 
+#include "mapi/dcerpc/pdu_codec.h"
+
 #include <algorithm>
 #include <string>
 
@@ -221,7 +223,7 @@ TEST_CASE("the core tells when a read-ahead starts, and the edge when it serves 
   CHECK(edgeEv.count(MapiDebug::CommonFlow, "read-ahead 1 (ReadStream) on 0x00000abc announced") ==
         1);
   // The server answers the first injected call; the client's next read is served locally.
-  uint32_t first = pduCallId(injected);
+  uint32_t first = dcerpc::callIdOf(injected);
   fromServer(answer(first, {full}, read));
   AoOutput n;
   edge.onClientData(call(3, {read}), n);

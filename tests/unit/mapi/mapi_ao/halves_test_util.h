@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "../dcerpc_test_util.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
 

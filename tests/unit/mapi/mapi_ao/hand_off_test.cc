@@ -3,7 +3,7 @@
 // hand-off every byte must pass unchanged and in order, in both halves, at any split.
 #include <doctest/doctest.h>
 
-#include "../dcerpc_test_util.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 #include "mapi/emsmdb/client_version.h"
 #include "mapi/emsmdb/ec_do_connect_ex.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../dcerpc_test_util.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
 #include "mapi/emsmdb/rpc_header_ext.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"

@@ -4,6 +4,8 @@
 // succeeded: it must not go on to commit a partial stream). MS-OXCROPS 2.2.9.3.
 #include <doctest/doctest.h>
 
+#include "mapi/dcerpc/pdu_codec.h"
+
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
 #include "halves_test_util.h"
@@ -100,7 +102,7 @@ TEST_CASE("a write beyond the window waits for the server's confirmation, then i
   // Call 7 now fits (3000 + 3000): answered with its own call id, sent on as write-behind;
   // call 8 waits for the next confirmation.
   REQUIRE_FALSE(c1.toLocal.empty());
-  CHECK(pduCallId(c1.toLocal) == 7);
+  CHECK(dcerpc::callIdOf(c1.toLocal) == 7);
   std::vector<Record> recs;
   Bytes raw;
   RecordReader reader;
@@ -110,7 +112,7 @@ TEST_CASE("a write beyond the window waits for the server's confirmation, then i
   CHECK(edge.holding());
   AoOutput c2 = credit(3000);
   REQUIRE_FALSE(c2.toLocal.empty());
-  CHECK(pduCallId(c2.toLocal) == 8);
+  CHECK(dcerpc::callIdOf(c2.toLocal) == 8);
   CHECK_FALSE(edge.holding());
   AoOutput eof2;
   CHECK(edge.onClientEof(eof2));

@@ -2,7 +2,7 @@
 
 #include "mapi/dcerpc/well_known.h"
 #include "mapi/epm/tower.h"
-#include "tests/unit/mapi/dcerpc_test_util.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 
 using namespace bh;
 using namespace bh::mapi;

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "mapi/dcerpc/association.h"
-#include "tests/unit/mapi/dcerpc_test_util.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 
 using namespace bh;
 using namespace bh::mapi::dcerpc;

@@ -10,7 +10,7 @@
 #include "common/bytes.h"
 #include "mapi/dcerpc/pdu.h"
 #include "mapi/dcerpc/pdu_codec.h"
-#include "mapi/dcerpc/pdu_decoder.h"
+#include "mapi/dcerpc/co_stream.h"
 #include "mapi/dcerpc/well_known.h"
 
 namespace bh::mapi::dcerpc::testing {
@@ -102,18 +102,39 @@ inline Bytes pattern(size_t n, uint8_t seed) {
   return b;
 }
 
-/// Records everything a PduDecoder delivers.
-class RecordingCallbacks : public PduDecoderCallbacks {
+/// Feeds a CoStream and takes everything it hands out, recording it.
+class StreamDriver {
  public:
-  void onPdu(const Pdu& pdu, ByteSpan raw) override {
-    pdus.push_back(pdu);
-    raws.emplace_back(raw.begin(), raw.end());
+  explicit StreamDriver(Sender sender = Sender::Client, StreamLimits limits = {})
+      : stream(sender, limits) {}
+  /// Feeds `data` and takes every whole PDU: Done, or the first error (of feed or next).
+  ParseResult onData(ByteSpan data) {
+    ParseResult fed = stream.feed(data);
+    StreamPdu item;
+    ParseResult r;
+    while ((r = stream.next(item)).ok()) {
+      pdus.push_back(item.pdu);
+      raws.push_back(item.raw);
+      items.push_back(item);
+      for (Call& c : item.abandoned) {
+        abandoned.push_back(std::move(c));
+      }
+      if (item.call) {
+        calls.push_back(std::move(*item.call));
+      }
+    }
+    if (r.status == ParseStatus::Error) {
+      return r;
+    }
+    return fed.ok() ? ParseResult::done(data.size()) : fed;
   }
-  void onCall(Call&& call) override { calls.push_back(std::move(call)); }
 
+  CoStream stream;
   std::vector<Pdu> pdus;
   std::vector<Bytes> raws;
+  std::vector<StreamPdu> items;
   std::vector<Call> calls;
+  std::vector<Call> abandoned;
 };
 
 }  // namespace bh::mapi::dcerpc::testing

@@ -6,8 +6,8 @@
 
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
-#include "mapi_ao/halves_test_util.h"
-#include "mapi_ao/mapi_ao_test_util.h"
+#include "tests/unit/mapi/mapi_ao/halves_test_util.h"
+#include "tests/unit/mapi/mapi_ao/mapi_ao_test_util.h"
 
 using namespace bh;
 using namespace bh::mapi;

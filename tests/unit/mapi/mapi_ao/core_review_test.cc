@@ -6,9 +6,9 @@
 
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
-#include "mapi/mapi_ao/pdu_framer.h"
-#include "mapi_ao/halves_test_util.h"
-#include "mapi_ao/mapi_ao_test_util.h"
+#include "mapi/dcerpc/co_stream.h"
+#include "tests/unit/mapi/mapi_ao/halves_test_util.h"
+#include "tests/unit/mapi/mapi_ao/mapi_ao_test_util.h"
 
 using namespace bh;
 using namespace bh::mapi;
@@ -39,15 +39,18 @@ Bytes readAnswer(uint32_t callId, uint8_t fill) {
 
 /// The call ids of the request PDUs in `bytes` (the server's view of its stream).
 std::vector<uint32_t> requestCallIds(const Bytes& bytes) {
-  PduFramer f;
-  std::vector<Bytes> pdus;
-  REQUIRE(f.feed(bytes, pdus).ok());
+  dcerpc::StreamLimits l;
+  l.reassemble = false;
+  dcerpc::CoStream s(dcerpc::Sender::Client, l);
+  REQUIRE(s.feed(bytes).ok());
   std::vector<uint32_t> ids;
-  for (const auto& p : pdus) {
-    if (pduType(p) == dcerpc::PType::Request) {
-      ids.push_back(pduCallId(p));
+  dcerpc::StreamPdu item;
+  while (s.next(item).ok()) {
+    if (item.pdu.ptype() == dcerpc::PType::Request) {
+      ids.push_back(item.pdu.header.callId);
     }
   }
+  CHECK(s.unframedBytes() == 0);
   return ids;
 }
 
@@ -251,13 +254,13 @@ struct StreamServer {
 
 /// The chunk numbers of the ReadStream answers the client got, in order.
 std::vector<uint16_t> chunksAtClient(const Bytes& atClient) {
-  PduFramer f;
-  std::vector<Bytes> pdus;
-  REQUIRE(f.feed(atClient, pdus).ok());
+  dcerpc::CoStream s(dcerpc::Sender::Server);
+  REQUIRE(s.feed(atClient).ok());
   std::vector<uint16_t> chunks;
-  for (const auto& p : pdus) {
-    Bytes stub;
-    REQUIRE(joinStubs({p}, stub));
+  dcerpc::StreamPdu item;
+  while (s.next(item).ok()) {
+    REQUIRE(item.call);  // every answer of one fragment
+    const Bytes& stub = item.call->stub;
     emsmdb::EcDoRpcExt2Response resp;
     REQUIRE(emsmdb::decodeEcDoRpcExt2Response(stub, resp).ok());
     Bytes plain;
