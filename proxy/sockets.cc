@@ -14,13 +14,6 @@
 
 namespace bh::proxy {
 
-std::string Endpoint::toString() const {
-  if (ip.isV4()) {
-    return ip.toString() + ":" + std::to_string(port);
-  }
-  return "[" + ip.toString() + "]:" + std::to_string(port);
-}
-
 Endpoint endpointFromSockaddr(const sockaddr_storage& ss) {
   Endpoint ep;
   if (ss.ss_family == AF_INET) {

@@ -1,15 +1,13 @@
-#include "proxy/debug_settings.h"
+#include "mapi/mapi_ao/debug_settings.h"
 
 #include "mapi/mapi_ao/mapi_debug.h"
-#include "proxy/control_args.h"
-#include "proxy/log.h"
+#include "accel/control_args.h"
 
-namespace bh::proxy {
+namespace bh::mapi::mapi_ao {
 
 namespace {
 
-using mapi::mapi_ao::mapiDebugCategoryNames;
-using mapi::mapi_ao::parseMapiDebugCategory;
+using accel::commandStartsWith;
 
 constexpr const char* kCategories =
     "all, Common-flow, DCERPC-layer, EMSMDB-layer, ROP-layer, ROP-parser, RPC-parser, Transport";
@@ -51,7 +49,7 @@ nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
       bits |= *b;
     }
     mapiMask_ = no ? (mapiMask_ & ~bits) : (mapiMask_ | bits);
-    logInfo("debug accelerator mapi: " +
+    log("debug accelerator mapi: " +
             (mapiMask_ == 0 ? std::string("off") : joined(mapiDebugCategoryNames(mapiMask_))));
     return show();
   }
@@ -70,7 +68,7 @@ nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
         return failed("not an IPv4 or IPv6 address: " + rest[3]);
       }
       host_ = *ip;
-      logInfo("debug connection: host " + ip->toString());
+      log("debug connection: host " + ip->toString());
       return show();
     }
     return failed("usage: debug connection host ADDRESS | debug connection any | "
@@ -79,7 +77,7 @@ nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
   if (no && commandStartsWith(rest, {"debug", "all"}) && rest.size() == 2) {
     mapiMask_ = 0;
     host_.reset();
-    logInfo("debug accelerator mapi: off");
+    log("debug accelerator mapi: off");
     return show();
   }
   return failed(std::string("usage: [no] debug accelerator mapi CATEGORY... (") + kCategories +
@@ -87,7 +85,7 @@ nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
                 "show debugging");
 }
 
-uint32_t DebugSettings::mapiMaskFor(const FlowInfo& info) const {
+uint32_t DebugSettings::mapiMaskFor(const accel::FlowRecord& info) const {
   if (mapiMask_ == 0) {
     return 0;
   }
@@ -113,4 +111,4 @@ nlohmann::json DebugSettings::show() const {
   return {{"ok", true}, {"text", std::move(text)}, {"json", std::move(j)}};
 }
 
-} // namespace bh::proxy
+} // namespace bh::mapi::mapi_ao

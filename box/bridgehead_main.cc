@@ -1,5 +1,5 @@
 // bridgehead: the daemon. Thin: parses the command line, loads and validates the config, and
-// runs the Daemon (proxy/daemon.h).
+// runs the box (box/box.h).
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -10,7 +10,7 @@
 
 #include "policy/config_loader.h"
 #include "policy/policy.h"
-#include "proxy/daemon.h"
+#include "box/box.h"
 
 namespace {
 
@@ -145,9 +145,9 @@ int main(int argc, char** argv) {
   if (!removeOnly) {
     raiseFileLimit(pol.value()->config().limits.connectionLimit);
   }
-  bh::proxy::Daemon daemon(std::move(opt), pol.value());
+  bh::box::Box box(std::move(opt), pol.value());
   if (removeOnly) {
-    return daemon.removeRules();
+    return box.removeRules();
   }
-  return daemon.run();
+  return box.run();
 }

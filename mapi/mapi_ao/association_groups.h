@@ -18,7 +18,7 @@
 #include "mapi/mapi_ao/hand_off_reason.h"
 #include "policy/ip_address.h"
 
-namespace bh::proxy {
+namespace bh::mapi::mapi_ao {
 
 struct MapiAssociationGroupKey {
   policy::IpAddress client;
@@ -46,8 +46,8 @@ public:
 
   /// The session was given up (an unsupported client, Exchange to Exchange): every connection
   /// of it, now and to come, goes to the generic AO. Only for a known group.
-  void markGeneric(const MapiAssociationGroupKey& key, mapi::mapi_ao::HandOffReason reason);
-  std::optional<mapi::mapi_ao::HandOffReason> genericReason(
+  void markGeneric(const MapiAssociationGroupKey& key, HandOffReason reason);
+  std::optional<HandOffReason> genericReason(
       const MapiAssociationGroupKey& key) const;
 
   size_t groupCount() const { return groups_.size(); }
@@ -56,7 +56,7 @@ public:
 private:
   struct Group {
     std::vector<uint64_t> members;
-    std::optional<mapi::mapi_ao::HandOffReason> generic;
+    std::optional<HandOffReason> generic;
   };
   // Bounded by the connections themselves: a group exists only while it has a member, and
   // every member is a live, admitted flow.
@@ -64,4 +64,4 @@ private:
   std::map<uint64_t, MapiAssociationGroupKey> groupOf_;
 };
 
-} // namespace bh::proxy
+} // namespace bh::mapi::mapi_ao

@@ -1,20 +1,17 @@
-#include "proxy/mapi_filter.h"
-
-#include <uv.h>
+#include "mapi/mapi_ao/mapi_flow_filter.h"
 
 #include <chrono>
 #include <map>
 #include <optional>
 
-#include "proxy/log.h"
+#include "mapi/mapi_ao/mapi_flow_record.h"
 
-namespace bh::proxy {
+namespace bh::mapi::mapi_ao {
 
 namespace {
 
-using mapi::mapi_ao::AoOutput;
-using mapi::mapi_ao::HandOffReason;
-using mapi::mapi_ao::MapiAoEvents;
+using accel::FlowFilter;
+using accel::FlowRecord;
 
 void moveOutput(AoOutput& from, FlowFilter::Output& to) {
   to.toLocal = std::move(from.toLocal);
@@ -26,16 +23,17 @@ void moveOutput(AoOutput& from, FlowFilter::Output& to) {
   to.resetReason = std::move(from.resetReason);
 }
 
-/// Per-flow events: the connection's record in FlowInfo (`info.mapi`) and the accelerator's
+/// Per-flow events: the connection's MapiFlowRecord on the flow's record and the accelerator's
 /// counters; hand-offs also reach the sink (log lines, Accel letters). Response times are
 /// measured here, where there is a clock.
 class FlowEvents : public MapiAoEvents {
 public:
-  FlowEvents(FlowInfo& info, MapiFlowEventSink& sink, bool reportsConnection)
+  FlowEvents(FlowRecord& info, MapiFlowEventSink& sink, bool reportsConnection)
       : info_(info), sink_(sink), counters_(sink.mapiCounters()), reports_(reportsConnection) {
-    info_.mapi.emplace();
+    mapiRecordOf(info_).accelerated = true;
+    record_ = std::static_pointer_cast<MapiFlowRecord>(info_.accelerator);
     if (reports_) {
-      counters_.onConnectionHandled(*info_.mapi);
+      counters_.onConnectionHandled(record_->stats);
     }
   }
   ~FlowEvents() override {
@@ -50,10 +48,10 @@ public:
     return sink_.onMapiJoinGroup(info_, assocGroupId);
   }
   void onBound(uint32_t assocGroupId) override {
-    info_.mapi->associationGroupId = assocGroupId;
+    record_->stats.associationGroupId = assocGroupId;
     sink_.onMapiBound(info_, assocGroupId);
     if (reports_) {
-      counters_.onOptimized(*info_.mapi);
+      counters_.onOptimized(record_->stats);
     }
   }
   void onClientVersion(const mapi::emsmdb::ClientVersion& v) override {
@@ -61,45 +59,45 @@ public:
       return;
     }
     session_ = v;
-    counters_.onSessionOpened(v, &*info_.mapi);
+    counters_.onSessionOpened(v, &record_->stats);
   }
   void onHandOff(HandOffReason reason, const std::string& detail) override {
     sink_.onMapiHandOff(info_, reason, detail);
     if (reports_) {
-      counters_.onHandedOff(*info_.mapi, reason);
+      counters_.onHandedOff(record_->stats, reason);
     }
   }
   void onClientCall(uint32_t callId) override {
     if (calls_.size() < 64) {
-      calls_[callId] = uv_hrtime();
+      calls_[callId] = sink_.nowNs();
     }
   }
   void onLocalResponse(uint32_t callId) override {
-    ++info_.mapiLocalResponses;
+    ++record_->localResponses;
     localPending_ = true;
-    counters_.recordLocalResponse(*info_.mapi, elapsed(callId));
+    counters_.recordLocalResponse(record_->stats, elapsed(callId));
   }
   void onRemoteResponse(uint32_t callId) override {
-    ++info_.mapiRemoteResponses;
-    counters_.recordRemoteResponse(*info_.mapi, elapsed(callId));
+    ++record_->remoteResponses;
+    counters_.recordRemoteResponse(record_->stats, elapsed(callId));
   }
-  void onReadResponse(mapi::mapi_ao::ReadAheadKind kind, uint32_t bytes) override {
+  void onReadResponse(ReadAheadKind kind, uint32_t bytes) override {
     if (localPending_) {
       localPending_ = false;
-      counters_.recordReadAheadServed(*info_.mapi, bytes);
+      counters_.recordReadAheadServed(record_->stats, bytes);
     }
-    if (kind == mapi::mapi_ao::ReadAheadKind::ReadStream) {
-      counters_.recordReadStream(*info_.mapi, bytes);
+    if (kind == ReadAheadKind::ReadStream) {
+      counters_.recordReadStream(record_->stats, bytes);
     } else {
-      counters_.recordSynchGetBuffer(*info_.mapi, bytes);
+      counters_.recordSynchGetBuffer(record_->stats, bytes);
     }
   }
   void onWriteOptimized(uint32_t bytes) override {
     localPending_ = false;
-    counters_.recordWriteOptimized(*info_.mapi, bytes);
+    counters_.recordWriteOptimized(record_->stats, bytes);
   }
   void onReadAheadAccumulated(size_t bytes) override {
-    counters_.recordReadAheadAccumulated(*info_.mapi, bytes);
+    counters_.recordReadAheadAccumulated(record_->stats, bytes);
   }
   void onObjectsReleased(ByteSpan contextHandle, const std::vector<uint32_t>& handles) override {
     sink_.onMapiObjectsReleased(info_, contextHandle, handles);
@@ -118,17 +116,17 @@ public:
     sink_.onMapiWritesSettled(info_, contextHandle, objectHandle);
   }
   uint32_t debugMask() const override { return sink_.mapiDebugMask(info_); }
-  void onDebug(mapi::mapi_ao::MapiDebug category, const std::string& line) override {
+  void onDebug(MapiDebug category, const std::string& line) override {
     sink_.onMapiDebug(info_, category, line);
   }
-  void onReadAheadStarted(mapi::mapi_ao::ReadAheadKind kind) override {
+  void onReadAheadStarted(ReadAheadKind kind) override {
     (void)kind;
-    ++info_.mapiReadAheads;
+    ++record_->readAheads;
   }
   /// The AO reset the flow (a client it could not serve correctly).
   void onDropped() {
     if (reports_) {
-      counters_.onDropped(*info_.mapi);
+      counters_.onDropped(record_->stats);
     }
   }
 
@@ -138,14 +136,15 @@ private:
     if (it == calls_.end()) {
       return std::chrono::microseconds(0);
     }
-    auto us = std::chrono::microseconds((uv_hrtime() - it->second) / 1000);
+    auto us = std::chrono::microseconds((sink_.nowNs() - it->second) / 1000);
     calls_.erase(it);
     return us;
   }
 
-  FlowInfo& info_;
+  FlowRecord& info_;
+  std::shared_ptr<MapiFlowRecord> record_;
   MapiFlowEventSink& sink_;
-  mapi::mapi_ao::MapiCounters& counters_;
+  MapiCounters& counters_;
   bool reports_; ///< the edge reports the connection; the core keeps its own record only
   std::optional<mapi::emsmdb::ClientVersion> session_;
   std::map<uint32_t, uint64_t> calls_;
@@ -154,7 +153,7 @@ private:
 
 class EdgeMapiFilter : public FlowFilter {
 public:
-  EdgeMapiFilter(const mapi::mapi_ao::MapiAoConfig& config, FlowInfo& info,
+  EdgeMapiFilter(const MapiAoConfig& config, FlowRecord& info,
                  MapiFlowEventSink& sink)
       : events_(info, sink, true), ao_(config, events_) {}
   void onLocalData(ByteSpan data, Output& out) override {
@@ -177,9 +176,9 @@ public:
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
   void requestHandOff(uint16_t reason, const std::string& why, Output& out) override {
     AoOutput o;
-    ao_.requestHandOff(reason < mapi::mapi_ao::kHandOffReasonCount
-                           ? static_cast<mapi::mapi_ao::HandOffReason>(reason)
-                           : mapi::mapi_ao::HandOffReason::Other,
+    ao_.requestHandOff(reason < kHandOffReasonCount
+                           ? static_cast<HandOffReason>(reason)
+                           : HandOffReason::Other,
                        why, o);
     finish(o, out);
   }
@@ -208,12 +207,12 @@ private:
     moveOutput(o, out);
   }
   FlowEvents events_;
-  mapi::mapi_ao::EdgeMapiAo ao_;
+  EdgeMapiAo ao_;
 };
 
 class CoreMapiFilter : public FlowFilter {
 public:
-  CoreMapiFilter(const mapi::mapi_ao::MapiAoConfig& config, FlowInfo& info,
+  CoreMapiFilter(const MapiAoConfig& config, FlowRecord& info,
                  MapiFlowEventSink& sink)
       : events_(info, sink, false), ao_(config, events_) {}
   void onLocalData(ByteSpan data, Output& out) override {
@@ -243,13 +242,13 @@ private:
     moveOutput(o, out);
   }
   FlowEvents events_;
-  mapi::mapi_ao::CoreMapiAo ao_;
+  CoreMapiAo ao_;
 };
 
 } // namespace
 
-std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,
-                                               FlowInfo& info, MapiFlowEventSink& sink) {
+std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const MapiAoConfig& config,
+                                               FlowRecord& info, MapiFlowEventSink& sink) {
   return std::make_unique<EdgeMapiFilter>(config, info, sink);
 }
 
@@ -278,9 +277,9 @@ void retryMapiGroupHold(FlowFilter& filter, FlowFilter::Output& out) {
   }
 }
 
-std::unique_ptr<FlowFilter> makeCoreMapiFilter(const mapi::mapi_ao::MapiAoConfig& config,
-                                               FlowInfo& info, MapiFlowEventSink& sink) {
+std::unique_ptr<FlowFilter> makeCoreMapiFilter(const MapiAoConfig& config,
+                                               FlowRecord& info, MapiFlowEventSink& sink) {
   return std::make_unique<CoreMapiFilter>(config, info, sink);
 }
 
-} // namespace bh::proxy
+} // namespace bh::mapi::mapi_ao

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace bh::proxy {
+namespace bh::mapi::mapi_ao {
 
 class MapiAoErrorLog {
 public:
@@ -62,4 +62,4 @@ bool isTypeTailCommand(const std::vector<std::string>& args);
 /// "missed"}} or {"ok": false, "error"}.
 nlohmann::json typeTail(const MapiAoErrorLog& log, const std::vector<std::string>& args);
 
-} // namespace bh::proxy
+} // namespace bh::mapi::mapi_ao

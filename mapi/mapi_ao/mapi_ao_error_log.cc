@@ -1,11 +1,13 @@
-#include "proxy/mapi_ao_error_log.h"
+#include "mapi/mapi_ao/mapi_ao_error_log.h"
 
 #include <algorithm>
 #include <charconv>
 
-#include "proxy/control_args.h"
+#include "accel/control_args.h"
 
-namespace bh::proxy {
+namespace bh::mapi::mapi_ao {
+
+using accel::commandStartsWith;
 
 void MapiAoErrorLog::append(std::string line) {
   if (line.size() > maxBytes_) {
@@ -90,4 +92,4 @@ nlohmann::json typeTail(const MapiAoErrorLog& log, const std::vector<std::string
   return {{"ok", true}, {"text", std::move(text)}, {"json", std::move(j)}};
 }
 
-} // namespace bh::proxy
+} // namespace bh::mapi::mapi_ao

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "proxy/mapi_ao_error_log.h"
+#include "mapi/mapi_ao/mapi_ao_error_log.h"
 
-using namespace bh::proxy;
+using namespace bh::mapi::mapi_ao;
 
 namespace {
 

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "proxy/mapi_association_groups.h"
+#include "mapi/mapi_ao/association_groups.h"
 
-using namespace bh::proxy;
+using namespace bh::mapi::mapi_ao;
 using bh::mapi::mapi_ao::HandOffReason;
 using bh::policy::IpAddress;
 

@@ -1,8 +1,8 @@
-#include "proxy/mapi_association_groups.h"
+#include "mapi/mapi_ao/association_groups.h"
 
 #include <algorithm>
 
-namespace bh::proxy {
+namespace bh::mapi::mapi_ao {
 
 void MapiAssociationGroups::join(uint64_t connId, const MapiAssociationGroupKey& key) {
   auto it = groupOf_.find(connId);
@@ -64,14 +64,14 @@ std::optional<MapiAssociationGroupKey> MapiAssociationGroups::groupOf(uint64_t c
 }
 
 void MapiAssociationGroups::markGeneric(const MapiAssociationGroupKey& key,
-                                        mapi::mapi_ao::HandOffReason reason) {
+                                        HandOffReason reason) {
   auto g = groups_.find(key);
   if (g != groups_.end()) {
     g->second.generic = reason;
   }
 }
 
-std::optional<mapi::mapi_ao::HandOffReason> MapiAssociationGroups::genericReason(
+std::optional<HandOffReason> MapiAssociationGroups::genericReason(
     const MapiAssociationGroupKey& key) const {
   auto g = groups_.find(key);
   if (g == groups_.end()) {
@@ -80,4 +80,4 @@ std::optional<mapi::mapi_ao::HandOffReason> MapiAssociationGroups::genericReason
   return g->second.generic;
 }
 
-} // namespace bh::proxy
+} // namespace bh::mapi::mapi_ao

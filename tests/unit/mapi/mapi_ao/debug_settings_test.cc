@@ -1,17 +1,15 @@
 #include <doctest/doctest.h>
 
 #include "mapi/mapi_ao/mapi_debug.h"
-#include "proxy/debug_settings.h"
+#include "mapi/mapi_ao/debug_settings.h"
 
-using namespace bh::proxy;
-using bh::mapi::mapi_ao::kMapiDebugAll;
-using bh::mapi::mapi_ao::MapiDebug;
+using namespace bh::mapi::mapi_ao;
 using bh::policy::IpAddress;
 
 namespace {
 
-FlowInfo flow(const char* client, const char* server) {
-  FlowInfo f;
+bh::accel::FlowRecord flow(const char* client, const char* server) {
+  bh::accel::FlowRecord f;
   f.client = {*IpAddress::parse(client), 50000};
   f.server = {*IpAddress::parse(server), 6001};
   return f;
