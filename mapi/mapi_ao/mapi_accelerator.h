@@ -29,7 +29,7 @@ struct MapiAcceleratorConfig {
   MapiAoConfig ao;
 };
 
-class MapiAccelerator : public accel::Accelerator, private MapiFlowEventSink {
+class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
 public:
   /// Seed: after an unrecoverable parse error every TCP connection between that client and
   /// server is disconnected, and the client's reconnects go to the generic AO for this long.
@@ -61,8 +61,7 @@ public:
   Status status() const override;
   std::vector<accel::ControlCommand> commands() override;
 
-private:
-  // MapiFlowEventSink
+  // MapiFlowEventSink: what the flows' MAPI halves tell it (mapi_flow_filter.h).
   void onMapiHandOff(accel::FlowRecord& info, HandOffReason reason,
                      const std::string& detail) override;
   MapiCounters& mapiCounters() override { return counters_; }
@@ -80,6 +79,7 @@ private:
   void onMapiDebug(const accel::FlowRecord& info, MapiDebug category,
                    const std::string& line) override;
 
+private:
   /// The other edge MAPI connections of `info`'s association group; with `handedOff` also
   /// those handed to the generic AO (whose write-behind may still be unconfirmed).
   std::vector<uint64_t> groupPeers(const accel::FlowRecord& info, bool handedOff = false);
