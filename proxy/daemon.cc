@@ -460,12 +460,8 @@ void Daemon::shutdown() {
   }
   signals_.clear();
   // Open flows are reset: the daemon is going away and cannot carry them further.
-  std::vector<Flow*> open;
-  for (auto& [p, f] : flows_) {
-    open.push_back(p);
-  }
-  for (Flow* f : open) {
-    f->abort(codec::ResetReason::Unspecified, "daemon stopping");
+  for (uint64_t id : flows_.ids()) {
+    flows_.reset(id, codec::ResetReason::Unspecified, "daemon stopping");
   }
 }
 
@@ -512,12 +508,9 @@ void Daemon::onAccept(uv_stream_t* listener) {
   FlowInfo info;
   info.connId = nextConnId_++;
   info.startTimeUnix = static_cast<uint64_t>(std::time(nullptr));
-  auto owned = std::make_unique<Flow>(&loop_, *this, std::move(info));
-  Flow* flow = owned.get();
   // Owned by the table from here; it leaves only through onFlowClosed (libuv handles must be
   // closed before their memory goes).
-  flows_[flow] = std::move(owned);
-  flowsById_[flow->info().connId] = flow;
+  Flow* flow = &flows_.add(std::make_unique<Flow>(&loop_, *this, std::move(info)));
   if (uv_accept(listener, flow->acceptedStream()) != 0) {
     flow->abort(codec::ResetReason::Unspecified, "accept failed");
     return;
@@ -567,8 +560,12 @@ void Daemon::startEdgeFlow(Flow& f) {
   uint64_t group = 0;
   if (info.decision.accelerator == policy::Accelerator::Mapi) {
     group = std::hash<std::string>{}(info.client.ip.toString() + "|" + info.server.ip.toString());
-    kind = tfoMapiGroups_.count(group) != 0 ? policy::FlowKind::MapiKnownGroup
-                                            : policy::FlowKind::MapiNewGroup;
+    kind = flows_.groupKnown(group) ? policy::FlowKind::MapiKnownGroup
+                                    : policy::FlowKind::MapiNewGroup;
+  }
+  if (!flows_.mayOptimize(info)) {
+    makePassThrough(*flow, PassThroughReason::Overload);
+    return;
   }
   policy::Admission adm = limiter_.admit(kind, group);
   if (adm == policy::Admission::PassThroughOverload) {
@@ -578,11 +575,9 @@ void Daemon::startEdgeFlow(Flow& f) {
     makePassThrough(*flow, PassThroughReason::Overload);
     return;
   }
-  admissions_[flow] = adm;
-  if (kind != policy::FlowKind::Generic) {
-    ++tfoMapiGroups_[group];
-    tfoMapiGroupOf_[flow] = group;
-  }
+  flows_.admitted(info.connId, adm,
+                  kind != policy::FlowKind::Generic ? std::optional<uint64_t>(group)
+                                                    : std::nullopt);
   info.policy.derived = configured;
   DiscoveryEntry entry;
   entry.requestedPolicy = configured;
@@ -611,7 +606,7 @@ void Daemon::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
   uint8_t configured = configuredBits(info.decision);
   info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
                                  localLimits());
-  admissions_[flow] = limiter_.admit(policy::FlowKind::Generic);
+  flows_.admitted(info.connId, limiter_.admit(policy::FlowKind::Generic), std::nullopt);
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
   int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
   if (r != 0) {
@@ -659,11 +654,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   // Edge: did the core answer our SYN?
   auto entry = edgeTable_.take(flowKeyOf(info), uv_hrtime());
   if (!entry || !entry->peerOption) {
-    auto it = admissions_.find(&flow);
-    if (it != admissions_.end()) {
-      limiter_.release(it->second);
-      admissions_.erase(it);
-    }
+    flows_.releaseAdmission(info.connId, limiter_);
     info.state = FlowState::PassThrough;
     info.passThroughReason = PassThroughReason::NoPeer;
     flow.startRelay(LegKind::Raw, LegKind::Raw);
@@ -751,12 +742,12 @@ bool Daemon::onHelloAck(Flow& flow, const codec::HelloAck& ack) {
 
 void Daemon::requestFlush(Flow& flow) {
   // Each new burst of input pushes the flush back: it happens once the input pauses.
-  flushPending_[&flow] = uv_now(&loop_) + kFlushIdleMs;
+  flows_.scheduleFlush(flow.info().connId, uv_now(&loop_) + kFlushIdleMs);
   armFlushTimer();
 }
 
 void Daemon::armFlushTimer() {
-  if (flushTimer_ == nullptr || flushPending_.empty() || uv_is_active(reinterpret_cast<uv_handle_t*>(flushTimer_))) {
+  if (flushTimer_ == nullptr || !flows_.flushPending() || uv_is_active(reinterpret_cast<uv_handle_t*>(flushTimer_))) {
     return;
   }
   uv_timer_start(
@@ -766,18 +757,9 @@ void Daemon::armFlushTimer() {
 
 void Daemon::onFlushTimer() {
   const uint64_t now = uv_now(&loop_);
-  std::vector<Flow*> due;
-  for (const auto& [flow, at] : flushPending_) {
-    if (at <= now) {
-      due.push_back(flow);
-    }
-  }
-  for (Flow* f : due) {
-    flushPending_.erase(f);
-  }
-  // Flushing may write, fail and close flows (which leave flows_ and flushPending_).
-  for (Flow* f : due) {
-    if (flows_.count(f) != 0) {
+  // Flushing may write, fail and close flows (which leave the table): each is looked up afresh.
+  for (uint64_t id : flows_.takeDueFlushes(now)) {
+    if (Flow* f = flows_.flow(id)) {
       f->flushCodec();
     }
   }
@@ -825,7 +807,6 @@ const Daemon::Plugged* Daemon::plugged(codec::Accelerator wireId) const {
 
 void Daemon::onFlowClosed(Flow& flow) {
   ++historicalFlows_;
-  flushPending_.erase(&flow);
   for (auto& [which, p] : accelerators_) {
     p.accelerator->onFlowClosed(flow.info(), flow.filter());
   }
@@ -840,29 +821,11 @@ void Daemon::onFlowClosed(Flow& flow) {
   if (policy_.current()->config().transactionLog.enabled) {
     writeTransactionLog(fi);
   }
-  auto it = admissions_.find(&flow);
-  if (it != admissions_.end()) {
-    limiter_.release(it->second);
-    admissions_.erase(it);
-  }
-  auto tg = tfoMapiGroupOf_.find(&flow);
-  if (tg != tfoMapiGroupOf_.end()) {
-    if (--tfoMapiGroups_[tg->second] <= 0) {
-      tfoMapiGroups_.erase(tg->second);
-      limiter_.endGroup(tg->second); // the group's unused reserve goes back to the pool
-    }
-    tfoMapiGroupOf_.erase(tg);
-  }
   if (flow.info().decision.dynamicKey) {
     dynamicRules_.flowEnded(*flow.info().decision.dynamicKey);
   }
-  flowsById_.erase(fi.connId);
-  flows_.erase(&flow);
-}
-
-Flow* Daemon::flowById(uint64_t connId) const {
-  auto it = flowsById_.find(connId);
-  return it == flowsById_.end() ? nullptr : it->second;
+  // Deletes the flow (its admission and group slot go back to the limiter).
+  flows_.remove(fi.connId, limiter_);
 }
 
 void Daemon::logInfo(const std::string& line) { proxy::logInfo(line); }
@@ -916,9 +879,7 @@ void Daemon::reset(uint64_t connId, const std::string& why) {
 }
 
 void Daemon::forEachFlow(const std::function<void(accel::FlowRecord&)>& visit) {
-  for (auto& [p, f] : flows_) {
-    visit(f->info());
-  }
+  flows_.forEach([&](Flow& f) { visit(f.info()); });
 }
 
 void Daemon::logFlow(const Flow& flow, const std::string& what) {
@@ -930,11 +891,10 @@ void Daemon::logFlow(const Flow& flow, const std::string& what) {
 std::vector<FlowInfo> Daemon::flowInfos() const {
   std::vector<FlowInfo> v;
   v.reserve(flows_.size());
-  for (const auto& [p, f] : flows_) {
-    v.push_back(f->info());
-    v.back().bufferedBytes = f->bufferedBytes();
-  }
-  std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.connId < b.connId; });
+  flows_.forEach([&](Flow& f) {
+    v.push_back(f.info());
+    v.back().bufferedBytes = f.bufferedBytes();
+  }); // in connection-id order
   return v;
 }
 

@@ -20,6 +20,7 @@
 #include "proxy/control_server.h"
 #include "proxy/discovery_table.h"
 #include "proxy/flow.h"
+#include "proxy/flow_table.h"
 #include "proxy/nfqueue_handler.h"
 #include "proxy/peer_routes.h"
 #include "redirect/rule_installer.h"
@@ -161,10 +162,9 @@ private:
   std::vector<accel::ControlCommand> acceleratorCommands_;
   std::vector<std::function<void(const policy::Policy&)>> policyHooks_;
   policy::ConnectionLimiter limiter_;
-  std::map<Flow*, std::unique_ptr<Flow>> flows_;
-  std::map<uint64_t, Flow*> flowsById_; ///< the same flows by connection id
-  Flow* flowById(uint64_t connId) const;
-  std::map<Flow*, policy::Admission> admissions_;
+  /// Every flow with its per-flow records (admission, group, flush).
+  FlowTable<Flow> flows_;
+  Flow* flowById(uint64_t connId) const { return flows_.flow(connId); }
   std::vector<uv_tcp_t*> listeners_;
   std::vector<uv_signal_t*> signals_;
   uint64_t nextConnId_ = 1;
@@ -178,13 +178,9 @@ private:
   /// burst is chunked as one stream however the socket split it (DataCodec::flush).
   static constexpr uint64_t kFlushIdleMs = 2;
   uv_timer_t* flushTimer_ = nullptr;
-  /// The same for the connection limit (limits.*): MAPI flows holding a group reservation.
-  std::map<uint64_t, int> tfoMapiGroups_;
-  std::map<Flow*, uint64_t> tfoMapiGroupOf_;
   /// Runs the accelerators' pending work at the next loop turn (accel::Host::wake).
   uv_timer_t* wakeTimer_ = nullptr;
   void onWakeTimer();
-  std::map<Flow*, uint64_t> flushPending_; ///< flow -> loop time (ms) to flush at
   void armFlushTimer();
   void onFlushTimer();
   bool stopping_ = false;
