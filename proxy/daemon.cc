@@ -299,13 +299,14 @@ int Daemon::run() {
                                                  : std::nullopt;
   nfqueue_ = std::make_unique<NfqueueHandler>(
       &loop_, ns, edgeTable_, coreTable_,
-      [this](const policy::FlowKey& flow, uint8_t requested) -> uint8_t {
+      [this](const policy::FlowKey& flow, uint8_t requested, DiscoveryEntry& entry) -> uint8_t {
         // An edge's SYN: the route our SYN-ACK and the whole accepted peer leg take back to
         // it must carry the initial window before the kernel answers (after this verdict).
         preparePeerRoute(flow.src);
-        policy::Decision d = policy_.current()->classify(flow, nullptr);
-        return codec::negotiate(configuredBits(d), configuredBits(d), requested, localLimits())
-            .applied;
+        // The flow's one classification: the answer says what the accepted flow will do.
+        entry.decision = policy_.current()->classify(flow, &dynamicRules_);
+        uint8_t bits = configuredBits(*entry.decision);
+        return codec::negotiate(bits, bits, requested, localLimits()).applied;
       });
   if (int r = nfqueue_->start(); r != 0) {
     logError(std::string("cannot bind NFQUEUE ") + std::to_string(ns.queueNum) + ": " +
@@ -599,7 +600,9 @@ void Daemon::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
   FlowInfo& info = flow->info();
   info.coreSide = true;
   info.peerId = entry.peerOption->deviceId.toString();
-  info.decision = policy_.current()->classify(flowKeyOf(info), &dynamicRules_);
+  // Classified when its SYN was answered (the same decision), else now.
+  info.decision = entry.decision ? *entry.decision
+                                 : policy_.current()->classify(flowKeyOf(info), &dynamicRules_);
   if (info.decision.dynamicKey) {
     dynamicRules_.flowStarted(*info.decision.dynamicKey);
   }

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "policy/flow_key.h"
+#include "policy/policy.h"
 #include "proxy/codec/discovery_option.h"
 
 namespace bh::proxy {
@@ -20,6 +21,9 @@ namespace bh::proxy {
 struct DiscoveryEntry {
   uint8_t requestedPolicy = 0;                    ///< edge: what our SYN asks for
   std::optional<codec::DiscoveryOption> peerOption; ///< the other side's option
+  /// Core: the flow's classification, made once when the edge's SYN is answered and used
+  /// again at accept (the answer and the flow must agree).
+  std::optional<policy::Decision> decision;
   uint64_t createdNs = 0;
 };
 

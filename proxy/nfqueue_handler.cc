@@ -188,7 +188,7 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
       DiscoveryEntry entry;
       entry.peerOption = found.option;
       entry.requestedPolicy =
-          corePolicy_ ? corePolicy_(t.flow, found.option.requestedPolicy) : 0;
+          corePolicy_ ? corePolicy_(t.flow, found.option.requestedPolicy, entry) : 0;
       coreTable_.put(t.flow, entry, now);
       auto stripped = codec::stripOption(pkt, settings_.format);
       // The mark makes the core's TPROXY rule take this SYN (redirect/interception.cc).

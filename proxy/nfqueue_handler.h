@@ -39,8 +39,10 @@ public:
     codec::DeviceId deviceId;
     codec::OptionFormat format;
   };
-  /// The core's policy bits for a flow an edge asked to optimize (its "Derived" policy).
-  using CorePolicyFn = std::function<uint8_t(const policy::FlowKey&, uint8_t requested)>;
+  /// Core: classifies the edge's flow (into `entry.decision`) and returns the policy bits to
+  /// answer its SYN with.
+  using CorePolicyFn =
+      std::function<uint8_t(const policy::FlowKey&, uint8_t requested, DiscoveryEntry& entry)>;
 
   NfqueueHandler(uv_loop_t* loop, Settings settings, DiscoveryTable& edgeTable,
                  DiscoveryTable& coreTable, CorePolicyFn corePolicy);
