@@ -93,6 +93,7 @@ Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
                     policy->config().epm.maxDynamicRules),
       limiter_(policy->config().limits) {
   uv_loop_init(&loop_);
+  buildCommands();
 }
 
 Daemon::~Daemon() { uv_loop_close(&loop_); }
@@ -787,7 +788,7 @@ void Daemon::registerAccelerator(policy::Accelerator which, codec::Accelerator w
                                  accel::Accelerator& accelerator) {
   accelerators_[which] = {&accelerator, wireId};
   for (auto& c : accelerator.commands()) {
-    acceleratorCommands_.push_back(std::move(c));
+    commands_.add(std::move(c));
   }
 }
 
@@ -923,161 +924,169 @@ nlohmann::json Daemon::reload() {
   return ok(msg + "\n", {{"generation", r.value()->generation()}});
 }
 
-nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
-  auto is = [&](std::initializer_list<const char*> words) {
-    return accel::commandStartsWith(a, words);
+void Daemon::buildCommands() {
+  auto add = [this](std::vector<std::string> words, std::string help, auto handler) {
+    commands_.add({std::move(words), std::move(help), std::move(handler)});
   };
-  policy::PolicyPtr pol = policy_.current();
-  for (const auto& c : acceleratorCommands_) {
-    if (accel::commandStartsWith(a, c.words)) {
-      return c.handler(a);
-    }
-  }
-  if (is({"show", "statistics", "connection"})) {
-    ConnectionFilter filter;
-    std::string e;
-    if (!ConnectionFilter::parse({a.begin() + 3, a.end()}, filter, e)) {
-      return err(e);
-    }
-    auto flows = flowInfos();
-    auto counters = countFlows(flows, historicalFlows_, limiter_.counters());
-    return ok(showConnections(flows, counters, filter), connectionsJson(flows, counters, filter));
-  }
-  if (is({"show", "statistics", "peer-routes"})) {
-    PeerRouteCounters c = peerRoutes_ ? peerRoutes_->counters() : PeerRouteCounters{};
-    // What the running routes carry (fixed at start), not what a reloaded config says.
-    nlohmann::json j = {{"initial_window_segments",
-                         peerRoutes_ ? peerRoutes_->settings().initialWindowSegments : 0},
-                        {"route_table", peerRouteTable_},
-                        {"routes", peerRoutes_ ? peerRoutes_->size() : 0},
-                        {"installed", c.installed},
-                        {"refreshed", c.refreshed},
-                        {"evicted", c.evicted},
-                        {"failed", c.failed}};
-    std::string t;
-    for (auto& [k, v] : j.items()) {
-      t += k + ": " + v.dump() + "\n";
-    }
-    return ok(t, j);
-  }
-  if (is({"show", "statistics", "auto-discovery"})) {
-    const auto& c = nfqueue_->counters();
-    nlohmann::json j = {{"syns_seen", c.synsSeen},         {"options_added", c.optionsAdded},
-                        {"option_no_room", c.optionNoRoom}, {"peer_syns_seen", c.peerSynsSeen},
-                        {"answers_added", c.answersAdded},  {"answers_seen", c.answersSeen},
-                        {"malformed_options", c.malformedOptions}};
-    std::string t;
-    for (auto& [k, v] : j.items()) {
-      t += k + ": " + v.dump() + "\n";
-    }
-    return ok(t, j);
-  }
-  if (is({"show", "accelerator"})) {
-    const auto& c = pol->config();
-    // Seed: Enabled + Running + Registered when operational; disabled in config = Shutdown.
-    policy::AcceleratorStatus mapiStatus;
-    mapiStatus.operationalState = c.mapi.enabled ? "Running" : "Shutdown";
-    mapiStatus.registered = c.mapi.enabled;
-    if (a.size() >= 3 && a[2] == "mapi") {
-      return ok(policy::showAcceleratorMapi(c, mapiStatus),
-                policy::acceleratorMapiJson(c, mapiStatus));
-    }
-    struct Row {
-      const char* name;
-      bool enabled;
-      std::string state;
-    };
-    std::vector<Row> rows;
-    for (const auto& [which, p] : accelerators_) {
-      auto st = p.accelerator->status();
-      rows.push_back({p.accelerator->name(), st.enabled, st.state});
-    }
-    rows.push_back(
-        {"generic", true, dreCache_ ? "Running" : "Running (TFO only: DRE cache unavailable)"});
-    if (a.size() >= 3) {
-      rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const Row& r) { return a[2] != r.name; }),
-                 rows.end());
-      if (rows.empty()) {
-        return err("no accelerator '" + a[2] + "' (epm, mapi, generic)");
-      }
-    }
-    char line[160];
-    std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", "Accelerator", "Licensed",
-                  "Config State", "Operational State");
-    std::string t = line;
-    t += "------------------------------------------------------------------\n";
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& r : rows) {
-      std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", r.name, "Yes",
-                    r.enabled ? "Enabled" : "Disabled", r.state.c_str());
-      t += line;
-      j.push_back({{"accelerator", r.name}, {"licensed", true}, {"config_state", r.enabled ? "Enabled" : "Disabled"},
-                   {"operational_state", r.state}});
-    }
-    return ok(t, j);
-  }
-  if (is({"show", "statistics", "dre"})) {
-    nlohmann::json j = {{"cache_open", dreCache_ != nullptr},
-                        {"ended_optimized_flows", totals_.flows},
-                        {"lan_bytes_read", totals_.lanRead},
-                        {"lan_bytes_written", totals_.lanWritten},
-                        {"wan_bytes_read", totals_.wanRead},
-                        {"wan_bytes_written", totals_.wanWritten},
-                        {"peers", ledgers_.size()}};
-    if (dreCache_) {
-      j["cache_epoch"] = std::to_string(dreCache_->epoch());
-    }
-    nlohmann::json ledgers = nlohmann::json::object();
-    for (const auto& [peer, l] : ledgers_) {
-      ledgers[peer] = {{"chunks", l->entries()}, {"bytes", l->bytes()}};
-    }
-    j["ledgers"] = ledgers;
-    uint64_t orig = totals_.lanRead + totals_.lanWritten;
-    uint64_t opt = totals_.wanRead + totals_.wanWritten;
-    char rr[32];
-    std::snprintf(rr, sizeof(rr), "%.1f%%",
-                  orig ? 100.0 * (orig > opt ? static_cast<double>(orig - opt) : 0.0) /
-                             static_cast<double>(orig)
-                       : 0.0);
-    std::string t = "DRE cache: " + std::string(dreCache_ ? "open" : "unavailable") +
-                    "\nEnded optimized flows: " + std::to_string(totals_.flows) +
-                    "\nOriginal bytes (read/written): " + std::to_string(totals_.lanRead) + " / " +
-                    std::to_string(totals_.lanWritten) +
-                    "\nOptimized bytes (read/written): " + std::to_string(totals_.wanRead) +
-                    " / " + std::to_string(totals_.wanWritten) + "\nTotal Reduction Ratio: " + rr +
-                    "\n";
-    return ok(t, j);
-  }
-  if (is({"show", "running-config"})) {
-    return ok(policy::showRunningConfig(pol->config()), policy::configToJson(pol->config()));
-  }
-  if (is({"show", "policy-map"})) {
-    return ok(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
-  }
-  if (is({"show", "class-map"})) {
-    return ok(policy::showClassMap(*pol), policy::classMapJson(*pol));
-  }
-  if (is({"show", "policy-engine", "application", "dynamic"})) {
-    return ok(policy::showDynamicRules(dynamicRules_), policy::dynamicRulesJson(dynamicRules_));
-  }
-  if (is({"reload"})) {
-    return reload();
-  }
-  if (is({"show", "device"})) {
-    nlohmann::json j = {{"device_id", deviceId_.toString()},
-                        {"role", policy::roleName(role_)},
-                        {"flows", flows_.size()},
-                        {"policy_generation", pol->generation()}};
-    return ok("Device Id: " + deviceId_.toString() + "\nRole: " + policy::roleName(role_) + "\n",
-              j);
-  }
-  return err("unknown command; try: show statistics connection [optimized|pass-through] [detail], "
-             "show statistics accelerator [epm|mapi], clear statistics accelerator mapi, show "
-             "statistics dre, show statistics "
-             "auto-discovery, show accelerator [epm|mapi|generic], show running-config, show "
-             "policy-map, show class-map, show policy-engine application dynamic, show device, "
-             "show debugging, [no] debug accelerator mapi CATEGORY, [no] debug connection, "
-             "type-tail errorlog/mapiao-errorlog.current [LINES], reload");
+  add({"show", "statistics", "connection"}, "show statistics connection [optimized|pass-through] [mapi|epm|tfo] [detail]",
+      [this](const std::vector<std::string>& a) -> nlohmann::json {
+        ConnectionFilter filter;
+        std::string e;
+        if (!ConnectionFilter::parse({a.begin() + 3, a.end()}, filter, e)) {
+          return err(e);
+        }
+        auto flows = flowInfos();
+        auto counters = countFlows(flows, historicalFlows_, limiter_.counters());
+        return ok(showConnections(flows, counters, filter), connectionsJson(flows, counters, filter));
+      });
+  add({"show", "statistics", "peer-routes"}, "show statistics peer-routes",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        PeerRouteCounters c = peerRoutes_ ? peerRoutes_->counters() : PeerRouteCounters{};
+        // What the running routes carry (fixed at start), not what a reloaded config says.
+        nlohmann::json j = {{"initial_window_segments",
+                             peerRoutes_ ? peerRoutes_->settings().initialWindowSegments : 0},
+                            {"route_table", peerRouteTable_},
+                            {"routes", peerRoutes_ ? peerRoutes_->size() : 0},
+                            {"installed", c.installed},
+                            {"refreshed", c.refreshed},
+                            {"evicted", c.evicted},
+                            {"failed", c.failed}};
+        std::string t;
+        for (auto& [k, v] : j.items()) {
+          t += k + ": " + v.dump() + "\n";
+        }
+        return ok(t, j);
+      });
+  add({"show", "statistics", "auto-discovery"}, "show statistics auto-discovery",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        const auto& c = nfqueue_->counters();
+        nlohmann::json j = {{"syns_seen", c.synsSeen},         {"options_added", c.optionsAdded},
+                            {"option_no_room", c.optionNoRoom}, {"peer_syns_seen", c.peerSynsSeen},
+                            {"answers_added", c.answersAdded},  {"answers_seen", c.answersSeen},
+                            {"malformed_options", c.malformedOptions}};
+        std::string t;
+        for (auto& [k, v] : j.items()) {
+          t += k + ": " + v.dump() + "\n";
+        }
+        return ok(t, j);
+      });
+  add({"show", "accelerator"}, "show accelerator [epm|mapi|generic]",
+      [this](const std::vector<std::string>& a) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        const auto& c = pol->config();
+        // Seed: Enabled + Running + Registered when operational; disabled in config = Shutdown.
+        policy::AcceleratorStatus mapiStatus;
+        mapiStatus.operationalState = c.mapi.enabled ? "Running" : "Shutdown";
+        mapiStatus.registered = c.mapi.enabled;
+        if (a.size() >= 3 && a[2] == "mapi") {
+          return ok(policy::showAcceleratorMapi(c, mapiStatus),
+                    policy::acceleratorMapiJson(c, mapiStatus));
+        }
+        struct Row {
+          const char* name;
+          bool enabled;
+          std::string state;
+        };
+        std::vector<Row> rows;
+        for (const auto& [which, p] : accelerators_) {
+          auto st = p.accelerator->status();
+          rows.push_back({p.accelerator->name(), st.enabled, st.state});
+        }
+        rows.push_back(
+            {"generic", true, dreCache_ ? "Running" : "Running (TFO only: DRE cache unavailable)"});
+        if (a.size() >= 3) {
+          rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const Row& r) { return a[2] != r.name; }),
+                     rows.end());
+          if (rows.empty()) {
+            return err("no accelerator '" + a[2] + "' (epm, mapi, generic)");
+          }
+        }
+        char line[160];
+        std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", "Accelerator", "Licensed",
+                      "Config State", "Operational State");
+        std::string t = line;
+        t += "------------------------------------------------------------------\n";
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& r : rows) {
+          std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", r.name, "Yes",
+                        r.enabled ? "Enabled" : "Disabled", r.state.c_str());
+          t += line;
+          j.push_back({{"accelerator", r.name}, {"licensed", true}, {"config_state", r.enabled ? "Enabled" : "Disabled"},
+                       {"operational_state", r.state}});
+        }
+        return ok(t, j);
+      });
+  add({"show", "statistics", "dre"}, "show statistics dre",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        nlohmann::json j = {{"cache_open", dreCache_ != nullptr},
+                            {"ended_optimized_flows", totals_.flows},
+                            {"lan_bytes_read", totals_.lanRead},
+                            {"lan_bytes_written", totals_.lanWritten},
+                            {"wan_bytes_read", totals_.wanRead},
+                            {"wan_bytes_written", totals_.wanWritten},
+                            {"peers", ledgers_.size()}};
+        if (dreCache_) {
+          j["cache_epoch"] = std::to_string(dreCache_->epoch());
+        }
+        nlohmann::json ledgers = nlohmann::json::object();
+        for (const auto& [peer, l] : ledgers_) {
+          ledgers[peer] = {{"chunks", l->entries()}, {"bytes", l->bytes()}};
+        }
+        j["ledgers"] = ledgers;
+        uint64_t orig = totals_.lanRead + totals_.lanWritten;
+        uint64_t opt = totals_.wanRead + totals_.wanWritten;
+        char rr[32];
+        std::snprintf(rr, sizeof(rr), "%.1f%%",
+                      orig ? 100.0 * (orig > opt ? static_cast<double>(orig - opt) : 0.0) /
+                                 static_cast<double>(orig)
+                           : 0.0);
+        std::string t = "DRE cache: " + std::string(dreCache_ ? "open" : "unavailable") +
+                        "\nEnded optimized flows: " + std::to_string(totals_.flows) +
+                        "\nOriginal bytes (read/written): " + std::to_string(totals_.lanRead) + " / " +
+                        std::to_string(totals_.lanWritten) +
+                        "\nOptimized bytes (read/written): " + std::to_string(totals_.wanRead) +
+                        " / " + std::to_string(totals_.wanWritten) + "\nTotal Reduction Ratio: " + rr +
+                        "\n";
+        return ok(t, j);
+      });
+  add({"show", "running-config"}, "show running-config",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        return ok(policy::showRunningConfig(pol->config()), policy::configToJson(pol->config()));
+      });
+  add({"show", "policy-map"}, "show policy-map",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        return ok(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
+      });
+  add({"show", "class-map"}, "show class-map",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        return ok(policy::showClassMap(*pol), policy::classMapJson(*pol));
+      });
+  add({"show", "policy-engine", "application", "dynamic"}, "show policy-engine application dynamic",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        return ok(policy::showDynamicRules(dynamicRules_), policy::dynamicRulesJson(dynamicRules_));
+      });
+  add({"reload"}, "reload",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        return reload();
+      });
+  add({"show", "device"}, "show device",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        nlohmann::json j = {{"device_id", deviceId_.toString()},
+                            {"role", policy::roleName(role_)},
+                            {"flows", flows_.size()},
+                            {"policy_generation", pol->generation()}};
+        return ok("Device Id: " + deviceId_.toString() + "\nRole: " + policy::roleName(role_) + "\n",
+                  j);
+      });
+}
+
+nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
+  return commands_.dispatch(a);
 }
 
 } // namespace bh::proxy

@@ -17,7 +17,8 @@
 #include "dre/dre_config.h"
 #include "dre/peer_ledger.h"
 #include "accel/accelerator.h"
-#include "proxy/control_server.h"
+#include "proxy/control/command_table.h"
+#include "proxy/control/control_server.h"
 #include "proxy/discovery_table.h"
 #include "proxy/flow.h"
 #include "proxy/flow_table.h"
@@ -158,8 +159,11 @@ private:
   dre::PeerLedger noLedger_{0, 0}; ///< LZ-only flows: the peer is assumed to hold nothing
   policy::DynamicRules dynamicRules_;
   std::map<policy::Accelerator, Plugged> accelerators_;
-  /// The accelerators' control commands, matched by leading words.
-  std::vector<accel::ControlCommand> acceleratorCommands_;
+  /// The control socket's one command table: the box's own commands and its accelerators'
+  /// (words, help text, handler; a later issue generates bash completion and the man page
+  /// from it).
+  CommandTable commands_;
+  void buildCommands();
   std::vector<std::function<void(const policy::Policy&)>> policyHooks_;
   policy::ConnectionLimiter limiter_;
   /// Every flow with its per-flow records (admission, group, flush).

@@ -1,4 +1,4 @@
-#include "proxy/control_server.h"
+#include "proxy/control/control_server.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
