@@ -329,10 +329,10 @@ int Daemon::run() {
     rulesInstalled_ = true;
   }
   if (uint32_t iw = initialWindowSegments(); peerRouteTable_ != 0) {
-    PeerRoutes::Settings prs;
+    redirect::PeerRoutes::Settings prs;
     prs.table = peerRouteTable_;
     prs.initialWindowSegments = iw;
-    peerRoutes_ = std::make_unique<PeerRoutes>(prs);
+    peerRoutes_ = std::make_unique<redirect::PeerRoutes>(prs);
     if (int r = peerRoutes_->open(); r != 0) {
       logError(std::string("peer routes unavailable (") + std::strerror(-r) +
                "): peer legs start with the kernel's initial window");
@@ -941,7 +941,8 @@ void Daemon::buildCommands() {
       });
   add({"show", "statistics", "peer-routes"}, "show statistics peer-routes",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-        PeerRouteCounters c = peerRoutes_ ? peerRoutes_->counters() : PeerRouteCounters{};
+        redirect::PeerRouteCounters c =
+            peerRoutes_ ? peerRoutes_->counters() : redirect::PeerRouteCounters{};
         // What the running routes carry (fixed at start), not what a reloaded config says.
         nlohmann::json j = {{"initial_window_segments",
                              peerRoutes_ ? peerRoutes_->settings().initialWindowSegments : 0},

@@ -19,11 +19,11 @@
 #include "accel/accelerator.h"
 #include "proxy/control/command_table.h"
 #include "proxy/control/control_server.h"
-#include "proxy/discovery_table.h"
+#include "proxy/discovery/discovery_table.h"
 #include "proxy/flow.h"
 #include "proxy/flow_table.h"
-#include "proxy/nfqueue_handler.h"
-#include "proxy/peer_routes.h"
+#include "proxy/discovery/nfqueue_handler.h"
+#include "redirect/peer_routes.h"
 #include "redirect/rule_installer.h"
 
 namespace bh::proxy {
@@ -148,7 +148,7 @@ private:
   DiscoveryTable edgeTable_{16384, 30'000'000'000ULL};
   DiscoveryTable coreTable_{16384, 30'000'000'000ULL};
   std::unique_ptr<NfqueueHandler> nfqueue_;
-  std::unique_ptr<PeerRoutes> peerRoutes_;
+  std::unique_ptr<redirect::PeerRoutes> peerRoutes_;
   bool congestionControlWarned_ = false;
   /// The peer-route table the rules send our peer legs to (0: none), fixed at start.
   uint32_t peerRouteTable_ = 0;

@@ -86,7 +86,7 @@ int makeTransparentListener(bool ipv6, uint16_t port) {
   // same (a bound, not an allocation).
   sizePeerLegBuffers(fd);
   // Accepted sockets carry the listener's mark: their route lookups (the SYN-ACK's first) may
-  // then find a peer route with the large initial window (proxy/peer_routes.h).
+  // then find a peer route with the large initial window (redirect/peer_routes.h).
   uint32_t mark = redirect::Marks::kPeerReply;
   if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
     return fail(fd);

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "proxy/connection_stats.h"
-#include "proxy/discovery_table.h"
+#include "proxy/discovery/discovery_table.h"
 
 using namespace bh::proxy;
 using bh::policy::FlowKey;

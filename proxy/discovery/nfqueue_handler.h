@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "proxy/codec/discovery_option.h"
-#include "proxy/discovery_table.h"
+#include "proxy/discovery/discovery_table.h"
 
 struct nfq_handle;
 struct nfq_q_handle;

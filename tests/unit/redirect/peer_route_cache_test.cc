@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "proxy/peer_route_cache.h"
+#include "redirect/peer_route_cache.h"
 
-namespace bh::proxy {
+namespace bh::redirect {
 namespace {
 
 policy::IpAddress addr(uint32_t host) { return policy::IpAddress::v4(0x0a000000u | host); }
@@ -62,4 +62,4 @@ TEST_CASE("peer route cache: a zero cap still keeps one entry") {
 }
 
 } // namespace
-} // namespace bh::proxy
+} // namespace bh::redirect

@@ -13,7 +13,7 @@
 
 #include "policy/ip_address.h"
 
-namespace bh::proxy {
+namespace bh::redirect {
 
 class PeerRouteCache {
 public:
@@ -51,4 +51,4 @@ private:
   std::map<policy::IpAddress, Entry> entries_;
 };
 
-} // namespace bh::proxy
+} // namespace bh::redirect

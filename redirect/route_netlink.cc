@@ -1,4 +1,4 @@
-#include "proxy/route_netlink.h"
+#include "redirect/route_netlink.h"
 
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace bh::proxy {
+namespace bh::redirect {
 
 namespace {
 
@@ -305,4 +305,4 @@ bool RouteNetlink::remove(uint32_t table, const policy::IpAddress& destination,
   return expectAck(buildDeleteRoute(table, destination, seq), seq, error);
 }
 
-} // namespace bh::proxy
+} // namespace bh::redirect

@@ -1,18 +1,18 @@
 // rtnetlink messages of the peer routes against golden vectors packed independently by
-// tests/vectors/proxy/gen_route_vectors.py, a build/parse round trip, and malformed input.
+// tests/vectors/redirect/gen_route_vectors.py, a build/parse round trip, and malformed input.
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include "proxy/route_netlink.h"
+#include "redirect/route_netlink.h"
 
-namespace bh::proxy {
+namespace bh::redirect {
 namespace {
 
 std::map<std::string, Bytes> vectors() {
-  std::ifstream in(std::string(BH_SOURCE_DIR) + "/tests/vectors/proxy/route_netlink.txt");
+  std::ifstream in(std::string(BH_SOURCE_DIR) + "/tests/vectors/redirect/route_netlink.txt");
   std::map<std::string, Bytes> out;
   std::string line;
   while (std::getline(in, line)) {
@@ -136,4 +136,4 @@ TEST_CASE("route netlink: a delete names the table and the host route") {
 }
 
 } // namespace
-} // namespace bh::proxy
+} // namespace bh::redirect

@@ -13,7 +13,7 @@
 
 struct mnl_socket;
 
-namespace bh::proxy {
+namespace bh::redirect {
 
 /// How the box reaches one address, as the kernel's own lookup (RTM_GETROUTE) answered.
 struct ResolvedRoute {
@@ -77,4 +77,4 @@ private:
   uint32_t seq_ = 1;
 };
 
-} // namespace bh::proxy
+} // namespace bh::redirect

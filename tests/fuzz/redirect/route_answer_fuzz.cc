@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "proxy/route_netlink.h"
+#include "redirect/route_netlink.h"
 
-using namespace bh::proxy;
+using namespace bh::redirect;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ResolvedRoute r;

@@ -15,10 +15,10 @@
 #include <cstdint>
 #include <string>
 
-#include "proxy/peer_route_cache.h"
-#include "proxy/route_netlink.h"
+#include "redirect/peer_route_cache.h"
+#include "redirect/route_netlink.h"
 
-namespace bh::proxy {
+namespace bh::redirect {
 
 struct PeerRouteCounters {
   uint64_t installed = 0;
@@ -61,4 +61,4 @@ private:
   std::string error_;
 };
 
-} // namespace bh::proxy
+} // namespace bh::redirect

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes route_netlink.txt: rtnetlink messages (rtnetlink(7), RFC 3549) packed here with
-struct, independently of proxy/route_netlink.cc, for its golden tests and the seed corpus of
+struct, independently of redirect/route_netlink.cc, for its golden tests and the seed corpus of
 the `route_answer` fuzz target.
 
 Layout: nlmsghdr {u32 len, u16 type, u16 flags, u32 seq, u32 pid}, then struct rtmsg

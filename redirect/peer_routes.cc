@@ -1,8 +1,8 @@
-#include "proxy/peer_routes.h"
+#include "redirect/peer_routes.h"
 
 #include <utility>
 
-namespace bh::proxy {
+namespace bh::redirect {
 
 PeerRoutes::PeerRoutes(Settings settings)
     : settings_(settings), cache_(settings.maxEntries, settings.refreshNs) {}
@@ -68,4 +68,4 @@ void PeerRoutes::removeAll() {
 
 std::string PeerRoutes::takeError() { return std::exchange(error_, {}); }
 
-} // namespace bh::proxy
+} // namespace bh::redirect

@@ -1,4 +1,4 @@
-#include "proxy/nfqueue_handler.h"
+#include "proxy/discovery/nfqueue_handler.h"
 
 #include <arpa/inet.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-#include "proxy/discovery_table.h"
+#include "proxy/discovery/discovery_table.h"
 
 #include <algorithm>
 #include <cstring>

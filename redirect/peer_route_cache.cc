@@ -1,8 +1,8 @@
-#include "proxy/peer_route_cache.h"
+#include "redirect/peer_route_cache.h"
 
 #include <algorithm>
 
-namespace bh::proxy {
+namespace bh::redirect {
 
 PeerRouteCache::PeerRouteCache(size_t maxEntries, uint64_t refreshNs)
     : max_(std::max<size_t>(maxEntries, 1)), refreshNs_(refreshNs) {}
@@ -38,4 +38,4 @@ std::vector<policy::IpAddress> PeerRouteCache::peers() const {
   return {lru_.begin(), lru_.end()};
 }
 
-} // namespace bh::proxy
+} // namespace bh::redirect
