@@ -61,7 +61,7 @@ struct PeeringConfig {
   /// TFO: TCP's initial congestion window on peer legs, in segments (0: the kernel's, 10).
   /// Set it to the WAN's bandwidth-delay product (100 Mbit/s x 100 ms = 864 segments): a new
   /// peer connection then sends at the WAN's rate from its first round trip instead of after
-  /// half a second of slow start. proxy/peer_routes.h says how.
+  /// half a second of slow start. redirect/peer_routes.h says how.
   uint32_t initialWindowSegments = 0;
   /// The policy-routing table holding the peer routes that carry that window.
   uint32_t routeTable = 28;

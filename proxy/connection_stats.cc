@@ -190,11 +190,10 @@ std::string showConnections(const std::vector<FlowInfo>& flows, const Connection
                   static_cast<unsigned long long>(f.lanBytesWritten),
                   static_cast<unsigned long long>(f.wanBytesWritten));
     s += buf;
-    if (f.mapi) {
-      // The seed's "MAPI : <id>" block; its byte totals are the original (LAN side) bytes.
-      s += mapi::mapi_ao::mapiConnectionDetailText(f.connId, *f.mapi, f.lanBytesRead,
-                                                   f.lanBytesWritten) +
-           "\n";
+    if (f.accelerator) {
+      // The accelerator's own block (the seed's "MAPI : <id>"); its byte totals are the
+      // original (LAN side) bytes.
+      s += f.accelerator->detailText(f.connId, f.lanBytesRead, f.lanBytesWritten) + "\n";
     }
   }
   return s;
@@ -249,8 +248,8 @@ nlohmann::json connectionsJson(const std::vector<FlowInfo>& flows, const Connect
                     {"read_optimized", f.wanBytesRead},
                     {"written_original", f.lanBytesWritten},
                     {"written_optimized", f.wanBytesWritten}};
-      if (f.mapi) {
-        e["mapi"] = f.mapi->toJson();
+      if (f.accelerator) {
+        e[f.accelerator->jsonKey()] = f.accelerator->toJson();
       }
     }
     j["connections"].push_back(e);

@@ -10,7 +10,7 @@
 #include <ctime>
 #include <fstream>
 
-#include "mapi/mapi_ao/mapi_debug.h"
+#include "accel/control_args.h"
 #include "policy/config_loader.h"
 #include "policy/show_accelerator.h"
 #include <algorithm>
@@ -18,7 +18,6 @@
 #include "policy/show_policy_map.h"
 #include "policy/show_running_config.h"
 #include "proxy/codec/peer_messages.h"
-#include "proxy/control_args.h"
 #include "proxy/connection_stats.h"
 #include "proxy/dre_data_codec.h"
 #include "proxy/log.h"
@@ -41,17 +40,6 @@ codec::FlowTuple tupleOf(const FlowInfo& f) {
   t.clientPort = f.client.port;
   t.serverPort = f.server.port;
   return t;
-}
-
-codec::Accelerator wireAccelerator(policy::Accelerator a) {
-  switch (a) {
-  case policy::Accelerator::Mapi:
-    return codec::Accelerator::Mapi;
-  case policy::Accelerator::Epm:
-    return codec::Accelerator::Epm;
-  default:
-    return codec::Accelerator::None;
-  }
 }
 
 nlohmann::json ok(std::string text, nlohmann::json json) {
@@ -103,18 +91,9 @@ Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
       deviceId_(deriveDeviceId(policy->config().device.id)),
       dynamicRules_([] { return policy::MonoClock::now(); },
                     policy->config().epm.maxDynamicRules),
-      limiter_(policy->config().limits), mapiLimiter_(mapiLimits()) {
+      limiter_(policy->config().limits) {
   uv_loop_init(&loop_);
-}
-
-policy::Limits Daemon::mapiLimits() const {
-  const auto& c = policy_.current()->config();
-  policy::Limits l = c.limits;
-  // New connections stop at max_connections; the groups' reserved connections may go past it
-  // (that is what they are for), up to the size of the reserved pool.
-  l.effectiveLimit = c.mapi.maxConnections;
-  l.connectionLimit = c.mapi.maxConnections + c.limits.reservedMapiConnections;
-  return l;
+  buildCommands();
 }
 
 Daemon::~Daemon() { uv_loop_close(&loop_); }
@@ -191,7 +170,7 @@ void Daemon::openDreCache() {
   dreConfig_.zstdLevel = cfg.lz.level;
   std::string why;
   dreCache_ = dre::ChunkCache::open(
-      cc, [](const std::string& m) { logError("DRE cache: " + m); }, why);
+      cc, [](const std::string& m) { proxy::logError("DRE cache: " + m); }, why);
   if (!dreCache_) {
     logError("DRE cache unavailable (" + why + "): flows get TFO only");
     return;
@@ -321,13 +300,14 @@ int Daemon::run() {
                                                  : std::nullopt;
   nfqueue_ = std::make_unique<NfqueueHandler>(
       &loop_, ns, edgeTable_, coreTable_,
-      [this](const policy::FlowKey& flow, uint8_t requested) -> uint8_t {
+      [this](const policy::FlowKey& flow, uint8_t requested, DiscoveryEntry& entry) -> uint8_t {
         // An edge's SYN: the route our SYN-ACK and the whole accepted peer leg take back to
         // it must carry the initial window before the kernel answers (after this verdict).
         preparePeerRoute(flow.src);
-        policy::Decision d = policy_.current()->classify(flow, nullptr);
-        return codec::negotiate(configuredBits(d), configuredBits(d), requested, localLimits())
-            .applied;
+        // The flow's one classification: the answer says what the accepted flow will do.
+        entry.decision = policy_.current()->classify(flow, &dynamicRules_);
+        uint8_t bits = configuredBits(*entry.decision);
+        return codec::negotiate(bits, bits, requested, localLimits()).applied;
       });
   if (int r = nfqueue_->start(); r != 0) {
     logError(std::string("cannot bind NFQUEUE ") + std::to_string(ns.queueNum) + ": " +
@@ -349,10 +329,10 @@ int Daemon::run() {
     rulesInstalled_ = true;
   }
   if (uint32_t iw = initialWindowSegments(); peerRouteTable_ != 0) {
-    PeerRoutes::Settings prs;
+    redirect::PeerRoutes::Settings prs;
     prs.table = peerRouteTable_;
     prs.initialWindowSegments = iw;
-    peerRoutes_ = std::make_unique<PeerRoutes>(prs);
+    peerRoutes_ = std::make_unique<redirect::PeerRoutes>(prs);
     if (int r = peerRoutes_->open(); r != 0) {
       logError(std::string("peer routes unavailable (") + std::strerror(-r) +
                "): peer legs start with the kernel's initial window");
@@ -396,9 +376,9 @@ int Daemon::run() {
   flushTimer_ = new uv_timer_t;
   uv_timer_init(&loop_, flushTimer_);
   flushTimer_->data = this;
-  groupResetTimer_ = new uv_timer_t;
-  uv_timer_init(&loop_, groupResetTimer_);
-  groupResetTimer_->data = this;
+  wakeTimer_ = new uv_timer_t;
+  uv_timer_init(&loop_, wakeTimer_);
+  wakeTimer_->data = this;
   saveTimer_ = new uv_timer_t;
   uv_timer_init(&loop_, saveTimer_);
   saveTimer_->data = this;
@@ -447,10 +427,10 @@ void Daemon::shutdown() {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     flushTimer_ = nullptr;
   }
-  if (groupResetTimer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(groupResetTimer_),
+  if (wakeTimer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(wakeTimer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    groupResetTimer_ = nullptr;
+    wakeTimer_ = nullptr;
   }
   if (saveTimer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(saveTimer_),
@@ -482,12 +462,8 @@ void Daemon::shutdown() {
   }
   signals_.clear();
   // Open flows are reset: the daemon is going away and cannot carry them further.
-  std::vector<Flow*> open;
-  for (auto& [p, f] : flows_) {
-    open.push_back(p);
-  }
-  for (Flow* f : open) {
-    f->abort(codec::ResetReason::Unspecified, "daemon stopping");
+  for (uint64_t id : flows_.ids()) {
+    flows_.reset(id, codec::ResetReason::Unspecified, "daemon stopping");
   }
 }
 
@@ -534,12 +510,9 @@ void Daemon::onAccept(uv_stream_t* listener) {
   FlowInfo info;
   info.connId = nextConnId_++;
   info.startTimeUnix = static_cast<uint64_t>(std::time(nullptr));
-  auto owned = std::make_unique<Flow>(&loop_, *this, std::move(info));
-  Flow* flow = owned.get();
   // Owned by the table from here; it leaves only through onFlowClosed (libuv handles must be
   // closed before their memory goes).
-  flows_[flow] = std::move(owned);
-  flowsById_[flow->info().connId] = flow;
+  Flow* flow = &flows_.add(std::make_unique<Flow>(&loop_, *this, std::move(info)));
   if (uv_accept(listener, flow->acceptedStream()) != 0) {
     flow->abort(codec::ResetReason::Unspecified, "accept failed");
     return;
@@ -589,22 +562,24 @@ void Daemon::startEdgeFlow(Flow& f) {
   uint64_t group = 0;
   if (info.decision.accelerator == policy::Accelerator::Mapi) {
     group = std::hash<std::string>{}(info.client.ip.toString() + "|" + info.server.ip.toString());
-    kind = tfoMapiGroups_.count(group) != 0 ? policy::FlowKind::MapiKnownGroup
-                                            : policy::FlowKind::MapiNewGroup;
+    kind = flows_.groupKnown(group) ? policy::FlowKind::MapiKnownGroup
+                                    : policy::FlowKind::MapiNewGroup;
+  }
+  if (!flows_.mayOptimize(info)) {
+    makePassThrough(*flow, PassThroughReason::Overload);
+    return;
   }
   policy::Admission adm = limiter_.admit(kind, group);
   if (adm == policy::Admission::PassThroughOverload) {
-    if (kind == policy::FlowKind::MapiKnownGroup) {
-      mapiCounters_.onEscapedConnection();
+    if (const Plugged* p = plugged(info.decision.accelerator)) {
+      p->accelerator->onOverload(info, kind == policy::FlowKind::MapiKnownGroup);
     }
     makePassThrough(*flow, PassThroughReason::Overload);
     return;
   }
-  admissions_[flow] = adm;
-  if (kind != policy::FlowKind::Generic) {
-    ++tfoMapiGroups_[group];
-    tfoMapiGroupOf_[flow] = group;
-  }
+  flows_.admitted(info.connId, adm,
+                  kind != policy::FlowKind::Generic ? std::optional<uint64_t>(group)
+                                                    : std::nullopt);
   info.policy.derived = configured;
   DiscoveryEntry entry;
   entry.requestedPolicy = configured;
@@ -626,14 +601,16 @@ void Daemon::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
   FlowInfo& info = flow->info();
   info.coreSide = true;
   info.peerId = entry.peerOption->deviceId.toString();
-  info.decision = policy_.current()->classify(flowKeyOf(info), &dynamicRules_);
+  // Classified when its SYN was answered (the same decision), else now.
+  info.decision = entry.decision ? *entry.decision
+                                 : policy_.current()->classify(flowKeyOf(info), &dynamicRules_);
   if (info.decision.dynamicKey) {
     dynamicRules_.flowStarted(*info.decision.dynamicKey);
   }
   uint8_t configured = configuredBits(info.decision);
   info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
                                  localLimits());
-  admissions_[flow] = limiter_.admit(policy::FlowKind::Generic);
+  flows_.admitted(info.connId, limiter_.admit(policy::FlowKind::Generic), std::nullopt);
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
   int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
   if (r != 0) {
@@ -681,11 +658,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   // Edge: did the core answer our SYN?
   auto entry = edgeTable_.take(flowKeyOf(info), uv_hrtime());
   if (!entry || !entry->peerOption) {
-    auto it = admissions_.find(&flow);
-    if (it != admissions_.end()) {
-      limiter_.release(it->second);
-      admissions_.erase(it);
-    }
+    flows_.releaseAdmission(info.connId, limiter_);
     info.state = FlowState::PassThrough;
     info.passThroughReason = PassThroughReason::NoPeer;
     flow.startRelay(LegKind::Raw, LegKind::Raw);
@@ -704,12 +677,11 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   codec::Hello hello;
   hello.deviceId = deviceId_;
   hello.policy = info.policy.derived;
-  // The MAPI AO frames what it sends the core from the first byte: ask for it only when the
-  // edge half is attached.
-  hello.acceleratorWanted = flow.hasFilter() ? codec::Accelerator::Mapi
-                                             : wireAccelerator(info.decision.accelerator);
-  if (!flow.hasFilter() && hello.acceleratorWanted == codec::Accelerator::Mapi) {
-    hello.acceleratorWanted = codec::Accelerator::None;
+  // An accelerator in halves (the MAPI AO) frames what it sends the core from the first byte:
+  // ask for it only when the edge half is attached.
+  if (const Plugged* p = plugged(info.decision.accelerator)) {
+    hello.acceleratorWanted =
+        flow.hasFilter() || !p->accelerator->halves() ? p->wireId : codec::Accelerator::None;
   }
   hello.tuple = tupleOf(info);
   hello.wanBandwidthKbit = wanBandwidthKbit();
@@ -729,15 +701,14 @@ bool Daemon::onHello(Flow& flow, const codec::Hello& hello) {
   // Toward this edge the WAN is no faster than its own link: pace to that, not to the box's
   // one setting (a data centre's core serves branches of many speeds).
   pacePeerLeg(flow.legFd(0), peerLegWanKbit(wanBandwidthKbit(), hello.wanBandwidthKbit));
-  if (hello.acceleratorWanted == codec::Accelerator::Mapi) {
-    // The edge half frames its stream for ours: attach it even when our read optimization is
-    // off (then it relays without prefetching).
-    mapi::mapi_ao::MapiAoConfig mc = mapiConfig();
-    if (!policy_.current()->config().mapi.enabled) {
-      mc.readAhead = false;
+  if (const Plugged* p = plugged(hello.acceleratorWanted)) {
+    // The edge's half asks for ours.
+    accel::Attachment a = p->accelerator->attachPeerHalf(info);
+    if (a.filter || a.observer) {
+      flow.setFilter(std::move(a.filter));
+      flow.setObserver(std::move(a.observer));
+      info.acceleratorApplied = p->wireId;
     }
-    flow.setFilter(makeCoreMapiFilter(mc, info, *this));
-    info.acceleratorApplied = codec::Accelerator::Mapi;
   }
   codec::HelloAck ack;
   ack.deviceId = deviceId_;
@@ -775,12 +746,12 @@ bool Daemon::onHelloAck(Flow& flow, const codec::HelloAck& ack) {
 
 void Daemon::requestFlush(Flow& flow) {
   // Each new burst of input pushes the flush back: it happens once the input pauses.
-  flushPending_[&flow] = uv_now(&loop_) + kFlushIdleMs;
+  flows_.scheduleFlush(flow.info().connId, uv_now(&loop_) + kFlushIdleMs);
   armFlushTimer();
 }
 
 void Daemon::armFlushTimer() {
-  if (flushTimer_ == nullptr || flushPending_.empty() || uv_is_active(reinterpret_cast<uv_handle_t*>(flushTimer_))) {
+  if (flushTimer_ == nullptr || !flows_.flushPending() || uv_is_active(reinterpret_cast<uv_handle_t*>(flushTimer_))) {
     return;
   }
   uv_timer_start(
@@ -790,143 +761,58 @@ void Daemon::armFlushTimer() {
 
 void Daemon::onFlushTimer() {
   const uint64_t now = uv_now(&loop_);
-  std::vector<Flow*> due;
-  for (const auto& [flow, at] : flushPending_) {
-    if (at <= now) {
-      due.push_back(flow);
-    }
-  }
-  for (Flow* f : due) {
-    flushPending_.erase(f);
-  }
-  // Flushing may write, fail and close flows (which leave flows_ and flushPending_).
-  for (Flow* f : due) {
-    if (flows_.count(f) != 0) {
+  // Flushing may write, fail and close flows (which leave the table): each is looked up afresh.
+  for (uint64_t id : flows_.takeDueFlushes(now)) {
+    if (Flow* f = flows_.flow(id)) {
       f->flushCodec();
     }
   }
   armFlushTimer();
 }
 
-namespace {
-
-/// The EPM AO watching one flow's bytes (it never changes them).
-class EpmObserver : public FlowObserver {
-public:
-  EpmObserver(policy::PolicyPtr policy, const policy::IpAddress& server,
-              mapi::epm_ao::EpmEvents& events, mapi::epm_ao::EpmCounters& counters)
-      : ao_(std::move(policy), server, events, counters) {}
-  void onData(bool fromClient, ByteSpan data) override {
-    if (ao_.state() != mapi::epm_ao::EpmAoState::Active) {
-      return;
-    }
-    if (fromClient) {
-      ao_.onClientData(data);
-    } else {
-      ao_.onServerData(data);
-    }
-  }
-
-private:
-  mapi::epm_ao::EpmAccelerator ao_;
-};
-
-} // namespace
-
 void Daemon::attachAccelerator(Flow& flow) {
   FlowInfo& info = flow.info();
-  const auto& cfg = policy_.current()->config();
-  switch (info.decision.accelerator) {
-  case policy::Accelerator::Epm:
-    if (!cfg.epm.enabled) {
-      return;
-    }
-    flow.setObserver(std::make_unique<EpmObserver>(policy_.current(), info.server.ip, epmSink_,
-                                                   epmCounters_));
-    info.acceleratorApplied = codec::Accelerator::Epm;
-    return;
-  case policy::Accelerator::Mapi:
-    // The edge half decides: the core attaches its half when the Hello asks for it.
-    if (info.coreSide) {
-      return;
-    }
-    if (!cfg.mapi.enabled) {
-      // Configured off: the flow goes to the generic accelerator, as WAAS does for
-      // connections the MAPI AO does not take ("TGDL").
-      info.handedOffToGeneric = true;
-      info.handOffReason = "MAPI accelerator disabled";
-      return;
-    }
-    {
-      auto g = mapiGenericUntil_.find({info.client.ip.toString(), info.server.ip.toString()});
-      if (g != mapiGenericUntil_.end()) {
-        if (g->second > uv_now(&loop_)) {
-          info.handedOffToGeneric = true;
-          info.handOffReason = "parse-error (reconnect after an unrecoverable parse error)";
-          info.mapi.emplace();
-          mapiCounters_.onHandedOff(*info.mapi, mapi::mapi_ao::HandOffReason::ParseError);
-          return;
-        }
-        mapiGenericUntil_.erase(g);
-      }
-    }
-    {
-      std::string client = info.client.ip.toString(), server = info.server.ip.toString();
-      uint64_t group = std::hash<std::string>{}(client + "|" + server);
-      bool known = mapiGroupConnections_.count(group) != 0;
-      policy::Admission adm = mapiLimiter_.admit(
-          known ? policy::FlowKind::MapiKnownGroup : policy::FlowKind::MapiNewGroup, group);
-      if (adm == policy::Admission::PassThroughOverload) {
-        info.handedOffToGeneric = true;
-        info.handOffReason = "overload";
-        info.mapi.emplace();
-        mapiCounters_.onHandedOff(*info.mapi, mapi::mapi_ao::HandOffReason::Overload);
-        if (known) {
-          // A connection of a group we accelerate goes elsewhere: the seed's escape.
-          mapiCounters_.onEscapedConnection();
-        }
-        logError("mapi_ao: (" + std::to_string(info.connId) + ") Client IP: " + client +
-                 ": MAPI accelerator overloaded (" +
-                 std::to_string(mapiLimiter_.counters().active) + " connections" +
-                 (known ? ", association group reserve used up; escaped connection" : "") +
-                 "); handed off to the generic AO");
-        return;
-      }
-      mapiAdmissions_[&flow] = {group, adm};
-      ++mapiGroupConnections_[group];
-    }
-    flow.setFilter(makeEdgeMapiFilter(mapiConfig(), info, *this));
-    info.acceleratorApplied = codec::Accelerator::Mapi;
-    return;
-  case policy::Accelerator::None:
+  const Plugged* p = plugged(info.decision.accelerator);
+  if (p == nullptr) {
     return;
   }
+  accel::Attachment a = p->accelerator->attach(info);
+  if (a.filter || a.observer) {
+    flow.setFilter(std::move(a.filter));
+    flow.setObserver(std::move(a.observer));
+    info.acceleratorApplied = p->wireId;
+  }
+}
+
+void Daemon::registerAccelerator(policy::Accelerator which, codec::Accelerator wireId,
+                                 accel::Accelerator& accelerator) {
+  accelerators_[which] = {&accelerator, wireId};
+  for (auto& c : accelerator.commands()) {
+    commands_.add(std::move(c));
+  }
+}
+
+const Daemon::Plugged* Daemon::plugged(policy::Accelerator which) const {
+  auto it = accelerators_.find(which);
+  return it == accelerators_.end() ? nullptr : &it->second;
+}
+
+const Daemon::Plugged* Daemon::plugged(codec::Accelerator wireId) const {
+  if (wireId == codec::Accelerator::None) {
+    return nullptr;
+  }
+  for (const auto& [which, p] : accelerators_) {
+    if (p.wireId == wireId) {
+      return &p;
+    }
+  }
+  return nullptr;
 }
 
 void Daemon::onFlowClosed(Flow& flow) {
   ++historicalFlows_;
-  flushPending_.erase(&flow);
-  if (!flow.info().coreSide && flow.filter() != nullptr &&
-      mapiWritesPending(*flow.filter(), {}, {}) && groupResetTimer_ != nullptr) {
-    // The client was told writes succeeded that the server never confirmed, and it may go on
-    // to commit the stream on another connection of the session: every connection of the
-    // group is reset, so that commit never reaches the server (the calls that would carry it
-    // are held until these writes are confirmed, which now cannot happen).
-    auto peers = mapiGroupPeers(flow.info(), true);
-    for (Flow* f : peers) {
-      mapiGroupResets_.push_back(f->info().connId);
-    }
-    logError("mapi_ao: (" + std::to_string(flow.info().connId) + ") Client IP: " +
-             flow.info().client.ip.toString() +
-             ": connection ended with write-behind the server never confirmed; resetting the " +
-             std::to_string(peers.size()) + " other connections of its association group");
-    if (!peers.empty()) {
-      armGroupTimer();
-    }
-  }
-  if (flow.info().mapi) {
-    // Balances the MAPI gauges even when the AO did not report the close (idempotent).
-    mapiCounters_.onConnectionClosed(*flow.info().mapi);
+  for (auto& [which, p] : accelerators_) {
+    p.accelerator->onFlowClosed(flow.info(), flow.filter());
   }
   const FlowInfo& fi = flow.info();
   if (fi.state == FlowState::Optimized) {
@@ -939,242 +825,65 @@ void Daemon::onFlowClosed(Flow& flow) {
   if (policy_.current()->config().transactionLog.enabled) {
     writeTransactionLog(fi);
   }
-  auto it = admissions_.find(&flow);
-  if (it != admissions_.end()) {
-    limiter_.release(it->second);
-    admissions_.erase(it);
-  }
-  auto tg = tfoMapiGroupOf_.find(&flow);
-  if (tg != tfoMapiGroupOf_.end()) {
-    if (--tfoMapiGroups_[tg->second] <= 0) {
-      tfoMapiGroups_.erase(tg->second);
-      limiter_.endGroup(tg->second); // the group's unused reserve goes back to the pool
-    }
-    tfoMapiGroupOf_.erase(tg);
-  }
-  auto mit = mapiAdmissions_.find(&flow);
-  if (mit != mapiAdmissions_.end()) {
-    auto [group, adm] = mit->second;
-    mapiLimiter_.release(adm);
-    mapiAdmissions_.erase(mit);
-    if (--mapiGroupConnections_[group] <= 0) {
-      mapiGroupConnections_.erase(group);
-      mapiLimiter_.endGroup(group);
-    }
-  }
-  mapiGroups_.leave(fi.connId);
   if (flow.info().decision.dynamicKey) {
     dynamicRules_.flowEnded(*flow.info().decision.dynamicKey);
   }
-  flowsById_.erase(fi.connId);
-  flows_.erase(&flow);
+  // Deletes the flow (its admission and group slot go back to the limiter).
+  flows_.remove(fi.connId, limiter_);
 }
 
-Flow* Daemon::flowById(uint64_t connId) const {
-  auto it = flowsById_.find(connId);
-  return it == flowsById_.end() ? nullptr : it->second;
-}
+void Daemon::logInfo(const std::string& line) { proxy::logInfo(line); }
 
-mapi::mapi_ao::MapiAoConfig Daemon::mapiConfig() const {
-  const auto& m = policy_.current()->config().mapi;
-  mapi::mapi_ao::MapiAoConfig c;
-  c.readAhead = m.readOptimization;
-  c.writeBehind = m.writeOptimization;
-  c.writeWindowBytes = m.readAheadBytes; // the same WAN pipe to keep full, the other way
-  c.readAheadWindowBytes = m.readAheadBytes;
-  return c;
-}
+void Daemon::logError(const std::string& line) { proxy::logError(line); }
 
-void Daemon::onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
-                           const std::string& detail) {
-  using mapi::mapi_ao::HandOffReason;
-  info.handedOffToGeneric = true;
-  info.handOffReason = mapi::mapi_ao::handOffReasonName(reason);
-  std::string id = "(" + std::to_string(info.connId) + ") ";
-  std::string client = info.client.ip.toString();
-  if ((reason == HandOffReason::UnsupportedClient || reason == HandOffReason::ExchangeToExchange) &&
-      info.mapi && info.mapi->associationGroupId && groupResetTimer_ != nullptr) {
-    // The session is the client's, not the connection's: its other connections (bulk,
-    // async) and any that join later go to the generic AO too.
-    mapiGroups_.markGeneric({info.client.ip, info.server.ip, *info.mapi->associationGroupId},
-                            reason);
-    for (Flow* f : mapiGroupPeers(info)) {
-      mapiGroupHandOffs_.emplace_back(f->info().connId, reason);
-    }
-    armGroupTimer();
-  }
-  if (reason == HandOffReason::ParseError && groupResetTimer_ != nullptr) {
-    // The whole client <-> server service goes: every MAPI connection between them, this one
-    // included, and the reconnects are handed to the generic AO from the start.
-    std::string server = info.server.ip.toString();
-    mapiGenericUntil_[{client, server}] = uv_now(&loop_) + kMapiGenericAfterParseErrorMs;
-    for (const auto& [p, f] : flows_) {
-      const FlowInfo& o = f->info();
-      if (o.acceleratorApplied == codec::Accelerator::Mapi && !o.coreSide &&
-          o.client.ip.toString() == client && o.server.ip.toString() == server) {
-        mapiGroupResets_.push_back(o.connId);
-      }
-    }
-    armGroupTimer();
-    logError("mapi_ao: " + id + "Client IP: " + client + ": unrecoverable parse error (" +
-             detail + "); disconnecting all " + std::to_string(mapiGroupResets_.size()) +
-             " MAPI connections to " + server + "; reconnects go to the generic AO");
+void Daemon::wake() {
+  if (wakeTimer_ == nullptr) {
     return;
   }
-  switch (reason) {
-  case HandOffReason::Encrypted:
-    // The seed's syslog line, so an engineer's grep for 132104 finds it.
-    logError("mapi_ao: %BH-MAPIAO-3-132104: " + id + "Encrypted connection. Client IP: " + client +
-             " (" + detail + "); handed off to the generic AO");
-    return;
-  case HandOffReason::Ntlm:
-    logError("mapi_ao: " + id + "Bind Request from client " + client + " " + detail +
-             ": Unsupported Auth Type; handed off to the generic AO");
-    return;
-  default:
-    logError("mapi_ao: " + id + "Client IP: " + client + ": " + info.handOffReason +
-             (detail.empty() ? "" : " (" + detail + ")") + "; handed off to the generic AO");
-    return;
-  }
-}
-
-mapi::mapi_ao::MapiCounters& Daemon::mapiCounters() { return mapiCounters_; }
-
-std::optional<mapi::mapi_ao::HandOffReason> Daemon::onMapiJoinGroup(FlowInfo& info,
-                                                                     uint32_t assocGroupId) {
-  MapiAssociationGroupKey key{info.client.ip, info.server.ip, assocGroupId};
-  if (auto generic = mapiGroups_.genericReason(key)) {
-    return generic;
-  }
-  if (mapiGroups_.known(key)) {
-    return std::nullopt;
-  }
-  // The client joins a group whose first connection this box never accelerated: it took
-  // another path (another edge/core pair) or went through while we were overloaded.
-  mapiCounters_.onEscapedConnection();
-  char hex[16];
-  std::snprintf(hex, sizeof hex, "0x%x", assocGroupId);
-  logError("mapi_ao: (" + std::to_string(info.connId) + ") Client IP: " +
-           info.client.ip.toString() + ": bind joins association group " + hex +
-           " that this box did not see created (escaped connection)");
-  return std::nullopt;
-}
-
-void Daemon::onMapiBound(FlowInfo& info, uint32_t assocGroupId) {
-  mapiGroups_.join(info.connId, {info.client.ip, info.server.ip, assocGroupId});
-}
-
-std::vector<Flow*> Daemon::mapiGroupPeers(const FlowInfo& info, bool handedOff) const {
-  std::vector<Flow*> peers;
-  if (!info.mapi || !info.mapi->associationGroupId) {
-    return peers;
-  }
-  // Asked for every call of the client's: O(group), the group's own member list.
-  for (uint64_t id : mapiGroups_.othersOf(info.connId)) {
-    Flow* f = flowById(id);
-    if (f != nullptr && !f->info().coreSide && (handedOff || !f->info().handedOffToGeneric)) {
-      peers.push_back(f);
-    }
-  }
-  return peers;
-}
-
-void Daemon::queueGroupNotice(const FlowInfo& info, bool writesSettled, ByteSpan contextHandle,
-                              std::vector<uint32_t> handles) {
-  if (groupResetTimer_ == nullptr) {
-    return;
-  }
-  for (Flow* f : mapiGroupPeers(info)) {
-    if (mapiGroupNotices_.size() >= kMaxPendingGroupNotices) {
-      break;
-    }
-    mapiGroupNotices_.push_back({f->info().connId, writesSettled,
-                                 Bytes(contextHandle.begin(), contextHandle.end()), handles});
-  }
-  if (!mapiGroupNotices_.empty()) {
-    armGroupTimer();
-  }
-}
-
-void Daemon::onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
-                                   const std::vector<uint32_t>& handles) {
-  queueGroupNotice(info, false, contextHandle, handles);
-}
-
-void Daemon::onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle, uint32_t objectHandle) {
-  queueGroupNotice(info, true, contextHandle, {objectHandle});
-}
-
-bool Daemon::mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle,
-                                    const std::vector<uint32_t>& handles) {
-  for (Flow* f : mapiGroupPeers(info, true)) {
-    if (f->filter() != nullptr && mapiBlocksGroupCall(*f->filter(), contextHandle, handles)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-uint32_t Daemon::mapiDebugMask(const FlowInfo& info) const { return debug_.mapiMaskFor(info); }
-
-void Daemon::onMapiDebug(const FlowInfo& info, mapi::mapi_ao::MapiDebug category,
-                         const std::string& line) {
-  std::string text = "(" + std::to_string(info.connId) + ") " +
-                     (info.coreSide ? "core " : "edge ") + mapi::mapi_ao::mapiDebugName(category) +
-                     ": " + line;
-  logInfo("mapi_ao debug " + text);
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm t{};
-  localtime_r(&ts.tv_sec, &t);
-  char when[48];
-  size_t n = std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &t);
-  std::snprintf(when + n, sizeof(when) - n, ".%03ld", ts.tv_nsec / 1000000);
-  mapiErrorLog_.append(std::string(when) + " " + text);
-}
-
-void Daemon::armGroupTimer() {
   uv_timer_start(
-      groupResetTimer_,
-      [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onGroupResetTimer(); }, 0, 0);
+      wakeTimer_, [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onWakeTimer(); }, 0, 0);
 }
 
-void Daemon::onGroupResetTimer() {
-  auto notices = std::move(mapiGroupNotices_);
-  mapiGroupNotices_.clear();
-  for (const auto& n : notices) {
-    // A filter's step may close flows: each notice looks its flow up afresh.
-    if (Flow* f = flowById(n.connId)) {
-      f->runFilter([&](FlowFilter& filter, FlowFilter::Output& out) {
-        if (n.writesSettled) {
-          retryMapiGroupHold(filter, out);
-        } else {
-          releaseMapiObjects(filter, n.contextHandle, n.handles, out);
-        }
-      });
-    }
+void Daemon::onWakeTimer() {
+  for (auto& [which, p] : accelerators_) {
+    p.accelerator->runPending();
   }
-  auto handOffs = std::move(mapiGroupHandOffs_);
-  mapiGroupHandOffs_.clear();
-  for (const auto& [id, reason] : handOffs) {
-    if (Flow* f = flowById(id)) {
-      f->handOffFilter(static_cast<uint16_t>(reason),
-                       "another connection of its association group was handed off");
-    }
+}
+
+accel::FlowRecord* Daemon::findFlow(uint64_t connId) {
+  Flow* f = flowById(connId);
+  return f == nullptr ? nullptr : &f->info();
+}
+
+const FlowFilter* Daemon::filterOf(uint64_t connId) const {
+  Flow* f = flowById(connId);
+  return f == nullptr ? nullptr : f->filter();
+}
+
+bool Daemon::runFilter(uint64_t connId,
+                       const std::function<void(FlowFilter&, FlowFilter::Output&)>& step) {
+  Flow* f = flowById(connId);
+  if (f == nullptr || !f->hasFilter()) {
+    return false;
   }
-  auto ids = std::move(mapiGroupResets_);
-  mapiGroupResets_.clear();
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  for (uint64_t id : ids) {
-    if (Flow* f = flowById(id)) {
-      if (f->info().mapi) {
-        mapiCounters_.onDropped(*f->info().mapi);
-      }
-      f->abort(codec::ResetReason::ProtocolError,
-               "MAPI association group disconnected (the mapi_ao log line before says why)");
-    }
+  f->runFilter(step);
+  return true;
+}
+
+void Daemon::handOff(uint64_t connId, uint16_t reason, const std::string& why) {
+  if (Flow* f = flowById(connId)) {
+    f->handOffFilter(reason, why);
   }
+}
+
+void Daemon::reset(uint64_t connId, const std::string& why) {
+  if (Flow* f = flowById(connId)) {
+    f->abort(codec::ResetReason::ProtocolError, why);
+  }
+}
+
+void Daemon::forEachFlow(const std::function<void(accel::FlowRecord&)>& visit) {
+  flows_.forEach([&](Flow& f) { visit(f.info()); });
 }
 
 void Daemon::logFlow(const Flow& flow, const std::string& what) {
@@ -1186,11 +895,10 @@ void Daemon::logFlow(const Flow& flow, const std::string& what) {
 std::vector<FlowInfo> Daemon::flowInfos() const {
   std::vector<FlowInfo> v;
   v.reserve(flows_.size());
-  for (const auto& [p, f] : flows_) {
-    v.push_back(f->info());
-    v.back().bufferedBytes = f->bufferedBytes();
-  }
-  std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.connId < b.connId; });
+  flows_.forEach([&](Flow& f) {
+    v.push_back(f.info());
+    v.back().bufferedBytes = f.bufferedBytes();
+  }); // in connection-id order
   return v;
 }
 
@@ -1204,7 +912,9 @@ nlohmann::json Daemon::reload() {
     return err("reload refused, the running policy stays:\n" + r.errorText());
   }
   limiter_.setLimits(r.value()->config().limits);
-  mapiLimiter_.setLimits(mapiLimits());
+  for (const auto& hook : policyHooks_) {
+    hook(*r.value());
+  }
   if (rulesInstalled_ && !rules_.install(interceptionSpec())) {
     logError("reload: interception rules: " + rules_.error());
   }
@@ -1214,168 +924,170 @@ nlohmann::json Daemon::reload() {
   return ok(msg + "\n", {{"generation", r.value()->generation()}});
 }
 
+void Daemon::buildCommands() {
+  auto add = [this](std::vector<std::string> words, std::string help, auto handler) {
+    commands_.add({std::move(words), std::move(help), std::move(handler)});
+  };
+  add({"show", "statistics", "connection"}, "show statistics connection [optimized|pass-through] [mapi|epm|tfo] [detail]",
+      [this](const std::vector<std::string>& a) -> nlohmann::json {
+        ConnectionFilter filter;
+        std::string e;
+        if (!ConnectionFilter::parse({a.begin() + 3, a.end()}, filter, e)) {
+          return err(e);
+        }
+        auto flows = flowInfos();
+        auto counters = countFlows(flows, historicalFlows_, limiter_.counters());
+        return ok(showConnections(flows, counters, filter), connectionsJson(flows, counters, filter));
+      });
+  add({"show", "statistics", "peer-routes"}, "show statistics peer-routes",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        redirect::PeerRouteCounters c =
+            peerRoutes_ ? peerRoutes_->counters() : redirect::PeerRouteCounters{};
+        // What the running routes carry (fixed at start), not what a reloaded config says.
+        nlohmann::json j = {{"initial_window_segments",
+                             peerRoutes_ ? peerRoutes_->settings().initialWindowSegments : 0},
+                            {"route_table", peerRouteTable_},
+                            {"routes", peerRoutes_ ? peerRoutes_->size() : 0},
+                            {"installed", c.installed},
+                            {"refreshed", c.refreshed},
+                            {"evicted", c.evicted},
+                            {"failed", c.failed}};
+        std::string t;
+        for (auto& [k, v] : j.items()) {
+          t += k + ": " + v.dump() + "\n";
+        }
+        return ok(t, j);
+      });
+  add({"show", "statistics", "auto-discovery"}, "show statistics auto-discovery",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        const auto& c = nfqueue_->counters();
+        nlohmann::json j = {{"syns_seen", c.synsSeen},         {"options_added", c.optionsAdded},
+                            {"option_no_room", c.optionNoRoom}, {"peer_syns_seen", c.peerSynsSeen},
+                            {"answers_added", c.answersAdded},  {"answers_seen", c.answersSeen},
+                            {"malformed_options", c.malformedOptions}};
+        std::string t;
+        for (auto& [k, v] : j.items()) {
+          t += k + ": " + v.dump() + "\n";
+        }
+        return ok(t, j);
+      });
+  add({"show", "accelerator"}, "show accelerator [epm|mapi|generic]",
+      [this](const std::vector<std::string>& a) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        const auto& c = pol->config();
+        // Seed: Enabled + Running + Registered when operational; disabled in config = Shutdown.
+        policy::AcceleratorStatus mapiStatus;
+        mapiStatus.operationalState = c.mapi.enabled ? "Running" : "Shutdown";
+        mapiStatus.registered = c.mapi.enabled;
+        if (a.size() >= 3 && a[2] == "mapi") {
+          return ok(policy::showAcceleratorMapi(c, mapiStatus),
+                    policy::acceleratorMapiJson(c, mapiStatus));
+        }
+        struct Row {
+          const char* name;
+          bool enabled;
+          std::string state;
+        };
+        std::vector<Row> rows;
+        for (const auto& [which, p] : accelerators_) {
+          auto st = p.accelerator->status();
+          rows.push_back({p.accelerator->name(), st.enabled, st.state});
+        }
+        rows.push_back(
+            {"generic", true, dreCache_ ? "Running" : "Running (TFO only: DRE cache unavailable)"});
+        if (a.size() >= 3) {
+          rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const Row& r) { return a[2] != r.name; }),
+                     rows.end());
+          if (rows.empty()) {
+            return err("no accelerator '" + a[2] + "' (epm, mapi, generic)");
+          }
+        }
+        char line[160];
+        std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", "Accelerator", "Licensed",
+                      "Config State", "Operational State");
+        std::string t = line;
+        t += "------------------------------------------------------------------\n";
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& r : rows) {
+          std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", r.name, "Yes",
+                        r.enabled ? "Enabled" : "Disabled", r.state.c_str());
+          t += line;
+          j.push_back({{"accelerator", r.name}, {"licensed", true}, {"config_state", r.enabled ? "Enabled" : "Disabled"},
+                       {"operational_state", r.state}});
+        }
+        return ok(t, j);
+      });
+  add({"show", "statistics", "dre"}, "show statistics dre",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        nlohmann::json j = {{"cache_open", dreCache_ != nullptr},
+                            {"ended_optimized_flows", totals_.flows},
+                            {"lan_bytes_read", totals_.lanRead},
+                            {"lan_bytes_written", totals_.lanWritten},
+                            {"wan_bytes_read", totals_.wanRead},
+                            {"wan_bytes_written", totals_.wanWritten},
+                            {"peers", ledgers_.size()}};
+        if (dreCache_) {
+          j["cache_epoch"] = std::to_string(dreCache_->epoch());
+        }
+        nlohmann::json ledgers = nlohmann::json::object();
+        for (const auto& [peer, l] : ledgers_) {
+          ledgers[peer] = {{"chunks", l->entries()}, {"bytes", l->bytes()}};
+        }
+        j["ledgers"] = ledgers;
+        uint64_t orig = totals_.lanRead + totals_.lanWritten;
+        uint64_t opt = totals_.wanRead + totals_.wanWritten;
+        char rr[32];
+        std::snprintf(rr, sizeof(rr), "%.1f%%",
+                      orig ? 100.0 * (orig > opt ? static_cast<double>(orig - opt) : 0.0) /
+                                 static_cast<double>(orig)
+                           : 0.0);
+        std::string t = "DRE cache: " + std::string(dreCache_ ? "open" : "unavailable") +
+                        "\nEnded optimized flows: " + std::to_string(totals_.flows) +
+                        "\nOriginal bytes (read/written): " + std::to_string(totals_.lanRead) + " / " +
+                        std::to_string(totals_.lanWritten) +
+                        "\nOptimized bytes (read/written): " + std::to_string(totals_.wanRead) +
+                        " / " + std::to_string(totals_.wanWritten) + "\nTotal Reduction Ratio: " + rr +
+                        "\n";
+        return ok(t, j);
+      });
+  add({"show", "running-config"}, "show running-config",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        return ok(policy::showRunningConfig(pol->config()), policy::configToJson(pol->config()));
+      });
+  add({"show", "policy-map"}, "show policy-map",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        return ok(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
+      });
+  add({"show", "class-map"}, "show class-map",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        return ok(policy::showClassMap(*pol), policy::classMapJson(*pol));
+      });
+  add({"show", "policy-engine", "application", "dynamic"}, "show policy-engine application dynamic",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        return ok(policy::showDynamicRules(dynamicRules_), policy::dynamicRulesJson(dynamicRules_));
+      });
+  add({"reload"}, "reload",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        return reload();
+      });
+  add({"show", "device"}, "show device",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+      policy::PolicyPtr pol = policy_.current();
+        nlohmann::json j = {{"device_id", deviceId_.toString()},
+                            {"role", policy::roleName(role_)},
+                            {"flows", flows_.size()},
+                            {"policy_generation", pol->generation()}};
+        return ok("Device Id: " + deviceId_.toString() + "\nRole: " + policy::roleName(role_) + "\n",
+                  j);
+      });
+}
+
 nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
-  auto is = [&](std::initializer_list<const char*> words) { return commandStartsWith(a, words); };
-  policy::PolicyPtr pol = policy_.current();
-  if (DebugSettings::isDebugCommand(a)) {
-    return debug_.handle(a);
-  }
-  if (isTypeTailCommand(a)) {
-    return typeTail(mapiErrorLog_, a);
-  }
-  if (is({"show", "statistics", "connection"})) {
-    ConnectionFilter filter;
-    std::string e;
-    if (!ConnectionFilter::parse({a.begin() + 3, a.end()}, filter, e)) {
-      return err(e);
-    }
-    auto flows = flowInfos();
-    auto counters = countFlows(flows, historicalFlows_, limiter_.counters());
-    return ok(showConnections(flows, counters, filter), connectionsJson(flows, counters, filter));
-  }
-  if (is({"show", "statistics", "peer-routes"})) {
-    PeerRouteCounters c = peerRoutes_ ? peerRoutes_->counters() : PeerRouteCounters{};
-    // What the running routes carry (fixed at start), not what a reloaded config says.
-    nlohmann::json j = {{"initial_window_segments",
-                         peerRoutes_ ? peerRoutes_->settings().initialWindowSegments : 0},
-                        {"route_table", peerRouteTable_},
-                        {"routes", peerRoutes_ ? peerRoutes_->size() : 0},
-                        {"installed", c.installed},
-                        {"refreshed", c.refreshed},
-                        {"evicted", c.evicted},
-                        {"failed", c.failed}};
-    std::string t;
-    for (auto& [k, v] : j.items()) {
-      t += k + ": " + v.dump() + "\n";
-    }
-    return ok(t, j);
-  }
-  if (is({"show", "statistics", "auto-discovery"})) {
-    const auto& c = nfqueue_->counters();
-    nlohmann::json j = {{"syns_seen", c.synsSeen},         {"options_added", c.optionsAdded},
-                        {"option_no_room", c.optionNoRoom}, {"peer_syns_seen", c.peerSynsSeen},
-                        {"answers_added", c.answersAdded},  {"answers_seen", c.answersSeen},
-                        {"malformed_options", c.malformedOptions}};
-    std::string t;
-    for (auto& [k, v] : j.items()) {
-      t += k + ": " + v.dump() + "\n";
-    }
-    return ok(t, j);
-  }
-  if (is({"show", "accelerator"})) {
-    const auto& c = pol->config();
-    // Seed: Enabled + Running + Registered when operational; disabled in config = Shutdown.
-    policy::AcceleratorStatus mapiStatus;
-    mapiStatus.operationalState = c.mapi.enabled ? "Running" : "Shutdown";
-    mapiStatus.registered = c.mapi.enabled;
-    if (a.size() >= 3 && a[2] == "mapi") {
-      return ok(policy::showAcceleratorMapi(c, mapiStatus),
-                policy::acceleratorMapiJson(c, mapiStatus));
-    }
-    struct Row {
-      const char* name;
-      bool enabled;
-      std::string state;
-    };
-    std::vector<Row> rows = {
-        {"epm", c.epm.enabled, c.epm.enabled ? "Running" : "Shutdown"},
-        {"mapi", c.mapi.enabled, c.mapi.enabled ? "Running" : "Shutdown"},
-        {"generic", true, dreCache_ ? "Running" : "Running (TFO only: DRE cache unavailable)"}};
-    if (a.size() >= 3) {
-      rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const Row& r) { return a[2] != r.name; }),
-                 rows.end());
-      if (rows.empty()) {
-        return err("no accelerator '" + a[2] + "' (epm, mapi, generic)");
-      }
-    }
-    char line[160];
-    std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", "Accelerator", "Licensed",
-                  "Config State", "Operational State");
-    std::string t = line;
-    t += "------------------------------------------------------------------\n";
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& r : rows) {
-      std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", r.name, "Yes",
-                    r.enabled ? "Enabled" : "Disabled", r.state.c_str());
-      t += line;
-      j.push_back({{"accelerator", r.name}, {"licensed", true}, {"config_state", r.enabled ? "Enabled" : "Disabled"},
-                   {"operational_state", r.state}});
-    }
-    return ok(t, j);
-  }
-  if (is({"show", "statistics", "accelerator", "epm"})) {
-    return ok(mapi::epm_ao::showStatisticsAcceleratorEpm(epmCounters_),
-              mapi::epm_ao::statisticsAcceleratorEpmJson(epmCounters_));
-  }
-  if (is({"show", "statistics", "accelerator", "mapi"})) {
-    return ok(mapiCounters_.toText(), mapiCounters_.toJson());
-  }
-  if (is({"clear", "statistics", "accelerator", "mapi"})) {
-    mapiCounters_.reset();
-    return ok("MAPI accelerator statistics cleared\n", mapiCounters_.toJson());
-  }
-  if (is({"show", "statistics", "dre"})) {
-    nlohmann::json j = {{"cache_open", dreCache_ != nullptr},
-                        {"ended_optimized_flows", totals_.flows},
-                        {"lan_bytes_read", totals_.lanRead},
-                        {"lan_bytes_written", totals_.lanWritten},
-                        {"wan_bytes_read", totals_.wanRead},
-                        {"wan_bytes_written", totals_.wanWritten},
-                        {"peers", ledgers_.size()}};
-    if (dreCache_) {
-      j["cache_epoch"] = std::to_string(dreCache_->epoch());
-    }
-    nlohmann::json ledgers = nlohmann::json::object();
-    for (const auto& [peer, l] : ledgers_) {
-      ledgers[peer] = {{"chunks", l->entries()}, {"bytes", l->bytes()}};
-    }
-    j["ledgers"] = ledgers;
-    uint64_t orig = totals_.lanRead + totals_.lanWritten;
-    uint64_t opt = totals_.wanRead + totals_.wanWritten;
-    char rr[32];
-    std::snprintf(rr, sizeof(rr), "%.1f%%",
-                  orig ? 100.0 * (orig > opt ? static_cast<double>(orig - opt) : 0.0) /
-                             static_cast<double>(orig)
-                       : 0.0);
-    std::string t = "DRE cache: " + std::string(dreCache_ ? "open" : "unavailable") +
-                    "\nEnded optimized flows: " + std::to_string(totals_.flows) +
-                    "\nOriginal bytes (read/written): " + std::to_string(totals_.lanRead) + " / " +
-                    std::to_string(totals_.lanWritten) +
-                    "\nOptimized bytes (read/written): " + std::to_string(totals_.wanRead) +
-                    " / " + std::to_string(totals_.wanWritten) + "\nTotal Reduction Ratio: " + rr +
-                    "\n";
-    return ok(t, j);
-  }
-  if (is({"show", "running-config"})) {
-    return ok(policy::showRunningConfig(pol->config()), policy::configToJson(pol->config()));
-  }
-  if (is({"show", "policy-map"})) {
-    return ok(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
-  }
-  if (is({"show", "class-map"})) {
-    return ok(policy::showClassMap(*pol), policy::classMapJson(*pol));
-  }
-  if (is({"show", "policy-engine", "application", "dynamic"})) {
-    return ok(policy::showDynamicRules(dynamicRules_), policy::dynamicRulesJson(dynamicRules_));
-  }
-  if (is({"reload"})) {
-    return reload();
-  }
-  if (is({"show", "device"})) {
-    nlohmann::json j = {{"device_id", deviceId_.toString()},
-                        {"role", policy::roleName(role_)},
-                        {"flows", flows_.size()},
-                        {"policy_generation", pol->generation()}};
-    return ok("Device Id: " + deviceId_.toString() + "\nRole: " + policy::roleName(role_) + "\n",
-              j);
-  }
-  return err("unknown command; try: show statistics connection [optimized|pass-through] [detail], "
-             "show statistics accelerator [epm|mapi], clear statistics accelerator mapi, show "
-             "statistics dre, show statistics "
-             "auto-discovery, show accelerator [epm|mapi|generic], show running-config, show "
-             "policy-map, show class-map, show policy-engine application dynamic, show device, "
-             "show debugging, [no] debug accelerator mapi CATEGORY, [no] debug connection, "
-             "type-tail errorlog/mapiao-errorlog.current [LINES], reload");
+  return commands_.dispatch(a);
 }
 
 } // namespace bh::proxy

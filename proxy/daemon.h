@@ -16,18 +16,14 @@
 #include "dre/chunk_cache.h"
 #include "dre/dre_config.h"
 #include "dre/peer_ledger.h"
-#include "mapi/epm_ao/epm_accelerator.h"
-#include "mapi/epm_ao/epm_counters.h"
-#include "mapi/mapi_ao/mapi_counters.h"
-#include "proxy/control_server.h"
-#include "proxy/debug_settings.h"
-#include "proxy/discovery_table.h"
+#include "accel/accelerator.h"
+#include "proxy/control/command_table.h"
+#include "proxy/control/control_server.h"
+#include "proxy/discovery/discovery_table.h"
 #include "proxy/flow.h"
-#include "proxy/mapi_ao_error_log.h"
-#include "proxy/mapi_association_groups.h"
-#include "proxy/mapi_filter.h"
-#include "proxy/nfqueue_handler.h"
-#include "proxy/peer_routes.h"
+#include "proxy/flow_table.h"
+#include "proxy/discovery/nfqueue_handler.h"
+#include "redirect/peer_routes.h"
 #include "redirect/rule_installer.h"
 
 namespace bh::proxy {
@@ -51,11 +47,25 @@ struct DaemonOptions {
 };
 
 /// The bridgehead daemon: one libuv loop owning the interception rules, the SYN-option
-/// handler, the transparent listeners, every flow, and the control socket.
-class Daemon : public FlowOwner, public MapiFlowEventSink {
+/// handler, the transparent listeners, every flow, and the control socket. Application
+/// accelerators plug in through accel::Accelerator (the box registers them, box/box.h).
+class Daemon : public FlowOwner, public accel::Host {
 public:
   Daemon(DaemonOptions options, policy::PolicyPtr policy);
   ~Daemon() override;
+
+  /// Flows whose decision names `which` are offered to `accelerator` (which outlives the
+  /// daemon's loop); `wireId` names it in the peer protocol's Hello. Before run().
+  void registerAccelerator(policy::Accelerator which, codec::Accelerator wireId,
+                           accel::Accelerator& accelerator);
+  /// Called with the new policy after every accepted reload (the box re-translates what its
+  /// accelerators take from it).
+  void onPolicyChanged(std::function<void(const policy::Policy&)> hook) {
+    policyHooks_.push_back(std::move(hook));
+  }
+  policy::PolicyPtr policy() const { return policy_.current(); }
+  /// The dynamic rules (EPM AO) the classifier consults.
+  policy::DynamicRules& dynamicRules() { return dynamicRules_; }
 
   /// Sets everything up and runs until SIGTERM/SIGINT. Returns the process exit code.
   int run();
@@ -72,22 +82,19 @@ public:
   void requestFlush(Flow& flow) override;
   void logFlow(const Flow& flow, const std::string& what) override;
 
-  // MapiFlowEventSink
-  void onMapiHandOff(FlowInfo& info, mapi::mapi_ao::HandOffReason reason,
-                     const std::string& detail) override;
-  mapi::mapi_ao::MapiCounters& mapiCounters() override;
-  std::optional<mapi::mapi_ao::HandOffReason> onMapiJoinGroup(FlowInfo& info,
-                                                              uint32_t assocGroupId) override;
-  void onMapiBound(FlowInfo& info, uint32_t assocGroupId) override;
-  void onMapiObjectsReleased(FlowInfo& info, ByteSpan contextHandle,
-                             const std::vector<uint32_t>& handles) override;
-  bool mapiGroupWritesPending(const FlowInfo& info, ByteSpan contextHandle,
-                              const std::vector<uint32_t>& handles) override;
-  void onMapiWritesSettled(FlowInfo& info, ByteSpan contextHandle,
-                           uint32_t objectHandle) override;
-  uint32_t mapiDebugMask(const FlowInfo& info) const override;
-  void onMapiDebug(const FlowInfo& info, mapi::mapi_ao::MapiDebug category,
-                   const std::string& line) override;
+  // accel::Host
+  uint64_t nowNs() const override { return uv_hrtime(); }
+  void logInfo(const std::string& line) override;
+  void logError(const std::string& line) override;
+  bool stopping() const override { return stopping_ || wakeTimer_ == nullptr; }
+  void wake() override;
+  accel::FlowRecord* findFlow(uint64_t connId) override;
+  const FlowFilter* filterOf(uint64_t connId) const override;
+  bool runFilter(uint64_t connId,
+                 const std::function<void(FlowFilter&, FlowFilter::Output&)>& step) override;
+  void handOff(uint64_t connId, uint16_t reason, const std::string& why) override;
+  void reset(uint64_t connId, const std::string& why) override;
+  void forEachFlow(const std::function<void(accel::FlowRecord&)>& visit) override;
 
 private:
   bool isEdge() const;
@@ -122,8 +129,13 @@ private:
   void writeTransactionLog(const FlowInfo& info);
   /// Attaches the application accelerator the flow's decision asks for, if this box has it.
   void attachAccelerator(Flow& flow);
-  /// The MAPI AO settings of the policy in force.
-  mapi::mapi_ao::MapiAoConfig mapiConfig() const;
+  struct Plugged {
+    accel::Accelerator* accelerator = nullptr;
+    codec::Accelerator wireId = codec::Accelerator::None;
+  };
+  /// The accelerator registered for a decision / a Hello's wire id, or nullptr.
+  const Plugged* plugged(policy::Accelerator which) const;
+  const Plugged* plugged(codec::Accelerator wireId) const;
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;
@@ -136,7 +148,7 @@ private:
   DiscoveryTable edgeTable_{16384, 30'000'000'000ULL};
   DiscoveryTable coreTable_{16384, 30'000'000'000ULL};
   std::unique_ptr<NfqueueHandler> nfqueue_;
-  std::unique_ptr<PeerRoutes> peerRoutes_;
+  std::unique_ptr<redirect::PeerRoutes> peerRoutes_;
   bool congestionControlWarned_ = false;
   /// The peer-route table the rules send our peer legs to (0: none), fixed at start.
   uint32_t peerRouteTable_ = 0;
@@ -146,16 +158,17 @@ private:
   std::map<std::string, std::unique_ptr<dre::PeerLedger>> ledgers_; ///< per peer device id
   dre::PeerLedger noLedger_{0, 0}; ///< LZ-only flows: the peer is assumed to hold nothing
   policy::DynamicRules dynamicRules_;
-  mapi::epm_ao::DynamicRulesSink epmSink_{dynamicRules_};
-  mapi::epm_ao::EpmCounters epmCounters_;
-  /// The MAPI AO's accelerator-wide counters (`show statistics accelerator mapi`); each MAPI
-  /// flow's own record is FlowInfo::mapi.
-  mapi::mapi_ao::MapiCounters mapiCounters_;
+  std::map<policy::Accelerator, Plugged> accelerators_;
+  /// The control socket's one command table: the box's own commands and its accelerators'
+  /// (words, help text, handler; a later issue generates bash completion and the man page
+  /// from it).
+  CommandTable commands_;
+  void buildCommands();
+  std::vector<std::function<void(const policy::Policy&)>> policyHooks_;
   policy::ConnectionLimiter limiter_;
-  std::map<Flow*, std::unique_ptr<Flow>> flows_;
-  std::map<uint64_t, Flow*> flowsById_; ///< the same flows by connection id
-  Flow* flowById(uint64_t connId) const;
-  std::map<Flow*, policy::Admission> admissions_;
+  /// Every flow with its per-flow records (admission, group, flush).
+  FlowTable<Flow> flows_;
+  Flow* flowById(uint64_t connId) const { return flows_.flow(connId); }
   std::vector<uv_tcp_t*> listeners_;
   std::vector<uv_signal_t*> signals_;
   uint64_t nextConnId_ = 1;
@@ -169,56 +182,9 @@ private:
   /// burst is chunked as one stream however the socket split it (DataCodec::flush).
   static constexpr uint64_t kFlushIdleMs = 2;
   uv_timer_t* flushTimer_ = nullptr;
-  /// Seed: after an unrecoverable parse error every TCP connection between that client and
-  /// server is disconnected, and the client's reconnects go to the generic AO (for
-  /// kMapiGenericAfterParseErrorMs). Flows to reset wait for the next loop turn (the error is
-  /// found inside one of them).
-  static constexpr uint64_t kMapiGenericAfterParseErrorMs = 30ull * 60 * 1000;
-  std::map<std::pair<std::string, std::string>, uint64_t> mapiGenericUntil_;
-  std::vector<uint64_t> mapiGroupResets_;
-  /// The MAPI AO's own connection resource (accelerators.mapi.max_connections) with the
-  /// reserve for association groups it accelerates (limits.reserved_mapi_connections): past
-  /// it new connections go to the generic AO (overload hand-off). Groups are keyed by client
-  /// and server address at connection time (the assoc_group_id is only known after the bind).
-  policy::ConnectionLimiter mapiLimiter_;
-  std::map<Flow*, std::pair<uint64_t, policy::Admission>> mapiAdmissions_;
-  std::map<uint64_t, int> mapiGroupConnections_;
-  /// The same for the connection limit (limits.*): MAPI flows holding a group reservation.
-  std::map<uint64_t, int> tfoMapiGroups_;
-  std::map<Flow*, uint64_t> tfoMapiGroupOf_;
-  /// The edge MAPI connections by association group, and the groups whose session the AO gave
-  /// up (an unsupported client): every connection of such a group goes to the generic AO, the
-  /// ones open now (handed off at the next loop turn) and the ones to come.
-  MapiAssociationGroups mapiGroups_;
-  /// `debug accelerator mapi` and `debug connection` (exec-mode, run-time only).
-  DebugSettings debug_;
-  /// Their lines, for `type-tail errorlog/mapiao-errorlog.current` (the journal has them too).
-  MapiAoErrorLog mapiErrorLog_;
-  std::vector<std::pair<uint64_t, mapi::mapi_ao::HandOffReason>> mapiGroupHandOffs_;
-  /// What a MAPI connection tells the other connections of its association group, carried
-  /// out at the next loop turn (it is seen inside a flow's own step): objects it released
-  /// (their read-aheads end), or its writes to an object confirmed (calls held for them go on).
-  /// Bounded: past it a release reaches only its own connection, whose read-aheads of it end
-  /// when that connection does; a held call is also retried when any group connection ends.
-  struct GroupNotice {
-    uint64_t connId = 0;
-    bool writesSettled = false; ///< else a release
-    Bytes contextHandle;
-    std::vector<uint32_t> handles;
-  };
-  static constexpr size_t kMaxPendingGroupNotices = 4096;
-  std::vector<GroupNotice> mapiGroupNotices_;
-  /// The other edge MAPI connections of `info`'s association group; with `handedOff` also
-  /// those handed to the generic AO (whose write-behind may still be unconfirmed).
-  std::vector<Flow*> mapiGroupPeers(const FlowInfo& info, bool handedOff = false) const;
-  void queueGroupNotice(const FlowInfo& info, bool writesSettled, ByteSpan contextHandle,
-                        std::vector<uint32_t> handles);
-  policy::Limits mapiLimits() const;
-  uv_timer_t* groupResetTimer_ = nullptr;
-  void onGroupResetTimer();
-  /// Runs onGroupResetTimer at the next loop turn (group actions found inside a flow's step).
-  void armGroupTimer();
-  std::map<Flow*, uint64_t> flushPending_; ///< flow -> loop time (ms) to flush at
+  /// Runs the accelerators' pending work at the next loop turn (accel::Host::wake).
+  uv_timer_t* wakeTimer_ = nullptr;
+  void onWakeTimer();
   void armFlushTimer();
   void onFlushTimer();
   bool stopping_ = false;

@@ -403,7 +403,7 @@ void Flow::onEof(Leg& from) {
   if (from.kind == LegKind::Peer) {
     if (!from.eofIn || !from.shutdownOut) {
       // The peer connection ended before the flow did: the peer is lost. Both ends reset, so
-      // nothing is taken for complete that was not (DESIGN.md step 7).
+      // nothing is taken for complete that was not (docs/ARCHITECTURE.md step 7).
       abort(codec::ResetReason::Unspecified, "peer connection lost mid-flow");
       return;
     }

@@ -14,13 +14,6 @@
 
 namespace bh::proxy {
 
-std::string Endpoint::toString() const {
-  if (ip.isV4()) {
-    return ip.toString() + ":" + std::to_string(port);
-  }
-  return "[" + ip.toString() + "]:" + std::to_string(port);
-}
-
 Endpoint endpointFromSockaddr(const sockaddr_storage& ss) {
   Endpoint ep;
   if (ss.ss_family == AF_INET) {
@@ -93,7 +86,7 @@ int makeTransparentListener(bool ipv6, uint16_t port) {
   // same (a bound, not an allocation).
   sizePeerLegBuffers(fd);
   // Accepted sockets carry the listener's mark: their route lookups (the SYN-ACK's first) may
-  // then find a peer route with the large initial window (proxy/peer_routes.h).
+  // then find a peer route with the large initial window (redirect/peer_routes.h).
   uint32_t mark = redirect::Marks::kPeerReply;
   if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
     return fail(fd);

@@ -5,17 +5,15 @@
 #include <cstdint>
 #include <string>
 
+#include "accel/flow_record.h"
 #include "policy/flow_key.h"
 #include "policy/ip_address.h"
 
 namespace bh::proxy {
 
-/// An IP endpoint as the flow table shows it ("10.91.1.1:40001", "[fd91:1::1]:40001").
-struct Endpoint {
-  policy::IpAddress ip;
-  uint16_t port = 0;
-  std::string toString() const;
-};
+/// An IP endpoint as the flow table shows it ("10.91.1.1:40001", "[fd91:1::1]:40001"): a pure
+/// value (accel/flow_record.h).
+using Endpoint = accel::Endpoint;
 
 Endpoint endpointFromSockaddr(const sockaddr_storage& ss);
 socklen_t sockaddrFromEndpoint(const Endpoint& ep, sockaddr_storage& ss);

@@ -24,7 +24,7 @@ struct InterceptionSpec {
   uint16_t listenPort = 0;     ///< the transparent listener (IPv4 and IPv6)
   uint16_t queueNum = 0;       ///< NFQUEUE for SYN / SYN-ACK only, never the data path
   uint32_t routeTable = 27;    ///< policy-routing table with the `local` default route
-  /// Policy-routing table of peer routes (proxy/peer_routes.h), consulted by our peer legs'
+  /// Policy-routing table of peer routes (redirect/peer_routes.h), consulted by our peer legs'
   /// lookups only (marks kOutDiscover and kPeerReply); 0: none.
   uint32_t peerRouteTable = 0;
   std::vector<std::string> lanInterfaces; ///< edge: interfaces facing clients (empty: all)

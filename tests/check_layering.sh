@@ -1,12 +1,14 @@
 #!/bin/sh
-# Design card: mapi/, policy/, secure/ and common/ never include proxy/ or redirect/ headers,
-# and never use libuv or sockets directly (I/O lives only in proxy/ and redirect/).
+# The module map (docs/ARCHITECTURE.md): mapi/, policy/, secure/, dre/, accel/ and common/ never
+# include proxy/, redirect/ or box/ headers, and never use libuv or sockets directly (I/O lives
+# only in proxy/ and redirect/); nothing under proxy/ includes mapi/ (accelerators plug in
+# through accel/, wired by box/); accel/ takes from policy/ only the IpAddress value type.
 top=${1:-.}
 bad=0
-for d in common mapi policy secure dre proxy/codec; do
+for d in common accel mapi policy secure dre proxy/codec; do
   [ -d "$top/$d" ] || continue
   # proxy/codec may include its own headers, nothing else of proxy/ or redirect/.
-  if grep -rnE '#include *[<"](proxy|redirect)/' "$top/$d" | grep -vE '#include *[<"]proxy/codec/'; then bad=1; fi
+  if grep -rnE '#include *[<"](proxy|redirect|box)/' "$top/$d" | grep -vE '#include *[<"]proxy/codec/'; then bad=1; fi
   if grep -rnE '#include *<(uv\.h|sys/socket\.h|netinet/in\.h|arpa/inet\.h)>' "$top/$d"; then bad=1; fi
 done
 # The MAPI codec library (bh_mapi_codec: mapi/dcerpc, epm, emsmdb, rop) depends on common/ only:
@@ -17,8 +19,10 @@ for d in dcerpc epm emsmdb rop; do
     bad=1
   fi
 done
+if grep -rnE '#include *[<"]mapi/' "$top/proxy"; then bad=1; fi
+if grep -rnE '#include *[<"](policy|mapi|dre)/' "$top/accel" | grep -vE '#include *"policy/ip_address\.h"'; then bad=1; fi
 if [ $bad -ne 0 ]; then
-  echo "layering: the includes above break the module map (DESIGN.md)" >&2
+  echo "layering: the includes above break the module map (docs/ARCHITECTURE.md)" >&2
   exit 1
 fi
 echo "layering: ok"

@@ -1,0 +1,118 @@
+#pragma once
+
+// The interface through which an application accelerator plugs into the box (the MAPI and EPM
+// accelerators in mapi/, the generic one in proxy/). The box classifies a flow once, at
+// accept; a flow whose decision names an accelerator is offered to it when its legs are up
+// (attach), and the peer's Hello may ask this box for its half (attachPeerHalf). Everything
+// the accelerator needs from the box (time, logs, the other flows) comes through Host, so
+// accelerators stay pure code over bytes and records.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "accel/flow_filter.h"
+#include "accel/flow_record.h"
+
+namespace bh::accel {
+
+/// What the box gives its accelerators. Implemented by the box (proxy/daemon.h).
+class Host {
+public:
+  virtual ~Host() = default;
+  /// Monotonic time in nanoseconds (the loop's clock).
+  virtual uint64_t nowNs() const = 0;
+  virtual void logInfo(const std::string& line) = 0;
+  virtual void logError(const std::string& line) = 0;
+  /// The box is stopping: queue no work for other flows (they are all being reset).
+  virtual bool stopping() const = 0;
+  /// Asks for Accelerator::runPending at the next loop turn (work found inside a flow's own
+  /// step, which must not touch other flows from there).
+  virtual void wake() = 0;
+  /// The record of a live flow, or nullptr.
+  virtual FlowRecord* findFlow(uint64_t connId) = 0;
+  /// The filter of a live flow, or nullptr.
+  virtual const FlowFilter* filterOf(uint64_t connId) const = 0;
+  /// Runs `step` on a live flow's filter and carries out what it emits; false when the flow
+  /// is gone or has no filter.
+  virtual bool runFilter(uint64_t connId,
+                         const std::function<void(FlowFilter&, FlowFilter::Output&)>& step) = 0;
+  /// Asks a live flow's filter to hand the flow to the generic accelerator
+  /// (FlowFilter::requestHandOff).
+  virtual void handOff(uint64_t connId, uint16_t reason, const std::string& why) = 0;
+  /// Resets a live flow (both ends).
+  virtual void reset(uint64_t connId, const std::string& why) = 0;
+  /// Every live flow's record.
+  virtual void forEachFlow(const std::function<void(FlowRecord&)>& visit) = 0;
+};
+
+/// A connection resource an accelerator admits its flows against (the box's limiter with its
+/// reserve for groups of connections, e.g. MAPI association groups). Implemented by the box.
+class Admission {
+public:
+  enum class Grant { Admitted, AdmittedFromReserve, Refused };
+  virtual ~Admission() = default;
+  /// A new connection of group `group`; `knownGroup`: the group holds admitted connections.
+  virtual Grant admit(uint64_t group, bool knownGroup) = 0;
+  /// A connection admitted with `grant` (not Refused) ended.
+  virtual void release(Grant grant) = 0;
+  /// The group's last connection ended: its unused reserve goes back to the pool.
+  virtual void endGroup(uint64_t group) = 0;
+  /// Connections admitted now.
+  virtual uint64_t active() const = 0;
+};
+
+/// One command of the control socket: its leading words, its help text, its handler (which
+/// gets every word and answers {"ok", "text", "json"} or {"ok": false, "error"}).
+struct ControlCommand {
+  std::vector<std::string> words;
+  std::string help;
+  std::function<nlohmann::json(const std::vector<std::string>& args)> handler;
+};
+
+/// What an accelerator attaches to one flow (either may be empty).
+struct Attachment {
+  std::unique_ptr<FlowFilter> filter;
+  std::unique_ptr<FlowObserver> observer;
+};
+
+class Accelerator {
+public:
+  virtual ~Accelerator() = default;
+  /// Its name in commands and tables ("mapi", "epm").
+  virtual const char* name() const = 0;
+  /// True when it works in two halves (edge and core) that frame the stream for each other:
+  /// the edge asks the core for its half only when the edge half is attached.
+  virtual bool halves() const = 0;
+  /// The flow's decision names this accelerator and its legs are up (edge: peered; core: the
+  /// server leg connected). May update `flow` (hand-off to the generic accelerator).
+  virtual Attachment attach(FlowRecord& flow) = 0;
+  /// Core: the edge's Hello asks for this accelerator's half.
+  virtual Attachment attachPeerHalf(FlowRecord& flow) {
+    (void)flow;
+    return {};
+  }
+  /// The box refused to optimize a flow this accelerator would have had (the box's connection
+  /// limit); `groupKnown`: the flow's group (same client and server) had admitted connections.
+  virtual void onOverload(const FlowRecord& flow, bool groupKnown) { (void)flow, (void)groupKnown; }
+  /// The flow ended (its filter, if any, still alive).
+  virtual void onFlowClosed(FlowRecord& flow, const FlowFilter* filter) { (void)flow, (void)filter; }
+  /// The work asked for with Host::wake.
+  virtual void runPending() {}
+  /// Config state and operational state for `show accelerator`.
+  struct Status {
+    bool enabled = false;
+    std::string state;
+  };
+  virtual Status status() const = 0;
+  /// Its control commands (statistics, clear, debug ...).
+  virtual std::vector<ControlCommand> commands() { return {}; }
+};
+
+using AcceleratorPtr = std::unique_ptr<Accelerator>;
+
+} // namespace bh::accel

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+
+#include "proxy/codec/discovery_option.h"
+#include "proxy/discovery/discovery_table.h"
+
+struct nfq_handle;
+struct nfq_q_handle;
+struct nfq_data;
+struct nfgenmsg;
+
+namespace bh::proxy {
+
+/// Counters for `show statistics auto-discovery`-like troubleshooting.
+struct DiscoveryCounters {
+  uint64_t synsSeen = 0;
+  uint64_t optionsAdded = 0;      ///< edge: our SYN carried the option
+  uint64_t optionNoRoom = 0;      ///< edge: no room in the SYN (flow will pass through)
+  uint64_t peerSynsSeen = 0;      ///< core: SYNs carrying an edge's option
+  uint64_t answersAdded = 0;      ///< core: SYN-ACKs answered
+  uint64_t answersSeen = 0;       ///< edge: SYN-ACKs carrying a core's answer
+  uint64_t malformedOptions = 0;  ///< forged/truncated options, left untouched
+  uint64_t notHandled = 0;
+};
+
+/// The SYN / SYN-ACK handler on NFQUEUE (libnetfilter_queue, driven by the libuv loop). Only
+/// handshake packets reach it (redirect/ queues nothing else), each gets its verdict at once,
+/// and the queue fails open (--queue-bypass, NFQA_CFG_F_FAIL_OPEN): traffic never waits on us.
+class NfqueueHandler {
+public:
+  struct Settings {
+    uint16_t queueNum = 0;
+    bool edge = false;
+    bool core = false;
+    codec::DeviceId deviceId;
+    codec::OptionFormat format;
+  };
+  /// Core: classifies the edge's flow (into `entry.decision`) and returns the policy bits to
+  /// answer its SYN with.
+  using CorePolicyFn =
+      std::function<uint8_t(const policy::FlowKey&, uint8_t requested, DiscoveryEntry& entry)>;
+
+  NfqueueHandler(uv_loop_t* loop, Settings settings, DiscoveryTable& edgeTable,
+                 DiscoveryTable& coreTable, CorePolicyFn corePolicy);
+  ~NfqueueHandler();
+
+  /// Binds the queue; returns 0 or -errno.
+  int start();
+  void stop();
+  const DiscoveryCounters& counters() const { return counters_; }
+
+private:
+  static int onPacketThunk(nfq_q_handle* qh, nfgenmsg* msg, nfq_data* nfa, void* data);
+  int onPacket(nfq_q_handle* qh, nfq_data* nfa);
+  void onReadable();
+
+  uv_loop_t* loop_;
+  Settings settings_;
+  DiscoveryTable& edgeTable_;
+  DiscoveryTable& coreTable_;
+  CorePolicyFn corePolicy_;
+  nfq_handle* handle_ = nullptr;
+  nfq_q_handle* queue_ = nullptr;
+  uv_poll_t* poll_ = nullptr;
+  DiscoveryCounters counters_;
+};
+
+} // namespace bh::proxy
