@@ -19,7 +19,7 @@ struct DeviceId {
   bool operator==(const DeviceId&) const = default;
 };
 
-/// Which half of a peering a box plays for a flow (DESIGN.md "Deployment").
+/// Which half of a peering a box plays for a flow (docs/ARCHITECTURE.md "Deployment").
 enum class Role : uint8_t { Edge = 1, Core = 2 };
 
 /// @return "Edge" / "Core", or "Unknown" for a value no peer should send.

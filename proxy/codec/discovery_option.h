@@ -25,7 +25,7 @@ constexpr uint8_t All = 0x3;  ///< every bit the wire has room for
 }  // namespace DiscoveryFlags
 
 /// The auto-discovery option the edge adds to its SYN and the core answers on its SYN-ACK
-/// (DESIGN.md "The life of one flow", steps 3-4).
+/// (docs/ARCHITECTURE.md "One MAPI flow", steps 3-4).
 struct DiscoveryOption {
   DeviceId deviceId;
   Role role = Role::Edge;

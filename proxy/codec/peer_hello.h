@@ -16,7 +16,8 @@ constexpr uint8_t kPeerProtocolVersion = 2;
 constexpr uint8_t kOldestPeerProtocolVersion = 1;
 
 /// The flow as the client opened it. The core cross-checks it against the connection it
-/// accepted (both legs keep the original 4-tuple, DESIGN.md steps 3 and 6).
+/// accepted (both legs keep the original 4-tuple: docs/ARCHITECTURE.md "One MAPI flow",
+/// steps 2 and 4).
 struct FlowTuple {
   uint8_t ipVersion = 4;               ///< 4 or 6
   std::array<uint8_t, 16> clientIp{};  ///< IPv4 uses the first 4 bytes; the rest stay zero

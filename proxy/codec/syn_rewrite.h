@@ -9,8 +9,9 @@
 namespace bh::proxy::codec {
 
 // Pure rewriting of whole IP packets handed over by NFQUEUE (only SYN and SYN-ACK are queued,
-// DESIGN.md step 3). Nothing here keeps state or touches a socket: the caller passes the packet,
-// gets the bytes to return with its verdict, or nullopt meaning "accept the packet unchanged".
+// docs/ARCHITECTURE.md "One MAPI flow", step 3). Nothing here keeps state or touches a socket:
+// the caller passes the packet, gets the bytes to return with its verdict, or nullopt meaning
+// "accept the packet unchanged".
 
 enum class FindStatus {
   Found,       ///< `option` holds the decoded option
