@@ -2,7 +2,7 @@
 """Golden peer-protocol frames, packed here with struct independently of proxy/codec.
 
 Frame: magic/version 0xB1, type u8, flags u16, length u32 (big-endian), payload.
-Writes peer_frames.txt (read by tests/unit/proxy_codec/peer_golden_test.cc): one record per
+Writes peer_frames.txt (read by tests/unit/proxy/codec/peer_golden_test.cc): one record per
 frame, "vector NAME" / "frame HEX" / "end". The test holds the matching structured values.
 Vectors named refused_* are frames a receiver must refuse (a protocol error), not decode.
 

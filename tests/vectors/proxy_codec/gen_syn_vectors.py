@@ -3,7 +3,7 @@
 
 An implementation independent of proxy/codec: plain struct packing, its own RFC 1071 checksum,
 its own option placement (at the End of Option List octet, else after the last option, NOPs in
-front to a 4-byte multiple). Writes syn_rewrite.txt (read by tests/unit/proxy_codec) and
+front to a 4-byte multiple). Writes syn_rewrite.txt (read by tests/unit/proxy/codec) and
 syn_rewrite.pcap (raw IP, LINKTYPE_RAW). tshark (scripts/deps installs it) must dissect every
 packet of the pcap with good IP and TCP checksums, or this script fails; without tshark it fails
 too, since the vectors would be unchecked.

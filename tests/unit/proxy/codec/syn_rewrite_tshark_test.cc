@@ -10,7 +10,7 @@
 #include <string>
 
 #include "proxy/codec/syn_rewrite.h"
-#include "tests/unit/proxy_codec/test_packets.h"
+#include "tests/unit/proxy/codec/test_packets.h"
 
 namespace bh::proxy::codec {
 namespace {

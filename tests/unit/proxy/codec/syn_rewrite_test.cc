@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "proxy/codec/tcp_packet.h"
-#include "tests/unit/proxy_codec/test_packets.h"
+#include "tests/unit/proxy/codec/test_packets.h"
 
 namespace bh::proxy::codec {
 namespace {

@@ -7,7 +7,7 @@
 #include "proxy/codec/peer_frame.h"
 #include "proxy/codec/peer_hello.h"
 #include "proxy/codec/peer_messages.h"
-#include "tests/unit/proxy_codec/test_packets.h"
+#include "tests/unit/proxy/codec/test_packets.h"
 
 namespace bh::proxy::codec {
 namespace {

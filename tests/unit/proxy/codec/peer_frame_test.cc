@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "tests/unit/proxy_codec/test_packets.h"
+#include "tests/unit/proxy/codec/test_packets.h"
 
 namespace bh::proxy::codec {
 namespace {

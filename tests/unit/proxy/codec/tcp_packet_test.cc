@@ -4,7 +4,7 @@
 
 #include "proxy/codec/internet_checksum.h"
 #include "proxy/codec/tcp_options.h"
-#include "tests/unit/proxy_codec/test_packets.h"
+#include "tests/unit/proxy/codec/test_packets.h"
 
 namespace bh::proxy::codec {
 namespace {
