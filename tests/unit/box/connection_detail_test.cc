@@ -6,24 +6,10 @@
 #include "mapi/mapi_ao/mapi_counters.h"
 #include "mapi/mapi_ao/mapi_flow_record.h"
 #include "proxy/connection_stats.h"
+#include "tests/unit/proxy/flow_info_test_util.h"
 
 using namespace bh::proxy;
-using bh::policy::IpAddress;
-
-namespace {
-
-FlowInfo optimizedFlow(uint8_t applied) {
-  FlowInfo f;
-  f.connId = 342;
-  f.client = {*IpAddress::parse("10.56.94.101"), 4506};
-  f.server = {*IpAddress::parse("10.10.100.100"), 1456};
-  f.peerId = "0:1a:64:d3:2f:b8";
-  f.state = FlowState::Optimized;
-  f.policy.applied = applied;
-  return f;
-}
-
-} // namespace
+using bh::proxy::test::optimizedFlow;
 
 TEST_CASE("show statistics connection optimized mapi detail appends the MAPI block") {
   using namespace bh::proxy::codec::PolicyBits;

@@ -2,26 +2,17 @@
 
 #include "proxy/connection_stats.h"
 #include "proxy/discovery/discovery_table.h"
+#include "tests/unit/proxy/flow_info_test_util.h"
 
 using namespace bh::proxy;
 using bh::policy::FlowKey;
 using bh::policy::IpAddress;
+using bh::proxy::test::optimizedFlow;
 
 namespace {
 
 FlowKey flow(uint16_t sport) {
   return {*IpAddress::parse("10.91.1.1"), *IpAddress::parse("10.91.4.2"), sport, 5001};
-}
-
-FlowInfo optimizedFlow(uint8_t applied) {
-  FlowInfo f;
-  f.connId = 342;
-  f.client = {*IpAddress::parse("10.56.94.101"), 4506};
-  f.server = {*IpAddress::parse("10.10.100.100"), 1456};
-  f.peerId = "0:1a:64:d3:2f:b8";
-  f.state = FlowState::Optimized;
-  f.policy.applied = applied;
-  return f;
 }
 
 } // namespace
