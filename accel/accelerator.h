@@ -10,10 +10,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "accel/flow_filter.h"
 #include "accel/flow_record.h"
@@ -22,7 +21,7 @@ namespace bh::accel {
 
 /// What the box gives its accelerators. Implemented by the box (proxy/daemon.h).
 class Host {
-public:
+ public:
   virtual ~Host() = default;
   /// Monotonic time in nanoseconds (the loop's clock).
   virtual uint64_t nowNs() const = 0;
@@ -53,7 +52,7 @@ public:
 /// A connection resource an accelerator admits its flows against (the box's limiter with its
 /// reserve for groups of connections, e.g. MAPI association groups). Implemented by the box.
 class Admission {
-public:
+ public:
   enum class Grant { Admitted, AdmittedFromReserve, Refused };
   virtual ~Admission() = default;
   /// A new connection of group `group`; `knownGroup`: the group holds admitted connections.
@@ -81,7 +80,7 @@ struct Attachment {
 };
 
 class Accelerator {
-public:
+ public:
   virtual ~Accelerator() = default;
   /// Its name in commands and tables ("mapi", "epm").
   virtual const char* name() const = 0;
@@ -100,7 +99,9 @@ public:
   /// limit); `groupKnown`: the flow's group (same client and server) had admitted connections.
   virtual void onOverload(const FlowRecord& flow, bool groupKnown) { (void)flow, (void)groupKnown; }
   /// The flow ended (its filter, if any, still alive).
-  virtual void onFlowClosed(FlowRecord& flow, const FlowFilter* filter) { (void)flow, (void)filter; }
+  virtual void onFlowClosed(FlowRecord& flow, const FlowFilter* filter) {
+    (void)flow, (void)filter;
+  }
   /// The work asked for with Host::wake.
   virtual void runPending() {}
   /// Config state and operational state for `show accelerator`.
@@ -115,4 +116,4 @@ public:
 
 using AcceleratorPtr = std::unique_ptr<Accelerator>;
 
-} // namespace bh::accel
+}  // namespace bh::accel

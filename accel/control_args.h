@@ -38,4 +38,4 @@ inline bool commandStartsWith(const std::vector<std::string>& args,
   return true;
 }
 
-} // namespace bh::accel
+}  // namespace bh::accel

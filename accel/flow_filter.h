@@ -15,7 +15,7 @@ namespace bh::accel {
 /// Sees every application byte of a flow exactly once, in order, in plain form (an
 /// accelerator that only watches, e.g. the EPM AO). It must not change or hold the bytes.
 class FlowObserver {
-public:
+ public:
   virtual ~FlowObserver() = default;
   virtual void onData(bool fromClient, ByteSpan data) = 0;
 };
@@ -25,11 +25,11 @@ public:
 /// sent, and says what goes where. It may answer its own side locally and may hold bytes; a FIN
 /// waits for what it holds.
 class FlowFilter {
-public:
+ public:
   struct Output {
-    Bytes toLocal; ///< to the raw leg
-    Bytes toPeer;  ///< to the peer half, as Data
-    std::vector<size_t> peerCuts; ///< offsets in toPeer where the data codec ends a chunk
+    Bytes toLocal;                 ///< to the raw leg
+    Bytes toPeer;                  ///< to the peer half, as Data
+    std::vector<size_t> peerCuts;  ///< offsets in toPeer where the data codec ends a chunk
     /// toPeer ends at a message boundary someone waits on: send it now rather than when the
     /// input pauses (a request/response protocol must not wait for an idle timer).
     bool flushPeer = false;
@@ -53,4 +53,4 @@ public:
   }
 };
 
-} // namespace bh::accel
+}  // namespace bh::accel

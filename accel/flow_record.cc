@@ -7,4 +7,4 @@ std::string Endpoint::toString() const {
                    : "[" + ip.toString() + "]:" + std::to_string(port);
 }
 
-} // namespace bh::accel
+}  // namespace bh::accel

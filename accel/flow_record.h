@@ -7,9 +7,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "policy/ip_address.h"
 
@@ -24,7 +23,7 @@ struct Endpoint {
 
 /// An accelerator's own record of one connection (e.g. the MAPI AO's "MAPI : <id>" block).
 class AcceleratorRecord {
-public:
+ public:
   virtual ~AcceleratorRecord() = default;
   /// The key of this record in a connection's JSON ("mapi").
   virtual const char* jsonKey() const = 0;
@@ -39,12 +38,12 @@ struct FlowRecord {
   uint64_t connId = 0;
   Endpoint client;
   Endpoint server;
-  bool coreSide = false; ///< this box is the core for the flow ("EXTERNAL CLIENT" on edge)
-  bool handedOffToGeneric = false; ///< an AO gave the flow to the generic AO ("G")
-  std::string handOffReason;       ///< why, when an AO handed it off
+  bool coreSide = false;  ///< this box is the core for the flow ("EXTERNAL CLIENT" on edge)
+  bool handedOffToGeneric = false;  ///< an AO gave the flow to the generic AO ("G")
+  std::string handOffReason;        ///< why, when an AO handed it off
   /// The accelerator's record of this connection, when one handles it (shared: a listing of
   /// the flows copies the records, the accelerator keeps updating its own).
   std::shared_ptr<AcceleratorRecord> accelerator;
 };
 
-} // namespace bh::accel
+}  // namespace bh::accel

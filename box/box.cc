@@ -8,13 +8,14 @@ mapi::mapi_ao::MapiAcceleratorConfig mapiConfig(const policy::Config& config) {
   c.enabled = m.enabled;
   c.ao.readAhead = m.readOptimization;
   c.ao.writeBehind = m.writeOptimization;
-  c.ao.writeWindowBytes = m.readAheadBytes; // the same WAN pipe to keep full, the other way
+  c.ao.writeWindowBytes = m.readAheadBytes;  // the same WAN pipe to keep full, the other way
   c.ao.readAheadWindowBytes = m.readAheadBytes;
   return c;
 }
 
 Box::Box(proxy::DaemonOptions options, policy::PolicyPtr policy)
-    : daemon_(std::move(options), policy), mapiAdmission_(mapiLimits(policy->config())),
+    : daemon_(std::move(options), policy),
+      mapiAdmission_(mapiLimits(policy->config())),
       epmRules_(daemon_.dynamicRules()),
       mapi_(daemon_, mapiAdmission_, mapiConfig(policy->config())),
       epm_([this] { return daemon_.policy(); }, epmRules_, policy->config().epm.enabled) {
@@ -30,4 +31,4 @@ void Box::applyPolicy(const policy::Policy& policy) {
   epm_.setEnabled(policy.config().epm.enabled);
 }
 
-} // namespace bh::box
+}  // namespace bh::box

@@ -15,14 +15,14 @@ namespace bh::box {
 mapi::mapi_ao::MapiAcceleratorConfig mapiConfig(const policy::Config& config);
 
 class Box {
-public:
+ public:
   Box(proxy::DaemonOptions options, policy::PolicyPtr policy);
 
   /// Runs until SIGTERM/SIGINT (proxy::Daemon::run).
   int run() { return daemon_.run(); }
   int removeRules() { return daemon_.removeRules(); }
 
-private:
+ private:
   void applyPolicy(const policy::Policy& policy);
 
   // Declared first: destroyed last, after the accelerators its flows used.
@@ -33,4 +33,4 @@ private:
   mapi::epm_ao::EpmFlowAccelerator epm_;
 };
 
-} // namespace bh::box
+}  // namespace bh::box

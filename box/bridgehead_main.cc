@@ -1,27 +1,28 @@
 // bridgehead: the daemon. Thin: parses the command line, loads and validates the config, and
 // runs the box (box/box.h).
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
-#include <sys/resource.h>
-#include <unistd.h>
-
+#include "box/box.h"
 #include "policy/config_loader.h"
 #include "policy/policy.h"
-#include "box/box.h"
 
 namespace {
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: bridgehead [--config FILE] [--role edge|core|both] [--control PATH]\n"
-               "                  [--state-dir DIR] [--lan-interface IF]... [--queue N]\n"
-               "                  [--pidfile FILE] [--user NAME] [--no-rules] [--initial-window SEGMENTS]\n"
-               "                  [--wan-bandwidth KBIT]\n"
-               "       bridgehead --check-config FILE\n"
-               "       bridgehead --remove-rules [--config FILE] [--role R]\n");
+  std::fprintf(
+      stderr,
+      "usage: bridgehead [--config FILE] [--role edge|core|both] [--control PATH]\n"
+      "                  [--state-dir DIR] [--lan-interface IF]... [--queue N]\n"
+      "                  [--pidfile FILE] [--user NAME] [--no-rules] [--initial-window SEGMENTS]\n"
+      "                  [--wan-bandwidth KBIT]\n"
+      "       bridgehead --check-config FILE\n"
+      "       bridgehead --remove-rules [--config FILE] [--role R]\n");
 }
 
 /// Every flow holds two sockets (a spliced pass-through flow two pipes more), so the usual soft
@@ -52,7 +53,7 @@ void raiseFileLimit(uint64_t connectionLimit) {
   }
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   // A write to a connection the far end reset must be an error on that flow (EPIPE), never a

@@ -3,29 +3,28 @@
 namespace bh::box {
 
 accel::Admission::Grant LimiterAdmission::admit(uint64_t group, bool knownGroup) {
-  switch (limiter_.admit(knownGroup ? policy::FlowKind::MapiKnownGroup
-                                    : policy::FlowKind::MapiNewGroup,
-                         group)) {
-  case policy::Admission::Optimize:
-    return Grant::Admitted;
-  case policy::Admission::OptimizeFromReserve:
-    return Grant::AdmittedFromReserve;
-  case policy::Admission::PassThroughOverload:
-    return Grant::Refused;
+  switch (limiter_.admit(
+      knownGroup ? policy::FlowKind::MapiKnownGroup : policy::FlowKind::MapiNewGroup, group)) {
+    case policy::Admission::Optimize:
+      return Grant::Admitted;
+    case policy::Admission::OptimizeFromReserve:
+      return Grant::AdmittedFromReserve;
+    case policy::Admission::PassThroughOverload:
+      return Grant::Refused;
   }
   return Grant::Refused;
 }
 
 void LimiterAdmission::release(Grant grant) {
   switch (grant) {
-  case Grant::Admitted:
-    limiter_.release(policy::Admission::Optimize);
-    return;
-  case Grant::AdmittedFromReserve:
-    limiter_.release(policy::Admission::OptimizeFromReserve);
-    return;
-  case Grant::Refused:
-    return;
+    case Grant::Admitted:
+      limiter_.release(policy::Admission::Optimize);
+      return;
+    case Grant::AdmittedFromReserve:
+      limiter_.release(policy::Admission::OptimizeFromReserve);
+      return;
+    case Grant::Refused:
+      return;
   }
 }
 
@@ -36,4 +35,4 @@ policy::Limits mapiLimits(const policy::Config& c) {
   return l;
 }
 
-} // namespace bh::box
+}  // namespace bh::box

@@ -10,7 +10,7 @@
 namespace bh::box {
 
 class LimiterAdmission : public accel::Admission {
-public:
+ public:
   explicit LimiterAdmission(const policy::Limits& limits) : limiter_(limits) {}
   void setLimits(const policy::Limits& limits) { limiter_.setLimits(limits); }
   const policy::ConnectionLimiter& limiter() const { return limiter_; }
@@ -20,7 +20,7 @@ public:
   void endGroup(uint64_t group) override { limiter_.endGroup(group); }
   uint64_t active() const override { return limiter_.counters().active; }
 
-private:
+ private:
   policy::ConnectionLimiter limiter_;
 };
 
@@ -29,4 +29,4 @@ private:
 /// what they are for), up to the size of the reserved pool.
 policy::Limits mapiLimits(const policy::Config& config);
 
-} // namespace bh::box
+}  // namespace bh::box

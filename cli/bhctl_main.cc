@@ -8,11 +8,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -98,7 +97,7 @@ int follow(const std::string& path, const std::string& log) {
   }
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   std::string path = "/run/bridgehead/control.sock";

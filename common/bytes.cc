@@ -41,4 +41,4 @@ bool fromHex(const std::string& hex, Bytes& out) {
   return hi < 0;
 }
 
-} // namespace bh
+}  // namespace bh

@@ -16,8 +16,9 @@ enum class Endian { Little, Big };
 /// Bounds-checked reader over a byte span. A read past the end sets a sticky failure flag and
 /// returns zero; callers check ok() once after a group of reads (no exceptions on the data path).
 class ByteReader {
-public:
-  explicit ByteReader(ByteSpan data, Endian endian = Endian::Little) : data_(data), endian_(endian) {}
+ public:
+  explicit ByteReader(ByteSpan data, Endian endian = Endian::Little)
+      : data_(data), endian_(endian) {}
 
   void setEndian(Endian e) { endian_ = e; }
   Endian endian() const { return endian_; }
@@ -49,7 +50,7 @@ public:
   }
   void fail() { ok_ = false; }
 
-private:
+ private:
   bool need(size_t n) {
     if (!ok_ || data_.size() - pos_ < n) {
       ok_ = false;
@@ -79,7 +80,7 @@ private:
 
 /// Appending writer, the mirror of ByteReader.
 class ByteWriter {
-public:
+ public:
   explicit ByteWriter(Bytes& out, Endian endian = Endian::Little) : out_(out), endian_(endian) {}
 
   void setEndian(Endian e) { endian_ = e; }
@@ -97,7 +98,7 @@ public:
   void patch16(size_t at, uint16_t v) { patch(at, v, 2); }
   void patch32(size_t at, uint32_t v) { patch(at, v, 4); }
 
-private:
+ private:
   void write(uint64_t v, size_t n, Endian e) {
     for (size_t i = 0; i < n; ++i) {
       size_t shift = e == Endian::Little ? 8 * i : 8 * (n - 1 - i);
@@ -120,4 +121,4 @@ std::string toHex(ByteSpan b);
 /// Parses hex, ignoring whitespace; returns false on a bad digit or odd length.
 bool fromHex(const std::string& hex, Bytes& out);
 
-} // namespace bh
+}  // namespace bh

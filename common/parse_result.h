@@ -12,9 +12,9 @@ enum class ParseStatus { Done, NeedMore, Error };
 
 struct ParseResult {
   ParseStatus status = ParseStatus::Error;
-  size_t consumed = 0; ///< bytes of input used (Done)
-  size_t needed = 0;   ///< total bytes needed before the next attempt (NeedMore)
-  std::string error;   ///< why (Error); never contains payload bytes
+  size_t consumed = 0;  ///< bytes of input used (Done)
+  size_t needed = 0;    ///< total bytes needed before the next attempt (NeedMore)
+  std::string error;    ///< why (Error); never contains payload bytes
 
   static ParseResult done(size_t consumed) { return {ParseStatus::Done, consumed, 0, {}}; }
   static ParseResult needMore(size_t needed) { return {ParseStatus::NeedMore, 0, needed, {}}; }
@@ -22,4 +22,4 @@ struct ParseResult {
   bool ok() const { return status == ParseStatus::Done; }
 };
 
-} // namespace bh
+}  // namespace bh

@@ -50,7 +50,7 @@ class DreEncoder {
   Bytes pending_;       ///< input bytes not yet cut into a chunk
   Bytes instructions_;  ///< instruction stream of the open block
   uint64_t blockEpoch_ = 0;
-  size_t blockLiteralBytes_ = 0;  ///< literal payload bytes in the open block
+  size_t blockLiteralBytes_ = 0;     ///< literal payload bytes in the open block
   size_t blockReferencedBytes_ = 0;  ///< original bytes the open block's references stand for
   DreStats stats_;
 };

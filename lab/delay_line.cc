@@ -50,4 +50,4 @@ bool LossModel::drop() {
   return static_cast<double>(next() >> 11) * 0x1.0p-53 < p_;
 }
 
-} // namespace bh::lab
+}  // namespace bh::lab

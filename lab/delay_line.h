@@ -13,7 +13,7 @@ namespace bh::lab {
 /// Bounded: a packet arriving when the line is full is refused (the caller drops it, as a
 /// router with a full queue would).
 class DelayLine {
-public:
+ public:
   DelayLine(uint64_t delayNs, size_t capacity) : delayNs_(delayNs), capacity_(capacity) {}
 
   /// Queues packet `id` arriving at `nowNs`; false when the line is full.
@@ -27,7 +27,7 @@ public:
   size_t maxDepth() const { return maxDepth_; }
   uint64_t releasedTotal() const { return released_; }
 
-private:
+ private:
   struct Entry {
     uint32_t id;
     uint64_t dueNs;
@@ -44,15 +44,15 @@ private:
 /// each direction drops with p = 1 - sqrt(1 - roundTripPct/100), so ping loss equals the
 /// configured percentage.
 class LossModel {
-public:
+ public:
   LossModel(double roundTripPct, uint64_t seed);
   bool drop();
   double perPacketProbability() const { return p_; }
 
-private:
+ private:
   uint64_t next();
   double p_;
   uint64_t state_;
 };
 
-} // namespace bh::lab
+}  // namespace bh::lab

@@ -5,13 +5,13 @@
 // so, rather than the lab silently turning into a LAN (lab-kernel-recipes.md).
 // glibc's network headers first, then the kernel's (they defer to glibc's definitions).
 #include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/netfilter.h>
-#include <linux/netlink.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -30,7 +30,9 @@ namespace {
 
 volatile sig_atomic_t stopRequested = 0;
 
-void onStop(int) { stopRequested = 1; }
+void onStop(int) {
+  stopRequested = 1;
+}
 
 uint64_t nowNs() {
   timespec ts{};
@@ -100,7 +102,7 @@ void usage() {
                "              1-sqrt(1-PCT/100) of its packets)\n");
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   int queueNum = -1;
@@ -142,8 +144,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  Emulator em{bh::lab::DelayLine(delayUs * 1000, maxlen), bh::lab::LossModel(lossPct, seed), {},
-              nullptr};
+  Emulator em{
+      bh::lab::DelayLine(delayUs * 1000, maxlen), bh::lab::LossModel(lossPct, seed), {}, nullptr};
 
   nfq_handle* h = nfq_open();
   if (h == nullptr) {

@@ -1,7 +1,7 @@
 #include "proxy/connection_stats.h"
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace bh::proxy {
 
@@ -36,19 +36,19 @@ std::string rrText(double rr) {
 
 std::string stateName(const FlowInfo& f) {
   switch (f.state) {
-  case FlowState::AutoDiscovery:
-    return "auto-discovery";
-  case FlowState::Optimized:
-    return "optimized";
-  case FlowState::PassThrough:
-    return "pass-through";
-  case FlowState::Closing:
-    return "closing";
+    case FlowState::AutoDiscovery:
+      return "auto-discovery";
+    case FlowState::Optimized:
+      return "optimized";
+    case FlowState::PassThrough:
+      return "pass-through";
+    case FlowState::Closing:
+      return "closing";
   }
   return "unknown";
 }
 
-} // namespace
+}  // namespace
 
 bool ConnectionFilter::parse(const std::vector<std::string>& words, ConnectionFilter& out,
                              std::string& error) {
@@ -93,21 +93,21 @@ ConnectionCounters countFlows(const std::vector<FlowInfo>& flows, uint64_t histo
   ConnectionCounters c;
   for (const auto& f : flows) {
     switch (f.state) {
-    case FlowState::Optimized: {
-      ++c.optimized;
-      bool plus = (f.policy.applied & (codec::PolicyBits::Dre | codec::PolicyBits::Lz)) != 0 ||
-                  f.acceleratorApplied != codec::Accelerator::None;
-      ++(plus ? c.tcpPlus : c.tcpOnly);
-      break;
-    }
-    case FlowState::AutoDiscovery:
-      ++c.autoDiscovery;
-      break;
-    case FlowState::PassThrough:
-      ++c.passThrough;
-      break;
-    case FlowState::Closing:
-      break;
+      case FlowState::Optimized: {
+        ++c.optimized;
+        bool plus = (f.policy.applied & (codec::PolicyBits::Dre | codec::PolicyBits::Lz)) != 0 ||
+                    f.acceleratorApplied != codec::Accelerator::None;
+        ++(plus ? c.tcpPlus : c.tcpOnly);
+        break;
+      }
+      case FlowState::AutoDiscovery:
+        ++c.autoDiscovery;
+        break;
+      case FlowState::PassThrough:
+        ++c.passThrough;
+        break;
+      case FlowState::Closing:
+        break;
     }
   }
   c.reserved = limiter.reservedUnused;
@@ -164,9 +164,10 @@ std::string showConnections(const std::vector<FlowInfo>& flows, const Connection
     s += field("Map Name:", f.decision.mapName);
     s += field("Directed Mode:", "FALSE");
     s += field("Preposition Flow:", "FALSE");
-    s += field("State:", stateName(f) + (f.state == FlowState::PassThrough
-                                              ? " (" + passThroughReasonName(f.passThroughReason) + ")"
-                                              : ""));
+    s += field("State:",
+               stateName(f) + (f.state == FlowState::PassThrough
+                                   ? " (" + passThroughReasonName(f.passThroughReason) + ")"
+                                   : ""));
     s += "Policy Details:\n";
     s += field("    Configured:", codec::policyName(f.policy.configured));
     s += field("    Derived:", codec::policyName(f.policy.derived));
@@ -182,12 +183,12 @@ std::string showConnections(const std::vector<FlowInfo>& flows, const Connection
     char buf[160];
     std::snprintf(buf, sizeof(buf), "\n%-30s%-16s%s\n", "", "Original", "Optimized");
     s += buf;
-    std::snprintf(buf, sizeof(buf), "%-30s%-16llu%llu\n", "Bytes Read:",
-                  static_cast<unsigned long long>(f.lanBytesRead),
+    std::snprintf(buf, sizeof(buf), "%-30s%-16llu%llu\n",
+                  "Bytes Read:", static_cast<unsigned long long>(f.lanBytesRead),
                   static_cast<unsigned long long>(f.wanBytesRead));
     s += buf;
-    std::snprintf(buf, sizeof(buf), "%-30s%-16llu%llu\n\n", "Bytes Written:",
-                  static_cast<unsigned long long>(f.lanBytesWritten),
+    std::snprintf(buf, sizeof(buf), "%-30s%-16llu%llu\n\n",
+                  "Bytes Written:", static_cast<unsigned long long>(f.lanBytesWritten),
                   static_cast<unsigned long long>(f.wanBytesWritten));
     s += buf;
     if (f.accelerator) {
@@ -220,14 +221,10 @@ nlohmann::json connectionsJson(const std::vector<FlowInfo>& flows, const Connect
     if (!filter.matches(f)) {
       continue;
     }
-    nlohmann::json e = {{"conn_id", f.connId},
-                        {"source", f.client.toString()},
-                        {"dest", f.server.toString()},
-                        {"peer_id", f.peerId},
-                        {"state", stateName(f)},
-                        {"accel", f.accelLetters()},
-                        {"rr", f.reductionRatio()},
-                        {"buffered_bytes", f.bufferedBytes}};
+    nlohmann::json e = {{"conn_id", f.connId},         {"source", f.client.toString()},
+                        {"dest", f.server.toString()}, {"peer_id", f.peerId},
+                        {"state", stateName(f)},       {"accel", f.accelLetters()},
+                        {"rr", f.reductionRatio()},    {"buffered_bytes", f.bufferedBytes}};
     if (filter.detail) {
       e["connection_type"] = f.coreSide ? "INTERNAL SERVER" : "EXTERNAL CLIENT";
       e["start_time"] = f.startTimeUnix;
@@ -257,4 +254,4 @@ nlohmann::json connectionsJson(const std::vector<FlowInfo>& flows, const Connect
   return j;
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

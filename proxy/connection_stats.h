@@ -1,9 +1,8 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "policy/connection_limiter.h"
 #include "proxy/flow_info.h"
@@ -14,7 +13,7 @@ namespace bh::proxy {
 /// lists.
 struct ConnectionFilter {
   enum class Kind { All, Optimized, PassThrough } kind = Kind::All;
-  std::string accelerator; ///< "mapi", "epm", "tfo" or "" for any
+  std::string accelerator;  ///< "mapi", "epm", "tfo" or "" for any
   bool detail = false;
   /// Parses the words after "show statistics connection"; false with `error` on a bad word.
   static bool parse(const std::vector<std::string>& words, ConnectionFilter& out,
@@ -43,4 +42,4 @@ std::string showConnections(const std::vector<FlowInfo>& flows, const Connection
 nlohmann::json connectionsJson(const std::vector<FlowInfo>& flows, const ConnectionCounters& c,
                                const ConnectionFilter& filter);
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -13,7 +14,6 @@
 #include "accel/control_args.h"
 #include "policy/config_loader.h"
 #include "policy/show_accelerator.h"
-#include <algorithm>
 #include "policy/show_dynamic_rules.h"
 #include "policy/show_policy_map.h"
 #include "policy/show_running_config.h"
@@ -46,11 +46,13 @@ nlohmann::json ok(std::string text, nlohmann::json json) {
   return {{"ok", true}, {"text", std::move(text)}, {"json", std::move(json)}};
 }
 
-nlohmann::json err(std::string why) { return {{"ok", false}, {"error", std::move(why)}}; }
+nlohmann::json err(std::string why) {
+  return {{"ok", false}, {"error", std::move(why)}};
+}
 
 constexpr size_t kMaxPeers = 256;
 
-} // namespace
+}  // namespace
 
 codec::DeviceId deriveDeviceId(const std::string& configured) {
   if (!configured.empty()) {
@@ -86,17 +88,19 @@ codec::DeviceId deriveDeviceId(const std::string& configured) {
 }
 
 Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
-    : options_(std::move(options)), policy_(policy),
+    : options_(std::move(options)),
+      policy_(policy),
       role_(options_.roleOverride.value_or(policy->config().device.role)),
       deviceId_(deriveDeviceId(policy->config().device.id)),
-      dynamicRules_([] { return policy::MonoClock::now(); },
-                    policy->config().epm.maxDynamicRules),
+      dynamicRules_([] { return policy::MonoClock::now(); }, policy->config().epm.maxDynamicRules),
       limiter_(policy->config().limits) {
   uv_loop_init(&loop_);
   buildCommands();
 }
 
-Daemon::~Daemon() { uv_loop_close(&loop_); }
+Daemon::~Daemon() {
+  uv_loop_close(&loop_);
+}
 
 bool Daemon::isEdge() const {
   return role_ == policy::DeviceRole::Edge || role_ == policy::DeviceRole::Both;
@@ -184,7 +188,7 @@ std::unique_ptr<DataCodec> Daemon::codecFor(const FlowInfo& info) {
   const bool dreOn = (applied & codec::PolicyBits::Dre) != 0;
   const bool lzOn = (applied & codec::PolicyBits::Lz) != 0;
   if (!dreCache_ || (!dreOn && !lzOn)) {
-    return nullptr; // TFO only: the identity codec
+    return nullptr;  // TFO only: the identity codec
   }
   dre::DreConfig config = dreConfig_;
   if (!lzOn) {
@@ -218,8 +222,8 @@ dre::PeerLedger& Daemon::ledgerFor(const std::string& peerId) {
   if (in) {
     Bytes saved((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (ledger->load(saved)) {
-      logInfo("DRE ledger of peer " + peerId + " restored: " +
-              std::to_string(ledger->entries()) + " chunks");
+      logInfo("DRE ledger of peer " + peerId + " restored: " + std::to_string(ledger->entries()) +
+              " chunks");
     } else {
       logError("DRE ledger of peer " + peerId + " is damaged: starting empty");
     }
@@ -249,20 +253,19 @@ void Daemon::writeTransactionLog(const FlowInfo& i) {
   localtime_r(&now, &tmv);
   std::strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tmv);
   std::string kind = i.state == FlowState::PassThrough ? "PT" : "SODRE";
-  std::string line = std::string(when) + " :" + std::to_string(i.connId) + " :" +
-                     i.client.ip.toString() + " :" + std::to_string(i.client.port) + " :" +
-                     i.server.ip.toString() + " :" + std::to_string(i.server.port) + " :OT :" +
-                     kind + " :END :" + (i.coreSide ? "INTERNAL SERVER" : "EXTERNAL CLIENT") +
-                     " :(" + i.decision.application + ") :" + i.peerId + " :" +
-                     codec::policyName(i.policy.applied) + " :" +
-                     std::to_string(i.lanBytesRead) + " :" + std::to_string(i.lanBytesWritten) +
-                     " :" + std::to_string(i.wanBytesRead) + " :" +
-                     std::to_string(i.wanBytesWritten);
+  std::string line =
+      std::string(when) + " :" + std::to_string(i.connId) + " :" + i.client.ip.toString() + " :" +
+      std::to_string(i.client.port) + " :" + i.server.ip.toString() + " :" +
+      std::to_string(i.server.port) + " :OT :" + kind +
+      " :END :" + (i.coreSide ? "INTERNAL SERVER" : "EXTERNAL CLIENT") + " :(" +
+      i.decision.application + ") :" + i.peerId + " :" + codec::policyName(i.policy.applied) +
+      " :" + std::to_string(i.lanBytesRead) + " :" + std::to_string(i.lanBytesWritten) + " :" +
+      std::to_string(i.wanBytesRead) + " :" + std::to_string(i.wanBytesWritten);
   logInfo("tfo_log " + line);
   std::string path = options_.stateDir + "/tfo.log";
   struct stat st {};
   if (stat(path.c_str(), &st) == 0 && st.st_size > (10 << 20)) {
-    std::rename(path.c_str(), (path + ".1").c_str()); // keep one rotated file
+    std::rename(path.c_str(), (path + ".1").c_str());  // keep one rotated file
   }
   std::ofstream f(path, std::ios::app);
   f << line << "\n";
@@ -577,9 +580,9 @@ void Daemon::startEdgeFlow(Flow& f) {
     makePassThrough(*flow, PassThroughReason::Overload);
     return;
   }
-  flows_.admitted(info.connId, adm,
-                  kind != policy::FlowKind::Generic ? std::optional<uint64_t>(group)
-                                                    : std::nullopt);
+  flows_.admitted(
+      info.connId, adm,
+      kind != policy::FlowKind::Generic ? std::optional<uint64_t>(group) : std::nullopt);
   info.policy.derived = configured;
   DiscoveryEntry entry;
   entry.requestedPolicy = configured;
@@ -608,8 +611,8 @@ void Daemon::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
     dynamicRules_.flowStarted(*info.decision.dynamicKey);
   }
   uint8_t configured = configuredBits(info.decision);
-  info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
-                                 localLimits());
+  info.policy =
+      codec::negotiate(configured, configured, entry.peerOption->requestedPolicy, localLimits());
   flows_.admitted(info.connId, limiter_.admit(policy::FlowKind::Generic), std::nullopt);
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
   int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
@@ -724,8 +727,9 @@ bool Daemon::onHello(Flow& flow, const codec::Hello& hello) {
 
 void Daemon::onPeerFallback(Flow& flow) {
   FlowInfo& info = flow.info();
-  logFlow(flow, "the edge relays this flow raw (our auto-discovery answer did not reach it): "
-                "pass-through");
+  logFlow(flow,
+          "the edge relays this flow raw (our auto-discovery answer did not reach it): "
+          "pass-through");
   info.state = FlowState::PassThrough;
   info.passThroughReason = PassThroughReason::PeerMismatch;
   info.policy.applied = 0;
@@ -751,7 +755,8 @@ void Daemon::requestFlush(Flow& flow) {
 }
 
 void Daemon::armFlushTimer() {
-  if (flushTimer_ == nullptr || !flows_.flushPending() || uv_is_active(reinterpret_cast<uv_handle_t*>(flushTimer_))) {
+  if (flushTimer_ == nullptr || !flows_.flushPending() ||
+      uv_is_active(reinterpret_cast<uv_handle_t*>(flushTimer_))) {
     return;
   }
   uv_timer_start(
@@ -832,9 +837,13 @@ void Daemon::onFlowClosed(Flow& flow) {
   flows_.remove(fi.connId, limiter_);
 }
 
-void Daemon::logInfo(const std::string& line) { proxy::logInfo(line); }
+void Daemon::logInfo(const std::string& line) {
+  proxy::logInfo(line);
+}
 
-void Daemon::logError(const std::string& line) { proxy::logError(line); }
+void Daemon::logError(const std::string& line) {
+  proxy::logError(line);
+}
 
 void Daemon::wake() {
   if (wakeTimer_ == nullptr) {
@@ -898,7 +907,7 @@ std::vector<FlowInfo> Daemon::flowInfos() const {
   flows_.forEach([&](Flow& f) {
     v.push_back(f.info());
     v.back().bufferedBytes = f.bufferedBytes();
-  }); // in connection-id order
+  });  // in connection-id order
   return v;
 }
 
@@ -928,7 +937,8 @@ void Daemon::buildCommands() {
   auto add = [this](std::vector<std::string> words, std::string help, auto handler) {
     commands_.add({std::move(words), std::move(help), std::move(handler)});
   };
-  add({"show", "statistics", "connection"}, "show statistics connection [optimized|pass-through] [mapi|epm|tfo] [detail]",
+  add({"show", "statistics", "connection"},
+      "show statistics connection [optimized|pass-through] [mapi|epm|tfo] [detail]",
       [this](const std::vector<std::string>& a) -> nlohmann::json {
         ConnectionFilter filter;
         std::string e;
@@ -937,7 +947,8 @@ void Daemon::buildCommands() {
         }
         auto flows = flowInfos();
         auto counters = countFlows(flows, historicalFlows_, limiter_.counters());
-        return ok(showConnections(flows, counters, filter), connectionsJson(flows, counters, filter));
+        return ok(showConnections(flows, counters, filter),
+                  connectionsJson(flows, counters, filter));
       });
   add({"show", "statistics", "peer-routes"}, "show statistics peer-routes",
       [this](const std::vector<std::string>&) -> nlohmann::json {
@@ -961,9 +972,12 @@ void Daemon::buildCommands() {
   add({"show", "statistics", "auto-discovery"}, "show statistics auto-discovery",
       [this](const std::vector<std::string>&) -> nlohmann::json {
         const auto& c = nfqueue_->counters();
-        nlohmann::json j = {{"syns_seen", c.synsSeen},         {"options_added", c.optionsAdded},
-                            {"option_no_room", c.optionNoRoom}, {"peer_syns_seen", c.peerSynsSeen},
-                            {"answers_added", c.answersAdded},  {"answers_seen", c.answersSeen},
+        nlohmann::json j = {{"syns_seen", c.synsSeen},
+                            {"options_added", c.optionsAdded},
+                            {"option_no_room", c.optionNoRoom},
+                            {"peer_syns_seen", c.peerSynsSeen},
+                            {"answers_added", c.answersAdded},
+                            {"answers_seen", c.answersSeen},
                             {"malformed_options", c.malformedOptions}};
         std::string t;
         for (auto& [k, v] : j.items()) {
@@ -973,7 +987,7 @@ void Daemon::buildCommands() {
       });
   add({"show", "accelerator"}, "show accelerator [epm|mapi|generic]",
       [this](const std::vector<std::string>& a) -> nlohmann::json {
-      policy::PolicyPtr pol = policy_.current();
+        policy::PolicyPtr pol = policy_.current();
         const auto& c = pol->config();
         // Seed: Enabled + Running + Registered when operational; disabled in config = Shutdown.
         policy::AcceleratorStatus mapiStatus;
@@ -996,7 +1010,8 @@ void Daemon::buildCommands() {
         rows.push_back(
             {"generic", true, dreCache_ ? "Running" : "Running (TFO only: DRE cache unavailable)"});
         if (a.size() >= 3) {
-          rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const Row& r) { return a[2] != r.name; }),
+          rows.erase(std::remove_if(rows.begin(), rows.end(),
+                                    [&](const Row& r) { return a[2] != r.name; }),
                      rows.end());
           if (rows.empty()) {
             return err("no accelerator '" + a[2] + "' (epm, mapi, generic)");
@@ -1012,7 +1027,9 @@ void Daemon::buildCommands() {
           std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", r.name, "Yes",
                         r.enabled ? "Enabled" : "Disabled", r.state.c_str());
           t += line;
-          j.push_back({{"accelerator", r.name}, {"licensed", true}, {"config_state", r.enabled ? "Enabled" : "Disabled"},
+          j.push_back({{"accelerator", r.name},
+                       {"licensed", true},
+                       {"config_state", r.enabled ? "Enabled" : "Disabled"},
                        {"operational_state", r.state}});
         }
         return ok(t, j);
@@ -1043,51 +1060,48 @@ void Daemon::buildCommands() {
                            : 0.0);
         std::string t = "DRE cache: " + std::string(dreCache_ ? "open" : "unavailable") +
                         "\nEnded optimized flows: " + std::to_string(totals_.flows) +
-                        "\nOriginal bytes (read/written): " + std::to_string(totals_.lanRead) + " / " +
-                        std::to_string(totals_.lanWritten) +
+                        "\nOriginal bytes (read/written): " + std::to_string(totals_.lanRead) +
+                        " / " + std::to_string(totals_.lanWritten) +
                         "\nOptimized bytes (read/written): " + std::to_string(totals_.wanRead) +
-                        " / " + std::to_string(totals_.wanWritten) + "\nTotal Reduction Ratio: " + rr +
-                        "\n";
+                        " / " + std::to_string(totals_.wanWritten) +
+                        "\nTotal Reduction Ratio: " + rr + "\n";
         return ok(t, j);
       });
   add({"show", "running-config"}, "show running-config",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-      policy::PolicyPtr pol = policy_.current();
+        policy::PolicyPtr pol = policy_.current();
         return ok(policy::showRunningConfig(pol->config()), policy::configToJson(pol->config()));
       });
   add({"show", "policy-map"}, "show policy-map",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-      policy::PolicyPtr pol = policy_.current();
+        policy::PolicyPtr pol = policy_.current();
         return ok(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
       });
   add({"show", "class-map"}, "show class-map",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-      policy::PolicyPtr pol = policy_.current();
+        policy::PolicyPtr pol = policy_.current();
         return ok(policy::showClassMap(*pol), policy::classMapJson(*pol));
       });
   add({"show", "policy-engine", "application", "dynamic"}, "show policy-engine application dynamic",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-      policy::PolicyPtr pol = policy_.current();
+        policy::PolicyPtr pol = policy_.current();
         return ok(policy::showDynamicRules(dynamicRules_), policy::dynamicRulesJson(dynamicRules_));
       });
   add({"reload"}, "reload",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-        return reload();
-      });
-  add({"show", "device"}, "show device",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-      policy::PolicyPtr pol = policy_.current();
-        nlohmann::json j = {{"device_id", deviceId_.toString()},
-                            {"role", policy::roleName(role_)},
-                            {"flows", flows_.size()},
-                            {"policy_generation", pol->generation()}};
-        return ok("Device Id: " + deviceId_.toString() + "\nRole: " + policy::roleName(role_) + "\n",
-                  j);
-      });
+      [this](const std::vector<std::string>&) -> nlohmann::json { return reload(); });
+  add({"show", "device"}, "show device", [this](const std::vector<std::string>&) -> nlohmann::json {
+    policy::PolicyPtr pol = policy_.current();
+    nlohmann::json j = {{"device_id", deviceId_.toString()},
+                        {"role", policy::roleName(role_)},
+                        {"flows", flows_.size()},
+                        {"policy_generation", pol->generation()}};
+    return ok("Device Id: " + deviceId_.toString() + "\nRole: " + policy::roleName(role_) + "\n",
+              j);
+  });
 }
 
 nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
   return commands_.dispatch(a);
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

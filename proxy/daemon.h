@@ -4,25 +4,24 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "policy/connection_limiter.h"
-#include "policy/dynamic_rules.h"
-#include "policy/policy_holder.h"
+#include "accel/accelerator.h"
 #include "dre/chunk_cache.h"
 #include "dre/dre_config.h"
 #include "dre/peer_ledger.h"
-#include "accel/accelerator.h"
+#include "policy/connection_limiter.h"
+#include "policy/dynamic_rules.h"
+#include "policy/policy_holder.h"
 #include "proxy/control/command_table.h"
 #include "proxy/control/control_server.h"
 #include "proxy/discovery/discovery_table.h"
+#include "proxy/discovery/nfqueue_handler.h"
 #include "proxy/flow.h"
 #include "proxy/flow_table.h"
-#include "proxy/discovery/nfqueue_handler.h"
 #include "redirect/peer_routes.h"
 #include "redirect/rule_installer.h"
 
@@ -34,8 +33,8 @@ struct DaemonOptions {
   std::optional<policy::DeviceRole> roleOverride;
   std::string controlPath = "/run/bridgehead/control.sock";
   std::string stateDir = "/var/lib/bridgehead";
-  std::vector<std::string> lanInterfaces; ///< overrides the config's (tests)
-  uint16_t queueNum = 0;                  ///< overrides the config's when not 0
+  std::vector<std::string> lanInterfaces;  ///< overrides the config's (tests)
+  uint16_t queueNum = 0;                   ///< overrides the config's when not 0
   /// Overrides peering.initial_window_segments when set (the lab sizes it to its WAN).
   std::optional<uint32_t> initialWindowSegments;
   /// Overrides peering.wan_bandwidth_kbit when set (the lab paces to its WAN).
@@ -50,7 +49,7 @@ struct DaemonOptions {
 /// handler, the transparent listeners, every flow, and the control socket. Application
 /// accelerators plug in through accel::Accelerator (the box registers them, box/box.h).
 class Daemon : public FlowOwner, public accel::Host {
-public:
+ public:
   Daemon(DaemonOptions options, policy::PolicyPtr policy);
   ~Daemon() override;
 
@@ -96,7 +95,7 @@ public:
   void reset(uint64_t connId, const std::string& why) override;
   void forEachFlow(const std::function<void(accel::FlowRecord&)>& visit) override;
 
-private:
+ private:
   bool isEdge() const;
   bool isCore() const;
   uint32_t initialWindowSegments() const;
@@ -155,8 +154,8 @@ private:
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<dre::ChunkCache> dreCache_;
   dre::DreConfig dreConfig_;
-  std::map<std::string, std::unique_ptr<dre::PeerLedger>> ledgers_; ///< per peer device id
-  dre::PeerLedger noLedger_{0, 0}; ///< LZ-only flows: the peer is assumed to hold nothing
+  std::map<std::string, std::unique_ptr<dre::PeerLedger>> ledgers_;  ///< per peer device id
+  dre::PeerLedger noLedger_{0, 0};  ///< LZ-only flows: the peer is assumed to hold nothing
   policy::DynamicRules dynamicRules_;
   std::map<policy::Accelerator, Plugged> accelerators_;
   /// The control socket's one command table: the box's own commands and its accelerators'
@@ -193,4 +192,4 @@ private:
 /// Device id from the box's first non-loopback MAC (distinct per namespace in the lab).
 codec::DeviceId deriveDeviceId(const std::string& configured);
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -16,7 +16,7 @@ namespace bh::proxy {
 /// lacks is asked for again (DreControl ResendRequest / Repair); if the sender no longer has
 /// it, the flow is reset. No byte is ever delivered that was not verified against its hash.
 class DreDataCodec : public DataCodec {
-public:
+ public:
   /// @param ledger what the peer holds (shared by every flow to that peer); an LZ-only flow
   ///        passes a ledger that holds nothing, so every chunk travels as a literal.
   DreDataCodec(dre::ChunkCache& cache, dre::PeerLedger& ledger, const dre::DreConfig& config);
@@ -32,7 +32,7 @@ public:
   size_t bufferedBytes() const override;
   bool decodePending() const override { return decoder_.bufferedBytes() != 0; }
 
-private:
+ private:
   bool afterDecode(const dre::DecodeResult& r, std::vector<codec::Frame>& toPeer,
                    std::string& error);
   codec::Frame epochFrame() const;
@@ -46,4 +46,4 @@ private:
   std::unordered_set<dre::Fingerprint, dre::FingerprintHash> outstanding_;
 };
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -15,7 +15,7 @@ namespace {
 alignas(64) char gReadBuffer[Flow::kReadBuffer];
 
 class IdentityCodec : public DataCodec {
-public:
+ public:
   void encode(ByteSpan in, Bytes& out, uint16_t& flags) override {
     out.assign(in.begin(), in.end());
     flags = 0;
@@ -31,7 +31,7 @@ public:
   }
 };
 
-} // namespace
+}  // namespace
 
 struct Flow::WriteReq {
   uv_write_t req{};
@@ -50,12 +50,14 @@ Flow::Flow(uv_loop_t* loop, FlowOwner& owner, FlowInfo info)
     legs_[i].tcp.data = &legs_[i];
     legs_[i].initialized = true;
   }
-  legs_[0].connected = true; // filled by uv_accept
+  legs_[0].connected = true;  // filled by uv_accept
 }
 
 Flow::~Flow() = default;
 
-uv_stream_t* Flow::acceptedStream() { return reinterpret_cast<uv_stream_t*>(&legs_[0].tcp); }
+uv_stream_t* Flow::acceptedStream() {
+  return reinterpret_cast<uv_stream_t*>(&legs_[0].tcp);
+}
 
 int Flow::legFd(int i) const {
   uv_os_fd_t fd = -1;
@@ -144,12 +146,15 @@ void Flow::maybeSplice() {
   static bool announced = false;
   if (!announced) {
     announced = true;
-    owner_.logFlow(*this, "relayed with splice(2), as every pass-through flow from now on: no "
-                          "copy through userspace");
+    owner_.logFlow(*this,
+                   "relayed with splice(2), as every pass-through flow from now on: no "
+                   "copy through userspace");
   }
 }
 
-void Flow::onSpliceFailed(int leg, int uvErr) { fail(legs_[leg], uvErr); }
+void Flow::onSpliceFailed(int leg, int uvErr) {
+  fail(legs_[leg], uvErr);
+}
 
 void Flow::onSpliceFinished() {
   for (Leg& l : legs_) {
@@ -205,7 +210,7 @@ void Flow::onBytesAwaitingHello(Leg& from, ByteSpan data) {
       }
     }
   } else if (!fallback && from.helloBuffer.size() < codec::kFrameHeaderLength) {
-    return; // need the header
+    return;  // need the header
   }
   if (!fallback) {
     return;
@@ -220,7 +225,7 @@ void Flow::onBytesAwaitingHello(Leg& from, ByteSpan data) {
   owner_.onPeerFallback(*this);
   onBytes(from, raw);
   if (!aborted_) {
-    startReading(other(from)); // held back until the Hello question was settled
+    startReading(other(from));  // held back until the Hello question was settled
   }
 }
 
@@ -230,8 +235,7 @@ void Flow::startReading(Leg& l) {
   if (l.reading || l.closing || l.tcpEof || !l.connected) {
     return;
   }
-  if (uv_read_start(reinterpret_cast<uv_stream_t*>(&l.tcp), &Flow::onAlloc, &Flow::onRead) ==
-      0) {
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(&l.tcp), &Flow::onAlloc, &Flow::onRead) == 0) {
     l.reading = true;
   }
 }
@@ -266,7 +270,7 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
   if (from.kind == LegKind::Raw) {
     info_.lanBytesRead += data.size();
     if (observer_) {
-      observer_->onData(from.index == 0, data); // leg 0 faces the client
+      observer_->onData(from.index == 0, data);  // leg 0 faces the client
     }
     if (filter_) {
       FlowFilter::Output out;
@@ -300,73 +304,73 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
 void Flow::onFrame(Leg& from, codec::Frame& frame) {
   Leg& to = other(from);
   switch (frame.type) {
-  case codec::FrameType::Data: {
-    if (from.eofIn) {
-      abort(codec::ResetReason::ProtocolError, "Data after HalfClose");
+    case codec::FrameType::Data: {
+      if (from.eofIn) {
+        abort(codec::ResetReason::ProtocolError, "Data after HalfClose");
+        return;
+      }
+      Bytes plain;
+      std::string err;
+      std::vector<codec::Frame> toPeer;
+      if (!codec_->decode(frame.flags, frame.payload, plain, toPeer, err)) {
+        abort(codec::ResetReason::ProtocolError, "Data frame: " + err);
+        return;
+      }
+      afterDecode(from, plain, toPeer);
       return;
     }
-    Bytes plain;
-    std::string err;
-    std::vector<codec::Frame> toPeer;
-    if (!codec_->decode(frame.flags, frame.payload, plain, toPeer, err)) {
-      abort(codec::ResetReason::ProtocolError, "Data frame: " + err);
+    case codec::FrameType::DreControl: {
+      Bytes plain;
+      std::string err;
+      std::vector<codec::Frame> toPeer;
+      if (!codec_->control(frame.flags, frame.payload, plain, toPeer, err)) {
+        owner_.logFlow(*this, "DRE: " + err);
+        abort(codec::ResetReason::ProtocolError, "DreControl: " + err);
+        return;
+      }
+      afterDecode(from, plain, toPeer);
       return;
     }
-    afterDecode(from, plain, toPeer);
-    return;
-  }
-  case codec::FrameType::DreControl: {
-    Bytes plain;
-    std::string err;
-    std::vector<codec::Frame> toPeer;
-    if (!codec_->control(frame.flags, frame.payload, plain, toPeer, err)) {
-      owner_.logFlow(*this, "DRE: " + err);
-      abort(codec::ResetReason::ProtocolError, "DreControl: " + err);
+    case codec::FrameType::HalfClose:
+      if (from.eofIn) {
+        abort(codec::ResetReason::ProtocolError, "second HalfClose");
+        return;
+      }
+      from.eofIn = true;
+      if (codec_->decodePending() || (filter_ && !filter_->canFinishTowardsLocal())) {
+        // Data before the half-close is still being decoded (waiting for re-sent chunks): the
+        // far end may not see the FIN before it has every byte.
+        from.halfCloseDeferred = true;
+        return;
+      }
+      finishTowards(to);
+      maybeFinish();
+      return;
+    case codec::FrameType::Reset: {
+      uint16_t reason = 0;
+      codec::decodeReset(frame.payload, reason);
+      owner_.logFlow(*this, "peer reset the flow (reason " + std::to_string(reason) + ")");
+      aborted_ = true;
+      closeLeg(to, true);
+      closeLeg(from, false);
       return;
     }
-    afterDecode(from, plain, toPeer);
-    return;
-  }
-  case codec::FrameType::HalfClose:
-    if (from.eofIn) {
-      abort(codec::ResetReason::ProtocolError, "second HalfClose");
+    case codec::FrameType::Hello: {
+      codec::Hello hello;
+      if (!codec::decodeHello(frame.payload, hello).ok() || !owner_.onHello(*this, hello)) {
+        abort(codec::ResetReason::TupleMismatch, "Hello refused");
+      }
       return;
     }
-    from.eofIn = true;
-    if (codec_->decodePending() || (filter_ && !filter_->canFinishTowardsLocal())) {
-      // Data before the half-close is still being decoded (waiting for re-sent chunks): the
-      // far end may not see the FIN before it has every byte.
-      from.halfCloseDeferred = true;
+    case codec::FrameType::HelloAck: {
+      codec::HelloAck ack;
+      if (!codec::decodeHelloAck(frame.payload, ack).ok() || !owner_.onHelloAck(*this, ack)) {
+        abort(codec::ResetReason::ProtocolError, "HelloAck refused");
+      }
       return;
     }
-    finishTowards(to);
-    maybeFinish();
-    return;
-  case codec::FrameType::Reset: {
-    uint16_t reason = 0;
-    codec::decodeReset(frame.payload, reason);
-    owner_.logFlow(*this, "peer reset the flow (reason " + std::to_string(reason) + ")");
-    aborted_ = true;
-    closeLeg(to, true);
-    closeLeg(from, false);
-    return;
-  }
-  case codec::FrameType::Hello: {
-    codec::Hello hello;
-    if (!codec::decodeHello(frame.payload, hello).ok() || !owner_.onHello(*this, hello)) {
-      abort(codec::ResetReason::TupleMismatch, "Hello refused");
-    }
-    return;
-  }
-  case codec::FrameType::HelloAck: {
-    codec::HelloAck ack;
-    if (!codec::decodeHelloAck(frame.payload, ack).ok() || !owner_.onHelloAck(*this, ack)) {
-      abort(codec::ResetReason::ProtocolError, "HelloAck refused");
-    }
-    return;
-  }
-  case codec::FrameType::Keepalive:
-    return;
+    case codec::FrameType::Keepalive:
+      return;
   }
 }
 
@@ -377,7 +381,7 @@ void Flow::afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>&
   }
   if (!plain.empty() && !aborted_) {
     if (observer_) {
-      observer_->onData(to.index == 1, plain); // towards leg 1 = towards the server
+      observer_->onData(to.index == 1, plain);  // towards leg 1 = towards the server
     }
     if (filter_) {
       FlowFilter::Output out;
@@ -580,11 +584,10 @@ void Flow::writeParts(Leg& to, ByteSpan first, ByteSpan second) {
   // Nothing queued on the socket: hand the bytes to the kernel from where they are (the read
   // buffer, the codec's output); only what it does not take now is copied and queued.
   if (to.pendingWrite == 0) {
-    uv_buf_t bufs[2] = {
-        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(first.data())),
-                    static_cast<unsigned>(first.size())),
-        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(second.data())),
-                    static_cast<unsigned>(second.size()))};
+    uv_buf_t bufs[2] = {uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(first.data())),
+                                    static_cast<unsigned>(first.size())),
+                        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(second.data())),
+                                    static_cast<unsigned>(second.size()))};
     int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&to.tcp), bufs, second.empty() ? 1 : 2);
     if (n > 0) {
       size_t done = static_cast<size_t>(n);
@@ -672,7 +675,7 @@ void Flow::finishTowards(Leg& to) {
     return;
   }
   if (to.kind == LegKind::Peer) {
-    flushCodec(); // what the codec holds goes before the half-close
+    flushCodec();  // what the codec holds goes before the half-close
     to.shutdownOut = true;
     sendFrame(to.index, codec::FrameType::HalfClose, {});
     return;
@@ -680,7 +683,7 @@ void Flow::finishTowards(Leg& to) {
   to.shutdownOut = true;
   auto* req = new uv_shutdown_t;
   req->data = &to;
-  to.pendingWrite += 1; // the shutdown itself is outstanding until its callback
+  to.pendingWrite += 1;  // the shutdown itself is outstanding until its callback
   if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&to.tcp), &Flow::onShutdown) != 0) {
     to.pendingWrite -= 1;
     delete req;
@@ -709,7 +712,7 @@ void Flow::maybeFinish() {
     }
   }
   // Both directions are complete and every byte has been handed to the kernel.
-  aborted_ = true; // nothing more may be sent
+  aborted_ = true;  // nothing more may be sent
   closeLeg(legs_[0], false);
   closeLeg(legs_[1], false);
 }
@@ -719,11 +722,10 @@ void Flow::fail(Leg& from, int err) {
     closeLeg(from, true);
     return;
   }
-  uint16_t reason =
-      from.kind == LegKind::Raw
-          ? (from.index == 0 && !info_.coreSide ? codec::ResetReason::ClientReset
-                                                : codec::ResetReason::ServerReset)
-          : codec::ResetReason::Unspecified;
+  uint16_t reason = from.kind == LegKind::Raw
+                        ? (from.index == 0 && !info_.coreSide ? codec::ResetReason::ClientReset
+                                                              : codec::ResetReason::ServerReset)
+                        : codec::ResetReason::Unspecified;
   abort(reason, std::string(uv_err_name(err)) + " on leg " + std::to_string(from.index));
 }
 
@@ -760,7 +762,7 @@ void Flow::closeLeg(Leg& l, bool reset) {
     }
   }
   if (splice_) {
-    splice_->close(); // its duplicate descriptors go first: the close below is the last one
+    splice_->close();  // its duplicate descriptors go first: the close below is the last one
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&l.tcp), &Flow::onClose);
 }
@@ -771,7 +773,7 @@ void Flow::onClose(uv_handle_t* h) {
   Flow* f = l.flow;
   if (f->legs_[0].closed && f->legs_[1].closed && !f->notifiedClosed_) {
     f->notifiedClosed_ = true;
-    f->owner_.onFlowClosed(*f); // the owner deletes the flow
+    f->owner_.onFlowClosed(*f);  // the owner deletes the flow
   }
 }
 
@@ -784,4 +786,4 @@ size_t Flow::bufferedBytes() const {
          (splice_ ? splice_->bufferedBytes() : 0);
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

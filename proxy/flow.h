@@ -22,7 +22,7 @@ enum class LegKind { Raw, Peer };
 /// Transforms application bytes for the WAN and back (the generic accelerator's DRE/LZ); the
 /// identity for TFO-only flows. One per flow; called only for Peer legs.
 class DataCodec {
-public:
+ public:
   virtual ~DataCodec() = default;
   /// Frames to send the peer before any data.
   virtual void start(std::vector<codec::Frame>& toPeer) { (void)toPeer; }
@@ -36,11 +36,11 @@ public:
   virtual bool holdsInput() const { return false; }
   /// Decodes one Data frame payload into `out` (possibly nothing yet); frames to answer the
   /// peer go to `toPeer`. False on any error: the flow is then reset.
-  virtual bool decode(uint16_t flags, ByteSpan in, Bytes& out,
-                      std::vector<codec::Frame>& toPeer, std::string& error) = 0;
+  virtual bool decode(uint16_t flags, ByteSpan in, Bytes& out, std::vector<codec::Frame>& toPeer,
+                      std::string& error) = 0;
   /// A DreControl frame from the peer.
-  virtual bool control(uint16_t kind, ByteSpan body, Bytes& out,
-                       std::vector<codec::Frame>& toPeer, std::string& error) {
+  virtual bool control(uint16_t kind, ByteSpan body, Bytes& out, std::vector<codec::Frame>& toPeer,
+                       std::string& error) {
     (void)kind, (void)body, (void)out, (void)toPeer;
     error = "control frame on a flow without DRE/LZ";
     return false;
@@ -57,7 +57,7 @@ using accel::FlowObserver;
 
 /// What a flow tells the box that owns it.
 class FlowOwner {
-public:
+ public:
   virtual ~FlowOwner() = default;
   /// The outbound leg connected (status 0) or failed (< 0). The owner decides the leg kinds
   /// and calls startRelay(), or lets the flow fail.
@@ -85,7 +85,7 @@ public:
 /// guarantees above are the same.
 /// Lifetime: owned by the FlowOwner; deleted by it after onFlowClosed.
 class Flow : private SpliceRelay::Owner {
-public:
+ public:
   static constexpr size_t kHighWater = 512 * 1024;
   static constexpr size_t kLowWater = 128 * 1024;
   /// One read takes at most this much (the loop's single read buffer; 256 KiB measured
@@ -135,7 +135,7 @@ public:
   /// True while the bytes are relayed with splice(2) (see SpliceRelay).
   bool splicing() const { return splice_ != nullptr; }
 
-private:
+ private:
   struct Leg {
     uv_tcp_t tcp{};
     Flow* flow = nullptr;
@@ -144,11 +144,11 @@ private:
     bool initialized = false;
     bool connected = false;
     bool reading = false;
-    bool pausedByPeer = false; ///< reads stopped because the other leg is full
-    bool eofIn = false;        ///< the far end finished sending (FIN or HalfClose)
-    bool halfCloseDeferred = false; ///< HalfClose received while decoded data was pending
-    bool eofDeferred = false;  ///< raw leg's EOF waits for the filter to let go of held bytes
-    bool tcpEof = false;       ///< the connection itself delivered EOF: nothing more to read
+    bool pausedByPeer = false;       ///< reads stopped because the other leg is full
+    bool eofIn = false;              ///< the far end finished sending (FIN or HalfClose)
+    bool halfCloseDeferred = false;  ///< HalfClose received while decoded data was pending
+    bool eofDeferred = false;        ///< raw leg's EOF waits for the filter to let go of held bytes
+    bool tcpEof = false;             ///< the connection itself delivered EOF: nothing more to read
     /// Core: nothing is sent on this peer leg until the edge's Hello is seen; bytes that are
     /// not a valid Hello mean the edge did not see our answer and relays raw (helloBuffer).
     bool awaitingHello = false;
@@ -214,4 +214,4 @@ private:
   uv_connect_t connectReq_{};
 };
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

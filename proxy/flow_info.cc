@@ -4,18 +4,18 @@ namespace bh::proxy {
 
 std::string passThroughReasonName(PassThroughReason r) {
   switch (r) {
-  case PassThroughReason::None:
-    return "none";
-  case PassThroughReason::Policy:
-    return "policy";
-  case PassThroughReason::NoPeer:
-    return "no peer";
-  case PassThroughReason::Overload:
-    return "overload";
-  case PassThroughReason::NoRoomForOption:
-    return "no room for the auto-discovery option";
-  case PassThroughReason::PeerMismatch:
-    return "peer mismatch";
+    case PassThroughReason::None:
+      return "none";
+    case PassThroughReason::Policy:
+      return "policy";
+    case PassThroughReason::NoPeer:
+      return "no peer";
+    case PassThroughReason::Overload:
+      return "overload";
+    case PassThroughReason::NoRoomForOption:
+      return "no room for the auto-discovery option";
+    case PassThroughReason::PeerMismatch:
+      return "peer mismatch";
   }
   return "unknown";
 }
@@ -34,14 +34,14 @@ std::string FlowInfo::accelLetters() const {
     s += 'G';
   } else {
     switch (acceleratorApplied) {
-    case codec::Accelerator::Mapi:
-      s += 'M';
-      break;
-    case codec::Accelerator::Epm:
-      s += 'E';
-      break;
-    default:
-      break;
+      case codec::Accelerator::Mapi:
+        s += 'M';
+        break;
+      case codec::Accelerator::Epm:
+        s += 'E';
+        break;
+      default:
+        break;
     }
   }
   if (policy.applied & codec::PolicyBits::Dre) {
@@ -62,4 +62,4 @@ double FlowInfo::reductionRatio() const {
   return 100.0 * static_cast<double>(original - optimized) / static_cast<double>(original);
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -13,9 +13,9 @@ namespace bh::proxy {
 
 /// Where a flow stands, as the seed's connection statistics count it.
 enum class FlowState {
-  AutoDiscovery, ///< accepted, peer not known yet (outbound SYN in flight)
-  Optimized,     ///< peered: TFO at least
-  PassThrough,   ///< no peer / policy / overload: relayed unchanged
+  AutoDiscovery,  ///< accepted, peer not known yet (outbound SYN in flight)
+  Optimized,      ///< peered: TFO at least
+  PassThrough,    ///< no peer / policy / overload: relayed unchanged
   Closing,
 };
 
@@ -30,7 +30,7 @@ std::string passThroughReasonName(PassThroughReason r);
 struct FlowInfo : accel::FlowRecord {
   FlowState state = FlowState::AutoDiscovery;
   PassThroughReason passThroughReason = PassThroughReason::None;
-  std::string peerId;      ///< the other box's device id, "" if none
+  std::string peerId;  ///< the other box's device id, "" if none
   policy::Decision decision;
   codec::PolicyDetails policy;
   codec::Accelerator acceleratorApplied = codec::Accelerator::None;
@@ -51,4 +51,4 @@ struct FlowInfo : accel::FlowRecord {
   double reductionRatio() const;
 };
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

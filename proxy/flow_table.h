@@ -22,7 +22,7 @@ namespace bh::proxy {
 
 template <class F>
 class FlowTable {
-public:
+ public:
   struct Entry {
     std::unique_ptr<F> flow;
     /// How the box's limiter admitted it (none: not admitted, or given back).
@@ -160,7 +160,7 @@ public:
     return v;
   }
 
-private:
+ private:
   void releaseAll(Entry& e, policy::ConnectionLimiter& limiter) {
     if (e.admission) {
       limiter.release(*e.admission);
@@ -170,7 +170,7 @@ private:
       auto g = groups_.find(*e.group);
       if (g != groups_.end() && --g->second <= 0) {
         groups_.erase(g);
-        limiter.endGroup(*e.group); // the group's unused reserve goes back to the pool
+        limiter.endGroup(*e.group);  // the group's unused reserve goes back to the pool
       }
       e.group.reset();
     }
@@ -185,4 +185,4 @@ private:
   AdmissionHook admissionHook_;
 };
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

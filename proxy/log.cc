@@ -18,9 +18,13 @@ void emit(const char* level, const std::string& msg) {
   std::fflush(stderr);
 }
 
-} // namespace
+}  // namespace
 
-void logInfo(const std::string& msg) { emit("info", msg); }
-void logError(const std::string& msg) { emit("error", msg); }
+void logInfo(const std::string& msg) {
+  emit("info", msg);
+}
+void logError(const std::string& msg) {
+  emit("error", msg);
+}
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -9,4 +9,4 @@ namespace bh::proxy {
 void logInfo(const std::string& msg);
 void logError(const std::string& msg);
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -36,7 +36,7 @@ bool setCaps(uint64_t caps, std::string& error) {
   return true;
 }
 
-} // namespace
+}  // namespace
 
 bool dropPrivileges(const std::string& user, std::string& error) {
   if (geteuid() != 0) {
@@ -48,7 +48,8 @@ bool dropPrivileges(const std::string& user, std::string& error) {
     return false;
   }
   const uint64_t keep = (1ULL << CAP_NET_ADMIN) | (1ULL << CAP_NET_RAW);
-  // While still root: drop every other capability from the bounding set: nothing we run can regain them.
+  // While still root: drop every other capability from the bounding set: nothing we run can regain
+  // them.
   for (int cap = 0; cap <= 63; ++cap) {
     if (cap != CAP_NET_ADMIN && cap != CAP_NET_RAW) {
       prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
@@ -85,7 +86,7 @@ void notifySystemd(const std::string& state) {
   }
   std::memcpy(sa.sun_path, path, len);
   if (sa.sun_path[0] == '@') {
-    sa.sun_path[0] = '\0'; // abstract namespace
+    sa.sun_path[0] = '\0';  // abstract namespace
   }
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -96,4 +97,4 @@ void notifySystemd(const std::string& state) {
   close(fd);
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

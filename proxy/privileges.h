@@ -13,4 +13,4 @@ bool dropPrivileges(const std::string& user, std::string& error);
 /// sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET, if set.
 void notifySystemd(const std::string& state);
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

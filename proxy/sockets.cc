@@ -1,7 +1,5 @@
 #include "proxy/sockets.h"
 
-#include "redirect/interception.h"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "redirect/interception.h"
 
 namespace bh::proxy {
 
@@ -66,7 +66,7 @@ int setTransparent(int fd, bool v6) {
   return setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one));
 }
 
-} // namespace
+}  // namespace
 
 int makeTransparentListener(bool ipv6, uint16_t port) {
   int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -172,4 +172,4 @@ void setResetOnClose(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -57,4 +57,4 @@ void pacePeerLeg(int fd, uint32_t wanBandwidthKbit);
 /// SO_LINGER {1, 0}: the next close sends RST instead of FIN.
 void setResetOnClose(int fd);
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

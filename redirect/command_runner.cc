@@ -78,4 +78,4 @@ CommandResult ProcessRunner::run(const std::vector<std::string>& argv, const std
   return res;
 }
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

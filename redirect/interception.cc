@@ -23,7 +23,9 @@ std::string portSet(const std::vector<uint16_t>& ports) {
   return s.str();
 }
 
-std::string mark(uint32_t m) { return hex(m) + "/" + hex(Marks::kMask); }
+std::string mark(uint32_t m) {
+  return hex(m) + "/" + hex(Marks::kMask);
+}
 
 // The xt NFQUEUE rules (SYN and SYN-ACK only, --queue-bypass so traffic is never blocked when
 // the daemon is not there), in the owned chains <prefix>-PRE / -POST / -OUT of table mangle.
@@ -55,7 +57,7 @@ std::string iptablesRules(const InterceptionSpec& spec) {
   return s.str();
 }
 
-} // namespace
+}  // namespace
 
 RuleSet buildRules(const InterceptionSpec& spec) {
   RuleSet rs;
@@ -74,11 +76,11 @@ RuleSet buildRules(const InterceptionSpec& spec) {
     << " accept\n";
   if (spec.core) {
     n << "    meta mark & " << hex(Marks::kMask) << " == " << hex(Marks::kDiscovered)
-      << " meta l4proto tcp meta nfproto ipv4 tproxy ip to :" << port << " meta mark set " << hex(Marks::kLocal)
-      << " accept\n";
+      << " meta l4proto tcp meta nfproto ipv4 tproxy ip to :" << port << " meta mark set "
+      << hex(Marks::kLocal) << " accept\n";
     n << "    meta mark & " << hex(Marks::kMask) << " == " << hex(Marks::kDiscovered)
-      << " meta l4proto tcp meta nfproto ipv6 tproxy ip6 to :" << port << " meta mark set " << hex(Marks::kLocal)
-      << " accept\n";
+      << " meta l4proto tcp meta nfproto ipv6 tproxy ip6 to :" << port << " meta mark set "
+      << hex(Marks::kLocal) << " accept\n";
   }
   if (spec.edge) {
     std::string match = "meta l4proto tcp tcp flags & (syn | ack | rst) == syn";
@@ -128,4 +130,4 @@ RuleSet buildRules(const InterceptionSpec& spec) {
   return rs;
 }
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

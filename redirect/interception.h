@@ -10,36 +10,36 @@ namespace bh::redirect {
 /// ours (0x1b00/0xff00) so other users of fwmark on the router are not disturbed.
 struct Marks {
   static constexpr uint32_t kMask = 0xffff;
-  static constexpr uint32_t kLocal = 0x1b01;       ///< deliver locally (tproxy / our sockets)
-  static constexpr uint32_t kOutDiscover = 0x1b02; ///< edge outbound leg: add the SYN option
-  static constexpr uint32_t kOutPlain = 0x1b03;    ///< outbound leg never intercepted again
-  static constexpr uint32_t kDiscovered = 0x1b04;  ///< core: SYN carried a peer's option
-  static constexpr uint32_t kPeerReply = 0x1b05;   ///< sockets our listener accepted
+  static constexpr uint32_t kLocal = 0x1b01;        ///< deliver locally (tproxy / our sockets)
+  static constexpr uint32_t kOutDiscover = 0x1b02;  ///< edge outbound leg: add the SYN option
+  static constexpr uint32_t kOutPlain = 0x1b03;     ///< outbound leg never intercepted again
+  static constexpr uint32_t kDiscovered = 0x1b04;   ///< core: SYN carried a peer's option
+  static constexpr uint32_t kPeerReply = 0x1b05;    ///< sockets our listener accepted
 };
 
 /// What the router must do for this box, derived from config + policy.
 struct InterceptionSpec {
-  bool edge = false;           ///< intercept new client flows arriving on lanInterfaces
-  bool core = false;           ///< accept flows whose SYN carries a peer's option
-  uint16_t listenPort = 0;     ///< the transparent listener (IPv4 and IPv6)
-  uint16_t queueNum = 0;       ///< NFQUEUE for SYN / SYN-ACK only, never the data path
-  uint32_t routeTable = 27;    ///< policy-routing table with the `local` default route
+  bool edge = false;         ///< intercept new client flows arriving on lanInterfaces
+  bool core = false;         ///< accept flows whose SYN carries a peer's option
+  uint16_t listenPort = 0;   ///< the transparent listener (IPv4 and IPv6)
+  uint16_t queueNum = 0;     ///< NFQUEUE for SYN / SYN-ACK only, never the data path
+  uint32_t routeTable = 27;  ///< policy-routing table with the `local` default route
   /// Policy-routing table of peer routes (redirect/peer_routes.h), consulted by our peer legs'
   /// lookups only (marks kOutDiscover and kPeerReply); 0: none.
   uint32_t peerRouteTable = 0;
-  std::vector<std::string> lanInterfaces; ///< edge: interfaces facing clients (empty: all)
-  std::vector<uint16_t> passThroughPorts; ///< destination ports never intercepted
+  std::vector<std::string> lanInterfaces;  ///< edge: interfaces facing clients (empty: all)
+  std::vector<uint16_t> passThroughPorts;  ///< destination ports never intercepted
   std::string tableName = "bridgehead";
   std::string chainPrefix = "BRIDGEHEAD";
 };
 
 /// The rules as text, so they can be inspected, tested and applied atomically.
 struct RuleSet {
-  std::string nftScript;      ///< replaces table inet <tableName> in one transaction
-  std::string iptablesV4;     ///< iptables-restore --noflush input (mangle table)
-  std::string iptablesV6;     ///< ip6tables-restore --noflush input
-  std::vector<std::vector<std::string>> routeSetup;    ///< ip rule/route commands
-  std::vector<std::vector<std::string>> routeTeardown; ///< their inverses (errors ignored)
+  std::string nftScript;   ///< replaces table inet <tableName> in one transaction
+  std::string iptablesV4;  ///< iptables-restore --noflush input (mangle table)
+  std::string iptablesV6;  ///< ip6tables-restore --noflush input
+  std::vector<std::vector<std::string>> routeSetup;     ///< ip rule/route commands
+  std::vector<std::vector<std::string>> routeTeardown;  ///< their inverses (errors ignored)
 };
 
 /// Builds the rule set. Pure: no I/O, so every rule is unit-tested.
@@ -51,4 +51,4 @@ struct KernelFeatures {
   bool nftQueue = false;
 };
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

@@ -38,4 +38,4 @@ std::vector<policy::IpAddress> PeerRouteCache::peers() const {
   return {lru_.begin(), lru_.end()};
 }
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

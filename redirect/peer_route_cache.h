@@ -16,7 +16,7 @@
 namespace bh::redirect {
 
 class PeerRouteCache {
-public:
+ public:
   enum class Action {
     None,     ///< the route is there and fresh
     Install,  ///< no route yet for this peer
@@ -40,7 +40,7 @@ public:
   /// Most recently used first.
   std::vector<policy::IpAddress> peers() const;
 
-private:
+ private:
   struct Entry {
     uint64_t checkedNs = 0;
     std::list<policy::IpAddress>::iterator lru;
@@ -51,4 +51,4 @@ private:
   std::map<policy::IpAddress, Entry> entries_;
 };
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

@@ -7,7 +7,9 @@ namespace bh::redirect {
 PeerRoutes::PeerRoutes(Settings settings)
     : settings_(settings), cache_(settings.maxEntries, settings.refreshNs) {}
 
-int PeerRoutes::open() { return netlink_.open(); }
+int PeerRoutes::open() {
+  return netlink_.open();
+}
 
 void PeerRoutes::prepare(const policy::IpAddress& peer, uint64_t nowNs) {
   if (settings_.initialWindowSegments == 0 || !netlink_.isOpen()) {
@@ -66,6 +68,8 @@ void PeerRoutes::removeAll() {
   cache_.clear();
 }
 
-std::string PeerRoutes::takeError() { return std::exchange(error_, {}); }
+std::string PeerRoutes::takeError() {
+  return std::exchange(error_, {});
+}
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

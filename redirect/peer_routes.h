@@ -28,7 +28,7 @@ struct PeerRouteCounters {
 };
 
 class PeerRoutes {
-public:
+ public:
   struct Settings {
     uint32_t table = 28;
     uint32_t initialWindowSegments = 0;
@@ -51,7 +51,7 @@ public:
   /// The last failure, for the log (empty: none since the last call).
   std::string takeError();
 
-private:
+ private:
   bool install(const policy::IpAddress& peer);
 
   Settings settings_;
@@ -61,4 +61,4 @@ private:
   std::string error_;
 };
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

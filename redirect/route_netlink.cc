@@ -14,8 +14,12 @@ namespace {
 
 constexpr size_t kMessageBytes = 1024;
 
-uint8_t family(const policy::IpAddress& a) { return a.isV4() ? AF_INET : AF_INET6; }
-size_t addressBytes(const policy::IpAddress& a) { return a.isV4() ? 4 : 16; }
+uint8_t family(const policy::IpAddress& a) {
+  return a.isV4() ? AF_INET : AF_INET6;
+}
+size_t addressBytes(const policy::IpAddress& a) {
+  return a.isV4() ? 4 : 16;
+}
 
 std::optional<policy::IpAddress> addressFrom(uint8_t fam, const void* data, uint16_t len) {
   if (fam == AF_INET && len == 4) {
@@ -48,7 +52,7 @@ Bytes finish(const char* buf, const nlmsghdr* nlh) {
                reinterpret_cast<const uint8_t*>(buf) + nlh->nlmsg_len);
 }
 
-} // namespace
+}  // namespace
 
 Bytes buildGetRoute(const policy::IpAddress& destination, uint32_t seq) {
   alignas(nlmsghdr) char buf[kMessageBytes];
@@ -145,13 +149,26 @@ RouteAnswer parseRouteAnswer(ByteSpan message, ResolvedRoute& out, int* errorCod
   for (attr = first; mnl_attr_ok(attr, remaining); attr = mnl_attr_next(attr)) {
     remaining -= static_cast<int>(MNL_ALIGN(attr->nla_len));
     switch (mnl_attr_get_type(attr)) {
-      case RTA_DST: seen.dst = attr; break;
-      case RTA_GATEWAY: seen.gateway = attr; break;
-      case RTA_OIF: seen.oif = attr; break;
-      case RTA_METRICS: seen.metrics = attr; break;
-      case RTA_VIA: seen.via = true; break;
-      case RTA_MULTIPATH: seen.multipath = true; break;
-      default: break;
+      case RTA_DST:
+        seen.dst = attr;
+        break;
+      case RTA_GATEWAY:
+        seen.gateway = attr;
+        break;
+      case RTA_OIF:
+        seen.oif = attr;
+        break;
+      case RTA_METRICS:
+        seen.metrics = attr;
+        break;
+      case RTA_VIA:
+        seen.via = true;
+        break;
+      case RTA_MULTIPATH:
+        seen.multipath = true;
+        break;
+      default:
+        break;
     }
   }
   if (remaining != 0 && remaining >= static_cast<int>(sizeof(nlattr))) {
@@ -163,8 +180,7 @@ RouteAnswer parseRouteAnswer(ByteSpan message, ResolvedRoute& out, int* errorCod
   if (seen.via || seen.multipath) {
     return RouteAnswer::Unsupported;
   }
-  if (seen.dst == nullptr || seen.oif == nullptr ||
-      mnl_attr_validate(seen.oif, MNL_TYPE_U32) < 0) {
+  if (seen.dst == nullptr || seen.oif == nullptr || mnl_attr_validate(seen.oif, MNL_TYPE_U32) < 0) {
     return RouteAnswer::Malformed;
   }
   auto dst = addressFrom(rtm->rtm_family, mnl_attr_get_payload(seen.dst),
@@ -222,8 +238,7 @@ int RouteNetlink::open() {
   return 0;
 }
 
-bool RouteNetlink::transact(const Bytes& request, uint32_t seq, Bytes& answer,
-                            std::string& error) {
+bool RouteNetlink::transact(const Bytes& request, uint32_t seq, Bytes& answer, std::string& error) {
   if (socket_ == nullptr) {
     error = "route netlink socket not open";
     return false;
@@ -285,11 +300,20 @@ std::optional<ResolvedRoute> RouteNetlink::resolve(const policy::IpAddress& dest
   ResolvedRoute r;
   int code = 0;
   switch (parseRouteAnswer(answer, r, &code)) {
-    case RouteAnswer::Ok: return r;
-    case RouteAnswer::NotUnicast: error = "not a unicast route"; break;
-    case RouteAnswer::Unsupported: error = "multipath or cross-family gateway"; break;
-    case RouteAnswer::Error: error = code != 0 ? std::strerror(-code) : "not a route"; break;
-    case RouteAnswer::Malformed: error = "malformed route answer"; break;
+    case RouteAnswer::Ok:
+      return r;
+    case RouteAnswer::NotUnicast:
+      error = "not a unicast route";
+      break;
+    case RouteAnswer::Unsupported:
+      error = "multipath or cross-family gateway";
+      break;
+    case RouteAnswer::Error:
+      error = code != 0 ? std::strerror(-code) : "not a route";
+      break;
+    case RouteAnswer::Malformed:
+      error = "malformed route answer";
+      break;
   }
   return std::nullopt;
 }
@@ -305,4 +329,4 @@ bool RouteNetlink::remove(uint32_t table, const policy::IpAddress& destination,
   return expectAck(buildDeleteRoute(table, destination, seq), seq, error);
 }
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

@@ -34,9 +34,9 @@ struct PeerHostRoute {
 
 enum class RouteAnswer {
   Ok,
-  NotUnicast,  ///< local, unreachable, blackhole...: not a path for a peer leg
-  Unsupported, ///< a gateway of the other family (RTA_VIA) or a multipath answer
-  Error,       ///< NLMSG_ERROR or a message that is not a route
+  NotUnicast,   ///< local, unreachable, blackhole...: not a path for a peer leg
+  Unsupported,  ///< a gateway of the other family (RTA_VIA) or a multipath answer
+  Error,        ///< NLMSG_ERROR or a message that is not a route
   Malformed,
 };
 
@@ -53,7 +53,7 @@ RouteAnswer parseRouteAnswer(ByteSpan message, ResolvedRoute& out, int* errorCod
 /// A NETLINK_ROUTE socket doing one request at a time (a few tens of microseconds, once per
 /// peer address and refresh; never on the data path).
 class RouteNetlink {
-public:
+ public:
   RouteNetlink() = default;
   ~RouteNetlink();
   RouteNetlink(const RouteNetlink&) = delete;
@@ -67,7 +67,7 @@ public:
   bool replace(const PeerHostRoute& route, std::string& error);
   bool remove(uint32_t table, const policy::IpAddress& destination, std::string& error);
 
-private:
+ private:
   /// Sends `request` and reads the answer with the same sequence number into `answer`.
   bool transact(const Bytes& request, uint32_t seq, Bytes& answer, std::string& error);
   bool expectAck(const Bytes& request, uint32_t seq, std::string& error);
@@ -77,4 +77,4 @@ private:
   uint32_t seq_ = 1;
 };
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

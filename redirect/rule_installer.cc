@@ -92,4 +92,4 @@ void RuleInstaller::remove(const InterceptionSpec& spec) {
   }
 }
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

@@ -11,7 +11,7 @@ namespace bh::redirect {
 /// owned by the `bridgehead` nft table and the BRIDGEHEAD-* iptables chains, so removing them
 /// never touches anyone else's rules, and installing first removes any leftovers of a crash.
 class RuleInstaller {
-public:
+ public:
   explicit RuleInstaller(CommandRunner& runner) : runner_(runner) {}
 
   /// Detects whether nft has the `queue` expression (the lab kernel does not).
@@ -22,10 +22,10 @@ public:
   void remove(const InterceptionSpec& spec);
   const std::string& error() const { return error_; }
 
-private:
+ private:
   bool ensureJump(const std::string& tool, const std::string& builtin, const std::string& chain);
   CommandRunner& runner_;
   std::string error_;
 };
 
-} // namespace bh::redirect
+}  // namespace bh::redirect

@@ -12,12 +12,13 @@ using namespace bh::sim;
 namespace {
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: exchange-sim [--epm-port P] [--emsmdb-port P] [--mailbox-messages N]\n"
-               "                    [--folder-messages N]\n"
-               "                    [--attachment-sizes 10MiB,50MiB]\n"
-               "                    [--auth ntlm|kerberos --level integrity|privacy]\n"
-               "                    [--max-connections N]  (live connections and sessions; 1024)\n");
+  std::fprintf(
+      stderr,
+      "usage: exchange-sim [--epm-port P] [--emsmdb-port P] [--mailbox-messages N]\n"
+      "                    [--folder-messages N]\n"
+      "                    [--attachment-sizes 10MiB,50MiB]\n"
+      "                    [--auth ntlm|kerberos --level integrity|privacy]\n"
+      "                    [--max-connections N]  (live connections and sessions; 1024)\n");
   return 2;
 }
 

@@ -161,10 +161,11 @@ int main(int argc, char** argv) {
     for (const auto& s : sessions) {
       open += s.open ? 1 : 0;
     }
-    std::printf("phase=%s %s sessions=%zu open_sessions=%zu connections=%zu failed=%zu "
-                "seconds=%.1f\n",
-                name, bad == 0 ? "ready" : "failed", k, open, open * 3, bad,
-                std::chrono::duration<double>(Clock::now() - t0).count());
+    std::printf(
+        "phase=%s %s sessions=%zu open_sessions=%zu connections=%zu failed=%zu "
+        "seconds=%.1f\n",
+        name, bad == 0 ? "ready" : "failed", k, open, open * 3, bad,
+        std::chrono::duration<double>(Clock::now() - t0).count());
     std::fflush(stdout);
     return bad == 0;
   };

@@ -528,8 +528,8 @@ bool OutlookClient::openListedAttachment(uint64_t size, Clock::time_point& start
   return openAttachmentStream(size, inbox, mid, handles, props, report.detail);
 }
 
-bool OutlookClient::readCheckedChunk(uint32_t stream, uint64_t size, uint32_t chunk,
-                                     uint64_t& pos, uint16_t& n, std::string& detail) {
+bool OutlookClient::readCheckedChunk(uint32_t stream, uint64_t size, uint32_t chunk, uint64_t& pos,
+                                     uint16_t& n, std::string& detail) {
   Bytes q;
   ByteWriter qw(q);
   rop(qw, rops::kReadStream, 0);
@@ -648,8 +648,9 @@ bool OutlookClient::readSeek(uint64_t size, OpReport& report) {
       report.detail = error.empty() ? "RopSeekStream failed" : error;
       return false;
     }
-    int64_t base = origin == 0 ? 0 : origin == 1 ? static_cast<int64_t>(pos)
-                                                 : static_cast<int64_t>(size);
+    int64_t base = origin == 0   ? 0
+                   : origin == 1 ? static_cast<int64_t>(pos)
+                                 : static_cast<int64_t>(size);
     uint64_t want = static_cast<uint64_t>(base + offset);
     uint64_t got = rr.rops.u64();
     if (!rr.rops.ok() || got != want) {

@@ -145,14 +145,13 @@ class OutlookClient {
                             std::vector<rops::Value>& props, OpReport& report);
   /// One RopReadStream of up to `chunk` bytes at `pos` of the attachment of `size`, checked
   /// byte for byte against the generator; `pos` advances, `n` is what came.
-  bool readCheckedChunk(uint32_t stream, uint64_t size, uint32_t chunk, uint64_t& pos,
-                        uint16_t& n, std::string& detail);
+  bool readCheckedChunk(uint32_t stream, uint64_t size, uint32_t chunk, uint64_t& pos, uint16_t& n,
+                        std::string& detail);
   bool release(std::vector<uint32_t> handles);
   /// sync's first call: RopOpenFolder of `fid`, RopSynchronizationConfigure on it and the
   /// initial ICS state, chained; `folder` is set once the folder is open and `fx` once the
   /// synchronization context exists (the caller releases both).
-  bool configureContentsDownload(uint64_t fid, uint32_t& folder, uint32_t& fx,
-                                 std::string& detail);
+  bool configureContentsDownload(uint64_t fid, uint32_t& folder, uint32_t& fx, std::string& detail);
   /// RopFastTransferSourceGetBuffer on `fx` until Done; the stream's bytes go to `hash`.
   bool readFastTransferStream(uint32_t fx, Sha256& hash, uint64_t& got, std::string& detail);
   /// The UI's call during a save: RopGetPropertiesAll on `message` (the message `mid`) on the

@@ -1,8 +1,8 @@
 // outlook-sim: an Outlook-like EMSMDB client for the lab. Prints one line per operation
 // ("op=NAME seconds=S bytes=N calls=C sha256=H ok=0|1") and exits non-zero if anything it read
 // differs from what the server holds.
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -16,20 +16,21 @@ using namespace bh::sim;
 namespace {
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: outlook-sim --server ADDR\n"
-               "                   [--client-version 97|2000|2003|2007|2010|2013|2016|future]\n"
-               "                   [--epm-port P] [--mailbox-messages N] [--folder-messages N]\n"
-               "                   [--auth ntlm] [--no-xor] [--no-compression] [--commit-on-main]\n"
-               "                   [--attachment-sizes S,S...] [--record DIR] [--linger SECONDS]\n"
-               "                   [--ui-call-every N]\n"
-               "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
-               "                   preview-attachment SIZE | sync [FOLDER] | browse\n"
-               "--linger: keep the session open this long after the workload (tests look at it)\n"
-               "--ui-call-every: save-attachment sends RopGetPropertiesAll on the message on the\n"
-               "  main connection after every N RopWriteStream calls (0, the default: none)\n"
-               "FOLDER: a folder's display name (default the Inbox; Projects with --folder-messages)\n"
-               "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
+  std::fprintf(
+      stderr,
+      "usage: outlook-sim --server ADDR\n"
+      "                   [--client-version 97|2000|2003|2007|2010|2013|2016|future]\n"
+      "                   [--epm-port P] [--mailbox-messages N] [--folder-messages N]\n"
+      "                   [--auth ntlm] [--no-xor] [--no-compression] [--commit-on-main]\n"
+      "                   [--attachment-sizes S,S...] [--record DIR] [--linger SECONDS]\n"
+      "                   [--ui-call-every N]\n"
+      "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
+      "                   preview-attachment SIZE | sync [FOLDER] | browse\n"
+      "--linger: keep the session open this long after the workload (tests look at it)\n"
+      "--ui-call-every: save-attachment sends RopGetPropertiesAll on the message on the\n"
+      "  main connection after every N RopWriteStream calls (0, the default: none)\n"
+      "FOLDER: a folder's display name (default the Inbox; Projects with --folder-messages)\n"
+      "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
   return 2;
 }
 
@@ -121,12 +122,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   OpReport work;
-  bool ok = op == "open-attachment"   ? client.openAttachment(size, work)
-            : op == "read-seek"       ? client.readSeek(size, work)
-            : op == "save-attachment" ? client.saveAttachment(size, work)
+  bool ok = op == "open-attachment"      ? client.openAttachment(size, work)
+            : op == "read-seek"          ? client.readSeek(size, work)
+            : op == "save-attachment"    ? client.saveAttachment(size, work)
             : op == "preview-attachment" ? client.previewAttachment(size, 2, work)
-            : op == "sync"            ? client.sync(work, workload.size() == 2 ? workload[1] : "")
-                                      : client.browse(work);
+            : op == "sync" ? client.sync(work, workload.size() == 2 ? workload[1] : "")
+                           : client.browse(work);
   reports.push_back(work);
   if (lingerSeconds > 0) {
     // What ran so far is printed now (a test reads it while the session lingers).

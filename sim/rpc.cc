@@ -138,9 +138,10 @@ void RpcServer::serveConnection(Socket& socket) {
   std::map<uint16_t, RpcInterface*> contexts;
   uint16_t maxXmit = options_.maxFrag;
   // Calls of up to maxCallStub bytes, maxPendingCalls of them interleaved (PFC_CONC_MPX).
-  dcerpc::CoStream stream(dcerpc::Sender::Client,
-                          dcerpc::StreamLimits{65535, options_.maxCallStub, options_.maxPendingCalls,
-                                               2 * options_.maxCallStub + (1u << 20)});
+  dcerpc::CoStream stream(
+      dcerpc::Sender::Client,
+      dcerpc::StreamLimits{65535, options_.maxCallStub, options_.maxPendingCalls,
+                           2 * options_.maxCallStub + (1u << 20)});
   for (;;) {
     dcerpc::StreamPdu item;
     if (!receivePdu(socket, stream, item)) {
@@ -355,8 +356,7 @@ bool RpcClient::bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* e
   if (ntlmConnect_) {
     if (!ack.auth || ack.auth->trailer.authType != AuthType::Ntlm ||
         ack.auth->credentials.size() < 12 ||
-        !std::equal(ack.auth->credentials.begin(), ack.auth->credentials.begin() + 8,
-                    "NTLMSSP")) {
+        !std::equal(ack.auth->credentials.begin(), ack.auth->credentials.begin() + 8, "NTLMSSP")) {
       *error = "bind_ack without an NTLM CHALLENGE";
       return false;
     }

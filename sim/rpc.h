@@ -108,8 +108,8 @@ class RpcClient {
   uint64_t sent_ = 0;
   uint64_t received_ = 0;
   /// The server's stream: answers of up to 64 MiB.
-  dcerpc::CoStream fromServer_{dcerpc::Sender::Server,
-                               dcerpc::StreamLimits{65535, 64u << 20, 16, (64u << 20) + (1u << 20)}};
+  dcerpc::CoStream fromServer_{
+      dcerpc::Sender::Server, dcerpc::StreamLimits{65535, 64u << 20, 16, (64u << 20) + (1u << 20)}};
   std::function<void(bool, ByteSpan)> recorder_;
 };
 

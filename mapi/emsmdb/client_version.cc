@@ -33,22 +33,22 @@ std::array<uint16_t, 3> encodeClientVersion(const ClientVersion& v, bool packedF
 
 OutlookVersion outlookVersion(const ClientVersion& v) {
   switch (v.productMajor) {
-  case 9:
-    return OutlookVersion::Outlook2000;
-  case 10:
-    return OutlookVersion::Outlook2002;
-  case 11:
-    return OutlookVersion::Outlook2003;
-  case 12:
-    return OutlookVersion::Outlook2007;
-  case 14:
-    return OutlookVersion::Outlook2010;
-  case 15:
-    return OutlookVersion::Outlook2013;
-  case 16:
-    return OutlookVersion::Outlook2016;
-  default:
-    break;
+    case 9:
+      return OutlookVersion::Outlook2000;
+    case 10:
+      return OutlookVersion::Outlook2002;
+    case 11:
+      return OutlookVersion::Outlook2003;
+    case 12:
+      return OutlookVersion::Outlook2007;
+    case 14:
+      return OutlookVersion::Outlook2010;
+    case 15:
+      return OutlookVersion::Outlook2013;
+    case 16:
+      return OutlookVersion::Outlook2016;
+    default:
+      break;
   }
   if (v.productMajor < 9) {
     return OutlookVersion::Unknown;
@@ -59,24 +59,24 @@ OutlookVersion outlookVersion(const ClientVersion& v) {
 
 const char* outlookVersionName(OutlookVersion v) {
   switch (v) {
-  case OutlookVersion::Unknown:
-    return "unknown";
-  case OutlookVersion::Outlook2000:
-    return "Outlook 2000";
-  case OutlookVersion::Outlook2002:
-    return "Outlook 2002";
-  case OutlookVersion::Outlook2003:
-    return "Outlook 2003";
-  case OutlookVersion::Outlook2007:
-    return "Outlook 2007";
-  case OutlookVersion::Outlook2010:
-    return "Outlook 2010";
-  case OutlookVersion::Outlook2013:
-    return "Outlook 2013";
-  case OutlookVersion::Outlook2016:
-    return "Outlook 2016";
-  case OutlookVersion::Newer:
-    return "newer than Outlook 2016";
+    case OutlookVersion::Unknown:
+      return "unknown";
+    case OutlookVersion::Outlook2000:
+      return "Outlook 2000";
+    case OutlookVersion::Outlook2002:
+      return "Outlook 2002";
+    case OutlookVersion::Outlook2003:
+      return "Outlook 2003";
+    case OutlookVersion::Outlook2007:
+      return "Outlook 2007";
+    case OutlookVersion::Outlook2010:
+      return "Outlook 2010";
+    case OutlookVersion::Outlook2013:
+      return "Outlook 2013";
+    case OutlookVersion::Outlook2016:
+      return "Outlook 2016";
+    case OutlookVersion::Newer:
+      return "newer than Outlook 2016";
   }
   return "unknown";
 }
@@ -99,18 +99,18 @@ SessionClass sessionClass(const ClientVersion& v) {
 
 const char* sessionClassName(SessionClass c) {
   switch (c) {
-  case SessionClass::LowerThan2000:
-    return "Lower than 2000";
-  case SessionClass::Outlook2000:
-    return "2000";
-  case SessionClass::Outlook2003:
-    return "2003";
-  case SessionClass::Outlook2007:
-    return "2007";
-  case SessionClass::HigherThan2007:
-    return "Higher than 2007";
+    case SessionClass::LowerThan2000:
+      return "Lower than 2000";
+    case SessionClass::Outlook2000:
+      return "2000";
+    case SessionClass::Outlook2003:
+      return "2003";
+    case SessionClass::Outlook2007:
+      return "2007";
+    case SessionClass::HigherThan2007:
+      return "Higher than 2007";
   }
   return "unknown";
 }
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

@@ -17,7 +17,7 @@ struct ClientVersion {
   uint16_t buildMajor = 0;
   uint16_t buildMinor = 0;
   bool operator==(const ClientVersion&) const = default;
-  std::string toString() const; ///< "11.0.6568.0"
+  std::string toString() const;  ///< "11.0.6568.0"
 };
 
 ClientVersion decodeClientVersion(const std::array<uint16_t, 3>& rgw);
@@ -28,7 +28,7 @@ std::array<uint16_t, 3> encodeClientVersion(const ClientVersion& v, bool packedF
 /// Outlook generation by product major version (9 = 2000, 10 = 2002/XP, 11 = 2003, 12 = 2007,
 /// 14 = 2010, 15 = 2013/2016, 16 = 2016 and later).
 enum class OutlookVersion {
-  Unknown,     ///< major below 9
+  Unknown,  ///< major below 9
   Outlook2000,
   Outlook2002,
   Outlook2003,
@@ -36,7 +36,7 @@ enum class OutlookVersion {
   Outlook2010,
   Outlook2013,
   Outlook2016,
-  Newer,       ///< major above 16
+  Newer,  ///< major above 16
 };
 
 OutlookVersion outlookVersion(const ClientVersion& v);
@@ -50,4 +50,4 @@ enum class SessionClass { LowerThan2000, Outlook2000, Outlook2003, Outlook2007, 
 SessionClass sessionClass(const ClientVersion& v);
 const char* sessionClassName(SessionClass c);
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

@@ -21,4 +21,4 @@ void ContextHandle::write(ByteWriter& w) const {
   w.bytes(bytes);
 }
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

@@ -22,9 +22,9 @@ struct ContextHandle {
 
 /// Caps applied to every length the stubs carry (MS-OXCRPC 3.1.4.1 / 3.1.4.2 ranges).
 struct StubLimits {
-  uint32_t maxUserDn = 1024;         ///< szUserDN / szDNPrefix / szDisplayName characters
-  uint32_t maxRopBuffer = 0x40000;   ///< rgbIn / rgbOut (BIG_RANGE_ULONG upper bound)
-  uint32_t maxAuxBuffer = 0x1008;    ///< rgbAuxIn / rgbAuxOut (SMALL_RANGE_ULONG upper bound)
+  uint32_t maxUserDn = 1024;        ///< szUserDN / szDNPrefix / szDisplayName characters
+  uint32_t maxRopBuffer = 0x40000;  ///< rgbIn / rgbOut (BIG_RANGE_ULONG upper bound)
+  uint32_t maxAuxBuffer = 0x1008;   ///< rgbAuxIn / rgbAuxOut (SMALL_RANGE_ULONG upper bound)
 };
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

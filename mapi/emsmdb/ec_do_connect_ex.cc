@@ -42,7 +42,7 @@ void writeUniqueString(ByteWriter& w, bool present, uint32_t referent, const ndr
   }
 }
 
-} // namespace
+}  // namespace
 
 ParseResult decodeEcDoConnectExRequest(ByteSpan stub, EcDoConnectExRequest& out,
                                        const StubLimits& limits) {
@@ -68,7 +68,7 @@ ParseResult decodeEcDoConnectExRequest(ByteSpan stub, EcDoConnectExRequest& out,
   uint32_t cbAuxIn = r.u32();
   out.pcbAuxOut = r.u32();
   if (r.ok() && cbAuxIn != out.rgbAuxIn.size()) {
-    bad = true; // size_is(cbAuxIn) must agree with the array's MaxCount
+    bad = true;  // size_is(cbAuxIn) must agree with the array's MaxCount
   }
   if (r.ok() && out.pcbAuxOut > limits.maxAuxBuffer) {
     bad = true;
@@ -109,8 +109,7 @@ ParseResult decodeEcDoConnectExResponse(ByteSpan stub, EcDoConnectExResponse& ou
   out.pcRetry = r.u32();
   out.pcmsRetryDelay = r.u32();
   out.picxr = r.u16();
-  readUniqueString(r, out.hasDNPrefix, out.dnPrefixReferent, out.szDNPrefix, limits.maxUserDn,
-                   bad);
+  readUniqueString(r, out.hasDNPrefix, out.dnPrefixReferent, out.szDNPrefix, limits.maxUserDn, bad);
   readUniqueString(r, out.hasDisplayName, out.displayNameReferent, out.szDisplayName,
                    limits.maxUserDn, bad);
   readVersion(r, out.rgwServerVersion);
@@ -122,7 +121,7 @@ ParseResult decodeEcDoConnectExResponse(ByteSpan stub, EcDoConnectExResponse& ou
   out.pcbAuxOut = r.u32();
   out.returnValue = r.u32();
   if (r.ok() && out.pcbAuxOut != out.rgbAuxOut.size()) {
-    bad = true; // length_is(*pcbAuxOut)
+    bad = true;  // length_is(*pcbAuxOut)
   }
   return stubResult(r, bad, stub.size(), "EcDoConnectEx response: malformed stub");
 }
@@ -148,4 +147,4 @@ Bytes encodeEcDoConnectExResponse(const EcDoConnectExResponse& in) {
   return out;
 }
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

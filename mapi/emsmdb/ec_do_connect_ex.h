@@ -18,7 +18,7 @@ constexpr uint16_t kOpnumEcDoConnectEx = 10;
 struct EcDoConnectExRequest {
   ndr::AnsiString szUserDN;
   uint32_t ulFlags = 0;
-  uint32_t ulConMod = 0; ///< connection modulus hash (older documents: ulConId)
+  uint32_t ulConMod = 0;  ///< connection modulus hash (older documents: ulConId)
   uint32_t cbLimit = 0;
   uint32_t ulCpid = 0;
   uint32_t ulLcidString = 0;
@@ -27,7 +27,7 @@ struct EcDoConnectExRequest {
   uint16_t usFCanConvertCodePages = 0;
   std::array<uint16_t, 3> rgwClientVersion{};
   uint32_t pulTimeStamp = 0;
-  Bytes rgbAuxIn; ///< cbAuxIn is its size on the wire
+  Bytes rgbAuxIn;  ///< cbAuxIn is its size on the wire
   uint32_t pcbAuxOut = 0;
   bool operator==(const EcDoConnectExRequest&) const = default;
 };
@@ -48,7 +48,7 @@ struct EcDoConnectExResponse {
   std::array<uint16_t, 3> rgwServerVersion{};
   std::array<uint16_t, 3> rgwBestVersion{};
   uint32_t pulTimeStamp = 0;
-  ndr::VaryingHeader auxOutHeader; ///< MaxCount is the client's *pcbAuxOut
+  ndr::VaryingHeader auxOutHeader;  ///< MaxCount is the client's *pcbAuxOut
   Bytes rgbAuxOut;
   uint32_t pcbAuxOut = 0;
   uint32_t returnValue = 0;
@@ -64,4 +64,4 @@ ParseResult decodeEcDoConnectExResponse(ByteSpan stub, EcDoConnectExResponse& ou
                                         const StubLimits& limits = {});
 Bytes encodeEcDoConnectExResponse(const EcDoConnectExResponse& in);
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

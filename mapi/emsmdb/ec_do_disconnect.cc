@@ -34,4 +34,4 @@ Bytes encodeEcDoDisconnectResponse(const EcDoDisconnectResponse& in) {
   return out;
 }
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

@@ -27,4 +27,4 @@ Bytes encodeEcDoDisconnectRequest(const EcDoDisconnectRequest& in);
 ParseResult decodeEcDoDisconnectResponse(ByteSpan stub, EcDoDisconnectResponse& out);
 Bytes encodeEcDoDisconnectResponse(const EcDoDisconnectResponse& in);
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

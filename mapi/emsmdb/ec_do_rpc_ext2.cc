@@ -58,7 +58,7 @@ ParseResult decodeEcDoRpcExt2Response(ByteSpan stub, EcDoRpcExt2Response& out,
   out.pulTransTime = r.u32();
   out.returnValue = r.u32();
   if (r.ok() && (pcbOut != out.rgbOut.size() || pcbAuxOut != out.rgbAuxOut.size())) {
-    bad = true; // length_is(*pcbOut), length_is(*pcbAuxOut)
+    bad = true;  // length_is(*pcbOut), length_is(*pcbAuxOut)
   }
   return stubResult(r, bad, stub.size(), "EcDoRpcExt2 response: malformed stub");
 }
@@ -90,4 +90,4 @@ EcDoRpcExt2Response makeEcDoRpcExt2Response(const EcDoRpcExt2Request& request, B
   return resp;
 }
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

@@ -23,9 +23,9 @@ constexpr uint32_t kRpcExt2Chain = 0x00000004;
 struct EcDoRpcExt2Request {
   ContextHandle pcxh;
   uint32_t pulFlags = 0;
-  Bytes rgbIn;            ///< cbIn is its size on the wire
-  uint32_t pcbOut = 0;    ///< the largest rgbOut the client accepts
-  Bytes rgbAuxIn;         ///< cbAuxIn is its size
+  Bytes rgbIn;          ///< cbIn is its size on the wire
+  uint32_t pcbOut = 0;  ///< the largest rgbOut the client accepts
+  Bytes rgbAuxIn;       ///< cbAuxIn is its size
   uint32_t pcbAuxOut = 0;
   bool operator==(const EcDoRpcExt2Request&) const = default;
 };
@@ -33,7 +33,7 @@ struct EcDoRpcExt2Request {
 struct EcDoRpcExt2Response {
   ContextHandle pcxh;
   uint32_t pulFlags = 0;
-  ndr::VaryingHeader outHeader; ///< MaxCount is the client's *pcbOut
+  ndr::VaryingHeader outHeader;  ///< MaxCount is the client's *pcbOut
   Bytes rgbOut;
   ndr::VaryingHeader auxOutHeader;
   Bytes rgbAuxOut;
@@ -54,4 +54,4 @@ Bytes encodeEcDoRpcExt2Response(const EcDoRpcExt2Response& in);
 EcDoRpcExt2Response makeEcDoRpcExt2Response(const EcDoRpcExt2Request& request, Bytes rgbOut,
                                             Bytes rgbAuxOut = {});
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

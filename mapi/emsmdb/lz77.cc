@@ -17,7 +17,7 @@ uint32_t hash3(const uint8_t* p) {
 }
 
 class BitmaskWriter {
-public:
+ public:
   explicit BitmaskWriter(Bytes& out) : out_(out) { reserve(); }
 
   void push(bool bit) {
@@ -35,7 +35,7 @@ public:
     flush(static_cast<uint32_t>((static_cast<uint64_t>(flags_) << (32 - count_)) | pad));
   }
 
-private:
+ private:
   void reserve() {
     at_ = out_.size();
     out_.insert(out_.end(), 4, 0);
@@ -54,7 +54,7 @@ private:
   unsigned count_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 Bytes compress(ByteSpan in) {
   Bytes out;
@@ -62,7 +62,7 @@ Bytes compress(ByteSpan in) {
   BitmaskWriter bits(out);
   std::vector<int32_t> head(size_t{1} << kHashBits, -1);
   std::vector<int32_t> prev(in.size(), -1);
-  size_t nibbleAt = SIZE_MAX; // position of a length byte whose high nibble is still free
+  size_t nibbleAt = SIZE_MAX;  // position of a length byte whose high nibble is still free
 
   auto insert = [&](size_t p) {
     if (p + kMinMatch <= in.size()) {
@@ -100,7 +100,7 @@ Bytes compress(ByteSpan in) {
     }
     if (bestLen < kMinMatch) {
       out.push_back(in[pos]);
-      bits.push(false); // after the item: a full bitmask reserves the next one behind it
+      bits.push(false);  // after the item: a full bitmask reserves the next one behind it
       insert(pos);
       ++pos;
       continue;
@@ -128,7 +128,7 @@ Bytes compress(ByteSpan in) {
           out.push_back(static_cast<uint8_t>(len));
         } else {
           out.push_back(255);
-          size_t full = bestLen - kMinMatch; // the 16-bit escape holds length - 3
+          size_t full = bestLen - kMinMatch;  // the 16-bit escape holds length - 3
           out.push_back(static_cast<uint8_t>(full));
           out.push_back(static_cast<uint8_t>(full >> 8));
         }
@@ -218,10 +218,10 @@ ParseResult decompress(ByteSpan in, size_t expectedSize, Bytes& out) {
     }
     size_t from = out.size() - offset;
     for (size_t i = 0; i < len; ++i) {
-      out.push_back(out[from + i]); // overlapping copies repeat the pattern, byte by byte
+      out.push_back(out[from + i]);  // overlapping copies repeat the pattern, byte by byte
     }
   }
   return ParseResult::done(pos);
 }
 
-} // namespace bh::mapi::emsmdb::lz77
+}  // namespace bh::mapi::emsmdb::lz77

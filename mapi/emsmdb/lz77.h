@@ -15,9 +15,9 @@
 
 namespace bh::mapi::emsmdb::lz77 {
 
-constexpr size_t kMaxOffset = 8192;        ///< 13 offset bits (MS-OXCRPC 3.1.4.1.1.2.2.3)
+constexpr size_t kMaxOffset = 8192;  ///< 13 offset bits (MS-OXCRPC 3.1.4.1.1.2.2.3)
 constexpr size_t kMinMatch = 3;
-constexpr size_t kMaxMatch = 0xffff + 3;   ///< the 16-bit length escape holds length - 3
+constexpr size_t kMaxMatch = 0xffff + 3;  ///< the 16-bit length escape holds length - 3
 
 /// Compresses `in` (any size). Deterministic: the same input always gives the same bytes.
 Bytes compress(ByteSpan in);
@@ -28,4 +28,4 @@ Bytes compress(ByteSpan in);
 /// ignored (an encoder's final bitmask carries padding bits).
 ParseResult decompress(ByteSpan in, size_t expectedSize, Bytes& out);
 
-} // namespace bh::mapi::emsmdb::lz77
+}  // namespace bh::mapi::emsmdb::lz77

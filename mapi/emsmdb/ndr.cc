@@ -37,7 +37,7 @@ bool readAnsiString(ByteReader& r, AnsiString& out, uint32_t cap, bool& bad) {
   for (size_t i = 0; i + 1 < chars.size(); ++i) {
     if (chars[i] == 0) {
       bad = true;
-    r.fail();
+      r.fail();
       return false;
     }
   }
@@ -79,8 +79,7 @@ void writeConformantBytes(ByteWriter& w, ByteSpan b) {
   w.bytes(b);
 }
 
-bool readVaryingBytes(ByteReader& r, VaryingHeader& header, Bytes& out, uint32_t cap,
-                      bool& bad) {
+bool readVaryingBytes(ByteReader& r, VaryingHeader& header, Bytes& out, uint32_t cap, bool& bad) {
   r.align(4);
   header.maxCount = r.u32();
   header.offset = r.u32();
@@ -109,4 +108,4 @@ void writeVaryingBytes(ByteWriter& w, const VaryingHeader& header, ByteSpan b) {
   w.bytes(b);
 }
 
-} // namespace bh::mapi::emsmdb::ndr
+}  // namespace bh::mapi::emsmdb::ndr

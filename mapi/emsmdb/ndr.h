@@ -44,8 +44,7 @@ void writeConformantBytes(ByteWriter& w, ByteSpan b);
 
 /// [size_is(x), length_is(y)] unsigned char[]: MaxCount, Offset, ActualCount, ActualCount bytes.
 /// Fails when ActualCount > MaxCount, Offset != 0 or MaxCount > cap.
-bool readVaryingBytes(ByteReader& r, VaryingHeader& header, Bytes& out, uint32_t cap,
-                      bool& bad);
+bool readVaryingBytes(ByteReader& r, VaryingHeader& header, Bytes& out, uint32_t cap, bool& bad);
 void writeVaryingBytes(ByteWriter& w, const VaryingHeader& header, ByteSpan b);
 
-} // namespace bh::mapi::emsmdb::ndr
+}  // namespace bh::mapi::emsmdb::ndr

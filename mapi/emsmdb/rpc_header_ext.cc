@@ -91,8 +91,7 @@ ParseResult decodeExtendedBuffer(ByteSpan in, std::vector<ExtendedPiece>& out,
   return ParseResult::done(pos);
 }
 
-ParseResult decodeExtendedPayload(ByteSpan in, Bytes& plain,
-                                  const ExtendedBufferLimits& limits) {
+ParseResult decodeExtendedPayload(ByteSpan in, Bytes& plain, const ExtendedBufferLimits& limits) {
   plain.clear();
   std::vector<ExtendedPiece> pieces;
   ParseResult r = decodeExtendedBuffer(in, pieces, limits);
@@ -158,4 +157,4 @@ ParseResult encodeExtendedPayloads(const std::vector<Bytes>& payloads,
   return ParseResult::done(out.size());
 }
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

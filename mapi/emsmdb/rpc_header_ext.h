@@ -23,8 +23,8 @@ constexpr size_t kRpcHeaderExtSize = 8;
 struct RpcHeaderExt {
   uint16_t version = kRpcHeaderExtVersion;
   uint16_t flags = 0;
-  uint16_t size = 0;       ///< payload bytes on the wire after this header
-  uint16_t sizeActual = 0; ///< payload bytes once decompressed
+  uint16_t size = 0;        ///< payload bytes on the wire after this header
+  uint16_t sizeActual = 0;  ///< payload bytes once decompressed
   bool compressed() const { return (flags & kRpcHeaderExtCompressed) != 0; }
   bool xorMagic() const { return (flags & kRpcHeaderExtXorMagic) != 0; }
   bool last() const { return (flags & kRpcHeaderExtLast) != 0; }
@@ -47,8 +47,8 @@ struct ExtendedPiece {
 };
 
 struct ExtendedBufferLimits {
-  size_t maxPieces = 96;             ///< pieces in one buffer (rgbOut is at most 256 KiB)
-  size_t maxTotalPlain = 4u << 20;   ///< sum of SizeActual over the pieces
+  size_t maxPieces = 96;            ///< pieces in one buffer (rgbOut is at most 256 KiB)
+  size_t maxTotalPlain = 4u << 20;  ///< sum of SizeActual over the pieces
 };
 
 /// Splits and decodes a whole extended buffer (its length comes from cbIn / pcbOut).
@@ -82,4 +82,4 @@ ParseResult makeExtendedPiece(ByteSpan plain, const ExtendedEncodeOptions& optio
 ParseResult encodeExtendedPayloads(const std::vector<Bytes>& payloads,
                                    const ExtendedEncodeOptions& options, Bytes& out);
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

@@ -13,9 +13,9 @@ inline ParseResult stubResult(const ByteReader& r, bool bad, size_t size, const 
     return ParseResult::fail(what);
   }
   if (!r.ok()) {
-    return ParseResult::needMore(size + 1); // at least one more byte; the exact total is unknown
+    return ParseResult::needMore(size + 1);  // at least one more byte; the exact total is unknown
   }
   return ParseResult::done(r.offset());
 }
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

@@ -16,4 +16,4 @@ inline void xorMagic(std::span<uint8_t> data) {
   }
 }
 
-} // namespace bh::mapi::emsmdb
+}  // namespace bh::mapi::emsmdb

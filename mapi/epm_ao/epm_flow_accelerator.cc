@@ -6,7 +6,7 @@ namespace {
 
 /// The EPM AO watching one flow's bytes (it never changes them).
 class EpmObserver : public accel::FlowObserver {
-public:
+ public:
   EpmObserver(policy::PolicyPtr policy, const policy::IpAddress& server, EpmEvents& events,
               EpmCounters& counters)
       : ao_(std::move(policy), server, events, counters) {}
@@ -21,11 +21,11 @@ public:
     }
   }
 
-private:
+ private:
   EpmAccelerator ao_;
 };
 
-} // namespace
+}  // namespace
 
 accel::Attachment EpmFlowAccelerator::attach(accel::FlowRecord& flow) {
   if (!enabled_) {
@@ -44,4 +44,4 @@ std::vector<accel::ControlCommand> EpmFlowAccelerator::commands() {
            }}};
 }
 
-} // namespace bh::mapi::epm_ao
+}  // namespace bh::mapi::epm_ao

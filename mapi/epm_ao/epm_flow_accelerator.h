@@ -14,11 +14,10 @@
 namespace bh::mapi::epm_ao {
 
 class EpmFlowAccelerator : public accel::Accelerator {
-public:
+ public:
   /// @param policyNow the policy in force (each watched flow keeps the one it started under).
   /// @param events where learned rules go; outlives this.
-  EpmFlowAccelerator(std::function<policy::PolicyPtr()> policyNow, EpmEvents& events,
-                     bool enabled)
+  EpmFlowAccelerator(std::function<policy::PolicyPtr()> policyNow, EpmEvents& events, bool enabled)
       : policyNow_(std::move(policyNow)), events_(events), enabled_(enabled) {}
 
   void setEnabled(bool enabled) { enabled_ = enabled; }
@@ -30,11 +29,11 @@ public:
   Status status() const override { return {enabled_, enabled_ ? "Running" : "Shutdown"}; }
   std::vector<accel::ControlCommand> commands() override;
 
-private:
+ private:
   std::function<policy::PolicyPtr()> policyNow_;
   EpmEvents& events_;
   bool enabled_;
   EpmCounters counters_;
 };
 
-} // namespace bh::mapi::epm_ao
+}  // namespace bh::mapi::epm_ao

@@ -5,10 +5,11 @@ namespace bh::mapi::mapi_ao {
 namespace {
 
 bool knownType(uint8_t t) {
-  return t >= static_cast<uint8_t>(RecordType::Pdus) && t <= static_cast<uint8_t>(RecordType::WriteAck);
+  return t >= static_cast<uint8_t>(RecordType::Pdus) &&
+         t <= static_cast<uint8_t>(RecordType::WriteAck);
 }
 
-} // namespace
+}  // namespace
 
 ParseResult decodeRecord(ByteSpan in, Record& out, const RecordLimits& limits) {
   if (in.size() < kRecordHeaderSize) {
@@ -127,8 +128,8 @@ namespace {
 
 /// The taken-apart fragments at the end of a body: headers' length, headers, stub. `cuts` gets
 /// where the stub's stable part starts and ends (between `prefix` and `suffix` bytes).
-void writeSplit(Bytes& out, const Bytes& headers, const Bytes& stub, size_t prefix,
-                size_t suffix, std::vector<size_t>* cuts) {
+void writeSplit(Bytes& out, const Bytes& headers, const Bytes& stub, size_t prefix, size_t suffix,
+                std::vector<size_t>* cuts) {
   ByteWriter(out).u32be(static_cast<uint32_t>(headers.size()));
   out.insert(out.end(), headers.begin(), headers.end());
   size_t stubAt = out.size();
@@ -152,15 +153,15 @@ bool readSplit(ByteReader& r, Bytes& headers, Bytes& stub) {
   return !joinFragments(headers, stub, 0).empty();
 }
 
-} // namespace
+}  // namespace
 
 Bytes encodeReadAheadData(const ReadAheadData& d, std::vector<size_t>* cuts) {
   Bytes out;
   ByteWriter w(out);
   w.u32be(d.id);
   w.u32be(d.dataBytes);
-  writeSplit(out, d.fragmentHeaders, d.stub, ReadAheadData::kStubPrefix,
-             ReadAheadData::kStubSuffix, cuts);
+  writeSplit(out, d.fragmentHeaders, d.stub, ReadAheadData::kStubPrefix, ReadAheadData::kStubSuffix,
+             cuts);
   return out;
 }
 
@@ -289,24 +290,24 @@ ParseResult RecordReader::feed(ByteSpan data, std::vector<Record>& records, Byte
 
 std::string recordTypeName(uint8_t type) {
   switch (static_cast<RecordType>(type)) {
-  case RecordType::Pdus:
-    return "Pdus";
-  case RecordType::ReadAheadStart:
-    return "ReadAheadStart";
-  case RecordType::ReadAheadData:
-    return "ReadAheadData";
-  case RecordType::ReadAheadEnd:
-    return "ReadAheadEnd";
-  case RecordType::ReadAheadConsumed:
-    return "ReadAheadConsumed";
-  case RecordType::ReadAheadCancel:
-    return "ReadAheadCancel";
-  case RecordType::HandOff:
-    return "HandOff";
-  case RecordType::WriteBehind:
-    return "WriteBehind";
-  case RecordType::WriteAck:
-    return "WriteAck";
+    case RecordType::Pdus:
+      return "Pdus";
+    case RecordType::ReadAheadStart:
+      return "ReadAheadStart";
+    case RecordType::ReadAheadData:
+      return "ReadAheadData";
+    case RecordType::ReadAheadEnd:
+      return "ReadAheadEnd";
+    case RecordType::ReadAheadConsumed:
+      return "ReadAheadConsumed";
+    case RecordType::ReadAheadCancel:
+      return "ReadAheadCancel";
+    case RecordType::HandOff:
+      return "HandOff";
+    case RecordType::WriteBehind:
+      return "WriteBehind";
+    case RecordType::WriteAck:
+      return "WriteAck";
   }
   return "record type " + std::to_string(type);
 }
@@ -315,4 +316,4 @@ const char* readAheadKindName(ReadAheadKind kind) {
   return kind == ReadAheadKind::ReadStream ? "ReadStream" : "FastTransfer";
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

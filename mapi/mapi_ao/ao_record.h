@@ -54,8 +54,6 @@ std::string recordTypeName(uint8_t type);
 /// "ReadStream" or "FastTransfer".
 const char* readAheadKindName(ReadAheadKind kind);
 
-
-
 constexpr size_t kRecordHeaderSize = 5;
 
 struct RecordLimits {
@@ -67,9 +65,9 @@ struct RecordLimits {
 struct ReadAheadStart {
   uint32_t id = 0;
   ReadAheadKind kind = ReadAheadKind::ReadStream;
-  uint32_t objectHandle = 0; ///< the server handle of the Stream / FastTransfer object
-  uint16_t contextId = 0;    ///< the request's presentation context
-  Bytes requestStub;         ///< the EcDoRpcExt2 request stub the core replays
+  uint32_t objectHandle = 0;  ///< the server handle of the Stream / FastTransfer object
+  uint16_t contextId = 0;     ///< the request's presentation context
+  Bytes requestStub;          ///< the EcDoRpcExt2 request stub the core replays
   bool operator==(const ReadAheadStart&) const = default;
 };
 
@@ -86,13 +84,13 @@ bool splitFragments(const std::vector<Bytes>& fragments, uint8_t ptype, Bytes& h
 Bytes joinFragments(const Bytes& headers, const Bytes& stub, uint32_t callId);
 
 struct ReadAheadData {
-  static constexpr size_t kFragmentHeader = 24; ///< CO response header (C706 12.6.4.10)
-  static constexpr size_t kStubPrefix = 24;     ///< CXH + pulFlags (MS-OXCRPC 3.1.4.2)
-  static constexpr size_t kStubSuffix = 8;      ///< pulTransTime + return value
+  static constexpr size_t kFragmentHeader = 24;  ///< CO response header (C706 12.6.4.10)
+  static constexpr size_t kStubPrefix = 24;      ///< CXH + pulFlags (MS-OXCRPC 3.1.4.2)
+  static constexpr size_t kStubSuffix = 8;       ///< pulTransTime + return value
   uint32_t id = 0;
-  uint32_t dataBytes = 0; ///< stream / FastTransfer bytes this response carries (statistics)
-  Bytes fragmentHeaders;  ///< kFragmentHeader bytes per fragment, in order
-  Bytes stub;             ///< the fragments' stubs joined
+  uint32_t dataBytes = 0;  ///< stream / FastTransfer bytes this response carries (statistics)
+  Bytes fragmentHeaders;   ///< kFragmentHeader bytes per fragment, in order
+  Bytes stub;              ///< the fragments' stubs joined
   bool operator==(const ReadAheadData&) const = default;
   /// From the server's fragments (no auth trailers); false if they are not plain responses.
   static bool fromFragments(uint32_t id, uint32_t dataBytes, const std::vector<Bytes>& fragments,
@@ -104,8 +102,8 @@ struct ReadAheadData {
 
 struct ReadAheadCancel {
   uint32_t id = 0;
-  uint32_t consumed = 0;    ///< responses the client took in all
-  bool releaseOnly = false; ///< the object is being released: no need to restore its position
+  uint32_t consumed = 0;     ///< responses the client took in all
+  bool releaseOnly = false;  ///< the object is being released: no need to restore its position
   bool operator==(const ReadAheadCancel&) const = default;
 };
 
@@ -154,18 +152,18 @@ bool decodeHandOff(ByteSpan body, HandOffReason& out);
 /// Incremental record framing for one direction: feed chunks, get whole records; once a
 /// HandOff record is decoded the rest of the input (and every later chunk) is raw bytes.
 class RecordReader {
-public:
+ public:
   explicit RecordReader(RecordLimits limits = {}) : limits_(limits) {}
   /// Appends whole records to `records`; bytes after a HandOff go to `raw`.
   ParseResult feed(ByteSpan data, std::vector<Record>& records, Bytes& raw);
   bool handedOff() const { return handedOff_; }
   size_t bufferedBytes() const { return buffer_.size(); }
 
-private:
+ private:
   RecordLimits limits_;
   Bytes buffer_;
   bool handedOff_ = false;
   bool failed_ = false;
 };
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -63,8 +63,7 @@ std::optional<MapiAssociationGroupKey> MapiAssociationGroups::groupOf(uint64_t c
   return it->second;
 }
 
-void MapiAssociationGroups::markGeneric(const MapiAssociationGroupKey& key,
-                                        HandOffReason reason) {
+void MapiAssociationGroups::markGeneric(const MapiAssociationGroupKey& key, HandOffReason reason) {
   auto g = groups_.find(key);
   if (g != groups_.end()) {
     g->second.generic = reason;
@@ -80,4 +79,4 @@ std::optional<HandOffReason> MapiAssociationGroups::genericReason(
   return g->second.generic;
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -29,7 +29,7 @@ struct MapiAssociationGroupKey {
 };
 
 class MapiAssociationGroups {
-public:
+ public:
   /// `connId` is bound into `key`'s group (the server's bind_ack named it). A connection is in
   /// at most one group; joining again moves it.
   void join(uint64_t connId, const MapiAssociationGroupKey& key);
@@ -47,13 +47,12 @@ public:
   /// The session was given up (an unsupported client, Exchange to Exchange): every connection
   /// of it, now and to come, goes to the generic AO. Only for a known group.
   void markGeneric(const MapiAssociationGroupKey& key, HandOffReason reason);
-  std::optional<HandOffReason> genericReason(
-      const MapiAssociationGroupKey& key) const;
+  std::optional<HandOffReason> genericReason(const MapiAssociationGroupKey& key) const;
 
   size_t groupCount() const { return groups_.size(); }
   size_t connectionCount() const { return groupOf_.size(); }
 
-private:
+ private:
   struct Group {
     std::vector<uint64_t> members;
     std::optional<HandOffReason> generic;
@@ -64,4 +63,4 @@ private:
   std::map<uint64_t, MapiAssociationGroupKey> groupOf_;
 };
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -30,7 +30,9 @@ std::string hex8(uint8_t v) {
 // A request's handle table slot for an object the call creates (MS-OXCROPS 2.2.1).
 constexpr uint32_t kNewObjectSlot = 0xffffffff;
 
-std::string handleName(uint32_t h) { return h == kNewObjectSlot ? "new" : hex32(h); }
+std::string handleName(uint32_t h) {
+  return h == kNewObjectSlot ? "new" : hex32(h);
+}
 
 std::string flagNames(dcerpc::PType type, uint8_t f) {
   // In bind, alter_context and their answers bit 0x04 offers header signing (MS-RPCE
@@ -96,9 +98,11 @@ std::string handleTable(const std::vector<uint32_t>& handles) {
   return s + "]";
 }
 
-} // namespace
+}  // namespace
 
-std::string hexHandle(uint32_t handle) { return hex32(handle); }
+std::string hexHandle(uint32_t handle) {
+  return hex32(handle);
+}
 
 std::string describePdu(ByteSpan data) {
   dcerpc::Pdu pdu;
@@ -115,7 +119,8 @@ std::string describePdu(ByteSpan data) {
   } else if (const auto* f = pdu.fault()) {
     s += " ctx=" + std::to_string(f->contextId) + " status=" + hex32(f->status);
   } else if (const auto* b = pdu.bind()) {
-    s += " assoc_group=" + hex32(b->assocGroupId) + " contexts=" + std::to_string(b->contexts.size());
+    s += " assoc_group=" + hex32(b->assocGroupId) +
+         " contexts=" + std::to_string(b->contexts.size());
   } else if (const auto* a = pdu.bindAck()) {
     s += " assoc_group=" + hex32(a->assocGroupId) + " results=";
     for (size_t i = 0; i < a->results.size(); ++i) {
@@ -249,4 +254,4 @@ std::string describeRopResponses(ByteSpan stub, ByteSpan request) {
   return s + " " + handleTable(buf.serverObjectHandleTable);
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -29,4 +29,4 @@ std::string describeRopRequests(ByteSpan ecDoRpcExt2RequestStub);
 /// call's own stub, supplies what it can; past an answer still unknown the list says so.
 std::string describeRopResponses(ByteSpan ecDoRpcExt2ResponseStub, ByteSpan request = {});
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -4,9 +4,9 @@
 #include <limits>
 
 #include "mapi/dcerpc/pdu_codec.h"
+#include "mapi/emsmdb/ec_do_rpc_ext2.h"
 #include "mapi/mapi_ao/call_description.h"
 #include "mapi/mapi_ao/emsmdb_context.h"
-#include "mapi/emsmdb/ec_do_rpc_ext2.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -20,17 +20,17 @@ dcerpc::StreamLimits relayedStreamLimits(const MapiAoConfig& config) {
   l.reassemble = false;
   return l;
 }
-} // namespace
+}  // namespace
 
 CoreMapiAo::CoreMapiAo(MapiAoConfig config, MapiAoEvents& events)
-    : config_(config), events_(events),
+    : config_(config),
+      events_(events),
       fromClient_(dcerpc::Sender::Client, relayedStreamLimits(config)),
       fromServer_(dcerpc::Sender::Server, relayedStreamLimits(config)) {}
 
 size_t CoreMapiAo::bufferedBytes() const {
-  size_t n = peerReader_.bufferedBytes() + fromClient_.unframedBytes() +
-             fromClient_.queuedBytes() + fromServer_.unframedBytes() + fromServer_.queuedBytes() +
-             blockedBytes_;
+  size_t n = peerReader_.bufferedBytes() + fromClient_.unframedBytes() + fromClient_.queuedBytes() +
+             fromServer_.unframedBytes() + fromServer_.queuedBytes() + blockedBytes_;
   for (const auto& [id, answer] : candidateFragments_) {
     n += answer.wireBytes();
   }
@@ -105,83 +105,83 @@ void CoreMapiAo::onRecord(Record rec, AoOutput& out) {
            std::to_string(rec.body.size()) + " bytes";
   });
   switch (rec.type) {
-  case RecordType::Pdus: {
-    if (!writes_.empty()) {
-      // The edge already told the client its writes succeeded: nothing else of the client's
-      // reaches the server before the server confirmed them (a commit after a failed write
-      // would store a partial stream).
-      writeWait_ = true;
-      blockedBytes_ += rec.body.size();
-      blockedInput_.push_front({false, std::move(rec), {}});
-      return;
-    }
-    (void)fromClient_.feed(rec.body);
-    dcerpc::StreamPdu item;
-    ParseResult r;
-    while ((r = fromClient_.next(item)).ok()) {
-      if (out.reset) {
+    case RecordType::Pdus: {
+      if (!writes_.empty()) {
+        // The edge already told the client its writes succeeded: nothing else of the client's
+        // reaches the server before the server confirmed them (a commit after a failed write
+        // would store a partial stream).
+        writeWait_ = true;
+        blockedBytes_ += rec.body.size();
+        blockedInput_.push_front({false, std::move(rec), {}});
         return;
       }
-      onClientPdu(std::move(item), out);
-    }
-    // The edge frames and decodes every client PDU before it relays one.
-    if (r.status == ParseStatus::Error) {
-      out.fail("client stream does not frame (the edge should have handed off): " + r.error);
-    }
-    return;
-  }
-  case RecordType::ReadAheadConsumed: {
-    uint32_t id = 0, count = 0;
-    if (!decodeReadAheadConsumed(rec.body, id, count)) {
-      out.fail("malformed ReadAheadConsumed");
+      (void)fromClient_.feed(rec.body);
+      dcerpc::StreamPdu item;
+      ParseResult r;
+      while ((r = fromClient_.next(item)).ok()) {
+        if (out.reset) {
+          return;
+        }
+        onClientPdu(std::move(item), out);
+      }
+      // The edge frames and decodes every client PDU before it relays one.
+      if (r.status == ParseStatus::Error) {
+        out.fail("client stream does not frame (the edge should have handed off): " + r.error);
+      }
       return;
     }
-    auto it = readAheads_.find(id);
-    if (it == readAheads_.end()) {
+    case RecordType::ReadAheadConsumed: {
+      uint32_t id = 0, count = 0;
+      if (!decodeReadAheadConsumed(rec.body, id, count)) {
+        out.fail("malformed ReadAheadConsumed");
+        return;
+      }
+      auto it = readAheads_.find(id);
+      if (it == readAheads_.end()) {
+        return;
+      }
+      ReadAhead& ra = it->second;
+      if (count > ra.answered - std::min(ra.consumed, ra.answered)) {
+        out.fail("the edge consumed read-ahead answers it was never sent");
+        return;
+      }
+      ra.consumed += count;
+      inject(ra, out);
       return;
     }
-    ReadAhead& ra = it->second;
-    if (count > ra.answered - std::min(ra.consumed, ra.answered)) {
-      out.fail("the edge consumed read-ahead answers it was never sent");
+    case RecordType::ReadAheadCancel: {
+      ReadAheadCancel c;
+      if (!decodeReadAheadCancel(rec.body, c)) {
+        out.fail("malformed ReadAheadCancel");
+        return;
+      }
+      onCancel(c, out);
       return;
     }
-    ra.consumed += count;
-    inject(ra, out);
-    return;
-  }
-  case RecordType::ReadAheadCancel: {
-    ReadAheadCancel c;
-    if (!decodeReadAheadCancel(rec.body, c)) {
-      out.fail("malformed ReadAheadCancel");
+    case RecordType::HandOff: {
+      HandOffReason reason{};
+      if (!decodeHandOff(rec.body, reason)) {
+        out.fail("malformed HandOff");
+        return;
+      }
+      onEdgeHandOff(out);
       return;
     }
-    onCancel(c, out);
-    return;
-  }
-  case RecordType::HandOff: {
-    HandOffReason reason{};
-    if (!decodeHandOff(rec.body, reason)) {
-      out.fail("malformed HandOff");
+    case RecordType::WriteBehind: {
+      WriteBehind wb;
+      if (!decodeWriteBehind(rec.body, wb)) {
+        out.fail("malformed WriteBehind");
+        return;
+      }
+      onWriteBehind(wb, out);
       return;
     }
-    onEdgeHandOff(out);
-    return;
-  }
-  case RecordType::WriteBehind: {
-    WriteBehind wb;
-    if (!decodeWriteBehind(rec.body, wb)) {
-      out.fail("malformed WriteBehind");
+    case RecordType::ReadAheadStart:
+    case RecordType::ReadAheadData:
+    case RecordType::ReadAheadEnd:
+    case RecordType::WriteAck:
+      out.fail("core-to-edge record received from the edge");
       return;
-    }
-    onWriteBehind(wb, out);
-    return;
-  }
-  case RecordType::ReadAheadStart:
-  case RecordType::ReadAheadData:
-  case RecordType::ReadAheadEnd:
-  case RecordType::WriteAck:
-    out.fail("core-to-edge record received from the edge");
-    return;
   }
 }
 
@@ -213,8 +213,8 @@ void CoreMapiAo::onWriteBehind(const WriteBehind& wb, AoOutput& out) {
   debugLine(events_, MapiDebug::CommonFlow, [&] {
     return "call " + std::to_string(callId) + " (" +
            (wb.dataBytes == 0 ? std::string("RopRelease only")
-                              : "RopWriteStream, " + std::to_string(wb.dataBytes) +
-                                    " bytes to " + hexHandle(wb.objectHandle)) +
+                              : "RopWriteStream, " + std::to_string(wb.dataBytes) + " bytes to " +
+                                    hexHandle(wb.objectHandle)) +
            ") answered by the edge: to the server, its answer checked here (" +
            std::to_string(writes_.size()) + " unconfirmed)";
   });
@@ -245,7 +245,8 @@ void CoreMapiAo::onClientPdu(dcerpc::StreamPdu item, AoOutput& out) {
       out.fail("client call id " + std::to_string(callId) + " collides with an injected call");
       return;
     }
-    if ((flags & dcerpc::pfc::FirstFrag) != 0 && clientCalls_.size() < 16 * config_.maxTrackedCalls) {
+    if ((flags & dcerpc::pfc::FirstFrag) != 0 &&
+        clientCalls_.size() < 16 * config_.maxTrackedCalls) {
       clientCalls_.insert(callId);
     }
     bool whole = (flags & dcerpc::pfc::FirstFrag) && (flags & dcerpc::pfc::LastFrag);
@@ -286,9 +287,8 @@ bool CoreMapiAo::touchesRunningReadAhead(const RequestSummary& s, AoOutput& out)
     if (ra.cancelled) {
       continue;
     }
-    if (!touchedObjectsKnown(s) ||
-        std::find(s.touchedHandles.begin(), s.touchedHandles.end(),
-                  ra.candidate.objectHandle) != s.touchedHandles.end()) {
+    if (!touchedObjectsKnown(s) || std::find(s.touchedHandles.begin(), s.touchedHandles.end(),
+                                             ra.candidate.objectHandle) != s.touchedHandles.end()) {
       out.fail("a client call reached the core while read-ahead " + std::to_string(id) +
                " of an object it touches ran unannounced to the edge (calls pipelined on one "
                "connection)");
@@ -313,11 +313,11 @@ void CoreMapiAo::onCancel(const ReadAheadCancel& c, AoOutput& out) {
   ra.releaseOnly = c.releaseOnly;
   debugLine(events_, MapiDebug::CommonFlow, [&] {
     return "read-ahead " + std::to_string(ra.id) + " cancelled by the edge after " +
-           std::to_string(c.consumed) + " of " + std::to_string(ra.answered) +
-           " answers taken, " + std::to_string(ra.issued - ra.answered) + " still at the server" +
+           std::to_string(c.consumed) + " of " + std::to_string(ra.answered) + " answers taken, " +
+           std::to_string(ra.issued - ra.answered) + " still at the server" +
            (c.releaseOnly ? " (object released)" : "");
   });
-  ++restoring_; // what the edge sends after this waits until the server is where it expects
+  ++restoring_;  // what the edge sends after this waits until the server is where it expects
   if (ra.answered == ra.issued) {
     finishCancel(ra, out);
   }
@@ -441,8 +441,7 @@ void CoreMapiAo::onServerData(ByteSpan data, AoOutput& out) {
   }
   // After the edge handed off, this side follows once nothing injected is left.
   if (clientHandedOff_ && !serverHandedOff_ && !out.reset && readAheads_.empty() &&
-      injected_.empty() && writes_.empty() && candidateFragments_.empty() &&
-      !serverMidResponse_) {
+      injected_.empty() && writes_.empty() && candidateFragments_.empty() && !serverMidResponse_) {
     handOffServerSide(HandOffReason::Other, "edge handed off", out);
   }
 }
@@ -527,8 +526,9 @@ void CoreMapiAo::onWriteAnswer(uint32_t callId, AoOutput& out) {
   if (w.dataBytes == 0) {
     // A release-only call the edge answered (ao_record.h).
     if (!w.joined || !releaseSucceeded(w.answer.stub)) {
-      out.fail("the server did not confirm a RopRelease the edge had already answered: "
-               "resetting the connection");
+      out.fail(
+          "the server did not confirm a RopRelease the edge had already answered: "
+          "resetting the connection");
       return;
     }
   } else if (!w.joined || !writeSucceeded(w.answer.stub, w.dataBytes)) {
@@ -594,8 +594,8 @@ void CoreMapiAo::onCandidateAnswer(uint32_t callId, Candidate c, dcerpc::Call an
 
 void CoreMapiAo::inject(ReadAhead& ra, AoOutput& out) {
   uint32_t per = std::max<uint32_t>(ra.candidate.requestedBytes, 1);
-  uint32_t window = static_cast<uint32_t>(std::clamp<size_t>(
-      config_.readAheadWindowBytes / per, 2, kMaxReadAheadCalls));
+  uint32_t window = static_cast<uint32_t>(
+      std::clamp<size_t>(config_.readAheadWindowBytes / per, 2, kMaxReadAheadCalls));
   // A stream's window opens as the client proves it reads on (like TCP slow start): a client
   // that takes two chunks and seeks away costs a few wasted reads on the WAN, not a whole
   // window. A FastTransfer stream cannot be sought or read again (MS-OXCFXICS 3.3.5.7.1): the
@@ -651,7 +651,8 @@ void CoreMapiAo::onInjectedAnswer(uint32_t callId, Injected inj, AoOutput& out) 
     s = summarizeReadAheadResponse(stub, ra.candidate);
   }
   ReadAheadData d;
-  bool plain = ReadAheadData::fromFragments(ra.id, s.decoded ? s.dataBytes : 0, inj.answer.fragments, d);
+  bool plain =
+      ReadAheadData::fromFragments(ra.id, s.decoded ? s.dataBytes : 0, inj.answer.fragments, d);
   // A fault (the call did not run: the session ended, the server is busy) moved nothing; a
   // plain answer we cannot read moved an unknown amount.
   ra.dataBytes.push_back(!plain ? 0 : s.decoded ? s.dataBytes : kUnknownBytes);
@@ -682,16 +683,15 @@ void CoreMapiAo::onInjectedAnswer(uint32_t callId, Injected inj, AoOutput& out) 
   }
 }
 
-void CoreMapiAo::handOffServerSide(HandOffReason reason, const std::string& why,
-                                   AoOutput& out) {
+void CoreMapiAo::handOffServerSide(HandOffReason reason, const std::string& why, AoOutput& out) {
   if (serverHandedOff_) {
     return;
   }
   if (!clientHandedOff_) {
     events_.onHandOff(reason, why);
   }
-  debugLine(events_, reason == HandOffReason::ParseError ? MapiDebug::RpcParser
-                                                         : MapiDebug::CommonFlow,
+  debugLine(events_,
+            reason == HandOffReason::ParseError ? MapiDebug::RpcParser : MapiDebug::CommonFlow,
             [&] {
               return std::string("hand-off to the generic AO: ") + handOffReasonName(reason) +
                      " (" + why + ")";
@@ -731,4 +731,4 @@ void CoreMapiAo::onServerEof(AoOutput& out) {
   }
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

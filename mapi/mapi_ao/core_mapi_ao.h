@@ -19,17 +19,17 @@
 
 #include "common/bytes.h"
 #include "mapi/dcerpc/association.h"
+#include "mapi/dcerpc/co_stream.h"
 #include "mapi/mapi_ao/ao_record.h"
 #include "mapi/mapi_ao/mapi_ao_types.h"
-#include "mapi/dcerpc/co_stream.h"
 #include "mapi/mapi_ao/rop_call_summary.h"
 
 namespace bh::mapi::mapi_ao {
 
 /// Call ids of injected calls start here (clients count up from 1).
 constexpr uint32_t kInjectedCallIdBase = 0xB1000000;
-/// Calls a stream read-ahead replays before the client has taken any of them: 64 ReadStream calls of
-/// 31744 bytes (2 MB) cover 100 Mbit/s x 100 ms (1.25 MB) plus the round trip the client's
+/// Calls a stream read-ahead replays before the client has taken any of them: 64 ReadStream calls
+/// of 31744 bytes (2 MB) cover 100 Mbit/s x 100 ms (1.25 MB) plus the round trip the client's
 /// consumption takes to reach the core; at 32 the WAN went idle ~40 ms after the first burst.
 constexpr uint32_t kInitialReadAheadCalls = 64;
 /// Calls one read-ahead keeps in flight at most, whatever its chunk: the window is in bytes, and
@@ -38,7 +38,7 @@ constexpr uint32_t kInitialReadAheadCalls = 64;
 constexpr uint32_t kMaxReadAheadCalls = 1024;
 
 class CoreMapiAo {
-public:
+ public:
   CoreMapiAo(MapiAoConfig config, MapiAoEvents& events);
 
   /// The record stream from the edge half.
@@ -55,23 +55,23 @@ public:
   size_t outstandingInjected() const { return injected_.size(); }
   size_t trackedCandidates() const { return candidates_.size(); }
 
-private:
+ private:
   struct ReadAhead {
     uint32_t id = 0;
     ReadAheadCandidate candidate;
     uint16_t contextId = 0;
     Bytes requestPdu;  ///< the client's request as it reached the server (replayed)
     Bytes requestStub;
-    uint32_t issued = 0;      ///< injected so far
-    uint32_t answered = 0;    ///< injected answers received
-    uint32_t consumed = 0;    ///< answers the edge served (reported)
-    std::vector<uint32_t> dataBytes; ///< per answer, in order
-    bool stopped = false;     ///< no more injections (end of data, error, window never refills)
+    uint32_t issued = 0;              ///< injected so far
+    uint32_t answered = 0;            ///< injected answers received
+    uint32_t consumed = 0;            ///< answers the edge served (reported)
+    std::vector<uint32_t> dataBytes;  ///< per answer, in order
+    bool stopped = false;  ///< no more injections (end of data, error, window never refills)
     bool endSent = false;
     bool cancelled = false;
     bool releaseOnly = false;
     bool seeking = false;
-    bool shipStopped = false; ///< an answer could not be shipped: none after it are either
+    bool shipStopped = false;  ///< an answer could not be shipped: none after it are either
   };
   struct Candidate {
     ReadAheadCandidate candidate;
@@ -82,12 +82,12 @@ private:
   struct Injected {
     uint32_t readAheadId = 0;
     bool seek = false;
-    dcerpc::Call answer; ///< its fragments, capped at maxCallBytes on the wire
-    bool joined = true;  ///< every fragment a response (no fault)
+    dcerpc::Call answer;  ///< its fragments, capped at maxCallBytes on the wire
+    bool joined = true;   ///< every fragment a response (no fault)
   };
   /// An item of the edge's stream held while a stream position is being restored.
   struct BlockedItem {
-    bool raw = false; ///< unframed bytes after the edge's HandOff
+    bool raw = false;  ///< unframed bytes after the edge's HandOff
     Record record;
     Bytes bytes;
   };
@@ -121,29 +121,29 @@ private:
   RecordReader peerReader_;
   /// The client's stream as the edge relays it: PDUs only (whole calls are the edge's concern).
   dcerpc::CoStream fromClient_;
-  bool clientHandedOff_ = false;   ///< the edge's records ended
+  bool clientHandedOff_ = false;  ///< the edge's records ended
   std::deque<BlockedItem> blockedInput_;
   size_t blockedBytes_ = 0;
-  int restoring_ = 0;              ///< cancelled read-aheads not yet settled
+  int restoring_ = 0;  ///< cancelled read-aheads not yet settled
 
   /// The server's stream: PDUs only; the answers looked at are joined in candidateFragments_,
   /// injected_ and writes_ (each capped at maxCallBytes).
   dcerpc::CoStream fromServer_;
-  bool serverHandedOff_ = false;   ///< we sent HandOff: the server stream goes unframed
-  bool passive_ = false;           ///< stopped optimizing: relay only
-  bool serverMidResponse_ = false; ///< between the fragments of one server answer
+  bool serverHandedOff_ = false;    ///< we sent HandOff: the server stream goes unframed
+  bool passive_ = false;            ///< stopped optimizing: relay only
+  bool serverMidResponse_ = false;  ///< between the fragments of one server answer
 
-  std::map<uint32_t, Candidate> candidates_;             ///< by call id, awaiting the answer
+  std::map<uint32_t, Candidate> candidates_;  ///< by call id, awaiting the answer
   std::map<uint32_t, dcerpc::Call> candidateFragments_;
-  std::map<uint32_t, Injected> injected_;                ///< by injected call id
-  std::set<uint32_t> clientCalls_;                       ///< client calls awaiting answers
+  std::map<uint32_t, Injected> injected_;  ///< by injected call id
+  std::set<uint32_t> clientCalls_;         ///< client calls awaiting answers
   std::map<uint32_t, ReadAhead> readAheads_;
   uint32_t nextReadAheadId_ = 1;
   struct PendingWrite {
     uint32_t objectHandle = 0;
     uint16_t dataBytes = 0;
-    dcerpc::Call answer; ///< its fragments, capped at maxCallBytes on the wire
-    bool joined = true;  ///< every fragment a response (no fault)
+    dcerpc::Call answer;  ///< its fragments, capped at maxCallBytes on the wire
+    bool joined = true;   ///< every fragment a response (no fault)
   };
   /// Write-behind calls sent to the server, by call id, awaiting its answer.
   std::map<uint32_t, PendingWrite> writes_;
@@ -152,4 +152,4 @@ private:
   uint32_t nextInjected_ = kInjectedCallIdBase;
 };
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -1,7 +1,7 @@
 #include "mapi/mapi_ao/debug_settings.h"
 
-#include "mapi/mapi_ao/mapi_debug.h"
 #include "accel/control_args.h"
+#include "mapi/mapi_ao/mapi_debug.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -12,7 +12,9 @@ using accel::commandStartsWith;
 constexpr const char* kCategories =
     "all, Common-flow, DCERPC-layer, EMSMDB-layer, ROP-layer, ROP-parser, RPC-parser, Transport";
 
-nlohmann::json failed(std::string why) { return {{"ok", false}, {"error", std::move(why)}}; }
+nlohmann::json failed(std::string why) {
+  return {{"ok", false}, {"error", std::move(why)}};
+}
 
 std::string joined(const std::vector<std::string>& names) {
   std::string s;
@@ -22,7 +24,7 @@ std::string joined(const std::vector<std::string>& names) {
   return s;
 }
 
-} // namespace
+}  // namespace
 
 bool DebugSettings::isDebugCommand(const std::vector<std::string>& a) {
   return commandStartsWith(a, {"debug"}) || commandStartsWith(a, {"no", "debug"}) ||
@@ -50,7 +52,7 @@ nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
     }
     mapiMask_ = no ? (mapiMask_ & ~bits) : (mapiMask_ | bits);
     log("debug accelerator mapi: " +
-            (mapiMask_ == 0 ? std::string("off") : joined(mapiDebugCategoryNames(mapiMask_))));
+        (mapiMask_ == 0 ? std::string("off") : joined(mapiDebugCategoryNames(mapiMask_))));
     return show();
   }
   if (commandStartsWith(rest, {"debug", "connection"})) {
@@ -71,8 +73,9 @@ nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
       log("debug connection: host " + ip->toString());
       return show();
     }
-    return failed("usage: debug connection host ADDRESS | debug connection any | "
-                  "no debug connection");
+    return failed(
+        "usage: debug connection host ADDRESS | debug connection any | "
+        "no debug connection");
   }
   if (no && commandStartsWith(rest, {"debug", "all"}) && rest.size() == 2) {
     mapiMask_ = 0;
@@ -97,18 +100,18 @@ uint32_t DebugSettings::mapiMaskFor(const accel::FlowRecord& info) const {
 
 nlohmann::json DebugSettings::show() const {
   auto names = mapiDebugCategoryNames(mapiMask_);
-  std::string text = "MAPI accelerator debugging: " +
-                     (names.empty() ? std::string("off") : joined(names)) + "\n" +
-                     "Debug connections: " +
-                     (host_ ? "host " + host_->toString() : std::string("any")) + "\n";
+  std::string text =
+      "MAPI accelerator debugging: " + (names.empty() ? std::string("off") : joined(names)) + "\n" +
+      "Debug connections: " + (host_ ? "host " + host_->toString() : std::string("any")) + "\n";
   if (!names.empty()) {
-    text += "Debug lines: bhctl type-tail errorlog/mapiao-errorlog.current [LINES | follow]; "
-            "the daemon's log has them too, each starting \"mapi_ao debug\"\n";
+    text +=
+        "Debug lines: bhctl type-tail errorlog/mapiao-errorlog.current [LINES | follow]; "
+        "the daemon's log has them too, each starting \"mapi_ao debug\"\n";
   }
-  nlohmann::json j = {{"mapi", names},
-                      {"connection", host_ ? nlohmann::json{{"host", host_->toString()}}
-                                           : nlohmann::json("any")}};
+  nlohmann::json j = {
+      {"mapi", names},
+      {"connection", host_ ? nlohmann::json{{"host", host_->toString()}} : nlohmann::json("any")}};
   return {{"ok", true}, {"text", std::move(text)}, {"json", std::move(j)}};
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

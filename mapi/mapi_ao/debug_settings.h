@@ -14,19 +14,18 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "policy/ip_address.h"
 #include "accel/flow_record.h"
+#include "policy/ip_address.h"
 
 namespace bh::mapi::mapi_ao {
 
 class DebugSettings {
-public:
+ public:
   /// `log` receives a line for every change (the box's log).
   explicit DebugSettings(std::function<void(const std::string&)> log = nullptr)
       : log_(std::move(log)) {}
@@ -40,7 +39,7 @@ public:
   uint32_t mapiMaskFor(const accel::FlowRecord& info) const;
   uint32_t mapiMask() const { return mapiMask_; }
 
-private:
+ private:
   nlohmann::json show() const;
   void log(const std::string& line) const {
     if (log_) {
@@ -54,4 +53,4 @@ private:
   std::optional<policy::IpAddress> host_;
 };
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

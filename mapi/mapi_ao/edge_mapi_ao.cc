@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "mapi/dcerpc/pdu_codec.h"
-#include "mapi/mapi_ao/call_description.h"
-#include "mapi/mapi_ao/emsmdb_context.h"
 #include "mapi/emsmdb/ec_do_connect_ex.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
+#include "mapi/mapi_ao/call_description.h"
+#include "mapi/mapi_ao/emsmdb_context.h"
 #include "mapi/mapi_ao/rop_call_summary.h"
 
 namespace bh::mapi::mapi_ao {
@@ -21,7 +21,7 @@ constexpr uint32_t kConnectAdministrator = 0x00000001;
 constexpr uint32_t kCallDebugLayers =
     static_cast<uint32_t>(MapiDebug::EmsmdbLayer) | static_cast<uint32_t>(MapiDebug::RopLayer);
 
-} // namespace
+}  // namespace
 
 namespace {
 /// The client's stream as the edge follows it: one call at a time of at most maxCallBytes; the
@@ -38,17 +38,18 @@ dcerpc::StreamLimits serverStreamLimits(const MapiAoConfig& config) {
   l.reassemble = false;
   return l;
 }
-} // namespace
+}  // namespace
 
 EdgeMapiAo::EdgeMapiAo(MapiAoConfig config, MapiAoEvents& events)
-    : config_(config), events_(events),
+    : config_(config),
+      events_(events),
       fromClient_(dcerpc::Sender::Client, clientStreamLimits(config)),
       fromServer_(dcerpc::Sender::Server, serverStreamLimits(config)) {}
 
 size_t EdgeMapiAo::bufferedBytes() const {
-  size_t n = fromClient_.unframedBytes() + fromClient_.queuedBytes() +
-             fromClient_.callWireBytes() + fromServer_.unframedBytes() + fromServer_.queuedBytes() +
-             peerReader_.bufferedBytes() + readyBytes_ + pendingLocal_.size();
+  size_t n = fromClient_.unframedBytes() + fromClient_.queuedBytes() + fromClient_.callWireBytes() +
+             fromServer_.unframedBytes() + fromServer_.queuedBytes() + peerReader_.bufferedBytes() +
+             readyBytes_ + pendingLocal_.size();
   for (const auto& p : unsent_) {
     n += p.size();
   }
@@ -118,20 +119,20 @@ void EdgeMapiAo::onClientStreamError(AoOutput& out) {
   ByteSpan raw = fromClient_.peekNext();
   debugLine(events_, MapiDebug::DcerpcLayer, [&] { return "client " + describePdu(raw); });
   switch (fromClient_.errorKind()) {
-  case StreamError::DuplicateFirst:
-  case StreamError::TooManyCalls:
-    // Interleaved calls (PFC_CONC_MPX): not something this AO follows.
-    handOff(HandOffReason::ParseError, "interleaved request fragments", out);
-    return;
-  case StreamError::FragmentWithoutFirst:
-    handOff(HandOffReason::ParseError, "request fragment without its first fragment", out);
-    return;
-  case StreamError::CallTooLarge:
-    handOff(HandOffReason::ParseError, "request larger than the AO's cap", out);
-    return;
-  default:
-    handOff(HandOffReason::ParseError, "client PDU: " + fromClient_.error(), out);
-    return;
+    case StreamError::DuplicateFirst:
+    case StreamError::TooManyCalls:
+      // Interleaved calls (PFC_CONC_MPX): not something this AO follows.
+      handOff(HandOffReason::ParseError, "interleaved request fragments", out);
+      return;
+    case StreamError::FragmentWithoutFirst:
+      handOff(HandOffReason::ParseError, "request fragment without its first fragment", out);
+      return;
+    case StreamError::CallTooLarge:
+      handOff(HandOffReason::ParseError, "request larger than the AO's cap", out);
+      return;
+    default:
+      handOff(HandOffReason::ParseError, "client PDU: " + fromClient_.error(), out);
+      return;
   }
 }
 
@@ -166,48 +167,49 @@ void EdgeMapiAo::processClientPdu(dcerpc::StreamPdu item, AoOutput& out) {
     forward(cut.fragments, out);
   }
   switch (pdu.ptype()) {
-  case dcerpc::PType::Bind:
-  case dcerpc::PType::AlterContext:
-    if (pdu.auth) {
-      const auto& t = pdu.auth->trailer;
-      // MS-OXCRPC 3.1.4: signed or sealed calls cannot be read or answered here (eMAPI is
-      // what would let us; without it the flow goes to the generic AO).
-      if (t.authLevel >= dcerpc::AuthLevel::PktIntegrity) {
-        unsent_.push_back(std::move(raw));
-        handOff(HandOffReason::Encrypted,
-                std::string(t.authLevel == dcerpc::AuthLevel::PktPrivacy ? "PRIVACY" : "INTEGRITY") +
-                    " AuthType:" + std::to_string(static_cast<int>(t.authType)) +
-                    " AuthCtxId: " + std::to_string(t.authContextId),
-                out);
-        return;
+    case dcerpc::PType::Bind:
+    case dcerpc::PType::AlterContext:
+      if (pdu.auth) {
+        const auto& t = pdu.auth->trailer;
+        // MS-OXCRPC 3.1.4: signed or sealed calls cannot be read or answered here (eMAPI is
+        // what would let us; without it the flow goes to the generic AO).
+        if (t.authLevel >= dcerpc::AuthLevel::PktIntegrity) {
+          unsent_.push_back(std::move(raw));
+          handOff(
+              HandOffReason::Encrypted,
+              std::string(t.authLevel == dcerpc::AuthLevel::PktPrivacy ? "PRIVACY" : "INTEGRITY") +
+                  " AuthType:" + std::to_string(static_cast<int>(t.authType)) +
+                  " AuthCtxId: " + std::to_string(t.authContextId),
+              out);
+          return;
+        }
+        if (t.authType == dcerpc::AuthType::Ntlm) {
+          unsent_.push_back(std::move(raw));
+          handOff(HandOffReason::Ntlm,
+                  "AuthType:NTLM AuthCtxId: " + std::to_string(t.authContextId), out);
+          return;
+        }
       }
-      if (t.authType == dcerpc::AuthType::Ntlm) {
-        unsent_.push_back(std::move(raw));
-        handOff(HandOffReason::Ntlm, "AuthType:NTLM AuthCtxId: " + std::to_string(t.authContextId),
-                out);
-        return;
+      if (pdu.ptype() == dcerpc::PType::Bind && pdu.bind()->assocGroupId != 0) {
+        if (auto reason = events_.onJoinGroup(pdu.bind()->assocGroupId)) {
+          unsent_.push_back(std::move(raw));
+          handOff(*reason, "its association group was handed off", out);
+          return;
+        }
       }
-    }
-    if (pdu.ptype() == dcerpc::PType::Bind && pdu.bind()->assocGroupId != 0) {
-      if (auto reason = events_.onJoinGroup(pdu.bind()->assocGroupId)) {
-        unsent_.push_back(std::move(raw));
-        handOff(*reason, "its association group was handed off", out);
-        return;
-      }
-    }
-    forward(raw, out);
-    return;
-  case dcerpc::PType::Request:
-    if (item.unread) {
       forward(raw, out);
-    } else if (item.call) {
-      onClientCall(std::move(*item.call), out);
-    }
-    // Otherwise a fragment of the call in progress: the stream holds it until the last.
-    return;
-  default:
-    forward(raw, out);
-    return;
+      return;
+    case dcerpc::PType::Request:
+      if (item.unread) {
+        forward(raw, out);
+      } else if (item.call) {
+        onClientCall(std::move(*item.call), out);
+      }
+      // Otherwise a fragment of the call in progress: the stream holds it until the last.
+      return;
+    default:
+      forward(raw, out);
+      return;
   }
 }
 
@@ -312,7 +314,7 @@ void EdgeMapiAo::onRpcCall(ClientCall& call, const Bytes& stub, const RequestSum
   std::vector<uint32_t> touched;
   for (const auto& [id, ra] : readAheads_) {
     if (!touchedObjectsKnown(s) || std::find(s.touchedHandles.begin(), s.touchedHandles.end(),
-                                ra.objectHandle) != s.touchedHandles.end()) {
+                                             ra.objectHandle) != s.touchedHandles.end()) {
       touched.push_back(id);
     }
   }
@@ -341,7 +343,7 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const RequestS
   if (writeInFlight_ + w.dataBytes > config_.writeWindowBytes ||
       unconfirmed_.size() >= config_.maxUnconfirmedCalls) {
     if (writeInFlight_ == 0) {
-      return false; // a window smaller than one write: the server answers it
+      return false;  // a window smaller than one write: the server answers it
     }
     // The window is full: the client waits for the next WriteAck, which frees window within
     // about a round trip of the oldest write, not for this write's own round trip (as it did
@@ -356,16 +358,15 @@ bool EdgeMapiAo::writeBehind(ClientCall& call, const Bytes& stub, const RequestS
     events_.onWriteWindowWait();
     return true;
   }
-  if (!answerBehind(call, makeWriteStreamAnswer(stub), s.contextHandle, w.objectHandle,
-                    w.dataBytes, out)) {
+  if (!answerBehind(call, makeWriteStreamAnswer(stub), s.contextHandle, w.objectHandle, w.dataBytes,
+                    out)) {
     return false;
   }
   events_.onWriteOptimized(w.dataBytes);
   debugLine(events_, MapiDebug::CommonFlow, [&] {
     return "call " + std::to_string(call.callId) + " (RopWriteStream, " +
            std::to_string(w.dataBytes) + " bytes to " + hexHandle(w.objectHandle) +
-           ") answered at the edge; " + std::to_string(writeInFlight_) +
-           " bytes unconfirmed";
+           ") answered at the edge; " + std::to_string(writeInFlight_) + " bytes unconfirmed";
   });
   return true;
 }
@@ -443,7 +444,7 @@ void EdgeMapiAo::debugServerAnswer(const dcerpc::StreamPdu& item, bool last) {
   if ((events_.debugMask() & kCallDebugLayers) != 0 && request != debugCalls_.end() &&
       item.pdu.ptype() == dcerpc::PType::Response) {
     debugAnswerBytes_ += item.raw.size();
-    if (debugAnswerBytes_ <= config_.maxCallBytes) { // capped like a client's call
+    if (debugAnswerBytes_ <= config_.maxCallBytes) {  // capped like a client's call
       dcerpc::addFragment(debugAnswer_, item.pdu, item.raw);
     }
     if (last && debugAnswerBytes_ <= config_.maxCallBytes) {
@@ -592,7 +593,7 @@ void EdgeMapiAo::releaseObjects(ByteSpan contextHandle, const std::vector<uint32
     // Released: the core forgets it without restoring a stream position (releaseOnly).
     cancel(id, true, out);
     if (held_ && held_->waitsFor(id)) {
-      releaseHeld(out); // a call on the released object: the server answers it (an error)
+      releaseHeld(out);  // a call on the released object: the server answers it (an error)
     }
   }
 }
@@ -620,9 +621,9 @@ void EdgeMapiAo::cancel(uint32_t id, bool releaseOnly, AoOutput& out) {
   debugLine(events_, MapiDebug::CommonFlow, [&] {
     return "read-ahead " + std::to_string(id) + " on " + hexHandle(it->second.objectHandle) +
            " ends after " + std::to_string(c.consumed) + " local answers" +
-           (it->second.ready.empty() ? ""
-                                     : ", " + std::to_string(it->second.ready.size()) +
-                                           " prefetched answers dropped") +
+           (it->second.ready.empty()
+                ? ""
+                : ", " + std::to_string(it->second.ready.size()) + " prefetched answers dropped") +
            (releaseOnly ? " (object released)" : "");
   });
   out.appendRecord(RecordType::ReadAheadCancel, encodeReadAheadCancel(c));
@@ -644,8 +645,8 @@ void EdgeMapiAo::handOff(HandOffReason reason, const std::string& detail, AoOutp
     return;
   }
   events_.onHandOff(reason, detail);
-  debugLine(events_, reason == HandOffReason::ParseError ? MapiDebug::RpcParser
-                                                         : MapiDebug::CommonFlow,
+  debugLine(events_,
+            reason == HandOffReason::ParseError ? MapiDebug::RpcParser : MapiDebug::CommonFlow,
             [&] {
               return std::string("hand-off to the generic AO: ") + handOffReasonName(reason) +
                      " (" + detail + ")";
@@ -723,141 +724,141 @@ void EdgeMapiAo::onRecord(Record& rec, AoOutput& out) {
            std::to_string(rec.body.size()) + " bytes";
   });
   switch (rec.type) {
-  case RecordType::Pdus: {
-    (void)fromServer_.feed(rec.body);
-    dcerpc::StreamPdu item;
-    ParseResult r;
-    while ((r = fromServer_.next(item)).ok()) {
-      onServerPdu(std::move(item), out);
-    }
-    // The core hands off what it cannot frame and decode, before it would reach us.
-    if (r.status == ParseStatus::Error) {
-      out.fail("server stream does not frame (the core should have handed off): " + r.error);
-    }
-    return;
-  }
-  case RecordType::ReadAheadStart: {
-    ReadAheadStart s;
-    if (!decodeReadAheadStart(rec.body, s)) {
-      out.fail("malformed ReadAheadStart");
-      return;
-    }
-    if (clientHandedOff_) {
-      return; // the core learns from our HandOff that nothing will be consumed
-    }
-    RequestSummary sum = summarizeRequest(s.requestStub);
-    if (!sum.decoded || !sum.candidate || readAheads_.count(s.id) != 0 ||
-        readAheads_.size() >= config_.maxReadAheads) {
-      out.fail("ReadAheadStart for a request that is not a read-ahead candidate");
-      return;
-    }
-    ReadAhead ra;
-    ra.id = s.id;
-    ra.kind = s.kind;
-    ra.objectHandle = s.objectHandle;
-    ra.contextId = s.contextId;
-    ra.key = std::move(sum.key);
-    ra.contextHandle = std::move(sum.contextHandle);
-    debugLine(events_, MapiDebug::CommonFlow, [&] {
-      return "read-ahead " + std::to_string(s.id) + " (" + readAheadKindName(s.kind) + ") on " +
-             hexHandle(s.objectHandle) + " announced by the core";
-    });
-    readAheads_.emplace(s.id, std::move(ra));
-    return;
-  }
-  case RecordType::ReadAheadData: {
-    ReadAheadData d;
-    if (!decodeReadAheadData(rec.body, d)) {
-      out.fail("malformed ReadAheadData");
-      return;
-    }
-    auto it = readAheads_.find(d.id);
-    if (it == readAheads_.end()) {
-      return; // cancelled here already: the core drops it too once it reads our Cancel
-    }
-    readyBytes_ += d.stub.size() + d.fragmentHeaders.size();
-    // The core keeps at most a window in flight per read-ahead; twice that over all of them
-    // (plus framing) means it does not honour the window.
-    if (readyBytes_ > 2 * config_.readAheadWindowBytes * config_.maxReadAheads + (1u << 20)) {
-      out.fail("read-ahead data beyond the window");
-      return;
-    }
-    it->second.ready.push_back(std::move(d));
-    events_.onReadAheadAccumulated(readyBytes_);
-    if (held_ && held_->waitsFor(it->first)) {
-      releaseHeld(out);
-    }
-    return;
-  }
-  case RecordType::ReadAheadEnd: {
-    uint32_t id = 0;
-    if (!decodeReadAheadId(rec.body, id)) {
-      out.fail("malformed ReadAheadEnd");
-      return;
-    }
-    auto it = readAheads_.find(id);
-    if (it == readAheads_.end()) {
-      return;
-    }
-    it->second.ended = true;
-    if (held_ && held_->waitsFor(id)) {
-      releaseHeld(out);
-    } else {
-      retireIfDone(id, out);
-    }
-    return;
-  }
-  case RecordType::HandOff: {
-    HandOffReason reason{};
-    if (!decodeHandOff(rec.body, reason)) {
-      out.fail("malformed HandOff");
-      return;
-    }
-    if (!pendingLocal_.empty() || serverMidResponse_) {
-      out.fail("hand-off inside a fragmented server response");
-      return;
-    }
-    serverHandedOff_ = true;
-    for (const auto& p : fromServer_.takeUnreadPdus()) {
-      out.toLocal.insert(out.toLocal.end(), p.begin(), p.end());
-    }
-    Bytes rest = fromServer_.takeUnframed();
-    out.toLocal.insert(out.toLocal.end(), rest.begin(), rest.end());
-    handOff(reason, "the core handed off", out);
-    return;
-  }
-  case RecordType::WriteAck: {
-    uint32_t count = 0, bytes = 0;
-    if (!decodeReadAheadConsumed(rec.body, count, bytes) || count > unconfirmed_.size()) {
-      out.fail("malformed WriteAck");
-      return;
-    }
-    uint64_t confirmed = 0;
-    std::vector<UnconfirmedWrite> done;
-    for (uint32_t i = 0; i < count; ++i) {
-      confirmed += unconfirmed_.front().dataBytes;
-      done.push_back(std::move(unconfirmed_.front()));
-      unconfirmed_.pop_front();
-    }
-    if (confirmed != bytes) {
-      out.fail("WriteAck does not match the writes sent");
-      return;
-    }
-    writeInFlight_ -= bytes;
-    for (const auto& w : done) {
-      if (w.dataBytes != 0 ? !writesPending(w.contextHandle, {w.objectHandle})
-                           : !releasesPending(w.contextHandle)) {
-        events_.onWritesSettled(w.contextHandle, w.objectHandle);
+    case RecordType::Pdus: {
+      (void)fromServer_.feed(rec.body);
+      dcerpc::StreamPdu item;
+      ParseResult r;
+      while ((r = fromServer_.next(item)).ok()) {
+        onServerPdu(std::move(item), out);
       }
+      // The core hands off what it cannot frame and decode, before it would reach us.
+      if (r.status == ParseStatus::Error) {
+        out.fail("server stream does not frame (the core should have handed off): " + r.error);
+      }
+      return;
     }
-    releaseHeldWrite(out);
-    return;
-  }
-  case RecordType::ReadAheadConsumed:
-  case RecordType::ReadAheadCancel:
-  case RecordType::WriteBehind:
-    out.fail("edge-to-core record received from the core");
-    return;
+    case RecordType::ReadAheadStart: {
+      ReadAheadStart s;
+      if (!decodeReadAheadStart(rec.body, s)) {
+        out.fail("malformed ReadAheadStart");
+        return;
+      }
+      if (clientHandedOff_) {
+        return;  // the core learns from our HandOff that nothing will be consumed
+      }
+      RequestSummary sum = summarizeRequest(s.requestStub);
+      if (!sum.decoded || !sum.candidate || readAheads_.count(s.id) != 0 ||
+          readAheads_.size() >= config_.maxReadAheads) {
+        out.fail("ReadAheadStart for a request that is not a read-ahead candidate");
+        return;
+      }
+      ReadAhead ra;
+      ra.id = s.id;
+      ra.kind = s.kind;
+      ra.objectHandle = s.objectHandle;
+      ra.contextId = s.contextId;
+      ra.key = std::move(sum.key);
+      ra.contextHandle = std::move(sum.contextHandle);
+      debugLine(events_, MapiDebug::CommonFlow, [&] {
+        return "read-ahead " + std::to_string(s.id) + " (" + readAheadKindName(s.kind) + ") on " +
+               hexHandle(s.objectHandle) + " announced by the core";
+      });
+      readAheads_.emplace(s.id, std::move(ra));
+      return;
+    }
+    case RecordType::ReadAheadData: {
+      ReadAheadData d;
+      if (!decodeReadAheadData(rec.body, d)) {
+        out.fail("malformed ReadAheadData");
+        return;
+      }
+      auto it = readAheads_.find(d.id);
+      if (it == readAheads_.end()) {
+        return;  // cancelled here already: the core drops it too once it reads our Cancel
+      }
+      readyBytes_ += d.stub.size() + d.fragmentHeaders.size();
+      // The core keeps at most a window in flight per read-ahead; twice that over all of them
+      // (plus framing) means it does not honour the window.
+      if (readyBytes_ > 2 * config_.readAheadWindowBytes * config_.maxReadAheads + (1u << 20)) {
+        out.fail("read-ahead data beyond the window");
+        return;
+      }
+      it->second.ready.push_back(std::move(d));
+      events_.onReadAheadAccumulated(readyBytes_);
+      if (held_ && held_->waitsFor(it->first)) {
+        releaseHeld(out);
+      }
+      return;
+    }
+    case RecordType::ReadAheadEnd: {
+      uint32_t id = 0;
+      if (!decodeReadAheadId(rec.body, id)) {
+        out.fail("malformed ReadAheadEnd");
+        return;
+      }
+      auto it = readAheads_.find(id);
+      if (it == readAheads_.end()) {
+        return;
+      }
+      it->second.ended = true;
+      if (held_ && held_->waitsFor(id)) {
+        releaseHeld(out);
+      } else {
+        retireIfDone(id, out);
+      }
+      return;
+    }
+    case RecordType::HandOff: {
+      HandOffReason reason{};
+      if (!decodeHandOff(rec.body, reason)) {
+        out.fail("malformed HandOff");
+        return;
+      }
+      if (!pendingLocal_.empty() || serverMidResponse_) {
+        out.fail("hand-off inside a fragmented server response");
+        return;
+      }
+      serverHandedOff_ = true;
+      for (const auto& p : fromServer_.takeUnreadPdus()) {
+        out.toLocal.insert(out.toLocal.end(), p.begin(), p.end());
+      }
+      Bytes rest = fromServer_.takeUnframed();
+      out.toLocal.insert(out.toLocal.end(), rest.begin(), rest.end());
+      handOff(reason, "the core handed off", out);
+      return;
+    }
+    case RecordType::WriteAck: {
+      uint32_t count = 0, bytes = 0;
+      if (!decodeReadAheadConsumed(rec.body, count, bytes) || count > unconfirmed_.size()) {
+        out.fail("malformed WriteAck");
+        return;
+      }
+      uint64_t confirmed = 0;
+      std::vector<UnconfirmedWrite> done;
+      for (uint32_t i = 0; i < count; ++i) {
+        confirmed += unconfirmed_.front().dataBytes;
+        done.push_back(std::move(unconfirmed_.front()));
+        unconfirmed_.pop_front();
+      }
+      if (confirmed != bytes) {
+        out.fail("WriteAck does not match the writes sent");
+        return;
+      }
+      writeInFlight_ -= bytes;
+      for (const auto& w : done) {
+        if (w.dataBytes != 0 ? !writesPending(w.contextHandle, {w.objectHandle})
+                             : !releasesPending(w.contextHandle)) {
+          events_.onWritesSettled(w.contextHandle, w.objectHandle);
+        }
+      }
+      releaseHeldWrite(out);
+      return;
+    }
+    case RecordType::ReadAheadConsumed:
+    case RecordType::ReadAheadCancel:
+    case RecordType::WriteBehind:
+      out.fail("edge-to-core record received from the core");
+      return;
   }
 }
 
@@ -933,4 +934,4 @@ void EdgeMapiAo::toClient(Bytes&& pdus, AoOutput& out) {
   out.toLocal.insert(out.toLocal.end(), pdus.begin(), pdus.end());
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

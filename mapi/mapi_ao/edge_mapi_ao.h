@@ -24,7 +24,7 @@
 namespace bh::mapi::mapi_ao {
 
 class EdgeMapiAo {
-public:
+ public:
   EdgeMapiAo(MapiAoConfig config, MapiAoEvents& events);
 
   /// Bytes from the client.
@@ -62,19 +62,18 @@ public:
   /// Another connection of the association group released these objects of session
   /// `contextHandle`: read-aheads of them stop and their prefetched data goes (nothing more of
   /// them can be asked; the server answers any call still on its way with an error).
-  void releaseObjects(ByteSpan contextHandle, const std::vector<uint32_t>& handles,
-                      AoOutput& out);
+  void releaseObjects(ByteSpan contextHandle, const std::vector<uint32_t>& handles, AoOutput& out);
   size_t bufferedBytes() const;
   size_t readAheadBytes() const { return readyBytes_; }
 
-private:
+ private:
   struct ReadAhead {
     uint32_t id = 0;
     ReadAheadKind kind = ReadAheadKind::ReadStream;
     uint32_t objectHandle = 0;
     uint16_t contextId = 0;
     Bytes key;
-    Bytes contextHandle; ///< the session the object belongs to
+    Bytes contextHandle;  ///< the session the object belongs to
     std::deque<ReadAheadData> ready;
     uint32_t consumed = 0;
     bool ended = false;
@@ -98,7 +97,7 @@ private:
   struct UnconfirmedWrite {
     Bytes contextHandle;
     uint32_t objectHandle = 0;
-    uint32_t dataBytes = 0; ///< 0: a release-only call
+    uint32_t dataBytes = 0;  ///< 0: a release-only call
   };
 
   void drainClientQueue(AoOutput& out);
@@ -180,4 +179,4 @@ private:
   std::deque<UnconfirmedWrite> unconfirmed_;
 };
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -25,4 +25,4 @@ inline bool isAsyncEmsmdbContext(const dcerpc::Association& association, uint16_
          iface->versionMajor == dcerpc::syntax::asyncEmsmdb().versionMajor;
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

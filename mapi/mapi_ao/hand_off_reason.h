@@ -13,9 +13,9 @@ enum class HandOffReason : uint8_t {
   Encrypted,          ///< the bind asked for signing or sealing (also marks the connection secured)
   Ntlm,               ///< NTLM authentication
   UnsupportedClient,  ///< client older than Outlook 2000, or a version we cannot read
-  ExchangeToExchange, ///< server-to-server traffic
-  ParseError,         ///< unrecoverable parse error (the client's reconnects are handed off)
-  Overload,           ///< no MAPI connection resource / new association group while overloaded
+  ExchangeToExchange,  ///< server-to-server traffic
+  ParseError,          ///< unrecoverable parse error (the client's reconnects are handed off)
+  Overload,            ///< no MAPI connection resource / new association group while overloaded
   Other,
 };
 inline constexpr size_t kHandOffReasonCount = 7;
@@ -23,4 +23,4 @@ inline constexpr size_t kHandOffReasonCount = 7;
 /// "encrypted", "ntlm", "unsupported-client", ... (JSON and log words).
 const char* handOffReasonName(HandOffReason r);
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

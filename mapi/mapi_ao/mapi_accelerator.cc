@@ -24,13 +24,17 @@ uint64_t pairOf(const FlowRecord& flow) {
   return std::hash<std::string>{}(flow.client.ip.toString() + "|" + flow.server.ip.toString());
 }
 
-std::string tag(const FlowRecord& flow) { return "(" + std::to_string(flow.connId) + ") "; }
+std::string tag(const FlowRecord& flow) {
+  return "(" + std::to_string(flow.connId) + ") ";
+}
 
-} // namespace
+}  // namespace
 
 MapiAccelerator::MapiAccelerator(accel::Host& host, accel::Admission& admission,
                                  MapiAcceleratorConfig config)
-    : host_(host), admission_(admission), config_(std::move(config)),
+    : host_(host),
+      admission_(admission),
+      config_(std::move(config)),
       debug_([&host](const std::string& line) { host.logInfo(line); }) {}
 
 MapiAccelerator::~MapiAccelerator() = default;
@@ -141,7 +145,7 @@ void MapiAccelerator::onFlowClosed(FlowRecord& flow, const FlowFilter* filter) {
     admission_.release(static_cast<Admission::Grant>(rec->grant));
     if (--pairConnections_[rec->pair] <= 0) {
       pairConnections_.erase(rec->pair);
-      admission_.endGroup(rec->pair); // the group's unused reserve goes back to the pool
+      admission_.endGroup(rec->pair);  // the group's unused reserve goes back to the pool
     }
   }
   groups_.leave(flow.connId);
@@ -183,19 +187,20 @@ void MapiAccelerator::onMapiHandOff(FlowRecord& info, HandOffReason reason,
     return;
   }
   switch (reason) {
-  case HandOffReason::Encrypted:
-    // The seed's syslog line, so an engineer's grep for 132104 finds it.
-    host_.logError("mapi_ao: %BH-MAPIAO-3-132104: " + id + "Encrypted connection. Client IP: " +
-                   client + " (" + detail + "); handed off to the generic AO");
-    return;
-  case HandOffReason::Ntlm:
-    host_.logError("mapi_ao: " + id + "Bind Request from client " + client + " " + detail +
-                   ": Unsupported Auth Type; handed off to the generic AO");
-    return;
-  default:
-    host_.logError("mapi_ao: " + id + "Client IP: " + client + ": " + info.handOffReason +
-                   (detail.empty() ? "" : " (" + detail + ")") + "; handed off to the generic AO");
-    return;
+    case HandOffReason::Encrypted:
+      // The seed's syslog line, so an engineer's grep for 132104 finds it.
+      host_.logError("mapi_ao: %BH-MAPIAO-3-132104: " + id + "Encrypted connection. Client IP: " +
+                     client + " (" + detail + "); handed off to the generic AO");
+      return;
+    case HandOffReason::Ntlm:
+      host_.logError("mapi_ao: " + id + "Bind Request from client " + client + " " + detail +
+                     ": Unsupported Auth Type; handed off to the generic AO");
+      return;
+    default:
+      host_.logError("mapi_ao: " + id + "Client IP: " + client + ": " + info.handOffReason +
+                     (detail.empty() ? "" : " (" + detail + ")") +
+                     "; handed off to the generic AO");
+      return;
   }
 }
 
@@ -248,8 +253,8 @@ void MapiAccelerator::queueGroupNotice(const FlowRecord& info, bool writesSettle
     if (notices_.size() >= kMaxPendingGroupNotices) {
       break;
     }
-    notices_.push_back({peer, writesSettled, Bytes(contextHandle.begin(), contextHandle.end()),
-                        handles});
+    notices_.push_back(
+        {peer, writesSettled, Bytes(contextHandle.begin(), contextHandle.end()), handles});
   }
   if (!notices_.empty()) {
     host_.wake();
@@ -283,8 +288,8 @@ uint32_t MapiAccelerator::mapiDebugMask(const FlowRecord& info) const {
 
 void MapiAccelerator::onMapiDebug(const FlowRecord& info, MapiDebug category,
                                   const std::string& line) {
-  std::string text = tag(info) + (info.coreSide ? "core " : "edge ") + mapiDebugName(category) +
-                     ": " + line;
+  std::string text =
+      tag(info) + (info.coreSide ? "core " : "edge ") + mapiDebugName(category) + ": " + line;
   host_.logInfo("mapi_ao debug " + text);
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -345,7 +350,8 @@ std::vector<accel::ControlCommand> MapiAccelerator::commands() {
        }},
       {{"show", "debugging"}, "the debug switches on", debug},
       {{"debug"}, "debug accelerator mapi CATEGORY... | debug connection host ADDR|any", debug},
-      {{"no", "debug"}, "no debug accelerator mapi CATEGORY... | no debug connection | no debug all",
+      {{"no", "debug"},
+       "no debug accelerator mapi CATEGORY... | no debug connection | no debug all",
        debug},
       {{"type-tail"},
        std::string("type-tail ") + kMapiAoErrorLogName + " [LINES | since SEQ]",
@@ -353,4 +359,4 @@ std::vector<accel::ControlCommand> MapiAccelerator::commands() {
   };
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -30,7 +30,7 @@ struct MapiAcceleratorConfig {
 };
 
 class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
-public:
+ public:
   /// Seed: after an unrecoverable parse error every TCP connection between that client and
   /// server is disconnected, and the client's reconnects go to the generic AO for this long.
   static constexpr uint64_t kGenericAfterParseErrorNs = 30ull * 60 * 1000 * 1000 * 1000;
@@ -79,12 +79,12 @@ public:
   void onMapiDebug(const accel::FlowRecord& info, MapiDebug category,
                    const std::string& line) override;
 
-private:
+ private:
   /// The other edge MAPI connections of `info`'s association group; with `handedOff` also
   /// those handed to the generic AO (whose write-behind may still be unconfirmed).
   std::vector<uint64_t> groupPeers(const accel::FlowRecord& info, bool handedOff = false);
-  void queueGroupNotice(const accel::FlowRecord& info, bool writesSettled,
-                        ByteSpan contextHandle, std::vector<uint32_t> handles);
+  void queueGroupNotice(const accel::FlowRecord& info, bool writesSettled, ByteSpan contextHandle,
+                        std::vector<uint32_t> handles);
   /// A connection of client and server's MAPI service is admitted against the resource
   /// (keyed by client and server: the assoc_group_id is only known after the bind).
   bool admit(accel::FlowRecord& flow);
@@ -111,7 +111,7 @@ private:
   /// or its writes to an object confirmed (calls held for them go on).
   struct GroupNotice {
     uint64_t connId = 0;
-    bool writesSettled = false; ///< else a release
+    bool writesSettled = false;  ///< else a release
     Bytes contextHandle;
     std::vector<uint32_t> handles;
   };
@@ -120,4 +120,4 @@ private:
   std::vector<uint64_t> resets_;
 };
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -50,22 +50,23 @@ namespace {
 
 constexpr size_t kMaxLinesAnswered = 2000;
 
-nlohmann::json failed(std::string why) { return {{"ok", false}, {"error", std::move(why)}}; }
+nlohmann::json failed(std::string why) {
+  return {{"ok", false}, {"error", std::move(why)}};
+}
 
 bool parseNumber(const std::string& s, uint64_t& v) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-} // namespace
+}  // namespace
 
 bool isTypeTailCommand(const std::vector<std::string>& args) {
   return commandStartsWith(args, {"type-tail"});
 }
 
 nlohmann::json typeTail(const MapiAoErrorLog& log, const std::vector<std::string>& a) {
-  std::string usage = std::string("usage: type-tail ") + kMapiAoErrorLogName +
-                      " [LINES | follow]";
+  std::string usage = std::string("usage: type-tail ") + kMapiAoErrorLogName + " [LINES | follow]";
   if (a.size() < 2) {
     return failed(usage);
   }
@@ -92,4 +93,4 @@ nlohmann::json typeTail(const MapiAoErrorLog& log, const std::vector<std::string
   return {{"ok", true}, {"text", std::move(text)}, {"json", std::move(j)}};
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

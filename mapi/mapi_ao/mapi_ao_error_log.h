@@ -9,15 +9,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace bh::mapi::mapi_ao {
 
 class MapiAoErrorLog {
-public:
+ public:
   static constexpr size_t kDefaultMaxLines = 5000;
   static constexpr size_t kDefaultMaxBytes = 2 * 1024 * 1024;
 
@@ -43,12 +42,12 @@ public:
   size_t lines() const { return lines_.size(); }
   size_t bytes() const { return bytes_; }
 
-private:
+ private:
   size_t maxLines_;
   size_t maxBytes_;
   std::deque<std::string> lines_;
   size_t bytes_ = 0;
-  uint64_t first_ = 0; ///< sequence number of lines_.front()
+  uint64_t first_ = 0;  ///< sequence number of lines_.front()
 };
 
 /// The file name the seed's `type-tail` reads; `mapiao-errorlog` is accepted too.
@@ -62,4 +61,4 @@ bool isTypeTailCommand(const std::vector<std::string>& args);
 /// "missed"}} or {"ok": false, "error"}.
 nlohmann::json typeTail(const MapiAoErrorLog& log, const std::vector<std::string>& args);
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

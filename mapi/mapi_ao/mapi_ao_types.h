@@ -73,7 +73,7 @@ struct AoOutput {
 /// Events for statistics and logs (the edge reports the client's view; the core only what it
 /// alone sees). Default: ignore.
 class MapiAoEvents {
-public:
+ public:
   virtual ~MapiAoEvents() = default;
   /// The client's bind joins an existing association group (assoc_group_id != 0, C706
   /// 12.6.3.1): it must be one this box accelerates, else the group escaped us (edge).
@@ -140,9 +140,7 @@ public:
   /// none). Asked before a line is built, so debugging that is off costs one call.
   virtual uint32_t debugMask() const { return 0; }
   /// One debug line of `category`: structure only (call_description.h), never payload bytes.
-  virtual void onDebug(MapiDebug category, const std::string& line) {
-    (void)category, (void)line;
-  }
+  virtual void onDebug(MapiDebug category, const std::string& line) { (void)category, (void)line; }
 };
 
 /// Emits a debug line of `category` when it is on for the connection; `make` builds the line
@@ -154,4 +152,4 @@ void debugLine(MapiAoEvents& events, MapiDebug category, Make&& make) {
   }
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -438,8 +438,7 @@ std::string MapiCounters::toText() const {
   rows.emplace_back("Read Ahead Bytes Served Locally",
                     std::to_string(s.readAheadBytesServedLocally));
   rows.emplace_back("Write Optimized Bytes", std::to_string(s.writeOptimizedBytes));
-  rows.emplace_back("Escaped Association Group Connections",
-                    std::to_string(s.escapedConnections));
+  rows.emplace_back("Escaped Association Group Connections", std::to_string(s.escapedConnections));
   rows.emplace_back("Writes Held for the Write Window", std::to_string(s.writeWindowWaits));
   rows.emplace_back("Calls Held for Writes on Other Connections",
                     std::to_string(s.groupWriteWaits));

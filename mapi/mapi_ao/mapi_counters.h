@@ -50,7 +50,6 @@ struct Summary {
 /// Why the MAPI AO gave a connection to the generic AO (seed: "In the following cases, the
 /// MAPI AO does not handle a connection", and Problem 5, NTLM).
 
-
 enum class MapiConnectionState : uint8_t { New, Pending, Optimized, HandedOff, Dropped, Closed };
 /// "new", "pending", "optimized", "handed-off", "dropped", "closed"
 const char* mapiConnectionStateName(MapiConnectionState s);

@@ -35,7 +35,7 @@ bool sameName(std::string_view a, std::string_view b) {
   return true;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<uint32_t> parseMapiDebugCategory(std::string_view name) {
   if (sameName(name, "all")) {
@@ -68,4 +68,4 @@ const char* mapiDebugName(MapiDebug category) {
   return "?";
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

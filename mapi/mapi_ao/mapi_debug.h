@@ -15,13 +15,13 @@
 namespace bh::mapi::mapi_ao {
 
 enum class MapiDebug : uint32_t {
-  CommonFlow = 1u << 0,  ///< the AO's decisions: read-ahead, write-behind, waits, hand-offs
-  DcerpcLayer = 1u << 1, ///< every PDU: type, call id, flags, lengths, opnum
-  EmsmdbLayer = 1u << 2, ///< EcDoRpcExt2 calls and answers: flags, sizes, RPC_HEADER_EXT
-  RopLayer = 1u << 3,    ///< the ROPs of each call and answer: names, handles, return values
-  RopParser = 1u << 4,   ///< why a ROP buffer did not decode
-  RpcParser = 1u << 5,   ///< why a DCE/RPC PDU or EMSMDB stub did not decode
-  Transport = 1u << 6,   ///< records between the edge and core halves
+  CommonFlow = 1u << 0,   ///< the AO's decisions: read-ahead, write-behind, waits, hand-offs
+  DcerpcLayer = 1u << 1,  ///< every PDU: type, call id, flags, lengths, opnum
+  EmsmdbLayer = 1u << 2,  ///< EcDoRpcExt2 calls and answers: flags, sizes, RPC_HEADER_EXT
+  RopLayer = 1u << 3,     ///< the ROPs of each call and answer: names, handles, return values
+  RopParser = 1u << 4,    ///< why a ROP buffer did not decode
+  RpcParser = 1u << 5,    ///< why a DCE/RPC PDU or EMSMDB stub did not decode
+  Transport = 1u << 6,    ///< records between the edge and core halves
 };
 
 inline constexpr uint32_t kMapiDebugAll = (1u << 7) - 1;
@@ -33,4 +33,4 @@ std::vector<std::string> mapiDebugCategoryNames(uint32_t mask);
 /// The seed's name of one category.
 const char* mapiDebugName(MapiDebug category);
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -27,7 +27,7 @@ void moveOutput(AoOutput& from, FlowFilter::Output& to) {
 /// counters; hand-offs also reach the sink (log lines, Accel letters). Response times are
 /// measured here, where there is a clock.
 class FlowEvents : public MapiAoEvents {
-public:
+ public:
   FlowEvents(FlowRecord& info, MapiFlowEventSink& sink, bool reportsConnection)
       : info_(info), sink_(sink), counters_(sink.mapiCounters()), reports_(reportsConnection) {
     mapiRecordOf(info_).accelerated = true;
@@ -130,7 +130,7 @@ public:
     }
   }
 
-private:
+ private:
   std::chrono::microseconds elapsed(uint32_t callId) {
     auto it = calls_.find(callId);
     if (it == calls_.end()) {
@@ -145,16 +145,15 @@ private:
   std::shared_ptr<MapiFlowRecord> record_;
   MapiFlowEventSink& sink_;
   MapiCounters& counters_;
-  bool reports_; ///< the edge reports the connection; the core keeps its own record only
+  bool reports_;  ///< the edge reports the connection; the core keeps its own record only
   std::optional<mapi::emsmdb::ClientVersion> session_;
   std::map<uint32_t, uint64_t> calls_;
   bool localPending_ = false;
 };
 
 class EdgeMapiFilter : public FlowFilter {
-public:
-  EdgeMapiFilter(const MapiAoConfig& config, FlowRecord& info,
-                 MapiFlowEventSink& sink)
+ public:
+  EdgeMapiFilter(const MapiAoConfig& config, FlowRecord& info, MapiFlowEventSink& sink)
       : events_(info, sink, true), ao_(config, events_) {}
   void onLocalData(ByteSpan data, Output& out) override {
     AoOutput o;
@@ -176,10 +175,9 @@ public:
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
   void requestHandOff(uint16_t reason, const std::string& why, Output& out) override {
     AoOutput o;
-    ao_.requestHandOff(reason < kHandOffReasonCount
-                           ? static_cast<HandOffReason>(reason)
-                           : HandOffReason::Other,
-                       why, o);
+    ao_.requestHandOff(
+        reason < kHandOffReasonCount ? static_cast<HandOffReason>(reason) : HandOffReason::Other,
+        why, o);
     finish(o, out);
   }
   void releaseObjects(ByteSpan contextHandle, const std::vector<uint32_t>& handles, Output& out) {
@@ -199,7 +197,7 @@ public:
     finish(o, out);
   }
 
-private:
+ private:
   void finish(AoOutput& o, Output& out) {
     if (o.reset) {
       events_.onDropped();
@@ -211,9 +209,8 @@ private:
 };
 
 class CoreMapiFilter : public FlowFilter {
-public:
-  CoreMapiFilter(const MapiAoConfig& config, FlowRecord& info,
-                 MapiFlowEventSink& sink)
+ public:
+  CoreMapiFilter(const MapiAoConfig& config, FlowRecord& info, MapiFlowEventSink& sink)
       : events_(info, sink, false), ao_(config, events_) {}
   void onLocalData(ByteSpan data, Output& out) override {
     AoOutput o;
@@ -234,7 +231,7 @@ public:
   bool canFinishTowardsLocal() const override { return ao_.canFinishTowardsServer(); }
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
 
-private:
+ private:
   void finish(AoOutput& o, Output& out) {
     if (o.reset) {
       events_.onDropped();
@@ -245,10 +242,10 @@ private:
   CoreMapiAo ao_;
 };
 
-} // namespace
+}  // namespace
 
-std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const MapiAoConfig& config,
-                                               FlowRecord& info, MapiFlowEventSink& sink) {
+std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const MapiAoConfig& config, FlowRecord& info,
+                                               MapiFlowEventSink& sink) {
   return std::make_unique<EdgeMapiFilter>(config, info, sink);
 }
 
@@ -277,9 +274,9 @@ void retryMapiGroupHold(FlowFilter& filter, FlowFilter::Output& out) {
   }
 }
 
-std::unique_ptr<FlowFilter> makeCoreMapiFilter(const MapiAoConfig& config,
-                                               FlowRecord& info, MapiFlowEventSink& sink) {
+std::unique_ptr<FlowFilter> makeCoreMapiFilter(const MapiAoConfig& config, FlowRecord& info,
+                                               MapiFlowEventSink& sink) {
   return std::make_unique<CoreMapiFilter>(config, info, sink);
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -20,7 +20,7 @@ namespace bh::mapi::mapi_ao {
 
 /// Where a MAPI flow's events go; outlives the flow's filter (the MapiAccelerator).
 class MapiFlowEventSink {
-public:
+ public:
   virtual ~MapiFlowEventSink() = default;
   /// One of a flow's events; `info` is the flow's own record (may be updated).
   virtual void onMapiHandOff(accel::FlowRecord& info, HandOffReason reason,
@@ -28,7 +28,7 @@ public:
   virtual MapiCounters& mapiCounters() = 0;
   /// Association groups (edge): a group this connection joins / the group the server put it in.
   virtual std::optional<HandOffReason> onMapiJoinGroup(accel::FlowRecord& info,
-                                                                      uint32_t assocGroupId) = 0;
+                                                       uint32_t assocGroupId) = 0;
   virtual void onMapiBound(accel::FlowRecord& info, uint32_t assocGroupId) = 0;
   /// The client released these objects of session `contextHandle` on this connection (edge):
   /// the group's other connections are to stop their read-aheads of them
@@ -55,9 +55,11 @@ public:
 };
 
 std::unique_ptr<accel::FlowFilter> makeEdgeMapiFilter(const MapiAoConfig& config,
-                                               accel::FlowRecord& info, MapiFlowEventSink& sink);
+                                                      accel::FlowRecord& info,
+                                                      MapiFlowEventSink& sink);
 std::unique_ptr<accel::FlowFilter> makeCoreMapiFilter(const MapiAoConfig& config,
-                                               accel::FlowRecord& info, MapiFlowEventSink& sink);
+                                                      accel::FlowRecord& info,
+                                                      MapiFlowEventSink& sink);
 
 /// Tells an edge MAPI filter that another connection of its group released these objects
 /// (EdgeMapiAo::releaseObjects). Any other filter: nothing.
@@ -74,4 +76,4 @@ bool mapiBlocksGroupCall(const accel::FlowFilter& filter, ByteSpan contextHandle
 /// Another connection's writes were confirmed (EdgeMapiAo::retryGroupHold).
 void retryMapiGroupHold(accel::FlowFilter& filter, accel::FlowFilter::Output& out);
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

@@ -25,7 +25,7 @@ struct MapiFlowRecord : accel::AcceleratorRecord {
   /// the client/server pair `pair`.
   bool admitted = false;
   uint64_t pair = 0;
-  uint8_t grant = 0; ///< accel::Admission::Grant
+  uint8_t grant = 0;  ///< accel::Admission::Grant
 
   const char* jsonKey() const override { return "mapi"; }
   nlohmann::json toJson() const override { return stats.toJson(); }
@@ -50,4 +50,4 @@ inline MapiFlowRecord* findMapiRecord(const accel::FlowRecord& flow) {
   return dynamic_cast<MapiFlowRecord*>(flow.accelerator.get());
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

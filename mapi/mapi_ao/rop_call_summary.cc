@@ -45,7 +45,7 @@ RequestSummary boundedByHandleTable(const emsmdb::EcDoRpcExt2Request& req,
   return s;
 }
 
-} // namespace
+}  // namespace
 
 RequestSummary summarizeRequest(ByteSpan stub) {
   RequestSummary s;
@@ -83,7 +83,7 @@ RequestSummary summarizeRequest(ByteSpan stub) {
     auto index = rop::inputHandleIndex(r);
     if (index) {
       if (*index >= buf.serverObjectHandleTable.size()) {
-        return RequestSummary{}; // names a handle slot that is not there: not ours to judge
+        return RequestSummary{};  // names a handle slot that is not there: not ours to judge
       }
       s.touchedHandles.push_back(buf.serverObjectHandleTable[*index]);
       if (release) {
@@ -98,8 +98,7 @@ RequestSummary summarizeRequest(ByteSpan stub) {
                                        rs->requestedBytes(), rs->logonId};
     } else if (const auto* gb = std::get_if<rop::RopFastTransferSourceGetBufferRequest>(&r)) {
       s.candidate = ReadAheadCandidate{ReadAheadKind::FastTransferGetBuffer,
-                                       s.touchedHandles.front(), gb->requestedBytes(),
-                                       gb->logonId};
+                                       s.touchedHandles.front(), gb->requestedBytes(), gb->logonId};
     }
     if (s.candidate && s.candidate->requestedBytes == 0) {
       s.candidate.reset();
@@ -147,8 +146,7 @@ ResponseSummary summarizeReadAheadResponse(ByteSpan stub, const ReadAheadCandida
     }
     s.success = callOk && gb->returnValue == 0;
     s.dataBytes = static_cast<uint32_t>(gb->transferBuffer.size());
-    s.more = s.success &&
-             gb->transferStatus == static_cast<uint16_t>(rop::TransferStatus::Partial);
+    s.more = s.success && gb->transferStatus == static_cast<uint16_t>(rop::TransferStatus::Partial);
   }
   return s;
 }
@@ -163,7 +161,7 @@ Bytes makeSeekCurrentRequest(ByteSpan templateStub, uint8_t logonId, uint32_t ha
   rop::RopSeekStreamRequest seek;
   seek.logonId = logonId;
   seek.inputHandleIndex = 0;
-  seek.origin = 1; // STREAM_SEEK_CUR
+  seek.origin = 1;  // STREAM_SEEK_CUR
   seek.offset = static_cast<uint64_t>(offset);
   buf.rops.emplace_back(seek);
   buf.serverObjectHandleTable.push_back(handle);
@@ -203,7 +201,7 @@ Bytes answerWith(const emsmdb::EcDoRpcExt2Request& req, const rop::RopRequestBuf
   return emsmdb::encodeEcDoRpcExt2Response(emsmdb::makeEcDoRpcExt2Response(req, rgbOut));
 }
 
-} // namespace
+}  // namespace
 
 Bytes makeWriteStreamAnswer(ByteSpan requestStub) {
   emsmdb::EcDoRpcExt2Request req;
@@ -239,7 +237,8 @@ Bytes makeReleaseAnswer(ByteSpan requestStub) {
 namespace {
 
 /// The lone ROP answer of a successful EcDoRpcExt2 call, if it is of type R.
-template <typename R> std::optional<R> loneRopAnswer(ByteSpan stub) {
+template <typename R>
+std::optional<R> loneRopAnswer(ByteSpan stub) {
   emsmdb::EcDoRpcExt2Response resp;
   if (!emsmdb::decodeEcDoRpcExt2Response(stub, resp).ok() || resp.returnValue != 0) {
     return std::nullopt;
@@ -254,7 +253,7 @@ template <typename R> std::optional<R> loneRopAnswer(ByteSpan stub) {
   return r ? std::optional<R>(*r) : std::nullopt;
 }
 
-} // namespace
+}  // namespace
 
 bool writeSucceeded(ByteSpan stub, uint16_t dataBytes) {
   auto w = loneRopAnswer<rop::RopWriteStreamResponse>(stub);
@@ -275,4 +274,4 @@ bool seekSucceeded(ByteSpan stub) {
   return s && s->returnValue == 0;
 }
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

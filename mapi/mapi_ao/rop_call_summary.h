@@ -16,8 +16,8 @@ namespace bh::mapi::mapi_ao {
 
 struct ReadAheadCandidate {
   ReadAheadKind kind = ReadAheadKind::ReadStream;
-  uint32_t objectHandle = 0;   ///< server handle of the Stream / FastTransfer object
-  uint32_t requestedBytes = 0; ///< ByteCount / BufferSize (after the 0xBABE escape)
+  uint32_t objectHandle = 0;    ///< server handle of the Stream / FastTransfer object
+  uint32_t requestedBytes = 0;  ///< ByteCount / BufferSize (after the 0xBABE escape)
   uint8_t logonId = 0;
 };
 
@@ -60,7 +60,9 @@ struct RequestSummary {
 RequestSummary summarizeRequest(ByteSpan ecDoRpcExt2RequestStub);
 
 /// The objects of the call are known: exactly (decoded) or as a bound (objectsBounded).
-inline bool touchedObjectsKnown(const RequestSummary& s) { return s.decoded || s.objectsBounded; }
+inline bool touchedObjectsKnown(const RequestSummary& s) {
+  return s.decoded || s.objectsBounded;
+}
 
 struct ResponseSummary {
   bool decoded = false;
@@ -104,4 +106,4 @@ bool releaseSucceeded(ByteSpan ecDoRpcExt2ResponseStub);
 /// True when `stub` is a successful RopSeekStream answer.
 bool seekSucceeded(ByteSpan ecDoRpcExt2ResponseStub);
 
-} // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::mapi_ao

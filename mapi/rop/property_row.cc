@@ -23,26 +23,26 @@ bool append(ByteReader& r, size_t n, Bytes& raw) {
 // Fixed sizes of the single-valued types (MS-OXCDATA 2.11.1); 0 = not fixed.
 size_t fixedSize(uint16_t type) {
   switch (type) {
-  case 0x0001: // PtypNull
-    return SIZE_MAX;
-  case 0x0002: // PtypInteger16
-    return 2;
-  case 0x0003: // PtypInteger32
-  case 0x0004: // PtypFloating32
-  case 0x000a: // PtypErrorCode
-    return 4;
-  case 0x0005: // PtypFloating64
-  case 0x0006: // PtypCurrency
-  case 0x0007: // PtypFloatingTime
-  case 0x0014: // PtypInteger64
-  case 0x0040: // PtypTime
-    return 8;
-  case 0x000b: // PtypBoolean
-    return 1;
-  case 0x0048: // PtypGuid
-    return 16;
-  default:
-    return 0;
+    case 0x0001:  // PtypNull
+      return SIZE_MAX;
+    case 0x0002:  // PtypInteger16
+      return 2;
+    case 0x0003:  // PtypInteger32
+    case 0x0004:  // PtypFloating32
+    case 0x000a:  // PtypErrorCode
+      return 4;
+    case 0x0005:  // PtypFloating64
+    case 0x0006:  // PtypCurrency
+    case 0x0007:  // PtypFloatingTime
+    case 0x0014:  // PtypInteger64
+    case 0x0040:  // PtypTime
+      return 8;
+    case 0x000b:  // PtypBoolean
+      return 1;
+    case 0x0048:  // PtypGuid
+      return 16;
+    default:
+      return 0;
   }
 }
 
@@ -76,34 +76,34 @@ bool readUtf16Raw(ByteReader& r, Bytes& raw) {
 bool readSingle(ByteReader& r, uint16_t type, Bytes& raw) {
   size_t fixed = fixedSize(type);
   if (fixed == SIZE_MAX) {
-    return true; // PtypNull has no bytes
+    return true;  // PtypNull has no bytes
   }
   if (fixed != 0) {
     return append(r, fixed, raw);
   }
   switch (type) {
-  case 0x001e: // PtypString8
-    return readString8Raw(r, raw);
-  case 0x001f: // PtypString
-    return readUtf16Raw(r, raw);
-  case 0x00fb: // PtypServerId
-  case 0x0102: // PtypBinary
-  {
-    uint16_t n = r.u16();
-    if (!r.ok()) {
-      return false;
+    case 0x001e:  // PtypString8
+      return readString8Raw(r, raw);
+    case 0x001f:  // PtypString
+      return readUtf16Raw(r, raw);
+    case 0x00fb:  // PtypServerId
+    case 0x0102:  // PtypBinary
+    {
+      uint16_t n = r.u16();
+      if (!r.ok()) {
+        return false;
+      }
+      raw.push_back(static_cast<uint8_t>(n));
+      raw.push_back(static_cast<uint8_t>(n >> 8));
+      return append(r, n, raw);
     }
-    raw.push_back(static_cast<uint8_t>(n));
-    raw.push_back(static_cast<uint8_t>(n >> 8));
-    return append(r, n, raw);
-  }
-  default:
-    r.fail(); // PtypObject, PtypRestriction, PtypRuleAction, ...: not derivable here
-    return false;
+    default:
+      r.fail();  // PtypObject, PtypRestriction, PtypRuleAction, ...: not derivable here
+      return false;
   }
 }
 
-} // namespace
+}  // namespace
 
 bool readPropertyValue(ByteReader& r, uint16_t type, Bytes& raw) {
   if ((type & kMultiValued) == 0) {
@@ -111,7 +111,7 @@ bool readPropertyValue(ByteReader& r, uint16_t type, Bytes& raw) {
   }
   uint16_t item = static_cast<uint16_t>(type & ~kMultiValued);
   uint32_t n = r.u32();
-  if (!r.ok() || n > r.remaining()) { // every item takes at least one byte
+  if (!r.ok() || n > r.remaining()) {  // every item takes at least one byte
     r.fail();
     return false;
   }
@@ -119,7 +119,7 @@ bool readPropertyValue(ByteReader& r, uint16_t type, Bytes& raw) {
     raw.push_back(static_cast<uint8_t>(n >> (8 * i)));
   }
   if (item == 0x0001 || item == 0x000a || item == 0x000b || item == 0x00fb) {
-    r.fail(); // no multi-valued form in MS-OXCDATA 2.11.1
+    r.fail();  // no multi-valued form in MS-OXCDATA 2.11.1
     return false;
   }
   for (uint32_t i = 0; i < n; ++i) {
@@ -186,4 +186,4 @@ void writePropertyRow(ByteWriter& w, const PropertyRow& row) {
   }
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

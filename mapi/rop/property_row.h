@@ -17,8 +17,8 @@ constexpr uint8_t kStandardPropertyRow = 0x00;
 constexpr uint8_t kFlaggedPropertyRow = 0x01;
 
 struct PropertyRowValue {
-  uint8_t flag = 0; ///< only meaningful in a flagged row
-  Bytes raw;        ///< the value's bytes as on the wire (absent: empty)
+  uint8_t flag = 0;  ///< only meaningful in a flagged row
+  Bytes raw;         ///< the value's bytes as on the wire (absent: empty)
   bool operator==(const PropertyRowValue&) const = default;
 };
 
@@ -35,4 +35,4 @@ bool readPropertyValue(ByteReader& r, uint16_t propertyType, Bytes& raw);
 bool readPropertyRow(ByteReader& r, const std::vector<uint32_t>& columns, PropertyRow& row);
 void writePropertyRow(ByteWriter& w, const PropertyRow& row);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

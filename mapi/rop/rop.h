@@ -38,29 +38,26 @@ using RopRequest =
     std::variant<RopLogonRequest, RopReleaseRequest, RopOpenFolderRequest, RopOpenMessageRequest,
                  RopGetHierarchyTableRequest, RopGetContentsTableRequest,
                  RopGetPropertiesSpecificRequest, RopSetColumnsRequest, RopQueryRowsRequest,
-                 RopGetAttachmentTableRequest, RopOpenAttachmentRequest,
-                 RopGetReceiveFolderRequest, RopOpenStreamRequest, RopReadStreamRequest,
-                 RopWriteStreamRequest, RopSeekStreamRequest, RopSetStreamSizeRequest,
-                 RopCommitStreamRequest, RopGetStreamSizeRequest,
-                 RopFastTransferSourceCopyToRequest, RopFastTransferSourceGetBufferRequest,
-                 RopSynchronizationConfigureRequest,
+                 RopGetAttachmentTableRequest, RopOpenAttachmentRequest, RopGetReceiveFolderRequest,
+                 RopOpenStreamRequest, RopReadStreamRequest, RopWriteStreamRequest,
+                 RopSeekStreamRequest, RopSetStreamSizeRequest, RopCommitStreamRequest,
+                 RopGetStreamSizeRequest, RopFastTransferSourceCopyToRequest,
+                 RopFastTransferSourceGetBufferRequest, RopSynchronizationConfigureRequest,
                  RopSynchronizationUploadStateStreamBeginRequest,
                  RopSynchronizationUploadStateStreamContinueRequest,
                  RopSynchronizationUploadStateStreamEndRequest>;
 
-using RopResponse =
-    std::variant<RopLogonResponse, RopOpenFolderResponse, RopOpenMessageResponse,
-                 RopGetHierarchyTableResponse, RopGetContentsTableResponse,
-                 RopGetPropertiesSpecificResponse, RopSetColumnsResponse, RopQueryRowsResponse,
-                 RopGetAttachmentTableResponse, RopOpenAttachmentResponse,
-                 RopGetReceiveFolderResponse, RopOpenStreamResponse, RopReadStreamResponse,
-                 RopWriteStreamResponse, RopSeekStreamResponse, RopSetStreamSizeResponse,
-                 RopCommitStreamResponse, RopGetStreamSizeResponse,
-                 RopFastTransferSourceCopyToResponse, RopFastTransferSourceGetBufferResponse,
-                 RopSynchronizationConfigureResponse,
-                 RopSynchronizationUploadStateStreamBeginResponse,
-                 RopSynchronizationUploadStateStreamContinueResponse,
-                 RopSynchronizationUploadStateStreamEndResponse, RopBufferTooSmallResponse>;
+using RopResponse = std::variant<
+    RopLogonResponse, RopOpenFolderResponse, RopOpenMessageResponse, RopGetHierarchyTableResponse,
+    RopGetContentsTableResponse, RopGetPropertiesSpecificResponse, RopSetColumnsResponse,
+    RopQueryRowsResponse, RopGetAttachmentTableResponse, RopOpenAttachmentResponse,
+    RopGetReceiveFolderResponse, RopOpenStreamResponse, RopReadStreamResponse,
+    RopWriteStreamResponse, RopSeekStreamResponse, RopSetStreamSizeResponse,
+    RopCommitStreamResponse, RopGetStreamSizeResponse, RopFastTransferSourceCopyToResponse,
+    RopFastTransferSourceGetBufferResponse, RopSynchronizationConfigureResponse,
+    RopSynchronizationUploadStateStreamBeginResponse,
+    RopSynchronizationUploadStateStreamContinueResponse,
+    RopSynchronizationUploadStateStreamEndResponse, RopBufferTooSmallResponse>;
 
 RopId ropIdOf(const RopRequest& rop);
 RopId ropIdOf(const RopResponse& rop);
@@ -81,4 +78,4 @@ void encodeResponse(ByteWriter& w, const RopResponse& rop);
 /// The InputHandleIndex of a request (RopLogon has none: nullopt).
 std::optional<uint8_t> inputHandleIndex(const RopRequest& rop);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -72,7 +72,7 @@ void writeTable(ByteWriter& w, const std::vector<uint32_t>& handles) {
   }
 }
 
-} // namespace
+}  // namespace
 
 ParseResult decodeRequestBuffer(ByteSpan in, RopRequestBuffer& out, const RopLimits& limits) {
   out = {};
@@ -81,10 +81,9 @@ ParseResult decodeRequestBuffer(ByteSpan in, RopRequestBuffer& out, const RopLim
   if (!f.ok()) {
     return f;
   }
-  ParseResult l = decodeList(list, limits, out.rops, out.unsupportedRopId,
-                             [](ByteReader& r, RopRequest& rop, uint8_t& id) {
-                               return decodeRequest(r, rop, id);
-                             });
+  ParseResult l = decodeList(
+      list, limits, out.rops, out.unsupportedRopId,
+      [](ByteReader& r, RopRequest& rop, uint8_t& id) { return decodeRequest(r, rop, id); });
   return l.ok() ? f : l;
 }
 
@@ -139,4 +138,4 @@ ResponseContext responseContextFor(const RopRequestBuffer& request) {
   return ctx;
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -16,14 +16,14 @@
 namespace bh::mapi::rop {
 
 struct RopLimits {
-  size_t maxRops = 128;    ///< ROPs in one RopsList
-  size_t maxHandles = 256; ///< ServerObjectHandleTable entries (handle indexes are one byte)
+  size_t maxRops = 128;     ///< ROPs in one RopsList
+  size_t maxHandles = 256;  ///< ServerObjectHandleTable entries (handle indexes are one byte)
 };
 
 struct RopRequestBuffer {
   std::vector<RopRequest> rops;
   std::vector<uint32_t> serverObjectHandleTable;
-  std::optional<uint8_t> unsupportedRopId; ///< set when decoding stopped at an unknown RopId
+  std::optional<uint8_t> unsupportedRopId;  ///< set when decoding stopped at an unknown RopId
   bool operator==(const RopRequestBuffer&) const = default;
 };
 
@@ -49,4 +49,4 @@ Bytes encodeResponseBuffer(const RopResponseBuffer& in);
 /// the caller's to merge in.
 ResponseContext responseContextFor(const RopRequestBuffer& request);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

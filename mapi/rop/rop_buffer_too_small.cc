@@ -17,4 +17,4 @@ void encode(ByteWriter& w, const RopBufferTooSmallResponse& x) {
   w.bytes(x.requestBuffers);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

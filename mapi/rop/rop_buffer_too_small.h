@@ -19,4 +19,4 @@ struct RopBufferTooSmallResponse {
 bool decode(ByteReader& r, RopBufferTooSmallResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopBufferTooSmallResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -20,4 +20,4 @@ void encode(ByteWriter& w, const RopCommitStreamResponse& x) {
   writeResponseHeader(w, x);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -23,4 +23,4 @@ void encode(ByteWriter& w, const RopCommitStreamRequest& x);
 bool decode(ByteReader& r, RopCommitStreamResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopCommitStreamResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -51,4 +51,4 @@ void writePropertyTags(ByteWriter& w, const std::vector<uint32_t>& tags) {
   }
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -22,7 +22,7 @@ constexpr size_t kMaxFieldCount = 0x8000;
 /// Fields common to every response but RopBufferTooSmall. On ReturnValue != 0 most responses
 /// carry nothing else (MS-OXCROPS 2.2.1, "error response").
 struct RopResponseHeader {
-  uint8_t handleIndex = 0; ///< InputHandleIndex or OutputHandleIndex, echoing the request
+  uint8_t handleIndex = 0;  ///< InputHandleIndex or OutputHandleIndex, echoing the request
   uint32_t returnValue = 0;
   bool operator==(const RopResponseHeader&) const = default;
 };
@@ -47,7 +47,8 @@ bool readPropertyTags(ByteReader& r, std::vector<uint32_t>& tags);
 void writePropertyTags(ByteWriter& w, const std::vector<uint32_t>& tags);
 
 /// Fixed-size byte array helpers (GUIDs).
-template <size_t N> bool readArray(ByteReader& r, std::array<uint8_t, N>& a) {
+template <size_t N>
+bool readArray(ByteReader& r, std::array<uint8_t, N>& a) {
   ByteSpan b = r.take(N);
   if (!r.ok()) {
     return false;
@@ -56,7 +57,7 @@ template <size_t N> bool readArray(ByteReader& r, std::array<uint8_t, N>& a) {
   return true;
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop
 
 namespace bh::mapi::rop {
 
@@ -77,4 +78,4 @@ inline void writeRequestHeader(ByteWriter& w, const RopRequestHeader& h) {
   w.u8(h.inputHandleIndex);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -29,4 +29,4 @@ void encode(ByteWriter& w, const RopFastTransferSourceCopyToResponse& x) {
   writeResponseHeader(w, x);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

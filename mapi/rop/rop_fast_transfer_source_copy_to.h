@@ -17,7 +17,7 @@ struct RopFastTransferSourceCopyToRequest : RopRequestHeader {
   uint8_t level = 0;
   uint32_t copyFlags = 0;
   uint8_t sendOptions = 0;
-  std::vector<uint32_t> propertyTags; ///< properties to exclude
+  std::vector<uint32_t> propertyTags;  ///< properties to exclude
   bool operator==(const RopFastTransferSourceCopyToRequest&) const = default;
 };
 
@@ -31,4 +31,4 @@ void encode(ByteWriter& w, const RopFastTransferSourceCopyToRequest& x);
 bool decode(ByteReader& r, RopFastTransferSourceCopyToResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopFastTransferSourceCopyToResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

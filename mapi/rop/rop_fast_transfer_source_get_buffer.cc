@@ -62,4 +62,4 @@ void encode(ByteWriter& w, const RopFastTransferSourceGetBufferResponse& x) {
   w.bytes(x.transferBuffer);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

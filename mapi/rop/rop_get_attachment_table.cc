@@ -24,4 +24,4 @@ void encode(ByteWriter& w, const RopGetAttachmentTableResponse& x) {
   writeResponseHeader(w, x);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -25,4 +25,4 @@ void encode(ByteWriter& w, const RopGetAttachmentTableRequest& x);
 bool decode(ByteReader& r, RopGetAttachmentTableResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopGetAttachmentTableResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

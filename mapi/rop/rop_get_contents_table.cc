@@ -32,4 +32,4 @@ void encode(ByteWriter& w, const RopGetContentsTableResponse& x) {
   w.u32(x.rowCount);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -27,4 +27,4 @@ void encode(ByteWriter& w, const RopGetContentsTableRequest& x);
 bool decode(ByteReader& r, RopGetContentsTableResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopGetContentsTableResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -27,4 +27,4 @@ void encode(ByteWriter& w, const RopGetHierarchyTableRequest& x);
 bool decode(ByteReader& r, RopGetHierarchyTableResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopGetHierarchyTableResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

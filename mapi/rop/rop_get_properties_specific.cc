@@ -43,4 +43,4 @@ void encode(ByteWriter& w, const RopGetPropertiesSpecificResponse& x) {
   }
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -24,7 +24,7 @@ struct RopGetPropertiesSpecificRequest : RopRequestHeader {
 
 struct RopGetPropertiesSpecificResponse : RopResponseHeader {
   static constexpr RopId kRopId = RopId::RopGetPropertiesSpecific;
-  bool opaque = false; ///< the tags were unknown: rowBytes holds RowData as is
+  bool opaque = false;  ///< the tags were unknown: rowBytes holds RowData as is
   PropertyRow rowData;
   Bytes rowBytes;
   bool operator==(const RopGetPropertiesSpecificResponse&) const = default;
@@ -35,4 +35,4 @@ void encode(ByteWriter& w, const RopGetPropertiesSpecificRequest& x);
 bool decode(ByteReader& r, RopGetPropertiesSpecificResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopGetPropertiesSpecificResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -30,4 +30,4 @@ void encode(ByteWriter& w, const RopGetReceiveFolderResponse& x) {
   writeString8(w, x.explicitMessageClass);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

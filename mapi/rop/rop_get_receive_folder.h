@@ -29,4 +29,4 @@ void encode(ByteWriter& w, const RopGetReceiveFolderRequest& x);
 bool decode(ByteReader& r, RopGetReceiveFolderResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopGetReceiveFolderResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

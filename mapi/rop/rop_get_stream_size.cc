@@ -28,4 +28,4 @@ void encode(ByteWriter& w, const RopGetStreamSizeResponse& x) {
   w.u32(x.streamSize);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -24,4 +24,4 @@ void encode(ByteWriter& w, const RopGetStreamSizeRequest& x);
 bool decode(ByteReader& r, RopGetStreamSizeResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopGetStreamSizeResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

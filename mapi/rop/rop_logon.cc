@@ -11,7 +11,7 @@ bool decode(ByteReader& r, RopLogonRequest& x) {
   uint16_t n = r.u16();
   ByteSpan b = r.take(n);
   if (!r.ok() || (n != 0 && b.back() != 0)) {
-    r.fail(); // Essdn is null-terminated (MS-OXCROPS 2.2.3.1.1)
+    r.fail();  // Essdn is null-terminated (MS-OXCROPS 2.2.3.1.1)
     return false;
   }
   x.essdn.assign(b.begin(), b.end());
@@ -109,4 +109,4 @@ void encode(ByteWriter& w, const RopLogonResponse& x) {
   }
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

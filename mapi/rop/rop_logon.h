@@ -23,7 +23,7 @@ struct RopLogonRequest {
   uint8_t logonFlags = 0;
   uint32_t openFlags = 0;
   uint32_t storeState = 0;
-  Bytes essdn; ///< EssdnSize bytes, a null-terminated DN when not empty
+  Bytes essdn;  ///< EssdnSize bytes, a null-terminated DN when not empty
   bool operator==(const RopLogonRequest&) const = default;
 };
 
@@ -46,8 +46,8 @@ struct RopLogonResponse : RopResponseHeader {
   // Private mailbox form.
   uint8_t responseFlags = 0;
   std::array<uint8_t, 16> mailboxGuid{};
-  uint16_t replId = 0; ///< both forms
-  std::array<uint8_t, 16> replGuid{}; ///< both forms
+  uint16_t replId = 0;                 ///< both forms
+  std::array<uint8_t, 16> replGuid{};  ///< both forms
   LogonTime logonTime;
   uint64_t gwartTime = 0;
   uint32_t storeState = 0;
@@ -66,4 +66,4 @@ void encode(ByteWriter& w, const RopLogonRequest& x);
 bool decode(ByteReader& r, RopLogonResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopLogonResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

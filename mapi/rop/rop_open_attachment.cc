@@ -26,4 +26,4 @@ void encode(ByteWriter& w, const RopOpenAttachmentResponse& x) {
   writeResponseHeader(w, x);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

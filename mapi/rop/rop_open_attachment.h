@@ -27,4 +27,4 @@ void encode(ByteWriter& w, const RopOpenAttachmentRequest& x);
 bool decode(ByteReader& r, RopOpenAttachmentResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopOpenAttachmentResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

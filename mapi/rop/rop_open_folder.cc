@@ -60,4 +60,4 @@ void encode(ByteWriter& w, const RopOpenFolderResponse& x) {
   }
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

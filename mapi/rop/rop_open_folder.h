@@ -25,7 +25,7 @@ struct RopOpenFolderResponse : RopResponseHeader {
   uint8_t hasRules = 0;
   uint8_t isGhosted = 0;
   uint16_t cheapServerCount = 0;
-  std::vector<std::string> servers; ///< ServerCount (u16) names
+  std::vector<std::string> servers;  ///< ServerCount (u16) names
   bool operator==(const RopOpenFolderResponse&) const = default;
 };
 
@@ -34,4 +34,4 @@ void encode(ByteWriter& w, const RopOpenFolderRequest& x);
 bool decode(ByteReader& r, RopOpenFolderResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopOpenFolderResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

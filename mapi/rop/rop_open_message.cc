@@ -9,36 +9,36 @@ bool readTypedString(ByteReader& r, TypedString& s) {
     return false;
   }
   switch (s.stringType) {
-  case 0x00: // no string
-  case 0x01: // empty string
-    return true;
-  case 0x02: // 8-bit
-  case 0x03: // reduced Unicode: Unicode with the high bytes dropped
-    while (true) {
-      uint8_t c = r.u8();
-      if (!r.ok()) {
-        return false;
+    case 0x00:  // no string
+    case 0x01:  // empty string
+      return true;
+    case 0x02:  // 8-bit
+    case 0x03:  // reduced Unicode: Unicode with the high bytes dropped
+      while (true) {
+        uint8_t c = r.u8();
+        if (!r.ok()) {
+          return false;
+        }
+        s.raw.push_back(c);
+        if (c == 0) {
+          return true;
+        }
       }
-      s.raw.push_back(c);
-      if (c == 0) {
-        return true;
+    case 0x04:  // Unicode
+      while (true) {
+        uint16_t c = r.u16();
+        if (!r.ok()) {
+          return false;
+        }
+        s.raw.push_back(static_cast<uint8_t>(c));
+        s.raw.push_back(static_cast<uint8_t>(c >> 8));
+        if (c == 0) {
+          return true;
+        }
       }
-    }
-  case 0x04: // Unicode
-    while (true) {
-      uint16_t c = r.u16();
-      if (!r.ok()) {
-        return false;
-      }
-      s.raw.push_back(static_cast<uint8_t>(c));
-      s.raw.push_back(static_cast<uint8_t>(c >> 8));
-      if (c == 0) {
-        return true;
-      }
-    }
-  default:
-    r.fail();
-    return false;
+    default:
+      r.fail();
+      return false;
   }
 }
 
@@ -119,4 +119,4 @@ void encode(ByteWriter& w, const RopOpenMessageResponse& x) {
   }
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -24,7 +24,7 @@ struct RopOpenMessageRequest : RopRequestHeader {
 /// A TypedString: StringType then (types 2-4) the null-terminated string, kept raw.
 struct TypedString {
   uint8_t stringType = 0;
-  Bytes raw; ///< including the terminator
+  Bytes raw;  ///< including the terminator
   bool operator==(const TypedString&) const = default;
 };
 
@@ -32,7 +32,7 @@ struct OpenRecipientRow {
   uint8_t recipientType = 0;
   uint16_t codePageId = 0;
   uint16_t reserved = 0;
-  Bytes recipientRow; ///< RecipientRowSize bytes (MS-OXCDATA 2.8.3.1), kept opaque
+  Bytes recipientRow;  ///< RecipientRowSize bytes (MS-OXCDATA 2.8.3.1), kept opaque
   bool operator==(const OpenRecipientRow&) const = default;
 };
 
@@ -42,8 +42,8 @@ struct RopOpenMessageResponse : RopResponseHeader {
   TypedString subjectPrefix;
   TypedString normalizedSubject;
   uint16_t recipientCount = 0;
-  std::vector<uint32_t> recipientColumns; ///< ColumnCount then the tags
-  std::vector<OpenRecipientRow> recipientRows; ///< RowCount (u8) rows
+  std::vector<uint32_t> recipientColumns;       ///< ColumnCount then the tags
+  std::vector<OpenRecipientRow> recipientRows;  ///< RowCount (u8) rows
   bool operator==(const RopOpenMessageResponse&) const = default;
 };
 
@@ -55,4 +55,4 @@ void encode(ByteWriter& w, const RopOpenMessageRequest& x);
 bool decode(ByteReader& r, RopOpenMessageResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopOpenMessageResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

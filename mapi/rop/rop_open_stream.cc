@@ -34,4 +34,4 @@ void encode(ByteWriter& w, const RopOpenStreamResponse& x) {
   w.u32(x.streamSize);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

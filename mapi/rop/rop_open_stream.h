@@ -28,4 +28,4 @@ void encode(ByteWriter& w, const RopOpenStreamRequest& x);
 bool decode(ByteReader& r, RopOpenStreamResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopOpenStreamResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -64,4 +64,4 @@ void encode(ByteWriter& w, const RopQueryRowsResponse& x) {
   }
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -25,7 +25,7 @@ struct RopQueryRowsResponse : RopResponseHeader {
   static constexpr RopId kRopId = RopId::RopQueryRows;
   uint8_t origin = 0;
   uint16_t rowCount = 0;
-  bool opaque = false; ///< columns unknown: rowBytes holds RowData as is
+  bool opaque = false;  ///< columns unknown: rowBytes holds RowData as is
   std::vector<PropertyRow> rows;
   Bytes rowBytes;
   bool operator==(const RopQueryRowsResponse&) const = default;
@@ -36,4 +36,4 @@ void encode(ByteWriter& w, const RopQueryRowsRequest& x);
 bool decode(ByteReader& r, RopQueryRowsResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopQueryRowsResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

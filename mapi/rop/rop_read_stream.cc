@@ -34,4 +34,4 @@ void encode(ByteWriter& w, const RopReadStreamResponse& x) {
   w.bytes(x.data);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

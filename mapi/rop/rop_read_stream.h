@@ -14,7 +14,7 @@ constexpr uint16_t kByteCountUseMaximum = 0xbabe;
 struct RopReadStreamRequest : RopRequestHeader {
   static constexpr RopId kRopId = RopId::RopReadStream;
   uint16_t byteCount = 0;
-  uint32_t maximumByteCount = 0; ///< on the wire only when byteCount == 0xBABE
+  uint32_t maximumByteCount = 0;  ///< on the wire only when byteCount == 0xBABE
   /// The number of bytes the client will accept.
   uint32_t requestedBytes() const {
     return byteCount == kByteCountUseMaximum ? maximumByteCount : byteCount;
@@ -24,7 +24,7 @@ struct RopReadStreamRequest : RopRequestHeader {
 
 struct RopReadStreamResponse : RopResponseHeader {
   static constexpr RopId kRopId = RopId::RopReadStream;
-  Bytes data; ///< DataSize (u16) then the bytes
+  Bytes data;  ///< DataSize (u16) then the bytes
   bool operator==(const RopReadStreamResponse&) const = default;
 };
 
@@ -33,4 +33,4 @@ void encode(ByteWriter& w, const RopReadStreamRequest& x);
 bool decode(ByteReader& r, RopReadStreamResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopReadStreamResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -7,6 +7,8 @@ bool decode(ByteReader& r, RopReleaseRequest& x) {
   return r.ok();
 }
 
-void encode(ByteWriter& w, const RopReleaseRequest& x) { writeRequestHeader(w, x); }
+void encode(ByteWriter& w, const RopReleaseRequest& x) {
+  writeRequestHeader(w, x);
+}
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

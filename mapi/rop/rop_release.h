@@ -16,4 +16,4 @@ struct RopReleaseRequest : RopRequestHeader {
 bool decode(ByteReader& r, RopReleaseRequest& x);
 void encode(ByteWriter& w, const RopReleaseRequest& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -32,4 +32,4 @@ void encode(ByteWriter& w, const RopSeekStreamResponse& x) {
   w.u64(x.newPosition);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

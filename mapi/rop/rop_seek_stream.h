@@ -27,4 +27,4 @@ void encode(ByteWriter& w, const RopSeekStreamRequest& x);
 bool decode(ByteReader& r, RopSeekStreamResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopSeekStreamResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

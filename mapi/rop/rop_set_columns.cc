@@ -30,4 +30,4 @@ void encode(ByteWriter& w, const RopSetColumnsResponse& x) {
   }
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

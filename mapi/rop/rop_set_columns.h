@@ -28,4 +28,4 @@ void encode(ByteWriter& w, const RopSetColumnsRequest& x);
 bool decode(ByteReader& r, RopSetColumnsResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopSetColumnsResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

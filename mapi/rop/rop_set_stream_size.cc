@@ -22,4 +22,4 @@ void encode(ByteWriter& w, const RopSetStreamSizeResponse& x) {
   writeResponseHeader(w, x);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -25,4 +25,4 @@ void encode(ByteWriter& w, const RopSetStreamSizeRequest& x);
 bool decode(ByteReader& r, RopSetStreamSizeResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopSetStreamSizeResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -39,4 +39,4 @@ void encode(ByteWriter& w, const RopSynchronizationConfigureResponse& x) {
   writeResponseHeader(w, x);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

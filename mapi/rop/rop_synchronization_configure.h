@@ -15,7 +15,7 @@ namespace bh::mapi::rop {
 struct RopSynchronizationConfigureRequest : RopRequestHeader {
   static constexpr RopId kRopId = RopId::RopSynchronizationConfigure;
   uint8_t outputHandleIndex = 0;
-  uint8_t synchronizationType = 0; ///< 0x01 contents, 0x02 hierarchy
+  uint8_t synchronizationType = 0;  ///< 0x01 contents, 0x02 hierarchy
   uint8_t sendOptions = 0;
   uint16_t synchronizationFlags = 0;
   Bytes restrictionData;
@@ -34,4 +34,4 @@ void encode(ByteWriter& w, const RopSynchronizationConfigureRequest& x);
 bool decode(ByteReader& r, RopSynchronizationConfigureResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopSynchronizationConfigureResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

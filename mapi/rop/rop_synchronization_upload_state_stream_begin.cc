@@ -25,4 +25,4 @@ void encode(ByteWriter& w, const RopSynchronizationUploadStateStreamBeginRespons
   writeResponseHeader(w, x);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -14,7 +14,7 @@ namespace bh::mapi::rop {
 struct RopSynchronizationUploadStateStreamBeginRequest : RopRequestHeader {
   static constexpr RopId kRopId = RopId::RopSynchronizationUploadStateStreamBegin;
   uint32_t stateProperty = 0;
-  uint32_t transferBufferSize = 0; ///< size of the stream the Continue ROPs will upload
+  uint32_t transferBufferSize = 0;  ///< size of the stream the Continue ROPs will upload
   bool operator==(const RopSynchronizationUploadStateStreamBeginRequest&) const = default;
 };
 
@@ -29,4 +29,4 @@ bool decode(ByteReader& r, RopSynchronizationUploadStateStreamBeginResponse& x,
             const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopSynchronizationUploadStateStreamBeginResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

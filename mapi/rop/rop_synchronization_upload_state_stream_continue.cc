@@ -30,4 +30,4 @@ void encode(ByteWriter& w, const RopSynchronizationUploadStateStreamContinueResp
   writeResponseHeader(w, x);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -28,4 +28,4 @@ bool decode(ByteReader& r, RopSynchronizationUploadStateStreamContinueResponse& 
             const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopSynchronizationUploadStateStreamContinueResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -21,4 +21,4 @@ void encode(ByteWriter& w, const RopSynchronizationUploadStateStreamEndResponse&
   writeResponseHeader(w, x);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

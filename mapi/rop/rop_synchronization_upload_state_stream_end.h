@@ -25,4 +25,4 @@ bool decode(ByteReader& r, RopSynchronizationUploadStateStreamEndResponse& x,
             const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopSynchronizationUploadStateStreamEndResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

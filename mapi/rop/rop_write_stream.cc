@@ -30,4 +30,4 @@ void encode(ByteWriter& w, const RopWriteStreamResponse& x) {
   w.u16(x.writtenSize);
 }
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

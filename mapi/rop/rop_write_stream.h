@@ -25,4 +25,4 @@ void encode(ByteWriter& w, const RopWriteStreamRequest& x);
 bool decode(ByteReader& r, RopWriteStreamResponse& x, const ResponseContext& ctx);
 void encode(ByteWriter& w, const RopWriteStreamResponse& x);
 
-} // namespace bh::mapi::rop
+}  // namespace bh::mapi::rop

@@ -11,7 +11,8 @@
 namespace bh::proxy::codec {
 
 // Framing of the peer protocol that edge and core speak on the peered connection
-// (docs/ARCHITECTURE.md "One MAPI flow", step 4). Every frame: an 8-byte header, big-endian, then `length` payload bytes.
+// (docs/ARCHITECTURE.md "One MAPI flow", step 4). Every frame: an 8-byte header, big-endian, then
+// `length` payload bytes.
 //
 //   0        1        2                 4                                  8
 //   +--------+--------+-----------------+----------------------------------+

@@ -83,8 +83,7 @@ ParseResult decodeHello(ByteSpan payload, Hello& out) {
   if (!r.ok()) {
     return ParseResult::fail("hello truncated");
   }
-  if (h.protocolVersion < kOldestPeerProtocolVersion ||
-      h.protocolVersion > kPeerProtocolVersion) {
+  if (h.protocolVersion < kOldestPeerProtocolVersion || h.protocolVersion > kPeerProtocolVersion) {
     return ParseResult::fail("hello protocol version " + std::to_string(h.protocolVersion) +
                              " unknown");
   }

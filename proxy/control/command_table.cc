@@ -22,4 +22,4 @@ nlohmann::json CommandTable::dispatch(const std::vector<std::string>& args) cons
   return {{"ok", false}, {"error", "unknown command; try: " + help}};
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -5,25 +5,24 @@
 // dispatches on it; the unknown-command answer lists it; a later issue generates bash
 // completion and the man page from it.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "accel/accelerator.h"
 
 namespace bh::proxy {
 
 class CommandTable {
-public:
+ public:
   void add(accel::ControlCommand command) { rows_.push_back(std::move(command)); }
   /// The command whose words begin `args` (the longest such) answers: {"ok", "text", "json"}
   /// or {"ok": false, "error"}; none: an error listing every command's help.
   nlohmann::json dispatch(const std::vector<std::string>& args) const;
   const std::vector<accel::ControlCommand>& rows() const { return rows_; }
 
-private:
+ private:
   std::vector<accel::ControlCommand> rows_;
 };
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

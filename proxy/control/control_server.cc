@@ -112,4 +112,4 @@ void ControlServer::onConnection(uv_stream_t* server, int status) {
       });
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

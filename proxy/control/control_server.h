@@ -3,10 +3,9 @@
 #include <uv.h>
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace bh::proxy {
 
@@ -14,7 +13,7 @@ namespace bh::proxy {
 /// group only). One request per connection: a JSON line {"args": ["show", ...], "json": bool};
 /// one JSON answer {"ok": bool, "text": "...", "json": {...}, "error": "..."}, then close.
 class ControlServer {
-public:
+ public:
   using Handler = std::function<nlohmann::json(const std::vector<std::string>& args)>;
   static constexpr size_t kMaxRequestBytes = 16 * 1024;
 
@@ -23,7 +22,7 @@ public:
   int start(const std::string& path);
   void stop();
 
-private:
+ private:
   struct Client;
   static void onConnection(uv_stream_t* server, int status);
 
@@ -33,4 +32,4 @@ private:
   std::string path_;
 };
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -73,4 +73,4 @@ void DiscoveryTable::expire(uint64_t nowNs) {
   }
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -19,8 +19,8 @@ namespace bh::proxy {
 ///    SYN-ACK can answer it.
 /// Bounded and expiring: an entry nobody picks up (a SYN that never completed) goes away.
 struct DiscoveryEntry {
-  uint8_t requestedPolicy = 0;                    ///< edge: what our SYN asks for
-  std::optional<codec::DiscoveryOption> peerOption; ///< the other side's option
+  uint8_t requestedPolicy = 0;                       ///< edge: what our SYN asks for
+  std::optional<codec::DiscoveryOption> peerOption;  ///< the other side's option
   /// Core: the flow's classification, made once when the edge's SYN is answered and used
   /// again at accept (the answer and the flow must agree).
   std::optional<policy::Decision> decision;
@@ -28,10 +28,11 @@ struct DiscoveryEntry {
 };
 
 class DiscoveryTable {
-public:
+ public:
   using Key = std::array<uint8_t, 37>;
 
-  DiscoveryTable(size_t capacity, uint64_t lifetimeNs) : capacity_(capacity), lifetimeNs_(lifetimeNs) {}
+  DiscoveryTable(size_t capacity, uint64_t lifetimeNs)
+      : capacity_(capacity), lifetimeNs_(lifetimeNs) {}
 
   static Key keyOf(const policy::FlowKey& flow);
 
@@ -43,11 +44,11 @@ public:
   size_t size() const { return entries_.size(); }
   uint64_t evictions() const { return evictions_; }
 
-private:
+ private:
   size_t capacity_;
   uint64_t lifetimeNs_;
   uint64_t evictions_ = 0;
   std::map<Key, DiscoveryEntry> entries_;
 };
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

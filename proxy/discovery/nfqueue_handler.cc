@@ -1,10 +1,10 @@
 #include "proxy/discovery/nfqueue_handler.h"
 
 #include <arpa/inet.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -23,7 +23,7 @@ namespace bh::proxy {
 namespace {
 
 struct PacketTuple {
-  policy::FlowKey flow; ///< as the packet travels: src -> dst
+  policy::FlowKey flow;  ///< as the packet travels: src -> dst
   uint8_t tcpFlags = 0;
 };
 
@@ -55,14 +55,19 @@ constexpr uint8_t kSyn = 0x02;
 constexpr uint8_t kAck = 0x10;
 constexpr uint8_t kRst = 0x04;
 
-} // namespace
+}  // namespace
 
 NfqueueHandler::NfqueueHandler(uv_loop_t* loop, Settings settings, DiscoveryTable& edgeTable,
                                DiscoveryTable& coreTable, CorePolicyFn corePolicy)
-    : loop_(loop), settings_(settings), edgeTable_(edgeTable), coreTable_(coreTable),
+    : loop_(loop),
+      settings_(settings),
+      edgeTable_(edgeTable),
+      coreTable_(coreTable),
       corePolicy_(std::move(corePolicy)) {}
 
-NfqueueHandler::~NfqueueHandler() { stop(); }
+NfqueueHandler::~NfqueueHandler() {
+  stop();
+}
 
 int NfqueueHandler::start() {
   handle_ = nfq_open();
@@ -194,8 +199,8 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
       // The mark makes the core's TPROXY rule take this SYN (redirect/interception.cc).
       uint32_t newMark = (mark & ~redirect::Marks::kMask) | redirect::Marks::kDiscovered;
       if (stripped) {
-        return nfq_set_verdict2(qh, id, NF_ACCEPT, newMark,
-                                static_cast<uint32_t>(stripped->size()), stripped->data());
+        return nfq_set_verdict2(qh, id, NF_ACCEPT, newMark, static_cast<uint32_t>(stripped->size()),
+                                stripped->data());
       }
       return nfq_set_verdict2(qh, id, NF_ACCEPT, newMark, 0, nullptr);
     }
@@ -237,7 +242,7 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
     }
     DiscoveryEntry* e = edgeTable_.find(clientFlow, now);
     if (e == nullptr) {
-      return accept(); // not a flow we asked about
+      return accept();  // not a flow we asked about
     }
     ++counters_.answersSeen;
     e->peerOption = found.option;
@@ -250,4 +255,4 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
   return accept();
 }
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -31,7 +31,7 @@ struct DiscoveryCounters {
 /// handshake packets reach it (redirect/ queues nothing else), each gets its verdict at once,
 /// and the queue fails open (--queue-bypass, NFQA_CFG_F_FAIL_OPEN): traffic never waits on us.
 class NfqueueHandler {
-public:
+ public:
   struct Settings {
     uint16_t queueNum = 0;
     bool edge = false;
@@ -53,7 +53,7 @@ public:
   void stop();
   const DiscoveryCounters& counters() const { return counters_; }
 
-private:
+ private:
   static int onPacketThunk(nfq_q_handle* qh, nfgenmsg* msg, nfq_data* nfa, void* data);
   int onPacket(nfq_q_handle* qh, nfq_data* nfa);
   void onReadable();
@@ -69,4 +69,4 @@ private:
   DiscoveryCounters counters_;
 };
 
-} // namespace bh::proxy
+}  // namespace bh::proxy

@@ -22,7 +22,7 @@ int runFile(const std::filesystem::path& p) {
   return LLVMFuzzerTestOneInput(data.data(), data.size());
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   size_t ran = 0;

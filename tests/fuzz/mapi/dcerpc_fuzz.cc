@@ -8,8 +8,8 @@
 #include <cstring>
 
 #include "mapi/dcerpc/association.h"
-#include "mapi/dcerpc/pdu_codec.h"
 #include "mapi/dcerpc/co_stream.h"
+#include "mapi/dcerpc/pdu_codec.h"
 
 using namespace bh;
 using namespace bh::mapi::dcerpc;

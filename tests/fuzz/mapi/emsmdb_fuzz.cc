@@ -36,7 +36,7 @@ void check(ByteSpan stub, Decode decode, Encode encode) {
   }
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) {
@@ -45,42 +45,42 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   StubLimits limits;
   ByteSpan stub(data + 1, size - 1);
   switch (data[0] % 6) {
-  case 0:
-    check<EcDoConnectExRequest>(
-        stub, [&](ByteSpan s, auto& m) { return decodeEcDoConnectExRequest(s, m, limits); },
-        [](const auto& m) { return encodeEcDoConnectExRequest(m); });
-    {
-      EcDoConnectExRequest m;
-      if (decodeEcDoConnectExRequest(stub, m).ok()) {
-        (void)sessionClass(decodeClientVersion(m.rgwClientVersion));
+    case 0:
+      check<EcDoConnectExRequest>(
+          stub, [&](ByteSpan s, auto& m) { return decodeEcDoConnectExRequest(s, m, limits); },
+          [](const auto& m) { return encodeEcDoConnectExRequest(m); });
+      {
+        EcDoConnectExRequest m;
+        if (decodeEcDoConnectExRequest(stub, m).ok()) {
+          (void)sessionClass(decodeClientVersion(m.rgwClientVersion));
+        }
       }
-    }
-    break;
-  case 1:
-    check<EcDoConnectExResponse>(
-        stub, [&](ByteSpan s, auto& m) { return decodeEcDoConnectExResponse(s, m, limits); },
-        [](const auto& m) { return encodeEcDoConnectExResponse(m); });
-    break;
-  case 2:
-    check<EcDoRpcExt2Request>(
-        stub, [&](ByteSpan s, auto& m) { return decodeEcDoRpcExt2Request(s, m, limits); },
-        [](const auto& m) { return encodeEcDoRpcExt2Request(m); });
-    break;
-  case 3:
-    check<EcDoRpcExt2Response>(
-        stub, [&](ByteSpan s, auto& m) { return decodeEcDoRpcExt2Response(s, m, limits); },
-        [](const auto& m) { return encodeEcDoRpcExt2Response(m); });
-    break;
-  case 4:
-    check<EcDoDisconnectRequest>(
-        stub, [](ByteSpan s, auto& m) { return decodeEcDoDisconnectRequest(s, m); },
-        [](const auto& m) { return encodeEcDoDisconnectRequest(m); });
-    break;
-  default:
-    check<EcDoDisconnectResponse>(
-        stub, [](ByteSpan s, auto& m) { return decodeEcDoDisconnectResponse(s, m); },
-        [](const auto& m) { return encodeEcDoDisconnectResponse(m); });
-    break;
+      break;
+    case 1:
+      check<EcDoConnectExResponse>(
+          stub, [&](ByteSpan s, auto& m) { return decodeEcDoConnectExResponse(s, m, limits); },
+          [](const auto& m) { return encodeEcDoConnectExResponse(m); });
+      break;
+    case 2:
+      check<EcDoRpcExt2Request>(
+          stub, [&](ByteSpan s, auto& m) { return decodeEcDoRpcExt2Request(s, m, limits); },
+          [](const auto& m) { return encodeEcDoRpcExt2Request(m); });
+      break;
+    case 3:
+      check<EcDoRpcExt2Response>(
+          stub, [&](ByteSpan s, auto& m) { return decodeEcDoRpcExt2Response(s, m, limits); },
+          [](const auto& m) { return encodeEcDoRpcExt2Response(m); });
+      break;
+    case 4:
+      check<EcDoDisconnectRequest>(
+          stub, [](ByteSpan s, auto& m) { return decodeEcDoDisconnectRequest(s, m); },
+          [](const auto& m) { return encodeEcDoDisconnectRequest(m); });
+      break;
+    default:
+      check<EcDoDisconnectResponse>(
+          stub, [](ByteSpan s, auto& m) { return decodeEcDoDisconnectResponse(s, m); },
+          [](const auto& m) { return encodeEcDoDisconnectResponse(m); });
+      break;
   }
   return 0;
 }

@@ -38,7 +38,7 @@ struct ReleaseRecorder : MapiAoEvents {
   void onDebug(MapiDebug, const std::string& line) override {
     for (char c : line) {
       if (c < 0x20 || c >= 0x7f) {
-        std::abort(); // a debug line carried raw bytes
+        std::abort();  // a debug line carried raw bytes
       }
     }
   }
@@ -82,7 +82,7 @@ struct Pair {
   }
 };
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Pair p;
@@ -96,18 +96,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ByteSpan chunk(data + start + 1, end - start - 1);
       AoOutput e, c;
       switch (data[start] & 3) {
-      case 0:
-        p.edge.onClientData(chunk, e);
-        break;
-      case 1:
-        p.core.onServerData(chunk, c);
-        break;
-      case 2:
-        p.edge.onPeerData(chunk, e);
-        break;
-      default:
-        p.core.onPeerData(chunk, c);
-        break;
+        case 0:
+          p.edge.onClientData(chunk, e);
+          break;
+        case 1:
+          p.core.onServerData(chunk, c);
+          break;
+        case 2:
+          p.edge.onPeerData(chunk, e);
+          break;
+        default:
+          p.core.onPeerData(chunk, c);
+          break;
       }
       p.check();
       p.settle(std::move(e), std::move(c));

@@ -39,8 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       std::vector<ExtendedPiece> back;
       Bytes wire = encodeExtendedBuffer({again});
-      if (!decodeExtendedBuffer(wire, back).ok() || back.size() != 1 ||
-          back[0].plain != p.plain) {
+      if (!decodeExtendedBuffer(wire, back).ok() || back.size() != 1 || back[0].plain != p.plain) {
         std::abort();
       }
     }

@@ -33,8 +33,9 @@ TEST_CASE("show statistics connection optimized mapi detail appends the MAPI blo
   std::string e;
   REQUIRE(ConnectionFilter::parse({"optimized", "mapi"}, table, e));
   std::string t = showConnections(flows, c, table);
-  CHECK(t.find("1830    10.56.94.101:4506       10.10.100.100:1456      0:1a:64:d3:2f:b8    TMDL") !=
-        std::string::npos);
+  CHECK(
+      t.find("1830    10.56.94.101:4506       10.10.100.100:1456      0:1a:64:d3:2f:b8    TMDL") !=
+      std::string::npos);
   CHECK(t.find("342     ") == std::string::npos);
 
   ConnectionFilter detail;

@@ -11,9 +11,9 @@ TEST_CASE("ByteReader reads both byte orders and fails sticky past the end") {
   ByteReader be(data, Endian::Big);
   CHECK(be.u32() == 0x01020304);
   CHECK(be.ok());
-  CHECK(be.u16() == 0); // only one byte left
+  CHECK(be.u16() == 0);  // only one byte left
   CHECK_FALSE(be.ok());
-  CHECK(be.u8() == 0); // sticky
+  CHECK(be.u8() == 0);  // sticky
   CHECK(be.remaining() == 0);
 }
 

@@ -25,7 +25,7 @@ TEST_CASE("DelayLine is bounded and refuses packets when full") {
   CHECK_FALSE(line.push(4, 0));
   CHECK(line.size() == 3);
   CHECK(line.maxDepth() == 3);
-  CHECK(line.popDue(1000).value() == 3); // one batch verdict releases all three
+  CHECK(line.popDue(1000).value() == 3);  // one batch verdict releases all three
 }
 
 TEST_CASE("LossModel: per-direction probability makes round-trip loss equal the setting") {

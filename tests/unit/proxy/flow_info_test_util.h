@@ -18,4 +18,4 @@ inline FlowInfo optimizedFlow(uint8_t applied) {
   return f;
 }
 
-} // namespace bh::proxy::test
+}  // namespace bh::proxy::test

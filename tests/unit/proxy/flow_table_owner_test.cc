@@ -44,7 +44,7 @@ bh::policy::Limits limits() {
   return l;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("FlowTable owns its flows by connection id until they are removed") {
   FlowTable<FakeFlow> t;
@@ -82,14 +82,14 @@ TEST_CASE("FlowTable gives a flow's admission and group slot back to the limiter
   // No peer answered: the admission goes back, the group slot stays until the flow ends.
   t.releaseAdmission(2, limiter);
   CHECK(limiter.counters().active == 2);
-  t.releaseAdmission(2, limiter); // once
+  t.releaseAdmission(2, limiter);  // once
   CHECK(limiter.counters().active == 2);
   t.remove(1, limiter);
   CHECK(limiter.counters().active == 1);
-  CHECK(t.groupKnown(group)); // flow 2 still holds it
+  CHECK(t.groupKnown(group));  // flow 2 still holds it
   t.remove(2, limiter);
   CHECK_FALSE(t.groupKnown(group));
-  CHECK(limiter.counters().groups == 0); // the group's reserve went back to the pool
+  CHECK(limiter.counters().groups == 0);  // the group's reserve went back to the pool
   t.remove(3, limiter);
   CHECK(limiter.counters().active == 0);
 }
@@ -101,9 +101,9 @@ TEST_CASE("FlowTable schedules codec flushes per flow; a closed flow's flush is 
   t.add(make(2));
   CHECK_FALSE(t.flushPending());
   t.scheduleFlush(1, 10);
-  t.scheduleFlush(1, 12); // a new burst pushes it back
+  t.scheduleFlush(1, 12);  // a new burst pushes it back
   t.scheduleFlush(2, 11);
-  t.scheduleFlush(9, 1); // no such flow
+  t.scheduleFlush(9, 1);  // no such flow
   CHECK(t.flushAt(1) == 12);
   CHECK(t.takeDueFlushes(11) == std::vector<uint64_t>{2});
   CHECK(t.flushPending());
@@ -112,8 +112,9 @@ TEST_CASE("FlowTable schedules codec flushes per flow; a closed flow's flush is 
   CHECK(t.takeDueFlushes(100).empty());
 }
 
-TEST_CASE("FlowTable: the memory budget's view (buffered bytes per flow, reset by id, a hook at "
-          "admission)") {
+TEST_CASE(
+    "FlowTable: the memory budget's view (buffered bytes per flow, reset by id, a hook at "
+    "admission)") {
   FlowTable<FakeFlow> t;
   t.add(make(1, 4096));
   t.add(make(2, 1 << 20));

@@ -15,14 +15,14 @@ FlowKey flow(uint16_t sport) {
   return {*IpAddress::parse("10.91.1.1"), *IpAddress::parse("10.91.4.2"), sport, 5001};
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("DiscoveryTable is bounded, evicts the oldest, and expires entries") {
   DiscoveryTable t(3, 1000);
   CHECK(t.put(flow(1), {}, 10));
   CHECK(t.put(flow(2), {}, 20));
   CHECK(t.put(flow(3), {}, 30));
-  CHECK_FALSE(t.put(flow(4), {}, 40)); // full: the oldest goes
+  CHECK_FALSE(t.put(flow(4), {}, 40));  // full: the oldest goes
   CHECK(t.size() == 3);
   CHECK(t.evictions() == 1);
   CHECK(t.find(flow(1), 40) == nullptr);
@@ -81,8 +81,9 @@ TEST_CASE("show statistics connection prints the seed's counters and table") {
   CHECK(text.find("Current Active Optimized Flows:                 1\n") != std::string::npos);
   CHECK(text.find("Current Reserved Flows:                         12\n") != std::string::npos);
   CHECK(text.find("Historical Flows:                               161\n") != std::string::npos);
-  CHECK(text.find("342     10.56.94.101:4506       10.10.100.100:1456      0:1a:64:d3:2f:b8    T") !=
-        std::string::npos);
+  CHECK(
+      text.find("342     10.56.94.101:4506       10.10.100.100:1456      0:1a:64:d3:2f:b8    T") !=
+      std::string::npos);
   ConnectionFilter opt;
   std::string e;
   REQUIRE(ConnectionFilter::parse({"optimized", "detail"}, opt, e));

@@ -1,9 +1,10 @@
+#include "redirect/interception.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <map>
 
-#include "redirect/interception.h"
 #include "redirect/rule_installer.h"
 
 using namespace bh::redirect;
@@ -16,7 +17,7 @@ bool contains(const std::string& s, const std::string& what) {
 
 /// Records every command; answers with the exit codes a test sets per tool.
 class RecordingRunner : public CommandRunner {
-public:
+ public:
   CommandResult run(const std::vector<std::string>& argv, const std::string& input) override {
     std::string line;
     for (const auto& a : argv) {
@@ -45,20 +46,23 @@ InterceptionSpec edgeSpec() {
   return s;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("edge rules: TPROXY new client SYNs from the LAN, queue only SYN and SYN-ACK") {
   RuleSet rs = buildRules(edgeSpec());
   CHECK(contains(rs.nftScript, "delete table inet bridgehead"));
   CHECK(contains(rs.nftScript, "socket transparent 1 meta mark set 0x1b01 accept"));
-  CHECK(contains(rs.nftScript, "iifname { \"lan0\" } meta l4proto tcp tcp flags & (syn | ack | rst) == syn"));
+  CHECK(contains(rs.nftScript,
+                 "iifname { \"lan0\" } meta l4proto tcp tcp flags & (syn | ack | rst) == syn"));
   CHECK(contains(rs.nftScript, "tcp dport != { 22, 179 }"));
   CHECK(contains(rs.nftScript, "meta nfproto ipv4 tproxy ip to :7878"));
   CHECK(contains(rs.nftScript, "meta nfproto ipv6 tproxy ip6 to :7878"));
-  CHECK_FALSE(contains(rs.nftScript, "0x1b04")); // no core rules on an edge
+  CHECK_FALSE(contains(rs.nftScript, "0x1b04"));  // no core rules on an edge
   // Only handshake packets are queued, always with bypass so traffic never blocks.
-  CHECK(contains(rs.iptablesV4, "--syn -m mark --mark 0x1b02/0xffff -j NFQUEUE --queue-num 3 --queue-bypass"));
-  CHECK(contains(rs.iptablesV4, "--tcp-flags SYN,ACK,RST SYN,ACK -m socket --transparent -j NFQUEUE"));
+  CHECK(contains(rs.iptablesV4,
+                 "--syn -m mark --mark 0x1b02/0xffff -j NFQUEUE --queue-num 3 --queue-bypass"));
+  CHECK(contains(rs.iptablesV4,
+                 "--tcp-flags SYN,ACK,RST SYN,ACK -m socket --transparent -j NFQUEUE"));
   CHECK(contains(rs.iptablesV4, ":BRIDGEHEAD-PRE - [0:0]"));
   CHECK(rs.routeSetup.size() == 4);
 }
@@ -69,15 +73,19 @@ TEST_CASE("core rules: TPROXY only SYNs the queue handler marked as discovered")
   s.listenPort = 7878;
   s.queueNum = 4;
   RuleSet rs = buildRules(s);
-  CHECK(contains(rs.nftScript, "meta mark & 0xffff == 0x1b04 meta l4proto tcp meta nfproto ipv4 tproxy ip to :7878"));
+  CHECK(contains(
+      rs.nftScript,
+      "meta mark & 0xffff == 0x1b04 meta l4proto tcp meta nfproto ipv4 tproxy ip to :7878"));
   CHECK_FALSE(contains(rs.nftScript, "iifname"));
-  CHECK(contains(rs.iptablesV4, "-A BRIDGEHEAD-PRE -p tcp --syn -j NFQUEUE --queue-num 4 --queue-bypass"));
-  CHECK(contains(rs.iptablesV4, "-A BRIDGEHEAD-OUT -p tcp --tcp-flags SYN,ACK,RST SYN,ACK -j NFQUEUE"));
+  CHECK(contains(rs.iptablesV4,
+                 "-A BRIDGEHEAD-PRE -p tcp --syn -j NFQUEUE --queue-num 4 --queue-bypass"));
+  CHECK(contains(rs.iptablesV4,
+                 "-A BRIDGEHEAD-OUT -p tcp --tcp-flags SYN,ACK,RST SYN,ACK -j NFQUEUE"));
 }
 
 TEST_CASE("install adds each jump once and replaces policy routing; remove undoes it") {
   RecordingRunner r;
-  r.exitCodes["iptables -w -t mangle -C"] = 1; // jumps not there yet (v4)
+  r.exitCodes["iptables -w -t mangle -C"] = 1;  // jumps not there yet (v4)
   RuleInstaller inst(r);
   REQUIRE(inst.install(edgeSpec()));
   int inserts = 0, routeDeletes = 0;
@@ -85,8 +93,8 @@ TEST_CASE("install adds each jump once and replaces policy routing; remove undoe
     inserts += contains(c, " -I ") ? 1 : 0;
     routeDeletes += contains(c, "rule del fwmark") ? 1 : 0;
   }
-  CHECK(inserts == 3);      // v6 jumps "exist" (-C succeeds), v4 ones are inserted
-  CHECK(routeDeletes == 2); // leftovers of a crash removed before adding
+  CHECK(inserts == 3);       // v6 jumps "exist" (-C succeeds), v4 ones are inserted
+  CHECK(routeDeletes == 2);  // leftovers of a crash removed before adding
   CHECK(r.calls.front() == "nft -f -");
 
   r.calls.clear();
@@ -104,7 +112,7 @@ TEST_CASE("install reports the failing tool and stops") {
 }
 
 TEST_CASE("remove is bounded even when the tool keeps answering success") {
-  RecordingRunner r; // every -D "succeeds"
+  RecordingRunner r;  // every -D "succeeds"
   RuleInstaller inst(r);
   inst.remove(edgeSpec());
   CHECK(r.calls.size() < 300);
@@ -118,15 +126,18 @@ TEST_CASE("peer route table: consulted only by our peer legs' marks, flushed on 
   }
   s.peerRouteTable = 28;
   RuleSet rs = buildRules(s);
-  auto has = [](const std::vector<std::vector<std::string>>& cmds,
-                std::vector<std::string> want) {
+  auto has = [](const std::vector<std::vector<std::string>>& cmds, std::vector<std::string> want) {
     return std::find(cmds.begin(), cmds.end(), want) != cmds.end();
   };
   for (std::string fam : {"-4", "-6"}) {
-    CHECK(has(rs.routeSetup, {"ip", fam, "rule", "add", "fwmark", "0x1b02/0xffff", "lookup", "28"}));
-    CHECK(has(rs.routeSetup, {"ip", fam, "rule", "add", "fwmark", "0x1b05/0xffff", "lookup", "28"}));
-    CHECK(has(rs.routeTeardown, {"ip", fam, "rule", "del", "fwmark", "0x1b02/0xffff", "lookup", "28"}));
-    CHECK(has(rs.routeTeardown, {"ip", fam, "rule", "del", "fwmark", "0x1b05/0xffff", "lookup", "28"}));
+    CHECK(
+        has(rs.routeSetup, {"ip", fam, "rule", "add", "fwmark", "0x1b02/0xffff", "lookup", "28"}));
+    CHECK(
+        has(rs.routeSetup, {"ip", fam, "rule", "add", "fwmark", "0x1b05/0xffff", "lookup", "28"}));
+    CHECK(has(rs.routeTeardown,
+              {"ip", fam, "rule", "del", "fwmark", "0x1b02/0xffff", "lookup", "28"}));
+    CHECK(has(rs.routeTeardown,
+              {"ip", fam, "rule", "del", "fwmark", "0x1b05/0xffff", "lookup", "28"}));
     CHECK(has(rs.routeTeardown, {"ip", fam, "route", "flush", "table", "28"}));
   }
   // Every rule set up has its inverse in the teardown.

@@ -1,11 +1,13 @@
-#include <doctest/doctest.h>
-
 #include "redirect/peer_route_cache.h"
+
+#include <doctest/doctest.h>
 
 namespace bh::redirect {
 namespace {
 
-policy::IpAddress addr(uint32_t host) { return policy::IpAddress::v4(0x0a000000u | host); }
+policy::IpAddress addr(uint32_t host) {
+  return policy::IpAddress::v4(0x0a000000u | host);
+}
 
 constexpr uint64_t kSecond = 1000ull * 1000 * 1000;
 
@@ -61,5 +63,5 @@ TEST_CASE("peer route cache: a zero cap still keeps one entry") {
   CHECK(*s.evict == addr(1));
 }
 
-} // namespace
-} // namespace bh::redirect
+}  // namespace
+}  // namespace bh::redirect

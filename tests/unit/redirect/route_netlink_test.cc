@@ -1,12 +1,12 @@
 // rtnetlink messages of the peer routes against golden vectors packed independently by
 // tests/vectors/redirect/gen_route_vectors.py, a build/parse round trip, and malformed input.
+#include "redirect/route_netlink.h"
+
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include "redirect/route_netlink.h"
 
 namespace bh::redirect {
 namespace {
@@ -31,9 +31,13 @@ std::map<std::string, Bytes> vectors() {
   return out;
 }
 
-policy::IpAddress ip(const char* s) { return *policy::IpAddress::parse(s); }
+policy::IpAddress ip(const char* s) {
+  return *policy::IpAddress::parse(s);
+}
 
-TEST_CASE("route netlink: golden vectors are present") { CHECK(vectors().size() == 7); }
+TEST_CASE("route netlink: golden vectors are present") {
+  CHECK(vectors().size() == 7);
+}
 
 TEST_CASE("route netlink: RTM_GETROUTE is byte for byte the golden request") {
   CHECK(buildGetRoute(ip("10.91.4.2"), 7) == vectors().at("get_v4"));
@@ -129,11 +133,11 @@ TEST_CASE("route netlink: a delete names the table and the host route") {
   Bytes del = buildDeleteRoute(28, ip("10.91.1.1"), 5);
   // nlmsghdr (16) + rtmsg (12) + RTA_DST (8) + RTA_TABLE (8)
   CHECK(del.size() == 44);
-  CHECK(del[4] == 25);  // RTM_DELROUTE
-  CHECK(del[16] == 2);  // AF_INET
-  CHECK(del[17] == 32); // a host route
-  CHECK(del[20] == 28); // rtm_table
+  CHECK(del[4] == 25);   // RTM_DELROUTE
+  CHECK(del[16] == 2);   // AF_INET
+  CHECK(del[17] == 32);  // a host route
+  CHECK(del[20] == 28);  // rtm_table
 }
 
-} // namespace
-} // namespace bh::redirect
+}  // namespace
+}  // namespace bh::redirect

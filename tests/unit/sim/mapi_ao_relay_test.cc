@@ -36,14 +36,14 @@ struct RelayStats {
 };
 
 class CountingEvents : public MapiAoEvents {
-public:
+ public:
   explicit CountingEvents(RelayStats& s) : s_(s) {}
   void onLocalResponse(uint32_t) override { ++s_.localResponses; }
   void onRemoteResponse(uint32_t) override { ++s_.remoteResponses; }
   void onReadAheadStarted(ReadAheadKind) override { ++s_.readAheads; }
   void onHandOff(HandOffReason, const std::string&) override { ++s_.handOffs; }
 
-private:
+ private:
   RelayStats& s_;
 };
 
@@ -52,7 +52,7 @@ private:
 void relayConnection(Socket client, Socket server, RelayStats& stats, uint32_t seed) {
   CountingEvents edgeEvents(stats), coreEvents(stats);
   MapiAoConfig cfg;
-  cfg.readAheadWindowBytes = 8 * 31744; // small: the window and its refills get exercised
+  cfg.readAheadWindowBytes = 8 * 31744;  // small: the window and its refills get exercised
   EdgeMapiAo edge(cfg, edgeEvents);
   CoreMapiAo core(cfg, coreEvents);
   std::mt19937 rng(seed);
@@ -188,8 +188,7 @@ struct Bench {
         if (!s) {
           continue;
         }
-        relays.emplace_back(relayConnection, std::move(*c), std::move(*s), std::ref(stats),
-                            seed++);
+        relays.emplace_back(relayConnection, std::move(*c), std::move(*s), std::ref(stats), seed++);
       }
     });
   }
@@ -237,7 +236,7 @@ bool runWorkload(Bench& b, const OutlookOptions& opts,
   return ok;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("MAPI AO halves relay outlook-sim workloads byte-exact, answering reads locally") {
   const std::vector<uint64_t> sizes = {1u << 20, 300000};
@@ -247,46 +246,55 @@ TEST_CASE("MAPI AO halves relay outlook-sim workloads byte-exact, answering read
   OpReport r;
 
   SUBCASE("open-attachment: ReadStream read-ahead") {
-    CHECK_MESSAGE(runWorkload(b, opts, [](OutlookClient& c, OpReport& o) {
-      return c.openAttachment(1u << 20, o);
-    }, r), r.detail);
-    CHECK(b.stats.localResponses > 20); // 1 MiB is 34 reads; the first goes to the server
+    CHECK_MESSAGE(
+        runWorkload(
+            b, opts, [](OutlookClient& c, OpReport& o) { return c.openAttachment(1u << 20, o); },
+            r),
+        r.detail);
+    CHECK(b.stats.localResponses > 20);  // 1 MiB is 34 reads; the first goes to the server
   }
   SUBCASE("read-seek: the client leaves the pattern mid read-ahead") {
-    CHECK_MESSAGE(runWorkload(b, opts, [](OutlookClient& c, OpReport& o) {
-      return c.readSeek(1u << 20, o);
-    }, r), r.detail);
+    CHECK_MESSAGE(
+        runWorkload(
+            b, opts, [](OutlookClient& c, OpReport& o) { return c.readSeek(1u << 20, o); }, r),
+        r.detail);
     CHECK(b.stats.readAheads >= 2);
   }
   SUBCASE("six streams read in one session each get a read-ahead (ended ones are retired)") {
-    CHECK_MESSAGE(runWorkload(b, opts, [](OutlookClient& c, OpReport& o) {
-      for (int i = 0; i < 6; ++i) {
-        if (!c.openAttachment(1u << 20, o)) {
-          return false;
-        }
-      }
-      return true;
-    }, r), r.detail);
+    CHECK_MESSAGE(runWorkload(
+                      b, opts,
+                      [](OutlookClient& c, OpReport& o) {
+                        for (int i = 0; i < 6; ++i) {
+                          if (!c.openAttachment(1u << 20, o)) {
+                            return false;
+                          }
+                        }
+                        return true;
+                      },
+                      r),
+                  r.detail);
     CHECK(b.stats.readAheads >= 6);
   }
   SUBCASE("a stream shorter than one window, read to its end") {
-    CHECK_MESSAGE(runWorkload(b, opts, [](OutlookClient& c, OpReport& o) {
-      return c.openAttachment(300000, o);
-    }, r), r.detail);
+    CHECK_MESSAGE(
+        runWorkload(
+            b, opts, [](OutlookClient& c, OpReport& o) { return c.openAttachment(300000, o); }, r),
+        r.detail);
   }
   SUBCASE("sync: FastTransferSourceGetBuffer read-ahead") {
-    CHECK_MESSAGE(runWorkload(b, opts, [](OutlookClient& c, OpReport& o) { return c.sync(o); },
-                              r),
+    CHECK_MESSAGE(runWorkload(
+                      b, opts, [](OutlookClient& c, OpReport& o) { return c.sync(o); }, r),
                   r.detail);
     CHECK(b.stats.localResponses > 0);
   }
   SUBCASE("save-attachment and browse pass through the halves") {
-    CHECK_MESSAGE(runWorkload(b, opts, [](OutlookClient& c, OpReport& o) {
-      return c.saveAttachment(200000, o);
-    }, r), r.detail);
+    CHECK_MESSAGE(
+        runWorkload(
+            b, opts, [](OutlookClient& c, OpReport& o) { return c.saveAttachment(200000, o); }, r),
+        r.detail);
     OpReport r2;
-    CHECK_MESSAGE(runWorkload(b, opts, [](OutlookClient& c, OpReport& o) { return c.browse(o); },
-                              r2),
+    CHECK_MESSAGE(runWorkload(
+                      b, opts, [](OutlookClient& c, OpReport& o) { return c.browse(o); }, r2),
                   r2.detail);
   }
   b.stopping = true;

@@ -1,6 +1,7 @@
+#include "mapi/dcerpc/pdu_codec.h"
+
 #include <doctest/doctest.h>
 
-#include "mapi/dcerpc/pdu_codec.h"
 #include "tests/unit/mapi/dcerpc/test_util.h"
 
 using namespace bh;

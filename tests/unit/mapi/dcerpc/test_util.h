@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "mapi/dcerpc/co_stream.h"
 #include "mapi/dcerpc/pdu.h"
 #include "mapi/dcerpc/pdu_codec.h"
-#include "mapi/dcerpc/co_stream.h"
 #include "mapi/dcerpc/well_known.h"
 
 namespace bh::mapi::dcerpc::testing {

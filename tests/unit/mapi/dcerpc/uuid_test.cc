@@ -1,6 +1,7 @@
+#include "mapi/dcerpc/uuid.h"
+
 #include <doctest/doctest.h>
 
-#include "mapi/dcerpc/uuid.h"
 #include "mapi/dcerpc/well_known.h"
 
 using namespace bh;

@@ -85,10 +85,10 @@ void checkPdu(const Pdu& p, const json& j) {
   }
 }
 
-const char* kCases[] = {"bind_epm",           "bind_emsmdb_ntlm", "bind_ack_epm",
-                        "request_ept_map",    "response_ept_map", "request_ntlm_privacy",
-                        "request_fragmented", "bind_big_endian",  "stream_epm_client",
-                        "stream_cancel_mid_call"};
+const char* kCases[] = {
+    "bind_epm",          "bind_emsmdb_ntlm",      "bind_ack_epm",       "request_ept_map",
+    "response_ept_map",  "request_ntlm_privacy",  "request_fragmented", "bind_big_endian",
+    "stream_epm_client", "stream_cancel_mid_call"};
 
 }  // namespace
 
@@ -147,8 +147,7 @@ TEST_CASE("impacket vectors through the stream engine at every split") {
           CHECK(rec.abandoned[c].callId == exp["abandoned"][c]["call_id"].get<uint32_t>());
           CHECK(rec.abandoned[c].fragments.size() ==
                 exp["abandoned"][c]["fragments"].get<size_t>());
-          CHECK(toHex(rec.abandoned[c].stub) ==
-                exp["abandoned"][c]["stub_hex"].get<std::string>());
+          CHECK(toHex(rec.abandoned[c].stub) == exp["abandoned"][c]["stub_hex"].get<std::string>());
         }
       }
     }

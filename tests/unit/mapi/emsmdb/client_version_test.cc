@@ -1,7 +1,7 @@
 // rgwClientVersion decoding (MS-OXCRPC 3.1.4.1.3) and the seed's session buckets.
-#include <doctest/doctest.h>
-
 #include "mapi/emsmdb/client_version.h"
+
+#include <doctest/doctest.h>
 
 using namespace bh::mapi::emsmdb;
 

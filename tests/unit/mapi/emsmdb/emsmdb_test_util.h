@@ -4,10 +4,9 @@
 
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
 
@@ -33,4 +32,4 @@ inline Bytes randomBytes(size_t n, uint32_t seed) {
   return b;
 }
 
-} // namespace bh::mapi::emsmdb::testing
+}  // namespace bh::mapi::emsmdb::testing

@@ -1,11 +1,12 @@
 // LZ77 / DIRECT2 (MS-OXCRPC 3.1.4.1.1.2): the byte examples MS-XCA 3.1 gives for the same bit
 // stream, streams made by the independent Python model (tests/vectors/emsmdb/make_vectors.py),
 // round trips, and hostile streams.
+#include "mapi/emsmdb/lz77.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "mapi/emsmdb/lz77.h"
 #include "tests/unit/mapi/emsmdb/emsmdb_test_util.h"
 
 using namespace bh;
@@ -15,7 +16,9 @@ using bh::mapi::emsmdb::testing::readVector;
 
 namespace {
 
-Bytes fromString(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes fromString(const std::string& s) {
+  return Bytes(s.begin(), s.end());
+}
 
 Bytes roundTrip(const Bytes& plain) {
   Bytes packed = lz77::compress(plain);
@@ -24,7 +27,7 @@ Bytes roundTrip(const Bytes& plain) {
   return back;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("Lz77 decodes the MS-XCA Plain LZ77 examples") {
   // 26 literals: bitmask 0x0000003f (26 zero bits, then padding ones).
@@ -96,7 +99,7 @@ TEST_CASE("Lz77 decompress caps output at SizeActual and rejects hostile streams
   CHECK(lz77::decompress(abc, 301, out).status == ParseStatus::Error);
   // Offset before the start of the output.
   Bytes before;
-  REQUIRE(fromHex("ffffffbf 61 0800", before)); // literal 'a', then offset 2
+  REQUIRE(fromHex("ffffffbf 61 0800", before));  // literal 'a', then offset 2
   CHECK(lz77::decompress(before, 4, out).status == ParseStatus::Error);
   // 16-bit length below its minimum of 22.
   Bytes small;
@@ -105,7 +108,7 @@ TEST_CASE("Lz77 decompress caps output at SizeActual and rejects hostile streams
   // Every truncation of a valid stream fails (never a wrong success, never out of bounds).
   Bytes text = readVector("emsmdb", "lz77_text.lz77");
   Bytes plain = readVector("emsmdb", "lz77_text.plain");
-  for (size_t cut = 0; cut + 4 < text.size(); ++cut) { // the last 4 hold padding only
+  for (size_t cut = 0; cut + 4 < text.size(); ++cut) {  // the last 4 hold padding only
     Bytes prefix(text.begin(), text.begin() + static_cast<long>(cut));
     ParseResult r = lz77::decompress(prefix, plain.size(), out);
     CHECK_MESSAGE(r.status == ParseStatus::Error, "cut at " << cut);

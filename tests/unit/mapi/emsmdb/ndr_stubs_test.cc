@@ -28,7 +28,8 @@ nlohmann::json fieldsOf(const std::string& name) {
 }
 
 // Every strict prefix of a stub must be need-more or error, never a success.
-template <class Msg, class Decode> void checkPrefixes(const Bytes& wire, Decode decode) {
+template <class Msg, class Decode>
+void checkPrefixes(const Bytes& wire, Decode decode) {
   for (size_t cut = 0; cut < wire.size(); ++cut) {
     Msg m;
     ParseResult r = decode(ByteSpan(wire).first(cut), m);
@@ -36,7 +37,7 @@ template <class Msg, class Decode> void checkPrefixes(const Bytes& wire, Decode 
   }
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("EcDoConnectEx request vectors decode and re-encode identically") {
   for (const char* name : {"connect_ex_request_2003", "connect_ex_request_2010"}) {
@@ -54,18 +55,17 @@ TEST_CASE("EcDoConnectEx request vectors decode and re-encode identically") {
       CHECK(req.rgwClientVersion[i] == f["client_version"][i].get<uint16_t>());
     }
     CHECK(encodeEcDoConnectExRequest(req) == wire);
-    checkPrefixes<EcDoConnectExRequest>(wire, [](ByteSpan s, EcDoConnectExRequest& m) {
-      return decodeEcDoConnectExRequest(s, m);
-    });
+    checkPrefixes<EcDoConnectExRequest>(
+        wire, [](ByteSpan s, EcDoConnectExRequest& m) { return decodeEcDoConnectExRequest(s, m); });
   }
   EcDoConnectExRequest req;
-  REQUIRE(decodeEcDoConnectExRequest(readVector("emsmdb", "connect_ex_request_2003.bin"), req)
-              .ok());
+  REQUIRE(
+      decodeEcDoConnectExRequest(readVector("emsmdb", "connect_ex_request_2003.bin"), req).ok());
   ClientVersion v = decodeClientVersion(req.rgwClientVersion);
   CHECK(v.toString() == "11.0.8217.0");
   CHECK(sessionClass(v) == SessionClass::Outlook2003);
-  REQUIRE(decodeEcDoConnectExRequest(readVector("emsmdb", "connect_ex_request_2010.bin"), req)
-              .ok());
+  REQUIRE(
+      decodeEcDoConnectExRequest(readVector("emsmdb", "connect_ex_request_2010.bin"), req).ok());
   v = decodeClientVersion(req.rgwClientVersion);
   CHECK(v.toString() == "14.0.4760.1000");
   CHECK(outlookVersion(v) == OutlookVersion::Outlook2010);
@@ -89,9 +89,8 @@ TEST_CASE("EcDoConnectEx response vector decodes and re-encodes identically") {
   CHECK(!resp.pcxh.isNull());
   CHECK(decodeClientVersion(resp.rgwServerVersion).toString() == "14.0.755.1");
   CHECK(encodeEcDoConnectExResponse(resp) == wire);
-  checkPrefixes<EcDoConnectExResponse>(wire, [](ByteSpan s, EcDoConnectExResponse& m) {
-    return decodeEcDoConnectExResponse(s, m);
-  });
+  checkPrefixes<EcDoConnectExResponse>(
+      wire, [](ByteSpan s, EcDoConnectExResponse& m) { return decodeEcDoConnectExResponse(s, m); });
   // A NULL szDNPrefix (referent 0) round-trips too.
   resp.hasDNPrefix = false;
   resp.dnPrefixReferent = 0;
@@ -116,9 +115,8 @@ TEST_CASE("EcDoRpcExt2 request carries an XOR-obfuscated ROP request buffer") {
   mapi::rop::RopRequestBuffer rops;
   REQUIRE(mapi::rop::decodeRequestBuffer(pieces[0].plain, rops).ok());
   CHECK(rops.rops.size() == 5);
-  checkPrefixes<EcDoRpcExt2Request>(wire, [](ByteSpan s, EcDoRpcExt2Request& m) {
-    return decodeEcDoRpcExt2Request(s, m);
-  });
+  checkPrefixes<EcDoRpcExt2Request>(
+      wire, [](ByteSpan s, EcDoRpcExt2Request& m) { return decodeEcDoRpcExt2Request(s, m); });
 }
 
 TEST_CASE("EcDoRpcExt2 response carries compressed and plain rgbOut pieces") {
@@ -135,9 +133,8 @@ TEST_CASE("EcDoRpcExt2 response carries compressed and plain rgbOut pieces") {
   CHECK(pieces[0].header.xorMagic());
   CHECK(pieces[0].plain == readVector("rop", "resp_props_receive_hierarchy.bin"));
   CHECK(pieces[1].plain == readVector("rop", "resp_stream_ops.bin"));
-  checkPrefixes<EcDoRpcExt2Response>(wire, [](ByteSpan s, EcDoRpcExt2Response& m) {
-    return decodeEcDoRpcExt2Response(s, m);
-  });
+  checkPrefixes<EcDoRpcExt2Response>(
+      wire, [](ByteSpan s, EcDoRpcExt2Response& m) { return decodeEcDoRpcExt2Response(s, m); });
   // The accelerator's own answer, built from the request, decodes to what it put in.
   EcDoRpcExt2Request req;
   REQUIRE(decodeEcDoRpcExt2Request(readVector("emsmdb", "rpc_ext2_request.bin"), req).ok());
@@ -170,7 +167,7 @@ TEST_CASE("EcDoRpcExt2 and EcDoConnectEx reject malformed stubs and enforce caps
   Bytes wire = readVector("emsmdb", "rpc_ext2_request.bin");
   EcDoRpcExt2Request req;
   StubLimits tight;
-  tight.maxRopBuffer = 16; // rgbIn is bigger: rejected before its bytes are copied
+  tight.maxRopBuffer = 16;  // rgbIn is bigger: rejected before its bytes are copied
   CHECK(decodeEcDoRpcExt2Request(wire, req, tight).status == ParseStatus::Error);
   // cbIn disagreeing with the array's MaxCount.
   Bytes bad = wire;
@@ -183,7 +180,7 @@ TEST_CASE("EcDoRpcExt2 and EcDoConnectEx reject malformed stubs and enforce caps
   Bytes huge = wire;
   huge[24] = 0xff;
   huge[25] = 0xff;
-  huge[26] = 0x03; // 0x3ffff <= 0x40000
+  huge[26] = 0x03;  // 0x3ffff <= 0x40000
   CHECK(decodeEcDoRpcExt2Request(huge, req).status == ParseStatus::NeedMore);
   huge[26] = 0x05;
   CHECK(decodeEcDoRpcExt2Request(huge, req).status == ParseStatus::Error);
@@ -195,9 +192,9 @@ TEST_CASE("EcDoRpcExt2 and EcDoConnectEx reject malformed stubs and enforce caps
   CHECK(decodeEcDoConnectExRequest(connect, c, shortDn).status == ParseStatus::Error);
   Bytes noNul = connect;
   uint32_t n = noNul[0] | (noNul[1] << 8);
-  noNul[12 + n - 1] = 'x'; // the string's terminator
+  noNul[12 + n - 1] = 'x';  // the string's terminator
   CHECK(decodeEcDoConnectExRequest(noNul, c).status == ParseStatus::Error);
   Bytes offset = connect;
-  offset[4] = 1; // Offset of a [string] must be 0
+  offset[4] = 1;  // Offset of a [string] must be 0
   CHECK(decodeEcDoConnectExRequest(offset, c).status == ParseStatus::Error);
 }

@@ -1,7 +1,8 @@
 // RPC_HEADER_EXT (MS-OXCRPC 2.2.2.1), XorMagic (3.1.4.1.1.3) and extended buffers.
+#include "mapi/emsmdb/rpc_header_ext.h"
+
 #include <doctest/doctest.h>
 
-#include "mapi/emsmdb/rpc_header_ext.h"
 #include "mapi/emsmdb/xor_magic.h"
 #include "tests/unit/mapi/emsmdb/emsmdb_test_util.h"
 
@@ -19,14 +20,14 @@ Bytes hex(const char* h) {
   return b;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("RpcHeaderExt decodes, re-encodes and checks its fields") {
-  Bytes wire = hex("0000 0600 3412 0020"); // XorMagic|Last, Size 0x1234, SizeActual 0x2000
+  Bytes wire = hex("0000 0600 3412 0020");  // XorMagic|Last, Size 0x1234, SizeActual 0x2000
   RpcHeaderExt h;
   // Compressed is clear, so Size must equal SizeActual: this header is malformed.
   CHECK(decodeRpcHeaderExt(wire, h).status == ParseStatus::Error);
-  wire = hex("0000 0700 3412 0020"); // Compressed|XorMagic|Last
+  wire = hex("0000 0700 3412 0020");  // Compressed|XorMagic|Last
   REQUIRE(decodeRpcHeaderExt(wire, h).ok());
   CHECK(h.compressed());
   CHECK(h.xorMagic());
@@ -41,11 +42,11 @@ TEST_CASE("RpcHeaderExt decodes, re-encodes and checks its fields") {
     CHECK(decodeRpcHeaderExt(ByteSpan(wire).first(cut), h).status == ParseStatus::NeedMore);
   }
   wire = hex("0100 0400 0000 0000");
-  CHECK(decodeRpcHeaderExt(wire, h).status == ParseStatus::Error); // Version != 0
+  CHECK(decodeRpcHeaderExt(wire, h).status == ParseStatus::Error);  // Version != 0
   wire = hex("0000 0c00 0000 0000");
-  CHECK(decodeRpcHeaderExt(wire, h).status == ParseStatus::Error); // unknown flag 0x8
+  CHECK(decodeRpcHeaderExt(wire, h).status == ParseStatus::Error);  // unknown flag 0x8
   wire = hex("0000 0500 0010 0010");
-  CHECK(decodeRpcHeaderExt(wire, h).status == ParseStatus::Error); // compressed, not smaller
+  CHECK(decodeRpcHeaderExt(wire, h).status == ParseStatus::Error);  // compressed, not smaller
 }
 
 TEST_CASE("RpcHeaderExt XorMagic is 0xA5 and its own inverse") {
@@ -75,8 +76,8 @@ TEST_CASE("RpcHeaderExt extended buffers round-trip in every form the client may
       CHECK(pieces[1].plain == random);
       CHECK(!pieces[0].header.last());
       CHECK(pieces[1].header.last());
-      CHECK(pieces[0].header.compressed() == compress); // text shrinks
-      CHECK(!pieces[1].header.compressed());            // random never does: sent plain
+      CHECK(pieces[0].header.compressed() == compress);  // text shrinks
+      CHECK(!pieces[1].header.compressed());             // random never does: sent plain
       CHECK(pieces[0].header.xorMagic() == xorIt);
       CHECK(encodeExtendedBuffer(pieces) == buf);
       // Every prefix is need-more (the cut is inside a piece) and never a success.
@@ -117,8 +118,8 @@ TEST_CASE("RpcHeaderExt extended buffer caps and framing errors") {
   // A corrupt compressed payload is an error, not garbage output.
   Bytes text(400, 'a');
   REQUIRE(encodeExtendedPayloads({text}, {true, false}, buf).ok());
-  buf[8 + 5] ^= 0xff; // the first metadata word, after the bitmask and one literal:
-  buf[8 + 6] ^= 0xff; // its offset now reaches before the start of the output
+  buf[8 + 5] ^= 0xff;  // the first metadata word, after the bitmask and one literal:
+  buf[8 + 6] ^= 0xff;  // its offset now reaches before the start of the output
   CHECK(decodeExtendedBuffer(buf, pieces).status == ParseStatus::Error);
 }
 
@@ -126,7 +127,7 @@ TEST_CASE("decodeExtendedPayload joins every piece's plain payload, or fails as 
   Bytes a(300, 0x41), b = {1, 2, 3, 4, 5};
   Bytes buf;
   REQUIRE(encodeExtendedPayloads({a, b}, {true, true}, buf).ok());
-  Bytes plain = {9, 9}; // replaced, not appended to
+  Bytes plain = {9, 9};  // replaced, not appended to
   REQUIRE(decodeExtendedPayload(buf, plain).ok());
   Bytes want = a;
   want.insert(want.end(), b.begin(), b.end());

@@ -1,9 +1,10 @@
+#include "mapi/epm/ept_map.h"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "mapi/dcerpc/well_known.h"
-#include "mapi/epm/ept_map.h"
 #include "tests/unit/mapi/dcerpc/test_util.h"
 
 using namespace bh;

@@ -1,7 +1,8 @@
+#include "mapi/epm/tower.h"
+
 #include <doctest/doctest.h>
 
 #include "mapi/dcerpc/well_known.h"
-#include "mapi/epm/tower.h"
 #include "tests/unit/mapi/dcerpc/test_util.h"
 
 using namespace bh;

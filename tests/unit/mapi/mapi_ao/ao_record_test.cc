@@ -1,8 +1,9 @@
 // The MAPI AO's record channel (ao_record.h) and the PDU header peeks it relies on: round trips,
 // delivery split at every byte boundary, malformed input, caps.
+#include "mapi/mapi_ao/ao_record.h"
+
 #include <doctest/doctest.h>
 
-#include "mapi/mapi_ao/ao_record.h"
 #include "mapi/dcerpc/co_stream.h"
 #include "mapi/dcerpc/pdu_codec.h"
 
@@ -18,7 +19,7 @@ Bytes responseFragment(uint32_t callId, uint8_t flags, const Bytes& stub, bool l
   ByteWriter w(f, little ? Endian::Little : Endian::Big);
   w.u8(5);
   w.u8(0);
-  w.u8(2); // response
+  w.u8(2);  // response
   w.u8(flags);
   w.u8(little ? 0x10 : 0x00);
   w.u8(0);
@@ -27,8 +28,8 @@ Bytes responseFragment(uint32_t callId, uint8_t flags, const Bytes& stub, bool l
   w.u16(static_cast<uint16_t>(24 + stub.size()));
   w.u16(0);
   w.u32(callId);
-  w.u32(static_cast<uint32_t>(stub.size())); // alloc_hint
-  w.u16(1);                                  // p_cont_id
+  w.u32(static_cast<uint32_t>(stub.size()));  // alloc_hint
+  w.u16(1);                                   // p_cont_id
   w.u8(0);
   w.u8(0);
   f.insert(f.end(), stub.begin(), stub.end());
@@ -54,7 +55,7 @@ Bytes sampleStream() {
   return s;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("record bodies round-trip") {
   ReadAheadStart st{9, ReadAheadKind::ReadStream, 0xdeadbeef, 3, counting(50)};
@@ -74,13 +75,13 @@ TEST_CASE("record bodies round-trip") {
 
 TEST_CASE("malformed record bodies are refused") {
   ReadAheadStart st;
-  CHECK_FALSE(decodeReadAheadStart(Bytes{0, 0, 0, 1, 9, 0, 0, 0, 0, 0, 0, 1}, st)); // kind 9
-  CHECK_FALSE(decodeReadAheadStart(Bytes{0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0}, st));    // no stub
+  CHECK_FALSE(decodeReadAheadStart(Bytes{0, 0, 0, 1, 9, 0, 0, 0, 0, 0, 0, 1}, st));  // kind 9
+  CHECK_FALSE(decodeReadAheadStart(Bytes{0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0}, st));     // no stub
   uint32_t id = 0, count = 0;
   CHECK_FALSE(decodeReadAheadConsumed(Bytes{0, 0, 0, 1, 0, 0, 0}, id, count));
   CHECK_FALSE(decodeReadAheadId(Bytes{0, 0, 0, 1, 0}, id));
   ReadAheadCancel c;
-  CHECK_FALSE(decodeReadAheadCancel(Bytes{0, 0, 0, 1, 0, 0, 0, 0, 2}, c)); // unknown flag
+  CHECK_FALSE(decodeReadAheadCancel(Bytes{0, 0, 0, 1, 0, 0, 0, 0, 2}, c));  // unknown flag
   HandOffReason r{};
   CHECK_FALSE(decodeHandOff(Bytes{0, 200}, r));
   CHECK_FALSE(decodeHandOff(Bytes{0}, r));
@@ -131,13 +132,13 @@ TEST_CASE("record reader: unknown type and oversize length fail before buffering
   std::vector<Record> got;
   Bytes raw;
   CHECK(r.feed(Bytes{0x42, 0, 0, 0, 1}, got, raw).status == ParseStatus::Error);
-  CHECK(r.feed(Bytes{1, 0, 0, 0, 0}, got, raw).status == ParseStatus::Error); // sticky
+  CHECK(r.feed(Bytes{1, 0, 0, 0, 0}, got, raw).status == ParseStatus::Error);  // sticky
   RecordLimits small{100};
   RecordReader r2(small);
   CHECK(r2.feed(Bytes{1, 0, 0, 0, 101}, got, raw).status == ParseStatus::Error);
   CHECK(r2.bufferedBytes() == 0);
   RecordReader r3(small);
-  CHECK(r3.feed(Bytes{1, 0, 0, 0, 100}, got, raw).ok()); // at the cap: waits for the body
+  CHECK(r3.feed(Bytes{1, 0, 0, 0, 100}, got, raw).ok());  // at the cap: waits for the body
   CHECK(r3.bufferedBytes() == 5);
 }
 
@@ -152,8 +153,8 @@ TEST_CASE("ReadAheadData: fragments come back byte for byte with the client's ca
     std::vector<size_t> cuts;
     Bytes body = encodeReadAheadData(d, &cuts);
     REQUIRE(cuts.size() == 2);
-    CHECK(cuts[1] - cuts[0] == d.stub.size() - ReadAheadData::kStubPrefix -
-                                   ReadAheadData::kStubSuffix);
+    CHECK(cuts[1] - cuts[0] ==
+          d.stub.size() - ReadAheadData::kStubPrefix - ReadAheadData::kStubSuffix);
     ReadAheadData back;
     REQUIRE(decodeReadAheadData(body, back));
     CHECK(back == d);
@@ -169,13 +170,13 @@ TEST_CASE("ReadAheadData: fragments come back byte for byte with the client's ca
 TEST_CASE("ReadAheadData refuses what it could not put back exactly") {
   ReadAheadData d;
   Bytes request = responseFragment(1, 3, counting(10));
-  request[2] = 0; // a request, not a response
+  request[2] = 0;  // a request, not a response
   CHECK_FALSE(ReadAheadData::fromFragments(1, 0, {request}, d));
   Bytes signedResp = responseFragment(1, 3, counting(10));
-  signedResp[10] = 16; // auth_length: a verifier follows the stub
+  signedResp[10] = 16;  // auth_length: a verifier follows the stub
   CHECK_FALSE(ReadAheadData::fromFragments(1, 0, {signedResp}, d));
   REQUIRE(ReadAheadData::fromFragments(1, 0, {responseFragment(1, 3, counting(10))}, d));
-  d.stub.pop_back(); // frag_length no longer adds up
+  d.stub.pop_back();  // frag_length no longer adds up
   CHECK(d.toFragments(1).empty());
 }
 
@@ -195,7 +196,7 @@ std::vector<Bytes> framePdus(ByteSpan first, ByteSpan rest) {
   }
   return pdus;
 }
-} // namespace
+}  // namespace
 
 TEST_CASE("PDU framing: whole PDUs at every split, call ids rewritten in both byte orders") {
   Bytes a = responseFragment(1, 3, counting(50));
@@ -235,8 +236,8 @@ TEST_CASE("PDU framing: a non-DCE/RPC header fails and keeps the bytes for a han
 TEST_CASE("WriteBehind: request fragments come back byte for byte; the stable stub is cut apart") {
   auto request = [](uint32_t callId, uint8_t flags, const Bytes& stub) {
     Bytes f = responseFragment(callId, flags, stub);
-    f[2] = 0;  // request
-    f[22] = 11; // opnum (bytes 22-23)
+    f[2] = 0;    // request
+    f[22] = 11;  // opnum (bytes 22-23)
     return f;
   };
   std::vector<Bytes> frags = {request(9, 0x01, counting(200)), request(9, 0x02, counting(77, 5))};

@@ -9,7 +9,6 @@
 #include <doctest/doctest.h>
 
 #include "mapi/dcerpc/pdu_codec.h"
-
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
 #include "mapi/mapi_ao/rop_call_summary.h"
@@ -36,7 +35,9 @@ rop::RopReadStreamRequest readRop() {
   return r;
 }
 
-Bytes readCall(uint32_t callId) { return call(callId, {readRop()}); }
+Bytes readCall(uint32_t callId) {
+  return call(callId, {readRop()});
+}
 
 /// A full ReadStream answer (more follows), as the server gives it.
 Bytes readAnswer(uint32_t callId) {
@@ -124,7 +125,7 @@ struct ReadingConnection {
     AoOutput r;
     edge.onClientData(readCall(2), r);
     toCore(r.toPeer);
-    fromServer(readAnswer(2)); // full: the core starts reading ahead
+    fromServer(readAnswer(2));  // full: the core starts reading ahead
     REQUIRE(core.activeReadAheads() == 1);
     REQUIRE(injected.size() >= 2);
     for (uint32_t id : std::vector<uint32_t>(injected)) {
@@ -134,17 +135,17 @@ struct ReadingConnection {
   }
 };
 
-} // namespace
+}  // namespace
 
 TEST_CASE("summarizeRequest names the session and the objects a call releases") {
   std::vector<rop::RopRequest> rops{rop::RopReleaseRequest{}, readRop()};
   std::get<rop::RopReadStreamRequest>(rops[1]).inputHandleIndex = 1;
-  RequestSummary s = summarizeRequest(
-      emsmdb::encodeEcDoRpcExt2Request(rpcRequest(rops, {kMessage, kStream})));
+  RequestSummary s =
+      summarizeRequest(emsmdb::encodeEcDoRpcExt2Request(rpcRequest(rops, {kMessage, kStream})));
   REQUIRE(s.decoded);
   CHECK(s.releasedHandles == std::vector<uint32_t>{kMessage});
   CHECK_FALSE(s.onlyReleases);
-  CHECK(s.contextHandle.size() == 20); // MS-OXCRPC 2.2.2.1: a 20-byte context handle
+  CHECK(s.contextHandle.size() == 20);  // MS-OXCRPC 2.2.2.1: a 20-byte context handle
   CHECK(s.contextHandle != sessionOf(0x43));
   CHECK(summarizeRequest(releaseStub({kStream, kMessage})).releasedHandles ==
         std::vector<uint32_t>{kStream, kMessage});
@@ -225,7 +226,7 @@ TEST_CASE("a folder's sync configured with its state upload leaves another objec
   configure.synchronizationType = 0x01;
   rop::RopSynchronizationUploadStateStreamBeginRequest begin;
   begin.inputHandleIndex = 1;
-  begin.stateProperty = 0x40170003; // MetaTagIdsetGiven
+  begin.stateProperty = 0x40170003;  // MetaTagIdsetGiven
   rop::RopSynchronizationUploadStateStreamEndRequest end;
   end.inputHandleIndex = 1;
   std::vector<rop::RopRequest> upload{configure, begin, end};
@@ -241,7 +242,7 @@ TEST_CASE("a folder's sync configured with its state upload leaves another objec
   Bytes raw;
   RecordReader reader;
   REQUIRE(reader.feed(o.toPeer, recs, raw).ok());
-  REQUIRE(recs.size() == 1); // the call itself, relayed; no ReadAheadCancel
+  REQUIRE(recs.size() == 1);  // the call itself, relayed; no ReadAheadCancel
   CHECK(recs[0].type == RecordType::Pdus);
 
   // The same upload naming the stream being read ahead does end its read-ahead.
@@ -285,14 +286,14 @@ struct TwoConnections {
   }
 };
 
-} // namespace
+}  // namespace
 
 TEST_CASE("a commit on another connection waits until the writes on this one are confirmed") {
   TwoConnections g;
   for (uint32_t id : {5u, 6u}) {
     AoOutput w;
     g.x.onClientData(writeCall(id, 3000), w);
-    REQUIRE_FALSE(w.toLocal.empty()); // answered at the edge
+    REQUIRE_FALSE(w.toLocal.empty());  // answered at the edge
   }
   CHECK(g.x.writesPending(sessionOf(0x42), {kStream}));
   CHECK_FALSE(g.x.writesPending(sessionOf(0x43), {kStream}));
@@ -356,9 +357,8 @@ TEST_CASE("a WriteAck that does not match the writes sent resets the connection"
   h.x.onClientData(writeCall(5, 3000), w2);
   AoOutput o2;
   h.x.onPeerData(two, o2);
-  CHECK(o2.reset); // confirms more writes than were sent
+  CHECK(o2.reset);  // confirms more writes than were sent
 }
-
 
 // Outlook sends many ROPs the codec does not know (RopGetPropertiesAll, RopSetProperties,
 // RopSaveChangesMessage...). Such a call still names its objects through its handle table
@@ -396,7 +396,7 @@ TEST_CASE("a call with an unknown ROP waits only for writes to the objects of it
   TwoConnections g;
   AoOutput w;
   g.x.onClientData(writeCall(5, 3000), w);
-  REQUIRE_FALSE(w.toLocal.empty()); // answered at the edge, unconfirmed
+  REQUIRE_FALSE(w.toLocal.empty());  // answered at the edge, unconfirmed
 
   // Other objects: it goes on at once.
   AoOutput other;
@@ -442,12 +442,12 @@ TEST_CASE("a call with an unknown ROP ends the read-ahead only of an object in i
   AoOutput o;
   c.edge.onClientData(unknownRopCall(9, {}, {kMessage}), o);
   REQUIRE_FALSE(o.reset);
-  CHECK(c.edge.readAheadBytes() == held); // another object: the stream's data stays
+  CHECK(c.edge.readAheadBytes() == held);  // another object: the stream's data stays
   CHECK(c.core.activeReadAheads() == 1);
   AoOutput t;
   c.edge.onClientData(unknownRopCall(10, {}, {kMessage, kStream}), t);
   REQUIRE_FALSE(t.reset);
-  CHECK(c.edge.readAheadBytes() == 0); // the stream is in its table: the read-ahead ends
+  CHECK(c.edge.readAheadBytes() == 0);  // the stream is in its table: the read-ahead ends
 }
 
 TEST_CASE("a call of the session on another connection waits for a release this one answered") {
@@ -457,7 +457,7 @@ TEST_CASE("a call of the session on another connection waits for a release this 
   TwoConnections g;
   AoOutput rel;
   g.x.onClientData(call(5, {rop::RopReleaseRequest{}}, {kStream}), rel);
-  REQUIRE_FALSE(rel.toLocal.empty()); // answered at the edge, unconfirmed
+  REQUIRE_FALSE(rel.toLocal.empty());  // answered at the edge, unconfirmed
   CHECK(g.x.releasesPending(sessionOf(0x42)));
   CHECK(g.x.releasesPending({}));
   CHECK_FALSE(g.x.releasesPending(sessionOf(0x43)));

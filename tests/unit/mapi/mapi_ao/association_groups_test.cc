@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "mapi/mapi_ao/association_groups.h"
+
+#include <doctest/doctest.h>
 
 using namespace bh::mapi::mapi_ao;
 using bh::mapi::mapi_ao::HandOffReason;
@@ -12,7 +12,7 @@ MapiAssociationGroupKey group(const char* client, const char* server, uint32_t i
   return {*IpAddress::parse(client), *IpAddress::parse(server), id};
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("MapiAssociationGroups: a session's connections find each other, and only them") {
   MapiAssociationGroups g;
@@ -28,7 +28,7 @@ TEST_CASE("MapiAssociationGroups: a session's connections find each other, and o
   CHECK(g.othersOf(2) == std::vector<uint64_t>{1, 3});
   CHECK(g.othersOf(4).empty());
   CHECK(g.othersOf(5).empty());
-  CHECK(g.othersOf(99).empty()); // never bound
+  CHECK(g.othersOf(99).empty());  // never bound
   CHECK(g.groupCount() == 3);
   CHECK(g.connectionCount() == 5);
   REQUIRE(g.groupOf(3));
@@ -39,14 +39,14 @@ TEST_CASE("MapiAssociationGroups: a session's connections find each other, and o
 TEST_CASE("MapiAssociationGroups: a group lives as long as its last connection") {
   MapiAssociationGroups g;
   auto outlook = group("10.91.1.10", "10.91.4.2", 7);
-  CHECK_FALSE(g.known(outlook)); // a bind joining it now escaped another box's acceleration
+  CHECK_FALSE(g.known(outlook));  // a bind joining it now escaped another box's acceleration
   g.join(1, outlook);
   g.join(2, outlook);
   CHECK(g.known(outlook));
   g.leave(1);
   CHECK(g.known(outlook));
   CHECK(g.othersOf(2).empty());
-  g.leave(1); // twice: harmless
+  g.leave(1);  // twice: harmless
   g.leave(2);
   CHECK_FALSE(g.known(outlook));
   CHECK(g.groupCount() == 0);
@@ -57,7 +57,7 @@ TEST_CASE("MapiAssociationGroups: a generic-AO verdict covers the group and ends
   MapiAssociationGroups g;
   auto outlook = group("10.91.1.10", "10.91.4.2", 7);
   auto other = group("10.91.1.10", "10.91.4.2", 8);
-  g.markGeneric(outlook, HandOffReason::UnsupportedClient); // unknown group: nothing to mark
+  g.markGeneric(outlook, HandOffReason::UnsupportedClient);  // unknown group: nothing to mark
   CHECK_FALSE(g.genericReason(outlook));
   g.join(1, outlook);
   g.join(2, other);
@@ -77,7 +77,7 @@ TEST_CASE("MapiAssociationGroups: joining again moves a connection; the old grou
   auto a = group("10.91.1.10", "10.91.4.2", 1);
   auto b = group("10.91.1.10", "10.91.4.2", 2);
   g.join(1, a);
-  g.join(1, a); // the same group again: still one membership
+  g.join(1, a);  // the same group again: still one membership
   CHECK(g.connectionCount() == 1);
   g.join(2, b);
   g.join(1, b);

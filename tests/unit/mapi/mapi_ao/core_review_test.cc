@@ -4,9 +4,9 @@
 // with hand-built PDUs.
 #include <doctest/doctest.h>
 
+#include "mapi/dcerpc/co_stream.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
-#include "mapi/dcerpc/co_stream.h"
 #include "tests/unit/mapi/mapi_ao/halves_test_util.h"
 #include "tests/unit/mapi/mapi_ao/mapi_ao_test_util.h"
 
@@ -22,7 +22,7 @@ using namespace bh::mapi::mapi_ao::testing;
 namespace {
 
 constexpr uint16_t kChunk = 31744;
-constexpr uint32_t kOther = 0x00000def; ///< a server object no read-ahead is on
+constexpr uint32_t kOther = 0x00000def;  ///< a server object no read-ahead is on
 
 rop::RopReadStreamRequest readRequest() {
   rop::RopReadStreamRequest r;
@@ -54,10 +54,10 @@ std::vector<uint32_t> requestCallIds(const Bytes& bytes) {
   return ids;
 }
 
+}  // namespace
 
-} // namespace
-
-TEST_CASE("core review: an edge hand-off between the fragments of a candidate's answer loses none") {
+TEST_CASE(
+    "core review: an edge hand-off between the fragments of a candidate's answer loses none") {
   // The server answers a read-ahead candidate in fragments; the edge hands off after the core
   // held the first one to judge the answer whole. Every fragment must still reach the client,
   // in order (before: the core forgot the candidate, relayed the later fragments, and the first
@@ -94,15 +94,16 @@ TEST_CASE("core review: a server stream that stops framing while writes are unco
   h.bound();
   h.client(writeCall(5, 3000));
   REQUIRE_FALSE(h.reset);
-  Bytes junk = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ', '4', '0', '0', ' ', 'x', 'y', 'z',
-                '\r', '\n', '\r', '\n'};
+  Bytes junk = {'H', 'T', 'T', 'P', '/', '1', '.',  '1',  ' ',  '4',
+                '0', '0', ' ', 'x', 'y', 'z', '\r', '\n', '\r', '\n'};
   h.atClient.clear();
   h.server(junk);
   CHECK(h.reset);
   CHECK(h.atClient.empty());
 }
 
-TEST_CASE("core review: after the edge hands off, the client's raw bytes wait for unconfirmed writes") {
+TEST_CASE(
+    "core review: after the edge hands off, the client's raw bytes wait for unconfirmed writes") {
   // Write optimization: every call of the client waits at the core until the server confirmed
   // every write the edge answered. That holds after a hand-off too: the commit that follows
   // in the raw stream must not reach the server before the write's answer, and never if the
@@ -172,14 +173,14 @@ TEST_CASE("core review: an injected call id never equals an unconfirmed write-be
   // injected range): an injected call must not go to the server under the call id of a write
   // still awaiting the server's answer.
   MapiAoConfig cfg;
-  cfg.readAheadWindowBytes = 200 * kChunk; // the window opens by the stream rule alone
+  cfg.readAheadWindowBytes = 200 * kChunk;  // the window opens by the stream rule alone
   Halves h(cfg);
   h.bound();
   h.client(call(2, {readRequest()}));
   h.server(readAnswer(2, 0x11));
   REQUIRE_FALSE(h.reset);
   REQUIRE(h.core.outstandingInjected() == kInitialReadAheadCalls);
-  h.server(readAnswer(kInjectedCallIdBase, 0x12)); // the first injected answer: at the edge now
+  h.server(readAnswer(kInjectedCallIdBase, 0x12));  // the first injected answer: at the edge now
   REQUIRE_FALSE(h.reset);
   // A write to another object (the read-ahead goes on) under the next injected call id.
   const uint32_t writeId = kInjectedCallIdBase + kInitialReadAheadCalls;
@@ -274,7 +275,7 @@ std::vector<uint16_t> chunksAtClient(const Bytes& atClient) {
   return chunks;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("core review: two pipelined reads of a stream do not start two read-aheads on it") {
   // A client that sends its next ReadStream before the answer to the previous one: both reach
@@ -306,8 +307,9 @@ TEST_CASE("core review: two pipelined reads of a stream do not start two read-ah
   }
 }
 
-TEST_CASE("core review: a pipelined read that reaches the core after its read-ahead started "
-          "resets") {
+TEST_CASE(
+    "core review: a pipelined read that reaches the core after its read-ahead started "
+    "resets") {
   // The client's second read left the edge before the edge heard of the read-ahead its first
   // read started, and reaches the core after the core injected its calls: the server would
   // answer it behind them, chunk 65 where the client wants 1. A synchronous RPC owns its
@@ -324,7 +326,7 @@ TEST_CASE("core review: a pipelined read that reaches the core after its read-ah
     rop::RopReadStreamResponse first;
     first.data = Bytes(kChunk, 0);
     AoOutput toEdge;
-    h.core.onServerData(answer(2, {first}, readRequest()), toEdge); // the Start is on its way...
+    h.core.onServerData(answer(2, {first}, readRequest()), toEdge);  // the Start is on its way...
     REQUIRE_FALSE(toEdge.reset);
     h.atServer.insert(h.atServer.end(), toEdge.toLocal.begin(), toEdge.toLocal.end());
     toEdge.toLocal.clear();

@@ -3,11 +3,10 @@
 // emitting lines only for the categories that are on.
 #include <doctest/doctest.h>
 
-#include "mapi/dcerpc/pdu_codec.h"
-
 #include <algorithm>
 #include <string>
 
+#include "mapi/dcerpc/pdu_codec.h"
 #include "mapi/mapi_ao/call_description.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/mapi_debug.h"
@@ -53,14 +52,14 @@ struct DebugRecorder : MapiAoEvents {
   }
 };
 
-} // namespace
+}  // namespace
 
 TEST_CASE("debug categories: the seed's names, any case, and all") {
   CHECK(parseMapiDebugCategory("ROP-layer") == static_cast<uint32_t>(MapiDebug::RopLayer));
   CHECK(parseMapiDebugCategory("common-flow") == static_cast<uint32_t>(MapiDebug::CommonFlow));
   CHECK(parseMapiDebugCategory("ALL") == kMapiDebugAll);
-  CHECK_FALSE(parseMapiDebugCategory("IO"));    // a WAAS internal
-  CHECK_FALSE(parseMapiDebugCategory("rop"));   // not a prefix match
+  CHECK_FALSE(parseMapiDebugCategory("IO"));   // a WAAS internal
+  CHECK_FALSE(parseMapiDebugCategory("rop"));  // not a prefix match
   CHECK_FALSE(parseMapiDebugCategory(""));
   auto names = mapiDebugCategoryNames(kMapiDebugAll);
   CHECK(names.size() == 7);
@@ -92,7 +91,7 @@ TEST_CASE("describe: a call and its answer, by layer, without their payload") {
   for (const auto& s : {d, e, r}) {
     CHECK(printable(s));
     CHECK_FALSE(contains(s, "5a5a"));
-    CHECK_FALSE(contains(s, "ZZZZ")); // 0x5a as text
+    CHECK_FALSE(contains(s, "ZZZZ"));  // 0x5a as text
     CHECK(s.size() < 300);
   }
 
@@ -102,8 +101,7 @@ TEST_CASE("describe: a call and its answer, by layer, without their payload") {
   CHECK(contains(describePdu(answerPdu), "response call_id=7"));
   Bytes answerStub = stubOf(answerPdu);
   CHECK(contains(describeEcDoRpcExt2Response(answerStub), "ReturnValue=0x00000000"));
-  CHECK(describeRopResponses(answerStub) ==
-        "RopWriteStream rv=0x00000000 handles=[0x00000abc]");
+  CHECK(describeRopResponses(answerStub) == "RopWriteStream rv=0x00000000 handles=[0x00000abc]");
 }
 
 TEST_CASE("describe: chained ROPs, new objects, and a ROP the codec does not know") {
@@ -156,13 +154,14 @@ TEST_CASE("the AO writes debug lines only for the categories that are on") {
   bindEdge(edge);
   AoOutput w;
   edge.onClientData(writeCall(5, 3000), w);
-  CHECK(ev.lines.empty()); // all off: not a line built
+  CHECK(ev.lines.empty());  // all off: not a line built
 
   ev.mask = static_cast<uint32_t>(MapiDebug::CommonFlow);
   AoOutput w2;
   edge.onClientData(writeCall(6, 3000), w2);
-  CHECK(ev.count(MapiDebug::CommonFlow, "call 6 (RopWriteStream, 3000 bytes to 0x00000abc) "
-                                        "answered at the edge; 6000 bytes unconfirmed") == 1);
+  CHECK(ev.count(MapiDebug::CommonFlow,
+                 "call 6 (RopWriteStream, 3000 bytes to 0x00000abc) "
+                 "answered at the edge; 6000 bytes unconfirmed") == 1);
   CHECK(ev.lines.size() == 1);
 
   ev.mask = kMapiDebugAll;
@@ -172,7 +171,7 @@ TEST_CASE("the AO writes debug lines only for the categories that are on") {
   CHECK(ev.count(MapiDebug::DcerpcLayer, "client request call_id=7") == 1);
   CHECK(ev.count(MapiDebug::EmsmdbLayer, "call 7: EcDoRpcExt2") == 1);
   CHECK(ev.count(MapiDebug::RopLayer, "call 7: RopCommitStream(in=#0 0x00000abc)") == 1);
-  CHECK(ev.count(MapiDebug::Transport, "") == 0); // nothing from the core yet
+  CHECK(ev.count(MapiDebug::Transport, "") == 0);  // nothing from the core yet
   for (const auto& [cat, line] : ev.lines) {
     CHECK(printable(line));
   }
@@ -180,8 +179,8 @@ TEST_CASE("the AO writes debug lines only for the categories that are on") {
 
 TEST_CASE("the core tells when a read-ahead starts, and the edge when it serves from it") {
   DebugRecorder coreEv, edgeEv;
-  coreEv.mask = edgeEv.mask = static_cast<uint32_t>(MapiDebug::CommonFlow) |
-                              static_cast<uint32_t>(MapiDebug::Transport);
+  coreEv.mask = edgeEv.mask =
+      static_cast<uint32_t>(MapiDebug::CommonFlow) | static_cast<uint32_t>(MapiDebug::Transport);
   MapiAoConfig cfg;
   cfg.readAheadWindowBytes = 4u * 31744;
   CoreMapiAo core(cfg, coreEv);
@@ -197,7 +196,7 @@ TEST_CASE("the core tells when a read-ahead starts, and the edge when it serves 
     REQUIRE_FALSE(o.reset);
     AoOutput e;
     edge.onPeerData(o.toPeer, e);
-    return o.toLocal; // what the core sent the server
+    return o.toLocal;  // what the core sent the server
   };
   auto fromServer = [&](const Bytes& pdus) {
     AoOutput o;
@@ -216,8 +215,9 @@ TEST_CASE("the core tells when a read-ahead starts, and the edge when it serves 
   edge.onClientData(call(2, {read}), r);
   toCore(r.toPeer);
   Bytes injected = fromServer(answer(2, {full}, read));
-  CHECK(coreEv.count(MapiDebug::CommonFlow, "read-ahead 1 (ReadStream, 31744 bytes a call) on "
-                                            "0x00000abc starts after call 2") == 1);
+  CHECK(coreEv.count(MapiDebug::CommonFlow,
+                     "read-ahead 1 (ReadStream, 31744 bytes a call) on "
+                     "0x00000abc starts after call 2") == 1);
   CHECK(coreEv.count(MapiDebug::Transport, "from edge: Pdus") >= 2);
   CHECK(edgeEv.count(MapiDebug::Transport, "from core: ReadAheadStart") == 1);
   CHECK(edgeEv.count(MapiDebug::CommonFlow, "read-ahead 1 (ReadStream) on 0x00000abc announced") ==
@@ -232,7 +232,7 @@ TEST_CASE("the core tells when a read-ahead starts, and the edge when it serves 
 
 TEST_CASE("describe: an answer whose layout the request sets is read with the request") {
   rop::RopGetPropertiesSpecificRequest get;
-  get.propertyTags = {0x0e200003}; // PidTagAttachSize, PtypInteger32
+  get.propertyTags = {0x0e200003};  // PidTagAttachSize, PtypInteger32
   rop::RopOpenStreamRequest open;
   open.outputHandleIndex = 1;
   Bytes request = emsmdb::encodeEcDoRpcExt2Request(rpcRequest({get, open}, {0xa01, 0xffffffff}));

@@ -1,7 +1,8 @@
+#include "mapi/mapi_ao/debug_settings.h"
+
 #include <doctest/doctest.h>
 
 #include "mapi/mapi_ao/mapi_debug.h"
-#include "mapi/mapi_ao/debug_settings.h"
 
 using namespace bh::mapi::mapi_ao;
 using bh::policy::IpAddress;
@@ -20,9 +21,11 @@ nlohmann::json run(DebugSettings& d, std::vector<std::string> args) {
   return d.handle(args);
 }
 
-constexpr uint32_t bit(MapiDebug c) { return static_cast<uint32_t>(c); }
+constexpr uint32_t bit(MapiDebug c) {
+  return static_cast<uint32_t>(c);
+}
 
-} // namespace
+}  // namespace
 
 TEST_CASE("debug accelerator mapi: categories on and off, shown as the seed names them") {
   DebugSettings d;
@@ -51,7 +54,7 @@ TEST_CASE("debug connection host narrows the lines to flows of that address") {
   REQUIRE(j["ok"] == true);
   CHECK(j["json"]["connection"]["host"] == "10.91.1.10");
   CHECK(d.mapiMaskFor(flow("10.91.1.10", "10.91.4.2")) == kMapiDebugAll);
-  CHECK(d.mapiMaskFor(flow("10.91.1.11", "10.91.1.10")) == kMapiDebugAll); // as server
+  CHECK(d.mapiMaskFor(flow("10.91.1.11", "10.91.1.10")) == kMapiDebugAll);  // as server
   CHECK(d.mapiMaskFor(flow("10.91.1.11", "10.91.4.2")) == 0);
   run(d, {"no", "debug", "connection"});
   CHECK(d.mapiMaskFor(flow("10.91.1.11", "10.91.4.2")) == kMapiDebugAll);
@@ -62,13 +65,12 @@ TEST_CASE("debug connection host narrows the lines to flows of that address") {
 
 TEST_CASE("debug commands refuse what they do not know, and change nothing") {
   DebugSettings d;
-  for (std::vector<std::string> bad :
-       {std::vector<std::string>{"debug", "accelerator", "mapi"},
-        {"debug", "accelerator", "mapi", "IO"},
-        {"debug", "accelerator", "mapi", "ROP-layer", "bogus"},
-        {"debug", "connection", "host", "not-an-address"},
-        {"debug", "connection", "access-list", "150"},
-        {"debug", "something"}}) {
+  for (std::vector<std::string> bad : {std::vector<std::string>{"debug", "accelerator", "mapi"},
+                                       {"debug", "accelerator", "mapi", "IO"},
+                                       {"debug", "accelerator", "mapi", "ROP-layer", "bogus"},
+                                       {"debug", "connection", "host", "not-an-address"},
+                                       {"debug", "connection", "access-list", "150"},
+                                       {"debug", "something"}}) {
     auto j = run(d, bad);
     CHECK(j["ok"] == false);
     CHECK_FALSE(j["error"].get<std::string>().empty());

@@ -46,20 +46,20 @@ Bytes join(std::initializer_list<Bytes> parts) {
   return out;
 }
 
-
 /// A RopRelease-only call of kStream.
 Bytes releaseCall(uint32_t callId) {
   return call(callId, {rop::RopReleaseRequest{}});
 }
 
-} // namespace
+}  // namespace
 
 // C706 12.6.4.11: a client that gives up a call after sending some of its fragments sends an
 // orphaned PDU (and co_cancel, 12.6.4.8, may come between fragments). The edge held the first
 // fragment to read the call whole and relayed the orphaned PDU at once: the server saw the
 // orphan before the fragment it orphans, and the client's next call then looked like
 // interleaved fragments, a parse-error hand-off.
-TEST_CASE("edge review: an orphaned PDU mid-call reaches the server after the fragments before it") {
+TEST_CASE(
+    "edge review: an orphaned PDU mid-call reaches the server after the fragments before it") {
   MapiAoEvents ev;
   EdgeMapiAo edge({}, ev);
   bindEdge(edge);
@@ -84,8 +84,8 @@ TEST_CASE("edge review: fragments after a co_cancel follow it unread") {
   Bytes stub = emsmdb::encodeEcDoRpcExt2Request(rpcRequest({rop::RopCommitStreamRequest{}}));
   Bytes first = encode(requestPdu(Endian::Little, 5, Bytes(stub.begin(), stub.begin() + 16),
                                   dcerpc::pfc::FirstFrag));
-  Bytes rest = encode(requestPdu(Endian::Little, 5, Bytes(stub.begin() + 16, stub.end()),
-                                 dcerpc::pfc::LastFrag));
+  Bytes rest = encode(
+      requestPdu(Endian::Little, 5, Bytes(stub.begin() + 16, stub.end()), dcerpc::pfc::LastFrag));
   dcerpc::Pdu cancel;
   cancel.header = dcerpc::testing::header(dcerpc::PType::CoCancel, 5, Endian::Little);
   Bytes cancelled = encode(cancel);
@@ -106,13 +106,13 @@ TEST_CASE("edge review: after a hand-off the client's bytes still wait for uncon
   Bytes w1 = writeCall(5, 3000);
   w.client(w1);
   REQUIRE_FALSE(w.reset);
-  REQUIRE_FALSE(w.atClient.empty()); // answered at the edge
+  REQUIRE_FALSE(w.atClient.empty());  // answered at the edge
   REQUIRE(w.atServer == w1);
   w.handOff(HandOffReason::ParseError, "another connection of the group");
   REQUIRE(w.edge.handedOff());
   w.client(commitCall(6));
   REQUIRE_FALSE(w.reset);
-  CHECK(w.atServer == w1); // the commit waits for the write's answer
+  CHECK(w.atServer == w1);  // the commit waits for the write's answer
   SUBCASE("the server refuses the write: the connection is reset, the commit never sent") {
     w.server(writeAnswer(5, 3000, 0x80030005, 0));
     CHECK(w.reset);
@@ -182,8 +182,8 @@ TEST_CASE("edge review: no local answer larger than the client's pcbOut") {
     auto req = rpcRequest(rops);
     req.pcbOut = pcbOut;
     AoOutput o;
-    edge.onClientData(
-        encode(requestPdu(Endian::Little, 5, emsmdb::encodeEcDoRpcExt2Request(req))), o);
+    edge.onClientData(encode(requestPdu(Endian::Little, 5, emsmdb::encodeEcDoRpcExt2Request(req))),
+                      o);
     REQUIRE_FALSE(o.reset);
     return o;
   };
@@ -249,7 +249,7 @@ TEST_CASE("edge review: a read's answer kept to count its data is capped") {
   AoOutput sent;
   edge.onClientData(call(2, {read}), sent);
   REQUIRE_FALSE(sent.reset);
-  REQUIRE_FALSE(sent.toPeer.empty()); // to the server
+  REQUIRE_FALSE(sent.toPeer.empty());  // to the server
   rop::RopReadStreamResponse a;
   a.data = Bytes(31744, 0x61);
   std::vector<Bytes> frags = fragmentsOf(answer(2, {a}, read), 16);

@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "tests/unit/mapi/dcerpc/test_util.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 
 namespace bh::mapi::mapi_ao::testing {
 
@@ -72,4 +72,4 @@ struct Halves {
   }
 };
 
-} // namespace bh::mapi::mapi_ao::testing
+}  // namespace bh::mapi::mapi_ao::testing

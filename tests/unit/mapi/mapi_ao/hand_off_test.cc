@@ -3,11 +3,11 @@
 // hand-off every byte must pass unchanged and in order, in both halves, at any split.
 #include <doctest/doctest.h>
 
-#include "tests/unit/mapi/dcerpc/test_util.h"
 #include "mapi/emsmdb/client_version.h"
 #include "mapi/emsmdb/ec_do_connect_ex.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 
 using namespace bh;
 using namespace bh::mapi::dcerpc;
@@ -63,7 +63,7 @@ Bytes connectExStub(const std::string& generation, uint32_t ulFlags = 0) {
   return bh::mapi::emsmdb::encodeEcDoConnectExRequest(req);
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("edge hands off a sealed or signed bind and relays it and all that follows unchanged") {
   for (AuthLevel level : {AuthLevel::PktIntegrity, AuthLevel::PktPrivacy}) {
@@ -143,8 +143,8 @@ TEST_CASE("edge hands off clients older than Outlook 2000 and newer than it supp
 }
 
 TEST_CASE("a stream that is not DCE/RPC is handed off whole, and the core relays it raw") {
-  Bytes junk = {'G', 'E', 'T', ' ', '/', 'x', ' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r',
-                '\n', '\r', '\n'};
+  Bytes junk = {'G', 'E', 'T', ' ', '/', 'x',  ' ',  'H',  'T', 'T',
+                'P', '/', '1', '.', '1', '\r', '\n', '\r', '\n'};
   Recorder ev, cev;
   EdgeMapiAo edge({}, ev);
   CoreMapiAo core({}, cev);

@@ -21,7 +21,7 @@ using bh::policy::IpAddress;
 namespace {
 
 class RecordingHost : public bh::accel::Host {
-public:
+ public:
   uint64_t now = 1'000'000'000;
   bool isStopping = false;
   int wakes = 0;
@@ -62,7 +62,7 @@ public:
 
 /// A resource of `capacity` connections; a known pair may go one past it (its reserve).
 class CountingAdmission : public Admission {
-public:
+ public:
   explicit CountingAdmission(uint64_t capacity) : capacity_(capacity) {}
   uint64_t admitted = 0;
   std::vector<bool> knownAsked;
@@ -88,7 +88,7 @@ public:
   void endGroup(uint64_t group) override { endedGroups.push_back(group); }
   uint64_t active() const override { return admitted; }
 
-private:
+ private:
   uint64_t capacity_;
 };
 
@@ -120,7 +120,7 @@ struct Box {
   }
 };
 
-} // namespace
+}  // namespace
 
 TEST_CASE("MAPI accelerator: its connection resource, the pair's reserve, and giving it back") {
   Box b;
@@ -156,7 +156,7 @@ TEST_CASE("MAPI accelerator: configured off, core side, and the core's half") {
   Box b;
   FlowRecord& core = b.host.add(1, "10.91.1.10", "10.91.4.2");
   core.coreSide = true;
-  CHECK_FALSE(b.mapi.attach(core).filter); // the edge decides
+  CHECK_FALSE(b.mapi.attach(core).filter);  // the edge decides
   CHECK(b.mapi.attachPeerHalf(core).filter);
   MapiAcceleratorConfig off;
   off.enabled = false;
@@ -168,12 +168,13 @@ TEST_CASE("MAPI accelerator: configured off, core side, and the core's half") {
   CHECK(b.mapi.attachPeerHalf(core).filter);
 }
 
-TEST_CASE("MAPI accelerator: after an unrecoverable parse error the pair's connections reset "
-          "and its reconnects go to the generic AO for 30 minutes") {
+TEST_CASE(
+    "MAPI accelerator: after an unrecoverable parse error the pair's connections reset "
+    "and its reconnects go to the generic AO for 30 minutes") {
   Box b;
   REQUIRE(b.open(1));
   REQUIRE(b.open(2));
-  REQUIRE(b.open(3, "10.91.1.10", "10.91.4.3")); // another server: untouched
+  REQUIRE(b.open(3, "10.91.1.10", "10.91.4.3"));  // another server: untouched
   b.mapi.onMapiHandOff(b.host.flows[1], HandOffReason::ParseError, "bad PDU");
   CHECK(b.host.flows[1].handedOffToGeneric);
   // Nothing is reset inside the flow's own step: at the next loop turn.
@@ -182,7 +183,7 @@ TEST_CASE("MAPI accelerator: after an unrecoverable parse error the pair's conne
   b.mapi.runPending();
   CHECK(b.host.resets == std::vector<uint64_t>{1, 2});
   b.mapi.runPending();
-  CHECK(b.host.resets.size() == 2); // once
+  CHECK(b.host.resets.size() == 2);  // once
   CHECK_FALSE(b.open(4));
   CHECK(b.host.flows[4].handOffReason.find("parse-error") == 0);
   CHECK(b.open(5, "10.91.1.10", "10.91.4.3"));
@@ -190,8 +191,9 @@ TEST_CASE("MAPI accelerator: after an unrecoverable parse error the pair's conne
   CHECK(b.open(6));
 }
 
-TEST_CASE("MAPI accelerator: a release reaches the group's other edge connections at the next "
-          "loop turn, not other groups, not connections handed off") {
+TEST_CASE(
+    "MAPI accelerator: a release reaches the group's other edge connections at the next "
+    "loop turn, not other groups, not connections handed off") {
   Box b;
   for (uint64_t id = 1; id <= 4; ++id) {
     REQUIRE(b.open(id));
@@ -232,8 +234,9 @@ TEST_CASE("MAPI accelerator: group notices are capped") {
   CHECK(b.host.filterRuns.size() == MapiAccelerator::kMaxPendingGroupNotices);
 }
 
-TEST_CASE("MAPI accelerator: an unsupported client's session goes to the generic AO, its open "
-          "connections and the ones that join later; a join to a group never seen escaped") {
+TEST_CASE(
+    "MAPI accelerator: an unsupported client's session goes to the generic AO, its open "
+    "connections and the ones that join later; a join to a group never seen escaped") {
   Box b;
   for (uint64_t id = 1; id <= 3; ++id) {
     REQUIRE(b.open(id));
@@ -248,7 +251,7 @@ TEST_CASE("MAPI accelerator: an unsupported client's session goes to the generic
   REQUIRE(b.open(4));
   CHECK(b.mapi.onMapiJoinGroup(b.host.flows[4], 0x77) == HandOffReason::UnsupportedClient);
   CHECK(b.mapi.counters().stats().escapedConnections == 0);
-  CHECK_FALSE(b.mapi.onMapiJoinGroup(b.host.flows[4], 0x88).has_value()); // known: no escape
+  CHECK_FALSE(b.mapi.onMapiJoinGroup(b.host.flows[4], 0x88).has_value());  // known: no escape
   CHECK(b.mapi.counters().stats().escapedConnections == 0);
   CHECK_FALSE(b.mapi.onMapiJoinGroup(b.host.flows[4], 0x55).has_value());
   CHECK(b.mapi.counters().stats().escapedConnections == 1);

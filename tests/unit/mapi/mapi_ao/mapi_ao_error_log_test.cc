@@ -1,14 +1,16 @@
-#include <doctest/doctest.h>
-
 #include "mapi/mapi_ao/mapi_ao_error_log.h"
+
+#include <doctest/doctest.h>
 
 using namespace bh::mapi::mapi_ao;
 
 namespace {
 
-std::string numbered(int i) { return "line " + std::to_string(i); }
+std::string numbered(int i) {
+  return "line " + std::to_string(i);
+}
 
-} // namespace
+}  // namespace
 
 TEST_CASE("mapiao error log: last lines and reading on from where a reader stopped") {
   MapiAoErrorLog log;
@@ -116,11 +118,12 @@ TEST_CASE("type-tail errorlog/mapiao-errorlog.current: last lines, since, and re
   CHECK(r["text"] == "... 3 lines dropped before they were read\nline 3\nline 4\n");
   CHECK(r["json"]["missed"] == 3);
 
-  for (std::vector<std::string> bad :
-       {std::vector<std::string>{"type-tail"}, {"type-tail", "tfo_log"},
-        {"type-tail", "mapiao-errorlog", "x"}, {"type-tail", "mapiao-errorlog", "since"},
-        {"type-tail", "mapiao-errorlog", "since", "-1"},
-        {"type-tail", "mapiao-errorlog", "3", "4"}}) {
+  for (std::vector<std::string> bad : {std::vector<std::string>{"type-tail"},
+                                       {"type-tail", "tfo_log"},
+                                       {"type-tail", "mapiao-errorlog", "x"},
+                                       {"type-tail", "mapiao-errorlog", "since"},
+                                       {"type-tail", "mapiao-errorlog", "since", "-1"},
+                                       {"type-tail", "mapiao-errorlog", "3", "4"}}) {
     CAPTURE(bad.size());
     auto b = typeTail(log, bad);
     CHECK(b["ok"] == false);

@@ -9,11 +9,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "tests/unit/mapi/dcerpc/test_util.h"
 #include "mapi/emsmdb/ec_do_rpc_ext2.h"
 #include "mapi/emsmdb/rpc_header_ext.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
 #include "mapi/rop/rop_buffer.h"
+#include "tests/unit/mapi/dcerpc/test_util.h"
 
 namespace bh::mapi::mapi_ao::testing {
 
@@ -97,7 +97,7 @@ inline Bytes unknownRopStub(const std::vector<rop::RopRequest>& known,
                             const std::vector<uint32_t>& handles, uint8_t session = kSession) {
   rop::RopRequestBuffer buf;
   buf.rops = known;
-  Bytes plain = rop::encodeRequestBuffer(buf); // RopSize, the known ROPs, no table yet
+  Bytes plain = rop::encodeRequestBuffer(buf);  // RopSize, the known ROPs, no table yet
   const uint8_t getPropertiesAll[] = {0x08, 0x00, 0x00, 0x00, 0x40, 0x01, 0x00};
   plain.insert(plain.end(), std::begin(getPropertiesAll), std::end(getPropertiesAll));
   uint16_t ropSize = static_cast<uint16_t>(plain.size());
@@ -113,8 +113,8 @@ inline Bytes unknownRopStub(const std::vector<rop::RopRequest>& known,
 
 inline Bytes unknownRopCall(uint32_t callId, const std::vector<rop::RopRequest>& known,
                             const std::vector<uint32_t>& handles, uint8_t session = kSession) {
-  return dcerpc::testing::encode(dcerpc::testing::requestPdu(
-      Endian::Little, callId, unknownRopStub(known, handles, session)));
+  return dcerpc::testing::encode(
+      dcerpc::testing::requestPdu(Endian::Little, callId, unknownRopStub(known, handles, session)));
 }
 
 /// `whole` (one response PDU) cut into `n` fragments of its stub, flags first/last set.
@@ -134,7 +134,6 @@ inline std::vector<Bytes> fragmentsOf(const Bytes& whole, size_t n) {
   }
   return out;
 }
-
 
 /// An edge half whose client bound EMSMDB and heard the server accept it.
 inline void bindEdge(EdgeMapiAo& edge) {

@@ -42,7 +42,7 @@ size_t injectedAfterFirstAnswer(const rop::RopRequest& request, const rop::RopRe
   return core.outstandingInjected();
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("a stream read-ahead starts small; a FastTransfer download takes its whole window") {
   rop::RopReadStreamRequest read;

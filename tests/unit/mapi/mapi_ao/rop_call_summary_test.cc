@@ -1,9 +1,10 @@
 // summarizeRequest on the ICS state upload (MS-OXCFXICS 3.3.4.3.1): the Begin / Continue / End
 // ROPs name the synchronization context by InputHandleIndex like any other ROP, so a call that
 // carries them is decoded and says which server objects it touches.
+#include "mapi/mapi_ao/rop_call_summary.h"
+
 #include <doctest/doctest.h>
 
-#include "mapi/mapi_ao/rop_call_summary.h"
 #include "mapi_ao_test_util.h"
 
 using namespace bh;
@@ -17,14 +18,14 @@ constexpr uint32_t kFolder = 0x00000a10;
 constexpr uint32_t kSyncContext = 0x00000a11;
 /// What a client puts in the handle slot a ROP of the same call fills (MS-OXCROPS 1.3.2).
 constexpr uint32_t kUnset = 0xffffffff;
-constexpr uint32_t kMetaTagIdsetGiven = 0x40170003; // MS-OXCFXICS 2.2.1.1.1
-constexpr uint32_t kMetaTagCnsetSeen = 0x67960102;  // MS-OXCFXICS 2.2.1.1.2
+constexpr uint32_t kMetaTagIdsetGiven = 0x40170003;  // MS-OXCFXICS 2.2.1.1.1
+constexpr uint32_t kMetaTagCnsetSeen = 0x67960102;   // MS-OXCFXICS 2.2.1.1.2
 
 rop::RopSynchronizationConfigureRequest configure() {
   rop::RopSynchronizationConfigureRequest c;
   c.inputHandleIndex = 0;
   c.outputHandleIndex = 1;
-  c.synchronizationType = 0x01; // contents
+  c.synchronizationType = 0x01;  // contents
   return c;
 }
 
@@ -43,20 +44,18 @@ rop::RopSynchronizationUploadStateStreamEndRequest end(uint8_t index) {
   return e;
 }
 
-RequestSummary summarize(const std::vector<rop::RopRequest>& rops,
-                         std::vector<uint32_t> handles) {
-  return summarizeRequest(
-      emsmdb::encodeEcDoRpcExt2Request(rpcRequest(rops, std::move(handles))));
+RequestSummary summarize(const std::vector<rop::RopRequest>& rops, std::vector<uint32_t> handles) {
+  return summarizeRequest(emsmdb::encodeEcDoRpcExt2Request(rpcRequest(rops, std::move(handles))));
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("Configure with the state upload chained behind it decodes and touches its objects") {
   // Outlook's first sync of a folder: the context Configure creates at index 1 is where the
   // Begin / End go, in the same call.
-  RequestSummary s = summarize({configure(), begin(1, kMetaTagIdsetGiven), end(1),
-                                begin(1, kMetaTagCnsetSeen), end(1)},
-                               {kFolder, kUnset});
+  RequestSummary s = summarize(
+      {configure(), begin(1, kMetaTagIdsetGiven), end(1), begin(1, kMetaTagCnsetSeen), end(1)},
+      {kFolder, kUnset});
   REQUIRE(s.decoded);
   CHECK_FALSE(s.objectsBounded);  // known exactly, not merely bounded by the handle table
   CHECK_FALSE(s.key.empty());
@@ -71,8 +70,8 @@ TEST_CASE("a state upload on an existing synchronization context touches that co
   rop::RopSynchronizationUploadStateStreamContinueRequest more;
   more.inputHandleIndex = 1;
   more.streamData = Bytes(40, 0x7e);
-  RequestSummary s = summarize({begin(1, kMetaTagCnsetSeen, 40), more, end(1)},
-                               {kFolder, kSyncContext});
+  RequestSummary s =
+      summarize({begin(1, kMetaTagCnsetSeen, 40), more, end(1)}, {kFolder, kSyncContext});
   REQUIRE(s.decoded);
   CHECK(s.touchedHandles == std::vector<uint32_t>{kSyncContext, kSyncContext, kSyncContext});
   CHECK_FALSE(s.candidate.has_value());

@@ -4,11 +4,10 @@
 // succeeded: it must not go on to commit a partial stream). MS-OXCROPS 2.2.9.3.
 #include <doctest/doctest.h>
 
+#include "halves_test_util.h"
 #include "mapi/dcerpc/pdu_codec.h"
-
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
-#include "halves_test_util.h"
 #include "mapi_ao_test_util.h"
 
 using namespace bh;
@@ -19,10 +18,7 @@ using dcerpc::testing::bindPdu;
 using dcerpc::testing::encode;
 using namespace bh::mapi::mapi_ao::testing;
 
-namespace {
-
-
-} // namespace
+namespace {}  // namespace
 
 TEST_CASE("the edge answers a lone RopWriteStream at once; the server gets it unchanged") {
   Halves h;
@@ -65,7 +61,7 @@ TEST_CASE("a write the server refuses resets the connection before the commit re
     h.server(writeAnswer(5, 3000, rv, written));
     CHECK(h.reset);
     CHECK(h.why.find("RopWriteStream") != std::string::npos);
-    CHECK(h.atServer.empty()); // the commit never left the core
+    CHECK(h.atServer.empty());  // the commit never left the core
   }
 }
 
@@ -89,7 +85,7 @@ TEST_CASE("a write beyond the window waits for the server's confirmation, then i
   CHECK(w[3].toPeer.empty());
   CHECK(edge.holding());
   AoOutput eof;
-  CHECK_FALSE(edge.onClientEof(eof)); // the FIN waits behind the held write
+  CHECK_FALSE(edge.onClientEof(eof));  // the FIN waits behind the held write
   auto credit = [&](uint32_t bytes) {
     Bytes rec;
     encodeRecord(RecordType::WriteAck, encodeReadAheadConsumed(1, bytes), rec);
@@ -150,7 +146,7 @@ TEST_CASE("the core tracks at most maxTrackedCalls read-ahead candidates at once
     AoOutput out;
     core.onPeerData(rec, out);
     REQUIRE_FALSE(out.reset);
-    CHECK(out.toLocal.size() > 0); // relayed all the same
+    CHECK(out.toLocal.size() > 0);  // relayed all the same
   }
   CHECK(core.trackedCandidates() == 8);
 }
@@ -170,7 +166,7 @@ Bytes releaseAnswer(uint32_t callId, uint32_t returnValue) {
   return answer(callId, {}, rop::RopReleaseRequest{}, {kStream}, returnValue);
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("the edge answers a call of RopRelease only at once, as the server would") {
   Halves h;

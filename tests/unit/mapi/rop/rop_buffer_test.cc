@@ -1,10 +1,11 @@
 // ROP buffer framing (MS-OXCROPS 2.2.1): truncation, caps, unsupported ROPs, malformed fields,
 // and round trips of buffers built through the typed API.
+#include "mapi/rop/rop_buffer.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
 
-#include "mapi/rop/rop_buffer.h"
 #include "tests/unit/mapi/emsmdb/emsmdb_test_util.h"
 
 using namespace bh;
@@ -100,7 +101,7 @@ TEST_CASE("RopBuffer stops at an unknown RopId with a well-defined error") {
 
 TEST_CASE("RopBuffer rejects malformed framing and fields") {
   RopRequestBuffer out;
-  CHECK(decodeRequestBuffer(Bytes{0x01, 0x00}, out).status == ParseStatus::Error); // RopSize 1
+  CHECK(decodeRequestBuffer(Bytes{0x01, 0x00}, out).status == ParseStatus::Error);  // RopSize 1
   // RopReadStream 0xBABE whose MaximumByteCount runs past RopSize.
   Bytes cut = {0x08, 0x00, 0x2c, 0x00, 0x01, 0xbe, 0xba, 0x00};
   CHECK(decodeRequestBuffer(cut, out).status == ParseStatus::Error);
@@ -169,7 +170,7 @@ TEST_CASE("RopBuffer: ICS state upload ROPs cut anywhere by RopSize are malforme
       ++errors;
     }
   }
-  CHECK(errors == ropSize - 1 - boundaries.size()); // every other end point
+  CHECK(errors == ropSize - 1 - boundaries.size());  // every other end point
 }
 
 TEST_CASE("RopBuffer: a StreamDataSize beyond the RopsList is malformed before any copy") {
@@ -185,7 +186,7 @@ TEST_CASE("RopBuffer: a StreamDataSize beyond the RopsList is malformed before a
   oneOver[5] = 0x04;
   CHECK(decodeRequestBuffer(oneOver, out).status == ParseStatus::Error);
   Bytes huge = exact;
-  huge[5] = huge[6] = huge[7] = huge[8] = 0xff; // 4 GiB announced in a 12-byte buffer
+  huge[5] = huge[6] = huge[7] = huge[8] = 0xff;  // 4 GiB announced in a 12-byte buffer
   CHECK(decodeRequestBuffer(huge, out).status == ParseStatus::Error);
   // StreamDataSize itself cut short, Begin without its TransferBufferSize, End without its
   // InputHandleIndex.
@@ -220,7 +221,7 @@ TEST_CASE("RopBuffer typed round trips of every ROP in both directions") {
   req.rops.push_back(RopOpenAttachmentRequest{{0, 1}, 2, 0, 7});
   RopSynchronizationUploadStateStreamBeginRequest begin;
   begin.inputHandleIndex = 2;
-  begin.stateProperty = 0x67960102; // MetaTagCnsetSeen
+  begin.stateProperty = 0x67960102;  // MetaTagCnsetSeen
   begin.transferBufferSize = 5;
   req.rops.push_back(begin);
   RopSynchronizationUploadStateStreamContinueRequest more;
@@ -250,7 +251,7 @@ TEST_CASE("RopBuffer typed round trips of every ROP in both directions") {
   busy.backoffTime = 500;
   resp.rops.push_back(busy);
   RopFastTransferSourceGetBufferResponse err;
-  err.returnValue = 0x80004005; // other errors: header alone
+  err.returnValue = 0x80004005;  // other errors: header alone
   resp.rops.push_back(err);
   RopOpenStreamResponse failed;
   failed.returnValue = 0x8004010f;
@@ -281,7 +282,7 @@ TEST_CASE("RopBuffer typed round trips of every ROP in both directions") {
   // Requests: Begin 11 bytes, Continue 7 + StreamDataSize, End 3 (2.2.13.9.1 - 2.2.13.11.1).
   CHECK(encodeRequestBuffer(RopRequestBuffer{{begin}, {}, {}}).size() == 2 + 11);
   CHECK(encodeRequestBuffer(RopRequestBuffer{{more}, {}, {}}).size() == 2 + 7 + 5);
-  CHECK(encodeRequestBuffer(RopRequestBuffer{{RopSynchronizationUploadStateStreamEndRequest{}},
-                                              {}, {}})
+  CHECK(encodeRequestBuffer(
+            RopRequestBuffer{{RopSynchronizationUploadStateStreamEndRequest{}}, {}, {}})
             .size() == 2 + 3);
 }

@@ -33,7 +33,7 @@ ResponseContext contextFor(const nlohmann::json& f) {
   return ctx;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("Rop vectors decode to the generator's ROPs and re-encode identically") {
   auto all = manifest("rop");
@@ -170,10 +170,10 @@ TEST_CASE("Rop response vectors carry the fields the generator wrote") {
   const auto& rows = std::get<RopQueryRowsResponse>(b.rops[3]);
   CHECK(!rows.opaque);
   REQUIRE(rows.rows.size() == 2);
-  CHECK(rows.rows[0].values[1].raw.size() == 12); // "Hello" in UTF-16 plus its terminator
+  CHECK(rows.rows[0].values[1].raw.size() == 12);  // "Hello" in UTF-16 plus its terminator
   CHECK(rows.rows[1].flag == kFlaggedPropertyRow);
-  CHECK(rows.rows[1].values[1].flag == 0x01); // absent
-  CHECK(rows.rows[1].values[2].flag == 0x0a); // error code in place of the binary
+  CHECK(rows.rows[1].values[1].flag == 0x01);  // absent
+  CHECK(rows.rows[1].values[2].flag == 0x0a);  // error code in place of the binary
   // Without the columns, the rows stay opaque and still re-encode identically.
   Bytes wire = readVector("rop", "resp_folder_table.bin");
   REQUIRE(decodeResponseBuffer(wire, b).ok());
@@ -203,7 +203,7 @@ TEST_CASE("Rop response vectors carry the fields the generator wrote") {
   CHECK(std::get<RopFastTransferSourceGetBufferResponse>(b.rops[2]).backoffTime == 250);
   const auto& small = std::get<RopBufferTooSmallResponse>(b.rops[4]);
   CHECK(small.sizeNeeded == 0x2000);
-  RopRequestBuffer unexecuted; // RequestBuffers is a RopsList, without RopSize
+  RopRequestBuffer unexecuted;  // RequestBuffers is a RopsList, without RopSize
   Bytes rebuilt = {0, 0};
   rebuilt.insert(rebuilt.end(), small.requestBuffers.begin(), small.requestBuffers.end());
   rebuilt[0] = static_cast<uint8_t>(rebuilt.size());
@@ -221,9 +221,9 @@ TEST_CASE("Rop response vectors carry the fields the generator wrote") {
         ics["begin_error"].get<uint32_t>());
 
   auto p = entry("resp_props_receive_hierarchy")["fields"];
-  REQUIRE(decodeResponseBuffer(readVector("rop", "resp_props_receive_hierarchy.bin"), b,
-                               contextFor(p))
-              .ok());
+  REQUIRE(
+      decodeResponseBuffer(readVector("rop", "resp_props_receive_hierarchy.bin"), b, contextFor(p))
+          .ok());
   CHECK(std::get<RopGetReceiveFolderResponse>(b.rops[0]).explicitMessageClass == "IPM");
   const auto& props = std::get<RopGetPropertiesSpecificResponse>(b.rops[2]);
   REQUIRE(props.rowData.values.size() == 7);

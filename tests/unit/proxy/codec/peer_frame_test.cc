@@ -52,9 +52,9 @@ TEST_CASE("a header encoded alone is the whole frame's first bytes, with the sam
   std::array<uint8_t, kFrameHeaderLength> header{};
   CHECK(enc.encodeHeader(FrameType::Data, DataFlags::Dre, 0x01020304 & 0xfffff, header));
   CHECK(Bytes(header.begin(), header.end()) == hex("b1 03 0002 00020304"));
-  CHECK_FALSE(enc.encodeHeader(FrameType::Hello, 0, 0, header));      // empty hello
-  CHECK_FALSE(enc.encodeHeader(FrameType::Data, 4, 10, header));      // unknown data flag
-  CHECK_FALSE(enc.encodeHeader(FrameType::Data, 0, (2u << 20), header)); // over the cap
+  CHECK_FALSE(enc.encodeHeader(FrameType::Hello, 0, 0, header));          // empty hello
+  CHECK_FALSE(enc.encodeHeader(FrameType::Data, 4, 10, header));          // unknown data flag
+  CHECK_FALSE(enc.encodeHeader(FrameType::Data, 0, (2u << 20), header));  // over the cap
 }
 
 TEST_CASE("split delivery: the stream split at every byte boundary decodes the same frames") {

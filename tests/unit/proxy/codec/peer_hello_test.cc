@@ -60,7 +60,7 @@ TEST_CASE("a version 1 Hello has no WAN bandwidth; versions 0 and 3 are refused"
   Hello v1 = sampleHello(4);
   v1.protocolVersion = 1;
   Bytes out;
-  CHECK_FALSE(encodeHello(v1, out)); // version 1 cannot carry a bandwidth
+  CHECK_FALSE(encodeHello(v1, out));  // version 1 cannot carry a bandwidth
   v1.wanBandwidthKbit = 0;
   REQUIRE(encodeHello(v1, out));
   CHECK(out.size() == 23u);

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "proxy/control/command_table.h"
+
+#include <doctest/doctest.h>
 
 using namespace bh::proxy;
 
@@ -12,12 +12,12 @@ bh::accel::ControlCommand row(std::vector<std::string> words, std::string name) 
           }};
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("CommandTable: the longest matching words answer; unknown commands list the help") {
   CommandTable t;
   t.add(row({"show", "statistics"}, "any statistics"));
-  t.add(row({"show", "statistics", "accelerator", "mapi"}, "mapi")); // longer, added later
+  t.add(row({"show", "statistics", "accelerator", "mapi"}, "mapi"));  // longer, added later
   t.add(row({"debug"}, "debug"));
   CHECK(t.dispatch({"show", "statistics", "accelerator", "mapi"})["text"] == "mapi");
   CHECK(t.dispatch({"show", "statistics", "dre"})["text"] == "any statistics");
@@ -28,6 +28,6 @@ TEST_CASE("CommandTable: the longest matching words answer; unknown commands lis
   std::string e = unknown["error"];
   CHECK(e.find("help of mapi") != std::string::npos);
   CHECK(e.find("help of debug") != std::string::npos);
-  CHECK_FALSE(t.dispatch({"show"})["ok"]); // fewer words than any row
+  CHECK_FALSE(t.dispatch({"show"})["ok"]);  // fewer words than any row
   CHECK(t.rows().size() == 3);
 }
