@@ -10,13 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "policy/ip_address.h"
+#include "common/ip_address.h"
 
 namespace bh::accel {
 
 /// One end of a flow.
 struct Endpoint {
-  policy::IpAddress ip;
+  IpAddress ip;
   uint16_t port = 0;
   std::string toString() const;
 };

@@ -16,9 +16,12 @@ mapi::mapi_ao::MapiAcceleratorConfig mapiConfig(const policy::Config& config) {
 Box::Box(proxy::DaemonOptions options, policy::PolicyPtr policy)
     : daemon_(std::move(options), policy),
       mapiAdmission_(mapiLimits(policy->config())),
-      epmRules_(daemon_.dynamicRules()),
       mapi_(daemon_, mapiAdmission_, mapiConfig(policy->config())),
-      epm_([this] { return daemon_.policy(); }, epmRules_, policy->config().epm.enabled) {
+      epm_(
+          [this]() -> std::unique_ptr<mapi::epm_ao::EndpointSink> {
+            return std::make_unique<EpmDynamicRules>(daemon_.policy(), daemon_.dynamicRules());
+          },
+          policy->config().epm.enabled) {
   // The order of `show accelerator`'s rows: epm, mapi (then the generic one).
   daemon_.registerAccelerator(policy::Accelerator::Epm, proxy::codec::Accelerator::Epm, epm_);
   daemon_.registerAccelerator(policy::Accelerator::Mapi, proxy::codec::Accelerator::Mapi, mapi_);

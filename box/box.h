@@ -4,6 +4,7 @@
 // policy into each accelerator's own config (at start and after every reload) and gives the
 // EPM AO the dynamic rule table; it owns the accelerators, which outlive the daemon's loop.
 
+#include "box/epm_dynamic_rules.h"
 #include "box/limiter_admission.h"
 #include "mapi/epm_ao/epm_flow_accelerator.h"
 #include "mapi/mapi_ao/mapi_accelerator.h"
@@ -28,7 +29,6 @@ class Box {
   // Declared first: destroyed last, after the accelerators its flows used.
   proxy::Daemon daemon_;
   LimiterAdmission mapiAdmission_;
-  mapi::epm_ao::DynamicRulesSink epmRules_;
   mapi::mapi_ao::MapiAccelerator mapi_;
   mapi::epm_ao::EpmFlowAccelerator epm_;
 };

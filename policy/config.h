@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/ip_address.h"
 #include "policy/action.h"
-#include "policy/ip_address.h"
 #include "policy/port_range.h"
 
 namespace bh::policy {

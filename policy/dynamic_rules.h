@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/ip_address.h"
 #include "policy/action.h"
-#include "policy/ip_address.h"
 
 namespace bh::policy {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "policy/ip_address.h"
+#include "common/ip_address.h"
 
 namespace bh::policy {
 

@@ -135,7 +135,7 @@ void Daemon::tunePeerLegOf(Flow& flow, int leg) {
   }
 }
 
-void Daemon::preparePeerRoute(const policy::IpAddress& peer) {
+void Daemon::preparePeerRoute(const IpAddress& peer) {
   if (!peerRoutes_) {
     return;
   }

@@ -103,7 +103,7 @@ class Daemon : public FlowOwner, public accel::Host {
   uint32_t wanBandwidthKbit() const;
   void pinPeerRouteTable();
   /// A peer leg to or from `peer` starts: give later legs the large initial window.
-  void preparePeerRoute(const policy::IpAddress& peer);
+  void preparePeerRoute(const IpAddress& peer);
   /// TFO options on the peer leg `leg` of `flow` (proxy/sockets.h).
   void tunePeerLegOf(Flow& flow, int leg);
   int startListener(bool v6);

@@ -20,13 +20,13 @@ Endpoint endpointFromSockaddr(const sockaddr_storage& ss) {
     const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
     std::array<uint8_t, 4> b{};
     std::memcpy(b.data(), &sin->sin_addr, 4);
-    ep.ip = policy::IpAddress::v4(b);
+    ep.ip = IpAddress::v4(b);
     ep.port = ntohs(sin->sin_port);
   } else if (ss.ss_family == AF_INET6) {
     const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
     std::array<uint8_t, 16> b{};
     std::memcpy(b.data(), &sin6->sin6_addr, 16);
-    ep.ip = policy::IpAddress::v6(b).unmapped();
+    ep.ip = IpAddress::v6(b).unmapped();
     ep.port = ntohs(sin6->sin6_port);
   }
   return ep;
@@ -93,7 +93,7 @@ int makeTransparentListener(bool ipv6, uint16_t port) {
   }
   sockaddr_storage ss{};
   Endpoint any;
-  any.ip = ipv6 ? policy::IpAddress::v6({}) : policy::IpAddress::v4(0u);
+  any.ip = ipv6 ? IpAddress::v6({}) : IpAddress::v4(0u);
   any.port = port;
   socklen_t len = sockaddrFromEndpoint(any, ss);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, 4096) != 0) {

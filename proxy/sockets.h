@@ -6,8 +6,8 @@
 #include <string>
 
 #include "accel/flow_record.h"
+#include "common/ip_address.h"
 #include "policy/flow_key.h"
-#include "policy/ip_address.h"
 
 namespace bh::proxy {
 

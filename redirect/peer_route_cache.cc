@@ -7,7 +7,7 @@ namespace bh::redirect {
 PeerRouteCache::PeerRouteCache(size_t maxEntries, uint64_t refreshNs)
     : max_(std::max<size_t>(maxEntries, 1)), refreshNs_(refreshNs) {}
 
-PeerRouteCache::Step PeerRouteCache::use(const policy::IpAddress& peer, uint64_t nowNs) {
+PeerRouteCache::Step PeerRouteCache::use(const IpAddress& peer, uint64_t nowNs) {
   Step step;
   auto it = entries_.find(peer);
   if (it != entries_.end()) {
@@ -34,7 +34,7 @@ void PeerRouteCache::clear() {
   lru_.clear();
 }
 
-std::vector<policy::IpAddress> PeerRouteCache::peers() const {
+std::vector<IpAddress> PeerRouteCache::peers() const {
   return {lru_.begin(), lru_.end()};
 }
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "policy/ip_address.h"
+#include "common/ip_address.h"
 
 namespace bh::redirect {
 
@@ -25,7 +25,7 @@ class PeerRouteCache {
   struct Step {
     Action action = Action::None;
     /// A route to delete first: the table is full and this one was used longest ago.
-    std::optional<policy::IpAddress> evict;
+    std::optional<IpAddress> evict;
   };
 
   PeerRouteCache(size_t maxEntries, uint64_t refreshNs);
@@ -33,22 +33,22 @@ class PeerRouteCache {
   /// A peer leg to `peer` is about to start at `nowNs`: what to do with its route. The entry
   /// counts as checked from here on, whether or not installing works (a failing peer is tried
   /// again at its next refresh, not on every flow).
-  Step use(const policy::IpAddress& peer, uint64_t nowNs);
+  Step use(const IpAddress& peer, uint64_t nowNs);
   void clear();
   size_t size() const { return entries_.size(); }
   size_t capacity() const { return max_; }
   /// Most recently used first.
-  std::vector<policy::IpAddress> peers() const;
+  std::vector<IpAddress> peers() const;
 
  private:
   struct Entry {
     uint64_t checkedNs = 0;
-    std::list<policy::IpAddress>::iterator lru;
+    std::list<IpAddress>::iterator lru;
   };
   size_t max_;
   uint64_t refreshNs_;
-  std::list<policy::IpAddress> lru_;  // front: most recently used
-  std::map<policy::IpAddress, Entry> entries_;
+  std::list<IpAddress> lru_;  // front: most recently used
+  std::map<IpAddress, Entry> entries_;
 };
 
 }  // namespace bh::redirect

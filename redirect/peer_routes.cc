@@ -11,7 +11,7 @@ int PeerRoutes::open() {
   return netlink_.open();
 }
 
-void PeerRoutes::prepare(const policy::IpAddress& peer, uint64_t nowNs) {
+void PeerRoutes::prepare(const IpAddress& peer, uint64_t nowNs) {
   if (settings_.initialWindowSegments == 0 || !netlink_.isOpen()) {
     return;
   }
@@ -38,7 +38,7 @@ void PeerRoutes::prepare(const policy::IpAddress& peer, uint64_t nowNs) {
   }
 }
 
-bool PeerRoutes::install(const policy::IpAddress& peer) {
+bool PeerRoutes::install(const IpAddress& peer) {
   std::string why;
   auto path = netlink_.resolve(peer, why);
   PeerHostRoute route;

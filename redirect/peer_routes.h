@@ -41,7 +41,7 @@ class PeerRoutes {
   int open();
   /// A peer leg to or from `peer` is about to be set up: make sure its route is in place.
   /// Never fails the flow: without a route the leg simply starts with the kernel's window.
-  void prepare(const policy::IpAddress& peer, uint64_t nowNs);
+  void prepare(const IpAddress& peer, uint64_t nowNs);
   /// Deletes every route this box installed (on stop; the rules' teardown flushes the table too).
   void removeAll();
 
@@ -52,7 +52,7 @@ class PeerRoutes {
   std::string takeError();
 
  private:
-  bool install(const policy::IpAddress& peer);
+  bool install(const IpAddress& peer);
 
   Settings settings_;
   PeerRouteCache cache_;

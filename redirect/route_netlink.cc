@@ -14,29 +14,29 @@ namespace {
 
 constexpr size_t kMessageBytes = 1024;
 
-uint8_t family(const policy::IpAddress& a) {
+uint8_t family(const IpAddress& a) {
   return a.isV4() ? AF_INET : AF_INET6;
 }
-size_t addressBytes(const policy::IpAddress& a) {
+size_t addressBytes(const IpAddress& a) {
   return a.isV4() ? 4 : 16;
 }
 
-std::optional<policy::IpAddress> addressFrom(uint8_t fam, const void* data, uint16_t len) {
+std::optional<IpAddress> addressFrom(uint8_t fam, const void* data, uint16_t len) {
   if (fam == AF_INET && len == 4) {
     std::array<uint8_t, 4> b{};
     std::memcpy(b.data(), data, 4);
-    return policy::IpAddress::v4(b);
+    return IpAddress::v4(b);
   }
   if (fam == AF_INET6 && len == 16) {
     std::array<uint8_t, 16> b{};
     std::memcpy(b.data(), data, 16);
-    return policy::IpAddress::v6(b);
+    return IpAddress::v6(b);
   }
   return std::nullopt;
 }
 
 /// The header of a route message for a host route to `destination` in `table`.
-rtmsg* putRouteHeader(nlmsghdr* nlh, const policy::IpAddress& destination, uint32_t table) {
+rtmsg* putRouteHeader(nlmsghdr* nlh, const IpAddress& destination, uint32_t table) {
   auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
   rtm->rtm_family = family(destination);
   rtm->rtm_dst_len = static_cast<uint8_t>(destination.bitLength());
@@ -54,7 +54,7 @@ Bytes finish(const char* buf, const nlmsghdr* nlh) {
 
 }  // namespace
 
-Bytes buildGetRoute(const policy::IpAddress& destination, uint32_t seq) {
+Bytes buildGetRoute(const IpAddress& destination, uint32_t seq) {
   alignas(nlmsghdr) char buf[kMessageBytes];
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = RTM_GETROUTE;
@@ -94,7 +94,7 @@ Bytes buildReplaceRoute(const PeerHostRoute& route, uint32_t seq) {
   return finish(buf, nlh);
 }
 
-Bytes buildDeleteRoute(uint32_t table, const policy::IpAddress& destination, uint32_t seq) {
+Bytes buildDeleteRoute(uint32_t table, const IpAddress& destination, uint32_t seq) {
   alignas(nlmsghdr) char buf[kMessageBytes];
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = RTM_DELROUTE;
@@ -290,7 +290,7 @@ bool RouteNetlink::expectAck(const Bytes& request, uint32_t seq, std::string& er
   return true;
 }
 
-std::optional<ResolvedRoute> RouteNetlink::resolve(const policy::IpAddress& destination,
+std::optional<ResolvedRoute> RouteNetlink::resolve(const IpAddress& destination,
                                                    std::string& error) {
   uint32_t seq = seq_++;
   Bytes answer;
@@ -323,8 +323,7 @@ bool RouteNetlink::replace(const PeerHostRoute& route, std::string& error) {
   return expectAck(buildReplaceRoute(route, seq), seq, error);
 }
 
-bool RouteNetlink::remove(uint32_t table, const policy::IpAddress& destination,
-                          std::string& error) {
+bool RouteNetlink::remove(uint32_t table, const IpAddress& destination, std::string& error) {
   uint32_t seq = seq_++;
   return expectAck(buildDeleteRoute(table, destination, seq), seq, error);
 }

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "common/bytes.h"
-#include "policy/ip_address.h"
+#include "common/ip_address.h"
 
 struct mnl_socket;
 
@@ -17,8 +17,8 @@ namespace bh::redirect {
 
 /// How the box reaches one address, as the kernel's own lookup (RTM_GETROUTE) answered.
 struct ResolvedRoute {
-  policy::IpAddress destination;
-  std::optional<policy::IpAddress> gateway;  ///< none: on-link
+  IpAddress destination;
+  std::optional<IpAddress> gateway;  ///< none: on-link
   uint32_t outputInterface = 0;
   /// RTAX_MTU / RTAX_ADVMSS of the route the lookup used (kept on our copy), 0 when unset.
   uint32_t mtu = 0;
@@ -41,11 +41,11 @@ enum class RouteAnswer {
 };
 
 /// RTM_GETROUTE for `destination` (no mark, no source: the path unmarked traffic takes).
-Bytes buildGetRoute(const policy::IpAddress& destination, uint32_t seq);
+Bytes buildGetRoute(const IpAddress& destination, uint32_t seq);
 /// RTM_NEWROUTE (create or replace) of `route`.
 Bytes buildReplaceRoute(const PeerHostRoute& route, uint32_t seq);
 /// RTM_DELROUTE of the host route to `destination` in `table`.
-Bytes buildDeleteRoute(uint32_t table, const policy::IpAddress& destination, uint32_t seq);
+Bytes buildDeleteRoute(uint32_t table, const IpAddress& destination, uint32_t seq);
 /// Reads one netlink message (the kernel's answer to buildGetRoute). `errorCode` gets the
 /// NLMSG_ERROR code (negative errno) when the answer is an error.
 RouteAnswer parseRouteAnswer(ByteSpan message, ResolvedRoute& out, int* errorCode = nullptr);
@@ -63,9 +63,9 @@ class RouteNetlink {
   int open();
   bool isOpen() const { return socket_ != nullptr; }
   /// The kernel's path to `destination`, or nullopt with `error` set.
-  std::optional<ResolvedRoute> resolve(const policy::IpAddress& destination, std::string& error);
+  std::optional<ResolvedRoute> resolve(const IpAddress& destination, std::string& error);
   bool replace(const PeerHostRoute& route, std::string& error);
-  bool remove(uint32_t table, const policy::IpAddress& destination, std::string& error);
+  bool remove(uint32_t table, const IpAddress& destination, std::string& error);
 
  private:
   /// Sends `request` and reads the answer with the same sequence number into `answer`.

@@ -10,11 +10,10 @@ using dcerpc::Call;
 using dcerpc::Pdu;
 using dcerpc::PType;
 
-EpmAccelerator::EpmAccelerator(policy::PolicyPtr policy, const policy::IpAddress& server,
-                               EpmEvents& events, EpmCounters& counters, EpmAoLimits limits)
-    : policy_(std::move(policy)),
-      server_(server.unmapped()),
-      events_(events),
+EpmAccelerator::EpmAccelerator(const IpAddress& server, EndpointSink& sink, EpmCounters& counters,
+                               EpmAoLimits limits)
+    : server_(server.unmapped()),
+      sink_(sink),
       counters_(counters),
       limits_(limits),
       fromClient_(dcerpc::Sender::Client, limits.stream),
@@ -154,10 +153,10 @@ void EpmAccelerator::onResponse(const Call& call) {
     ++counters_.totalUnsuccessfulLookups;  // e.g. EPT_S_NOT_REGISTERED 0x16c9a0d6
     return;
   }
-  installRules(response);
+  reportEndpoints(response);
 }
 
-void EpmAccelerator::installRules(const epm::EptMapResponse& response) {
+void EpmAccelerator::reportEndpoints(const epm::EptMapResponse& response) {
   size_t installed = 0;
   for (const auto& pointer : response.towers) {
     if (installed >= limits_.maxRulesPerResponse) {
@@ -170,15 +169,13 @@ void EpmAccelerator::installRules(const epm::EptMapResponse& response) {
     if (!endpoint || endpoint->port == 0) {
       continue;  // not ncacn_ip_tcp over IPv4 (named pipes, ncalrpc, HTTP, IPv6 floors)
     }
-    policy::IpAddress dst = policy::IpAddress::v4(endpoint->address);
+    IpAddress dst = IpAddress::v4(endpoint->address);
     if (endpoint->address == epm::Ipv4{0, 0, 0, 0}) {
       dst = server_;  // "any address": the server the client is talking to
     }
-    auto rule = policy_->epmRule(endpoint->interfaceId.uuid.toString(), dst, endpoint->port);
-    if (!rule) {
-      continue;
+    if (!sink_.onMappedEndpoint({endpoint->interfaceId.uuid.toString(), dst, endpoint->port})) {
+      continue;  // nothing wants this interface (no EPM map for it)
     }
-    events_.installDynamicRule(std::move(*rule));
     ++counters_.totalDynamicRulesInstalled;
     ++installed;
   }

@@ -2,10 +2,11 @@
 
 // The EPM accelerator (WAAS "MS-port-mapper" AO): watches one TCP connection to the endpoint
 // mapper (port 135), follows the bind to the EPM interface (C706 Appendix O, MS-RPCE 2.2.1.2.5),
-// matches each ept_map request (opnum 3) with its response by call_id, and for every tower in a
-// successful response that maps an interface the policy has an EPM map for, installs a dynamic
-// rule so that the next connection to that address and port gets the map's treatment. It only
-// reads: the proxy forwards every byte unchanged whatever happens here.
+// matches each ept_map request (opnum 3) with its response by call_id, and hands every
+// ncacn_ip_tcp endpoint of a successful response to its EndpointSink, which installs a dynamic
+// rule when the policy has an EPM map for the interface (so that the next connection to that
+// address and port gets the map's treatment). It only reads: the proxy forwards every byte
+// unchanged whatever happens here.
 
 #include <cstdint>
 #include <map>
@@ -13,40 +14,22 @@
 #include <optional>
 
 #include "common/bytes.h"
+#include "common/ip_address.h"
 #include "mapi/dcerpc/association.h"
 #include "mapi/dcerpc/co_stream.h"
 #include "mapi/epm/ept_map.h"
+#include "mapi/epm_ao/endpoint_sink.h"
 #include "mapi/epm_ao/epm_counters.h"
-#include "policy/dynamic_rules.h"
-#include "policy/ip_address.h"
-#include "policy/policy.h"
 
 namespace bh::mapi::epm_ao {
-
-/// Where learned rules go (the proxy's dynamic rule table; tests record them).
-class EpmEvents {
- public:
-  virtual ~EpmEvents() = default;
-  /// A response handed out an endpoint for an interface the policy maps.
-  virtual void installDynamicRule(policy::DynamicRule rule) = 0;
-};
-
-/// EpmEvents that adds straight to a policy::DynamicRules table (single event loop).
-class DynamicRulesSink : public EpmEvents {
- public:
-  explicit DynamicRulesSink(policy::DynamicRules& rules) : rules_(rules) {}
-  void installDynamicRule(policy::DynamicRule rule) override { rules_.add(std::move(rule)); }
-
- private:
-  policy::DynamicRules& rules_;
-};
 
 /// Per-connection caps; each is proven by a unit test.
 struct EpmAoLimits {
   /// ept_map calls awaiting their response on one connection (a client has one at a time; 32
   /// leaves room for PFC_CONC_MPX pipelining).
   size_t maxOutstandingCalls = 32;
-  /// Rules one response may install (ept.idl allows 500 towers; real servers answer 1-4).
+  /// Rules one response may install (ept.idl allows 500 towers; real servers answer 1-4): the
+  /// sink sees endpoints until this many led to a rule.
   size_t maxRulesPerResponse = 16;
   /// DCE/RPC stream caps per direction. ept_map calls are small: 500 towers of ~75 bytes.
   dcerpc::StreamLimits stream{65535, 64u << 10, 16, 256u << 10};
@@ -59,14 +42,12 @@ enum class EpmAoState { Active, Stopped };
 /// One EPM connection. Not thread-safe (owned by the connection's event loop).
 class EpmAccelerator {
  public:
-  /// @param policy the policy in force when the connection started (held: a reload swaps the
-  ///        proxy's pointer, not this connection's).
   /// @param server the server address the client connected to; used when a tower's IPv4 floor
   ///        is 0.0.0.0 (the server's "any address" answer).
-  /// @param events where learned rules go.
+  /// @param sink where the endpoints handed out go (outlives this).
   /// @param counters the accelerator-wide counters (outlive this object).
-  EpmAccelerator(policy::PolicyPtr policy, const policy::IpAddress& server, EpmEvents& events,
-                 EpmCounters& counters, EpmAoLimits limits = {});
+  EpmAccelerator(const IpAddress& server, EndpointSink& sink, EpmCounters& counters,
+                 EpmAoLimits limits = {});
   ~EpmAccelerator();
   EpmAccelerator(const EpmAccelerator&) = delete;
   EpmAccelerator& operator=(const EpmAccelerator&) = delete;
@@ -89,15 +70,14 @@ class EpmAccelerator {
   void onCall(const dcerpc::Call& call, bool fromClient);
   void onRequest(const dcerpc::Call& call);
   void onResponse(const dcerpc::Call& call);
-  void installRules(const epm::EptMapResponse& response);
+  void reportEndpoints(const epm::EptMapResponse& response);
   /// Hard error: count it against the direction it came from and stop looking.
   void stop(std::string why, bool fromClient);
   /// True when `contextId` was accepted for EPM v3 with NDR 2.0.
   bool isEpmNdrContext(uint16_t contextId) const;
 
-  policy::PolicyPtr policy_;
-  policy::IpAddress server_;
-  EpmEvents& events_;
+  IpAddress server_;
+  EndpointSink& sink_;
   EpmCounters& counters_;
   EpmAoLimits limits_;
   dcerpc::Association association_;

@@ -7,9 +7,8 @@ namespace {
 /// The EPM AO watching one flow's bytes (it never changes them).
 class EpmObserver : public accel::FlowObserver {
  public:
-  EpmObserver(policy::PolicyPtr policy, const policy::IpAddress& server, EpmEvents& events,
-              EpmCounters& counters)
-      : ao_(std::move(policy), server, events, counters) {}
+  EpmObserver(std::unique_ptr<EndpointSink> sink, const IpAddress& server, EpmCounters& counters)
+      : sink_(std::move(sink)), ao_(server, *sink_, counters) {}
   void onData(bool fromClient, ByteSpan data) override {
     if (ao_.state() != EpmAoState::Active) {
       return;
@@ -22,6 +21,7 @@ class EpmObserver : public accel::FlowObserver {
   }
 
  private:
+  std::unique_ptr<EndpointSink> sink_;  // declared first: the AO refers to it
   EpmAccelerator ao_;
 };
 
@@ -31,7 +31,11 @@ accel::Attachment EpmFlowAccelerator::attach(accel::FlowRecord& flow) {
   if (!enabled_) {
     return {};
   }
-  return {nullptr, std::make_unique<EpmObserver>(policyNow_(), flow.server.ip, events_, counters_)};
+  std::unique_ptr<EndpointSink> sink = newSink_();
+  if (!sink) {
+    return {};
+  }
+  return {nullptr, std::make_unique<EpmObserver>(std::move(sink), flow.server.ip, counters_)};
 }
 
 std::vector<accel::ControlCommand> EpmFlowAccelerator::commands() {

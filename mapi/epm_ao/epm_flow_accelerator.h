@@ -1,11 +1,12 @@
 #pragma once
 
 // The EPM AO as the box sees it (accel::Accelerator): on a flow the policy sends to it, it
-// watches the endpoint mapper's answers (epm_accelerator.h) and installs the dynamic rules they
-// call for through EpmEvents (the box's dynamic rule table). Its statistics are
-// `show statistics accelerator epm`.
+// watches the endpoint mapper's answers (epm_accelerator.h) and hands the endpoints they give
+// out to a sink the box makes per flow (box/epm_dynamic_rules.h installs the dynamic rules the
+// policy calls for). Its statistics are `show statistics accelerator epm`.
 
 #include <functional>
+#include <memory>
 
 #include "accel/accelerator.h"
 #include "mapi/epm_ao/epm_accelerator.h"
@@ -15,10 +16,10 @@ namespace bh::mapi::epm_ao {
 
 class EpmFlowAccelerator : public accel::Accelerator {
  public:
-  /// @param policyNow the policy in force (each watched flow keeps the one it started under).
-  /// @param events where learned rules go; outlives this.
-  EpmFlowAccelerator(std::function<policy::PolicyPtr()> policyNow, EpmEvents& events, bool enabled)
-      : policyNow_(std::move(policyNow)), events_(events), enabled_(enabled) {}
+  /// Makes the sink of one watched flow, when the flow starts.
+  using SinkFactory = std::function<std::unique_ptr<EndpointSink>()>;
+  EpmFlowAccelerator(SinkFactory newSink, bool enabled)
+      : newSink_(std::move(newSink)), enabled_(enabled) {}
 
   void setEnabled(bool enabled) { enabled_ = enabled; }
   const EpmCounters& counters() const { return counters_; }
@@ -30,8 +31,7 @@ class EpmFlowAccelerator : public accel::Accelerator {
   std::vector<accel::ControlCommand> commands() override;
 
  private:
-  std::function<policy::PolicyPtr()> policyNow_;
-  EpmEvents& events_;
+  SinkFactory newSink_;
   bool enabled_;
   EpmCounters counters_;
 };

@@ -15,14 +15,14 @@
 #include <tuple>
 #include <vector>
 
+#include "common/ip_address.h"
 #include "mapi/mapi_ao/hand_off_reason.h"
-#include "policy/ip_address.h"
 
 namespace bh::mapi::mapi_ao {
 
 struct MapiAssociationGroupKey {
-  policy::IpAddress client;
-  policy::IpAddress server;
+  IpAddress client;
+  IpAddress server;
   uint32_t assocGroupId = 0;
 
   auto operator<=>(const MapiAssociationGroupKey&) const = default;

@@ -65,7 +65,7 @@ nlohmann::json DebugSettings::handle(const std::vector<std::string>& a) {
       return show();
     }
     if (!no && rest.size() == 4 && rest[2] == "host") {
-      auto ip = policy::IpAddress::parse(rest[3]);
+      auto ip = IpAddress::parse(rest[3]);
       if (!ip) {
         return failed("not an IPv4 or IPv6 address: " + rest[3]);
       }

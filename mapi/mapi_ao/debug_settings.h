@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "accel/flow_record.h"
-#include "policy/ip_address.h"
+#include "common/ip_address.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -50,7 +50,7 @@ class DebugSettings {
   std::function<void(const std::string&)> log_;
 
   uint32_t mapiMask_ = 0;
-  std::optional<policy::IpAddress> host_;
+  std::optional<IpAddress> host_;
 };
 
 }  // namespace bh::mapi::mapi_ao

@@ -36,14 +36,14 @@ bool tupleOf(ByteSpan pkt, const codec::TcpPacketLayout& l, PacketTuple& out) {
     std::array<uint8_t, 4> s{}, d{};
     std::memcpy(s.data(), &pkt[12], 4);
     std::memcpy(d.data(), &pkt[16], 4);
-    out.flow.src = policy::IpAddress::v4(s);
-    out.flow.dst = policy::IpAddress::v4(d);
+    out.flow.src = IpAddress::v4(s);
+    out.flow.dst = IpAddress::v4(d);
   } else {
     std::array<uint8_t, 16> s{}, d{};
     std::memcpy(s.data(), &pkt[8], 16);
     std::memcpy(d.data(), &pkt[24], 16);
-    out.flow.src = policy::IpAddress::v6(s);
-    out.flow.dst = policy::IpAddress::v6(d);
+    out.flow.src = IpAddress::v6(s);
+    out.flow.dst = IpAddress::v6(d);
   }
   out.flow.srcPort = static_cast<uint16_t>(pkt[t] << 8 | pkt[t + 1]);
   out.flow.dstPort = static_cast<uint16_t>(pkt[t + 2] << 8 | pkt[t + 3]);

@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "mapi/epm_ao/epm_accelerator.h"
-#include "policy/config.h"
 
 using namespace bh;
 using namespace bh::mapi::epm_ao;
@@ -17,33 +16,19 @@ namespace {
 
 constexpr uint8_t kSeparator[4] = {0x01, 0xd5, 0xca, 0x7a};
 
-const policy::PolicyPtr& fuzzPolicy() {
-  static policy::PolicyPtr p = [] {
-    policy::Config c;
-    c.applications = {"Email-and-Messaging", "Other"};
-    policy::PolicyClass def;
-    def.application = "Other";
-    def.name = "class-default";
-    def.action = policy::Action::OptimizeFull;
-    c.policyMap.classes.push_back(def);
-    c.epmMaps.push_back({"mapi", "a4f1db00-ca47-1067-b31f-00dd010662da", "Email-and-Messaging",
-                         policy::Action::OptimizeFull, policy::Accelerator::Mapi});
-    auto r = policy::Policy::create(c);
-    if (!r.ok()) {
+/// Takes every EMSMDB endpoint (as the shipped policy's EPM map would) and checks what the AO
+/// hands out: never port 0, IPv4 only.
+class Sink : public EndpointSink {
+ public:
+  bool onMappedEndpoint(const MappedEndpoint& endpoint) override {
+    if (endpoint.port == 0 || !endpoint.address.isV4()) {
       std::abort();
     }
-    return r.value();
-  }();
-  return p;
-}
-
-class Sink : public EpmEvents {
- public:
-  void installDynamicRule(policy::DynamicRule rule) override {
-    if (rule.key.dstPort == 0 || rule.userId != "EPM" || rule.key.src) {
-      std::abort();
+    if (endpoint.interfaceUuid != "a4f1db00-ca47-1067-b31f-00dd010662da") {
+      return false;
     }
     ++rules;
+    return true;
   }
   uint64_t rules = 0;
 };
@@ -55,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Sink sink;
   EpmAoLimits limits;
   {
-    EpmAccelerator ao(fuzzPolicy(), *policy::IpAddress::parse("10.91.4.2"), sink, counters, limits);
+    EpmAccelerator ao(*IpAddress::parse("10.91.4.2"), sink, counters, limits);
     size_t start = 0;
     while (start < size) {
       size_t end = start;

@@ -13,6 +13,7 @@
 #include "policy/show_running_config.h"
 
 using namespace bh::policy;
+using bh::IpAddress;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

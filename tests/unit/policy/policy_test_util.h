@@ -4,8 +4,8 @@
 #include <sstream>
 #include <string>
 
+#include "common/ip_address.h"
 #include "policy/config_loader.h"
-#include "policy/ip_address.h"
 
 namespace bh::policy::test {
 

@@ -10,8 +10,8 @@ namespace bh::proxy::test {
 inline FlowInfo optimizedFlow(uint8_t applied) {
   FlowInfo f;
   f.connId = 342;
-  f.client = {*policy::IpAddress::parse("10.56.94.101"), 4506};
-  f.server = {*policy::IpAddress::parse("10.10.100.100"), 1456};
+  f.client = {*IpAddress::parse("10.56.94.101"), 4506};
+  f.server = {*IpAddress::parse("10.10.100.100"), 1456};
   f.peerId = "0:1a:64:d3:2f:b8";
   f.state = FlowState::Optimized;
   f.policy.applied = applied;

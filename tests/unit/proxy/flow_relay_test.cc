@@ -126,7 +126,7 @@ class Harness : public FlowOwner {
   void run(const std::function<void(int)>& client, const std::function<void(int)>& server) {
     uint16_t serverPort = 0;
     int serverListener = listenLoopback(serverPort);
-    server_.ip = *bh::policy::IpAddress::parse("127.0.0.1");
+    server_.ip = *bh::IpAddress::parse("127.0.0.1");
     server_.port = serverPort;
     uv_loop_init(&loop_);
     uv_tcp_init(&loop_, &listener_);

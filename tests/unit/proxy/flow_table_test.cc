@@ -5,8 +5,8 @@
 #include "tests/unit/proxy/flow_info_test_util.h"
 
 using namespace bh::proxy;
+using bh::IpAddress;
 using bh::policy::FlowKey;
-using bh::policy::IpAddress;
 using bh::proxy::test::optimizedFlow;
 
 namespace {

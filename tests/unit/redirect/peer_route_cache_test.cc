@@ -5,8 +5,8 @@
 namespace bh::redirect {
 namespace {
 
-policy::IpAddress addr(uint32_t host) {
-  return policy::IpAddress::v4(0x0a000000u | host);
+IpAddress addr(uint32_t host) {
+  return IpAddress::v4(0x0a000000u | host);
 }
 
 constexpr uint64_t kSecond = 1000ull * 1000 * 1000;
@@ -35,7 +35,7 @@ TEST_CASE("peer route cache: the cap holds, and the route used longest ago goes 
   REQUIRE(s.evict);
   CHECK(*s.evict == addr(2));
   CHECK(c.size() == 3);
-  CHECK(c.peers() == std::vector<policy::IpAddress>{addr(4), addr(1), addr(3)});
+  CHECK(c.peers() == std::vector<IpAddress>{addr(4), addr(1), addr(3)});
   // A thousand more peers never grow it past the cap.
   for (uint32_t i = 100; i < 1100; ++i) {
     c.use(addr(i), 20 + i);

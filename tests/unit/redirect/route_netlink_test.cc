@@ -31,8 +31,8 @@ std::map<std::string, Bytes> vectors() {
   return out;
 }
 
-policy::IpAddress ip(const char* s) {
-  return *policy::IpAddress::parse(s);
+IpAddress ip(const char* s) {
+  return *IpAddress::parse(s);
 }
 
 TEST_CASE("route netlink: golden vectors are present") {

@@ -10,26 +10,14 @@
 #include <thread>
 
 #include "mapi/epm_ao/epm_accelerator.h"
-#include "policy/config_loader.h"
 #include "sim/exchange_server.h"
 #include "sim/outlook_client.h"
+#include "tests/unit/mapi/epm_ao/recording_sink.h"
 
 using namespace bh;
 using namespace bh::sim;
 
 namespace {
-
-policy::PolicyPtr shippedPolicy() {
-  std::ifstream in(std::string(BH_SOURCE_DIR) + "/config/bridgehead.json");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return policy::Policy::create(policy::loadConfig(text).value()).value();
-}
-
-class Recorder : public mapi::epm_ao::EpmEvents {
- public:
-  void installDynamicRule(policy::DynamicRule rule) override { rules.push_back(std::move(rule)); }
-  std::vector<policy::DynamicRule> rules;
-};
 
 /// Copies `from` to `to` in pieces of at most 7 bytes, showing each piece to `see` first.
 void pump(Socket& from, Socket& to, const std::function<void(ByteSpan)>& see) {
@@ -59,16 +47,14 @@ TEST_CASE("EpmAccelerator learns exchange-sim's EMSMDB port from a relayed looku
   std::string error;
   REQUIRE(sim.start(&error));
 
-  auto policy = shippedPolicy();
-  Recorder events;
+  mapi::epm_ao::testing::RecordingSink events;
   mapi::epm_ao::EpmCounters counters;
   std::mutex mu;
   auto listener = listenTcp(0, &error);
   REQUIRE(listener);
   uint16_t relayPort = listener->localPort();
   {
-    mapi::epm_ao::EpmAccelerator ao(policy, *policy::IpAddress::parse("127.0.0.1"), events,
-                                    counters);
+    mapi::epm_ao::EpmAccelerator ao(*IpAddress::parse("127.0.0.1"), events, counters);
     std::thread relay([&] {
       auto client = acceptTcp(*listener);
       std::string e;
@@ -105,10 +91,10 @@ TEST_CASE("EpmAccelerator learns exchange-sim's EMSMDB port from a relayed looku
     relay.join();
     CHECK(ao.state() == mapi::epm_ao::EpmAoState::Active);
   }
-  REQUIRE(events.rules.size() == 1);
-  CHECK(events.rules[0].key.dst == *policy::IpAddress::parse("127.0.0.1"));
-  CHECK(events.rules[0].key.dstPort == sim.emsmdbPort());
-  CHECK(events.rules[0].mapName == "uuida4f1db00-ca47-1067-b31f-00dd010662da");
+  REQUIRE(events.taken.size() == 1);
+  CHECK(events.taken[0].address == *IpAddress::parse("127.0.0.1"));
+  CHECK(events.taken[0].port == sim.emsmdbPort());
+  CHECK(events.taken[0].interfaceUuid == "a4f1db00-ca47-1067-b31f-00dd010662da");
   CHECK(counters.totalHandledConnections == 1);
   CHECK(counters.currentActiveConnections == 0);
   CHECK(counters.totalRequestsSuccessfullyParsed == 1);

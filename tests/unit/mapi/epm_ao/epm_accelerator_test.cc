@@ -8,8 +8,8 @@
 
 #include "mapi/dcerpc/well_known.h"
 #include "mapi/epm/ept_map.h"
-#include "policy/config_loader.h"
 #include "tests/unit/mapi/dcerpc/test_util.h"
+#include "tests/unit/mapi/epm_ao/recording_sink.h"
 
 using namespace bh;
 using namespace bh::mapi;
@@ -19,31 +19,18 @@ using bh::mapi::epm_ao::EpmAccelerator;
 using bh::mapi::epm_ao::EpmAoLimits;
 using bh::mapi::epm_ao::EpmAoState;
 using bh::mapi::epm_ao::EpmCounters;
-using bh::mapi::epm_ao::EpmEvents;
+using bh::mapi::epm_ao::testing::RecordingSink;
 
 namespace {
 
 constexpr const char* kEmsmdb = "a4f1db00-ca47-1067-b31f-00dd010662da";
 
-policy::PolicyPtr shippedPolicy() {
-  Bytes text = readFile(std::string(BH_SOURCE_DIR) + "/config/bridgehead.json");
-  auto config = policy::loadConfig(std::string(text.begin(), text.end()));
-  REQUIRE(config.ok());
-  return policy::Policy::create(config.value()).value();
-}
-
-class RecordingEvents : public EpmEvents {
- public:
-  void installDynamicRule(policy::DynamicRule rule) override { rules.push_back(std::move(rule)); }
-  std::vector<policy::DynamicRule> rules;
-};
-
 Bytes vec(const std::string& name) {
   return readFile(vectorPath("dcerpc", name, "input.bin"));
 }
 
-policy::IpAddress ip(const char* s) {
-  return *policy::IpAddress::parse(s);
+IpAddress ip(const char* s) {
+  return *IpAddress::parse(s);
 }
 
 /// bind (EPM, NDR) + bind_ack in our own encoder, for cases the impacket vectors lack.
@@ -90,21 +77,20 @@ Bytes cat(std::initializer_list<Bytes> parts) {
 }
 
 struct Fixture {
-  policy::PolicyPtr policy = shippedPolicy();
-  RecordingEvents events;
+  RecordingSink events;
   EpmCounters counters;
 };
 
 }  // namespace
 
-TEST_CASE("impacket's hept_map conversation installs the EMSMDB rule, split at every byte") {
+TEST_CASE("impacket's hept_map conversation hands out the EMSMDB endpoint, split at every byte") {
   const Bytes client = vec("stream_epm_client");  // bind + ept_map request
   const Bytes server = cat({vec("bind_ack_epm"), vec("response_ept_map")});
   Fixture f;
   for (size_t cut = 0; cut <= std::max(client.size(), server.size()); ++cut) {
     CAPTURE(cut);
-    RecordingEvents events;
-    EpmAccelerator ao(f.policy, ip("10.91.4.2"), events, f.counters);
+    RecordingSink events;
+    EpmAccelerator ao(ip("10.91.4.2"), events, f.counters);
     size_t cc = std::min(cut, client.size());
     size_t sc = std::min(cut, server.size());
     // bind, then bind_ack, in two pieces each at `cut`, the request and response likewise.
@@ -113,15 +99,11 @@ TEST_CASE("impacket's hept_map conversation installs the EMSMDB rule, split at e
     ao.onServerData(ByteSpan(server).first(sc));
     ao.onServerData(ByteSpan(server).subspan(sc));
     REQUIRE(ao.state() == EpmAoState::Active);
-    REQUIRE(events.rules.size() == 1);
-    const auto& r = events.rules[0];
-    CHECK(r.key.dst == ip("192.0.2.25"));
-    CHECK(r.key.dstPort == 6001);
-    CHECK_FALSE(r.key.src.has_value());
-    CHECK(r.userId == "EPM");
-    CHECK(r.mapName == std::string("uuid") + kEmsmdb);
-    CHECK(r.application == "Email-and-Messaging");
-    CHECK(r.accelerator == policy::Accelerator::Mapi);
+    REQUIRE(events.taken.size() == 1);
+    const auto& r = events.taken[0];
+    CHECK(r.address == ip("192.0.2.25"));
+    CHECK(r.port == 6001);
+    CHECK(r.interfaceUuid == kEmsmdb);
     CHECK(ao.outstandingCalls() == 0);
   }
   const uint64_t n = std::max(client.size(), server.size()) + 1;
@@ -135,14 +117,11 @@ TEST_CASE("impacket's hept_map conversation installs the EMSMDB rule, split at e
   CHECK(f.counters.totalDynamicRulesInstalled == n);
 }
 
-TEST_CASE("one byte at a time, interleaved, into a real DynamicRules table") {
+TEST_CASE("one byte at a time, interleaved") {
   const Bytes client = vec("stream_epm_client");
   const Bytes server = cat({vec("bind_ack_epm"), vec("response_ept_map")});
   Fixture f;
-  std::chrono::seconds t{0};
-  policy::DynamicRules table([&t] { return policy::MonoTime(t); }, 8);
-  epm_ao::DynamicRulesSink sink(table);
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), sink, f.counters);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters);
   // bind first, bind_ack, then request and response, each one byte per call.
   for (size_t i = 0; i < 72; ++i) {
     ao.onClientData(ByteSpan(client).subspan(i, 1));
@@ -157,11 +136,9 @@ TEST_CASE("one byte at a time, interleaved, into a real DynamicRules table") {
   for (size_t i = 60; i < server.size(); ++i) {
     ao.onServerData(ByteSpan(server).subspan(i, 1));
   }
-  CHECK(table.size() == 1);
-  const auto* rule = table.lookup(ip("10.91.1.1"), ip("192.0.2.25"), 6001);
-  REQUIRE(rule != nullptr);
-  CHECK(rule->mapName == std::string("uuid") + kEmsmdb);
-  CHECK(rule->lifetime == std::chrono::seconds(1200));
+  REQUIRE(f.events.taken.size() == 1);
+  CHECK(f.events.taken[0].address == ip("192.0.2.25"));
+  CHECK(f.events.taken[0].port == 6001);
 }
 
 TEST_CASE("a response that does not parse is counted and ignored; garbage stops the AO") {
@@ -169,14 +146,14 @@ TEST_CASE("a response that does not parse is counted and ignored; garbage stops 
   // A well-framed response whose stub is truncated NDR: counted failed, AO stays active.
   Pdu p = responsePdu(Endian::Little, 2, hex("00000000"));
   {
-    EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
+    EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters);
     ao.onClientData(vec("stream_epm_client"));
     ao.onServerData(vec("bind_ack_epm"));
     ao.onServerData(encode(p));
     CHECK(ao.state() == EpmAoState::Active);
     CHECK(f.counters.totalResponsesFailedToParse == 1);
     CHECK(f.counters.totalResponsesSuccessfullyParsed == 0);
-    CHECK(f.events.rules.empty());
+    CHECK(f.events.taken.empty());
     CHECK(ao.outstandingCalls() == 0);
     // Then plain garbage from the server: a hard error, the AO stops looking.
     ao.onServerData(hex("deadbeefdeadbeefdeadbeefdeadbeef"));
@@ -185,7 +162,7 @@ TEST_CASE("a response that does not parse is counted and ignored; garbage stops 
     CHECK(f.counters.totalConnectionsStopped == 1);
     // Stopped means stopped: a good response later changes nothing.
     ao.onServerData(vec("response_ept_map"));
-    CHECK(f.events.rules.empty());
+    CHECK(f.events.taken.empty());
     CHECK(f.counters.totalResponsesSuccessfullyParsed == 0);
   }
   CHECK(f.counters.currentActiveConnections == 0);
@@ -193,7 +170,7 @@ TEST_CASE("a response that does not parse is counted and ignored; garbage stops 
 
 TEST_CASE("a truncated request stub is counted as a failed request") {
   Fixture f;
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters);
   ao.onClientData(epmBind());
   ao.onServerData(epmBindAck());
   ao.onClientData(encode(requestPdu(Endian::Little, 2, hex("0100000000"), 0x03, 3)));
@@ -203,12 +180,12 @@ TEST_CASE("a truncated request stub is counted as a failed request") {
   // Its response is not matched to anything.
   ao.onServerData(vec("response_ept_map"));
   CHECK(f.counters.totalResponsesSuccessfullyParsed == 0);
-  CHECK(f.events.rules.empty());
+  CHECK(f.events.taken.empty());
 }
 
 TEST_CASE("a client that is not talking EPM is not parsed") {
   Fixture f;
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters);
   ao.onClientData(encode(bindPdu(Endian::Little, 1)));  // EMSMDB contexts
   ao.onServerData(encode(bindAckPdu(Endian::Little, 1)));
   ao.onClientData(eptMapRequest(2, syntax::emsmdb()));
@@ -217,12 +194,12 @@ TEST_CASE("a client that is not talking EPM is not parsed") {
   CHECK(ao.state() == EpmAoState::Active);
   CHECK(f.counters.totalRequestsSuccessfullyParsed == 0);
   CHECK(f.counters.totalResponsesSuccessfullyParsed == 0);
-  CHECK(f.events.rules.empty());
+  CHECK(f.events.taken.empty());
 }
 
 TEST_CASE("towers: unmapped interfaces skipped, 0.0.0.0 means the server, several rules") {
   Fixture f;
-  EpmAccelerator ao(f.policy, ip("::ffff:10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(ip("::ffff:10.91.4.2"), f.events, f.counters);
   ao.onClientData(cat({epmBind(), eptMapRequest(2, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
   auto nspi = *dcerpc::Uuid::parse("f5cc5a18-4264-101a-8c59-08002b2f8426");
@@ -231,16 +208,19 @@ TEST_CASE("towers: unmapped interfaces skipped, 0.0.0.0 means the server, severa
                          epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 6001, {0, 0, 0, 0}),
                          epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), 6002, {10, 91, 4, 3})}));
   CHECK(f.counters.totalResponsesSuccessfullyParsed == 1);
-  REQUIRE(f.events.rules.size() == 2);  // NSPI has no EPM map in the shipped policy
-  CHECK(f.events.rules[0].key.dst == ip("10.91.4.2"));
-  CHECK(f.events.rules[0].key.dstPort == 6001);
-  CHECK(f.events.rules[1].key.dst == ip("10.91.4.3"));
-  CHECK(f.events.rules[1].key.dstPort == 6002);
+  // NSPI is offered but not wanted (the shipped policy has no EPM map for it).
+  REQUIRE(f.events.offered.size() == 3);
+  CHECK(f.events.offered[0].interfaceUuid == "f5cc5a18-4264-101a-8c59-08002b2f8426");
+  REQUIRE(f.events.taken.size() == 2);
+  CHECK(f.events.taken[0].address == ip("10.91.4.2"));
+  CHECK(f.events.taken[0].port == 6001);
+  CHECK(f.events.taken[1].address == ip("10.91.4.3"));
+  CHECK(f.events.taken[1].port == 6002);
 }
 
 TEST_CASE("a non-zero status and a fault install nothing and clear the call") {
   Fixture f;
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters);
   ao.onClientData(
       cat({epmBind(), eptMapRequest(2, syntax::emsmdb()), eptMapRequest(3, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
@@ -255,7 +235,7 @@ TEST_CASE("a non-zero status and a fault install nothing and clear the call") {
   ao.onServerData(encode(fault));
   CHECK(ao.outstandingCalls() == 0);
   CHECK(f.counters.totalUnsuccessfulLookups == 2);
-  CHECK(f.events.rules.empty());
+  CHECK(f.events.taken.empty());
   CHECK(ao.state() == EpmAoState::Active);
 }
 
@@ -263,7 +243,7 @@ TEST_CASE("cap: outstanding ept_map calls per connection") {
   Fixture f;
   EpmAoLimits limits;
   limits.maxOutstandingCalls = 4;
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters, limits);
   ao.onClientData(epmBind());
   ao.onServerData(epmBindAck());
   for (uint32_t id = 2; id < 6; ++id) {
@@ -281,7 +261,7 @@ TEST_CASE("cap: rules installed per response") {
   Fixture f;
   EpmAoLimits limits;
   limits.maxRulesPerResponse = 3;
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters, limits);
   ao.onClientData(cat({epmBind(), eptMapRequest(2, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
   std::vector<epm::Tower> towers;
@@ -289,7 +269,7 @@ TEST_CASE("cap: rules installed per response") {
     towers.push_back(epm::tcpIpTower(syntax::emsmdb(), syntax::ndr(), port, {10, 91, 4, 2}));
   }
   ao.onServerData(eptMapResponse(2, towers));
-  CHECK(f.events.rules.size() == 3);
+  CHECK(f.events.taken.size() == 3);
   CHECK(f.counters.totalDynamicRulesInstalled == 3);
 }
 
@@ -297,7 +277,7 @@ TEST_CASE("cap: a call stub larger than the decoder's cap stops the AO") {
   Fixture f;
   EpmAoLimits limits;
   limits.stream.maxCallBytes = 256;
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters, limits);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters, limits);
   ao.onClientData(epmBind());
   ao.onServerData(epmBindAck());
   // Two fragments of 200 bytes each of one call: 400 > 256.
@@ -313,7 +293,7 @@ TEST_CASE("cap: the default limits hold a whole 500-tower response and no more t
   CHECK(limits.stream.maxCallBytes == 64u << 10);
   CHECK(limits.epm.maxTowers == 500);
   Fixture f;
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters);
   ao.onClientData(cat({epmBind(), eptMapRequest(2, syntax::emsmdb())}));
   ao.onServerData(epmBindAck());
   // 70 KB of response fragments: over the stub cap.
@@ -350,20 +330,20 @@ TEST_CASE("show statistics accelerator epm: text and JSON") {
 
 TEST_CASE("a bind_ack that answers no bind is a protocol violation: the AO stops") {
   Fixture f;
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters);
   ao.onServerData(vec("bind_ack_epm"));
   CHECK(ao.state() == EpmAoState::Stopped);
   CHECK(ao.stopReason().rfind("association:", 0) == 0);
   CHECK(f.counters.totalResponsesFailedToParse == 1);
   ao.onClientData(vec("stream_epm_client"));
   ao.onServerData(vec("response_ept_map"));
-  CHECK(f.events.rules.empty());
+  CHECK(f.events.taken.empty());
   CHECK(f.counters.totalRequestsSuccessfullyParsed == 0);
 }
 
 TEST_CASE("a big-endian client and server (drep 0x00) are followed too") {
   Fixture f;
-  EpmAccelerator ao(f.policy, ip("10.91.4.2"), f.events, f.counters);
+  EpmAccelerator ao(ip("10.91.4.2"), f.events, f.counters);
   Pdu bind = bindPdu(Endian::Big, 1);
   std::get<Bind>(bind.body).contexts = {{0, 0, syntax::epm(), {syntax::ndr()}}};
   Pdu ack = bindAckPdu(Endian::Big, 1);
@@ -378,9 +358,9 @@ TEST_CASE("a big-endian client and server (drep 0x00) are followed too") {
   ao.onClientData(encode(requestPdu(Endian::Big, 2, *epm::encodeEptMapRequest(q, Endian::Big), 0x03,
                                     epm::kEptMapOpnum)));
   ao.onServerData(encode(responsePdu(Endian::Big, 2, *epm::encodeEptMapResponse(r, Endian::Big))));
-  REQUIRE(f.events.rules.size() == 1);
-  CHECK(f.events.rules[0].key.dst == ip("10.9.8.7"));
-  CHECK(f.events.rules[0].key.dstPort == 1146);
+  REQUIRE(f.events.taken.size() == 1);
+  CHECK(f.events.taken[0].address == ip("10.9.8.7"));
+  CHECK(f.events.taken[0].port == 1146);
   // The same stubs read as little-endian would not parse: the AO used the PDU's drep.
   epm::EptMapResponse wrong;
   CHECK_FALSE(

@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 
 using namespace bh::mapi::mapi_ao;
+using bh::IpAddress;
 using bh::mapi::mapi_ao::HandOffReason;
-using bh::policy::IpAddress;
 
 namespace {
 

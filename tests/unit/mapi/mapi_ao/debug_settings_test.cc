@@ -5,7 +5,7 @@
 #include "mapi/mapi_ao/mapi_debug.h"
 
 using namespace bh::mapi::mapi_ao;
-using bh::policy::IpAddress;
+using bh::IpAddress;
 
 namespace {
 

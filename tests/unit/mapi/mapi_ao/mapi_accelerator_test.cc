@@ -13,10 +13,10 @@
 
 using namespace bh::mapi::mapi_ao;
 using bh::Bytes;
+using bh::IpAddress;
 using bh::accel::Admission;
 using bh::accel::FlowFilter;
 using bh::accel::FlowRecord;
-using bh::policy::IpAddress;
 
 namespace {
 

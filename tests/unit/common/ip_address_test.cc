@@ -1,9 +1,9 @@
-#include "policy/ip_address.h"
+#include "common/ip_address.h"
 
 #include <doctest/doctest.h>
 
-using bh::policy::IpAddress;
-using bh::policy::IpPrefix;
+using bh::IpAddress;
+using bh::IpPrefix;
 
 TEST_CASE("IpAddress parses and prints IPv4") {
   auto a = IpAddress::parse("10.10.100.101");

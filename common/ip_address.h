@@ -7,11 +7,11 @@
 #include <string>
 #include <string_view>
 
-namespace bh::policy {
+namespace bh {
 
 enum class IpFamily : uint8_t { V4, V6 };
 
-/// An IPv4 or IPv6 address without socket headers (policy/ does no I/O). IPv4 lives in the
+/// An IPv4 or IPv6 address without socket headers (common/ does no I/O). IPv4 lives in the
 /// first four bytes, the rest zero, so two addresses compare equal only within one family.
 class IpAddress {
  public:
@@ -66,4 +66,4 @@ class IpPrefix {
   int length_ = 0;
 };
 
-}  // namespace bh::policy
+}  // namespace bh

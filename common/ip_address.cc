@@ -1,9 +1,9 @@
-#include "policy/ip_address.h"
+#include "common/ip_address.h"
 
 #include <charconv>
 #include <vector>
 
-namespace bh::policy {
+namespace bh {
 namespace {
 
 std::optional<std::array<uint8_t, 4>> parseDotted(std::string_view text) {
@@ -290,4 +290,4 @@ std::string IpPrefix::toWildcardString() const {
   return network_.toString() + " " + IpAddress::v4(wildcard).toString();
 }
 
-}  // namespace bh::policy
+}  // namespace bh
