@@ -1,6 +1,8 @@
 // outlook-sim: an Outlook-like EMSMDB client for the lab. Prints one line per operation
 // ("op=NAME seconds=S bytes=N calls=C sha256=H ok=0|1") and exits non-zero if anything it read
 // differs from what the server holds.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,11 +24,12 @@ int usage() {
       "                   [--client-version 97|2000|2003|2007|2010|2013|2016|future]\n"
       "                   [--epm-port P] [--mailbox-messages N] [--folder-messages N]\n"
       "                   [--auth ntlm] [--no-xor] [--no-compression] [--commit-on-main]\n"
-      "                   [--attachment-sizes S,S...] [--record DIR] [--linger SECONDS]\n"
+      "                   [--attachment-sizes S,S...] [--record DIR] [--hold FILE]\n"
       "                   [--ui-call-every N]\n"
       "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
       "                   preview-attachment SIZE | sync [FOLDER] | browse\n"
-      "--linger: keep the session open this long after the workload (tests look at it)\n"
+      "--hold FILE: after the workload print its line, then keep the session open until FILE\n"
+      "  exists (a test looks at the open session and then creates FILE; at most 600 s)\n"
       "--ui-call-every: save-attachment sends RopGetPropertiesAll on the message on the\n"
       "  main connection after every N RopWriteStream calls (0, the default: none)\n"
       "FOLDER: a folder's display name (default the Inbox; Projects with --folder-messages)\n"
@@ -39,7 +42,7 @@ int usage() {
 int main(int argc, char** argv) {
   OutlookOptions options;
   std::vector<std::string> workload;
-  double lingerSeconds = 0;
+  std::string holdFlag;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     bool hasNext = i + 1 < argc;
@@ -73,8 +76,8 @@ int main(int argc, char** argv) {
         return usage();
       }
       options.ntlmConnect = true;
-    } else if (a == "--linger" && hasNext) {
-      lingerSeconds = std::strtod(argv[++i], nullptr);
+    } else if (a == "--hold" && hasNext) {
+      holdFlag = argv[++i];
     } else if (a == "--ui-call-every" && hasNext) {
       char* end = nullptr;
       unsigned long n = std::strtoul(argv[++i], &end, 10);
@@ -129,14 +132,23 @@ int main(int argc, char** argv) {
             : op == "sync" ? client.sync(work, workload.size() == 2 ? workload[1] : "")
                            : client.browse(work);
   reports.push_back(work);
-  if (lingerSeconds > 0) {
-    // What ran so far is printed now (a test reads it while the session lingers).
+  if (!holdFlag.empty()) {
+    // What ran so far is printed now (a test reads it while the session is held open).
     for (const auto& r : reports) {
       std::printf("%s\n", r.line().c_str());
     }
     reports.clear();
     std::fflush(stdout);
-    std::this_thread::sleep_for(std::chrono::duration<double>(lingerSeconds));
+    // The test ends the hold by creating the file (a condition, not a time); the bound only
+    // keeps a failed test from leaving the sim behind.
+    const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(600);
+    while (::access(holdFlag.c_str(), F_OK) != 0) {
+      if (std::chrono::steady_clock::now() > giveUp) {
+        std::fprintf(stderr, "outlook-sim: %s did not appear within 600 s\n", holdFlag.c_str());
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
   OpReport bye;
   ok = client.close(bye) && ok;

@@ -96,16 +96,20 @@ pass "save-attachment 8MiB with $ui_calls UI calls on the main connection, one p
 
 # The preview pane: two chunks read on the bulk connection, then stream, attachment and message
 # released on the main connection. The bulk connection's read-ahead of the rest must go with
-# that release: while the session lingers the edge holds (almost) nothing for its connections.
+# that release: while the session stays open the edge holds (almost) nothing for its connections.
 # Before, up to a read-ahead window (2 MB here) stayed at the edge until the session ended.
 in_lab "$LAB" client "$BH_BIN/outlook-sim" --server 10.91.4.2 --client-version 2007 \
-  --attachment-sizes 10MiB,1MiB --linger 10 preview-attachment 10MiB >"$D/preview.out" 2>&1 &
+  --attachment-sizes 10MiB,1MiB --hold "$D/preview.release" preview-attachment 10MiB \
+  >"$D/preview.out" 2>&1 &
 pv=$!
 wait_for 60 "outlook-sim's preview-attachment line" grep -q '^op=preview-attachment' "$D/preview.out"
-grep -q '^op=preview-attachment .* ok=1' "$D/preview.out" || fail "preview-attachment: $(cat "$D/preview.out")"
+grep -q '^op=preview-attachment .* ok=1' "$D/preview.out" || {
+  touch "$D/preview.release"
+  fail "preview-attachment: $(cat "$D/preview.out")"
+}
 # The release crosses the WAN and ends the read-ahead: poll what the edge holds for the
-# session's connections while they linger (outlook-sim --linger 10, its bound; the sim has no
-# other way to hold them). The connections must still be listed: none listed holds nothing.
+# session's connections while outlook-sim holds them open (--hold: until the test creates the
+# file). The connections must still be listed: none listed holds nothing.
 held=""
 released() {
   held=$("$BHLAB" ctl "$LAB" edge show statistics connection --json | /usr/bin/python3 -c '
@@ -114,10 +118,12 @@ c = [c for c in json.load(sys.stdin)["connections"] if c["dest"].endswith(":6001
 print(sum(x["buffered_bytes"] for x in c) if c else "")')
   [ -n "$held" ] && [ "$held" -lt 65536 ]
 }
-poll 10 released || {
+poll 30 released || {
+  touch "$D/preview.release"
   wait $pv
   fail "after the release on the main connection the edge still holds '$held' bytes for the session"
 }
+touch "$D/preview.release"
 wait $pv || fail "outlook-sim preview-attachment: $(tail -3 "$D/preview.out")"
 pass "preview (2 chunks read, released on the other connection): the edge holds $held bytes after it"
 
