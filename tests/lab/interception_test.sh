@@ -71,7 +71,16 @@ for mode in up down; do
   pass "1 GiB $mode byte-exact through edge+core: $out"
 done
 out=$(in_lab "$LAB" client sh -c "ulimit -n 8192; $FC client --host 10.91.4.2 --port 5001 --mode both --bytes 65536 --conns 1000")
-echo "$out" | grep -q '"ok": 1000,' || fail "1000 concurrent flows: $out"
+# On failure, say what the daemons logged about the flows that did not make it (a reset seen by
+# the client is the edge's, the core's or the server's: their logs tell which).
+daemon_resets() {
+  for n in edge core; do
+    echo "$n: $(grep -ciE 'reset|abort|error' "/run/bhlab/$LAB/$n.log") lines, last:"
+    grep -iE 'reset|abort|error' "/run/bhlab/$LAB/$n.log" | tail -5
+  done
+}
+echo "$out" | grep -q '"ok": 1000,' || fail "1000 concurrent flows: $out
+$(daemon_resets)"
 pass "1000 concurrent flows byte-exact: $out"
 
 # --- Adversarial input: garbage and an oversize frame on the peer protocol, malformed SYN
