@@ -5,10 +5,11 @@
 # through accel/, wired by box/); accel/ and mapi/ include nothing of policy/.
 top=${1:-.}
 bad=0
-for d in common accel mapi policy secure dre proxy/codec; do
+for d in common accel mapi policy secure dre proxy/codec redirect/wccp; do
   [ -d "$top/$d" ] || continue
-  # proxy/codec may include its own headers, nothing else of proxy/ or redirect/.
-  if grep -rnE '#include *[<"](proxy|redirect|box)/' "$top/$d" | grep -vE '#include *[<"]proxy/codec/'; then bad=1; fi
+  # proxy/codec and redirect/wccp may include their own headers, nothing else of proxy/ or
+  # redirect/.
+  if grep -rnE '#include *[<"](proxy|redirect|box)/' "$top/$d" | grep -vE '#include *[<"](proxy/codec|redirect/wccp)/'; then bad=1; fi
   if grep -rnE '#include *<(uv\.h|sys/socket\.h|netinet/in\.h|arpa/inet\.h)>' "$top/$d"; then bad=1; fi
 done
 # The MAPI codec library (bh_mapi_codec: mapi/dcerpc, epm, emsmdb, rop) depends on common/ only:
@@ -19,6 +20,11 @@ for d in dcerpc epm emsmdb rop; do
     bad=1
   fi
 done
+# The WCCP codec (bh_redirect_wccp) depends on common/ only.
+if [ -d "$top/redirect/wccp" ] &&
+  grep -rnE '#include *"' "$top/redirect/wccp" | grep -vE '#include *"(common|redirect/wccp)/'; then
+  bad=1
+fi
 if grep -rnE '#include *[<"]mapi/' "$top/proxy"; then bad=1; fi
 # accel/ and the accelerators in mapi/ take nothing from policy/ (the box translates the policy
 # for them and joins the EPM AO to the dynamic rules: box/epm_dynamic_rules.h).
