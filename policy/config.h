@@ -154,6 +154,13 @@ struct Limits {
   uint32_t reservedMapiConnections = 300;
   /// How many of them a new MAPI association group sets aside.
   uint32_t mapiReservePerGroup = 4;
+  /// The box's memory budget for what flows buffer (proxy/memory_budget.h), in MiB; 0: a
+  /// quarter of the machine's memory, decided at start and at each reload.
+  uint32_t memoryBudgetMb = 0;
+  /// New flows are not optimized at or above this share of the budget ...
+  uint32_t memoryHighWatermarkPercent = 80;
+  /// ... until use falls below this share.
+  uint32_t memoryLowWatermarkPercent = 70;
 };
 
 struct DreSettings {

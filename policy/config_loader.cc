@@ -442,6 +442,14 @@ void loadLimits(const json& j, Config& c, ConfigErrors& errors) {
   r.unsignedInt("effective_limit", c.limits.effectiveLimit, 1, 1000000);
   r.unsignedInt("reserved_mapi_connections", c.limits.reservedMapiConnections, 0, 1000000);
   r.unsignedInt("mapi_reserve_per_group", c.limits.mapiReservePerGroup, 0, 64);
+  r.unsignedInt("memory_budget_mb", c.limits.memoryBudgetMb, 0, 4u << 20);
+  r.unsignedInt("memory_high_watermark_percent", c.limits.memoryHighWatermarkPercent, 10, 100);
+  r.unsignedInt("memory_low_watermark_percent", c.limits.memoryLowWatermarkPercent, 5, 99);
+  if (c.limits.memoryLowWatermarkPercent >= c.limits.memoryHighWatermarkPercent) {
+    errors.push_back({"/limits/memory_low_watermark_percent",
+                      "must be below memory_high_watermark_percent (" +
+                          std::to_string(c.limits.memoryHighWatermarkPercent) + ")"});
+  }
   r.finish();
 }
 

@@ -122,6 +122,11 @@ std::string showRunningConfig(const Config& c) {
        std::to_string(c.limits.effectiveLimit));
   line("connection-limit mapi-reserved " + std::to_string(c.limits.reservedMapiConnections) +
        " per-group " + std::to_string(c.limits.mapiReservePerGroup));
+  line("memory-budget " +
+       (c.limits.memoryBudgetMb == 0 ? std::string("auto")
+                                     : std::to_string(c.limits.memoryBudgetMb) + " MB") +
+       " high-watermark " + std::to_string(c.limits.memoryHighWatermarkPercent) +
+       "% low-watermark " + std::to_string(c.limits.memoryLowWatermarkPercent) + "%");
   line("dre cache-size " + std::to_string(c.dre.cacheSizeMb));
   line("lz level " + std::to_string(c.lz.level));
   line(std::string(c.transactionLog.enabled ? "" : "no ") + "transaction-logs flow enable");
@@ -236,7 +241,10 @@ json configToJson(const Config& c) {
   j["limits"] = {{"connection_limit", c.limits.connectionLimit},
                  {"effective_limit", c.limits.effectiveLimit},
                  {"reserved_mapi_connections", c.limits.reservedMapiConnections},
-                 {"mapi_reserve_per_group", c.limits.mapiReservePerGroup}};
+                 {"mapi_reserve_per_group", c.limits.mapiReservePerGroup},
+                 {"memory_budget_mb", c.limits.memoryBudgetMb},
+                 {"memory_high_watermark_percent", c.limits.memoryHighWatermarkPercent},
+                 {"memory_low_watermark_percent", c.limits.memoryLowWatermarkPercent}};
   j["dre"] = {{"cache_size_mb", c.dre.cacheSizeMb}};
   j["lz"] = {{"level", c.lz.level}};
   j["transaction_log"] = {{"enabled", c.transactionLog.enabled}};

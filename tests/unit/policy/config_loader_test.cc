@@ -185,6 +185,11 @@ const BadConfig kBadConfigs[] = {
      R"({"limits": {"connection_limit": 100, "effective_limit": 90,
                     "reserved_mapi_connections": 95}})",
      "/limits/reserved_mapi_connections", "exceed effective limit 90"},
+    {"memory low watermark not below the high one",
+     R"({"limits": {"memory_high_watermark_percent": 60, "memory_low_watermark_percent": 60}})",
+     "/limits/memory_low_watermark_percent", "must be below memory_high_watermark_percent (60)"},
+    {"memory high watermark over 100", R"({"limits": {"memory_high_watermark_percent": 101}})",
+     "/limits/memory_high_watermark_percent", "out of range"},
     {"keepalive out of range", R"({"accelerators": {"mapi": {"keepalive_seconds": 0}}})",
      "/accelerators/mapi/keepalive_seconds", "out of range"},
     {"MAPI connection limit of 0", R"({"accelerators": {"mapi": {"max_connections": 0}}})",
@@ -258,6 +263,9 @@ TEST_CASE("an empty document is a valid configuration with defaults") {
   REQUIRE(r.ok());
   CHECK(r.value().limits.connectionLimit == 6000);
   CHECK(r.value().limits.effectiveLimit == 5990);
+  CHECK(r.value().limits.memoryBudgetMb == 0);  // auto: a quarter of the machine's memory
+  CHECK(r.value().limits.memoryHighWatermarkPercent == 80);
+  CHECK(r.value().limits.memoryLowWatermarkPercent == 70);
   CHECK(r.value().mapi.keepaliveSeconds == 5.0);
   CHECK(r.value().peering.optionKind == 253);
 }
