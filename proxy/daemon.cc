@@ -19,7 +19,12 @@
 #include "policy/show_running_config.h"
 #include "proxy/codec/peer_messages.h"
 #include "proxy/connection_stats.h"
-#include "proxy/dre_data_codec.h"
+#include "proxy/control/reply.h"
+#include "proxy/control/show_accelerators.h"
+#include "proxy/control/show_device.h"
+#include "proxy/control/show_dre.h"
+#include "proxy/control/show_peering.h"
+#include "proxy/generic/dre_data_codec.h"
 #include "proxy/log.h"
 #include "proxy/privileges.h"
 #include "proxy/sockets.h"
@@ -41,16 +46,6 @@ codec::FlowTuple tupleOf(const FlowInfo& f) {
   t.serverPort = f.server.port;
   return t;
 }
-
-nlohmann::json ok(std::string text, nlohmann::json json) {
-  return {{"ok", true}, {"text", std::move(text)}, {"json", std::move(json)}};
-}
-
-nlohmann::json err(std::string why) {
-  return {{"ok", false}, {"error", std::move(why)}};
-}
-
-constexpr size_t kMaxPeers = 256;
 
 }  // namespace
 
@@ -92,6 +87,9 @@ Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
       policy_(policy),
       role_(options_.roleOverride.value_or(policy->config().device.role)),
       deviceId_(deriveDeviceId(policy->config().device.id)),
+      generic_(
+          options_.stateDir, [](const std::string& l) { proxy::logInfo(l); },
+          [](const std::string& l) { proxy::logError(l); }),
       dynamicRules_([] { return policy::MonoClock::now(); }, policy->config().epm.maxDynamicRules),
       limiter_(policy->config().limits) {
   uv_loop_init(&loop_);
@@ -160,91 +158,6 @@ redirect::InterceptionSpec Daemon::interceptionSpec() const {
   return s;
 }
 
-uint8_t Daemon::localLimits() const {
-  return dreCache_ ? codec::PolicyBits::All : codec::PolicyBits::TcpOptimize;
-}
-
-void Daemon::openDreCache() {
-  const auto& cfg = policy_.current()->config();
-  dre::ChunkCacheConfig cc;
-  cc.persistent = true;
-  cc.disk.directory = options_.stateDir + "/dre";
-  cc.disk.capBytes = static_cast<uint64_t>(cfg.dre.cacheSizeMb) << 20;
-  cc.memoryBytes = std::min<size_t>(cc.disk.capBytes, 256u << 20);
-  dreConfig_.zstdLevel = cfg.lz.level;
-  std::string why;
-  dreCache_ = dre::ChunkCache::open(
-      cc, [](const std::string& m) { proxy::logError("DRE cache: " + m); }, why);
-  if (!dreCache_) {
-    logError("DRE cache unavailable (" + why + "): flows get TFO only");
-    return;
-  }
-  logInfo("DRE cache open in " + cc.disk.directory + " (epoch " +
-          std::to_string(dreCache_->epoch()) + ")");
-}
-
-std::unique_ptr<DataCodec> Daemon::codecFor(const FlowInfo& info) {
-  const uint8_t applied = info.policy.applied;
-  const bool dreOn = (applied & codec::PolicyBits::Dre) != 0;
-  const bool lzOn = (applied & codec::PolicyBits::Lz) != 0;
-  if (!dreCache_ || (!dreOn && !lzOn)) {
-    return nullptr;  // TFO only: the identity codec
-  }
-  dre::DreConfig config = dreConfig_;
-  if (!lzOn) {
-    config.zstdLevel = 0;
-  }
-  dre::PeerLedger* ledger = dreOn ? &ledgerFor(info.peerId) : &noLedger_;
-  return std::make_unique<DreDataCodec>(*dreCache_, *ledger, config);
-}
-
-std::string Daemon::ledgerPath(const std::string& peerId) const {
-  std::string name;
-  for (char c : peerId) {
-    name += std::isxdigit(static_cast<unsigned char>(c)) ? c : '-';
-  }
-  return options_.stateDir + "/dre/ledger-" + name + ".bin";
-}
-
-dre::PeerLedger& Daemon::ledgerFor(const std::string& peerId) {
-  auto it = ledgers_.find(peerId);
-  if (it != ledgers_.end()) {
-    return *it->second;
-  }
-  if (ledgers_.size() >= kMaxPeers) {
-    ledgers_.erase(ledgers_.begin());
-  }
-  // What the peer holds, bounded like our own cache.
-  uint64_t cap = static_cast<uint64_t>(policy_.current()->config().dre.cacheSizeMb) << 20;
-  auto ledger = std::make_unique<dre::PeerLedger>(cap, cap / 1024);
-  // A restarted sender still knows what the peer holds (the peer verifies every reference).
-  std::ifstream in(ledgerPath(peerId), std::ios::binary);
-  if (in) {
-    Bytes saved((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (ledger->load(saved)) {
-      logInfo("DRE ledger of peer " + peerId + " restored: " + std::to_string(ledger->entries()) +
-              " chunks");
-    } else {
-      logError("DRE ledger of peer " + peerId + " is damaged: starting empty");
-    }
-  }
-  return *ledgers_.emplace(peerId, std::move(ledger)).first->second;
-}
-
-void Daemon::saveLedgers() {
-  for (const auto& [peer, ledger] : ledgers_) {
-    Bytes out;
-    ledger->save(out);
-    std::string path = ledgerPath(peer), tmp = path + ".tmp";
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
-    f.close();
-    if (!f || std::rename(tmp.c_str(), path.c_str()) != 0) {
-      logError("cannot save the DRE ledger of peer " + peer);
-    }
-  }
-}
-
 void Daemon::writeTransactionLog(const FlowInfo& i) {
   // The seed's tfo_log flow-end record: time, conn id, addresses, what ran, byte counts.
   char when[32];
@@ -310,7 +223,7 @@ int Daemon::run() {
         // The flow's one classification: the answer says what the accepted flow will do.
         entry.decision = policy_.current()->classify(flow, &dynamicRules_);
         uint8_t bits = configuredBits(*entry.decision);
-        return codec::negotiate(bits, bits, requested, localLimits()).applied;
+        return codec::negotiate(bits, bits, requested, generic_.localLimits()).applied;
       });
   if (int r = nfqueue_->start(); r != 0) {
     logError(std::string("cannot bind NFQUEUE ") + std::to_string(ns.queueNum) + ": " +
@@ -375,7 +288,7 @@ int Daemon::run() {
     }
     logInfo("running as " + user + " with CAP_NET_ADMIN and CAP_NET_RAW only");
   }
-  openDreCache();
+  generic_.open(cfg.dre.cacheSizeMb, cfg.lz.level);
   flushTimer_ = new uv_timer_t;
   uv_timer_init(&loop_, flushTimer_);
   flushTimer_->data = this;
@@ -389,7 +302,7 @@ int Daemon::run() {
       saveTimer_,
       [](uv_timer_t* t) {
         auto* self = static_cast<Daemon*>(t->data);
-        self->saveLedgers();
+        self->generic_.saveLedgers();
         self->dynamicRules_.expire();
       },
       30000, 30000);
@@ -424,7 +337,7 @@ void Daemon::shutdown() {
   }
   stopping_ = true;
   notifySystemd("STOPPING=1");
-  saveLedgers();
+  generic_.saveLedgers();
   if (flushTimer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(flushTimer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
@@ -611,8 +524,8 @@ void Daemon::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
     dynamicRules_.flowStarted(*info.decision.dynamicKey);
   }
   uint8_t configured = configuredBits(info.decision);
-  info.policy =
-      codec::negotiate(configured, configured, entry.peerOption->requestedPolicy, localLimits());
+  info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
+                                 generic_.localLimits());
   flows_.admitted(info.connId, limiter_.admit(policy::FlowKind::Generic), std::nullopt);
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
   int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
@@ -655,7 +568,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
     // Nothing goes to the edge before its Hello: if our SYN-ACK answer was lost on the way,
     // the edge relays the client raw and we must be able to do the same (onPeerFallback).
     flow.expectHello(0);
-    flow.startRelay(LegKind::Peer, LegKind::Raw, codecFor(info));
+    flow.startRelay(LegKind::Peer, LegKind::Raw, generic_.codecFor(info));
     return;
   }
   // Edge: did the core answer our SYN?
@@ -670,7 +583,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   info.state = FlowState::Optimized;
   info.peerId = entry->peerOption->deviceId.toString();
   info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
-                                 entry->peerOption->requestedPolicy, localLimits());
+                                 entry->peerOption->requestedPolicy, generic_.localLimits());
   tunePeerLegOf(flow, 1);
   // A core answers for this server: the next peer legs to it start with the large window.
   preparePeerRoute(info.server.ip);
@@ -691,7 +604,7 @@ void Daemon::onOutboundConnected(Flow& flow, int status) {
   Bytes payload;
   codec::encodeHello(hello, payload);
   flow.sendFrame(1, codec::FrameType::Hello, payload);
-  flow.startRelay(LegKind::Raw, LegKind::Peer, codecFor(info));
+  flow.startRelay(LegKind::Raw, LegKind::Peer, generic_.codecFor(info));
 }
 
 bool Daemon::onHello(Flow& flow, const codec::Hello& hello) {
@@ -918,9 +831,10 @@ nlohmann::json Daemon::reload() {
   if (!r.ok()) {
     logError("reload of " + options_.configPath + " refused, the running policy stays:\n" +
              r.errorText());
-    return err("reload refused, the running policy stays:\n" + r.errorText());
+    return replyError("reload refused, the running policy stays:\n" + r.errorText());
   }
   limiter_.setLimits(r.value()->config().limits);
+  generic_.setLedgerCapMb(r.value()->config().dre.cacheSizeMb);
   for (const auto& hook : policyHooks_) {
     hook(*r.value());
   }
@@ -930,7 +844,7 @@ nlohmann::json Daemon::reload() {
   std::string msg = "reloaded " + options_.configPath + " (policy generation " +
                     std::to_string(r.value()->generation()) + ")";
   logInfo(msg);
-  return ok(msg + "\n", {{"generation", r.value()->generation()}});
+  return replyOk(msg + "\n", {{"generation", r.value()->generation()}});
 }
 
 void Daemon::buildCommands() {
@@ -943,47 +857,27 @@ void Daemon::buildCommands() {
         ConnectionFilter filter;
         std::string e;
         if (!ConnectionFilter::parse({a.begin() + 3, a.end()}, filter, e)) {
-          return err(e);
+          return replyError(e);
         }
         auto flows = flowInfos();
         auto counters = countFlows(flows, historicalFlows_, limiter_.counters());
-        return ok(showConnections(flows, counters, filter),
-                  connectionsJson(flows, counters, filter));
+        return replyOk(showConnections(flows, counters, filter),
+                       connectionsJson(flows, counters, filter));
       });
   add({"show", "statistics", "peer-routes"}, "show statistics peer-routes",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-        redirect::PeerRouteCounters c =
-            peerRoutes_ ? peerRoutes_->counters() : redirect::PeerRouteCounters{};
-        // What the running routes carry (fixed at start), not what a reloaded config says.
-        nlohmann::json j = {{"initial_window_segments",
-                             peerRoutes_ ? peerRoutes_->settings().initialWindowSegments : 0},
-                            {"route_table", peerRouteTable_},
-                            {"routes", peerRoutes_ ? peerRoutes_->size() : 0},
-                            {"installed", c.installed},
-                            {"refreshed", c.refreshed},
-                            {"evicted", c.evicted},
-                            {"failed", c.failed}};
-        std::string t;
-        for (auto& [k, v] : j.items()) {
-          t += k + ": " + v.dump() + "\n";
+        PeerRoutesView v;
+        v.routeTable = peerRouteTable_;
+        if (peerRoutes_) {
+          v.initialWindowSegments = peerRoutes_->settings().initialWindowSegments;
+          v.routes = peerRoutes_->size();
+          v.counters = peerRoutes_->counters();
         }
-        return ok(t, j);
+        return showStatisticsPeerRoutes(v);
       });
   add({"show", "statistics", "auto-discovery"}, "show statistics auto-discovery",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-        const auto& c = nfqueue_->counters();
-        nlohmann::json j = {{"syns_seen", c.synsSeen},
-                            {"options_added", c.optionsAdded},
-                            {"option_no_room", c.optionNoRoom},
-                            {"peer_syns_seen", c.peerSynsSeen},
-                            {"answers_added", c.answersAdded},
-                            {"answers_seen", c.answersSeen},
-                            {"malformed_options", c.malformedOptions}};
-        std::string t;
-        for (auto& [k, v] : j.items()) {
-          t += k + ": " + v.dump() + "\n";
-        }
-        return ok(t, j);
+        return showStatisticsAutoDiscovery(nfqueue_->counters());
       });
   add({"show", "accelerator"}, "show accelerator [epm|mapi|generic]",
       [this](const std::vector<std::string>& a) -> nlohmann::json {
@@ -994,109 +888,50 @@ void Daemon::buildCommands() {
         mapiStatus.operationalState = c.mapi.enabled ? "Running" : "Shutdown";
         mapiStatus.registered = c.mapi.enabled;
         if (a.size() >= 3 && a[2] == "mapi") {
-          return ok(policy::showAcceleratorMapi(c, mapiStatus),
-                    policy::acceleratorMapiJson(c, mapiStatus));
+          return replyOk(policy::showAcceleratorMapi(c, mapiStatus),
+                         policy::acceleratorMapiJson(c, mapiStatus));
         }
-        struct Row {
-          const char* name;
-          bool enabled;
-          std::string state;
-        };
-        std::vector<Row> rows;
+        std::vector<AcceleratorRow> rows;
         for (const auto& [which, p] : accelerators_) {
           auto st = p.accelerator->status();
           rows.push_back({p.accelerator->name(), st.enabled, st.state});
         }
         rows.push_back(
-            {"generic", true, dreCache_ ? "Running" : "Running (TFO only: DRE cache unavailable)"});
-        if (a.size() >= 3) {
-          rows.erase(std::remove_if(rows.begin(), rows.end(),
-                                    [&](const Row& r) { return a[2] != r.name; }),
-                     rows.end());
-          if (rows.empty()) {
-            return err("no accelerator '" + a[2] + "' (epm, mapi, generic)");
-          }
-        }
-        char line[160];
-        std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", "Accelerator", "Licensed",
-                      "Config State", "Operational State");
-        std::string t = line;
-        t += "------------------------------------------------------------------\n";
-        nlohmann::json j = nlohmann::json::array();
-        for (const auto& r : rows) {
-          std::snprintf(line, sizeof(line), "%-17s%-14s%-14s%s\n", r.name, "Yes",
-                        r.enabled ? "Enabled" : "Disabled", r.state.c_str());
-          t += line;
-          j.push_back({{"accelerator", r.name},
-                       {"licensed", true},
-                       {"config_state", r.enabled ? "Enabled" : "Disabled"},
-                       {"operational_state", r.state}});
-        }
-        return ok(t, j);
+            {"generic", true,
+             generic_.cacheOpen() ? "Running" : "Running (TFO only: DRE cache unavailable)"});
+        return showAccelerators(rows, a.size() >= 3 ? a[2] : "");
       });
   add({"show", "statistics", "dre"}, "show statistics dre",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-        nlohmann::json j = {{"cache_open", dreCache_ != nullptr},
-                            {"ended_optimized_flows", totals_.flows},
-                            {"lan_bytes_read", totals_.lanRead},
-                            {"lan_bytes_written", totals_.lanWritten},
-                            {"wan_bytes_read", totals_.wanRead},
-                            {"wan_bytes_written", totals_.wanWritten},
-                            {"peers", ledgers_.size()}};
-        if (dreCache_) {
-          j["cache_epoch"] = std::to_string(dreCache_->epoch());
-        }
-        nlohmann::json ledgers = nlohmann::json::object();
-        for (const auto& [peer, l] : ledgers_) {
-          ledgers[peer] = {{"chunks", l->entries()}, {"bytes", l->bytes()}};
-        }
-        j["ledgers"] = ledgers;
-        uint64_t orig = totals_.lanRead + totals_.lanWritten;
-        uint64_t opt = totals_.wanRead + totals_.wanWritten;
-        char rr[32];
-        std::snprintf(rr, sizeof(rr), "%.1f%%",
-                      orig ? 100.0 * (orig > opt ? static_cast<double>(orig - opt) : 0.0) /
-                                 static_cast<double>(orig)
-                           : 0.0);
-        std::string t = "DRE cache: " + std::string(dreCache_ ? "open" : "unavailable") +
-                        "\nEnded optimized flows: " + std::to_string(totals_.flows) +
-                        "\nOriginal bytes (read/written): " + std::to_string(totals_.lanRead) +
-                        " / " + std::to_string(totals_.lanWritten) +
-                        "\nOptimized bytes (read/written): " + std::to_string(totals_.wanRead) +
-                        " / " + std::to_string(totals_.wanWritten) +
-                        "\nTotal Reduction Ratio: " + rr + "\n";
-        return ok(t, j);
+        return showStatisticsDre({generic_.cacheEpoch(), totals_, generic_.ledgers()});
       });
   add({"show", "running-config"}, "show running-config",
       [this](const std::vector<std::string>&) -> nlohmann::json {
         policy::PolicyPtr pol = policy_.current();
-        return ok(policy::showRunningConfig(pol->config()), policy::configToJson(pol->config()));
+        return replyOk(policy::showRunningConfig(pol->config()),
+                       policy::configToJson(pol->config()));
       });
   add({"show", "policy-map"}, "show policy-map",
       [this](const std::vector<std::string>&) -> nlohmann::json {
         policy::PolicyPtr pol = policy_.current();
-        return ok(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
+        return replyOk(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
       });
   add({"show", "class-map"}, "show class-map",
       [this](const std::vector<std::string>&) -> nlohmann::json {
         policy::PolicyPtr pol = policy_.current();
-        return ok(policy::showClassMap(*pol), policy::classMapJson(*pol));
+        return replyOk(policy::showClassMap(*pol), policy::classMapJson(*pol));
       });
   add({"show", "policy-engine", "application", "dynamic"}, "show policy-engine application dynamic",
       [this](const std::vector<std::string>&) -> nlohmann::json {
         policy::PolicyPtr pol = policy_.current();
-        return ok(policy::showDynamicRules(dynamicRules_), policy::dynamicRulesJson(dynamicRules_));
+        return replyOk(policy::showDynamicRules(dynamicRules_),
+                       policy::dynamicRulesJson(dynamicRules_));
       });
   add({"reload"}, "reload",
       [this](const std::vector<std::string>&) -> nlohmann::json { return reload(); });
   add({"show", "device"}, "show device", [this](const std::vector<std::string>&) -> nlohmann::json {
-    policy::PolicyPtr pol = policy_.current();
-    nlohmann::json j = {{"device_id", deviceId_.toString()},
-                        {"role", policy::roleName(role_)},
-                        {"flows", flows_.size()},
-                        {"policy_generation", pol->generation()}};
-    return ok("Device Id: " + deviceId_.toString() + "\nRole: " + policy::roleName(role_) + "\n",
-              j);
+    return showDevice({deviceId_.toString(), policy::roleName(role_), flows_.size(),
+                       policy_.current()->generation()});
   });
 }
 

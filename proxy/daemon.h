@@ -10,18 +10,17 @@
 #include <vector>
 
 #include "accel/accelerator.h"
-#include "dre/chunk_cache.h"
-#include "dre/dre_config.h"
-#include "dre/peer_ledger.h"
 #include "policy/connection_limiter.h"
 #include "policy/dynamic_rules.h"
 #include "policy/policy_holder.h"
 #include "proxy/control/command_table.h"
 #include "proxy/control/control_server.h"
+#include "proxy/control/show_dre.h"
 #include "proxy/discovery/discovery_table.h"
 #include "proxy/discovery/nfqueue_handler.h"
 #include "proxy/flow.h"
 #include "proxy/flow_table.h"
+#include "proxy/generic/generic_accelerator.h"
 #include "redirect/peer_routes.h"
 #include "redirect/rule_installer.h"
 
@@ -117,14 +116,6 @@ class Daemon : public FlowOwner, public accel::Host {
   nlohmann::json reload();
   void shutdown();
   std::vector<FlowInfo> flowInfos() const;
-  /// What this box can apply: TFO always, DRE and LZ when the chunk cache is open.
-  uint8_t localLimits() const;
-  /// The codec for a peered flow's applied policy (identity for TFO only).
-  std::unique_ptr<DataCodec> codecFor(const FlowInfo& info);
-  void openDreCache();
-  dre::PeerLedger& ledgerFor(const std::string& peerId);
-  std::string ledgerPath(const std::string& peerId) const;
-  void saveLedgers();
   void writeTransactionLog(const FlowInfo& info);
   /// Attaches the application accelerator the flow's decision asks for, if this box has it.
   void attachAccelerator(Flow& flow);
@@ -152,10 +143,8 @@ class Daemon : public FlowOwner, public accel::Host {
   /// The peer-route table the rules send our peer legs to (0: none), fixed at start.
   uint32_t peerRouteTable_ = 0;
   std::unique_ptr<ControlServer> control_;
-  std::unique_ptr<dre::ChunkCache> dreCache_;
-  dre::DreConfig dreConfig_;
-  std::map<std::string, std::unique_ptr<dre::PeerLedger>> ledgers_;  ///< per peer device id
-  dre::PeerLedger noLedger_{0, 0};  ///< LZ-only flows: the peer is assumed to hold nothing
+  /// The generic accelerator (TFO, DRE, LZ on every peered flow).
+  GenericAccelerator generic_;
   policy::DynamicRules dynamicRules_;
   std::map<policy::Accelerator, Plugged> accelerators_;
   /// The control socket's one command table: the box's own commands and its accelerators'
@@ -173,9 +162,7 @@ class Daemon : public FlowOwner, public accel::Host {
   uint64_t nextConnId_ = 1;
   uint64_t historicalFlows_ = 0;
   /// Bytes of optimized flows that have ended (LAN = original, WAN = optimized).
-  struct Totals {
-    uint64_t flows = 0, lanRead = 0, lanWritten = 0, wanRead = 0, wanWritten = 0;
-  } totals_;
+  EndedFlowTotals totals_;
   uv_timer_t* saveTimer_ = nullptr;
   /// Codec flushes wait for a pause in the flow's input (kFlushIdleMs without new bytes), so a
   /// burst is chunked as one stream however the socket split it (DataCodec::flush).
