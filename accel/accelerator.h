@@ -19,7 +19,7 @@
 
 namespace bh::accel {
 
-/// What the box gives its accelerators. Implemented by the box (proxy/daemon.h).
+/// What the box gives its accelerators. Implemented by the box (proxy/flow_manager.h).
 class Host {
  public:
   virtual ~Host() = default;

@@ -17,7 +17,7 @@ Box::Box(proxy::DaemonOptions options, policy::PolicyPtr policy)
     : daemon_(std::move(options), policy),
       mapiAdmission_(mapiLimits(policy->config())),
       epmRules_(daemon_.dynamicRules()),
-      mapi_(daemon_, mapiAdmission_, mapiConfig(policy->config())),
+      mapi_(daemon_.flows(), mapiAdmission_, mapiConfig(policy->config())),
       epm_([this] { return daemon_.policy(); }, epmRules_, policy->config().epm.enabled) {
   // The order of `show accelerator`'s rows: epm, mapi (then the generic one).
   daemon_.registerAccelerator(policy::Accelerator::Epm, proxy::codec::Accelerator::Epm, epm_);

@@ -31,24 +31,6 @@
 
 namespace bh::proxy {
 
-namespace {
-
-policy::FlowKey flowKeyOf(const FlowInfo& f) {
-  return {f.client.ip, f.server.ip, f.client.port, f.server.port};
-}
-
-codec::FlowTuple tupleOf(const FlowInfo& f) {
-  codec::FlowTuple t;
-  t.ipVersion = f.client.ip.isV4() ? 4 : 6;
-  std::copy(f.client.ip.bytes().begin(), f.client.ip.bytes().end(), t.clientIp.begin());
-  std::copy(f.server.ip.bytes().begin(), f.server.ip.bytes().end(), t.serverIp.begin());
-  t.clientPort = f.client.port;
-  t.serverPort = f.server.port;
-  return t;
-}
-
-}  // namespace
-
 codec::DeviceId deriveDeviceId(const std::string& configured) {
   if (!configured.empty()) {
     if (auto id = codec::DeviceId::fromString(configured)) {
@@ -91,7 +73,8 @@ Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
           options_.stateDir, [](const std::string& l) { proxy::logInfo(l); },
           [](const std::string& l) { proxy::logError(l); }),
       dynamicRules_([] { return policy::MonoClock::now(); }, policy->config().epm.maxDynamicRules),
-      limiter_(policy->config().limits) {
+      flows_(&loop_, {role_, deviceId_, options_.stateDir, options_.wanBandwidthKbit}, policy_,
+             dynamicRules_, generic_, edgeTable_, coreTable_) {
   uv_loop_init(&loop_);
   buildCommands();
 }
@@ -115,35 +98,9 @@ void Daemon::pinPeerRouteTable() {
                         : 0;
 }
 
-uint32_t Daemon::wanBandwidthKbit() const {
-  return options_.wanBandwidthKbit.value_or(policy_.current()->config().peering.wanBandwidthKbit);
-}
-
 uint32_t Daemon::initialWindowSegments() const {
   return options_.initialWindowSegments.value_or(
       policy_.current()->config().peering.initialWindowSegments);
-}
-
-void Daemon::tunePeerLegOf(Flow& flow, int leg) {
-  const std::string& cc = policy_.current()->config().peering.congestionControl;
-  if (!tunePeerLeg(flow.legFd(leg), cc, wanBandwidthKbit()) && !congestionControlWarned_) {
-    congestionControlWarned_ = true;
-    logError("cannot use congestion control '" + cc + "' on peer legs (see " +
-             "/proc/sys/net/ipv4/tcp_available_congestion_control); the kernel's default applies");
-  }
-}
-
-void Daemon::preparePeerRoute(const policy::IpAddress& peer) {
-  if (!peerRoutes_) {
-    return;
-  }
-  uint64_t failedBefore = peerRoutes_->counters().failed;
-  peerRoutes_->prepare(peer, uv_hrtime());
-  std::string why = peerRoutes_->takeError();
-  // The first failures say why; after that the counter does (show statistics peer-routes).
-  if (!why.empty() && failedBefore < 5) {
-    logError(why + " (the leg starts with the kernel's initial window)");
-  }
 }
 
 redirect::InterceptionSpec Daemon::interceptionSpec() const {
@@ -156,32 +113,6 @@ redirect::InterceptionSpec Daemon::interceptionSpec() const {
   s.queueNum = options_.queueNum ? options_.queueNum : ic.nfqueue;
   s.lanInterfaces = options_.lanInterfaces.empty() ? ic.lanInterfaces : options_.lanInterfaces;
   return s;
-}
-
-void Daemon::writeTransactionLog(const FlowInfo& i) {
-  // The seed's tfo_log flow-end record: time, conn id, addresses, what ran, byte counts.
-  char when[32];
-  time_t now = std::time(nullptr);
-  tm tmv{};
-  localtime_r(&now, &tmv);
-  std::strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tmv);
-  std::string kind = i.state == FlowState::PassThrough ? "PT" : "SODRE";
-  std::string line =
-      std::string(when) + " :" + std::to_string(i.connId) + " :" + i.client.ip.toString() + " :" +
-      std::to_string(i.client.port) + " :" + i.server.ip.toString() + " :" +
-      std::to_string(i.server.port) + " :OT :" + kind +
-      " :END :" + (i.coreSide ? "INTERNAL SERVER" : "EXTERNAL CLIENT") + " :(" +
-      i.decision.application + ") :" + i.peerId + " :" + codec::policyName(i.policy.applied) +
-      " :" + std::to_string(i.lanBytesRead) + " :" + std::to_string(i.lanBytesWritten) + " :" +
-      std::to_string(i.wanBytesRead) + " :" + std::to_string(i.wanBytesWritten);
-  logInfo("tfo_log " + line);
-  std::string path = options_.stateDir + "/tfo.log";
-  struct stat st {};
-  if (stat(path.c_str(), &st) == 0 && st.st_size > (10 << 20)) {
-    std::rename(path.c_str(), (path + ".1").c_str());  // keep one rotated file
-  }
-  std::ofstream f(path, std::ios::app);
-  f << line << "\n";
 }
 
 int Daemon::removeRules() {
@@ -216,14 +147,8 @@ int Daemon::run() {
                                                  : std::nullopt;
   nfqueue_ = std::make_unique<NfqueueHandler>(
       &loop_, ns, edgeTable_, coreTable_,
-      [this](const policy::FlowKey& flow, uint8_t requested, DiscoveryEntry& entry) -> uint8_t {
-        // An edge's SYN: the route our SYN-ACK and the whole accepted peer leg take back to
-        // it must carry the initial window before the kernel answers (after this verdict).
-        preparePeerRoute(flow.src);
-        // The flow's one classification: the answer says what the accepted flow will do.
-        entry.decision = policy_.current()->classify(flow, &dynamicRules_);
-        uint8_t bits = configuredBits(*entry.decision);
-        return codec::negotiate(bits, bits, requested, generic_.localLimits()).applied;
+      [this](const policy::FlowKey& flow, uint8_t requested, DiscoveryEntry& entry) {
+        return flows_.answerPeerSyn(flow, requested, entry);
       });
   if (int r = nfqueue_->start(); r != 0) {
     logError(std::string("cannot bind NFQUEUE ") + std::to_string(ns.queueNum) + ": " +
@@ -258,6 +183,7 @@ int Daemon::run() {
               " segments (peer routes in table " + std::to_string(prs.table) + ")");
     }
   }
+  flows_.setPeerRoutes(peerRoutes_.get());
 
   control_ = std::make_unique<ControlServer>(
       &loop_, [this](const std::vector<std::string>& a) { return handleControl(a); });
@@ -289,12 +215,7 @@ int Daemon::run() {
     logInfo("running as " + user + " with CAP_NET_ADMIN and CAP_NET_RAW only");
   }
   generic_.open(cfg.dre.cacheSizeMb, cfg.lz.level);
-  flushTimer_ = new uv_timer_t;
-  uv_timer_init(&loop_, flushTimer_);
-  flushTimer_->data = this;
-  wakeTimer_ = new uv_timer_t;
-  uv_timer_init(&loop_, wakeTimer_);
-  wakeTimer_->data = this;
+  flows_.start();
   saveTimer_ = new uv_timer_t;
   uv_timer_init(&loop_, saveTimer_);
   saveTimer_->data = this;
@@ -338,16 +259,7 @@ void Daemon::shutdown() {
   stopping_ = true;
   notifySystemd("STOPPING=1");
   generic_.saveLedgers();
-  if (flushTimer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(flushTimer_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    flushTimer_ = nullptr;
-  }
-  if (wakeTimer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(wakeTimer_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    wakeTimer_ = nullptr;
-  }
+  flows_.stop();
   if (saveTimer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(saveTimer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
@@ -378,9 +290,7 @@ void Daemon::shutdown() {
   }
   signals_.clear();
   // Open flows are reset: the daemon is going away and cannot carry them further.
-  for (uint64_t id : flows_.ids()) {
-    flows_.reset(id, codec::ResetReason::Unspecified, "daemon stopping");
-  }
+  flows_.resetAll();
 }
 
 int Daemon::startListener(bool v6) {
@@ -395,7 +305,7 @@ int Daemon::startListener(bool v6) {
   if (r == 0) {
     r = uv_listen(reinterpret_cast<uv_stream_t*>(l), 4096, [](uv_stream_t* s, int status) {
       if (status == 0) {
-        static_cast<Daemon*>(s->data)->onAccept(s);
+        static_cast<Daemon*>(s->data)->flows_.onAccept(s);
       }
     });
   }
@@ -408,420 +318,12 @@ int Daemon::startListener(bool v6) {
   return 0;
 }
 
-uint8_t Daemon::configuredBits(const policy::Decision& d) const {
-  uint8_t bits = 0;
-  if (policy::usesTfo(d.action)) {
-    bits |= codec::PolicyBits::TcpOptimize;
-  }
-  if (policy::usesDre(d.action)) {
-    bits |= codec::PolicyBits::Dre;
-  }
-  if (policy::usesLz(d.action)) {
-    bits |= codec::PolicyBits::Lz;
-  }
-  return bits;
-}
-
-void Daemon::onAccept(uv_stream_t* listener) {
-  FlowInfo info;
-  info.connId = nextConnId_++;
-  info.startTimeUnix = static_cast<uint64_t>(std::time(nullptr));
-  // Owned by the table from here; it leaves only through onFlowClosed (libuv handles must be
-  // closed before their memory goes).
-  Flow* flow = &flows_.add(std::make_unique<Flow>(&loop_, *this, std::move(info)));
-  if (uv_accept(listener, flow->acceptedStream()) != 0) {
-    flow->abort(codec::ResetReason::Unspecified, "accept failed");
-    return;
-  }
-  sockaddr_storage local{}, peer{};
-  int ll = sizeof(local), pl = sizeof(peer);
-  auto* tcp = reinterpret_cast<uv_tcp_t*>(flow->acceptedStream());
-  uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&local), &ll);
-  uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&peer), &pl);
-  // TPROXY: the accepted socket's local address is the server the client asked for.
-  flow->info().client = endpointFromSockaddr(peer);
-  flow->info().server = endpointFromSockaddr(local);
-
-  policy::FlowKey key = flowKeyOf(flow->info());
-  if (isCore()) {
-    if (auto entry = coreTable_.take(key, uv_hrtime()); entry && entry->peerOption) {
-      startCoreFlow(*flow, *entry);
-      return;
-    }
-  }
-  if (isEdge()) {
-    startEdgeFlow(*flow);
-    return;
-  }
-  // A core-only box got a flow without a peer's option: relay it unchanged.
-  makePassThrough(*flow, PassThroughReason::NoPeer);
-}
-
-void Daemon::startEdgeFlow(Flow& f) {
-  Flow* flow = &f;
-  FlowInfo& info = flow->info();
-  policy::FlowKey key = flowKeyOf(info);
-  info.decision = policy_.current()->classify(key, &dynamicRules_);
-  if (info.decision.dynamicKey) {
-    dynamicRules_.flowStarted(*info.decision.dynamicKey);
-  }
-  uint8_t configured = configuredBits(info.decision);
-  info.policy.configured = configured;
-  if (!policy::usesTfo(info.decision.action)) {
-    makePassThrough(*flow, PassThroughReason::Policy);
-    return;
-  }
-  // A MAPI connection's group is known here only by client and server (the assoc_group_id
-  // comes with the bind): connections to a server the client already has accelerated MAPI
-  // connections with may use that group's reserve rather than escape the AO.
-  policy::FlowKind kind = policy::FlowKind::Generic;
-  uint64_t group = 0;
-  if (info.decision.accelerator == policy::Accelerator::Mapi) {
-    group = std::hash<std::string>{}(info.client.ip.toString() + "|" + info.server.ip.toString());
-    kind = flows_.groupKnown(group) ? policy::FlowKind::MapiKnownGroup
-                                    : policy::FlowKind::MapiNewGroup;
-  }
-  if (!flows_.mayOptimize(info)) {
-    makePassThrough(*flow, PassThroughReason::Overload);
-    return;
-  }
-  policy::Admission adm = limiter_.admit(kind, group);
-  if (adm == policy::Admission::PassThroughOverload) {
-    if (const Plugged* p = plugged(info.decision.accelerator)) {
-      p->accelerator->onOverload(info, kind == policy::FlowKind::MapiKnownGroup);
-    }
-    makePassThrough(*flow, PassThroughReason::Overload);
-    return;
-  }
-  flows_.admitted(
-      info.connId, adm,
-      kind != policy::FlowKind::Generic ? std::optional<uint64_t>(group) : std::nullopt);
-  info.policy.derived = configured;
-  DiscoveryEntry entry;
-  entry.requestedPolicy = configured;
-  edgeTable_.put(key, entry, uv_hrtime());
-  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutDiscover);
-  if (fd >= 0) {
-    // This leg becomes the peer leg if a core answers: its window is fixed at the handshake.
-    sizePeerLegBuffers(fd);
-  }
-  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
-  if (r != 0) {
-    logFlow(*flow, std::string("cannot open the outbound leg: ") + uv_strerror(r));
-    flow->abort(codec::ResetReason::Unspecified, "outbound leg failed");
-  }
-}
-
-void Daemon::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
-  Flow* flow = &f;
-  FlowInfo& info = flow->info();
-  info.coreSide = true;
-  info.peerId = entry.peerOption->deviceId.toString();
-  // Classified when its SYN was answered (the same decision), else now.
-  info.decision = entry.decision ? *entry.decision
-                                 : policy_.current()->classify(flowKeyOf(info), &dynamicRules_);
-  if (info.decision.dynamicKey) {
-    dynamicRules_.flowStarted(*info.decision.dynamicKey);
-  }
-  uint8_t configured = configuredBits(info.decision);
-  info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
-                                 generic_.localLimits());
-  flows_.admitted(info.connId, limiter_.admit(policy::FlowKind::Generic), std::nullopt);
-  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
-  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
-  if (r != 0) {
-    logFlow(*flow, std::string("cannot open the server leg: ") + uv_strerror(r));
-    flow->abort(codec::ResetReason::ServerReset, "server leg failed");
-  }
-}
-
-void Daemon::makePassThrough(Flow& flow, PassThroughReason why) {
-  FlowInfo& info = flow.info();
-  info.passThroughReason = why;
-  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
-  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow.connectOutbound(fd, info.server);
-  if (r != 0) {
-    logFlow(flow, std::string("cannot open the outbound leg: ") + uv_strerror(r));
-    flow.abort(codec::ResetReason::Unspecified, "outbound leg failed");
-    return;
-  }
-  info.state = FlowState::PassThrough;
-}
-
-void Daemon::onOutboundConnected(Flow& flow, int status) {
-  FlowInfo& info = flow.info();
-  if (status != 0) {
-    // The server (or the core on its behalf) refused: the client sees a reset, as it would
-    // without us.
-    logFlow(flow, std::string("outbound connect failed: ") + uv_strerror(status));
-    flow.abort(codec::ResetReason::ServerReset, "connect failed");
-    return;
-  }
-  if (info.state == FlowState::PassThrough) {
-    flow.startRelay(LegKind::Raw, LegKind::Raw);
-    return;
-  }
-  if (info.coreSide) {
-    info.state = FlowState::Optimized;
-    tunePeerLegOf(flow, 0);
-    attachAccelerator(flow);
-    // Nothing goes to the edge before its Hello: if our SYN-ACK answer was lost on the way,
-    // the edge relays the client raw and we must be able to do the same (onPeerFallback).
-    flow.expectHello(0);
-    flow.startRelay(LegKind::Peer, LegKind::Raw, generic_.codecFor(info));
-    return;
-  }
-  // Edge: did the core answer our SYN?
-  auto entry = edgeTable_.take(flowKeyOf(info), uv_hrtime());
-  if (!entry || !entry->peerOption) {
-    flows_.releaseAdmission(info.connId, limiter_);
-    info.state = FlowState::PassThrough;
-    info.passThroughReason = PassThroughReason::NoPeer;
-    flow.startRelay(LegKind::Raw, LegKind::Raw);
-    return;
-  }
-  info.state = FlowState::Optimized;
-  info.peerId = entry->peerOption->deviceId.toString();
-  info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
-                                 entry->peerOption->requestedPolicy, generic_.localLimits());
-  tunePeerLegOf(flow, 1);
-  // A core answers for this server: the next peer legs to it start with the large window.
-  preparePeerRoute(info.server.ip);
-  attachAccelerator(flow);
-  // The Hello is the first thing on the peer leg: the core sends nothing before it, and falls
-  // back to a raw relay if the first bytes are anything else.
-  codec::Hello hello;
-  hello.deviceId = deviceId_;
-  hello.policy = info.policy.derived;
-  // An accelerator in halves (the MAPI AO) frames what it sends the core from the first byte:
-  // ask for it only when the edge half is attached.
-  if (const Plugged* p = plugged(info.decision.accelerator)) {
-    hello.acceleratorWanted =
-        flow.hasFilter() || !p->accelerator->halves() ? p->wireId : codec::Accelerator::None;
-  }
-  hello.tuple = tupleOf(info);
-  hello.wanBandwidthKbit = wanBandwidthKbit();
-  Bytes payload;
-  codec::encodeHello(hello, payload);
-  flow.sendFrame(1, codec::FrameType::Hello, payload);
-  flow.startRelay(LegKind::Raw, LegKind::Peer, generic_.codecFor(info));
-}
-
-bool Daemon::onHello(Flow& flow, const codec::Hello& hello) {
-  FlowInfo& info = flow.info();
-  if (!info.coreSide || hello.tuple != tupleOf(info)) {
-    logFlow(flow, "first bytes are not a Hello for this flow");
-    return false;
-  }
-  info.policy.peer = hello.policy;
-  // Toward this edge the WAN is no faster than its own link: pace to that, not to the box's
-  // one setting (a data centre's core serves branches of many speeds).
-  pacePeerLeg(flow.legFd(0), peerLegWanKbit(wanBandwidthKbit(), hello.wanBandwidthKbit));
-  if (const Plugged* p = plugged(hello.acceleratorWanted)) {
-    // The edge's half asks for ours.
-    accel::Attachment a = p->accelerator->attachPeerHalf(info);
-    if (a.filter || a.observer) {
-      flow.setFilter(std::move(a.filter));
-      flow.setObserver(std::move(a.observer));
-      info.acceleratorApplied = p->wireId;
-    }
-  }
-  codec::HelloAck ack;
-  ack.deviceId = deviceId_;
-  ack.policy = info.policy.derived;
-  ack.negotiated = info.policy.negotiated;
-  ack.applied = info.policy.applied;
-  ack.acceleratorApplied = info.acceleratorApplied;
-  Bytes payload;
-  codec::encodeHelloAck(ack, payload);
-  flow.sendFrame(0, codec::FrameType::HelloAck, payload);
-  return true;
-}
-
-void Daemon::onPeerFallback(Flow& flow) {
-  FlowInfo& info = flow.info();
-  logFlow(flow,
-          "the edge relays this flow raw (our auto-discovery answer did not reach it): "
-          "pass-through");
-  info.state = FlowState::PassThrough;
-  info.passThroughReason = PassThroughReason::PeerMismatch;
-  info.policy.applied = 0;
-}
-
-bool Daemon::onHelloAck(Flow& flow, const codec::HelloAck& ack) {
-  FlowInfo& info = flow.info();
-  if (info.coreSide) {
-    return false;
-  }
-  // The core's view wins only where it is narrower: never apply what either side refused.
-  info.policy.peer = ack.policy;
-  info.policy.negotiated &= ack.negotiated;
-  info.policy.applied &= ack.applied;
-  // The accelerator shown is this box's own; the core's half reports in its own table.
-  return true;
-}
-
-void Daemon::requestFlush(Flow& flow) {
-  // Each new burst of input pushes the flush back: it happens once the input pauses.
-  flows_.scheduleFlush(flow.info().connId, uv_now(&loop_) + kFlushIdleMs);
-  armFlushTimer();
-}
-
-void Daemon::armFlushTimer() {
-  if (flushTimer_ == nullptr || !flows_.flushPending() ||
-      uv_is_active(reinterpret_cast<uv_handle_t*>(flushTimer_))) {
-    return;
-  }
-  uv_timer_start(
-      flushTimer_, [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onFlushTimer(); },
-      kFlushIdleMs, 0);
-}
-
-void Daemon::onFlushTimer() {
-  const uint64_t now = uv_now(&loop_);
-  // Flushing may write, fail and close flows (which leave the table): each is looked up afresh.
-  for (uint64_t id : flows_.takeDueFlushes(now)) {
-    if (Flow* f = flows_.flow(id)) {
-      f->flushCodec();
-    }
-  }
-  armFlushTimer();
-}
-
-void Daemon::attachAccelerator(Flow& flow) {
-  FlowInfo& info = flow.info();
-  const Plugged* p = plugged(info.decision.accelerator);
-  if (p == nullptr) {
-    return;
-  }
-  accel::Attachment a = p->accelerator->attach(info);
-  if (a.filter || a.observer) {
-    flow.setFilter(std::move(a.filter));
-    flow.setObserver(std::move(a.observer));
-    info.acceleratorApplied = p->wireId;
-  }
-}
-
 void Daemon::registerAccelerator(policy::Accelerator which, codec::Accelerator wireId,
                                  accel::Accelerator& accelerator) {
-  accelerators_[which] = {&accelerator, wireId};
+  flows_.registerAccelerator(which, wireId, accelerator);
   for (auto& c : accelerator.commands()) {
     commands_.add(std::move(c));
   }
-}
-
-const Daemon::Plugged* Daemon::plugged(policy::Accelerator which) const {
-  auto it = accelerators_.find(which);
-  return it == accelerators_.end() ? nullptr : &it->second;
-}
-
-const Daemon::Plugged* Daemon::plugged(codec::Accelerator wireId) const {
-  if (wireId == codec::Accelerator::None) {
-    return nullptr;
-  }
-  for (const auto& [which, p] : accelerators_) {
-    if (p.wireId == wireId) {
-      return &p;
-    }
-  }
-  return nullptr;
-}
-
-void Daemon::onFlowClosed(Flow& flow) {
-  ++historicalFlows_;
-  for (auto& [which, p] : accelerators_) {
-    p.accelerator->onFlowClosed(flow.info(), flow.filter());
-  }
-  const FlowInfo& fi = flow.info();
-  if (fi.state == FlowState::Optimized) {
-    ++totals_.flows;
-    totals_.lanRead += fi.lanBytesRead;
-    totals_.lanWritten += fi.lanBytesWritten;
-    totals_.wanRead += fi.wanBytesRead;
-    totals_.wanWritten += fi.wanBytesWritten;
-  }
-  if (policy_.current()->config().transactionLog.enabled) {
-    writeTransactionLog(fi);
-  }
-  if (flow.info().decision.dynamicKey) {
-    dynamicRules_.flowEnded(*flow.info().decision.dynamicKey);
-  }
-  // Deletes the flow (its admission and group slot go back to the limiter).
-  flows_.remove(fi.connId, limiter_);
-}
-
-void Daemon::logInfo(const std::string& line) {
-  proxy::logInfo(line);
-}
-
-void Daemon::logError(const std::string& line) {
-  proxy::logError(line);
-}
-
-void Daemon::wake() {
-  if (wakeTimer_ == nullptr) {
-    return;
-  }
-  uv_timer_start(
-      wakeTimer_, [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->onWakeTimer(); }, 0, 0);
-}
-
-void Daemon::onWakeTimer() {
-  for (auto& [which, p] : accelerators_) {
-    p.accelerator->runPending();
-  }
-}
-
-accel::FlowRecord* Daemon::findFlow(uint64_t connId) {
-  Flow* f = flowById(connId);
-  return f == nullptr ? nullptr : &f->info();
-}
-
-const FlowFilter* Daemon::filterOf(uint64_t connId) const {
-  Flow* f = flowById(connId);
-  return f == nullptr ? nullptr : f->filter();
-}
-
-bool Daemon::runFilter(uint64_t connId,
-                       const std::function<void(FlowFilter&, FlowFilter::Output&)>& step) {
-  Flow* f = flowById(connId);
-  if (f == nullptr || !f->hasFilter()) {
-    return false;
-  }
-  f->runFilter(step);
-  return true;
-}
-
-void Daemon::handOff(uint64_t connId, uint16_t reason, const std::string& why) {
-  if (Flow* f = flowById(connId)) {
-    f->handOffFilter(reason, why);
-  }
-}
-
-void Daemon::reset(uint64_t connId, const std::string& why) {
-  if (Flow* f = flowById(connId)) {
-    f->abort(codec::ResetReason::ProtocolError, why);
-  }
-}
-
-void Daemon::forEachFlow(const std::function<void(accel::FlowRecord&)>& visit) {
-  flows_.forEach([&](Flow& f) { visit(f.info()); });
-}
-
-void Daemon::logFlow(const Flow& flow, const std::string& what) {
-  const FlowInfo& i = flow.info();
-  logInfo("flow " + std::to_string(i.connId) + " " + i.client.toString() + " -> " +
-          i.server.toString() + ": " + what);
-}
-
-std::vector<FlowInfo> Daemon::flowInfos() const {
-  std::vector<FlowInfo> v;
-  v.reserve(flows_.size());
-  flows_.forEach([&](Flow& f) {
-    v.push_back(f.info());
-    v.back().bufferedBytes = f.bufferedBytes();
-  });  // in connection-id order
-  return v;
 }
 
 nlohmann::json Daemon::reload() {
@@ -833,7 +335,7 @@ nlohmann::json Daemon::reload() {
              r.errorText());
     return replyError("reload refused, the running policy stays:\n" + r.errorText());
   }
-  limiter_.setLimits(r.value()->config().limits);
+  flows_.setLimits(r.value()->config().limits);
   generic_.setLedgerCapMb(r.value()->config().dre.cacheSizeMb);
   for (const auto& hook : policyHooks_) {
     hook(*r.value());
@@ -859,8 +361,8 @@ void Daemon::buildCommands() {
         if (!ConnectionFilter::parse({a.begin() + 3, a.end()}, filter, e)) {
           return replyError(e);
         }
-        auto flows = flowInfos();
-        auto counters = countFlows(flows, historicalFlows_, limiter_.counters());
+        auto flows = flows_.flowInfos();
+        auto counters = countFlows(flows, flows_.historicalFlows(), flows_.limiterCounters());
         return replyOk(showConnections(flows, counters, filter),
                        connectionsJson(flows, counters, filter));
       });
@@ -892,7 +394,7 @@ void Daemon::buildCommands() {
                          policy::acceleratorMapiJson(c, mapiStatus));
         }
         std::vector<AcceleratorRow> rows;
-        for (const auto& [which, p] : accelerators_) {
+        for (const auto& [which, p] : flows_.accelerators()) {
           auto st = p.accelerator->status();
           rows.push_back({p.accelerator->name(), st.enabled, st.state});
         }
@@ -903,7 +405,7 @@ void Daemon::buildCommands() {
       });
   add({"show", "statistics", "dre"}, "show statistics dre",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-        return showStatisticsDre({generic_.cacheEpoch(), totals_, generic_.ledgers()});
+        return showStatisticsDre({generic_.cacheEpoch(), flows_.totals(), generic_.ledgers()});
       });
   add({"show", "running-config"}, "show running-config",
       [this](const std::vector<std::string>&) -> nlohmann::json {
