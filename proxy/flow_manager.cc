@@ -179,31 +179,25 @@ void FlowManager::startEdgeFlow(Flow& f) {
     makePassThrough(*flow, PassThroughReason::Policy);
     return;
   }
-  // A MAPI connection's group is known here only by client and server (the assoc_group_id
-  // comes with the bind): connections to a server the client already has accelerated MAPI
-  // connections with may use that group's reserve rather than escape the AO.
-  policy::FlowKind kind = policy::FlowKind::Generic;
-  uint64_t group = 0;
-  if (info.decision.accelerator == policy::Accelerator::Mapi) {
-    group = std::hash<std::string>{}(info.client.ip.toString() + "|" + info.server.ip.toString());
-    kind = flows_.groupKnown(group) ? policy::FlowKind::MapiKnownGroup
-                                    : policy::FlowKind::MapiNewGroup;
+  // An accelerator that works on groups of connections (MAPI association groups) has the
+  // limiter reserve per group (proxy/flow_table.h, reservationGroupOf).
+  const Plugged* p = plugged(info.decision.accelerator);
+  std::optional<uint64_t> group;
+  if (p != nullptr && p->accelerator->reservesByGroup()) {
+    group = reservationGroupOf(info);
   }
   if (!flows_.mayOptimize(info)) {
     makePassThrough(*flow, PassThroughReason::Overload);
     return;
   }
-  policy::Admission adm = limiter_.admit(kind, group);
-  if (adm == policy::Admission::PassThroughOverload) {
-    if (const Plugged* p = plugged(info.decision.accelerator)) {
-      p->accelerator->onOverload(info, kind == policy::FlowKind::MapiKnownGroup);
+  if (auto adm = flows_.admit(info.connId, limiter_, group);
+      adm.how == policy::Admission::PassThroughOverload) {
+    if (p != nullptr) {
+      p->accelerator->onOverload(info, adm.knownGroup);
     }
     makePassThrough(*flow, PassThroughReason::Overload);
     return;
   }
-  flows_.admitted(
-      info.connId, adm,
-      kind != policy::FlowKind::Generic ? std::optional<uint64_t>(group) : std::nullopt);
   info.policy.derived = configured;
   DiscoveryEntry entry;
   entry.requestedPolicy = configured;
