@@ -19,7 +19,7 @@
 
 namespace bh::accel {
 
-/// What the box gives its accelerators. Implemented by the box (proxy/daemon.h).
+/// What the box gives its accelerators. Implemented by the box (proxy/flow_manager.h).
 class Host {
  public:
   virtual ~Host() = default;
@@ -95,6 +95,10 @@ class Accelerator {
     (void)flow;
     return {};
   }
+  /// True when its flows come in groups of connections (one client with one server) that must
+  /// stay together: the box's limiter then keeps a reserve per group, so a group's later
+  /// connections are not refused once its first were admitted (MAPI association groups).
+  virtual bool reservesByGroup() const { return false; }
   /// The box refused to optimize a flow this accelerator would have had (the box's connection
   /// limit); `groupKnown`: the flow's group (same client and server) had admitted connections.
   virtual void onOverload(const FlowRecord& flow, bool groupKnown) { (void)flow, (void)groupKnown; }

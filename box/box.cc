@@ -16,7 +16,7 @@ mapi::mapi_ao::MapiAcceleratorConfig mapiConfig(const policy::Config& config) {
 Box::Box(proxy::DaemonOptions options, policy::PolicyPtr policy)
     : daemon_(std::move(options), policy),
       mapiAdmission_(mapiLimits(policy->config())),
-      mapi_(daemon_, mapiAdmission_, mapiConfig(policy->config())),
+      mapi_(daemon_.flows(), mapiAdmission_, mapiConfig(policy->config())),
       epm_(
           [this]() -> std::unique_ptr<mapi::epm_ao::EndpointSink> {
             return std::make_unique<EpmDynamicRules>(daemon_.policy(), daemon_.dynamicRules());

@@ -3,8 +3,8 @@
 namespace bh::box {
 
 accel::Admission::Grant LimiterAdmission::admit(uint64_t group, bool knownGroup) {
-  switch (limiter_.admit(
-      knownGroup ? policy::FlowKind::MapiKnownGroup : policy::FlowKind::MapiNewGroup, group)) {
+  switch (limiter_.admit(knownGroup ? policy::FlowKind::KnownGroup : policy::FlowKind::NewGroup,
+                         group)) {
     case policy::Admission::Optimize:
       return Grant::Admitted;
     case policy::Admission::OptimizeFromReserve:

@@ -28,7 +28,7 @@ void ConnectionLimiter::take(Admission how) {
 }
 
 Admission ConnectionLimiter::admit(FlowKind kind, uint64_t group) {
-  if (kind == FlowKind::MapiKnownGroup) {
+  if (kind == FlowKind::KnownGroup) {
     auto it = groupReserve_.find(group);
     // Use the reserve only when needed: under the limit the reservation stays for later.
     if (!underEffectiveLimit() && it != groupReserve_.end() && it->second > 0 &&
@@ -44,7 +44,7 @@ Admission ConnectionLimiter::admit(FlowKind kind, uint64_t group) {
     return Admission::PassThroughOverload;
   }
   take(Admission::Optimize);
-  if (kind == FlowKind::MapiNewGroup && groupReserve_.count(group) == 0) {
+  if (kind == FlowKind::NewGroup && groupReserve_.count(group) == 0) {
     uint64_t room = limits_.reservedMapiConnections > counters_.reservedUnused
                         ? limits_.reservedMapiConnections - counters_.reservedUnused
                         : 0;

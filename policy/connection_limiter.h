@@ -8,10 +8,12 @@
 
 namespace bh::policy {
 
-/// What a new connection asks for. A connection of an association group the MAPI AO already
-/// accelerates must not escape it (the seed: escaped connections cause duplicate messages), so
-/// it may use the group's reserve when the box is otherwise overloaded.
-enum class FlowKind { Generic, MapiNewGroup, MapiKnownGroup };
+/// What a new connection asks for. Some accelerators work on groups of connections (the MAPI
+/// AO: an association group); a connection of a group already accelerated must not escape it
+/// (the seed: escaped connections cause duplicate messages), so it may use the group's reserve
+/// when the box is otherwise overloaded. NewGroup: the first connection of a reservation
+/// group (it reserves for the group); KnownGroup: a later one.
+enum class FlowKind { Generic, NewGroup, KnownGroup };
 
 enum class Admission { Optimize, OptimizeFromReserve, PassThroughOverload };
 
@@ -34,7 +36,7 @@ class ConnectionLimiter {
  public:
   explicit ConnectionLimiter(const Limits& limits);
 
-  /// @param group the MAPI association group id (ignored for Generic).
+  /// @param group the reservation group (e.g. a MAPI association group; ignored for Generic).
   /// @return whether to optimize; an admitted flow must be given back with release().
   Admission admit(FlowKind kind, uint64_t group = 0);
   /// A flow admitted with `how` (not PassThroughOverload) ended.

@@ -10,18 +10,14 @@
 #include <vector>
 
 #include "accel/accelerator.h"
-#include "dre/chunk_cache.h"
-#include "dre/dre_config.h"
-#include "dre/peer_ledger.h"
-#include "policy/connection_limiter.h"
 #include "policy/dynamic_rules.h"
 #include "policy/policy_holder.h"
 #include "proxy/control/command_table.h"
 #include "proxy/control/control_server.h"
 #include "proxy/discovery/discovery_table.h"
 #include "proxy/discovery/nfqueue_handler.h"
-#include "proxy/flow.h"
-#include "proxy/flow_table.h"
+#include "proxy/flow_manager.h"
+#include "proxy/generic/generic_accelerator.h"
 #include "redirect/peer_routes.h"
 #include "redirect/rule_installer.h"
 
@@ -45,16 +41,20 @@ struct DaemonOptions {
   std::string user;
 };
 
-/// The bridgehead daemon: one libuv loop owning the interception rules, the SYN-option
-/// handler, the transparent listeners, every flow, and the control socket. Application
-/// accelerators plug in through accel::Accelerator (the box registers them, box/box.h).
-class Daemon : public FlowOwner, public accel::Host {
+/// The box part of the bridgehead daemon: one libuv loop; setup (transparent listeners, the
+/// SYN-option handler, interception rules, peer routes, the control socket), privileges,
+/// signals, reload, shutdown. It only wires the others: every flow is the flow manager's
+/// (proxy/flow_manager.h), the generic accelerator is proxy/generic/, the show commands render
+/// in proxy/control/. Application accelerators plug in through accel::Accelerator (the box
+/// registers them, box/box.h).
+class Daemon {
  public:
   Daemon(DaemonOptions options, policy::PolicyPtr policy);
-  ~Daemon() override;
+  ~Daemon();
 
   /// Flows whose decision names `which` are offered to `accelerator` (which outlives the
-  /// daemon's loop); `wireId` names it in the peer protocol's Hello. Before run().
+  /// daemon's loop); `wireId` names it in the peer protocol's Hello. Its commands join the
+  /// control socket's. Before run().
   void registerAccelerator(policy::Accelerator which, codec::Accelerator wireId,
                            accel::Accelerator& accelerator);
   /// Called with the new policy after every accepted reload (the box re-translates what its
@@ -65,6 +65,8 @@ class Daemon : public FlowOwner, public accel::Host {
   policy::PolicyPtr policy() const { return policy_.current(); }
   /// The dynamic rules (EPM AO) the classifier consults.
   policy::DynamicRules& dynamicRules() { return dynamicRules_; }
+  /// The flows; the accelerators' accel::Host.
+  FlowManager& flows() { return flows_; }
 
   /// Sets everything up and runs until SIGTERM/SIGINT. Returns the process exit code.
   int run();
@@ -72,69 +74,18 @@ class Daemon : public FlowOwner, public accel::Host {
   /// crash); nothing else. Returns the process exit code.
   int removeRules();
 
-  // FlowOwner
-  void onOutboundConnected(Flow& flow, int status) override;
-  bool onHello(Flow& flow, const codec::Hello& hello) override;
-  bool onHelloAck(Flow& flow, const codec::HelloAck& ack) override;
-  void onPeerFallback(Flow& flow) override;
-  void onFlowClosed(Flow& flow) override;
-  void requestFlush(Flow& flow) override;
-  void logFlow(const Flow& flow, const std::string& what) override;
-
-  // accel::Host
-  uint64_t nowNs() const override { return uv_hrtime(); }
-  void logInfo(const std::string& line) override;
-  void logError(const std::string& line) override;
-  bool stopping() const override { return stopping_ || wakeTimer_ == nullptr; }
-  void wake() override;
-  accel::FlowRecord* findFlow(uint64_t connId) override;
-  const FlowFilter* filterOf(uint64_t connId) const override;
-  bool runFilter(uint64_t connId,
-                 const std::function<void(FlowFilter&, FlowFilter::Output&)>& step) override;
-  void handOff(uint64_t connId, uint16_t reason, const std::string& why) override;
-  void reset(uint64_t connId, const std::string& why) override;
-  void forEachFlow(const std::function<void(accel::FlowRecord&)>& visit) override;
-
  private:
   bool isEdge() const;
   bool isCore() const;
   uint32_t initialWindowSegments() const;
-  /// peering.wan_bandwidth_kbit, or the command line's override.
-  uint32_t wanBandwidthKbit() const;
   void pinPeerRouteTable();
-  /// A peer leg to or from `peer` starts: give later legs the large initial window.
-  void preparePeerRoute(const IpAddress& peer);
-  /// TFO options on the peer leg `leg` of `flow` (proxy/sockets.h).
-  void tunePeerLegOf(Flow& flow, int leg);
   int startListener(bool v6);
-  void onAccept(uv_stream_t* listener);
-  void startEdgeFlow(Flow& flow);
-  void startCoreFlow(Flow& flow, const DiscoveryEntry& entry);
-  void makePassThrough(Flow& flow, PassThroughReason why);
-  uint8_t configuredBits(const policy::Decision& d) const;
   redirect::InterceptionSpec interceptionSpec() const;
   nlohmann::json handleControl(const std::vector<std::string>& args);
   nlohmann::json reload();
   void shutdown();
-  std::vector<FlowInfo> flowInfos() const;
-  /// What this box can apply: TFO always, DRE and LZ when the chunk cache is open.
-  uint8_t localLimits() const;
-  /// The codec for a peered flow's applied policy (identity for TFO only).
-  std::unique_ptr<DataCodec> codecFor(const FlowInfo& info);
-  void openDreCache();
-  dre::PeerLedger& ledgerFor(const std::string& peerId);
-  std::string ledgerPath(const std::string& peerId) const;
-  void saveLedgers();
-  void writeTransactionLog(const FlowInfo& info);
-  /// Attaches the application accelerator the flow's decision asks for, if this box has it.
-  void attachAccelerator(Flow& flow);
-  struct Plugged {
-    accel::Accelerator* accelerator = nullptr;
-    codec::Accelerator wireId = codec::Accelerator::None;
-  };
-  /// The accelerator registered for a decision / a Hello's wire id, or nullptr.
-  const Plugged* plugged(policy::Accelerator which) const;
-  const Plugged* plugged(codec::Accelerator wireId) const;
+  /// The box's own rows of the command table (proxy/daemon_commands.cc).
+  void buildCommands();
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;
@@ -148,44 +99,23 @@ class Daemon : public FlowOwner, public accel::Host {
   DiscoveryTable coreTable_{16384, 30'000'000'000ULL};
   std::unique_ptr<NfqueueHandler> nfqueue_;
   std::unique_ptr<redirect::PeerRoutes> peerRoutes_;
-  bool congestionControlWarned_ = false;
   /// The peer-route table the rules send our peer legs to (0: none), fixed at start.
   uint32_t peerRouteTable_ = 0;
   std::unique_ptr<ControlServer> control_;
-  std::unique_ptr<dre::ChunkCache> dreCache_;
-  dre::DreConfig dreConfig_;
-  std::map<std::string, std::unique_ptr<dre::PeerLedger>> ledgers_;  ///< per peer device id
-  dre::PeerLedger noLedger_{0, 0};  ///< LZ-only flows: the peer is assumed to hold nothing
+  /// The generic accelerator (TFO, DRE, LZ on every peered flow).
+  GenericAccelerator generic_;
   policy::DynamicRules dynamicRules_;
-  std::map<policy::Accelerator, Plugged> accelerators_;
   /// The control socket's one command table: the box's own commands and its accelerators'
   /// (words, help text, handler; a later issue generates bash completion and the man page
   /// from it).
   CommandTable commands_;
-  void buildCommands();
   std::vector<std::function<void(const policy::Policy&)>> policyHooks_;
-  policy::ConnectionLimiter limiter_;
-  /// Every flow with its per-flow records (admission, group, flush).
-  FlowTable<Flow> flows_;
-  Flow* flowById(uint64_t connId) const { return flows_.flow(connId); }
+  /// Every flow, from accept to close (declared after what it refers to).
+  FlowManager flows_;
   std::vector<uv_tcp_t*> listeners_;
   std::vector<uv_signal_t*> signals_;
-  uint64_t nextConnId_ = 1;
-  uint64_t historicalFlows_ = 0;
-  /// Bytes of optimized flows that have ended (LAN = original, WAN = optimized).
-  struct Totals {
-    uint64_t flows = 0, lanRead = 0, lanWritten = 0, wanRead = 0, wanWritten = 0;
-  } totals_;
+  /// Saves the DRE ledgers and expires dynamic rules every 30 s.
   uv_timer_t* saveTimer_ = nullptr;
-  /// Codec flushes wait for a pause in the flow's input (kFlushIdleMs without new bytes), so a
-  /// burst is chunked as one stream however the socket split it (DataCodec::flush).
-  static constexpr uint64_t kFlushIdleMs = 2;
-  uv_timer_t* flushTimer_ = nullptr;
-  /// Runs the accelerators' pending work at the next loop turn (accel::Host::wake).
-  uv_timer_t* wakeTimer_ = nullptr;
-  void onWakeTimer();
-  void armFlushTimer();
-  void onFlushTimer();
   bool stopping_ = false;
 };
 

@@ -1,7 +1,9 @@
 #pragma once
 
-// The box's flows, each with its per-flow records: the box limiter's admission (and the group
-// it holds a reservation for), and when its codec is to be flushed. Nothing else keeps maps
+// The box's flows, each with its per-flow records: the box limiter's admission (and the
+// reservation group it holds a slot of: the flows of one client with one server, for an
+// accelerator that asks the limiter to reserve per group), and when its codec is to be
+// flushed. Nothing else keeps maps
 // keyed by flow: the daemon, the accelerators (through accel::Host) and the memory budget ask
 // this table. Generic over the flow type (proxy::Flow in the daemon) so it is unit-tested
 // without sockets: F needs info() (FlowInfo), bufferedBytes() and abort(reason, why).
@@ -20,6 +22,14 @@
 
 namespace bh::proxy {
 
+/// The reservation group of a flow: its client and server (the ports differ per connection).
+/// An accelerator's group is known here only by them (a MAPI association group id comes later,
+/// with the bind), so connections to a server the client already has accelerated connections
+/// with may use that group's reserve rather than escape the accelerator.
+inline uint64_t reservationGroupOf(const FlowInfo& flow) {
+  return std::hash<std::string>{}(flow.client.ip.toString() + "|" + flow.server.ip.toString());
+}
+
 template <class F>
 class FlowTable {
  public:
@@ -27,7 +37,7 @@ class FlowTable {
     std::unique_ptr<F> flow;
     /// How the box's limiter admitted it (none: not admitted, or given back).
     std::optional<policy::Admission> admission;
-    /// The group (client and server of a MAPI flow) it holds a reservation slot for.
+    /// The reservation group (reservationGroupOf) it holds a slot of.
     std::optional<uint64_t> group;
   };
   /// Asked before a flow is admitted for optimization: false sends it elsewhere (the memory
@@ -74,6 +84,27 @@ class FlowTable {
   bool mayOptimize(const FlowInfo& info) const { return !admissionHook_ || admissionHook_(info); }
   /// Whether some live flow holds a reservation slot of `group`.
   bool groupKnown(uint64_t group) const { return groups_.count(group) != 0; }
+  /// How admit() admitted a flow.
+  struct Admitted {
+    policy::Admission how = policy::Admission::PassThroughOverload;
+    /// Its reservation group had live flows (it could use the group's reserve).
+    bool knownGroup = false;
+  };
+  /// Admits a live flow against `limiter`. A flow of reservation group `group` is its group's
+  /// first (which reserves connections for the group) or a later one (which may use that
+  /// reserve when the box is otherwise overloaded). The admission is recorded unless refused.
+  Admitted admit(uint64_t connId, policy::ConnectionLimiter& limiter,
+                 std::optional<uint64_t> group) {
+    const bool known = group && groupKnown(*group);
+    const policy::FlowKind kind = !group  ? policy::FlowKind::Generic
+                                  : known ? policy::FlowKind::KnownGroup
+                                          : policy::FlowKind::NewGroup;
+    Admitted a{limiter.admit(kind, group.value_or(0)), known};
+    if (a.how != policy::Admission::PassThroughOverload) {
+      admitted(connId, a.how, group);
+    }
+    return a;
+  }
   /// Records how `limiter` admitted the flow (`group`: the reservation group, if any).
   void admitted(uint64_t connId, policy::Admission how, std::optional<uint64_t> group) {
     Entry* e = find(connId);

@@ -53,6 +53,9 @@ class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
   // accel::Accelerator
   const char* name() const override { return "mapi"; }
   bool halves() const override { return true; }
+  /// Outlook's connections of one session share an association group: the box reserves per
+  /// group (limits.reserved_mapi_connections, mapi_reserve_per_group).
+  bool reservesByGroup() const override { return true; }
   accel::Attachment attach(accel::FlowRecord& flow) override;
   accel::Attachment attachPeerHalf(accel::FlowRecord& flow) override;
   void onOverload(const accel::FlowRecord& flow, bool groupKnown) override;

@@ -38,7 +38,7 @@ TEST_CASE("generic flows are optimized up to the effective limit, then passed th
 
 TEST_CASE("a new association group reserves connections that count against the limit") {
   ConnectionLimiter limiter(smallLimits());
-  CHECK(limiter.admit(FlowKind::MapiNewGroup, 0x11de4) == Admission::Optimize);
+  CHECK(limiter.admit(FlowKind::NewGroup, 0x11de4) == Admission::Optimize);
   CHECK(limiter.counters().reservedUnused == 2);
   CHECK(limiter.counters().groups == 1);
   // 1 active + 2 reserved: 7 more generic flows fit under 10.
@@ -47,29 +47,29 @@ TEST_CASE("a new association group reserves connections that count against the l
   }
   CHECK(limiter.admit(FlowKind::Generic) == Admission::PassThroughOverload);
   // A connection of the known group uses its reserve instead of escaping the group.
-  CHECK(limiter.admit(FlowKind::MapiKnownGroup, 0x11de4) == Admission::OptimizeFromReserve);
-  CHECK(limiter.admit(FlowKind::MapiKnownGroup, 0x11de4) == Admission::OptimizeFromReserve);
+  CHECK(limiter.admit(FlowKind::KnownGroup, 0x11de4) == Admission::OptimizeFromReserve);
+  CHECK(limiter.admit(FlowKind::KnownGroup, 0x11de4) == Admission::OptimizeFromReserve);
   CHECK(limiter.counters().reservedUnused == 0);
   CHECK(limiter.counters().active == 10);
   CHECK(limiter.counters().admittedFromReserve == 2);
   // The reserve is spent: a third connection of the group is refused like any other.
-  CHECK(limiter.admit(FlowKind::MapiKnownGroup, 0x11de4) == Admission::PassThroughOverload);
+  CHECK(limiter.admit(FlowKind::KnownGroup, 0x11de4) == Admission::PassThroughOverload);
   // An unknown group has no reserve.
-  CHECK(limiter.admit(FlowKind::MapiKnownGroup, 0x999) == Admission::PassThroughOverload);
+  CHECK(limiter.admit(FlowKind::KnownGroup, 0x999) == Admission::PassThroughOverload);
 }
 
 TEST_CASE("under the limit a known group keeps its reserve for later") {
   ConnectionLimiter limiter(smallLimits());
-  limiter.admit(FlowKind::MapiNewGroup, 1);
-  CHECK(limiter.admit(FlowKind::MapiKnownGroup, 1) == Admission::Optimize);
+  limiter.admit(FlowKind::NewGroup, 1);
+  CHECK(limiter.admit(FlowKind::KnownGroup, 1) == Admission::Optimize);
   CHECK(limiter.counters().reservedUnused == 2);
 }
 
 TEST_CASE("the reserved pool is capped and returns when a group ends") {
   ConnectionLimiter limiter(smallLimits());
-  limiter.admit(FlowKind::MapiNewGroup, 1);
-  limiter.admit(FlowKind::MapiNewGroup, 2);
-  CHECK(limiter.admit(FlowKind::MapiNewGroup, 3) == Admission::Optimize);
+  limiter.admit(FlowKind::NewGroup, 1);
+  limiter.admit(FlowKind::NewGroup, 2);
+  CHECK(limiter.admit(FlowKind::NewGroup, 3) == Admission::Optimize);
   CHECK(limiter.counters().reservedUnused == 4);
   CHECK(limiter.counters().groups == 2);
   CHECK(limiter.counters().reserveRefused == 1);
@@ -78,7 +78,7 @@ TEST_CASE("the reserved pool is capped and returns when a group ends") {
   CHECK(limiter.counters().groups == 1);
   limiter.endGroup(1);  // twice is harmless
   CHECK(limiter.counters().reservedUnused == 2);
-  CHECK(limiter.admit(FlowKind::MapiNewGroup, 4) == Admission::Optimize);
+  CHECK(limiter.admit(FlowKind::NewGroup, 4) == Admission::Optimize);
   CHECK(limiter.counters().reservedUnused == 4);
 }
 
@@ -90,15 +90,15 @@ TEST_CASE("the hard connection limit bounds reserve use too") {
     limiter.admit(FlowKind::Generic);
   }
   // The group's first connection takes the last ordinary slot and sets 2 aside.
-  CHECK(limiter.admit(FlowKind::MapiNewGroup, 7) == Admission::Optimize);
+  CHECK(limiter.admit(FlowKind::NewGroup, 7) == Admission::Optimize);
   CHECK(limiter.counters().reservedUnused == 2);
-  CHECK(limiter.admit(FlowKind::MapiKnownGroup, 7) == Admission::OptimizeFromReserve);
+  CHECK(limiter.admit(FlowKind::KnownGroup, 7) == Admission::OptimizeFromReserve);
   CHECK(limiter.counters().active == 11);
   // One reservation is left, but the hard limit is reached.
-  CHECK(limiter.admit(FlowKind::MapiKnownGroup, 7) == Admission::PassThroughOverload);
+  CHECK(limiter.admit(FlowKind::KnownGroup, 7) == Admission::PassThroughOverload);
   CHECK(limiter.counters().reservedUnused == 1);
   limiter.release(Admission::Optimize);
-  CHECK(limiter.admit(FlowKind::MapiKnownGroup, 7) == Admission::OptimizeFromReserve);
+  CHECK(limiter.admit(FlowKind::KnownGroup, 7) == Admission::OptimizeFromReserve);
 }
 
 TEST_CASE("new limits apply to the next admission") {

@@ -130,9 +130,9 @@ TEST_CASE("show policy-engine application dynamic prints User Id, Map Name, Flow
 TEST_CASE("limiter counters render as the seed's statistics lines") {
   Limits l;
   ConnectionLimiter limiter(l);
-  limiter.admit(FlowKind::MapiNewGroup, 1);
-  limiter.admit(FlowKind::MapiNewGroup, 2);
-  limiter.admit(FlowKind::MapiNewGroup, 3);
+  limiter.admit(FlowKind::NewGroup, 1);
+  limiter.admit(FlowKind::NewGroup, 2);
+  limiter.admit(FlowKind::NewGroup, 3);
   std::string out = showLimiterCounters(limiter.counters());
   CHECK(out.find("Current Active Optimized Flows:                3\n") != std::string::npos);
   CHECK(out.find("Current Reserved Flows:                        12\n") != std::string::npos);

@@ -74,9 +74,9 @@ TEST_CASE("FlowTable gives a flow's admission and group slot back to the limiter
   }
   const uint64_t group = 0x11de4;
   CHECK_FALSE(t.groupKnown(group));
-  t.admitted(1, limiter.admit(FlowKind::MapiNewGroup, group), group);
+  t.admitted(1, limiter.admit(FlowKind::NewGroup, group), group);
   CHECK(t.groupKnown(group));
-  t.admitted(2, limiter.admit(FlowKind::MapiKnownGroup, group), group);
+  t.admitted(2, limiter.admit(FlowKind::KnownGroup, group), group);
   t.admitted(3, limiter.admit(FlowKind::Generic), std::nullopt);
   CHECK(limiter.counters().active == 3);
   // No peer answered: the admission goes back, the group slot stays until the flow ends.
@@ -131,4 +131,57 @@ TEST_CASE(
   t.setAdmissionHook([](const FlowInfo& f) { return f.connId != 13; });
   info.connId = 13;
   CHECK_FALSE(t.mayOptimize(info));
+}
+
+TEST_CASE("FlowTable::admit: a reservation group's first flow reserves, later ones may use it") {
+  FlowTable<FakeFlow> t;
+  bh::policy::Limits l;
+  l.connectionLimit = 10;
+  l.effectiveLimit = 3;
+  l.reservedMapiConnections = 4;
+  l.mapiReservePerGroup = 2;
+  ConnectionLimiter limiter(l);
+  for (uint64_t id = 1; id <= 6; ++id) {
+    t.add(make(id));
+  }
+  const uint64_t group = 0x11de4;
+  auto first = t.admit(1, limiter, group);
+  CHECK(first.how == Admission::Optimize);
+  CHECK_FALSE(first.knownGroup);
+  CHECK(t.find(1)->group == group);
+  CHECK(limiter.counters().groups == 1);  // the first flow reserved for its group
+  // Unused reservations count against the effective limit (3): 1 active + 2 reserved.
+  auto generic = t.admit(2, limiter, std::nullopt);
+  CHECK(generic.how == Admission::PassThroughOverload);
+  CHECK_FALSE(t.find(2)->admission.has_value());  // refused: nothing recorded
+  auto otherGroup = t.admit(3, limiter, 0x999);
+  CHECK(otherGroup.how == Admission::PassThroughOverload);
+  CHECK_FALSE(otherGroup.knownGroup);
+  CHECK_FALSE(t.groupKnown(0x999));
+  // The group's later flows are not refused: they take its reserve.
+  auto second = t.admit(4, limiter, group);
+  CHECK(second.knownGroup);
+  CHECK(second.how == Admission::OptimizeFromReserve);
+  CHECK(t.admit(5, limiter, group).how == Admission::OptimizeFromReserve);
+  auto beyond = t.admit(6, limiter, group);  // the group's reserve is spent
+  CHECK(beyond.knownGroup);
+  CHECK(beyond.how == Admission::PassThroughOverload);
+  for (uint64_t id = 1; id <= 6; ++id) {
+    t.remove(id, limiter);
+  }
+  CHECK_FALSE(t.groupKnown(group));
+  CHECK(limiter.counters().active == 0);
+}
+
+TEST_CASE("reservationGroupOf: one group per client and server, whatever the ports") {
+  FlowInfo a, b, c;
+  a.client = {*bh::IpAddress::parse("10.56.94.101"), 4506};
+  a.server = {*bh::IpAddress::parse("10.10.100.100"), 1456};
+  b = a;
+  b.client.port = 4507;
+  b.server.port = 6001;
+  c = a;
+  c.server.ip = *bh::IpAddress::parse("10.10.100.101");
+  CHECK(reservationGroupOf(a) == reservationGroupOf(b));
+  CHECK(reservationGroupOf(a) != reservationGroupOf(c));
 }

@@ -1,4 +1,4 @@
-#include "proxy/dre_data_codec.h"
+#include "proxy/generic/dre_data_codec.h"
 
 #include "dre/block_format.h"
 

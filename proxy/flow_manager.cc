@@ -1,0 +1,523 @@
+#include "proxy/flow_manager.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "proxy/codec/peer_messages.h"
+#include "proxy/log.h"
+#include "proxy/sockets.h"
+#include "proxy/transaction_log.h"
+#include "redirect/interception.h"
+
+namespace bh::proxy {
+
+namespace {
+
+policy::FlowKey flowKeyOf(const FlowInfo& f) {
+  return {f.client.ip, f.server.ip, f.client.port, f.server.port};
+}
+
+codec::FlowTuple tupleOf(const FlowInfo& f) {
+  codec::FlowTuple t;
+  t.ipVersion = f.client.ip.isV4() ? 4 : 6;
+  std::copy(f.client.ip.bytes().begin(), f.client.ip.bytes().end(), t.clientIp.begin());
+  std::copy(f.server.ip.bytes().begin(), f.server.ip.bytes().end(), t.serverIp.begin());
+  t.clientPort = f.client.port;
+  t.serverPort = f.server.port;
+  return t;
+}
+
+uint8_t configuredBits(const policy::Decision& d) {
+  uint8_t bits = 0;
+  if (policy::usesTfo(d.action)) {
+    bits |= codec::PolicyBits::TcpOptimize;
+  }
+  if (policy::usesDre(d.action)) {
+    bits |= codec::PolicyBits::Dre;
+  }
+  if (policy::usesLz(d.action)) {
+    bits |= codec::PolicyBits::Lz;
+  }
+  return bits;
+}
+
+}  // namespace
+
+FlowManager::FlowManager(uv_loop_t* loop, Settings settings, const policy::PolicyHolder& policy,
+                         policy::DynamicRules& dynamicRules, GenericAccelerator& generic,
+                         DiscoveryTable& edgeTable, DiscoveryTable& coreTable)
+    : loop_(loop),
+      settings_(std::move(settings)),
+      policy_(policy),
+      dynamicRules_(dynamicRules),
+      generic_(generic),
+      edgeTable_(edgeTable),
+      coreTable_(coreTable),
+      limiter_(policy.current()->config().limits) {}
+
+bool FlowManager::isEdge() const {
+  return settings_.role == policy::DeviceRole::Edge || settings_.role == policy::DeviceRole::Both;
+}
+bool FlowManager::isCore() const {
+  return settings_.role == policy::DeviceRole::Core || settings_.role == policy::DeviceRole::Both;
+}
+
+void FlowManager::registerAccelerator(policy::Accelerator which, codec::Accelerator wireId,
+                                      accel::Accelerator& accelerator) {
+  accelerators_[which] = {&accelerator, wireId};
+}
+
+void FlowManager::start() {
+  flushTimer_ = new uv_timer_t;
+  uv_timer_init(loop_, flushTimer_);
+  flushTimer_->data = this;
+  wakeTimer_ = new uv_timer_t;
+  uv_timer_init(loop_, wakeTimer_);
+  wakeTimer_->data = this;
+}
+
+void FlowManager::stop() {
+  stopping_ = true;
+  for (uv_timer_t** t : {&flushTimer_, &wakeTimer_}) {
+    if (*t != nullptr) {
+      uv_close(reinterpret_cast<uv_handle_t*>(*t),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+      *t = nullptr;
+    }
+  }
+}
+
+void FlowManager::resetAll() {
+  for (uint64_t id : flows_.ids()) {
+    flows_.reset(id, codec::ResetReason::Unspecified, "daemon stopping");
+  }
+}
+
+uint8_t FlowManager::answerPeerSyn(const policy::FlowKey& flow, uint8_t requested,
+                                   DiscoveryEntry& entry) {
+  // An edge's SYN: the route our SYN-ACK and the whole accepted peer leg take back to it must
+  // carry the initial window before the kernel answers (after this verdict).
+  preparePeerRoute(flow.src);
+  // The flow's one classification: the answer says what the accepted flow will do.
+  entry.decision = policy_.current()->classify(flow, &dynamicRules_);
+  uint8_t bits = configuredBits(*entry.decision);
+  return codec::negotiate(bits, bits, requested, generic_.localLimits()).applied;
+}
+
+uint32_t FlowManager::wanBandwidthKbit() const {
+  return settings_.wanBandwidthKbit.value_or(policy_.current()->config().peering.wanBandwidthKbit);
+}
+
+void FlowManager::tunePeerLegOf(Flow& flow, int leg) {
+  const std::string& cc = policy_.current()->config().peering.congestionControl;
+  if (!tunePeerLeg(flow.legFd(leg), cc, wanBandwidthKbit()) && !congestionControlWarned_) {
+    congestionControlWarned_ = true;
+    logError("cannot use congestion control '" + cc + "' on peer legs (see " +
+             "/proc/sys/net/ipv4/tcp_available_congestion_control); the kernel's default applies");
+  }
+}
+
+void FlowManager::preparePeerRoute(const IpAddress& peer) {
+  if (!peerRoutes_) {
+    return;
+  }
+  uint64_t failedBefore = peerRoutes_->counters().failed;
+  peerRoutes_->prepare(peer, uv_hrtime());
+  std::string why = peerRoutes_->takeError();
+  // The first failures say why; after that the counter does (show statistics peer-routes).
+  if (!why.empty() && failedBefore < 5) {
+    logError(why + " (the leg starts with the kernel's initial window)");
+  }
+}
+
+void FlowManager::onAccept(uv_stream_t* listener) {
+  FlowInfo info;
+  info.connId = nextConnId_++;
+  info.startTimeUnix = static_cast<uint64_t>(std::time(nullptr));
+  // Owned by the table from here; it leaves only through onFlowClosed (libuv handles must be
+  // closed before their memory goes).
+  Flow* flow = &flows_.add(std::make_unique<Flow>(loop_, *this, std::move(info)));
+  if (uv_accept(listener, flow->acceptedStream()) != 0) {
+    flow->abort(codec::ResetReason::Unspecified, "accept failed");
+    return;
+  }
+  sockaddr_storage local{}, peer{};
+  int ll = sizeof(local), pl = sizeof(peer);
+  auto* tcp = reinterpret_cast<uv_tcp_t*>(flow->acceptedStream());
+  uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&local), &ll);
+  uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&peer), &pl);
+  // TPROXY: the accepted socket's local address is the server the client asked for.
+  flow->info().client = endpointFromSockaddr(peer);
+  flow->info().server = endpointFromSockaddr(local);
+
+  policy::FlowKey key = flowKeyOf(flow->info());
+  if (isCore()) {
+    if (auto entry = coreTable_.take(key, uv_hrtime()); entry && entry->peerOption) {
+      startCoreFlow(*flow, *entry);
+      return;
+    }
+  }
+  if (isEdge()) {
+    startEdgeFlow(*flow);
+    return;
+  }
+  // A core-only box got a flow without a peer's option: relay it unchanged.
+  makePassThrough(*flow, PassThroughReason::NoPeer);
+}
+
+void FlowManager::startEdgeFlow(Flow& f) {
+  Flow* flow = &f;
+  FlowInfo& info = flow->info();
+  policy::FlowKey key = flowKeyOf(info);
+  info.decision = policy_.current()->classify(key, &dynamicRules_);
+  if (info.decision.dynamicKey) {
+    dynamicRules_.flowStarted(*info.decision.dynamicKey);
+  }
+  uint8_t configured = configuredBits(info.decision);
+  info.policy.configured = configured;
+  if (!policy::usesTfo(info.decision.action)) {
+    makePassThrough(*flow, PassThroughReason::Policy);
+    return;
+  }
+  // An accelerator that works on groups of connections (MAPI association groups) has the
+  // limiter reserve per group (proxy/flow_table.h, reservationGroupOf).
+  const Plugged* p = plugged(info.decision.accelerator);
+  std::optional<uint64_t> group;
+  if (p != nullptr && p->accelerator->reservesByGroup()) {
+    group = reservationGroupOf(info);
+  }
+  if (!flows_.mayOptimize(info)) {
+    makePassThrough(*flow, PassThroughReason::Overload);
+    return;
+  }
+  if (auto adm = flows_.admit(info.connId, limiter_, group);
+      adm.how == policy::Admission::PassThroughOverload) {
+    if (p != nullptr) {
+      p->accelerator->onOverload(info, adm.knownGroup);
+    }
+    makePassThrough(*flow, PassThroughReason::Overload);
+    return;
+  }
+  info.policy.derived = configured;
+  DiscoveryEntry entry;
+  entry.requestedPolicy = configured;
+  edgeTable_.put(key, entry, uv_hrtime());
+  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutDiscover);
+  if (fd >= 0) {
+    // This leg becomes the peer leg if a core answers: its window is fixed at the handshake.
+    sizePeerLegBuffers(fd);
+  }
+  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
+  if (r != 0) {
+    logFlow(*flow, std::string("cannot open the outbound leg: ") + uv_strerror(r));
+    flow->abort(codec::ResetReason::Unspecified, "outbound leg failed");
+  }
+}
+
+void FlowManager::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
+  Flow* flow = &f;
+  FlowInfo& info = flow->info();
+  info.coreSide = true;
+  info.peerId = entry.peerOption->deviceId.toString();
+  // Classified when its SYN was answered (the same decision), else now.
+  info.decision = entry.decision ? *entry.decision
+                                 : policy_.current()->classify(flowKeyOf(info), &dynamicRules_);
+  if (info.decision.dynamicKey) {
+    dynamicRules_.flowStarted(*info.decision.dynamicKey);
+  }
+  uint8_t configured = configuredBits(info.decision);
+  info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
+                                 generic_.localLimits());
+  flows_.admitted(info.connId, limiter_.admit(policy::FlowKind::Generic), std::nullopt);
+  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
+  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
+  if (r != 0) {
+    logFlow(*flow, std::string("cannot open the server leg: ") + uv_strerror(r));
+    flow->abort(codec::ResetReason::ServerReset, "server leg failed");
+  }
+}
+
+void FlowManager::makePassThrough(Flow& flow, PassThroughReason why) {
+  FlowInfo& info = flow.info();
+  info.passThroughReason = why;
+  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
+  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow.connectOutbound(fd, info.server);
+  if (r != 0) {
+    logFlow(flow, std::string("cannot open the outbound leg: ") + uv_strerror(r));
+    flow.abort(codec::ResetReason::Unspecified, "outbound leg failed");
+    return;
+  }
+  info.state = FlowState::PassThrough;
+}
+
+void FlowManager::onOutboundConnected(Flow& flow, int status) {
+  FlowInfo& info = flow.info();
+  if (status != 0) {
+    // The server (or the core on its behalf) refused: the client sees a reset, as it would
+    // without us.
+    logFlow(flow, std::string("outbound connect failed: ") + uv_strerror(status));
+    flow.abort(codec::ResetReason::ServerReset, "connect failed");
+    return;
+  }
+  if (info.state == FlowState::PassThrough) {
+    flow.startRelay(LegKind::Raw, LegKind::Raw);
+    return;
+  }
+  if (info.coreSide) {
+    info.state = FlowState::Optimized;
+    tunePeerLegOf(flow, 0);
+    attachAccelerator(flow);
+    // Nothing goes to the edge before its Hello: if our SYN-ACK answer was lost on the way,
+    // the edge relays the client raw and we must be able to do the same (onPeerFallback).
+    flow.expectHello(0);
+    flow.startRelay(LegKind::Peer, LegKind::Raw, generic_.codecFor(info));
+    return;
+  }
+  // Edge: did the core answer our SYN?
+  auto entry = edgeTable_.take(flowKeyOf(info), uv_hrtime());
+  if (!entry || !entry->peerOption) {
+    flows_.releaseAdmission(info.connId, limiter_);
+    info.state = FlowState::PassThrough;
+    info.passThroughReason = PassThroughReason::NoPeer;
+    flow.startRelay(LegKind::Raw, LegKind::Raw);
+    return;
+  }
+  info.state = FlowState::Optimized;
+  info.peerId = entry->peerOption->deviceId.toString();
+  info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
+                                 entry->peerOption->requestedPolicy, generic_.localLimits());
+  tunePeerLegOf(flow, 1);
+  // A core answers for this server: the next peer legs to it start with the large window.
+  preparePeerRoute(info.server.ip);
+  attachAccelerator(flow);
+  // The Hello is the first thing on the peer leg: the core sends nothing before it, and falls
+  // back to a raw relay if the first bytes are anything else.
+  codec::Hello hello;
+  hello.deviceId = settings_.deviceId;
+  hello.policy = info.policy.derived;
+  // An accelerator in halves (the MAPI AO) frames what it sends the core from the first byte:
+  // ask for it only when the edge half is attached.
+  if (const Plugged* p = plugged(info.decision.accelerator)) {
+    hello.acceleratorWanted =
+        flow.hasFilter() || !p->accelerator->halves() ? p->wireId : codec::Accelerator::None;
+  }
+  hello.tuple = tupleOf(info);
+  hello.wanBandwidthKbit = wanBandwidthKbit();
+  Bytes payload;
+  codec::encodeHello(hello, payload);
+  flow.sendFrame(1, codec::FrameType::Hello, payload);
+  flow.startRelay(LegKind::Raw, LegKind::Peer, generic_.codecFor(info));
+}
+
+bool FlowManager::onHello(Flow& flow, const codec::Hello& hello) {
+  FlowInfo& info = flow.info();
+  if (!info.coreSide || hello.tuple != tupleOf(info)) {
+    logFlow(flow, "first bytes are not a Hello for this flow");
+    return false;
+  }
+  info.policy.peer = hello.policy;
+  // Toward this edge the WAN is no faster than its own link: pace to that, not to the box's
+  // one setting (a data centre's core serves branches of many speeds).
+  pacePeerLeg(flow.legFd(0), peerLegWanKbit(wanBandwidthKbit(), hello.wanBandwidthKbit));
+  if (const Plugged* p = plugged(hello.acceleratorWanted)) {
+    // The edge's half asks for ours.
+    accel::Attachment a = p->accelerator->attachPeerHalf(info);
+    if (a.filter || a.observer) {
+      flow.setFilter(std::move(a.filter));
+      flow.setObserver(std::move(a.observer));
+      info.acceleratorApplied = p->wireId;
+    }
+  }
+  codec::HelloAck ack;
+  ack.deviceId = settings_.deviceId;
+  ack.policy = info.policy.derived;
+  ack.negotiated = info.policy.negotiated;
+  ack.applied = info.policy.applied;
+  ack.acceleratorApplied = info.acceleratorApplied;
+  Bytes payload;
+  codec::encodeHelloAck(ack, payload);
+  flow.sendFrame(0, codec::FrameType::HelloAck, payload);
+  return true;
+}
+
+void FlowManager::onPeerFallback(Flow& flow) {
+  FlowInfo& info = flow.info();
+  logFlow(flow,
+          "the edge relays this flow raw (our auto-discovery answer did not reach it): "
+          "pass-through");
+  info.state = FlowState::PassThrough;
+  info.passThroughReason = PassThroughReason::PeerMismatch;
+  info.policy.applied = 0;
+}
+
+bool FlowManager::onHelloAck(Flow& flow, const codec::HelloAck& ack) {
+  FlowInfo& info = flow.info();
+  if (info.coreSide) {
+    return false;
+  }
+  // The core's view wins only where it is narrower: never apply what either side refused.
+  info.policy.peer = ack.policy;
+  info.policy.negotiated &= ack.negotiated;
+  info.policy.applied &= ack.applied;
+  // The accelerator shown is this box's own; the core's half reports in its own table.
+  return true;
+}
+
+void FlowManager::requestFlush(Flow& flow) {
+  // Each new burst of input pushes the flush back: it happens once the input pauses.
+  flows_.scheduleFlush(flow.info().connId, uv_now(loop_) + kFlushIdleMs);
+  armFlushTimer();
+}
+
+void FlowManager::armFlushTimer() {
+  if (flushTimer_ == nullptr || !flows_.flushPending() ||
+      uv_is_active(reinterpret_cast<uv_handle_t*>(flushTimer_))) {
+    return;
+  }
+  uv_timer_start(
+      flushTimer_, [](uv_timer_t* t) { static_cast<FlowManager*>(t->data)->onFlushTimer(); },
+      kFlushIdleMs, 0);
+}
+
+void FlowManager::onFlushTimer() {
+  const uint64_t now = uv_now(loop_);
+  // Flushing may write, fail and close flows (which leave the table): each is looked up afresh.
+  for (uint64_t id : flows_.takeDueFlushes(now)) {
+    if (Flow* f = flows_.flow(id)) {
+      f->flushCodec();
+    }
+  }
+  armFlushTimer();
+}
+
+void FlowManager::attachAccelerator(Flow& flow) {
+  FlowInfo& info = flow.info();
+  const Plugged* p = plugged(info.decision.accelerator);
+  if (p == nullptr) {
+    return;
+  }
+  accel::Attachment a = p->accelerator->attach(info);
+  if (a.filter || a.observer) {
+    flow.setFilter(std::move(a.filter));
+    flow.setObserver(std::move(a.observer));
+    info.acceleratorApplied = p->wireId;
+  }
+}
+
+const FlowManager::Plugged* FlowManager::plugged(policy::Accelerator which) const {
+  auto it = accelerators_.find(which);
+  return it == accelerators_.end() ? nullptr : &it->second;
+}
+
+const FlowManager::Plugged* FlowManager::plugged(codec::Accelerator wireId) const {
+  if (wireId == codec::Accelerator::None) {
+    return nullptr;
+  }
+  for (const auto& [which, p] : accelerators_) {
+    if (p.wireId == wireId) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+void FlowManager::onFlowClosed(Flow& flow) {
+  ++historicalFlows_;
+  for (auto& [which, p] : accelerators_) {
+    p.accelerator->onFlowClosed(flow.info(), flow.filter());
+  }
+  const FlowInfo& fi = flow.info();
+  if (fi.state == FlowState::Optimized) {
+    ++totals_.flows;
+    totals_.lanRead += fi.lanBytesRead;
+    totals_.lanWritten += fi.lanBytesWritten;
+    totals_.wanRead += fi.wanBytesRead;
+    totals_.wanWritten += fi.wanBytesWritten;
+  }
+  if (policy_.current()->config().transactionLog.enabled) {
+    std::string line = transactionLogLine(fi, std::time(nullptr));
+    logInfo("tfo_log " + line);
+    appendTransactionLog(settings_.stateDir, line);
+  }
+  if (flow.info().decision.dynamicKey) {
+    dynamicRules_.flowEnded(*flow.info().decision.dynamicKey);
+  }
+  // Deletes the flow (its admission and group slot go back to the limiter).
+  flows_.remove(fi.connId, limiter_);
+}
+
+void FlowManager::logInfo(const std::string& line) {
+  proxy::logInfo(line);
+}
+
+void FlowManager::logError(const std::string& line) {
+  proxy::logError(line);
+}
+
+void FlowManager::wake() {
+  if (wakeTimer_ == nullptr) {
+    return;
+  }
+  uv_timer_start(
+      wakeTimer_, [](uv_timer_t* t) { static_cast<FlowManager*>(t->data)->onWakeTimer(); }, 0, 0);
+}
+
+void FlowManager::onWakeTimer() {
+  for (auto& [which, p] : accelerators_) {
+    p.accelerator->runPending();
+  }
+}
+
+accel::FlowRecord* FlowManager::findFlow(uint64_t connId) {
+  Flow* f = flowById(connId);
+  return f == nullptr ? nullptr : &f->info();
+}
+
+const FlowFilter* FlowManager::filterOf(uint64_t connId) const {
+  Flow* f = flowById(connId);
+  return f == nullptr ? nullptr : f->filter();
+}
+
+bool FlowManager::runFilter(uint64_t connId,
+                            const std::function<void(FlowFilter&, FlowFilter::Output&)>& step) {
+  Flow* f = flowById(connId);
+  if (f == nullptr || !f->hasFilter()) {
+    return false;
+  }
+  f->runFilter(step);
+  return true;
+}
+
+void FlowManager::handOff(uint64_t connId, uint16_t reason, const std::string& why) {
+  if (Flow* f = flowById(connId)) {
+    f->handOffFilter(reason, why);
+  }
+}
+
+void FlowManager::reset(uint64_t connId, const std::string& why) {
+  if (Flow* f = flowById(connId)) {
+    f->abort(codec::ResetReason::ProtocolError, why);
+  }
+}
+
+void FlowManager::forEachFlow(const std::function<void(accel::FlowRecord&)>& visit) {
+  flows_.forEach([&](Flow& f) { visit(f.info()); });
+}
+
+void FlowManager::logFlow(const Flow& flow, const std::string& what) {
+  const FlowInfo& i = flow.info();
+  logInfo("flow " + std::to_string(i.connId) + " " + i.client.toString() + " -> " +
+          i.server.toString() + ": " + what);
+}
+
+std::vector<FlowInfo> FlowManager::flowInfos() const {
+  std::vector<FlowInfo> v;
+  v.reserve(flows_.size());
+  flows_.forEach([&](Flow& f) {
+    v.push_back(f.info());
+    v.back().bufferedBytes = f.bufferedBytes();
+  });  // in connection-id order
+  return v;
+}
+
+}  // namespace bh::proxy
