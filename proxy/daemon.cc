@@ -23,6 +23,7 @@
 #include "proxy/control/show_accelerators.h"
 #include "proxy/control/show_device.h"
 #include "proxy/control/show_dre.h"
+#include "proxy/control/show_memory.h"
 #include "proxy/control/show_peering.h"
 #include "proxy/generic/dre_data_codec.h"
 #include "proxy/log.h"
@@ -431,6 +432,10 @@ void Daemon::buildCommands() {
       });
   add({"reload"}, "reload",
       [this](const std::vector<std::string>&) -> nlohmann::json { return reload(); });
+  add({"show", "statistics", "memory"}, "show statistics memory",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        return showStatisticsMemory(flows_.memoryBudget());
+      });
   add({"show", "device"}, "show device", [this](const std::vector<std::string>&) -> nlohmann::json {
     return showDevice({deviceId_.toString(), policy::roleName(role_), flows_.size(),
                        policy_.current()->generation()});

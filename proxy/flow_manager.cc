@@ -53,7 +53,16 @@ FlowManager::FlowManager(uv_loop_t* loop, Settings settings, const policy::Polic
       generic_(generic),
       edgeTable_(edgeTable),
       coreTable_(coreTable),
-      limiter_(policy.current()->config().limits) {}
+      limiter_(policy.current()->config().limits),
+      budget_(memoryBudgetLimitsOf(policy.current()->config().limits, machineMemoryBytes())) {
+  // Above the budget's high watermark new flows are not optimized (proxy/memory_budget.h).
+  flows_.setAdmissionHook([this](const FlowInfo&) { return budget_.admitOptimized(); });
+}
+
+void FlowManager::setLimits(const policy::Limits& limits) {
+  limiter_.setLimits(limits);
+  budget_.setLimits(memoryBudgetLimitsOf(limits, machineMemoryBytes()));
+}
 
 bool FlowManager::isEdge() const {
   return settings_.role == policy::DeviceRole::Edge || settings_.role == policy::DeviceRole::Both;
@@ -74,11 +83,44 @@ void FlowManager::start() {
   wakeTimer_ = new uv_timer_t;
   uv_timer_init(loop_, wakeTimer_);
   wakeTimer_->data = this;
+  budgetTimer_ = new uv_timer_t;
+  uv_timer_init(loop_, budgetTimer_);
+  budgetTimer_->data = this;
+  uv_timer_start(
+      budgetTimer_, [](uv_timer_t* t) { static_cast<FlowManager*>(t->data)->onBudgetTimer(); },
+      kBudgetSampleMs, kBudgetSampleMs);
+}
+
+void FlowManager::onBudgetTimer() {
+  const auto usage = flows_.usage();
+  std::vector<MemoryBudget::FlowUsage> sample;
+  sample.reserve(usage.size());
+  for (const auto& u : usage) {
+    sample.push_back({u.connId, u.bufferedBytes});
+  }
+  const auto before = budget_.state();
+  const auto reset = budget_.sample(sample);
+  if (budget_.state() != before) {
+    logInfo(std::string("memory budget: ") + memoryBudgetStateName(budget_.state()) + ", " +
+            std::to_string(budget_.counters().inUseBytes) + " of " +
+            std::to_string(budget_.limits().budgetBytes) + " bytes buffered" +
+            (budget_.state() == MemoryBudget::State::Pressure
+                 ? " (new flows pass through until use falls below the low watermark)"
+                 : ""));
+  }
+  for (uint64_t id : reset) {
+    if (Flow* f = flows_.flow(id)) {
+      logFlow(*f, "reset: it held " + std::to_string(f->bufferedBytes()) +
+                      " bytes with the box over its memory budget of " +
+                      std::to_string(budget_.limits().budgetBytes) + " bytes");
+      flows_.reset(id, codec::ResetReason::Overload, "memory budget exceeded");
+    }
+  }
 }
 
 void FlowManager::stop() {
   stopping_ = true;
-  for (uv_timer_t** t : {&flushTimer_, &wakeTimer_}) {
+  for (uv_timer_t** t : {&flushTimer_, &wakeTimer_, &budgetTimer_}) {
     if (*t != nullptr) {
       uv_close(reinterpret_cast<uv_handle_t*>(*t),
                [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });

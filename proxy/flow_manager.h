@@ -26,6 +26,7 @@
 #include "proxy/flow.h"
 #include "proxy/flow_table.h"
 #include "proxy/generic/generic_accelerator.h"
+#include "proxy/memory_budget.h"
 #include "redirect/peer_routes.h"
 
 namespace bh::proxy {
@@ -57,8 +58,10 @@ class FlowManager : public FlowOwner, public accel::Host {
   const std::map<policy::Accelerator, Plugged>& accelerators() const { return accelerators_; }
   /// The peer routes peer legs start on (nullptr: none).
   void setPeerRoutes(redirect::PeerRoutes* routes) { peerRoutes_ = routes; }
-  /// The box's connection limits (limits.*), at start and after a reload.
-  void setLimits(const policy::Limits& limits) { limiter_.setLimits(limits); }
+  /// The box's connection limits and memory budget (limits.*), at start and after a reload.
+  void setLimits(const policy::Limits& limits);
+  /// What every flow buffers, charged to one budget (proxy/memory_budget.h).
+  const MemoryBudget& memoryBudget() const { return budget_; }
 
   /// Starts the flush and wake timers (the loop runs from here on).
   void start();
@@ -125,6 +128,8 @@ class FlowManager : public FlowOwner, public accel::Host {
   const Plugged* plugged(codec::Accelerator wireId) const;
   Flow* flowById(uint64_t connId) const { return flows_.flow(connId); }
   void onWakeTimer();
+  /// Samples what every flow buffers and resets the largest holders over the budget.
+  void onBudgetTimer();
   void armFlushTimer();
   void onFlushTimer();
 
@@ -150,6 +155,11 @@ class FlowManager : public FlowOwner, public accel::Host {
   uv_timer_t* flushTimer_ = nullptr;
   /// Runs the accelerators' pending work at the next loop turn (accel::Host::wake).
   uv_timer_t* wakeTimer_ = nullptr;
+  /// The memory budget is sampled this often: new flows are admitted on the last sample, and a
+  /// flow grows by at most its caps between two (a read-ahead window at LAN speed is the most).
+  static constexpr uint64_t kBudgetSampleMs = 100;
+  MemoryBudget budget_;
+  uv_timer_t* budgetTimer_ = nullptr;
   bool stopping_ = false;
 };
 

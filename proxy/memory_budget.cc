@@ -1,5 +1,7 @@
 #include "proxy/memory_budget.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace bh::proxy {
@@ -54,6 +56,21 @@ std::vector<uint64_t> MemoryBudget::sample(const std::vector<FlowUsage>& flows) 
 
 const char* memoryBudgetStateName(MemoryBudget::State state) {
   return state == MemoryBudget::State::Pressure ? "pressure" : "normal";
+}
+
+MemoryBudgetLimits memoryBudgetLimitsOf(const policy::Limits& limits, uint64_t machineBytes) {
+  MemoryBudgetLimits m;
+  m.budgetBytes =
+      limits.memoryBudgetMb != 0 ? uint64_t{limits.memoryBudgetMb} << 20 : machineBytes / 4;
+  m.highWatermarkPercent = limits.memoryHighWatermarkPercent;
+  m.lowWatermarkPercent = limits.memoryLowWatermarkPercent;
+  return m;
+}
+
+uint64_t machineMemoryBytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long size = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? uint64_t(pages) * uint64_t(size) : 0;
 }
 
 }  // namespace bh::proxy

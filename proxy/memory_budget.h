@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "policy/config.h"
+
 namespace bh::proxy {
 
 struct MemoryBudgetLimits {
@@ -73,5 +75,11 @@ class MemoryBudget {
 };
 
 const char* memoryBudgetStateName(MemoryBudget::State state);
+
+/// The budget limits.* asks for: memory_budget_mb, or a quarter of `machineBytes` when it is 0.
+MemoryBudgetLimits memoryBudgetLimitsOf(const policy::Limits& limits, uint64_t machineBytes);
+
+/// The machine's physical memory (sysconf), 0 when unknown.
+uint64_t machineMemoryBytes();
 
 }  // namespace bh::proxy

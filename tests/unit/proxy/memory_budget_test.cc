@@ -73,3 +73,16 @@ TEST_CASE("a reload with a smaller budget takes effect at the next sample") {
   CHECK(b.sample(flows).empty());
   CHECK(b.admitOptimized());
 }
+
+TEST_CASE("limits.* to the budget: configured MiB, or a quarter of the machine") {
+  bh::policy::Limits l;
+  CHECK(bh::proxy::memoryBudgetLimitsOf(l, 8ull << 30).budgetBytes == (2ull << 30));
+  l.memoryBudgetMb = 64;
+  l.memoryHighWatermarkPercent = 90;
+  l.memoryLowWatermarkPercent = 50;
+  auto m = bh::proxy::memoryBudgetLimitsOf(l, 8ull << 30);
+  CHECK(m.budgetBytes == (64ull << 20));
+  CHECK(m.highWatermarkPercent == 90);
+  CHECK(m.lowWatermarkPercent == 50);
+  CHECK(bh::proxy::machineMemoryBytes() > (64ull << 20));
+}
