@@ -23,7 +23,8 @@ std::optional<uint32_t> designatedWebCache(const std::vector<uint32_t>& caches) 
 
 HashAssignment buildHashAssignment(const AssignmentKey& key,
                                    const std::vector<RouterAssignment>& routers,
-                                   std::vector<WebCacheMember> caches) {
+                                   std::vector<WebCacheMember> caches,
+                                   const HashAssignment* previous) {
   HashAssignment a;
   a.key = key;
   a.routers = routers;
@@ -40,7 +41,9 @@ HashAssignment buildHashAssignment(const AssignmentKey& key,
   if (caches.empty()) {
     return a;
   }
-  // Cumulative weight decides where each block ends, so rounding never leaves a bucket out.
+  // Each cache's share: cumulative weight decides where each share ends, so rounding never
+  // leaves a bucket out.
+  std::vector<size_t> share(caches.size());
   uint64_t cumulative = 0;
   size_t start = 0;
   for (size_t i = 0; i < caches.size(); ++i) {
@@ -48,10 +51,49 @@ HashAssignment buildHashAssignment(const AssignmentKey& key,
     const uint64_t denominator = total == 0 ? caches.size() : total;
     const size_t end =
         i + 1 == caches.size() ? 256 : static_cast<size_t>(cumulative * 256 / denominator);
-    for (size_t b = start; b < end; ++b) {
-      a.buckets[b] = static_cast<uint8_t>(i);
-    }
+    share[i] = end > start ? end - start : 0;
     start = std::max(start, end);
+  }
+  if (previous == nullptr) {
+    size_t b = 0;
+    for (size_t i = 0; i < caches.size(); ++i) {
+      for (size_t n = 0; n < share[i]; ++n) {
+        a.buckets[b++] = static_cast<uint8_t>(i);
+      }
+    }
+    return a;
+  }
+  // Sticky: keep each staying cache's buckets up to its share, then fill the rest in order.
+  std::vector<size_t> held(caches.size(), 0);
+  for (size_t b = 0; b < 256; ++b) {
+    const uint8_t old = previous->buckets[b];
+    if (old == kUnassignedBucket || (old & 0x7f) >= previous->webCaches.size()) {
+      continue;
+    }
+    const uint32_t owner = previous->webCaches[old & 0x7f];
+    auto it = std::find(a.webCaches.begin(), a.webCaches.end(), owner);
+    if (it == a.webCaches.end()) {
+      continue;  // its cache left: the bucket is free
+    }
+    const size_t i = static_cast<size_t>(it - a.webCaches.begin());
+    if (held[i] < share[i]) {
+      a.buckets[b] = static_cast<uint8_t>(i);
+      ++held[i];
+    }
+  }
+  size_t i = 0;
+  for (size_t b = 0; b < 256; ++b) {
+    if (a.buckets[b] != kUnassignedBucket) {
+      continue;
+    }
+    while (i < caches.size() && held[i] >= share[i]) {
+      ++i;
+    }
+    if (i == caches.size()) {
+      break;
+    }
+    a.buckets[b] = static_cast<uint8_t>(i);
+    ++held[i];
   }
   return a;
 }

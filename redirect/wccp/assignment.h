@@ -23,12 +23,17 @@ struct WebCacheMember {
 /// The designated web cache: the lowest address (numerically, host order), or nullopt.
 std::optional<uint32_t> designatedWebCache(const std::vector<uint32_t>& caches);
 
-/// 256 buckets over `caches` (sorted by address, as the web-cache index list), one contiguous
-/// block per cache, each block's size proportional to its weight (a weight of 0 gets none; all
-/// 0: equal shares). Every bucket is assigned when there is at least one cache.
+/// 256 buckets over `caches` (sorted by address, as the web-cache index list), each cache's
+/// share proportional to its weight (a weight of 0 gets none; all 0: equal shares). Every
+/// bucket is assigned when there is at least one cache.
+/// Without `previous`: one contiguous block per cache. With it (the assignment in force), the
+/// buckets of caches that stay keep their cache as far as the new shares allow, so a membership
+/// change moves only the flows it must: a box that leaves gives its buckets to the others, a box
+/// that joins takes its share from the others' surplus; the flows of everyone else stay put.
 HashAssignment buildHashAssignment(const AssignmentKey& key,
                                    const std::vector<RouterAssignment>& routers,
-                                   std::vector<WebCacheMember> caches);
+                                   std::vector<WebCacheMember> caches,
+                                   const HashAssignment* previous = nullptr);
 
 /// One mask/value set over the client's address: `addressMask` applied to the source address
 /// (clientIsSource, service 61: client to server) or to the destination (62: server to client),

@@ -274,7 +274,9 @@ std::vector<Datagram> ServiceGroup::assignIfDue(uint64_t nowMs) {
     m.components.push_back(alt);
     sent_ = alt;
   } else {
-    HashAssignment hash = buildHashAssignment(key, routers, members);
+    // The assignment in force, if it was a hash one: only the buckets that must move move.
+    const HashAssignment* previous = sent_ ? std::get_if<HashAssignment>(&sent_->body) : nullptr;
+    HashAssignment hash = buildHashAssignment(key, routers, members, previous);
     m.components.push_back(hash);
     sent_ = AltAssignment{hash};
   }
