@@ -327,3 +327,17 @@ TEST_CASE("default identity: made at first start, the same at every later start"
   SecureStore locked(dir, ::geteuid());
   CHECK_FALSE(loadOrCreateDefaultIdentity(locked, "edge-1").ok());
 }
+
+TEST_CASE("sealed file: a file sealed by another implementation of format v1 opens") {
+  // tests/fuzz/secure/gen_sealed_file_corpus.py seals with Python's AESGCM, not this code.
+  fs::path dir = fs::path(BH_SOURCE_DIR) / "tests/fuzz/corpus/sealed_file";
+  StoreKey key(Bytes(32, 0x42));
+  auto good = openEntry(key, "peering-key", readAll(dir / "good"));
+  REQUIRE_MESSAGE(good.ok(), good.error());
+  CHECK(std::string(good.value().begin(), good.value().end()).find("fuzz") != std::string::npos);
+  CHECK(openEntry(key, "peering-key", readAll(dir / "empty_secret")).ok());
+  for (const char* bad :
+       {"other_name", "version_2", "flipped_tag", "truncated", "length_over_cap"}) {
+    CHECK_MESSAGE(!openEntry(key, "peering-key", readAll(dir / bad)).ok(), bad);
+  }
+}
