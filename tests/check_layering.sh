@@ -19,6 +19,11 @@ for d in dcerpc epm emsmdb rop; do
     bad=1
   fi
 done
+# secure/ (WAN secure: TLS, OCSP, the secure store) stands on common/ and OpenSSL only: the proxy
+# drives it over byte buffers, so it includes nothing but common/ and itself of this tree.
+if [ -d "$top/secure" ] && grep -rnE '#include *"' "$top/secure" | grep -vE '#include *"(common|secure)/'; then
+  bad=1
+fi
 if grep -rnE '#include *[<"]mapi/' "$top/proxy"; then bad=1; fi
 if grep -rnE '#include *[<"](policy|mapi|dre)/' "$top/accel" | grep -vE '#include *"policy/ip_address\.h"'; then bad=1; fi
 if [ $bad -ne 0 ]; then

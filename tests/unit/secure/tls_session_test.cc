@@ -330,3 +330,51 @@ TEST_CASE("tls: buffered bytes stay under the session's caps") {
     CHECK(s->failure() == TlsFailure::BufferCapExceeded);
   }
 }
+
+TEST_CASE("identity: configured PEM files (certificate, key, chain, CA bundle)") {
+  bh::secure::test::TempDir t;
+  LabCa ca("Lab CA");
+  PeeringIdentity core = ca.issue("core");
+  PeeringIdentity other = ca.issue("other");
+  bh::secure::test::writePem(t.path / "core.pem", core.certificate.get());
+  bh::secure::test::writeKeyPem(t.path / "core.key", core.privateKey.get());
+  bh::secure::test::writeKeyPem(t.path / "other.key", other.privateKey.get());
+  bh::secure::test::writePem(t.path / "ca.pem", ca.cert.get());
+  PeeringIdentityFiles f;
+  f.certificate = (t.path / "core.pem").string();
+  f.privateKey = (t.path / "core.key").string();
+  f.chain = (t.path / "ca.pem").string();
+  f.caBundle = (t.path / "ca.pem").string();
+
+  auto id = PeeringIdentity::loadFiles(f);
+  REQUIRE_MESSAGE(id.ok(), id.error());
+  CHECK_FALSE(id.value().defaultSelfSigned);
+  CHECK(id.value().chain.size() == 1);
+  CHECK(id.value().trustAnchors.size() == 1);
+
+  SUBCASE("a key of another certificate") {
+    f.privateKey = (t.path / "other.key").string();
+    auto bad = PeeringIdentity::loadFiles(f);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().find("does not match") != std::string::npos);
+  }
+  SUBCASE("a missing CA bundle") {
+    f.caBundle = (t.path / "nowhere.pem").string();
+    CHECK_FALSE(PeeringIdentity::loadFiles(f).ok());
+  }
+  SUBCASE("a key file that is not PEM") {
+    f.privateKey = f.caBundle;
+    CHECK_FALSE(PeeringIdentity::loadFiles(f).ok());
+  }
+  SUBCASE("the loaded identity verifies against a peer with the same CA") {
+    TlsConfig verify;
+    verify.peerCertVerify = true;
+    Pair p(verify, ca.issue("edge"), verify, id.value());
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    CHECK(c->state() == TlsState::Established);
+    CHECK(s->state() == TlsState::Established);
+    REQUIRE(c->peerCertificate() != nullptr);
+  }
+}
