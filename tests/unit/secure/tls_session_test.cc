@@ -270,6 +270,15 @@ TEST_CASE("tls: bad records are named failures") {
       s->receive(ct);
       CHECK(s->failure() == TlsFailure::BadRecordMac);
     }
+    SUBCASE("a tampered record to a client that does not verify (verify off)") {
+      // The client saw the self-signed chain fail verification and went on (verify off): a
+      // later failure must still be named for what it is.
+      s->write(bytesOf("payload"));
+      Bytes ct = s->takeCiphertext();
+      ct[ct.size() - 3] ^= 0x01;
+      c->receive(ct);
+      CHECK(c->failure() == TlsFailure::BadRecordMac);
+    }
     SUBCASE("the stream ends inside a record") {
       c->write(bytesOf("payload"));
       Bytes ct = c->takeCiphertext();
