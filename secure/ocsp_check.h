@@ -38,6 +38,7 @@ struct OcspVerdict {
 /// responderUnreachable(), and calls expire(now) when timeoutMs have passed. Never blocks.
 class OcspCheck {
  public:
+  /// `cache` and `trustAnchors` must outlive the check.
   OcspCheck(OcspQuery query, const OcspSettings& settings, OcspCache& cache,
             X509_STORE* trustAnchors, uint64_t startMs, time_t now);
 

@@ -22,6 +22,7 @@ enum class TlsState { Handshaking, Established, Closed, Failed };
 class TlsSession {
  public:
   /// `peer` names the other end (its address); a client resumes with the ticket kept for it.
+  /// `context` must outlive the session.
   static Outcome<std::unique_ptr<TlsSession>> create(TlsContext& context, const std::string& peer);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;

@@ -235,6 +235,20 @@ TEST_CASE("tls: version and cipher mismatches are named") {
     CHECK(s->failure() == TlsFailure::CipherMismatch);
     CHECK(c->failure() == TlsFailure::CipherMismatch);
   }
+  SUBCASE("a minimum version of TLS 1.2 admits a 1.2 peer, with the configured list") {
+    TlsConfig cc;
+    cc.minVersion = TLS1_2_VERSION;
+    Pair p(cc, selfSigned("edge"), TlsConfig{}, selfSigned("core"));
+    SSL_CTX_set_min_proto_version(p.serverCtx->native(), TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(p.serverCtx->native(), TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(p.serverCtx->native(), "ECDHE-ECDSA-CHACHA20-POLY1305");
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    REQUIRE(c->state() == TlsState::Established);
+    CHECK(c->protocolName() == "TLSv1.2");
+    CHECK(c->cipherName() == "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+  }
   SUBCASE("a configured suite is used") {
     TlsConfig cc;
     cc.ciphersuites = "TLS_CHACHA20_POLY1305_SHA256";
