@@ -345,3 +345,55 @@ TEST_CASE("ocsp: a responder answering garbage is a named error") {
   CHECK_FALSE(q.ok());
   CHECK(q.error().find("no AIA OCSP URL") != std::string::npos);
 }
+
+TEST_CASE("ocsp: a responder the CA delegated (id-kp-OCSPSigning, RFC 6960 4.2.2.2)") {
+  if (!privateLoopback()) {
+    FAIL("needs a private network namespace (root) for its responders on 127.0.0.1");
+  }
+  constexpr uint16_t kPort = kSilentPort + 2;
+  TempDir t;
+  LabCa ca("Lab CA");
+  std::string url = "http://127.0.0.1:" + std::to_string(kPort) + "/";
+  PeeringIdentity core = ca.issue("core", -3600, 86400L * 7, url);  // serial 0x1000
+
+  auto run = [&](bool delegated) {
+    PeeringIdentity signer = ca.issue("ocsp", -3600, 86400, "", delegated);
+    test::writePem(t.path / "ca.pem", ca.cert.get());
+    test::writePem(t.path / "signer.pem", signer.certificate.get());
+    test::writeKeyPem(t.path / "signer.key", signer.privateKey.get());
+    writeIndex(t.path, false);
+    Responder responder;
+    std::string port = std::to_string(kPort);
+    std::string idx = (t.path / "index.txt").string(), cap = (t.path / "ca.pem").string(),
+                sp = (t.path / "signer.pem").string(), sk = (t.path / "signer.key").string();
+    const char* argv[] = {"openssl",  "ocsp",     "-index",      idx.c_str(), "-port", port.c_str(),
+                          "-rsigner", sp.c_str(), "-rkey",       sk.c_str(),  "-CA",   cap.c_str(),
+                          "-nmin",    "1",        "-ignore_err", nullptr};
+    posix_spawn_file_actions_t quiet;
+    posix_spawn_file_actions_init(&quiet);
+    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
+    int spawned = ::posix_spawnp(&responder.pid, "openssl", &quiet, nullptr,
+                                 const_cast<char**>(argv), environ);
+    posix_spawn_file_actions_destroy(&quiet);
+    REQUIRE(spawned == 0);
+    for (int i = 0; i < 100 && !isListening(kPort); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    X509StorePtr anchors(X509_STORE_new());
+    X509_STORE_add_cert(anchors.get(), ca.cert.get());
+    OcspCache cache;
+    auto q = OcspQuery::create(core.certificate.get(), ca.cert.get(), "");
+    REQUIRE(q.ok());
+    time_t now = std::time(nullptr);
+    OcspCheck check(std::move(q).value(), OcspSettings{}, cache, anchors.get(), 0, now);
+    drive(check, kPort, now, 0);
+    return check.verdict();
+  };
+  OcspVerdict withEku = run(true);
+  CHECK_MESSAGE(withEku.accept, withEku.detail);
+  // A certificate of the same CA without id-kp-OCSPSigning may not answer for it.
+  OcspVerdict withoutEku = run(false);
+  CHECK_FALSE(withoutEku.accept);
+  CHECK(withoutEku.detail.find("signature does not verify") != std::string::npos);
+}
