@@ -25,6 +25,11 @@ if [ -d "$top/redirect/wccp" ] &&
   grep -rnE '#include *"' "$top/redirect/wccp" | grep -vE '#include *"(common|redirect/wccp)/'; then
   bad=1
 fi
+# secure/ (WAN secure: TLS, OCSP, the secure store) stands on common/ and OpenSSL only: the proxy
+# drives it over byte buffers, so it includes nothing but common/ and itself of this tree.
+if [ -d "$top/secure" ] && grep -rnE '#include *"' "$top/secure" | grep -vE '#include *"(common|secure)/'; then
+  bad=1
+fi
 if grep -rnE '#include *[<"]mapi/' "$top/proxy"; then bad=1; fi
 # accel/ and the accelerators in mapi/ take nothing from policy/ (the box translates the policy
 # for them and joins the EPM AO to the dynamic rules: box/epm_dynamic_rules.h).

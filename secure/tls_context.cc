@@ -1,0 +1,131 @@
+#include "secure/tls_context.h"
+
+#include <openssl/err.h>
+
+#include "secure/tls_session.h"
+
+namespace bh::secure {
+
+namespace {
+
+TlsSession* sessionOf(SSL* ssl) {
+  return static_cast<TlsSession*>(SSL_get_app_data(ssl));
+}
+
+// Records the first chain error on the session so its failure names the cause (expired, unknown
+// CA, the default self-signed certificate) rather than OpenSSL's "certificate verify failed".
+int verifyCallback(int preverifyOk, X509_STORE_CTX* store) {
+  if (preverifyOk == 1) {
+    return 1;
+  }
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  // With peer_cert_verify off OpenSSL still checks the chain and goes on whatever we return;
+  // such an error is no reason for a later failure.
+  if (ssl == nullptr || (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) == 0) {
+    return 0;
+  }
+  if (TlsSession* s = sessionOf(ssl)) {
+    s->noteVerifyError(X509_STORE_CTX_get_error(store),
+                       isDefaultSelfSigned(X509_STORE_CTX_get_current_cert(store)));
+  }
+  return 0;
+}
+
+// RFC 8446 section 4.6.1: NewSessionTicket arrives after the handshake; the client keeps it for
+// the next connection to the same peer. It keeps a copy: SSL_free of a connection that ended
+// without close_notify marks the connection's own session not resumable, and a peer leg reset
+// by the proxy must not cost the next flow its resumption.
+int newSessionCallback(SSL* ssl, SSL_SESSION* ticket) {
+  TlsSession* s = sessionOf(ssl);
+  if (s != nullptr && SSL_SESSION_is_resumable(ticket) == 1) {
+    if (SSL_SESSION* copy = SSL_SESSION_dup(ticket)) {
+      s->context().keepTicket(s->peer(), SslSessionPtr(copy));
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+Outcome<std::unique_ptr<TlsContext>> TlsContext::create(TlsRole role, const TlsConfig& config,
+                                                        const PeeringIdentity& identity) {
+  using R = Outcome<std::unique_ptr<TlsContext>>;
+  std::unique_ptr<TlsContext> c(new TlsContext(role, config));
+  c->ctx_.reset(SSL_CTX_new(role == TlsRole::Client ? TLS_client_method() : TLS_server_method()));
+  SSL_CTX* ctx = c->ctx_.get();
+  if (ctx == nullptr) {
+    return R::failure("tls context: " + takeOpenSslError());
+  }
+  if (SSL_CTX_set_min_proto_version(ctx, config.minVersion) != 1) {
+    return R::failure("tls context: minimum version refused: " + takeOpenSslError());
+  }
+  if (SSL_CTX_set_ciphersuites(ctx, config.ciphersuites.c_str()) != 1) {
+    return R::failure("tls context: ciphersuites refused: " + takeOpenSslError());
+  }
+  if (config.minVersion < TLS1_3_VERSION &&
+      SSL_CTX_set_cipher_list(ctx, config.cipherList.c_str()) != 1) {
+    return R::failure("tls context: cipher list refused: " + takeOpenSslError());
+  }
+  if (SSL_CTX_use_certificate(ctx, identity.certificate.get()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx, identity.privateKey.get()) != 1 ||
+      SSL_CTX_check_private_key(ctx) != 1) {
+    return R::failure("tls context: peering identity refused: " + takeOpenSslError());
+  }
+  for (const auto& x : identity.chain) {
+    if (SSL_CTX_add1_chain_cert(ctx, x.get()) != 1) {
+      return R::failure("tls context: chain refused: " + takeOpenSslError());
+    }
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  for (const auto& x : identity.trustAnchors) {
+    if (X509_STORE_add_cert(store, x.get()) != 1) {
+      return R::failure("tls context: CA bundle refused: " + takeOpenSslError());
+    }
+  }
+  // Both ends present certificates; with peer_cert_verify the server asks for the client's and
+  // refuses a connection without one (RFC 8446 section 4.3.2, certificate_required).
+  int mode = SSL_VERIFY_NONE;
+  if (config.peerCertVerify) {
+    mode = SSL_VERIFY_PEER | (role == TlsRole::Server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
+  }
+  SSL_CTX_set_verify(ctx, mode, verifyCallback);
+  // No early data (0-RTT): secure/README.md says why.
+  SSL_CTX_set_max_early_data(ctx, 0);
+  if (role == TlsRole::Server) {
+    static const unsigned char kSidContext[] = "bridgehead-peering";
+    SSL_CTX_set_session_id_context(ctx, kSidContext, sizeof kSidContext - 1);
+    SSL_CTX_set_num_tickets(ctx, 1);
+  } else {
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, newSessionCallback);
+  }
+  return R::success(std::move(c));
+}
+
+SslSessionPtr TlsContext::takeTicket(const std::string& peer) {
+  auto it = tickets_.find(peer);
+  if (it == tickets_.end()) {
+    return nullptr;
+  }
+  SslSessionPtr t = std::move(it->second);
+  tickets_.erase(it);
+  std::erase(ticketOrder_, peer);
+  return t;
+}
+
+void TlsContext::keepTicket(const std::string& peer, SslSessionPtr ticket) {
+  if (config_.maxResumptionTickets == 0) {
+    return;
+  }
+  if (tickets_.count(peer) == 0) {
+    while (tickets_.size() >= config_.maxResumptionTickets && !ticketOrder_.empty()) {
+      tickets_.erase(ticketOrder_.front());
+      ticketOrder_.pop_front();
+    }
+    ticketOrder_.push_back(peer);
+  }
+  tickets_[peer] = std::move(ticket);
+}
+
+}  // namespace bh::secure

@@ -1,0 +1,403 @@
+#include "secure/tls_session.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "lab_ca.h"
+
+using namespace bh;
+using namespace bh::secure;
+using bh::secure::test::LabCa;
+
+namespace {
+
+PeeringIdentity selfSigned(const char* cn) {
+  auto id = PeeringIdentity::generateSelfSigned(cn, 30);
+  REQUIRE(id.ok());
+  return std::move(id).value();
+}
+
+std::unique_ptr<TlsContext> context(TlsRole role, const TlsConfig& cfg, const PeeringIdentity& id) {
+  auto c = TlsContext::create(role, cfg, id);
+  REQUIRE_MESSAGE(c.ok(), c.error());
+  return std::move(c).value();
+}
+
+std::unique_ptr<TlsSession> session(TlsContext& ctx, const std::string& peer = "192.0.2.1") {
+  auto s = TlsSession::create(ctx, peer);
+  REQUIRE_MESSAGE(s.ok(), s.error());
+  return std::move(s).value();
+}
+
+// Moves ciphertext both ways until neither side has any to send.
+void pump(TlsSession& a, TlsSession& b) {
+  for (int i = 0; i < 20; ++i) {
+    Bytes ab = a.takeCiphertext();
+    Bytes ba = b.takeCiphertext();
+    if (ab.empty() && ba.empty()) {
+      return;
+    }
+    b.receive(ab);
+    a.receive(ba);
+  }
+}
+
+Bytes bytesOf(const std::string& s) {
+  return Bytes(s.begin(), s.end());
+}
+std::string textOf(const Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
+
+struct Pair {
+  std::unique_ptr<TlsContext> clientCtx, serverCtx;
+  Pair(const TlsConfig& cc, const PeeringIdentity& cid, const TlsConfig& sc,
+       const PeeringIdentity& sid)
+      : clientCtx(context(TlsRole::Client, cc, cid)),
+        serverCtx(context(TlsRole::Server, sc, sid)) {}
+  Pair() : Pair(TlsConfig{}, selfSigned("edge"), TlsConfig{}, selfSigned("core")) {}
+};
+
+}  // namespace
+
+TEST_CASE("tls: an in-memory TLS 1.3 handshake, then data both ways") {
+  Pair p;
+  auto c = session(*p.clientCtx);
+  auto s = session(*p.serverCtx);
+  pump(*c, *s);
+  REQUIRE(c->state() == TlsState::Established);
+  REQUIRE(s->state() == TlsState::Established);
+  CHECK(c->protocolName() == "TLSv1.3");
+  CHECK(c->cipherName() == "TLS_AES_256_GCM_SHA384");
+  CHECK_FALSE(c->resumed());
+
+  CHECK(c->write(bytesOf("hello core")) == 10);
+  CHECK(s->write(bytesOf("hello edge")) == 10);
+  pump(*c, *s);
+  CHECK(textOf(s->takePlaintext()) == "hello core");
+  CHECK(textOf(c->takePlaintext()) == "hello edge");
+
+  c->close();
+  pump(*c, *s);
+  CHECK(s->state() == TlsState::Closed);
+}
+
+TEST_CASE("tls: the handshake completes when every byte arrives alone") {
+  Pair p;
+  auto c = session(*p.clientCtx);
+  auto s = session(*p.serverCtx);
+  for (int round = 0; round < 10; ++round) {
+    for (uint8_t b : c->takeCiphertext()) {
+      s->receive(ByteSpan(&b, 1));
+    }
+    for (uint8_t b : s->takeCiphertext()) {
+      c->receive(ByteSpan(&b, 1));
+    }
+  }
+  CHECK(c->state() == TlsState::Established);
+  CHECK(s->state() == TlsState::Established);
+}
+
+TEST_CASE("tls: a record split at every point opens intact") {
+  Pair p;
+  auto c = session(*p.clientCtx);
+  auto s = session(*p.serverCtx);
+  pump(*c, *s);
+  (void)c->takePlaintext();  // lets the client read the NewSessionTicket
+  const std::string msg = "an EMSMDB call, sealed";
+  c->write(bytesOf(msg));
+  Bytes first = c->takeCiphertext();
+  size_t recordLen = first.size();
+  s->receive(first);  // record sequence numbers must stay in step (RFC 8446 5.3)
+  CHECK(textOf(s->takePlaintext()) == msg);
+  for (size_t cut = 0; cut <= recordLen; ++cut) {
+    std::string m = msg.substr(0, msg.size() - 1) + std::to_string(cut % 10);  // same length
+    REQUIRE(c->write(bytesOf(m)) == m.size());
+    Bytes ct = c->takeCiphertext();
+    REQUIRE(ct.size() == recordLen);
+    s->receive(ByteSpan(ct).first(cut));
+    if (cut < recordLen) {
+      CHECK(s->pendingPlaintextIn() == 0);
+    }
+    s->receive(ByteSpan(ct).subspan(cut));
+    REQUIRE(s->state() == TlsState::Established);
+    CHECK(textOf(s->takePlaintext()) == m);
+  }
+}
+
+TEST_CASE("tls: a second connection to the same peer resumes with the ticket") {
+  Pair p;
+  {
+    auto c = session(*p.clientCtx, "core-1");
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    (void)c->takePlaintext();  // the NewSessionTicket is read after the handshake
+    CHECK_FALSE(c->resumed());
+  }
+  CHECK(p.clientCtx->ticketCount() == 1);
+  auto c = session(*p.clientCtx, "core-1");
+  CHECK(p.clientCtx->ticketCount() == 0);  // tickets are used once
+  auto s = session(*p.serverCtx);
+  pump(*c, *s);
+  REQUIRE(c->state() == TlsState::Established);
+  CHECK(c->resumed());
+  CHECK(s->resumed());
+
+  // Another peer has no ticket: full handshake.
+  auto c2 = session(*p.clientCtx, "core-2");
+  auto s2 = session(*p.serverCtx);
+  pump(*c2, *s2);
+  CHECK_FALSE(c2->resumed());
+}
+
+TEST_CASE("tls: the ticket cache keeps at most maxResumptionTickets peers") {
+  TlsConfig cc;
+  cc.maxResumptionTickets = 2;
+  Pair p(cc, selfSigned("edge"), TlsConfig{}, selfSigned("core"));
+  for (const char* peer : {"a", "b", "c"}) {
+    auto c = session(*p.clientCtx, peer);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    (void)c->takePlaintext();
+  }
+  CHECK(p.clientCtx->ticketCount() == 2);
+  CHECK(p.clientCtx->takeTicket("a") == nullptr);  // the oldest went
+  CHECK(p.clientCtx->takeTicket("c") != nullptr);
+}
+
+TEST_CASE("tls: peer_cert_verify with a lab CA") {
+  LabCa ca("Lab CA");
+  TlsConfig verify;
+  verify.peerCertVerify = true;
+  PeeringIdentity edge = ca.issue("edge");
+
+  auto run = [&](const PeeringIdentity& core) {
+    Pair p(verify, edge, verify, core);
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    return std::make_pair(c->failure(), s->failure());
+  };
+
+  SUBCASE("a certificate of the CA verifies") {
+    auto [c, s] = run(ca.issue("core"));
+    CHECK(c == TlsFailure::None);
+    CHECK(s == TlsFailure::None);
+  }
+  SUBCASE("another CA's certificate is unknown-ca on both ends") {
+    LabCa other("Other CA");
+    auto [c, s] = run(other.issue("core"));
+    CHECK(c == TlsFailure::UnknownCa);
+    CHECK(s == TlsFailure::UnknownCa);
+  }
+  SUBCASE("an expired certificate is certificate-expired") {
+    auto [c, s] = run(ca.issue("core", -7200, -3600));
+    CHECK(c == TlsFailure::CertificateExpired);
+    CHECK(s == TlsFailure::CertificateExpired);
+  }
+  SUBCASE("the default self-signed certificate is named as such") {
+    PeeringIdentity core = selfSigned("core");
+    Pair p(verify, edge, verify, core);
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    CHECK(c->failure() == TlsFailure::DefaultSelfSigned);
+    CHECK(c->failureText().find("default self-signed") != std::string::npos);
+  }
+  SUBCASE("verify off accepts the default self-signed certificate") {
+    Pair p(TlsConfig{}, selfSigned("edge"), TlsConfig{}, selfSigned("core"));
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    CHECK(c->state() == TlsState::Established);
+  }
+}
+
+TEST_CASE("tls: version and cipher mismatches are named") {
+  SUBCASE("the peer allows TLS 1.2 at most") {
+    Pair p;
+    SSL_CTX_set_max_proto_version(p.serverCtx->native(), TLS1_2_VERSION);
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    CHECK(c->failure() == TlsFailure::ProtocolVersionMismatch);
+    CHECK(s->failure() == TlsFailure::ProtocolVersionMismatch);
+  }
+  SUBCASE("no TLS 1.3 suite in common") {
+    TlsConfig cc, sc;
+    cc.ciphersuites = "TLS_AES_128_GCM_SHA256";
+    sc.ciphersuites = "TLS_CHACHA20_POLY1305_SHA256";
+    Pair p(cc, selfSigned("edge"), sc, selfSigned("core"));
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    CHECK(s->failure() == TlsFailure::CipherMismatch);
+    CHECK(c->failure() == TlsFailure::CipherMismatch);
+  }
+  SUBCASE("a minimum version of TLS 1.2 admits a 1.2 peer, with the configured list") {
+    TlsConfig cc;
+    cc.minVersion = TLS1_2_VERSION;
+    Pair p(cc, selfSigned("edge"), TlsConfig{}, selfSigned("core"));
+    SSL_CTX_set_min_proto_version(p.serverCtx->native(), TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(p.serverCtx->native(), TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(p.serverCtx->native(), "ECDHE-ECDSA-CHACHA20-POLY1305");
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    REQUIRE(c->state() == TlsState::Established);
+    CHECK(c->protocolName() == "TLSv1.2");
+    CHECK(c->cipherName() == "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+  }
+  SUBCASE("a configured suite is used") {
+    TlsConfig cc;
+    cc.ciphersuites = "TLS_CHACHA20_POLY1305_SHA256";
+    Pair p(cc, selfSigned("edge"), TlsConfig{}, selfSigned("core"));
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    CHECK(c->cipherName() == "TLS_CHACHA20_POLY1305_SHA256");
+  }
+}
+
+TEST_CASE("tls: bad records are named failures") {
+  Pair p;
+  auto c = session(*p.clientCtx);
+  auto s = session(*p.serverCtx);
+
+  SUBCASE("garbage instead of a ClientHello") {
+    s->receive(bytesOf("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    CHECK(s->failure() == TlsFailure::BadRecord);
+  }
+  SUBCASE("after the handshake") {
+    pump(*c, *s);
+    REQUIRE(s->state() == TlsState::Established);
+    SUBCASE("a record longer than 2^14 + 256 (RFC 8446 5.2)") {
+      const uint8_t hdr[] = {0x17, 0x03, 0x03, 0xff, 0xff};
+      s->receive(hdr);
+      CHECK(s->failure() == TlsFailure::RecordOverflow);
+    }
+    SUBCASE("a tampered record") {
+      c->write(bytesOf("payload"));
+      Bytes ct = c->takeCiphertext();
+      ct[ct.size() - 3] ^= 0x01;
+      s->receive(ct);
+      CHECK(s->failure() == TlsFailure::BadRecordMac);
+    }
+    SUBCASE("a tampered record to a client that does not verify (verify off)") {
+      // The client saw the self-signed chain fail verification and went on (verify off): a
+      // later failure must still be named for what it is.
+      s->write(bytesOf("payload"));
+      Bytes ct = s->takeCiphertext();
+      ct[ct.size() - 3] ^= 0x01;
+      c->receive(ct);
+      CHECK(c->failure() == TlsFailure::BadRecordMac);
+    }
+    SUBCASE("the stream ends inside a record") {
+      c->write(bytesOf("payload"));
+      Bytes ct = c->takeCiphertext();
+      s->receive(ByteSpan(ct).first(ct.size() / 2));
+      s->receiveEnd();
+      CHECK(s->failure() == TlsFailure::TruncatedRecord);
+    }
+    SUBCASE("the stream ends without close_notify") {
+      s->receiveEnd();
+      CHECK(s->failure() == TlsFailure::TruncatedRecord);
+    }
+    SUBCASE("after close_notify the end is clean") {
+      c->close();
+      pump(*c, *s);
+      s->receiveEnd();
+      CHECK(s->state() == TlsState::Closed);
+    }
+  }
+}
+
+TEST_CASE("tls: buffered bytes stay under the session's caps") {
+  TlsConfig cfg;
+  cfg.maxCiphertextIn = 4096;
+  cfg.maxPlaintextIn = 8192;
+  cfg.maxCiphertextOut = 32768;
+  Pair p(cfg, selfSigned("edge"), cfg, selfSigned("core"));
+  auto c = session(*p.clientCtx);
+  auto s = session(*p.serverCtx);
+  pump(*c, *s);
+  REQUIRE(s->state() == TlsState::Established);
+
+  SUBCASE("sealed bytes not taken stop write()") {
+    Bytes big(100000, 0x5a);
+    size_t taken = c->write(big);
+    CHECK(taken > 0);
+    CHECK(taken < big.size());
+    CHECK(c->pendingCiphertextOut() <= cfg.maxCiphertextOut);
+    CHECK(c->write(big) == 0);
+  }
+  SUBCASE("opened bytes not taken stay under maxPlaintextIn; the rest waits sealed") {
+    Bytes chunk(2000, 0x33);
+    size_t delivered = 0;
+    for (int i = 0; i < 20 && s->state() == TlsState::Established; ++i) {
+      c->write(chunk);
+      Bytes ct = c->takeCiphertext();
+      if (s->receive(ct) != TlsState::Established) {
+        break;
+      }
+      delivered += chunk.size();
+      CHECK(s->pendingPlaintextIn() <= cfg.maxPlaintextIn);
+    }
+    CHECK(s->failure() == TlsFailure::BufferCapExceeded);
+    CHECK(delivered >= cfg.maxPlaintextIn);
+  }
+  SUBCASE("one feed beyond maxCiphertextIn is refused") {
+    Bytes flood(cfg.maxCiphertextIn + 1, 0x17);
+    s->receive(flood);
+    CHECK(s->failure() == TlsFailure::BufferCapExceeded);
+  }
+}
+
+TEST_CASE("identity: configured PEM files (certificate, key, chain, CA bundle)") {
+  bh::secure::test::TempDir t;
+  LabCa ca("Lab CA");
+  PeeringIdentity core = ca.issue("core");
+  PeeringIdentity other = ca.issue("other");
+  bh::secure::test::writePem(t.path / "core.pem", core.certificate.get());
+  bh::secure::test::writeKeyPem(t.path / "core.key", core.privateKey.get());
+  bh::secure::test::writeKeyPem(t.path / "other.key", other.privateKey.get());
+  bh::secure::test::writePem(t.path / "ca.pem", ca.cert.get());
+  PeeringIdentityFiles f;
+  f.certificate = (t.path / "core.pem").string();
+  f.privateKey = (t.path / "core.key").string();
+  f.chain = (t.path / "ca.pem").string();
+  f.caBundle = (t.path / "ca.pem").string();
+
+  auto id = PeeringIdentity::loadFiles(f);
+  REQUIRE_MESSAGE(id.ok(), id.error());
+  CHECK_FALSE(id.value().defaultSelfSigned);
+  CHECK(id.value().chain.size() == 1);
+  CHECK(id.value().trustAnchors.size() == 1);
+
+  SUBCASE("a key of another certificate") {
+    f.privateKey = (t.path / "other.key").string();
+    auto bad = PeeringIdentity::loadFiles(f);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().find("does not match") != std::string::npos);
+  }
+  SUBCASE("a missing CA bundle") {
+    f.caBundle = (t.path / "nowhere.pem").string();
+    CHECK_FALSE(PeeringIdentity::loadFiles(f).ok());
+  }
+  SUBCASE("a key file that is not PEM") {
+    f.privateKey = f.caBundle;
+    CHECK_FALSE(PeeringIdentity::loadFiles(f).ok());
+  }
+  SUBCASE("the loaded identity verifies against a peer with the same CA") {
+    TlsConfig verify;
+    verify.peerCertVerify = true;
+    Pair p(verify, ca.issue("edge"), verify, id.value());
+    auto c = session(*p.clientCtx);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    CHECK(c->state() == TlsState::Established);
+    CHECK(s->state() == TlsState::Established);
+    REQUIRE(c->peerCertificate() != nullptr);
+  }
+}
