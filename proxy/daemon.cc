@@ -1,69 +1,20 @@
 #include "proxy/daemon.h"
 
-#include <dirent.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
-#include <ctime>
-#include <fstream>
+#include <csignal>
+#include <cstring>
 
-#include "accel/control_args.h"
-#include "policy/config_loader.h"
-#include "policy/show_accelerator.h"
-#include "policy/show_dynamic_rules.h"
-#include "policy/show_policy_map.h"
-#include "policy/show_running_config.h"
-#include "proxy/codec/peer_messages.h"
-#include "proxy/connection_stats.h"
 #include "proxy/control/reply.h"
-#include "proxy/control/show_accelerators.h"
-#include "proxy/control/show_device.h"
-#include "proxy/control/show_dre.h"
-#include "proxy/control/show_memory.h"
-#include "proxy/control/show_peering.h"
-#include "proxy/generic/dre_data_codec.h"
+#include "proxy/device_identity.h"
 #include "proxy/log.h"
 #include "proxy/privileges.h"
 #include "proxy/sockets.h"
 
 namespace bh::proxy {
-
-codec::DeviceId deriveDeviceId(const std::string& configured) {
-  if (!configured.empty()) {
-    if (auto id = codec::DeviceId::fromString(configured)) {
-      return *id;
-    }
-  }
-  codec::DeviceId id;
-  DIR* d = opendir("/sys/class/net");
-  if (d == nullptr) {
-    return id;
-  }
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != ".." && n != "lo") {
-      names.push_back(n);
-    }
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  for (const auto& n : names) {
-    std::ifstream in("/sys/class/net/" + n + "/address");
-    std::string mac;
-    in >> mac;
-    if (auto parsed = codec::DeviceId::fromString(mac)) {
-      if (parsed->bytes != std::array<uint8_t, 6>{}) {
-        return *parsed;
-      }
-    }
-  }
-  return id;
-}
 
 Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
     : options_(std::move(options)),
@@ -348,98 +299,6 @@ nlohmann::json Daemon::reload() {
                     std::to_string(r.value()->generation()) + ")";
   logInfo(msg);
   return replyOk(msg + "\n", {{"generation", r.value()->generation()}});
-}
-
-void Daemon::buildCommands() {
-  auto add = [this](std::vector<std::string> words, std::string help, auto handler) {
-    commands_.add({std::move(words), std::move(help), std::move(handler)});
-  };
-  add({"show", "statistics", "connection"},
-      "show statistics connection [optimized|pass-through] [mapi|epm|tfo] [detail]",
-      [this](const std::vector<std::string>& a) -> nlohmann::json {
-        ConnectionFilter filter;
-        std::string e;
-        if (!ConnectionFilter::parse({a.begin() + 3, a.end()}, filter, e)) {
-          return replyError(e);
-        }
-        auto flows = flows_.flowInfos();
-        auto counters = countFlows(flows, flows_.historicalFlows(), flows_.limiterCounters());
-        return replyOk(showConnections(flows, counters, filter),
-                       connectionsJson(flows, counters, filter));
-      });
-  add({"show", "statistics", "peer-routes"}, "show statistics peer-routes",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-        PeerRoutesView v;
-        v.routeTable = peerRouteTable_;
-        if (peerRoutes_) {
-          v.initialWindowSegments = peerRoutes_->settings().initialWindowSegments;
-          v.routes = peerRoutes_->size();
-          v.counters = peerRoutes_->counters();
-        }
-        return showStatisticsPeerRoutes(v);
-      });
-  add({"show", "statistics", "auto-discovery"}, "show statistics auto-discovery",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-        return showStatisticsAutoDiscovery(nfqueue_->counters());
-      });
-  add({"show", "accelerator"}, "show accelerator [epm|mapi|generic]",
-      [this](const std::vector<std::string>& a) -> nlohmann::json {
-        policy::PolicyPtr pol = policy_.current();
-        const auto& c = pol->config();
-        // Seed: Enabled + Running + Registered when operational; disabled in config = Shutdown.
-        policy::AcceleratorStatus mapiStatus;
-        mapiStatus.operationalState = c.mapi.enabled ? "Running" : "Shutdown";
-        mapiStatus.registered = c.mapi.enabled;
-        if (a.size() >= 3 && a[2] == "mapi") {
-          return replyOk(policy::showAcceleratorMapi(c, mapiStatus),
-                         policy::acceleratorMapiJson(c, mapiStatus));
-        }
-        std::vector<AcceleratorRow> rows;
-        for (const auto& [which, p] : flows_.accelerators()) {
-          auto st = p.accelerator->status();
-          rows.push_back({p.accelerator->name(), st.enabled, st.state});
-        }
-        rows.push_back(
-            {"generic", true,
-             generic_.cacheOpen() ? "Running" : "Running (TFO only: DRE cache unavailable)"});
-        return showAccelerators(rows, a.size() >= 3 ? a[2] : "");
-      });
-  add({"show", "statistics", "dre"}, "show statistics dre",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-        return showStatisticsDre({generic_.cacheEpoch(), flows_.totals(), generic_.ledgers()});
-      });
-  add({"show", "running-config"}, "show running-config",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-        policy::PolicyPtr pol = policy_.current();
-        return replyOk(policy::showRunningConfig(pol->config()),
-                       policy::configToJson(pol->config()));
-      });
-  add({"show", "policy-map"}, "show policy-map",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-        policy::PolicyPtr pol = policy_.current();
-        return replyOk(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
-      });
-  add({"show", "class-map"}, "show class-map",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-        policy::PolicyPtr pol = policy_.current();
-        return replyOk(policy::showClassMap(*pol), policy::classMapJson(*pol));
-      });
-  add({"show", "policy-engine", "application", "dynamic"}, "show policy-engine application dynamic",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-        policy::PolicyPtr pol = policy_.current();
-        return replyOk(policy::showDynamicRules(dynamicRules_),
-                       policy::dynamicRulesJson(dynamicRules_));
-      });
-  add({"reload"}, "reload",
-      [this](const std::vector<std::string>&) -> nlohmann::json { return reload(); });
-  add({"show", "statistics", "memory"}, "show statistics memory",
-      [this](const std::vector<std::string>&) -> nlohmann::json {
-        return showStatisticsMemory(flows_.memoryBudget());
-      });
-  add({"show", "device"}, "show device", [this](const std::vector<std::string>&) -> nlohmann::json {
-    return showDevice({deviceId_.toString(), policy::roleName(role_), flows_.size(),
-                       policy_.current()->generation()});
-  });
 }
 
 nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {

@@ -119,7 +119,4 @@ class Daemon {
   bool stopping_ = false;
 };
 
-/// Device id from the box's first non-loopback MAC (distinct per namespace in the lab).
-codec::DeviceId deriveDeviceId(const std::string& configured);
-
 }  // namespace bh::proxy

@@ -1,0 +1,111 @@
+// The box's own rows of the control socket's command table (the accelerators add theirs when
+// registered): each handler gathers plain data and hands it to its renderer in proxy/control/.
+
+#include "policy/show_accelerator.h"
+#include "policy/show_dynamic_rules.h"
+#include "policy/show_policy_map.h"
+#include "policy/show_running_config.h"
+#include "proxy/connection_stats.h"
+#include "proxy/control/reply.h"
+#include "proxy/control/show_accelerators.h"
+#include "proxy/control/show_device.h"
+#include "proxy/control/show_dre.h"
+#include "proxy/control/show_memory.h"
+#include "proxy/control/show_peering.h"
+#include "proxy/daemon.h"
+
+namespace bh::proxy {
+
+void Daemon::buildCommands() {
+  auto add = [this](std::vector<std::string> words, std::string help, auto handler) {
+    commands_.add({std::move(words), std::move(help), std::move(handler)});
+  };
+  add({"show", "statistics", "connection"},
+      "show statistics connection [optimized|pass-through] [mapi|epm|tfo] [detail]",
+      [this](const std::vector<std::string>& a) -> nlohmann::json {
+        ConnectionFilter filter;
+        std::string e;
+        if (!ConnectionFilter::parse({a.begin() + 3, a.end()}, filter, e)) {
+          return replyError(e);
+        }
+        auto flows = flows_.flowInfos();
+        auto counters = countFlows(flows, flows_.historicalFlows(), flows_.limiterCounters());
+        return replyOk(showConnections(flows, counters, filter),
+                       connectionsJson(flows, counters, filter));
+      });
+  add({"show", "statistics", "peer-routes"}, "show statistics peer-routes",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        PeerRoutesView v;
+        v.routeTable = peerRouteTable_;
+        if (peerRoutes_) {
+          v.initialWindowSegments = peerRoutes_->settings().initialWindowSegments;
+          v.routes = peerRoutes_->size();
+          v.counters = peerRoutes_->counters();
+        }
+        return showStatisticsPeerRoutes(v);
+      });
+  add({"show", "statistics", "auto-discovery"}, "show statistics auto-discovery",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        return showStatisticsAutoDiscovery(nfqueue_->counters());
+      });
+  add({"show", "accelerator"}, "show accelerator [epm|mapi|generic]",
+      [this](const std::vector<std::string>& a) -> nlohmann::json {
+        policy::PolicyPtr pol = policy_.current();
+        const auto& c = pol->config();
+        // Seed: Enabled + Running + Registered when operational; disabled in config = Shutdown.
+        policy::AcceleratorStatus mapiStatus;
+        mapiStatus.operationalState = c.mapi.enabled ? "Running" : "Shutdown";
+        mapiStatus.registered = c.mapi.enabled;
+        if (a.size() >= 3 && a[2] == "mapi") {
+          return replyOk(policy::showAcceleratorMapi(c, mapiStatus),
+                         policy::acceleratorMapiJson(c, mapiStatus));
+        }
+        std::vector<AcceleratorRow> rows;
+        for (const auto& [which, p] : flows_.accelerators()) {
+          auto st = p.accelerator->status();
+          rows.push_back({p.accelerator->name(), st.enabled, st.state});
+        }
+        rows.push_back(
+            {"generic", true,
+             generic_.cacheOpen() ? "Running" : "Running (TFO only: DRE cache unavailable)"});
+        return showAccelerators(rows, a.size() >= 3 ? a[2] : "");
+      });
+  add({"show", "statistics", "dre"}, "show statistics dre",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        return showStatisticsDre({generic_.cacheEpoch(), flows_.totals(), generic_.ledgers()});
+      });
+  add({"show", "running-config"}, "show running-config",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        policy::PolicyPtr pol = policy_.current();
+        return replyOk(policy::showRunningConfig(pol->config()),
+                       policy::configToJson(pol->config()));
+      });
+  add({"show", "policy-map"}, "show policy-map",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        policy::PolicyPtr pol = policy_.current();
+        return replyOk(policy::showPolicyMap(*pol), policy::policyMapJson(*pol));
+      });
+  add({"show", "class-map"}, "show class-map",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        policy::PolicyPtr pol = policy_.current();
+        return replyOk(policy::showClassMap(*pol), policy::classMapJson(*pol));
+      });
+  add({"show", "policy-engine", "application", "dynamic"}, "show policy-engine application dynamic",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        policy::PolicyPtr pol = policy_.current();
+        return replyOk(policy::showDynamicRules(dynamicRules_),
+                       policy::dynamicRulesJson(dynamicRules_));
+      });
+  add({"reload"}, "reload",
+      [this](const std::vector<std::string>&) -> nlohmann::json { return reload(); });
+  add({"show", "statistics", "memory"}, "show statistics memory",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        return showStatisticsMemory(flows_.memoryBudget());
+      });
+  add({"show", "device"}, "show device", [this](const std::vector<std::string>&) -> nlohmann::json {
+    return showDevice({deviceId_.toString(), policy::roleName(role_), flows_.size(),
+                       policy_.current()->generation()});
+  });
+}
+
+}  // namespace bh::proxy
