@@ -6,20 +6,7 @@ namespace bh::lab {
 
 using namespace bh::redirect::wccp;
 
-namespace {
-
-CapabilityElement capability(CapabilityType type, uint32_t value) {
-  return {static_cast<uint16_t>(type),
-          Bytes{uint8_t(value >> 24), uint8_t(value >> 16), uint8_t(value >> 8), uint8_t(value)}};
-}
-
-bool sameService(const ServiceInfo& a, const ServiceInfo& b) {
-  return a.type == b.type && a.id == b.id &&
-         (a.type == ServiceType::Standard || (a.protocol == b.protocol && a.flags == b.flags &&
-                                              a.priority == b.priority && a.ports == b.ports));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Bytes WccpRouter::finish(Message& m) const {
   Bytes out = encodeMessage(m);
@@ -102,9 +89,7 @@ Bytes WccpRouter::iSeeYou(const WccpCacheState& cache) {
   ++counters_.iSeeYouSent;
   Message m;
   m.type = MessageType::ISeeYou;
-  SecurityInfo sec;
-  sec.option = config_.password ? SecurityOption::Md5 : SecurityOption::None;
-  m.components.push_back(sec);
+  m.components.push_back(securityInfo(config_.password.has_value()));
   m.components.push_back(*service_);
   m.components.push_back(
       RouterIdentityInfo{{config_.routerId, receiveId_}, config_.routerId, {cache.address}});
@@ -136,11 +121,7 @@ Bytes WccpRouter::iSeeYou(const WccpCacheState& cache) {
   }
   m.components.push_back(view);
   if (!config_.omitCapabilities) {
-    CapabilityInfo caps;
-    caps.elements = {capability(CapabilityType::ForwardingMethod, config_.forwarding),
-                     capability(CapabilityType::AssignmentMethod, config_.assignment),
-                     capability(CapabilityType::ReturnMethod, config_.returns)};
-    m.components.push_back(caps);
+    m.components.push_back(capabilityInfo(config_.forwarding, config_.assignment, config_.returns));
   }
   return finish(m);
 }
@@ -216,9 +197,7 @@ std::vector<Datagram> WccpRouter::tick(uint64_t nowMs) {
       ++counters_.removalQueriesSent;
       Message q;
       q.type = MessageType::RemovalQuery;
-      SecurityInfo sec;
-      sec.option = config_.password ? SecurityOption::Md5 : SecurityOption::None;
-      q.components.push_back(sec);
+      q.components.push_back(securityInfo(config_.password.has_value()));
       q.components.push_back(*service_);
       q.components.push_back(
           RouterQueryInfo{config_.routerId, receiveId_, config_.routerId, c.address});

@@ -30,21 +30,6 @@ uint32_t choose(const std::vector<uint32_t>& preference, uint32_t offered) {
   return 0;
 }
 
-CapabilityElement capability(CapabilityType type, uint32_t value) {
-  return {static_cast<uint16_t>(type),
-          Bytes{uint8_t(value >> 24), uint8_t(value >> 16), uint8_t(value >> 8), uint8_t(value)}};
-}
-
-/// 4.4: a dynamic service is the same service only with the same protocol, flags, priority and
-/// ports; a standard one is its id.
-bool sameService(const ServiceInfo& a, const ServiceInfo& b) {
-  if (a.type != b.type || a.id != b.id) {
-    return false;
-  }
-  return a.type == ServiceType::Standard || (a.protocol == b.protocol && a.flags == b.flags &&
-                                             a.priority == b.priority && a.ports == b.ports);
-}
-
 }  // namespace
 
 ServiceGroup::ServiceGroup(ServiceGroupConfig config) : config_(std::move(config)) {}
@@ -196,9 +181,7 @@ Bytes ServiceGroup::hereIAm(const RouterState* router) const {
   (void)router;
   Message m;
   m.type = MessageType::HereIAm;
-  SecurityInfo sec;
-  sec.option = config_.password ? SecurityOption::Md5 : SecurityOption::None;
-  m.components.push_back(sec);
+  m.components.push_back(securityInfo(config_.password.has_value()));
   m.components.push_back(config_.service);
   WebCacheIdentity me;
   me.address = config_.self;
@@ -214,11 +197,8 @@ Bytes ServiceGroup::hereIAm(const RouterState* router) const {
   }
   view.webCaches.assign(caches.begin(), caches.end());
   m.components.push_back(view);
-  CapabilityInfo caps;
-  caps.elements = {capability(CapabilityType::ForwardingMethod, orOf(config_.forwarding)),
-                   capability(CapabilityType::AssignmentMethod, orOf(config_.assignment)),
-                   capability(CapabilityType::ReturnMethod, orOf(config_.returns))};
-  m.components.push_back(caps);
+  m.components.push_back(
+      capabilityInfo(orOf(config_.forwarding), orOf(config_.assignment), orOf(config_.returns)));
   return finish(m);
 }
 
@@ -259,9 +239,7 @@ std::vector<Datagram> ServiceGroup::assignIfDue(uint64_t nowMs) {
   // Every router of the group uses one method; the first usable router's choice decides.
   Message m;
   m.type = MessageType::RedirectAssign;
-  SecurityInfo sec;
-  sec.option = config_.password ? SecurityOption::Md5 : SecurityOption::None;
-  m.components.push_back(sec);
+  m.components.push_back(securityInfo(config_.password.has_value()));
   m.components.push_back(config_.service);
   if (usable.front()->assignment == method::kMask) {
     const bool clientIsSource = (config_.service.flags & service_flags::kDstIpHash) == 0;

@@ -215,6 +215,17 @@ struct CapabilityInfo {
   bool operator==(const CapabilityInfo&) const = default;
 };
 
+/// One defined capability and its 32-bit value (5.7.5).
+CapabilityElement capabilityElement(CapabilityType type, uint32_t value);
+/// The three defined capabilities, as a box or a router advertises them.
+CapabilityInfo capabilityInfo(uint32_t forwarding, uint32_t assignment, uint32_t returns);
+/// The Security Info a service group's messages start with: MD5 (its digest written when the
+/// message is signed) or none.
+SecurityInfo securityInfo(bool md5);
+/// 4.4: a dynamic service is the same service only with the same protocol, flags, priority and
+/// ports; a standard one is its id.
+bool sameService(const ServiceInfo& a, const ServiceInfo& b);
+
 /// 5.6.12 Command Extension (type 15): SHUTDOWN (1) and SHUTDOWN_RESPONSE (2) carry an address.
 struct CommandExtension {
   uint16_t commandType = 0;

@@ -556,6 +556,33 @@ std::optional<uint32_t> CapabilityInfo::value(CapabilityType type) const {
   return std::nullopt;
 }
 
+CapabilityElement capabilityElement(CapabilityType type, uint32_t value) {
+  return {static_cast<uint16_t>(type),
+          Bytes{uint8_t(value >> 24), uint8_t(value >> 16), uint8_t(value >> 8), uint8_t(value)}};
+}
+
+CapabilityInfo capabilityInfo(uint32_t forwarding, uint32_t assignment, uint32_t returns) {
+  CapabilityInfo c;
+  c.elements = {capabilityElement(CapabilityType::ForwardingMethod, forwarding),
+                capabilityElement(CapabilityType::AssignmentMethod, assignment),
+                capabilityElement(CapabilityType::ReturnMethod, returns)};
+  return c;
+}
+
+SecurityInfo securityInfo(bool md5) {
+  SecurityInfo s;
+  s.option = md5 ? SecurityOption::Md5 : SecurityOption::None;
+  return s;
+}
+
+bool sameService(const ServiceInfo& a, const ServiceInfo& b) {
+  if (a.type != b.type || a.id != b.id) {
+    return false;
+  }
+  return a.type == ServiceType::Standard || (a.protocol == b.protocol && a.flags == b.flags &&
+                                             a.priority == b.priority && a.ports == b.ports);
+}
+
 ParseResult decodeMessage(ByteSpan datagram, Message& out, const MessageLimits& limits) {
   out = Message{};
   ByteReader r(datagram, Endian::Big);

@@ -35,8 +35,7 @@ inline ServiceInfo tcpPromiscuous(uint8_t id) {
 }
 
 inline CapabilityElement capability(CapabilityType type, uint32_t value) {
-  return {static_cast<uint16_t>(type),
-          Bytes{uint8_t(value >> 24), uint8_t(value >> 16), uint8_t(value >> 8), uint8_t(value)}};
+  return capabilityElement(type, value);
 }
 
 /// A HERE_I_AM with MD5 security (digest zero: sign it), one router in the view.
