@@ -78,6 +78,12 @@ daemon_resets() {
     echo "$n: $(grep -ciE 'reset|abort|error' "/run/bhlab/$LAB/$n.log") lines, last:"
     grep -iE 'reset|abort|error' "/run/bhlab/$LAB/$n.log" | tail -5
   done
+  # A SYN queue that overflowed into syncookies at a transparent listener would explain a reset
+  # from the server (the cookie's ACK is not steered to the listener): the kernel's counters.
+  for n in edge core server; do
+    echo "$n: $(in_lab "$LAB" $n nstat -az 2>/dev/null |
+      awk '/Syncookies|ListenOverflows|ListenDrops|ReqQFull/ && $2 != 0 {printf "%s=%s ", $1, $2}')"
+  done
 }
 echo "$out" | grep -q '"ok": 1000,' || fail "1000 concurrent flows: $out
 $(daemon_resets)"

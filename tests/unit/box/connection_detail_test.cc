@@ -5,7 +5,7 @@
 
 #include "mapi/mapi_ao/mapi_counters.h"
 #include "mapi/mapi_ao/mapi_flow_record.h"
-#include "proxy/connection_stats.h"
+#include "proxy/control/show_connections.h"
 #include "tests/unit/proxy/flow_info_test_util.h"
 
 using namespace bh::proxy;

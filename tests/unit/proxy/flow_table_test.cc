@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "proxy/connection_stats.h"
+#include "proxy/control/show_connections.h"
 #include "proxy/discovery/discovery_table.h"
 #include "tests/unit/proxy/flow_info_test_util.h"
 

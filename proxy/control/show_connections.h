@@ -1,5 +1,8 @@
 #pragma once
 
+// `show statistics connection [optimized|pass-through] [mapi|epm|tfo] [detail]`: the connection
+// table and its counters, rendered (text and JSON) from the flows' records (FlowInfo).
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>

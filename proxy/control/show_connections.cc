@@ -1,4 +1,4 @@
-#include "proxy/connection_stats.h"
+#include "proxy/control/show_connections.h"
 
 #include <cstdio>
 #include <ctime>
