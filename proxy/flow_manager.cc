@@ -92,14 +92,8 @@ void FlowManager::start() {
 }
 
 void FlowManager::onBudgetTimer() {
-  const auto usage = flows_.usage();
-  std::vector<MemoryBudget::FlowUsage> sample;
-  sample.reserve(usage.size());
-  for (const auto& u : usage) {
-    sample.push_back({u.connId, u.bufferedBytes});
-  }
   const auto before = budget_.state();
-  const auto reset = budget_.sample(sample);
+  const auto reset = budget_.sample(flows_.usage());
   if (budget_.state() != before) {
     logInfo(std::string("memory budget: ") + memoryBudgetStateName(budget_.state()) + ", " +
             std::to_string(budget_.counters().inUseBytes) + " of " +

@@ -19,6 +19,7 @@
 
 #include "policy/connection_limiter.h"
 #include "proxy/flow_info.h"
+#include "proxy/memory_budget.h"
 
 namespace bh::proxy {
 
@@ -160,10 +161,7 @@ class FlowTable {
     }
   }
   /// What each flow buffers now (the memory budget's view).
-  struct Usage {
-    uint64_t connId = 0;
-    size_t bufferedBytes = 0;
-  };
+  using Usage = MemoryBudget::FlowUsage;
   std::vector<Usage> usage() const {
     std::vector<Usage> u;
     u.reserve(entries_.size());
