@@ -7,7 +7,7 @@
 #include "dre/chunk_cache.h"
 #include "dre/crc32c.h"
 #include "dre/dre_decoder.h"
-#include "tests/fuzz/dre/fuzz_split.h"
+#include "tests/fuzz/fuzz_split.h"
 
 using namespace bh;
 using namespace bh::dre;

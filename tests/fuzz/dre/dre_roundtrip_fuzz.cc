@@ -9,7 +9,7 @@
 #include "dre/dre_decoder.h"
 #include "dre/dre_encoder.h"
 #include "dre/peer_ledger.h"
-#include "tests/fuzz/dre/fuzz_split.h"
+#include "tests/fuzz/fuzz_split.h"
 
 using namespace bh;
 using namespace bh::dre;

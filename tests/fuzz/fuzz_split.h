@@ -7,9 +7,10 @@
 
 #include "common/bytes.h"
 
-namespace bh::dre::fuzz {
+namespace bh::fuzz {
 
-/// Splits fuzz input on the separator 01 D5 CA 7A (Suricata's convention) to model segmentation.
+/// Shared by the fuzz targets that model segmentation. Splits fuzz input on the separator 01 D5 CA
+/// 7A (Suricata's convention) to model segmentation.
 inline std::vector<ByteSpan> splitPieces(const uint8_t* data, size_t size) {
   static constexpr uint8_t kSep[4] = {0x01, 0xD5, 0xCA, 0x7A};
   std::vector<ByteSpan> pieces;
@@ -27,4 +28,4 @@ inline std::vector<ByteSpan> splitPieces(const uint8_t* data, size_t size) {
   return pieces;
 }
 
-}  // namespace bh::dre::fuzz
+}  // namespace bh::fuzz
