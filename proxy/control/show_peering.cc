@@ -33,6 +33,8 @@ nlohmann::json showStatisticsAutoDiscovery(const DiscoveryCounters& c) {
                         {"options_added", c.optionsAdded},
                         {"option_no_room", c.optionNoRoom},
                         {"peer_syns_seen", c.peerSynsSeen},
+                        {"peer_syns_repeated", c.peerSynsRepeated},
+                        {"syns_without_flow", c.synsWithoutFlow},
                         {"answers_added", c.answersAdded},
                         {"answers_seen", c.answersSeen},
                         {"malformed_options", c.malformedOptions}});

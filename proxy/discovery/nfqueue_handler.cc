@@ -83,11 +83,25 @@ int NfqueueHandler::start() {
   }
   // Whole packets (SYNs are small); no GSO flag, so the kernel completes checksums first.
   nfq_set_mode(queue_, NFQNL_COPY_PACKET, 0xffff);
-  nfq_set_queue_flags(queue_, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN);
-  nfq_set_queue_maxlen(queue_, 4096);
+  // No NFQA_CFG_F_FAIL_OPEN: a handshake packet that finds the queue (or our socket) full is
+  // dropped and retransmitted by its sender, never let through unhandled. Letting it through
+  // splits one connection in two at a core that is behind: its first SYN waits here for the
+  // TPROXY mark while the retransmitted one, let through, reaches the server, which answers
+  // too; if the edge completes with the server, the core's pending handshake for the same
+  // 4-tuple takes the edge's next packets (`socket transparent`) and resets them
+  // (docs/ARCHITECTURE.md "Auto-discovery under load"). --queue-bypass still lets traffic
+  // through when no daemon is bound to the queue.
+  nfq_set_queue_maxlen(queue_, kQueueMaxLen);
   int fd = nfq_fd(handle_);
   int one = 1;
   setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
+  // Room for a full queue of SYNs in our socket (each message is the packet plus netlink
+  // attributes, about 1 KiB of socket memory): a burst waits here instead of being dropped.
+  // SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN, which the daemon keeps.
+  int bytes = static_cast<int>(kQueueMaxLen * 2048);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+  }
   poll_ = new uv_poll_t;
   poll_->data = this;
   uv_poll_init(loop_, poll_, fd);
@@ -166,10 +180,16 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
         (mark & redirect::Marks::kMask) == redirect::Marks::kOutDiscover) {
       // Our own outbound leg: ask for a peer.
       DiscoveryEntry* e = edgeTable_.find(t.flow, now);
+      if (e == nullptr) {
+        // No flow waits for this SYN's answer (it expired or was given up), so nobody could
+        // act on one: asking with a policy we do not know would let the core apply another.
+        ++counters_.synsWithoutFlow;
+        return accept();
+      }
       codec::DiscoveryOption opt;
       opt.deviceId = settings_.deviceId;
       opt.role = codec::Role::Edge;
-      opt.requestedPolicy = e != nullptr ? e->requestedPolicy : 0;
+      opt.requestedPolicy = e->requestedPolicy;
       auto rewritten = codec::insertOption(pkt, opt, settings_.format);
       if (!rewritten) {
         ++counters_.optionNoRoom;
@@ -190,11 +210,18 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
         return accept();
       }
       ++counters_.peerSynsSeen;
-      DiscoveryEntry entry;
-      entry.peerOption = found.option;
-      entry.requestedPolicy =
-          corePolicy_ ? corePolicy_(t.flow, found.option.requestedPolicy, entry) : 0;
-      coreTable_.put(t.flow, entry, now);
+      if (DiscoveryEntry* known = coreTable_.find(t.flow, now); known && known->peerOption) {
+        // A retransmission of a SYN we already took (the edge gave up waiting for our SYN-ACK):
+        // the answer and the accepted flow keep the first one's classification, so what the
+        // edge reads in whichever SYN-ACK reaches it is what this box applies.
+        ++counters_.peerSynsRepeated;
+      } else {
+        DiscoveryEntry entry;
+        entry.peerOption = found.option;
+        entry.requestedPolicy =
+            corePolicy_ ? corePolicy_(t.flow, found.option.requestedPolicy, entry) : 0;
+        coreTable_.put(t.flow, entry, now);
+      }
       auto stripped = codec::stripOption(pkt, settings_.format);
       // The mark makes the core's TPROXY rule take this SYN (redirect/interception.cc).
       uint32_t newMark = (mark & ~redirect::Marks::kMask) | redirect::Marks::kDiscovered;

@@ -21,6 +21,8 @@ struct DiscoveryCounters {
   uint64_t optionsAdded = 0;      ///< edge: our SYN carried the option
   uint64_t optionNoRoom = 0;      ///< edge: no room in the SYN (flow will pass through)
   uint64_t peerSynsSeen = 0;      ///< core: SYNs carrying an edge's option
+  uint64_t peerSynsRepeated = 0;  ///< core: of those, a retransmission of a SYN already answered
+  uint64_t synsWithoutFlow = 0;   ///< edge: our SYN whose flow we no longer know (sent plain)
   uint64_t answersAdded = 0;      ///< core: SYN-ACKs answered
   uint64_t answersSeen = 0;       ///< edge: SYN-ACKs carrying a core's answer
   uint64_t malformedOptions = 0;  ///< forged/truncated options, left untouched
@@ -29,9 +31,13 @@ struct DiscoveryCounters {
 
 /// The SYN / SYN-ACK handler on NFQUEUE (libnetfilter_queue, driven by the libuv loop). Only
 /// handshake packets reach it (redirect/ queues nothing else), each gets its verdict at once,
-/// and the queue fails open (--queue-bypass, NFQA_CFG_F_FAIL_OPEN): traffic never waits on us.
+/// and the queue is bypassed when no daemon is bound to it (--queue-bypass). A full queue drops
+/// (the sender retransmits) rather than failing open: see start().
 class NfqueueHandler {
  public:
+  /// Handshake packets waiting for a verdict, at most (a SYN burst of this size is held, not
+  /// dropped).
+  static constexpr unsigned kQueueMaxLen = 4096;
   struct Settings {
     uint16_t queueNum = 0;
     bool edge = false;

@@ -89,6 +89,23 @@ echo "$out" | grep -q '"ok": 1000,' || fail "1000 concurrent flows: $out
 $(daemon_resets)"
 pass "1000 concurrent flows byte-exact: $out"
 
+# --- A core that falls behind during a burst (docs/ARCHITECTURE.md "Auto-discovery under
+# load"): stopped while 1000 flows open, it holds their SYNs and the edge's retransmissions in
+# its queue. None may reach the server behind its back: every flow byte-exact.
+core_pid=$(cat "/run/bhlab/$LAB/core.pid")
+in_lab "$LAB" client sh -c "ulimit -n 8192; $FC client --host 10.91.4.2 --port 5001 --mode both --bytes 65536 --conns 1000" \
+  >/run/bhlab/$LAB/stall.out 2>&1 &
+burst=$!
+kill -STOP "$core_pid"
+# The stall itself is what is tested: long enough for the edge's first SYN retransmission (1 s).
+sleep 2
+kill -CONT "$core_pid"
+wait "$burst"
+out=$(cat /run/bhlab/$LAB/stall.out)
+echo "$out" | grep -q '"ok": 1000,' || fail "1000 flows against a stalled core: $out
+$(daemon_resets)"
+pass "1000 flows opened against a core stalled for 2 s, byte-exact: $out"
+
 # --- Adversarial input: garbage and an oversize frame on the peer protocol, malformed SYN
 # options. The core resets those flows alone and keeps serving.
 for what in garbage oversize; do

@@ -34,12 +34,15 @@ TEST_CASE("show statistics auto-discovery: the SYN-option counters") {
   c.optionNoRoom = 1;
   c.answersSeen = 8;
   c.malformedOptions = 2;
+  c.peerSynsRepeated = 3;
+  c.synsWithoutFlow = 4;
   c.notHandled = 7;  // not shown
   auto r = showStatisticsAutoDiscovery(c);
   CHECK(r["text"] ==
         "answers_added: 0\nanswers_seen: 8\nmalformed_options: 2\noption_no_room: 1\n"
-        "options_added: 9\npeer_syns_seen: 0\nsyns_seen: 10\n");
-  CHECK(r["json"].size() == 7);
+        "options_added: 9\npeer_syns_repeated: 3\npeer_syns_seen: 0\nsyns_seen: 10\n"
+        "syns_without_flow: 4\n");
+  CHECK(r["json"].size() == 9);
 }
 
 TEST_CASE("show accelerator: the seed's table, one accelerator or an error naming them all") {
