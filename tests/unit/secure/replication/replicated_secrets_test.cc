@@ -7,7 +7,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "common/utf16.h"
 #include "secure/replication/encrypted_payload.h"
 #include "secure/replication/rid_des.h"
 #include "secure/replication/supplemental_credentials.h"
@@ -162,18 +161,4 @@ TEST_CASE("supplementalCredentials: every truncation and malformed field is a na
   Bytes manyKeys = nk;
   manyKeys[4] = 33;
   CHECK(parseKerberosNewerKeys(manyKeys).error().find("cap") != std::string::npos);
-}
-
-TEST_CASE("UTF-16LE: round trip, surrogate pairs, and refusals") {
-  Bytes u;
-  REQUIRE(utf8ToUtf16le("EMAPI.LAB\xF0\x9F\x94\x91", u));  // a non-BMP character
-  CHECK(u.size() == 9 * 2 + 4);
-  std::string back;
-  REQUIRE(utf16leToUtf8(u, back));
-  CHECK(back == "EMAPI.LAB\xF0\x9F\x94\x91");
-  CHECK_FALSE(utf16leToUtf8(ByteSpan(u.data(), 3), back));
-  const uint8_t lone[] = {0x00, 0xD8, 0x41, 0x00};
-  CHECK_FALSE(utf16leToUtf8(lone, back));
-  CHECK_FALSE(utf8ToUtf16le("\xC0\x80", u));      // overlong
-  CHECK_FALSE(utf8ToUtf16le("\xED\xA0\x80", u));  // a surrogate in UTF-8
 }
