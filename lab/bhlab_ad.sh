@@ -252,3 +252,13 @@ ad_down() {
 ad_paths() { # printed by bhlab up --ad
   echo "ad: realm $AD_REALM, DC dc1.$AD_DNS ($AD_DC_ADDR, namespace $(ns "$1" dc)); files in $STATE_ROOT/$1/ad (exch1.keytab, *.password)"
 }
+
+ad_status() { # a line for bhlab status, if the lab runs the DC
+  local d="$STATE_ROOT/$1"
+  [ -d "$d/ad" ] || return 0
+  if [ -f "$d/samba.pid" ] && kill -0 "$(cat "$d/samba.pid")" 2>/dev/null; then
+    echo "  domain controller: running, dc1.$AD_DNS $AD_DC_ADDR (realm $AD_REALM, $(ns "$1" dc))"
+  else
+    echo "  domain controller: DEAD (see $d/ad/samba.log)"
+  fi
+}

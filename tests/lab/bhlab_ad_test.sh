@@ -22,6 +22,7 @@ for f in exch1.keytab administrator.password alice.password bhrepl.password bhno
 done
 klist -k "$A/exch1.keytab" | grep -q 'EXCH1\$@BHLAB.TEST' || fail "exch1.keytab holds no EXCH1\$ key"
 pass "keytab and passwords in $A, root-only"
+"$BHLAB" status "$LAB" | grep -q 'domain controller: running' || fail "bhlab status does not show the DC"
 
 resolves() { # resolves NAME ADDR: from the client namespace, through the DC's DNS
   [ "$(in_lab "$LAB" client getent ahostsv4 "$1" | awk 'NR == 1 { print $1 }')" = "$2" ]
