@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "lab_ca.h"
+#include "openssl_ocsp_responder.h"
 #include "secure/ocsp_check.h"
 
 extern char** environ;
@@ -112,55 +113,9 @@ void drive(OcspCheck& check, uint16_t port, time_t now, uint64_t startMs, int ac
   ::close(fd);
 }
 
-// True if /proc/net/tcp or tcp6 shows a socket in LISTEN (0A) on `port`.
-bool isListening(uint16_t port) {
-  char want[8];
-  std::snprintf(want, sizeof want, ":%04X", port);
-  for (const char* f : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-    std::ifstream in(f);
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream ls(line);
-      std::string sl, local, remote, st;
-      ls >> sl >> local >> remote >> st;
-      if (local.size() > 5 && local.substr(local.size() - 5) == want && st == "0A") {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-struct Responder {
-  pid_t pid = -1;
-  ~Responder() {
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
-
-std::string asn1Time(time_t t) {
-  char buf[32];
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%y%m%d%H%M%SZ", &tm);
-  return buf;
-}
-
-// The CA database line of `openssl ca` that `openssl ocsp -index` reads: status, expiry,
-// revocation time, serial (hex), file, subject.
+// The CA database with the one certificate these tests ask about (serial 0x1000, "core").
 void writeIndex(const std::filesystem::path& dir, bool revoked) {
-  time_t now = std::time(nullptr);
-  std::string line = std::string(revoked ? "R" : "V") + "\t" + asn1Time(now + 86400) + "\t" +
-                     (revoked ? asn1Time(now - 60) : "") + "\t1000\tunknown\t/CN=core\n";
-  {
-    std::ofstream f(dir / "index.txt.new");
-    f << line;
-  }
-  // A new file (new inode) so the responder sees the change and reloads it.
-  std::filesystem::rename(dir / "index.txt.new", dir / "index.txt");
+  test::writeOcspIndex(dir, {{0x1000, revoked, "/CN=core"}});
 }
 
 }  // namespace
@@ -179,31 +134,9 @@ TEST_CASE("ocsp: against openssl ocsp on 127.0.0.1") {
   X509StorePtr anchors(X509_STORE_new());
   X509_STORE_add_cert(anchors.get(), ca.cert.get());
 
-  Responder responder;
-  std::string port = std::to_string(kResponderPort);
-  std::string idx = (t.path / "index.txt").string(), cap = (t.path / "ca.pem").string(),
-              key = (t.path / "ca.key").string();
-  const char* argv[] = {"openssl",  "ocsp",      "-index",      idx.c_str(), "-port", port.c_str(),
-                        "-rsigner", cap.c_str(), "-rkey",       key.c_str(), "-CA",   cap.c_str(),
-                        "-nmin",    "1",         "-ignore_err", nullptr};
-  posix_spawn_file_actions_t quiet;
-  posix_spawn_file_actions_init(&quiet);
-  posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
-  int spawned =
-      ::posix_spawnp(&responder.pid, "openssl", &quiet, nullptr, const_cast<char**>(argv), environ);
-  posix_spawn_file_actions_destroy(&quiet);
-  REQUIRE(spawned == 0);
-  // Wait until it listens, without connecting: openssl ocsp -ignore_err spins on a connection
-  // that closes without a request (seen with OpenSSL 3.0.19).
-  bool listening = false;
-  for (int i = 0; i < 100 && !listening; ++i) {
-    listening = isListening(kResponderPort);
-    if (!listening) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  REQUIRE(listening);
+  test::OpensslOcspResponder responder;
+  REQUIRE(responder.start(t.path, kResponderPort, t.path / "ca.pem", t.path / "ca.pem",
+                          t.path / "ca.key"));
 
   OcspSettings settings;
   OcspCache cache;
@@ -362,24 +295,9 @@ TEST_CASE("ocsp: a responder the CA delegated (id-kp-OCSPSigning, RFC 6960 4.2.2
     test::writePem(t.path / "signer.pem", signer.certificate.get());
     test::writeKeyPem(t.path / "signer.key", signer.privateKey.get());
     writeIndex(t.path, false);
-    Responder responder;
-    std::string port = std::to_string(kPort);
-    std::string idx = (t.path / "index.txt").string(), cap = (t.path / "ca.pem").string(),
-                sp = (t.path / "signer.pem").string(), sk = (t.path / "signer.key").string();
-    const char* argv[] = {"openssl",  "ocsp",     "-index",      idx.c_str(), "-port", port.c_str(),
-                          "-rsigner", sp.c_str(), "-rkey",       sk.c_str(),  "-CA",   cap.c_str(),
-                          "-nmin",    "1",        "-ignore_err", nullptr};
-    posix_spawn_file_actions_t quiet;
-    posix_spawn_file_actions_init(&quiet);
-    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
-    int spawned = ::posix_spawnp(&responder.pid, "openssl", &quiet, nullptr,
-                                 const_cast<char**>(argv), environ);
-    posix_spawn_file_actions_destroy(&quiet);
-    REQUIRE(spawned == 0);
-    for (int i = 0; i < 100 && !isListening(kPort); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    test::OpensslOcspResponder responder;
+    REQUIRE(responder.start(t.path, kPort, t.path / "ca.pem", t.path / "signer.pem",
+                            t.path / "signer.key"));
     X509StorePtr anchors(X509_STORE_new());
     X509_STORE_add_cert(anchors.get(), ca.cert.get());
     OcspCache cache;
