@@ -73,9 +73,9 @@ run() { # run NAME ARGS...: outlook-sim must report ok=1 (every byte checked)
   grep "^op=$1 " "$D/$name.out"
 }
 for w in "open-attachment open-attachment 10MiB" "sync sync" "save-attachment save-attachment 1MiB"; do
-  set -- $w
-  line=$(run "$@") || exit 1
-  pass "outlook-sim $2 $3 byte-exact over WAN secure: $line"
+  # shellcheck disable=SC2086
+  line=$(run $w) || exit 1
+  pass "outlook-sim ${w#* } byte-exact over WAN secure: $line"
 done
 resumed=$(ws_json edge | field 'j["handshakes_resumed"]')
 [ "$resumed" -ge 1 ] || fail "no peer leg resumed a TLS session"
@@ -122,6 +122,21 @@ grep "disconnected more than four consecutive times" "$D/edge.log" |
 once=$(grep -c "wan-secure: peer .*: peer-default-self-signed" "$D/edge.log")
 [ "$once" -eq 1 ] || fail "the failure reason was logged $once times, not once"
 pass "verify on + default self-signed: 6 flows byte-exact (pass-through), named, logged once, seed's line once"
+
+# Peer-cert-verify on at the core only: it refuses the edge's default certificate after the
+# edge's Finished, when the edge has already sent the client's first bytes inside TLS. The edge
+# kept them (unconfirmed until the HelloAck) and sends them first on the pass-through leg.
+configure edge
+configure core "w['peer_cert_verify'] = True" "w['ca_bundle'] = '$D/ca.pem'" "w['ocsp'] = {'enabled': False}"
+h0=$(ws_json edge | field 'j["handed_off"]')
+in_lab "$LAB" client "$TOOLS/sendfile.py" "$D/a.bin" 10.91.4.2 5001 >/dev/null ||
+  fail "flow refused by the core after the edge's Finished not byte-exact"
+n=$(ws_json core | field 'j["failed_by_reason"].get("peer-default-self-signed", 0)')
+[ "$n" -ge 1 ] || fail "the core did not name the edge's default self-signed certificate"
+h=$(ws_json edge | field 'j["handed_off"]')
+[ "$h" -gt "$h0" ] || fail "the edge did not hand the refused flow off"
+why=$(ws_json edge | field 'list(j["failed_by_reason"].keys())')
+pass "verify on at the core: refused after the edge's Finished (core: peer-default-self-signed, edge: $why), the kept client bytes sent first, byte-exact"
 
 # A mode mismatch: the core secures nothing of the generic class.
 configure edge
