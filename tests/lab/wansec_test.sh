@@ -81,6 +81,20 @@ resumed=$(ws_json edge | field 'j["handshakes_resumed"]')
 [ "$resumed" -ge 1 ] || fail "no peer leg resumed a TLS session"
 pass "edge: $(ws_json edge | field 'j["handshakes_done"]') handshakes, $resumed resumed"
 
+# The seed's WAN Secure table and the certificates (the local one and the core's, both the
+# default self-signed ones).
+mapi=$("$BHLAB" ctl "$LAB" edge show accelerator mapi)
+for row in "WAN Secure:" "SSL AO                       User      enabled" \
+  "Secure store                 User      enabled" "Peer cert verify             Default   disabled"; do
+  printf '%s\n' "$mapi" | grep -qF "$row" || fail "show accelerator mapi lacks '$row'"
+done
+certs=$("$BHLAB" ctl "$LAB" edge show crypto certificates)
+printf '%s\n' "$certs" | grep -q "^Certificate: local" || fail "show crypto certificates: no local one"
+printf '%s\n' "$certs" | grep -q "^Certificate: peer " || fail "show crypto certificates: no peer"
+[ "$(printf '%s\n' "$certs" | grep -c "Self-signed: yes (the default peering certificate)")" -eq 2 ] ||
+  fail "show crypto certificates does not mark both default certificates"
+pass "show accelerator mapi has the WAN Secure table; show crypto certificates lists both certificates"
+
 kill "$cap"; wait "$cap" 2>/dev/null
 # Every TCP stream on the WAN that carried payload must be TLS 1.3: decode-as on every server
 # port the capture saw a SYN to (tshark's heuristics leave non-standard ports undissected).
