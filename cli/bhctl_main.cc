@@ -26,6 +26,7 @@ void usage() {
                "  show running-config | show policy-map | show class-map\n"
                "  show policy-engine application dynamic\n"
                "  show device\n"
+               "  show statistics wan-secure | show crypto certificates | show secure-store\n"
                "  [no] debug accelerator mapi {all|Common-flow|DCERPC-layer|EMSMDB-layer|\n"
                "                              ROP-layer|ROP-parser|RPC-parser|Transport}...\n"
                "  debug connection host ADDRESS | debug connection any | no debug connection\n"

@@ -33,4 +33,33 @@ std::string interceptionModeName(InterceptionMode /*mode*/) {
   return "inline";
 }
 
+std::string wanSecureModeName(WanSecureMode m) {
+  switch (m) {
+    case WanSecureMode::Never:
+      return "never";
+    case WanSecureMode::Auto:
+      return "auto";
+    case WanSecureMode::Always:
+      return "always";
+  }
+  return "never";
+}
+
+WanSecureMode WanSecureConfig::modeFor(Accelerator which) const {
+  switch (which) {
+    case Accelerator::Mapi:
+      return mapiMode;
+    case Accelerator::Epm:
+      return epmMode;
+    case Accelerator::None:
+      return genericMode;
+  }
+  return genericMode;
+}
+
+bool WanSecureConfig::anyAlways() const {
+  return mapiMode == WanSecureMode::Always || epmMode == WanSecureMode::Always ||
+         genericMode == WanSecureMode::Always;
+}
+
 }  // namespace bh::policy

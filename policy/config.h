@@ -175,6 +175,50 @@ struct TransactionLog {
   bool enabled = false;
 };
 
+/// WAN secure's mode for one accelerator class (the seed's "Mapi Wan-secure mode"): `never`
+/// (peer legs of the class in clear), `auto` (only flows that need it; until eMAPI exists no
+/// flow does, so `auto` secures nothing yet), `always` (every peer leg of the class in TLS).
+enum class WanSecureMode { Never, Auto, Always };
+
+std::string wanSecureModeName(WanSecureMode m);
+
+/// What happens when the OCSP responder cannot give an answer (RFC 6960 section 2.3 leaves it
+/// to local policy): refuse the peer (fail_closed) or accept it (fail_open).
+enum class OcspUnreachable { FailClosed, FailOpen };
+
+/// The `wan_secure` block: TLS 1.3 on peer legs (proxy/wan_secure/, secure/README.md).
+struct WanSecureConfig {
+  /// The peering identity as PEM files; all empty = the default self-signed identity kept in
+  /// the secure store (made at first start, as WAAS ships).
+  std::string certificate;
+  std::string privateKey;
+  std::string chain;
+  std::string caBundle;  ///< trust anchors for peer_cert_verify
+  bool peerCertVerify = false;
+  struct Ocsp {
+    bool enabled = true;  ///< applies only with peer_cert_verify
+    std::string url;      ///< "" = the certificate's AIA
+    uint32_t timeoutMs = 5000;
+    OcspUnreachable unreachable = OcspUnreachable::FailClosed;
+  } ocsp;
+  std::string minVersion = "1.3";  ///< "1.3" or "1.2"
+  /// TLS 1.3 suites (RFC 8446 section B.4 names, ':'-separated); "" = the library's default.
+  std::string ciphers;
+  struct Store {
+    std::string path = "/var/lib/bridgehead/secure";
+    std::string credential = "bridgehead-store-key";    ///< $CREDENTIALS_DIRECTORY/<credential>
+    std::string keyFile = "/etc/bridgehead/store.key";  ///< root-only, outside systemd
+  } store;
+  /// Per accelerator class.
+  WanSecureMode mapiMode = WanSecureMode::Auto;
+  WanSecureMode epmMode = WanSecureMode::Never;
+  WanSecureMode genericMode = WanSecureMode::Never;
+
+  /// The mode of flows handed to `which` (None = the generic class).
+  WanSecureMode modeFor(Accelerator which) const;
+  bool anyAlways() const;
+};
+
 struct Config {
   DeviceConfig device;
   InterceptionConfig interception;
@@ -189,6 +233,7 @@ struct Config {
   DreSettings dre;
   LzSettings lz;
   TransactionLog transactionLog;
+  WanSecureConfig wanSecure;
 
   const Classifier* findClassifier(const std::string& name) const;
   bool hasApplication(const std::string& name) const;

@@ -453,6 +453,87 @@ void loadLimits(const json& j, Config& c, ConfigErrors& errors) {
   r.finish();
 }
 
+void loadWanSecure(const json& j, Config& c, ConfigErrors& errors) {
+  ObjectReader r(j, "/wan_secure", errors);
+  WanSecureConfig& w = c.wanSecure;
+  if (const json* id = r.field("identity")) {
+    ObjectReader ir(*id, r.path("identity"), errors);
+    ir.string("certificate", w.certificate);
+    ir.string("private_key", w.privateKey);
+    ir.string("chain", w.chain);
+    // A certificate without its key (or the reverse) is half an identity: refuse it rather
+    // than fall back to the default one silently.
+    if (w.certificate.empty() != w.privateKey.empty()) {
+      ir.error(w.certificate.empty() ? "certificate" : "private_key",
+               "certificate and private_key go together (both absent = the default "
+               "self-signed identity from the secure store)");
+    }
+    if (!w.chain.empty() && w.certificate.empty()) {
+      ir.error("chain", "a chain needs a certificate and private_key");
+    }
+    ir.finish();
+  }
+  r.string("ca_bundle", w.caBundle);
+  r.boolean("peer_cert_verify", w.peerCertVerify);
+  if (const json* o = r.field("ocsp")) {
+    ObjectReader orr(*o, r.path("ocsp"), errors);
+    orr.boolean("enabled", w.ocsp.enabled);
+    orr.string("url", w.ocsp.url);
+    if (!w.ocsp.url.empty() && w.ocsp.url.rfind("http://", 0) != 0) {
+      orr.error("url", "'" + w.ocsp.url +
+                           "' is not an http:// URL (OCSP answers are signed; RFC 6960 A.1)");
+    }
+    orr.unsignedInt("timeout_ms", w.ocsp.timeoutMs, 100, 60000);
+    enumField<OcspUnreachable>(
+        orr, "unreachable", w.ocsp.unreachable,
+        {{"fail_closed", OcspUnreachable::FailClosed}, {"fail_open", OcspUnreachable::FailOpen}});
+    orr.finish();
+  }
+  r.string("min_version", w.minVersion);
+  if (w.minVersion != "1.3" && w.minVersion != "1.2") {
+    r.error("min_version", "'" + w.minVersion + "' is not valid (\"1.3\" or \"1.2\")");
+  }
+  r.string("ciphers", w.ciphers);
+  for (char ch : w.ciphers) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_' || ch == ':' ||
+          ch == '-')) {
+      r.error("ciphers", "expected suite names separated by ':' (e.g. TLS_AES_256_GCM_SHA384)");
+      break;
+    }
+  }
+  if (const json* s = r.field("store")) {
+    ObjectReader sr(*s, r.path("store"), errors);
+    sr.string("path", w.store.path);
+    sr.string("key_credential", w.store.credential);
+    sr.string("key_file", w.store.keyFile);
+    if (w.store.path.empty() || w.store.path.front() != '/') {
+      sr.error("path", "expected an absolute directory path");
+    }
+    if (w.store.keyFile.empty() || w.store.keyFile.front() != '/') {
+      sr.error("key_file", "expected an absolute file path");
+    }
+    if (w.store.credential.empty() || w.store.credential.find('/') != std::string::npos) {
+      sr.error("key_credential", "expected a credential name without '/'");
+    }
+    sr.finish();
+  }
+  if (const json* m = r.field("mode")) {
+    ObjectReader mr(*m, r.path("mode"), errors);
+    const std::vector<std::pair<std::string, WanSecureMode>> modes = {
+        {"never", WanSecureMode::Never},
+        {"auto", WanSecureMode::Auto},
+        {"always", WanSecureMode::Always}};
+    enumField<WanSecureMode>(mr, "mapi", w.mapiMode, modes);
+    enumField<WanSecureMode>(mr, "epm", w.epmMode, modes);
+    enumField<WanSecureMode>(mr, "generic", w.genericMode, modes);
+    mr.finish();
+  }
+  if (w.peerCertVerify && w.caBundle.empty()) {
+    r.error("ca_bundle", "peer_cert_verify needs a ca_bundle to verify peer certificates against");
+  }
+  r.finish();
+}
+
 void loadSimple(ObjectReader& root, Config& c, ConfigErrors& errors) {
   if (const json* d = root.field("dre")) {
     ObjectReader r(*d, root.path("dre"), errors);
@@ -596,6 +677,9 @@ Result<Config> loadConfig(std::string_view text) {
     }
     if (const json* l = root.field("limits")) {
       loadLimits(*l, c, errors);
+    }
+    if (const json* w = root.field("wan_secure")) {
+      loadWanSecure(*w, c, errors);
     }
     loadSimple(root, c, errors);
     root.finish();

@@ -248,6 +248,30 @@ json configToJson(const Config& c) {
   j["dre"] = {{"cache_size_mb", c.dre.cacheSizeMb}};
   j["lz"] = {{"level", c.lz.level}};
   j["transaction_log"] = {{"enabled", c.transactionLog.enabled}};
+  const WanSecureConfig& w = c.wanSecure;
+  json ws = {{"ca_bundle", w.caBundle},
+             {"peer_cert_verify", w.peerCertVerify},
+             {"ocsp",
+              {{"enabled", w.ocsp.enabled},
+               {"url", w.ocsp.url},
+               {"timeout_ms", w.ocsp.timeoutMs},
+               {"unreachable",
+                w.ocsp.unreachable == OcspUnreachable::FailOpen ? "fail_open" : "fail_closed"}}},
+             {"min_version", w.minVersion},
+             {"ciphers", w.ciphers},
+             {"store",
+              {{"path", w.store.path},
+               {"key_credential", w.store.credential},
+               {"key_file", w.store.keyFile}}},
+             {"mode",
+              {{"mapi", wanSecureModeName(w.mapiMode)},
+               {"epm", wanSecureModeName(w.epmMode)},
+               {"generic", wanSecureModeName(w.genericMode)}}}};
+  if (!w.certificate.empty()) {
+    ws["identity"] = {
+        {"certificate", w.certificate}, {"private_key", w.privateKey}, {"chain", w.chain}};
+  }
+  j["wan_secure"] = ws;
   return j;
 }
 

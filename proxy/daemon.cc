@@ -146,6 +146,7 @@ int Daemon::run() {
     return 1;
   }
 
+  startWanSecure();
   if (geteuid() == 0) {
     std::string user = options_.user;
     if (user.empty()) {
@@ -288,6 +289,15 @@ nlohmann::json Daemon::reload() {
     return replyError("reload refused, the running policy stays:\n" + r.errorText());
   }
   flows_.setLimits(r.value()->config().limits);
+  {
+    // The modes apply to new flows at once; identity, store and TLS settings at the next start.
+    policy::WanSecureConfig w = wanSecure_.config();
+    const auto& n = r.value()->config().wanSecure;
+    w.mapiMode = n.mapiMode;
+    w.epmMode = n.epmMode;
+    w.genericMode = n.genericMode;
+    wanSecure_.setConfig(w);
+  }
   generic_.setLedgerCapMb(r.value()->config().dre.cacheSizeMb);
   for (const auto& hook : policyHooks_) {
     hook(*r.value());
@@ -299,6 +309,42 @@ nlohmann::json Daemon::reload() {
                     std::to_string(r.value()->generation()) + ")";
   logInfo(msg);
   return replyOk(msg + "\n", {{"generation", r.value()->generation()}});
+}
+
+void Daemon::startWanSecure() {
+  const auto& cfg = policy_.current()->config();
+  wanSecure_.setConfig(cfg.wanSecure);
+  flows_.setWanSecure(&wanSecure_);
+  // `auto` secures nothing until eMAPI exists: the store is opened (and at first start made,
+  // with the default identity) once a class is `always`.
+  if (!cfg.wanSecure.anyAlways()) {
+    return;
+  }
+  uid_t uid = geteuid();
+  gid_t gid = getegid();
+  if (uid == 0) {
+    std::string user = options_.user;
+    if (user.empty()) {
+      user = getpwnam("bridgehead") != nullptr ? "bridgehead" : "nobody";
+    }
+    if (passwd* pw = getpwnam(user.c_str())) {
+      uid = pw->pw_uid;
+      gid = pw->pw_gid;
+    }
+  }
+  wanSecure_.start(cfg.wanSecure, cfg.device.hostname, uid, gid);
+  SecureStoreView v = wanSecure_.storeView();
+  logInfo("wan-secure: secure store " + v.path + " " + v.state +
+          (v.reason.empty() ? "" : " (" + v.reason + ")") + ", key from " + v.keySource);
+  if (!wanSecure_.available()) {
+    logError("wan-secure: unavailable: " + wanSecure_.unavailableReason() +
+             "; flows of `always` classes pass through");
+  } else if (cfg.wanSecure.peerCertVerify && cfg.wanSecure.ocsp.enabled &&
+             wanSecure_.revocationChecker() == nullptr) {
+    logError(
+        "wan-secure: peer_cert_verify with OCSP but no OCSP transport: every peer is "
+        "refused (revocation-unknown: no OCSP transport)");
+  }
 }
 
 nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {

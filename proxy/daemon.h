@@ -14,10 +14,12 @@
 #include "policy/policy_holder.h"
 #include "proxy/control/command_table.h"
 #include "proxy/control/control_server.h"
+#include "proxy/control/show_wan_secure.h"
 #include "proxy/discovery/discovery_table.h"
 #include "proxy/discovery/nfqueue_handler.h"
 #include "proxy/flow_manager.h"
 #include "proxy/generic/generic_accelerator.h"
+#include "proxy/wan_secure/wan_secure_service.h"
 #include "redirect/peer_routes.h"
 #include "redirect/rule_installer.h"
 
@@ -67,6 +69,8 @@ class Daemon {
   policy::DynamicRules& dynamicRules() { return dynamicRules_; }
   /// The flows; the accelerators' accel::Host.
   FlowManager& flows() { return flows_; }
+  /// WAN secure: the box plugs its OCSP transport in here (setRevocationChecker) before run().
+  WanSecureService& wanSecure() { return wanSecure_; }
 
   /// Sets everything up and runs until SIGTERM/SIGINT. Returns the process exit code.
   int run();
@@ -86,6 +90,10 @@ class Daemon {
   void shutdown();
   /// The box's own rows of the command table (proxy/daemon_commands.cc).
   void buildCommands();
+  /// The seed's "WAN Secure:" table from the running configuration and the service.
+  WanSecureTableView wanSecureTable() const;
+  /// Opens the secure store and makes the TLS contexts (as root, before privileges drop).
+  void startWanSecure();
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;
@@ -102,6 +110,8 @@ class Daemon {
   /// The peer-route table the rules send our peer legs to (0: none), fixed at start.
   uint32_t peerRouteTable_ = 0;
   std::unique_ptr<ControlServer> control_;
+  /// WAN secure: the store, the identity, the TLS contexts, the counters.
+  WanSecureService wanSecure_;
   /// The generic accelerator (TFO, DRE, LZ on every peered flow).
   GenericAccelerator generic_;
   policy::DynamicRules dynamicRules_;

@@ -1,6 +1,8 @@
 // The box's own rows of the control socket's command table (the accelerators add theirs when
 // registered): each handler gathers plain data and hands it to its renderer in proxy/control/.
 
+#include <ctime>
+
 #include "policy/show_accelerator.h"
 #include "policy/show_dynamic_rules.h"
 #include "policy/show_policy_map.h"
@@ -12,7 +14,9 @@
 #include "proxy/control/show_dre.h"
 #include "proxy/control/show_memory.h"
 #include "proxy/control/show_peering.h"
+#include "proxy/control/show_wan_secure.h"
 #include "proxy/daemon.h"
+#include "proxy/wan_secure/certificate_rows.h"
 
 namespace bh::proxy {
 
@@ -57,8 +61,10 @@ void Daemon::buildCommands() {
         mapiStatus.operationalState = c.mapi.enabled ? "Running" : "Shutdown";
         mapiStatus.registered = c.mapi.enabled;
         if (a.size() >= 3 && a[2] == "mapi") {
-          return replyOk(policy::showAcceleratorMapi(c, mapiStatus),
-                         policy::acceleratorMapiJson(c, mapiStatus));
+          WanSecureTableView w = wanSecureTable();
+          nlohmann::json j = policy::acceleratorMapiJson(c, mapiStatus);
+          j["wan_secure"] = wanSecureTableJson(w);
+          return replyOk(policy::showAcceleratorMapi(c, mapiStatus) + wanSecureTableText(w), j);
         }
         std::vector<AcceleratorRow> rows;
         for (const auto& [which, p] : flows_.accelerators()) {
@@ -102,10 +108,64 @@ void Daemon::buildCommands() {
       [this](const std::vector<std::string>&) -> nlohmann::json {
         return showStatisticsMemory(flows_.memoryBudget());
       });
+  add({"show", "statistics", "wan-secure"}, "show statistics wan-secure",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        WanSecureStatsView v;
+        v.available = wanSecure_.available();
+        v.unavailableReason = wanSecure_.unavailableReason();
+        v.totals = wanSecure_.stats().totals();
+        auto [sealed, opened] = flows_.liveSecureBytes();
+        v.totals.bytesSealed += sealed;
+        v.totals.bytesOpened += opened;
+        v.peers = wanSecure_.stats().peers();
+        return showStatisticsWanSecure(v);
+      });
+  add({"show", "crypto", "certificates"}, "show crypto certificates",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        std::vector<CertificateRow> rows;
+        if (const secure::PeeringIdentity* id = wanSecure_.identity()) {
+          rows.push_back(certificateRow(id->certificate.get(), "local"));
+        }
+        const time_t now = std::time(nullptr);
+        for (const auto& [peer, p] : wanSecure_.peerCertificates()) {
+          CertificateRow r = certificateRow(p.certificate.get(), "peer " + peer);
+          r.ocspStatus = p.ocspStatus;
+          if (p.checkedAt != 0) {
+            r.ocspAgeSeconds = static_cast<uint64_t>(now > p.checkedAt ? now - p.checkedAt : 0);
+          }
+          rows.push_back(std::move(r));
+        }
+        return showCryptoCertificates(rows);
+      });
+  add({"show", "secure-store"}, "show secure-store",
+      [this](const std::vector<std::string>&) -> nlohmann::json {
+        SecureStoreView v = wanSecure_.storeView();
+        return showSecureStore({v.path, v.state, v.reason, v.keySource,
+                                policy_.current()->config().wanSecure.anyAlways()});
+      });
   add({"show", "device"}, "show device", [this](const std::vector<std::string>&) -> nlohmann::json {
     return showDevice({deviceId_.toString(), policy::roleName(role_), flows_.size(),
                        policy_.current()->generation()});
   });
+}
+
+WanSecureTableView Daemon::wanSecureTable() const {
+  const policy::WanSecureConfig& w = policy_.current()->config().wanSecure;
+  const policy::WanSecureConfig defaults;
+  WanSecureTableView v;
+  v.sslAo = wanSecure_.available();
+  v.sslAoUser = w.anyAlways();
+  v.secureStoreOpen = wanSecure_.storeView().state == "open";
+  v.peerSslVersion = w.minVersion == defaults.minVersion ? "default" : w.minVersion;
+  v.peerSslVersionUser = w.minVersion != defaults.minVersion;
+  v.peerCipherList = w.ciphers.empty() ? "default" : w.ciphers;
+  v.peerCipherListUser = !w.ciphers.empty();
+  v.peerCert = w.certificate.empty() ? "default" : w.certificate;
+  v.peerCertUser = !w.certificate.empty();
+  v.peerCertVerify = w.peerCertVerify;
+  v.peerCertVerifyUser = w.peerCertVerify != defaults.peerCertVerify;
+  v.mapiMode = policy::wanSecureModeName(w.mapiMode);
+  return v;
 }
 
 }  // namespace bh::proxy

@@ -33,6 +33,15 @@ class IdentityCodec : public DataCodec {
 
 }  // namespace
 
+void FlowOwner::onSecureLegFailed(Flow& flow, int leg, bool confirmed) {
+  (void)leg, (void)confirmed;
+  flow.abort(codec::ResetReason::Unspecified, "WAN secure failed");
+}
+
+void FlowOwner::onOutboundDropped(Flow& flow) {
+  flow.abort(codec::ResetReason::Unspecified, "outbound leg dropped");
+}
+
 struct Flow::WriteReq {
   uv_write_t req{};
   Flow* flow = nullptr;
@@ -95,6 +104,20 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
   legs_[0].kind = leg0;
   legs_[1].kind = leg1;
   codec_ = codec ? std::move(codec) : std::make_unique<IdentityCodec>();
+  if (replayOnRelay_) {
+    // After a WAN secure hand-off: what the client sent on the refused leg goes first.
+    replayOnRelay_ = false;
+    Bytes kept = std::move(unconfirmedClient_);
+    unconfirmedClient_.clear();
+    legs_[0].kind = LegKind::Raw;
+    legs_[1].kind = LegKind::Raw;
+    if (!kept.empty()) {
+      deliver(legs_[1], kept);
+    }
+    if (legs_[0].eofIn && !aborted_) {
+      finishTowards(legs_[1]);
+    }
+  }
   for (Leg& l : legs_) {
     if (l.kind == LegKind::Peer) {
       l.decoder = std::make_unique<codec::FrameDecoder>();
@@ -106,16 +129,142 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
       startCodec(l);
     }
   }
+  for (Leg& l : legs_) {
+    if (l.tls && !aborted_) {
+      writeCiphertext(l);  // the edge's ClientHello (with the Hello held until the leg opens)
+    }
+  }
   maybeSplice();
-  if (!splice_) {
+  if (!splice_ && !aborted_) {
     // A core leg waiting for the edge's Hello decides whether the other side's bytes go out
     // framed or raw: nothing is read from that side (a server that speaks first) until then.
+    // An edge leg awaiting the core's confirmation of WAN secure holds the client the same way.
     for (Leg& l : legs_) {
-      if (!other(l).awaitingHello) {
+      const Leg& o = other(l);
+      if (!o.awaitingHello && !(o.awaitingConfirm && !(o.tls && o.tls->open()))) {
         startReading(l);
       }
     }
   }
+}
+
+void Flow::secureLeg(int i, std::unique_ptr<SecureLeg> leg) {
+  Leg& l = legs_[i];
+  l.tls = std::move(leg);
+  // A revocation verdict arrives later, from the checker: go on from where the leg stands.
+  l.tls->setOnChange([this, i] { onCiphertext(legs_[i], {}); });
+}
+
+void Flow::onCiphertext(Leg& from, ByteSpan data) {
+  // TlsSession holds at most maxCiphertextIn unopened bytes: a whole read (up to kReadBuffer)
+  // goes in record-sized pieces, each opened and delivered before the next.
+  constexpr size_t kPiece = 16 * 1024;
+  size_t off = 0;
+  do {
+    if (aborted_ || from.closing || !from.tls || from.secureFailed) {
+      return;
+    }
+    SecureLeg& s = *from.tls;
+    ByteSpan piece = data.subspan(off, std::min(kPiece, data.size() - off));
+    off += piece.size();
+    const bool wasOpen = s.open();
+    Bytes plain;
+    s.receive(piece, plain);
+    writeCiphertext(from);
+    if (aborted_) {
+      return;
+    }
+    if (s.phase() == SecureLeg::Phase::Failed) {
+      onSecureFailed(from);
+      return;
+    }
+    if (s.phase() == SecureLeg::Phase::CheckingRevocation && from.reading) {
+      stopReading(from);
+      from.pausedForCheck = true;
+    }
+    if (!wasOpen && s.open()) {
+      if (from.pausedForCheck) {
+        from.pausedForCheck = false;
+        startReading(from);
+      }
+      owner_.onSecureLegOpen(*this, from.index);
+      if (aborted_) {
+        return;
+      }
+      if (from.awaitingConfirm && relaying_) {
+        startReading(other(from));  // the client may speak; its bytes are kept until confirmed
+      }
+    }
+    if (!plain.empty()) {
+      onBytes(from, plain);
+    }
+  } while (off < data.size());
+}
+
+void Flow::writeCiphertext(Leg& l, bool closeAfter) {
+  Bytes c = l.tls->takeCiphertext();
+  if (closeAfter) {
+    writeRaw(l, std::move(c), true);
+  } else if (!c.empty()) {
+    writePartsRaw(l, c, {});
+  }
+}
+
+void Flow::onSecureFailed(Leg& from) {
+  if (from.secureFailed) {
+    return;
+  }
+  from.secureFailed = true;
+  stopReading(from);
+  // Unconfirmed: the edge keeps every client byte it sent (unconfirmedClient_), the core has
+  // sent the server nothing.
+  const bool confirmed = !from.awaitingConfirm && !from.awaitingHello;
+  owner_.onSecureLegFailed(*this, from.index, confirmed);
+}
+
+void Flow::onSecureEof(Leg& from) {
+  if (!aborted_ && !(from.eofIn && from.shutdownOut) && !from.secureFailed) {
+    // The flow is not complete: the peer's stream ended early (a truncation, RFC 8446 section
+    // 6.1, unless close_notify came first).
+    from.tls->receiveEnd();
+    if (from.tls->phase() == SecureLeg::Phase::Failed) {
+      stopReading(from);
+      from.tcpEof = true;
+      onSecureFailed(from);
+      return;
+    }
+  }
+  onEof(from);
+}
+
+bool Flow::dropOutboundForFallback() {
+  if (aborted_ || droppingOutbound_ || info_.lanBytesWritten != 0) {
+    return false;
+  }
+  droppingOutbound_ = true;
+  pausedForConfirm_ = false;
+  stopReading(legs_[0]);
+  // The flow goes on as pass-through: no accelerator may hold or change its bytes.
+  filter_.reset();
+  observer_.reset();
+  closeLeg(legs_[1], /*reset=*/true);
+  return true;
+}
+
+void Flow::renewOutboundLeg() {
+  Leg& l = legs_[1];
+  l = Leg{};
+  l.flow = this;
+  l.index = 1;
+  uv_tcp_init(loop_, &l.tcp);
+  l.tcp.data = &l;
+  l.initialized = true;
+  legs_[0].kind = LegKind::Raw;
+  legs_[0].decoder.reset();
+  legs_[0].pausedByPeer = false;
+  relaying_ = false;
+  codec_.reset();
+  replayOnRelay_ = true;
 }
 
 void Flow::maybeSplice() {
@@ -215,6 +364,11 @@ void Flow::onBytesAwaitingHello(Leg& from, ByteSpan data) {
   if (!fallback) {
     return;
   }
+  if (from.tls) {
+    // Inside TLS only a Hello may come first: the edge that secured the leg is ours.
+    abort(codec::ResetReason::ProtocolError, "first bytes inside WAN secure are not a Hello");
+    return;
+  }
   // Not a Hello: the edge never saw our SYN-ACK answer and relays the client as it is. We have
   // sent nothing on this leg, so carrying on as a raw relay loses and alters nothing.
   from.awaitingHello = false;
@@ -234,6 +388,9 @@ void Flow::startReading(Leg& l) {
   // still follow it. Only the connection's own EOF ends reading.
   if (l.reading || l.closing || l.tcpEof || !l.connected) {
     return;
+  }
+  if (pausedForConfirm_ && other(l).awaitingConfirm) {
+    return;  // kMaxUnconfirmed client bytes wait for the core's confirmation
   }
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&l.tcp), &Flow::onAlloc, &Flow::onRead) == 0) {
     l.reading = true;
@@ -255,9 +412,18 @@ void Flow::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   Leg& l = *static_cast<Leg*>(s->data);
   Flow* f = l.flow;
   if (n > 0) {
-    f->onBytes(l, ByteSpan(reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(n)));
+    ByteSpan data(reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(n));
+    if (l.tls) {
+      f->onCiphertext(l, data);
+    } else {
+      f->onBytes(l, data);
+    }
   } else if (n == UV_EOF) {
-    f->onEof(l);
+    if (l.tls) {
+      f->onSecureEof(l);
+    } else {
+      f->onEof(l);
+    }
   } else if (n < 0) {
     f->fail(l, static_cast<int>(n));
   }
@@ -269,6 +435,14 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
   }
   if (from.kind == LegKind::Raw) {
     info_.lanBytesRead += data.size();
+    if (other(from).awaitingConfirm) {
+      // Kept until the core confirms the secured leg; a bounded copy (one read past the cap).
+      unconfirmedClient_.insert(unconfirmedClient_.end(), data.begin(), data.end());
+      if (unconfirmedClient_.size() >= kMaxUnconfirmed) {
+        stopReading(from);
+        pausedForConfirm_ = true;
+      }
+    }
     if (observer_) {
       observer_->onData(from.index == 0, data);  // leg 0 faces the client
     }
@@ -366,6 +540,17 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
       codec::HelloAck ack;
       if (!codec::decodeHelloAck(frame.payload, ack).ok() || !owner_.onHelloAck(*this, ack)) {
         abort(codec::ResetReason::ProtocolError, "HelloAck refused");
+        return;
+      }
+      if (from.awaitingConfirm) {
+        // The core opened its side of WAN secure and accepted us: what the client sent so far
+        // is the core's now.
+        from.awaitingConfirm = false;
+        unconfirmedClient_ = Bytes();
+        if (pausedForConfirm_ && !to.pausedByPeer) {
+          pausedForConfirm_ = false;
+          startReading(to);
+        }
       }
       return;
     }
@@ -578,6 +763,21 @@ void Flow::sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t fl
 }
 
 void Flow::writeParts(Leg& to, ByteSpan first, ByteSpan second) {
+  if (to.tls) {
+    if (to.closing || to.secureFailed || to.tls->phase() == SecureLeg::Phase::Failed) {
+      return;  // the leg is dead; its failure is (being) handled
+    }
+    bool ok = to.tls->send(first) && to.tls->send(second);
+    writeCiphertext(to);
+    if (!ok) {
+      onSecureFailed(to);
+    }
+    return;
+  }
+  writePartsRaw(to, first, second);
+}
+
+void Flow::writePartsRaw(Leg& to, ByteSpan first, ByteSpan second) {
   if (to.closing) {
     return;
   }
@@ -606,10 +806,21 @@ void Flow::writeParts(Leg& to, ByteSpan first, ByteSpan second) {
   rest.reserve(first.size() + second.size());
   rest.insert(rest.end(), first.begin(), first.end());
   rest.insert(rest.end(), second.begin(), second.end());
-  write(to, std::move(rest));
+  writeRaw(to, std::move(rest));
 }
 
 void Flow::write(Leg& to, Bytes&& data, bool closeAfter) {
+  if (to.tls && !to.closing) {
+    if (!data.empty() && to.tls->open()) {
+      to.tls->send(data);
+    }
+    writeCiphertext(to, closeAfter);
+    return;
+  }
+  writeRaw(to, std::move(data), closeAfter);
+}
+
+void Flow::writeRaw(Leg& to, Bytes&& data, bool closeAfter) {
   if (to.closing || data.empty()) {
     if (closeAfter) {
       closeLeg(to, false);
@@ -713,6 +924,15 @@ void Flow::maybeFinish() {
   }
   // Both directions are complete and every byte has been handed to the kernel.
   aborted_ = true;  // nothing more may be sent
+  for (Leg& l : legs_) {
+    if (l.tls && l.tls->open() && !l.closing) {
+      // close_notify (RFC 8446 section 6.1), best effort: the flow is complete either way.
+      l.tls->close();
+      Bytes c = l.tls->takeCiphertext();
+      uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(c.data()), static_cast<unsigned>(c.size()));
+      uv_try_write(reinterpret_cast<uv_stream_t*>(&l.tcp), &b, 1);
+    }
+  }
   closeLeg(legs_[0], false);
   closeLeg(legs_[1], false);
 }
@@ -720,6 +940,15 @@ void Flow::maybeFinish() {
 void Flow::fail(Leg& from, int err) {
   if (aborted_) {
     closeLeg(from, true);
+    return;
+  }
+  if (from.tls && !from.secureFailed && !from.closing &&
+      (from.awaitingConfirm || from.awaitingHello)) {
+    // A secured leg lost before it was confirmed: a WAN secure failure like any other, which
+    // the owner can still hand off (nothing crossed it that is not kept).
+    from.tls->fail(secure::TlsFailure::TruncatedRecord,
+                   std::string("the leg failed during the handshake (") + uv_err_name(err) + ")");
+    onSecureFailed(from);
     return;
   }
   uint16_t reason = from.kind == LegKind::Raw
@@ -742,6 +971,7 @@ void Flow::abort(uint16_t reason, const std::string& why) {
       codec::encodeReset(reason, payload);
       Bytes out;
       encoder_.encode(codec::FrameType::Reset, 0, payload, out);
+      // A secured leg that never opened gets what TLS has for it (an alert), then its FIN.
       write(l, std::move(out), /*closeAfter=*/true);
     } else {
       closeLeg(l, true);
@@ -769,8 +999,14 @@ void Flow::closeLeg(Leg& l, bool reset) {
 
 void Flow::onClose(uv_handle_t* h) {
   Leg& l = *static_cast<Leg*>(h->data);
-  l.closed = true;
   Flow* f = l.flow;
+  if (l.index == 1 && f->droppingOutbound_ && !f->aborted_) {
+    f->droppingOutbound_ = false;
+    f->renewOutboundLeg();
+    f->owner_.onOutboundDropped(*f);
+    return;
+  }
+  l.closed = true;
   if (f->legs_[0].closed && f->legs_[1].closed && !f->notifiedClosed_) {
     f->notifiedClosed_ = true;
     f->owner_.onFlowClosed(*f);  // the owner deletes the flow
@@ -780,10 +1016,11 @@ void Flow::onClose(uv_handle_t* h) {
 size_t Flow::bufferedBytes() const {
   size_t n = 0;
   for (const Leg& l : legs_) {
-    n += l.pendingWrite + (l.decoder ? l.decoder->bufferedBytes() : 0);
+    n += l.pendingWrite + (l.decoder ? l.decoder->bufferedBytes() : 0) +
+         (l.tls ? l.tls->bufferedBytes() : 0);
   }
-  return n + (codec_ ? codec_->bufferedBytes() : 0) + (filter_ ? filter_->bufferedBytes() : 0) +
-         (splice_ ? splice_->bufferedBytes() : 0);
+  return n + unconfirmedClient_.size() + (codec_ ? codec_->bufferedBytes() : 0) +
+         (filter_ ? filter_->bufferedBytes() : 0) + (splice_ ? splice_->bufferedBytes() : 0);
 }
 
 }  // namespace bh::proxy

@@ -12,6 +12,7 @@
 #include "proxy/codec/peer_hello.h"
 #include "proxy/flow_info.h"
 #include "proxy/splice_relay.h"
+#include "proxy/wan_secure/secure_leg.h"
 
 namespace bh::proxy {
 
@@ -70,6 +71,15 @@ class FlowOwner {
   virtual void onPeerFallback(class Flow& flow) = 0;
   /// Both legs are closed; the flow is about to be deleted.
   virtual void onFlowClosed(class Flow& flow) = 0;
+  /// WAN secure: the TLS of peer leg `leg` is open (handshake done, revocation checked).
+  virtual void onSecureLegOpen(class Flow& flow, int leg) { (void)flow, (void)leg; }
+  /// WAN secure: peer leg `leg` failed (flow.secureLeg(leg) names why). `confirmed` says whether
+  /// client or server bytes may already have crossed it: if not, the owner may carry the flow
+  /// on without WAN secure (dropOutboundForFallback on the edge); if so, only a reset is safe.
+  virtual void onSecureLegFailed(class Flow& flow, int leg, bool confirmed);
+  /// The outbound leg dropped by dropOutboundForFallback() is closed: leg 1 may be connected
+  /// again (connectOutbound).
+  virtual void onOutboundDropped(class Flow& flow);
   /// The flow holds encoded-but-unsent input: call flow.flushCodec() at the end of this loop
   /// iteration (after every read ready now has been taken).
   virtual void requestFlush(class Flow& flow) = 0;
@@ -107,6 +117,23 @@ class Flow : private SpliceRelay::Owner {
   /// startRelay. If the first bytes are not a valid Hello for this flow, the leg falls back to
   /// a raw relay (FlowOwner::onPeerFallback): the edge is relaying the client unchanged.
   void expectHello(int i) { legs_[i].awaitingHello = true; }
+  /// WAN secure: peer leg `i` runs TLS (`leg` between the socket and the frame codec). Call
+  /// before startRelay. Nothing but TLS crosses the leg; a failure goes to the owner
+  /// (onSecureLegFailed).
+  void secureLeg(int i, std::unique_ptr<SecureLeg> leg);
+  /// Edge: the other leg (the client) is not read until this secured leg is open, and from then
+  /// until the peer confirms the leg (its HelloAck, sent once its side is open and our
+  /// certificate accepted) every client byte sent is also kept (kMaxUnconfirmed, then reads
+  /// pause): a failure before the confirmation can then hand the flow off with every byte
+  /// (dropOutboundForFallback).
+  void holdUntilConfirmed(int i) { legs_[i].awaitingConfirm = true; }
+  static constexpr size_t kMaxUnconfirmed = 256 * 1024;
+  const SecureLeg* secureLegOf(int i) const { return legs_[i].tls.get(); }
+  /// Edge, before the peer confirmed: resets leg 1 and drops the accelerator; once it is closed
+  /// the owner hears onOutboundDropped and opens a new outbound leg (pass-through), on which
+  /// the kept client bytes (and its FIN) go first. False (nothing done) if the client has
+  /// already been sent something: then only a reset is safe.
+  bool dropOutboundForFallback();
   /// Sends a peer-protocol frame on leg `i` (must be a Peer leg).
   void sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags = 0);
   /// Call before startRelay: a watched flow is never spliced.
@@ -153,6 +180,14 @@ class Flow : private SpliceRelay::Owner {
     /// not a valid Hello mean the edge did not see our answer and relays raw (helloBuffer).
     bool awaitingHello = false;
     Bytes helloBuffer;
+    /// WAN secure: TLS between the socket and the frame codec (null: the leg is in clear).
+    std::unique_ptr<SecureLeg> tls;
+    /// Edge: the peer has not yet confirmed this secured leg (see holdUntilConfirmed).
+    bool awaitingConfirm = false;
+    bool secureFailed = false;  ///< its failure went to the owner (once)
+    /// Reads stopped while the revocation check runs: what the peer sends meanwhile stays in
+    /// the kernel, not in the session (whose caps would refuse it).
+    bool pausedForCheck = false;
     bool shutdownOut = false;  ///< we finished sending towards it (shutdown or HalfClose)
     bool closing = false;
     bool closed = false;
@@ -172,6 +207,15 @@ class Flow : private SpliceRelay::Owner {
   void startReading(Leg& l);
   void stopReading(Leg& l);
   void onBytes(Leg& from, ByteSpan data);
+  /// WAN secure: ciphertext read from a secured leg (empty: the leg's state moved on its own,
+  /// e.g. a revocation verdict arrived).
+  void onCiphertext(Leg& from, ByteSpan data);
+  /// Writes what the leg's TLS has sealed (handshake flights, records, alerts).
+  void writeCiphertext(Leg& l, bool closeAfter = false);
+  void onSecureFailed(Leg& from);
+  void onSecureEof(Leg& from);
+  /// Leg 1 after dropOutboundForFallback closed: a fresh handle, nothing relayed yet.
+  void renewOutboundLeg();
   void onFrame(Leg& from, codec::Frame& frame);
   void onEof(Leg& from);
   /// Core side of expectHello(): buffers until a Hello decides, then continues or falls back.
@@ -186,9 +230,12 @@ class Flow : private SpliceRelay::Owner {
   /// Half-closes the filter deferred, once it allows them.
   void releaseDeferredEofs(Leg& raw);
   void write(Leg& to, Bytes&& data, bool closeAfter = false);
+  /// write() without TLS: the bytes go to the socket as they are.
+  void writeRaw(Leg& to, Bytes&& data, bool closeAfter = false);
   /// Writes `first` then `second` (either may be empty), copying only what the socket does
   /// not take at once.
   void writeParts(Leg& to, ByteSpan first, ByteSpan second);
+  void writePartsRaw(Leg& to, ByteSpan first, ByteSpan second);
   void finishTowards(Leg& to);
   void maybeFinish();
   void closeLeg(Leg& l, bool reset);
@@ -211,6 +258,11 @@ class Flow : private SpliceRelay::Owner {
   bool spliceRefused_ = false;
   bool aborted_ = false;
   bool notifiedClosed_ = false;
+  bool droppingOutbound_ = false;  ///< leg 1 closes to be opened again (dropOutboundForFallback)
+  bool replayOnRelay_ = false;     ///< the next startRelay sends unconfirmedClient_ first
+  /// Edge: client bytes sent on a secured leg the peer has not confirmed yet.
+  Bytes unconfirmedClient_;
+  bool pausedForConfirm_ = false;  ///< client reads paused: kMaxUnconfirmed bytes kept
   uv_connect_t connectReq_{};
 };
 

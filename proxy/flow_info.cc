@@ -16,6 +16,8 @@ std::string passThroughReasonName(PassThroughReason r) {
       return "no room for the auto-discovery option";
     case PassThroughReason::PeerMismatch:
       return "peer mismatch";
+    case PassThroughReason::WanSecureFailed:
+      return "WAN secure failed";
   }
   return "unknown";
 }

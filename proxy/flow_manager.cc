@@ -8,6 +8,7 @@
 #include "proxy/sockets.h"
 #include "proxy/transaction_log.h"
 #include "redirect/interception.h"
+#include "secure/tls_failure.h"
 
 namespace bh::proxy {
 
@@ -86,6 +87,9 @@ void FlowManager::start() {
   budgetTimer_ = new uv_timer_t;
   uv_timer_init(loop_, budgetTimer_);
   budgetTimer_->data = this;
+  fallbackTimer_ = new uv_timer_t;
+  uv_timer_init(loop_, fallbackTimer_);
+  fallbackTimer_->data = this;
   uv_timer_start(
       budgetTimer_, [](uv_timer_t* t) { static_cast<FlowManager*>(t->data)->onBudgetTimer(); },
       kBudgetSampleMs, kBudgetSampleMs);
@@ -114,7 +118,7 @@ void FlowManager::onBudgetTimer() {
 
 void FlowManager::stop() {
   stopping_ = true;
-  for (uv_timer_t** t : {&flushTimer_, &wakeTimer_, &budgetTimer_}) {
+  for (uv_timer_t** t : {&flushTimer_, &wakeTimer_, &budgetTimer_, &fallbackTimer_}) {
     if (*t != nullptr) {
       uv_close(reinterpret_cast<uv_handle_t*>(*t),
                [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
@@ -136,6 +140,8 @@ uint8_t FlowManager::answerPeerSyn(const policy::FlowKey& flow, uint8_t requeste
   preparePeerRoute(flow.src);
   // The flow's one classification: the answer says what the accepted flow will do.
   entry.decision = policy_.current()->classify(flow, &dynamicRules_);
+  entry.secure = secure_ != nullptr && policy::usesTfo(entry.decision->action) &&
+                 secure_->wants(entry.decision->accelerator);
   uint8_t bits = configuredBits(*entry.decision);
   return codec::negotiate(bits, bits, requested, generic_.localLimits()).applied;
 }
@@ -237,6 +243,8 @@ void FlowManager::startEdgeFlow(Flow& f) {
   info.policy.derived = configured;
   DiscoveryEntry entry;
   entry.requestedPolicy = configured;
+  entry.secure = secure_ != nullptr && secure_->wants(info.decision.accelerator);
+  info.wanSecureWanted = entry.secure;
   edgeTable_.put(key, entry, uv_hrtime());
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutDiscover);
   if (fd >= 0) {
@@ -264,6 +272,16 @@ void FlowManager::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
   uint8_t configured = configuredBits(info.decision);
   info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
                                  generic_.localLimits());
+  info.wanSecureWanted = entry.secure;
+  info.peerWanSecure = (entry.peerOption->flags & codec::DiscoveryFlags::Secure) != 0;
+  if (info.wanSecureWanted != info.peerWanSecure) {
+    // The edge sees the same difference in our answer and relays the client raw: the Hello
+    // wait below falls back to a raw relay (onPeerFallback).
+    noteSecureFailure(info.peerId, kModeMismatch,
+                      std::string("this core ") +
+                          (info.wanSecureWanted ? "secures" : "does not secure") +
+                          " the class, the edge " + (info.peerWanSecure ? "does" : "does not"));
+  }
   flows_.admitted(info.connId, limiter_.admit(policy::FlowKind::Generic), std::nullopt);
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
   int r = fd < 0 ? uv_translate_sys_error(-fd) : flow->connectOutbound(fd, info.server);
@@ -302,6 +320,18 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
   if (info.coreSide) {
     info.state = FlowState::Optimized;
     tunePeerLegOf(flow, 0);
+    if (info.wanSecureWanted && info.peerWanSecure) {
+      // The edge starts with its ClientHello; its Hello comes inside TLS.
+      auto leg = secure_->makeLeg(/*client=*/false, info.peerId);
+      if (!leg.ok()) {
+        noteSecureFailure(info.peerId, "internal", leg.error());
+        // Nothing was sent to the server: the edge sees the leg end before it opened and
+        // carries the flow on without WAN secure.
+        flow.abort(codec::ResetReason::ProtocolError, leg.error());
+        return;
+      }
+      flow.secureLeg(0, std::move(leg).value());
+    }
     attachAccelerator(flow);
     // Nothing goes to the edge before its Hello: if our SYN-ACK answer was lost on the way,
     // the edge relays the client raw and we must be able to do the same (onPeerFallback).
@@ -318,8 +348,25 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
     flow.startRelay(LegKind::Raw, LegKind::Raw);
     return;
   }
-  info.state = FlowState::Optimized;
   info.peerId = entry->peerOption->deviceId.toString();
+  info.peerWanSecure = (entry->peerOption->flags & codec::DiscoveryFlags::Secure) != 0;
+  if (info.wanSecureWanted != info.peerWanSecure) {
+    // Both ends must agree (issue 16). The core saw the same difference and waits for a Hello
+    // in clear; raw bytes make it relay raw too, so nothing is lost or altered.
+    noteSecureFailure(info.peerId, kModeMismatch,
+                      std::string("this edge ") +
+                          (info.wanSecureWanted ? "secures" : "does not secure") +
+                          " the class, the core " + (info.peerWanSecure ? "does" : "does not"));
+    flows_.releaseAdmission(info.connId, limiter_);
+    info.state = FlowState::PassThrough;
+    info.passThroughReason = PassThroughReason::WanSecureFailed;
+    if (secure_ != nullptr) {
+      secure_->stats().handedOff();
+    }
+    flow.startRelay(LegKind::Raw, LegKind::Raw);
+    return;
+  }
+  info.state = FlowState::Optimized;
   info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
                                  entry->peerOption->requestedPolicy, generic_.localLimits());
   tunePeerLegOf(flow, 1);
@@ -339,6 +386,19 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
   }
   hello.tuple = tupleOf(info);
   hello.wanBandwidthKbit = wanBandwidthKbit();
+  if (info.wanSecureWanted) {
+    // The leg starts with the ClientHello; the Hello waits inside it until the leg opens. The
+    // client is read once it opens, and what it sends is kept until the core's HelloAck
+    // confirms the leg (Flow::holdUntilConfirmed), so a refusal can still hand the flow off.
+    auto leg = secure_->makeLeg(/*client=*/true, info.peerId);
+    if (!leg.ok()) {
+      noteSecureFailure(info.peerId, "internal", leg.error());
+      onSecureFallback(flow);
+      return;
+    }
+    flow.secureLeg(1, std::move(leg).value());
+    flow.holdUntilConfirmed(1);
+  }
   Bytes payload;
   codec::encodeHello(hello, payload);
   flow.sendFrame(1, codec::FrameType::Hello, payload);
@@ -397,6 +457,118 @@ bool FlowManager::onHelloAck(Flow& flow, const codec::HelloAck& ack) {
   info.policy.applied &= ack.applied;
   // The accelerator shown is this box's own; the core's half reports in its own table.
   return true;
+}
+
+void FlowManager::onSecureLegOpen(Flow& flow, int leg) {
+  FlowInfo& info = flow.info();
+  info.wanSecured = true;
+  const SecureLeg* s = flow.secureLegOf(leg);
+  secure_->stats().handshakeDone(info.peerId, s->resumed());
+  secure_->notePeerCertificate(info.peerId, *s);
+}
+
+void FlowManager::onSecureLegFailed(Flow& flow, int leg, bool confirmed) {
+  FlowInfo& info = flow.info();
+  const SecureLeg* s = flow.secureLegOf(leg);
+  std::string name(secure::tlsFailureName(s->failure()));
+  std::string text = s->failureText();
+  std::string detail = text.size() > name.size() + 2 ? text.substr(name.size() + 2) : "";
+  noteSecureFailure(info.peerId, name, detail);
+  if (confirmed) {
+    // Bytes of the flow may have crossed the leg: only a reset keeps them from being altered.
+    flow.abort(codec::ResetReason::Unspecified, "WAN secure: " + text);
+    return;
+  }
+  if (info.coreSide) {
+    // Nothing reached the server; the edge sees the leg end unopened and reconnects without
+    // WAN secure. The server leg is reset before our alert leaves, so it is gone first.
+    flow.abort(codec::ResetReason::ProtocolError,
+               "WAN secure: " + text + " (the edge carries the flow on without it)");
+    return;
+  }
+  onSecureFallback(flow);
+}
+
+void FlowManager::onSecureFallback(Flow& flow) {
+  // Edge, nothing of the client read yet: the class is `always`, so the flow goes on as
+  // pass-through on a new outbound leg (the seed's hand-off; `auto` classes would go on as
+  // generic TG once eMAPI makes `auto` secure anything).
+  FlowInfo& info = flow.info();
+  flows_.releaseAdmission(info.connId, limiter_);
+  info.state = FlowState::PassThrough;
+  info.passThroughReason = PassThroughReason::WanSecureFailed;
+  info.acceleratorApplied = codec::Accelerator::None;
+  info.policy.applied = 0;
+  if (secure_ != nullptr) {
+    secure_->stats().handedOff();
+  }
+  if (!flow.dropOutboundForFallback()) {
+    flow.abort(codec::ResetReason::Unspecified,
+               "WAN secure failed after the client was answered: reset");
+  }
+}
+
+void FlowManager::onOutboundDropped(Flow& flow) {
+  if (fallbackTimer_ == nullptr) {
+    flow.abort(codec::ResetReason::Unspecified, "daemon stopping");
+    return;
+  }
+  fallbackDue_.push_back({uv_now(loop_) + kFallbackSettleMs, flow.info().connId});
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(fallbackTimer_))) {
+    uv_timer_start(
+        fallbackTimer_,
+        [](uv_timer_t* t) { static_cast<FlowManager*>(t->data)->onFallbackTimer(); },
+        kFallbackSettleMs, 0);
+  }
+}
+
+void FlowManager::onFallbackTimer() {
+  const uint64_t now = uv_now(loop_);
+  std::vector<uint64_t> due;
+  uint64_t next = 0;
+  for (auto it = fallbackDue_.begin(); it != fallbackDue_.end();) {
+    if (it->first <= now) {
+      due.push_back(it->second);
+      it = fallbackDue_.erase(it);
+    } else {
+      next = next == 0 ? it->first : std::min(next, it->first);
+      ++it;
+    }
+  }
+  for (uint64_t id : due) {
+    if (Flow* f = flows_.flow(id)) {
+      makePassThrough(*f, PassThroughReason::WanSecureFailed);
+    }
+  }
+  if (next != 0 && fallbackTimer_ != nullptr) {
+    uv_timer_start(
+        fallbackTimer_,
+        [](uv_timer_t* t) { static_cast<FlowManager*>(t->data)->onFallbackTimer(); }, next - now,
+        0);
+  }
+}
+
+void FlowManager::noteSecureFailure(const std::string& peer, const std::string& name,
+                                    const std::string& detail) {
+  if (secure_ == nullptr) {
+    return;
+  }
+  for (const std::string& line : secure_->stats().handshakeFailed(peer, name, detail)) {
+    logError(line);
+  }
+}
+
+std::pair<uint64_t, uint64_t> FlowManager::liveSecureBytes() const {
+  uint64_t sealed = 0, opened = 0;
+  flows_.forEach([&](Flow& f) {
+    for (int i = 0; i < 2; ++i) {
+      if (const SecureLeg* s = f.secureLegOf(i)) {
+        sealed += s->bytesSealed();
+        opened += s->bytesOpened();
+      }
+    }
+  });
+  return {sealed, opened};
 }
 
 void FlowManager::requestFlush(Flow& flow) {
@@ -459,6 +631,11 @@ const FlowManager::Plugged* FlowManager::plugged(codec::Accelerator wireId) cons
 
 void FlowManager::onFlowClosed(Flow& flow) {
   ++historicalFlows_;
+  for (int i = 0; i < 2; ++i) {
+    if (const SecureLeg* s = flow.secureLegOf(i); s != nullptr && secure_ != nullptr) {
+      secure_->stats().addBytes(s->bytesSealed(), s->bytesOpened());
+    }
+  }
   for (auto& [which, p] : accelerators_) {
     p.accelerator->onFlowClosed(flow.info(), flow.filter());
   }

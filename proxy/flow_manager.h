@@ -27,6 +27,7 @@
 #include "proxy/flow_table.h"
 #include "proxy/generic/generic_accelerator.h"
 #include "proxy/memory_budget.h"
+#include "proxy/wan_secure/wan_secure_service.h"
 #include "redirect/peer_routes.h"
 
 namespace bh::proxy {
@@ -56,6 +57,11 @@ class FlowManager : public FlowOwner, public accel::Host {
   void registerAccelerator(policy::Accelerator which, codec::Accelerator wireId,
                            accel::Accelerator& accelerator);
   const std::map<policy::Accelerator, Plugged>& accelerators() const { return accelerators_; }
+  /// WAN secure (nullptr: every peer leg in clear, no Secure flag asked or answered).
+  void setWanSecure(WanSecureService* secure) { secure_ = secure; }
+  /// Plaintext bytes sealed and opened by the peer legs of live flows (the ended ones are in
+  /// the service's totals).
+  std::pair<uint64_t, uint64_t> liveSecureBytes() const;
   /// The peer routes peer legs start on (nullptr: none).
   void setPeerRoutes(redirect::PeerRoutes* routes) { peerRoutes_ = routes; }
   /// The box's connection limits and memory budget (limits.*), at start and after a reload.
@@ -92,6 +98,9 @@ class FlowManager : public FlowOwner, public accel::Host {
   bool onHelloAck(Flow& flow, const codec::HelloAck& ack) override;
   void onPeerFallback(Flow& flow) override;
   void onFlowClosed(Flow& flow) override;
+  void onSecureLegOpen(Flow& flow, int leg) override;
+  void onSecureLegFailed(Flow& flow, int leg, bool confirmed) override;
+  void onOutboundDropped(Flow& flow) override;
   void requestFlush(Flow& flow) override;
   void logFlow(const Flow& flow, const std::string& what) override;
 
@@ -132,6 +141,15 @@ class FlowManager : public FlowOwner, public accel::Host {
   void onBudgetTimer();
   void armFlushTimer();
   void onFlushTimer();
+  /// WAN secure: counts a failure with `peer` and logs what the once-per-reason and
+  /// consecutive-failure rules let through.
+  void noteSecureFailure(const std::string& peer, const std::string& name,
+                         const std::string& detail);
+  /// Edge: a secured leg failed before the core confirmed it: the flow goes on as
+  /// pass-through on a new outbound leg.
+  void onSecureFallback(Flow& flow);
+  /// Reconnects the outbound legs of flows handed off after a WAN secure failure.
+  void onFallbackTimer();
 
   uv_loop_t* loop_;
   Settings settings_;
@@ -160,6 +178,13 @@ class FlowManager : public FlowOwner, public accel::Host {
   static constexpr uint64_t kBudgetSampleMs = 100;
   MemoryBudget budget_;
   uv_timer_t* budgetTimer_ = nullptr;
+  WanSecureService* secure_ = nullptr;
+  /// An edge flow whose secured leg failed before the core confirmed it reconnects this long
+  /// after its reset leg closed, so the core has let go of the old server connection (same
+  /// 4-tuple) before the new SYN arrives.
+  static constexpr uint64_t kFallbackSettleMs = 100;
+  uv_timer_t* fallbackTimer_ = nullptr;
+  std::vector<std::pair<uint64_t, uint64_t>> fallbackDue_;  ///< (due ms, connection id)
   bool stopping_ = false;
 };
 

@@ -34,6 +34,12 @@ if [ -d "$top/secure" ] && grep -rnE '#include *"' "$top/secure" | grep -vE '#in
   bad=1
 fi
 if grep -rnE '#include *[<"]mapi/' "$top/proxy"; then bad=1; fi
+# proxy/wan_secure (WAN secure's peer legs) is bytes in, bytes out: the flow (proxy/flow.cc)
+# moves its ciphertext to and from the sockets, so it includes neither libuv nor sockets.
+if [ -d "$top/proxy/wan_secure" ] &&
+  grep -rnE '#include *<(uv\.h|sys/socket\.h|netinet/in\.h|arpa/inet\.h)>' "$top/proxy/wan_secure"; then
+  bad=1
+fi
 # through accel/, wired by box/); accel/ and mapi/ include nothing of policy/; the
 # flow manager asks an accelerator what it needs (accel::Accelerator), it does not test for one
 # by name: proxy/ never names policy::Accelerator::Mapi (the wire id codec::Accelerator::Mapi,

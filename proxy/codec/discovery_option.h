@@ -21,6 +21,11 @@ constexpr uint8_t kDiscoveryVersion = 1;
 namespace DiscoveryFlags {
 /// Set by the core on its SYN-ACK: "I am answering your discovery".
 constexpr uint8_t Answer = 0x1;
+/// WAN secure (issue 16): on the edge's SYN "my mode secures this flow's peer leg"; on the
+/// core's SYN-ACK "so does mine". Both set: the leg runs TLS (the edge starts with its
+/// ClientHello); they differ: a mode mismatch, the flow passes through. A core that predates
+/// the flag never sets it, which the edge takes as a mismatch too.
+constexpr uint8_t Secure = 0x2;
 constexpr uint8_t All = 0x3;  ///< every bit the wire has room for
 }  // namespace DiscoveryFlags
 

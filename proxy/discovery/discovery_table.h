@@ -19,7 +19,10 @@ namespace bh::proxy {
 ///    SYN-ACK can answer it.
 /// Bounded and expiring: an entry nobody picks up (a SYN that never completed) goes away.
 struct DiscoveryEntry {
-  uint8_t requestedPolicy = 0;                       ///< edge: what our SYN asks for
+  uint8_t requestedPolicy = 0;  ///< edge: what our SYN asks for
+  /// Our option's DiscoveryFlags::Secure (edge: the SYN asks for WAN secure; core: the
+  /// SYN-ACK says this box's mode secures the flow).
+  bool secure = false;
   std::optional<codec::DiscoveryOption> peerOption;  ///< the other side's option
   /// Core: the flow's classification, made once when the edge's SYN is answered and used
   /// again at accept (the answer and the flow must agree).

@@ -190,6 +190,7 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
       opt.deviceId = settings_.deviceId;
       opt.role = codec::Role::Edge;
       opt.requestedPolicy = e->requestedPolicy;
+      opt.flags = e->secure ? codec::DiscoveryFlags::Secure : 0;
       auto rewritten = codec::insertOption(pkt, opt, settings_.format);
       if (!rewritten) {
         ++counters_.optionNoRoom;
@@ -244,7 +245,7 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
     codec::DiscoveryOption opt;
     opt.deviceId = settings_.deviceId;
     opt.role = codec::Role::Core;
-    opt.flags = codec::DiscoveryFlags::Answer;
+    opt.flags = codec::DiscoveryFlags::Answer | (e->secure ? codec::DiscoveryFlags::Secure : 0);
     opt.requestedPolicy = e->requestedPolicy;
     auto rewritten = codec::insertOption(pkt, opt, settings_.format);
     if (!rewritten) {
