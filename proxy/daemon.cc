@@ -232,6 +232,10 @@ void Daemon::shutdown() {
   if (control_) {
     control_->stop();
   }
+  if (ocspChecker_) {
+    wanSecure_.setRevocationChecker(nullptr);
+    ocspChecker_.reset();  // cancels its checks; its handles close on the loop's next turn
+  }
   for (auto* l : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(l),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
@@ -341,10 +345,37 @@ void Daemon::startWanSecure() {
              "; flows of `always` classes pass through");
   } else if (cfg.wanSecure.peerCertVerify && cfg.wanSecure.ocsp.enabled &&
              wanSecure_.revocationChecker() == nullptr) {
-    logError(
-        "wan-secure: peer_cert_verify with OCSP but no OCSP transport: every peer is "
-        "refused (revocation-unknown: no OCSP transport)");
+    startOcspChecker(cfg.wanSecure);
   }
+}
+
+void Daemon::startOcspChecker(const policy::WanSecureConfig& w) {
+  // Responses must chain to the CA bundle the peers are verified against (RFC 6960 4.2.2.2).
+  ocspAnchors_.reset(X509_STORE_new());
+  if (ocspAnchors_ && wanSecure_.identity() != nullptr) {
+    for (const auto& ca : wanSecure_.identity()->trustAnchors) {
+      X509_STORE_add_cert(ocspAnchors_.get(), ca.get());
+    }
+  }
+  if (!ocspAnchors_) {
+    logError(
+        "wan-secure: cannot make the OCSP trust store: every peer is refused "
+        "(revocation-unknown: no OCSP transport)");
+    return;
+  }
+  secure::OcspSettings s;
+  s.url = w.ocsp.url;
+  s.timeoutMs = w.ocsp.timeoutMs;
+  s.unreachable = w.ocsp.unreachable == policy::OcspUnreachable::FailOpen
+                      ? secure::OcspUnreachablePolicy::FailOpen
+                      : secure::OcspUnreachablePolicy::FailClosed;
+  ocspChecker_ = std::make_unique<OcspRevocationChecker>(&loop_, s, ocspAnchors_.get());
+  wanSecure_.setRevocationChecker(ocspChecker_.get());
+  logInfo("wan-secure: peer certificates checked by OCSP (" +
+          (s.url.empty() ? std::string("responder from each certificate's AIA") : s.url) +
+          ", timeout " + std::to_string(s.timeoutMs) + " ms, " +
+          (s.unreachable == secure::OcspUnreachablePolicy::FailOpen ? "fail_open" : "fail_closed") +
+          ")");
 }
 
 nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {

@@ -19,6 +19,7 @@
 #include "proxy/discovery/nfqueue_handler.h"
 #include "proxy/flow_manager.h"
 #include "proxy/generic/generic_accelerator.h"
+#include "proxy/wan_secure/ocsp_revocation_checker.h"
 #include "proxy/wan_secure/wan_secure_service.h"
 #include "redirect/peer_routes.h"
 #include "redirect/rule_installer.h"
@@ -94,6 +95,8 @@ class Daemon {
   WanSecureTableView wanSecureTable() const;
   /// Opens the secure store and makes the TLS contexts (as root, before privileges drop).
   void startWanSecure();
+  /// Plugs the OCSP transport into WAN secure (peer_cert_verify with OCSP on).
+  void startOcspChecker(const policy::WanSecureConfig& w);
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;
@@ -112,6 +115,10 @@ class Daemon {
   std::unique_ptr<ControlServer> control_;
   /// WAN secure: the store, the identity, the TLS contexts, the counters.
   WanSecureService wanSecure_;
+  /// Its OCSP transport when peer_cert_verify and OCSP are on, and the trust anchors the
+  /// responses must chain to (proxy/wan_secure/ocsp_revocation_checker.h).
+  secure::X509StorePtr ocspAnchors_;
+  std::unique_ptr<OcspRevocationChecker> ocspChecker_;
   /// The generic accelerator (TFO, DRE, LZ on every peered flow).
   GenericAccelerator generic_;
   policy::DynamicRules dynamicRules_;
