@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/ip_address.h"
+
 namespace bh::lab {
 
 using namespace bh::redirect::wccp;
@@ -33,7 +35,12 @@ std::vector<Datagram> WccpRouter::onDatagram(uint32_t from, ByteSpan payload, ui
                        : (m.find<SecurityInfo>() != nullptr &&
                           m.find<SecurityInfo>()->option == SecurityOption::Md5)) {
     ++counters_.securityFailures;
-    lastProblem_ = "security mismatch";  // as IOS: silently ignored, counted
+    // As IOS: silently ignored (no answer), counted and logged with the sender.
+    lastProblem_ =
+        std::string("security mismatch: ") + messageTypeName(m.type) + " from " +
+        IpAddress::v4(from).toString() + ": " +
+        (config_.password ? securityVerdictName(verifyMessage(payload, *config_.password))
+                          : "signed with MD5, the router has no password");
     return out;
   }
   const auto* service = m.find<ServiceInfo>();

@@ -12,6 +12,7 @@
 #include "proxy/control/show_dre.h"
 #include "proxy/control/show_memory.h"
 #include "proxy/control/show_peering.h"
+#include "proxy/control/show_wccp.h"
 #include "proxy/daemon.h"
 
 namespace bh::proxy {
@@ -101,6 +102,14 @@ void Daemon::buildCommands() {
   add({"show", "statistics", "memory"}, "show statistics memory",
       [this](const std::vector<std::string>&) -> nlohmann::json {
         return showStatisticsMemory(flows_.memoryBudget());
+      });
+  add({"show", "wccp"}, "show wccp status|services|routers|clients|masks|gre|statistics",
+      [this](const std::vector<std::string>& a) -> nlohmann::json {
+        redirect::WccpStatus st;
+        if (wccp_) {
+          st = wccp_->status();
+        }
+        return showWccp(st, a.size() >= 3 ? a[2] : "status");
       });
   add({"show", "device"}, "show device", [this](const std::vector<std::string>&) -> nlohmann::json {
     return showDevice({deviceId_.toString(), policy::roleName(role_), flows_.size(),
