@@ -215,6 +215,57 @@ std::vector<Datagram> WccpRouter::tick(uint64_t nowMs) {
   return out;
 }
 
+bool WccpRouter::assigned(uint32_t address) const {
+  if (hash_) {
+    for (size_t i = 0; i < hash_->webCaches.size(); ++i) {
+      if (hash_->webCaches[i] != address) {
+        continue;
+      }
+      for (uint8_t b : hash_->buckets) {
+        if (b != kUnassignedBucket && (b & 0x7f) == i) {
+          return true;
+        }
+      }
+    }
+  } else if (mask_) {
+    for (const auto& set : mask_->sets) {
+      for (const auto& v : set.values) {
+        if (v.webCache == address) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+bool WccpRouter::assignmentComplete() const {
+  auto usable = [this](uint32_t a) {
+    auto it = caches_.find(a);
+    return it != caches_.end() && it->second.usable;
+  };
+  if (hash_) {
+    for (uint8_t b : hash_->buckets) {
+      if (b == kUnassignedBucket || (b & 0x7f) >= hash_->webCaches.size() ||
+          !usable(hash_->webCaches[b & 0x7f])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (mask_) {
+    for (const auto& set : mask_->sets) {
+      for (const auto& v : set.values) {
+        if (!usable(v.webCache)) {
+          return false;
+        }
+      }
+    }
+    return !mask_->sets.empty();
+  }
+  return false;
+}
+
 uint8_t WccpRouter::bucketOf(const PacketFields& packet) const {
   return redirect::wccp::bucketOf(packet, service_ ? service_->flags : 0);
 }

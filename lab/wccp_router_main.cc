@@ -309,13 +309,15 @@ void writeStatus(const std::string& path, const Sim& sim) {
     const auto& c = r.counters();
     o << (first ? "" : ",") << "{\"id\":" << int(s.id) << ",\"interface\":\""
       << s.interface << "\",\"defined\":" << (r.service() ? "true" : "false")
+      << ",\"assignment_complete\":" << (r.assignmentComplete() ? "true" : "false")
       << ",\"member_change_number\":" << r.memberChangeNumber() << ",\"assignment_key\":\""
       << dotted(r.assignmentKey().address) << ":" << r.assignmentKey().changeNumber
       << "\",\"caches\":[";
     bool f2 = true;
     for (const auto& [a, cache] : r.caches()) {
       o << (f2 ? "" : ",") << "{\"address\":\"" << dotted(a)
-        << "\",\"usable\":" << (cache.usable ? "true" : "false") << "}";
+        << "\",\"usable\":" << (cache.usable ? "true" : "false")
+        << ",\"assigned\":" << (r.assigned(a) ? "true" : "false") << "}";
       f2 = false;
     }
     o << "],\"here_i_am_received\":" << c.hereIAmReceived << ",\"i_see_you_sent\":" << c.iSeeYouSent

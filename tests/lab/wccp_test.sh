@@ -19,10 +19,11 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)' "/run/bhlab/$LAB/router.status" "$1" 2>/dev/null
 }
-# farm_settled N: both services list N usable boxes and have executed an assignment.
+# farm_settled N: both services list N usable boxes, and the assignment in force gives each a
+# share (not one made before the last box joined: it would move flows once the next comes).
 farm_settled() {
-  router_json "all(len([c for c in s['caches'] if c['usable']]) == $1 and
-                   s['assignments_executed'] >= 1 for s in j['services'])"
+  router_json "all(len([c for c in s['caches'] if c['usable'] and c['assigned']]) == $1 and
+                   len(s['caches']) == $1 and s['assignment_complete'] for s in j['services'])"
 }
 # box_clients I: the client addresses box I's transaction log names, one a line, sorted.
 box_clients() {
