@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "redirect/wccp/gre_receive.h"
 #include "redirect/wccp/gre_redirect.h"
 
 namespace bh::redirect {
@@ -198,6 +199,7 @@ bool WccpAgent::open() {
                                                                        : w::method::kHash};
     c.maskAddressBits = config_.maskBits;
     groups_.push_back(std::make_unique<w::ServiceGroup>(std::move(c)));
+    serviceIds_.push_back(s.id);
     lastProblems_.emplace_back();
   }
   info_("WCCP: web cache " + dotted(self_) + " on " + interface_ + ", " +
@@ -347,34 +349,24 @@ void WccpAgent::onGreReadable() {
       return;
     }
     ++gre_.received;
-    const ByteSpan packet(buffer_.data(), static_cast<size_t>(n));
-    // The raw socket hands over the whole datagram, outer IPv4 header first.
-    const size_t ihl = packet.size() >= 20 ? size_t(packet[0] & 0xf) * 4 : 0;
-    if (ihl < 20 || ihl > packet.size() || (packet[0] >> 4) != 4) {
-      ++gre_.malformed;
-      continue;
-    }
-    const uint32_t src = (uint32_t(packet[12]) << 24) | (uint32_t(packet[13]) << 16) |
-                         (uint32_t(packet[14]) << 8) | packet[15];
-    if (!fromRouter(src)) {
+    const w::GreReceived g = w::receiveGre(
+        ByteSpan(buffer_.data(), static_cast<size_t>(n)),
+        [this](uint32_t a) { return fromRouter(a); }, serviceIds_);
+    if (g.drop == w::GreDrop::UnknownRouter) {
       // Only a router of the service group may put packets into the TPROXY path.
       ++gre_.fromUnknownRouter;
       continue;
     }
-    w::GreRedirect g;
-    ParseResult r = w::decodeGreRedirect(packet.subspan(ihl), g);
-    if (!r.ok()) {
-      ++gre_.malformed;
-      if (r.error != lastGreProblem_) {
-        lastGreProblem_ = r.error;
-        error_log_("WCCP: GRE from " + dotted(src) + " dropped: " + r.error);
-      }
+    if (g.drop == w::GreDrop::OtherService) {
+      ++gre_.otherService;
       continue;
     }
-    if (g.hasRedirectHeader &&
-        std::none_of(config_.services.begin(), config_.services.end(),
-                     [&](const auto& s) { return s.id == g.header.serviceId; })) {
-      ++gre_.otherService;
+    if (g.drop != w::GreDrop::None) {
+      ++gre_.malformed;
+      if (g.why != lastGreProblem_) {
+        lastGreProblem_ = g.why;
+        error_log_("WCCP: GRE from " + dotted(g.source) + " dropped: " + g.why);
+      }
       continue;
     }
     if (write(tunFd_, g.inner.data(), g.inner.size()) < 0) {

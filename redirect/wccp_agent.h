@@ -87,6 +87,7 @@ class WccpAgent {
   uv_timer_t* timer_ = nullptr;
   uint64_t startedMs_ = 0;
   std::vector<std::unique_ptr<wccp::ServiceGroup>> groups_;
+  std::vector<uint8_t> serviceIds_;
   std::vector<std::string> lastProblems_;
   WccpGreCounters gre_;
   Bytes buffer_;
