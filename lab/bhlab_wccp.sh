@@ -135,9 +135,12 @@ wccp_build() {
       net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 \
       net.ipv4.conf.all.send_redirects=0
   done
-  # redirect in on every interface but the router's own traffic; the simulator takes each
-  # packet's service from the interface it came in on and excludes wccpbr. --queue-bypass:
-  # without the simulator the router forwards normally (WCCP fails open).
+  # redirect exclude in on wccpbr, in the kernel (the boxes' own traffic never reaches the
+  # simulator, which would only give it back; the rule's counter shows it); redirect in on every
+  # other interface but the router's own traffic: the simulator takes each packet's service from
+  # the interface it came in on (and excludes wccpbr too, should a packet of it be queued).
+  # --queue-bypass: without the simulator the router forwards normally (WCCP fails open).
+  in_ns "$E" iptables -w -t mangle -A PREROUTING -i wccpbr -p tcp -j ACCEPT
   in_ns "$E" iptables -w -t mangle -A PREROUTING -p tcp -m addrtype ! --dst-type LOCAL \
     -j NFQUEUE --queue-num "$WCCP_QUEUE" --queue-bypass
   wccp_start_router "$name" || return 1
