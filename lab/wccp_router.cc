@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/ip_address.h"
+
 namespace bh::lab {
 
 using namespace bh::redirect::wccp;
@@ -33,7 +35,12 @@ std::vector<Datagram> WccpRouter::onDatagram(uint32_t from, ByteSpan payload, ui
                        : (m.find<SecurityInfo>() != nullptr &&
                           m.find<SecurityInfo>()->option == SecurityOption::Md5)) {
     ++counters_.securityFailures;
-    lastProblem_ = "security mismatch";  // as IOS: silently ignored, counted
+    // As IOS: silently ignored (no answer), counted and logged with the sender.
+    lastProblem_ =
+        std::string("security mismatch: ") + messageTypeName(m.type) + " from " +
+        IpAddress::v4(from).toString() + ": " +
+        (config_.password ? securityVerdictName(verifyMessage(payload, *config_.password))
+                          : "signed with MD5, the router has no password");
     return out;
   }
   const auto* service = m.find<ServiceInfo>();
@@ -206,6 +213,57 @@ std::vector<Datagram> WccpRouter::tick(uint64_t nowMs) {
     ++it;
   }
   return out;
+}
+
+bool WccpRouter::assigned(uint32_t address) const {
+  if (hash_) {
+    for (size_t i = 0; i < hash_->webCaches.size(); ++i) {
+      if (hash_->webCaches[i] != address) {
+        continue;
+      }
+      for (uint8_t b : hash_->buckets) {
+        if (b != kUnassignedBucket && (b & 0x7f) == i) {
+          return true;
+        }
+      }
+    }
+  } else if (mask_) {
+    for (const auto& set : mask_->sets) {
+      for (const auto& v : set.values) {
+        if (v.webCache == address) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+bool WccpRouter::assignmentComplete() const {
+  auto usable = [this](uint32_t a) {
+    auto it = caches_.find(a);
+    return it != caches_.end() && it->second.usable;
+  };
+  if (hash_) {
+    for (uint8_t b : hash_->buckets) {
+      if (b == kUnassignedBucket || (b & 0x7f) >= hash_->webCaches.size() ||
+          !usable(hash_->webCaches[b & 0x7f])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (mask_) {
+    for (const auto& set : mask_->sets) {
+      for (const auto& v : set.values) {
+        if (!usable(v.webCache)) {
+          return false;
+        }
+      }
+    }
+    return !mask_->sets.empty();
+  }
+  return false;
 }
 
 uint8_t WccpRouter::bucketOf(const PacketFields& packet) const {

@@ -65,6 +65,12 @@ class WccpRouter {
   /// Where a packet of this service goes: the box its bucket or mask names, or nullopt
   /// (forwarded normally: no assignment, an unassigned bucket, or a box that left).
   std::optional<uint32_t> redirectTarget(const wccp::PacketFields& packet) const;
+  /// Whether the assignment in force gives `address` a share (a bucket or a mask value): false
+  /// for a box that joined after it, until the designated box assigns again.
+  bool assigned(uint32_t address) const;
+  /// Whether every bucket (or mask value) of the assignment in force names a usable box: false
+  /// with no assignment, and after a box left until the designated box assigns again.
+  bool assignmentComplete() const;
   /// The primary bucket of a packet (for the GRE redirect header).
   uint8_t bucketOf(const wccp::PacketFields& packet) const;
 

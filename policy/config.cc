@@ -29,8 +29,16 @@ std::string roleName(DeviceRole role) {
   return "both";
 }
 
-std::string interceptionModeName(InterceptionMode /*mode*/) {
-  return "inline";
+std::string interceptionModeName(InterceptionMode mode) {
+  return mode == InterceptionMode::Wccp ? "wccp" : "inline";
+}
+
+std::string wccpMethodName(WccpMethod method) {
+  return method == WccpMethod::L2 ? "l2" : "gre";
+}
+
+std::string wccpAssignmentName(WccpAssignment assignment) {
+  return assignment == WccpAssignment::Mask ? "mask" : "hash";
 }
 
 std::string wanSecureModeName(WanSecureMode m) {

@@ -29,9 +29,43 @@ inline constexpr const char* kEmsmdbUuid = "a4f1db00-ca47-1067-b31f-00dd010662da
 inline constexpr const char* kDefaultConfigPath = "/etc/bridgehead/bridgehead.json";
 
 enum class DeviceRole { Edge, Core, Both };
-/// How flows reach the box. Only inline (the box in the path, NFQUEUE/TPROXY rules) exists; the
-/// loader refuses "wccp" until a WCCP agent does (issue 15).
-enum class InterceptionMode { Inline };
+/// How flows reach the box: inline (the box in the path, NFQUEUE/TPROXY rules) or wccp (the box
+/// off the path of a WCCPv2 router, which redirects the services' TCP to it:
+/// redirect/wccp_agent.h).
+enum class InterceptionMode { Inline, Wccp };
+
+/// One WCCPv2 service group the box joins (draft-wilson-wccp-v2-12 5.6.2). 61 and 62 are WAAS's
+/// tcp-promiscuous pair: dynamic, protocol 6, priority 34, no ports, hashing on the client's
+/// address (61 the source, 62 the destination).
+struct WccpServiceConfig {
+  bool standard = false;  ///< a well-known service (id only) instead of a dynamic one
+  uint8_t id = 61;
+  uint8_t priority = 34;
+  uint8_t protocol = 6;
+  uint32_t flags = 0x1;         ///< 5.6.2 Service Flags (the ports-defined bit set from ports)
+  std::vector<uint16_t> ports;  ///< at most 8; empty: every port
+  bool portsAreSource = false;  ///< the ports are source ports (flag 0x20)
+  bool operator==(const WccpServiceConfig&) const = default;
+};
+
+enum class WccpMethod { Gre, L2 };
+enum class WccpAssignment { Hash, Mask };
+
+/// interception.wccp: the routers and services of a box in wccp mode.
+struct WccpConfig {
+  static constexpr size_t kMaxRouters = 32;  ///< per service group (draft 4)
+  static constexpr size_t kMaxServices = 8;
+  std::vector<IpAddress> routers;  ///< IPv4 router ids HERE_I_AM goes to
+  std::vector<WccpServiceConfig> services;
+  std::string password;  ///< MD5 security when not empty (at most 8 octets)
+  WccpMethod forwarding = WccpMethod::Gre;
+  WccpMethod returns = WccpMethod::Gre;
+  WccpAssignment assignment = WccpAssignment::Hash;
+  uint16_t weight = 10000;
+  /// Mask assignment: the bits of the client's address that choose the box (WAAS: 0xF00).
+  uint32_t maskBits = 0xf00;
+  bool operator==(const WccpConfig&) const = default;
+};
 
 struct DeviceConfig {
   /// Printable peer id (a MAC such as "0:1a:64:d3:2f:b8", or a name); empty = derive at start.
@@ -47,6 +81,8 @@ struct InterceptionConfig {
   std::vector<std::string> lanInterfaces;
   /// NFQUEUE number for SYN / SYN-ACK handling (auto-discovery).
   uint16_t nfqueue = 7;
+  /// mode wccp only (required then, refused otherwise).
+  std::optional<WccpConfig> wccp;
 };
 
 /// Auto-discovery TCP option. RFC 6994 experimental kind 253 carries a 16-bit ExID; the
@@ -241,5 +277,7 @@ struct Config {
 
 std::string roleName(DeviceRole role);
 std::string interceptionModeName(InterceptionMode mode);
+std::string wccpMethodName(WccpMethod method);
+std::string wccpAssignmentName(WccpAssignment assignment);
 
 }  // namespace bh::policy

@@ -76,15 +76,215 @@ void loadDevice(const json& j, Config& c, ConfigErrors& errors) {
   r.finish();
 }
 
+// 5.6.2 Service Flags by the names the WAAS CLI and Squid use.
+const std::vector<std::pair<std::string, uint32_t>>& wccpFlagNames() {
+  static const std::vector<std::pair<std::string, uint32_t>> names = {
+      {"src-ip-hash", 0x1},         {"dst-ip-hash", 0x2},        {"src-port-hash", 0x4},
+      {"dst-port-hash", 0x8},       {"src-ip-alt-hash", 0x100},  {"dst-ip-alt-hash", 0x200},
+      {"src-port-alt-hash", 0x400}, {"dst-port-alt-hash", 0x800}};
+  return names;
+}
+
+WccpServiceConfig defaultWccpService(uint8_t id) {
+  WccpServiceConfig s;
+  s.id = id;
+  s.flags = id == 62 ? 0x2 : 0x1;  // 62 hashes on the destination: the client, server to client
+  return s;
+}
+
+void loadWccpService(const json& j, const std::string& path, WccpServiceConfig& s,
+                     ConfigErrors& errors) {
+  if (j.is_number_integer()) {
+    const int64_t id = j.is_number_unsigned()
+                           ? static_cast<int64_t>(std::min<uint64_t>(j.get<uint64_t>(), 1000))
+                           : j.get<int64_t>();
+    if (id < 0 || id > 255) {
+      errors.push_back({path, "a service id is 0-255"});
+      return;
+    }
+    s = defaultWccpService(static_cast<uint8_t>(id));
+    return;
+  }
+  ObjectReader r(j, path, errors);
+  if (!r.valid()) {
+    return;
+  }
+  uint32_t id = 61;
+  r.unsignedInt("id", id, 0, 255);
+  if (r.field("id") == nullptr) {
+    r.error("id", "missing required key");
+  }
+  s = defaultWccpService(static_cast<uint8_t>(id));
+  std::string type = "dynamic";
+  r.string("type", type);
+  if (type != "dynamic" && type != "standard") {
+    r.error("type", "'" + type + "' is not valid: dynamic or standard");
+  }
+  s.standard = type == "standard";
+  if (s.standard && s.id > 50) {
+    r.error("id", "well-known (standard) services are 0-50");
+  }
+  r.unsignedInt("priority", s.priority, 0, 255);
+  r.unsignedInt("protocol", s.protocol, 0, 255);
+  if (const json* f = r.field("flags")) {
+    if (!f->is_array()) {
+      r.error("flags", "expected an array of flag names (src-ip-hash, dst-ip-hash, ...)");
+    } else {
+      s.flags = 0;
+      std::vector<std::string> known;
+      for (const auto& [n, v] : wccpFlagNames()) {
+        known.push_back(n);
+      }
+      for (size_t i = 0; i < f->size(); ++i) {
+        const std::string fp = pointerJoin(r.path("flags"), i);
+        if (!(*f)[i].is_string()) {
+          errors.push_back({fp, "expected a flag name"});
+          continue;
+        }
+        const std::string n = (*f)[i].get<std::string>();
+        bool found = false;
+        for (const auto& [name, v] : wccpFlagNames()) {
+          if (name == n) {
+            s.flags |= v;
+            found = true;
+          }
+        }
+        if (!found) {
+          errors.push_back({fp, "'" + n + "' is not a service flag" + suggestionText(n, known)});
+        }
+      }
+    }
+  }
+  if (const json* p = r.field("ports")) {
+    if (!p->is_array() || p->size() > 8) {
+      r.error("ports", "expected an array of at most 8 ports (draft 5.6.2)");
+    } else {
+      for (size_t i = 0; i < p->size(); ++i) {
+        const json& v = (*p)[i];
+        if (!v.is_number_unsigned() || v.get<uint64_t>() < 1 || v.get<uint64_t>() > 65535) {
+          errors.push_back({pointerJoin(r.path("ports"), i), "expected a port 1-65535"});
+          continue;
+        }
+        s.ports.push_back(static_cast<uint16_t>(v.get<uint64_t>()));
+      }
+    }
+  }
+  r.boolean("ports_are_source", s.portsAreSource);
+  if (s.portsAreSource && s.ports.empty()) {
+    r.error("ports_are_source", "needs ports");
+  }
+  if (s.ports.empty()) {
+    s.flags &= ~0x30u;
+  } else {
+    s.flags |= 0x10u | (s.portsAreSource ? 0x20u : 0u);
+  }
+  r.finish();
+}
+
+void loadWccp(const json& j, WccpConfig& w, ConfigErrors& errors) {
+  ObjectReader r(j, "/interception/wccp", errors);
+  if (!r.valid()) {
+    return;
+  }
+  if (const json* rs = r.required("routers")) {
+    if (!rs->is_array() || rs->empty() || rs->size() > WccpConfig::kMaxRouters) {
+      r.error("routers", "expected an array of 1-32 router addresses (IPv4)");
+    } else {
+      for (size_t i = 0; i < rs->size(); ++i) {
+        const std::string p = pointerJoin(r.path("routers"), i);
+        std::optional<IpAddress> a;
+        if ((*rs)[i].is_string()) {
+          a = IpAddress::parse((*rs)[i].get<std::string>());
+        }
+        if (!a || !a->isV4()) {
+          errors.push_back({p, "expected an IPv4 address (WCCPv2 routers are IPv4)"});
+          continue;
+        }
+        if (std::find(w.routers.begin(), w.routers.end(), *a) != w.routers.end()) {
+          errors.push_back({p, "router " + a->toString() + " is listed twice"});
+          continue;
+        }
+        w.routers.push_back(*a);
+      }
+    }
+  }
+  if (const json* ss = r.field("services")) {
+    if (!ss->is_array() || ss->empty() || ss->size() > WccpConfig::kMaxServices) {
+      r.error("services", "expected an array of 1-8 services (ids or objects)");
+    } else {
+      std::set<uint8_t> ids;
+      for (size_t i = 0; i < ss->size(); ++i) {
+        WccpServiceConfig s;
+        const std::string p = pointerJoin(r.path("services"), i);
+        const size_t before = errors.size();
+        loadWccpService((*ss)[i], p, s, errors);
+        if (errors.size() != before) {
+          continue;
+        }
+        if (!ids.insert(s.id).second) {
+          errors.push_back({p, "service " + std::to_string(s.id) + " is listed twice"});
+          continue;
+        }
+        w.services.push_back(s);
+      }
+    }
+  } else {
+    w.services = {defaultWccpService(61), defaultWccpService(62)};
+  }
+  r.string("password", w.password);
+  if (w.password.size() > 8) {
+    // 5.6.1: the key is the password NUL-padded to 8 octets; a longer one is refused rather than
+    // truncated (a router that truncates differently would disagree without saying why).
+    r.error("password", "a WCCP password is at most 8 characters (draft 5.6.1); this one has " +
+                            std::to_string(w.password.size()));
+  }
+  enumField<WccpMethod>(r, "forwarding", w.forwarding,
+                        {{"gre", WccpMethod::Gre}, {"l2", WccpMethod::L2}});
+  enumField<WccpMethod>(r, "return", w.returns, {{"gre", WccpMethod::Gre}, {"l2", WccpMethod::L2}});
+  enumField<WccpAssignment>(r, "assignment", w.assignment,
+                            {{"hash", WccpAssignment::Hash}, {"mask", WccpAssignment::Mask}});
+  r.unsignedInt("weight", w.weight, 0, 65535);
+  if (const json* m = r.field("mask")) {
+    // The mask over the client's address: "0xf00" or a number; at most 7 bits (128 values).
+    uint64_t v = 0;
+    bool ok = false;
+    if (m->is_number_unsigned()) {
+      v = m->get<uint64_t>();
+      ok = v <= 0xffffffffULL;
+    } else if (m->is_string()) {
+      const std::string t = m->get<std::string>();
+      try {
+        size_t used = 0;
+        v = std::stoull(t, &used, 0);
+        ok = used == t.size() && v <= 0xffffffffULL;
+      } catch (...) {
+        ok = false;
+      }
+    }
+    if (!ok || v == 0 || __builtin_popcountll(v) > 7) {
+      r.error("mask", "expected a non-zero 32-bit mask of at most 7 bits (\"0xf00\")");
+    } else {
+      w.maskBits = static_cast<uint32_t>(v);
+    }
+  }
+  r.finish();
+}
+
 void loadInterception(const json& j, Config& c, ConfigErrors& errors) {
   ObjectReader r(j, "/interception", errors);
-  // A setting nothing implements is refused, not accepted and ignored: a box told to use WCCP
-  // would otherwise run inline rules and never register with a router.
-  if (const json* m = r.field("mode"); m != nullptr && m->is_string() && *m == "wccp") {
-    r.error("mode", "'wccp': WCCP redirection is not implemented yet; use 'inline'");
-  } else {
-    enumField<InterceptionMode>(r, "mode", c.interception.mode,
-                                {{"inline", InterceptionMode::Inline}});
+  enumField<InterceptionMode>(
+      r, "mode", c.interception.mode,
+      {{"inline", InterceptionMode::Inline}, {"wccp", InterceptionMode::Wccp}});
+  if (const json* w = r.field("wccp")) {
+    if (c.interception.mode != InterceptionMode::Wccp) {
+      // Refused rather than ignored: the box would run inline and never register.
+      r.error("wccp", "a wccp block needs \"mode\": \"wccp\"");
+    } else {
+      c.interception.wccp.emplace();
+      loadWccp(*w, *c.interception.wccp, errors);
+    }
+  } else if (c.interception.mode == InterceptionMode::Wccp) {
+    r.error("mode", "'wccp' needs a wccp block (routers, services, password, methods)");
   }
   if (const json* ifs = r.field("lan_interfaces")) {
     if (!ifs->is_array() || ifs->size() > 64) {

@@ -13,6 +13,7 @@ std::vector<std::string> restartRequired(const Config& a, const Config& b) {
   check(a.device.role != b.device.role, "/device/role");
   check(a.device.hostname != b.device.hostname, "/device/hostname");
   check(a.interception.mode != b.interception.mode, "/interception/mode");
+  check(a.interception.wccp != b.interception.wccp, "/interception/wccp");
   check(a.peering.optionKind != b.peering.optionKind, "/peering/tcp_option_kind");
   check(a.peering.optionExid != b.peering.optionExid, "/peering/tcp_option_exid");
   check(a.peering.listenPort != b.peering.listenPort, "/peering/listen_port");

@@ -92,6 +92,24 @@ std::string showRunningConfig(const Config& c) {
   for (const auto& i : c.interception.lanInterfaces) {
     line("interception lan-interface " + i);
   }
+  if (const auto& w = c.interception.wccp) {
+    // In the words of the WAAS CLI (`wccp router-list`, `wccp tcp-promiscuous`).
+    std::string routers;
+    for (const auto& a : w->routers) {
+      routers += " " + a.toString();
+    }
+    line("wccp router-list" + routers);
+    for (const auto& s : w->services) {
+      line("wccp service " + std::to_string(s.id) + (s.standard ? " standard" : " dynamic") +
+           " priority " + std::to_string(s.priority) + " protocol " + std::to_string(s.protocol) +
+           " flags " + hex16(static_cast<uint16_t>(s.flags)));
+    }
+    line("wccp " + std::string(w->password.empty() ? "no password" : "password ****"));
+    line("wccp redirect-method " + wccpMethodName(w->forwarding) + " egress-method " +
+         wccpMethodName(w->returns) + " assignment-method " + wccpAssignmentName(w->assignment) +
+         " weight " + std::to_string(w->weight));
+    line("wccp version 2");
+  }
   if (c.peering.optionKind == PeeringConfig::kWaasKind) {
     line("peering tcp-option 0x21");
   } else {
@@ -179,6 +197,28 @@ json configToJson(const Config& c) {
   j["interception"] = {{"mode", interceptionModeName(c.interception.mode)},
                        {"lan_interfaces", c.interception.lanInterfaces},
                        {"nfqueue", c.interception.nfqueue}};
+  if (const auto& w = c.interception.wccp) {
+    json routers = json::array();
+    for (const auto& a : w->routers) {
+      routers.push_back(a.toString());
+    }
+    json services = json::array();
+    for (const auto& s : w->services) {
+      services.push_back({{"id", s.id},
+                          {"type", s.standard ? "standard" : "dynamic"},
+                          {"priority", s.priority},
+                          {"protocol", s.protocol},
+                          {"flags", s.flags},
+                          {"ports", s.ports}});
+    }
+    j["interception"]["wccp"] = {{"routers", routers},
+                                 {"services", services},
+                                 {"password_set", !w->password.empty()},
+                                 {"forwarding", wccpMethodName(w->forwarding)},
+                                 {"return", wccpMethodName(w->returns)},
+                                 {"assignment", wccpAssignmentName(w->assignment)},
+                                 {"weight", w->weight}};
+  }
   j["peering"] = {{"tcp_option_kind", c.peering.optionKind},
                   {"listen_port", c.peering.listenPort},
                   {"initial_window_segments", c.peering.initialWindowSegments},

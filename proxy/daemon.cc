@@ -64,6 +64,18 @@ redirect::InterceptionSpec Daemon::interceptionSpec() const {
   const auto& ic = policy_.current()->config().interception;
   s.queueNum = options_.queueNum ? options_.queueNum : ic.nfqueue;
   s.lanInterfaces = options_.lanInterfaces.empty() ? ic.lanInterfaces : options_.lanInterfaces;
+  if (ic.mode == policy::InterceptionMode::Wccp) {
+    // Redirected flows come out of the agent's TUN (GRE) or in on the box's interface with
+    // only the MAC rewritten (L2): those are its LAN interfaces, nothing else.
+    s.wccpTunnel = redirect::WccpAgent::kTunnelName;
+    s.lanInterfaces = {s.wccpTunnel};
+    if (wccp_) {
+      s.wccpMss = wccp_->mss();
+      if (ic.wccp && ic.wccp->forwarding == policy::WccpMethod::L2 && !wccp_->interface().empty()) {
+        s.lanInterfaces.push_back(wccp_->interface());
+      }
+    }
+  }
   return s;
 }
 
@@ -85,6 +97,16 @@ int Daemon::run() {
     if (r != 0) {
       logError(std::string("cannot open the transparent listener (") + (v6 ? "IPv6" : "IPv4") +
                "): " + uv_strerror(r));
+      return 1;
+    }
+  }
+
+  if (cfg.interception.mode == policy::InterceptionMode::Wccp && cfg.interception.wccp) {
+    wccp_ = std::make_unique<redirect::WccpAgent>(
+        &loop_, *cfg.interception.wccp, [](const std::string& l) { logInfo(l); },
+        [](const std::string& l) { logError(l); });
+    if (!wccp_->open()) {
+      logError("cannot start the WCCP agent: " + wccp_->error());
       return 1;
     }
   }
@@ -169,6 +191,9 @@ int Daemon::run() {
   }
   generic_.open(cfg.dre.cacheSizeMb, cfg.lz.level);
   flows_.start();
+  if (wccp_) {
+    wccp_->start();  // HERE_I_AM once everything that takes the redirected flows is up
+  }
   saveTimer_ = new uv_timer_t;
   uv_timer_init(&loop_, saveTimer_);
   saveTimer_->data = this;
@@ -217,6 +242,9 @@ void Daemon::shutdown() {
     uv_close(reinterpret_cast<uv_handle_t*>(saveTimer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     saveTimer_ = nullptr;
+  }
+  if (wccp_) {
+    wccp_->stop();  // no more HERE_I_AM: the routers remove this box within 30 s
   }
   logInfo("bridgehead stopping: removing interception rules");
   if (peerRoutes_) {

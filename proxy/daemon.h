@@ -23,6 +23,7 @@
 #include "proxy/wan_secure/wan_secure_service.h"
 #include "redirect/peer_routes.h"
 #include "redirect/rule_installer.h"
+#include "redirect/wccp_agent.h"
 
 namespace bh::proxy {
 
@@ -110,6 +111,8 @@ class Daemon {
   DiscoveryTable coreTable_{16384, 30'000'000'000ULL};
   std::unique_ptr<NfqueueHandler> nfqueue_;
   std::unique_ptr<redirect::PeerRoutes> peerRoutes_;
+  /// interception.mode wccp: the WCCPv2 agent (membership, GRE into the TPROXY rules).
+  std::unique_ptr<redirect::WccpAgent> wccp_;
   /// The peer-route table the rules send our peer legs to (0: none), fixed at start.
   uint32_t peerRouteTable_ = 0;
   std::unique_ptr<ControlServer> control_;

@@ -15,6 +15,7 @@
 #include "proxy/control/show_memory.h"
 #include "proxy/control/show_peering.h"
 #include "proxy/control/show_wan_secure.h"
+#include "proxy/control/show_wccp.h"
 #include "proxy/daemon.h"
 #include "proxy/wan_secure/certificate_rows.h"
 
@@ -142,6 +143,14 @@ void Daemon::buildCommands() {
         SecureStoreView v = wanSecure_.storeView();
         return showSecureStore({v.path, v.state, v.reason, v.keySource,
                                 policy_.current()->config().wanSecure.anyAlways()});
+      });
+  add({"show", "wccp"}, "show wccp status|services|routers|clients|masks|gre|statistics",
+      [this](const std::vector<std::string>& a) -> nlohmann::json {
+        redirect::WccpStatus st;
+        if (wccp_) {
+          st = wccp_->status();
+        }
+        return showWccp(st, a.size() >= 3 ? a[2] : "status");
       });
   add({"show", "device"}, "show device", [this](const std::vector<std::string>&) -> nlohmann::json {
     return showDevice({deviceId_.toString(), policy::roleName(role_), flows_.size(),

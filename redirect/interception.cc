@@ -102,7 +102,18 @@ RuleSet buildRules(const InterceptionSpec& spec) {
     n << "    " << match << " meta nfproto ipv6 tproxy ip6 to :" << port << " meta mark set "
       << hex(Marks::kLocal) << " accept\n";
   }
-  n << "  }\n}\n";
+  n << "  }\n";
+  if (!spec.wccpTunnel.empty()) {
+    // Every segment sent to this box reaches it inside GRE (28 bytes more): the client's to the
+    // listener (61) and the server's or core's to its outbound legs (62). The MSS the box
+    // announces in its SYNs and SYN-ACKs leaves room for them, so the router never fragments.
+    n << "  chain output {\n";
+    n << "    type filter hook output priority mangle; policy accept;\n";
+    n << "    meta l4proto tcp tcp flags & (syn | rst) == syn tcp option maxseg size > "
+      << spec.wccpMss << " tcp option maxseg size set " << spec.wccpMss << "\n";
+    n << "  }\n";
+  }
+  n << "}\n";
   rs.nftScript = n.str();
   rs.iptablesV4 = iptablesRules(spec);
   rs.iptablesV6 = rs.iptablesV4;
@@ -126,6 +137,18 @@ RuleSet buildRules(const InterceptionSpec& spec) {
       }
       rs.routeTeardown.push_back({"ip", fam, "route", "flush", "table", peers});
     }
+  }
+  if (!spec.wccpTunnel.empty()) {
+    // What came in on the TUN and was not taken (unmarked: no socket, no TPROXY) goes back out
+    // of it to the agent, which returns it to the router (draft 4.12).
+    const std::string t = std::to_string(spec.wccpReturnTable);
+    rs.routeSetup.push_back({"ip", "-4", "rule", "add", "iif", spec.wccpTunnel, "fwmark",
+                             "0x0/" + hex(Marks::kMask), "lookup", t});
+    rs.routeSetup.push_back(
+        {"ip", "-4", "route", "replace", "default", "dev", spec.wccpTunnel, "table", t});
+    rs.routeTeardown.push_back({"ip", "-4", "rule", "del", "iif", spec.wccpTunnel, "fwmark",
+                                "0x0/" + hex(Marks::kMask), "lookup", t});
+    rs.routeTeardown.push_back({"ip", "-4", "route", "flush", "table", t});
   }
   return rs;
 }

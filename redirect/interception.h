@@ -29,6 +29,14 @@ struct InterceptionSpec {
   uint32_t peerRouteTable = 0;
   std::vector<std::string> lanInterfaces;  ///< edge: interfaces facing clients (empty: all)
   std::vector<uint16_t> passThroughPorts;  ///< destination ports never intercepted
+  /// WCCP (interception.mode wccp, redirect/wccp_agent.h): the TUN the GRE-redirected packets
+  /// come out of (also a LAN interface: list it there). Every SYN and SYN-ACK the box sends gets
+  /// its MSS clamped to wccpMss (the 28 bytes of GRE must fit the router's link), and what arrives
+  /// on it unmarked (no socket, not a new flow) is routed back into it through table
+  /// wccpReturnTable, so the agent returns it to the router. Empty: not in wccp mode.
+  std::string wccpTunnel;
+  uint16_t wccpMss = 1432;
+  uint32_t wccpReturnTable = 29;
   std::string tableName = "bridgehead";
   std::string chainPrefix = "BRIDGEHEAD";
 };

@@ -85,6 +85,8 @@ class ServiceGroup {
   /// The last problem seen, in words for the log and `show wccp` ("" when none).
   const std::string& lastProblem() const { return lastProblem_; }
   const ServiceGroupConfig& config() const { return config_; }
+  /// The caches the usable routers list, with this box, sorted.
+  std::vector<uint32_t> members() const;
 
  private:
   Bytes hereIAm(const RouterState* router) const;
@@ -92,8 +94,6 @@ class ServiceGroup {
   void onRemovalQuery(const Message& m, uint64_t nowMs);
   void problem(RouterState* router, std::string why);
   void changed(uint64_t nowMs);
-  /// The caches the usable routers list, with this box, sorted.
-  std::vector<uint32_t> members() const;
   std::vector<Datagram> assignIfDue(uint64_t nowMs);
   Bytes finish(Message& m) const;
 

@@ -4,6 +4,7 @@ intact, and a connection that ends early must end with an error, never a short s
 
   flowcheck.py server --port P
   flowcheck.py client --host H --port P --mode up|down|both --bytes N [--conns C] [--hold FLAG]
+                       [--sources A,B,...]
 
 The client announces "<mode> <bytes>\n". up: the client sends N random bytes and half-closes;
 the server answers with the SHA-256 of what it read and closes. down: the server sends N random
@@ -124,7 +125,14 @@ def hold(args):
 
 def client_one(args, out, idx):
     try:
-        s = socket.create_connection((args.host, args.port), timeout=args.timeout)
+        src = None
+        if args.sources:
+            # --sources A,B,...: connection i comes from address i modulo the list (a farm test
+            # needs many clients); the port stays the kernel's choice.
+            addrs = args.sources.split(",")
+            src = (addrs[idx % len(addrs)], 0)
+        s = socket.create_connection((args.host, args.port), timeout=args.timeout,
+                                     source_address=src)
         s.sendall(("%s %d\n" % (args.mode, args.bytes)).encode())
         res = {}
         def up():
@@ -185,6 +193,7 @@ def main():
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--v6", action="store_true")
     p.add_argument("--log")
+    p.add_argument("--sources", help="client: comma-separated source addresses, round-robin")
     p.add_argument("--hold", help="client: hold each connection open until this file exists")
     args = p.parse_args()
     sys.exit(server(args) if args.role == "server" else client(args))

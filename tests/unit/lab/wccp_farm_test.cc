@@ -111,7 +111,9 @@ TEST_CASE("a farm of three: membership, assignment, spread, one box per client")
     REQUIRE(r.caches().size() == 3);
     for (const auto& [addr, c] : r.caches()) {
       CHECK(c.usable);
+      CHECK(r.assigned(addr));  // the assignment in force gives every box a share
     }
+    CHECK(r.assignmentComplete());
     CHECK(r.counters().assignmentsExecuted >= 1);
     CHECK(r.assignmentKey().address == kBoxes[0]);  // the lowest address is designated
     CHECK(r.counters().securityFailures == 0);
@@ -147,10 +149,12 @@ TEST_CASE("a box dies: queried at 25 s, removed at 30 s, its flows move, nobody 
   CHECK(f.routers.at(61).caches().count(kBoxes[2]) == 1);
   f.run(5'000);  // 3 x T: removed
   CHECK(f.routers.at(61).caches().count(kBoxes[2]) == 0);
+  CHECK_FALSE(f.routers.at(61).assignmentComplete());  // its buckets name a box that left
   // Until the designated box reassigns its buckets are forwarded normally; it does once it has
   // seen the change (its next HERE_I_AM's answer, within T) and membership was stable 1.5 x T.
   CHECK_FALSE(f.routers.at(61).redirectTarget({0x0a5b0201, kServer, 1, 6001}) == kBoxes[2]);
   f.run(30'000);
+  CHECK(f.routers.at(61).assignmentComplete());
   const auto after = f.targets(clients);
   int moved = 0;
   for (uint32_t c : clients) {

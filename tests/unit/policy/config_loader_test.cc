@@ -48,9 +48,39 @@ const BadConfig kBadConfigs[] = {
     {"bad enum", R"({"device": {"role": "egde"}})", "/device/role", "did you mean 'edge'?"},
     {"bad interception", R"({"interception": {"mode": "inlin"}})", "/interception/mode",
      "did you mean 'inline'?"},
-    // Accepted and ignored before: nothing redirects with WCCP yet (issue 15).
-    {"interception wccp not implemented", R"({"interception": {"mode": "wccp"}})",
-     "/interception/mode", "WCCP redirection is not implemented yet"},
+    // WCCP (issue 19): the mode needs its block, the block needs the mode.
+    {"wccp without its block", R"({"interception": {"mode": "wccp"}})", "/interception/mode",
+     "'wccp' needs a wccp block"},
+    {"wccp block in inline mode",
+     R"({"interception": {"mode": "inline", "wccp": {"routers": ["10.0.0.1"]}}})",
+     "/interception/wccp", "needs \"mode\": \"wccp\""},
+    {"wccp without routers", R"({"interception": {"mode": "wccp", "wccp": {}}})",
+     "/interception/wccp", "missing required key 'routers'"},
+    {"wccp IPv6 router", R"({"interception": {"mode": "wccp", "wccp": {"routers": ["fd00::1"]}}})",
+     "/interception/wccp/routers/0", "WCCPv2 routers are IPv4"},
+    {"wccp password over 8",
+     R"({"interception": {"mode": "wccp", "wccp": {"routers": ["10.0.0.1"],
+                                                   "password": "123456789"}}})",
+     "/interception/wccp/password", "at most 8 characters (draft 5.6.1); this one has 9"},
+    {"wccp bad method",
+     R"({"interception": {"mode": "wccp", "wccp": {"routers": ["10.0.0.1"],
+                                                   "forwarding": "gree"}}})",
+     "/interception/wccp/forwarding", "did you mean 'gre'?"},
+    {"wccp bad service flag",
+     R"({"interception": {"mode": "wccp", "wccp": {"routers": ["10.0.0.1"],
+         "services": [{"id": 90, "flags": ["src-ip-hsh"]}]}}})",
+     "/interception/wccp/services/0/flags/0", "did you mean 'src-ip-hash'?"},
+    {"wccp duplicate service",
+     R"({"interception": {"mode": "wccp", "wccp": {"routers": ["10.0.0.1"],
+                                                   "services": [61, 62, 61]}}})",
+     "/interception/wccp/services/2", "listed twice"},
+    {"wccp nine ports",
+     R"({"interception": {"mode": "wccp", "wccp": {"routers": ["10.0.0.1"],
+         "services": [{"id": 90, "ports": [1,2,3,4,5,6,7,8,9]}]}}})",
+     "/interception/wccp/services/0/ports", "at most 8 ports"},
+    {"wccp mask of 8 bits",
+     R"({"interception": {"mode": "wccp", "wccp": {"routers": ["10.0.0.1"], "mask": "0xff00"}}})",
+     "/interception/wccp/mask", "at most 7 bits"},
     // The peer legs' keepalive is fixed at 5 s; another value would be shown but not used.
     {"MAPI keepalive other than 5 s", R"({"accelerators": {"mapi": {"keepalive_seconds": 30}}})",
      "/accelerators/mapi/keepalive_seconds", "a configurable keepalive is not implemented yet"},
@@ -228,6 +258,49 @@ TEST_CASE("each bad config names its path and reason") {
     CAPTURE(r.errorText());
     CHECK(hasError(r.errors(), c.path, c.message));
   }
+}
+
+TEST_CASE("interception wccp: defaults 61/62, and every setting read") {
+  auto d = loadConfig(R"({"interception": {"mode": "wccp", "wccp": {"routers": ["10.0.0.1"]}}})");
+  REQUIRE(d.ok());
+  REQUIRE(d.value().interception.wccp.has_value());
+  const WccpConfig& w = *d.value().interception.wccp;
+  REQUIRE(w.services.size() == 2);
+  CHECK(w.services[0].id == 61);
+  CHECK(w.services[0].flags == 0x1);  // source address: the client, client to server
+  CHECK(w.services[1].id == 62);
+  CHECK(w.services[1].flags == 0x2);  // destination address: the client, server to client
+  CHECK(w.services[1].priority == 34);
+  CHECK(w.services[1].protocol == 6);
+  CHECK(w.forwarding == WccpMethod::Gre);
+  CHECK(w.returns == WccpMethod::Gre);
+  CHECK(w.assignment == WccpAssignment::Hash);
+  CHECK(w.weight == 10000);
+  CHECK(w.password.empty());
+  auto r = loadConfig(R"({"interception": {"mode": "wccp", "wccp": {
+    "routers": ["10.0.0.1", "10.0.0.2"], "password": "bh61pw", "forwarding": "l2",
+    "return": "l2", "assignment": "mask", "weight": 5000, "mask": "0x1741",
+    "services": [61, {"id": 90, "priority": 200, "protocol": 17,
+                      "flags": ["dst-ip-hash", "src-port-alt-hash"], "ports": [80, 443],
+                      "ports_are_source": true},
+                 {"id": 0, "type": "standard"}]}}})");
+  REQUIRE(r.ok());
+  const WccpConfig& v = *r.value().interception.wccp;
+  CHECK(v.routers.size() == 2);
+  CHECK(v.password == "bh61pw");
+  CHECK(v.forwarding == WccpMethod::L2);
+  CHECK(v.returns == WccpMethod::L2);
+  CHECK(v.assignment == WccpAssignment::Mask);
+  CHECK(v.weight == 5000);
+  CHECK(v.maskBits == 0x1741);
+  REQUIRE(v.services.size() == 3);
+  CHECK(v.services[1].id == 90);
+  CHECK(v.services[1].priority == 200);
+  CHECK(v.services[1].protocol == 17);
+  CHECK(v.services[1].flags == (0x2 | 0x400 | 0x10 | 0x20));  // ports defined, source ports
+  CHECK(v.services[1].ports == std::vector<uint16_t>{80, 443});
+  CHECK(v.services[2].standard);
+  CHECK(r.value().interception.mode == InterceptionMode::Wccp);
 }
 
 TEST_CASE("all errors are collected, not just the first") {

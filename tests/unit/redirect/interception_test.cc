@@ -143,3 +143,35 @@ TEST_CASE("peer route table: consulted only by our peer legs' marks, flushed on 
   // Every rule set up has its inverse in the teardown.
   CHECK(rs.routeSetup.size() == 8);
 }
+
+TEST_CASE("wccp rules: the TUN is a LAN interface, SYNs' MSS clamped, returns routed back in") {
+  InterceptionSpec s = edgeSpec();
+  s.lanInterfaces = {"bhwccp0"};
+  s.wccpTunnel = "bhwccp0";
+  s.wccpMss = 1432;
+  RuleSet rs = buildRules(s);
+  CHECK(contains(rs.nftScript, "iifname { \"bhwccp0\" } meta l4proto tcp"));
+  CHECK(contains(rs.nftScript,
+                 "type filter hook output priority mangle; policy accept;\n"
+                 "    meta l4proto tcp tcp flags & (syn | rst) == syn tcp option "
+                 "maxseg size > 1432 tcp option maxseg size set 1432\n"));
+  auto has = [](const std::vector<std::vector<std::string>>& cmds, const std::string& line) {
+    return std::any_of(cmds.begin(), cmds.end(), [&](const auto& c) {
+      std::string l;
+      for (const auto& a : c) {
+        l += (l.empty() ? "" : " ") + a;
+      }
+      return l == line;
+    });
+  };
+  // Only unmarked packets (no socket, no TPROXY) go back into the TUN to be returned.
+  CHECK(has(rs.routeSetup, "ip -4 rule add iif bhwccp0 fwmark 0x0/0xffff lookup 29"));
+  CHECK(has(rs.routeSetup, "ip -4 route replace default dev bhwccp0 table 29"));
+  CHECK(has(rs.routeTeardown, "ip -4 rule del iif bhwccp0 fwmark 0x0/0xffff lookup 29"));
+  CHECK(has(rs.routeTeardown, "ip -4 route flush table 29"));
+  // Inline: none of it.
+  RuleSet inl = buildRules(edgeSpec());
+  CHECK_FALSE(contains(inl.nftScript, "maxseg"));
+  CHECK_FALSE(has(inl.routeSetup, "ip -4 route flush table 29"));
+  CHECK_FALSE(has(inl.routeSetup, "ip -4 route replace default dev bhwccp0 table 29"));
+}
