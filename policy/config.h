@@ -175,6 +175,12 @@ struct TransactionLog {
   bool enabled = false;
 };
 
+/// The optional Prometheus listener (proxy/metrics/).
+struct MetricsSettings {
+  /// "ADDRESS:PORT" ("[ADDRESS]:PORT" for IPv6; policy/listen_address.h); "" = off.
+  std::string listen;
+};
+
 struct Config {
   DeviceConfig device;
   InterceptionConfig interception;
@@ -189,6 +195,7 @@ struct Config {
   DreSettings dre;
   LzSettings lz;
   TransactionLog transactionLog;
+  MetricsSettings metrics;
 
   const Classifier* findClassifier(const std::string& name) const;
   bool hasApplication(const std::string& name) const;

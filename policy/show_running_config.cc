@@ -248,6 +248,7 @@ json configToJson(const Config& c) {
   j["dre"] = {{"cache_size_mb", c.dre.cacheSizeMb}};
   j["lz"] = {{"level", c.lz.level}};
   j["transaction_log"] = {{"enabled", c.transactionLog.enabled}};
+  j["metrics"] = {{"listen", c.metrics.listen}};
   return j;
 }
 

@@ -145,6 +145,11 @@ int Daemon::run() {
     uv_run(&loop_, UV_RUN_DEFAULT);
     return 1;
   }
+  if (!startMetrics()) {
+    shutdown();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return 1;
+  }
 
   if (geteuid() == 0) {
     std::string user = options_.user;
@@ -230,6 +235,9 @@ void Daemon::shutdown() {
   }
   if (control_) {
     control_->stop();
+  }
+  if (metrics_) {
+    metrics_->stop();
   }
   for (auto* l : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(l),

@@ -18,6 +18,7 @@
 #include "proxy/discovery/nfqueue_handler.h"
 #include "proxy/flow_manager.h"
 #include "proxy/generic/generic_accelerator.h"
+#include "proxy/metrics/metrics_server.h"
 #include "redirect/peer_routes.h"
 #include "redirect/rule_installer.h"
 
@@ -67,6 +68,11 @@ class Daemon {
   policy::DynamicRules& dynamicRules() { return dynamicRules_; }
   /// The flows; the accelerators' accel::Host.
   FlowManager& flows() { return flows_; }
+  /// The control socket's command table (bridgehead --list-commands prints its rows).
+  const CommandTable& commands() const { return commands_; }
+  /// One scrape of the metrics listener: every show statistics figure, exposition format
+  /// (proxy/daemon_metrics.cc).
+  std::string metricsText();
 
   /// Sets everything up and runs until SIGTERM/SIGINT. Returns the process exit code.
   int run();
@@ -86,6 +92,8 @@ class Daemon {
   void shutdown();
   /// The box's own rows of the command table (proxy/daemon_commands.cc).
   void buildCommands();
+  /// Opens the metrics listener when metrics.listen is set; false when it cannot.
+  bool startMetrics();
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;
@@ -114,6 +122,8 @@ class Daemon {
   FlowManager flows_;
   std::vector<uv_tcp_t*> listeners_;
   std::vector<uv_signal_t*> signals_;
+  /// The Prometheus listener (metrics.listen), or nullptr.
+  std::unique_ptr<metrics::MetricsServer> metrics_;
   /// Saves the DRE ledgers and expires dynamic rules every 30 s.
   uv_timer_t* saveTimer_ = nullptr;
   bool stopping_ = false;
