@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBH_WERROR=ON
 
-.PHONY: all deps build build-asan test unit demo bench fuzz install clean format
+.PHONY: all deps build build-asan test unit demo bench fuzz install deb clean format
 
 all: build
 
@@ -45,6 +45,11 @@ fuzz: deps
 # /etc/bridgehead (kept if present), and the bridgehead system user. DESTDIR is honoured.
 install: build
 	cmake --install build --prefix /usr
+
+# The Debian package, built with dpkg-buildpackage from a copy of the tree in build/deb/:
+# build/deb/bridgehead_<version>_<arch>.deb, then lintian on it.
+deb: deps
+	@scripts/make-deb
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

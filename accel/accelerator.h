@@ -16,6 +16,7 @@
 
 #include "accel/flow_filter.h"
 #include "accel/flow_record.h"
+#include "accel/metrics.h"
 
 namespace bh::accel {
 
@@ -116,6 +117,9 @@ class Accelerator {
   virtual Status status() const = 0;
   /// Its control commands (statistics, clear, debug ...).
   virtual std::vector<ControlCommand> commands() { return {}; }
+  /// Its `show statistics` figures for the box's metrics listener (accel/metrics.h), from the
+  /// same data its show command renders.
+  virtual MetricFamilies metrics() const { return {}; }
 };
 
 using AcceleratorPtr = std::unique_ptr<Accelerator>;

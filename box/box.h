@@ -22,6 +22,8 @@ class Box {
   /// Runs until SIGTERM/SIGINT (proxy::Daemon::run).
   int run() { return daemon_.run(); }
   int removeRules() { return daemon_.removeRules(); }
+  /// The control socket's command table: the box's rows and its accelerators'.
+  const proxy::CommandTable& commands() const { return daemon_.commands(); }
 
  private:
   void applyPolicy(const policy::Policy& policy);

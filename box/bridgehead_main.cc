@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "box/box.h"
@@ -22,7 +23,8 @@ void usage() {
       "                  [--pidfile FILE] [--user NAME] [--no-rules] [--initial-window SEGMENTS]\n"
       "                  [--wan-bandwidth KBIT]\n"
       "       bridgehead --check-config FILE\n"
-      "       bridgehead --remove-rules [--config FILE] [--role R]\n");
+      "       bridgehead --remove-rules [--config FILE] [--role R]\n"
+      "       bridgehead --list-commands\n");
 }
 
 /// Every flow holds two sockets (a spliced pass-through flow two pipes more), so the usual soft
@@ -53,6 +55,32 @@ void raiseFileLimit(uint64_t connectionLimit) {
   }
 }
 
+/// `--list-commands`: the control socket's command table (words and syntax of every row, the
+/// box's and its accelerators'), as JSON, from a box built on the default policy and never run.
+/// bhctl's bash completion is generated from it (cli/CMakeLists.txt), and a test checks
+/// bhctl(8) against it, so neither can drift from what the socket dispatches on.
+int printCommands() {
+  auto cfg = bh::policy::loadConfig("{}");
+  if (!cfg.ok()) {
+    std::fprintf(stderr, "bridgehead: the default config: %s", cfg.errorText().c_str());
+    return 1;
+  }
+  auto pol = bh::policy::Policy::create(std::move(cfg).value(), 1);
+  if (!pol.ok()) {
+    std::fprintf(stderr, "bridgehead: the default policy: %s", pol.errorText().c_str());
+    return 1;
+  }
+  bh::proxy::DaemonOptions opt;
+  opt.stateDir = "/nonexistent";  // never opened: the box is built, not run
+  bh::box::Box box(std::move(opt), pol.value());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& c : box.commands().rows()) {
+    rows.push_back({{"words", c.words}, {"syntax", c.help}});
+  }
+  std::printf("%s\n", rows.dump(1).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,6 +92,7 @@ int main(int argc, char** argv) {
   std::string check;
   std::string pidfile;
   bool removeOnly = false;
+  bool listCommands = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> std::string {
@@ -107,6 +136,8 @@ int main(int argc, char** argv) {
       pidfile = val();
     } else if (a == "--remove-rules") {
       removeOnly = true;
+    } else if (a == "--list-commands") {
+      listCommands = true;
     } else if (a == "--no-rules") {
       opt.installRules = false;
     } else if (a == "-h" || a == "--help") {
@@ -125,6 +156,9 @@ int main(int argc, char** argv) {
     }
     std::printf("%s: ok\n", check.c_str());
     return 0;
+  }
+  if (listCommands) {
+    return printCommands();
   }
   auto cfg = bh::policy::loadConfigFile(opt.configPath);
   if (!cfg.ok()) {

@@ -255,6 +255,12 @@ struct WanSecureConfig {
   bool anyAlways() const;
 };
 
+/// The optional Prometheus listener (proxy/metrics/).
+struct MetricsSettings {
+  /// "ADDRESS:PORT" ("[ADDRESS]:PORT" for IPv6; policy/listen_address.h); "" = off.
+  std::string listen;
+};
+
 struct Config {
   DeviceConfig device;
   InterceptionConfig interception;
@@ -270,6 +276,7 @@ struct Config {
   LzSettings lz;
   TransactionLog transactionLog;
   WanSecureConfig wanSecure;
+  MetricsSettings metrics;
 
   const Classifier* findClassifier(const std::string& name) const;
   bool hasApplication(const std::string& name) const;

@@ -8,6 +8,7 @@
 
 #include "policy/did_you_mean.h"
 #include "policy/json_reader.h"
+#include "policy/listen_address.h"
 
 namespace bh::policy {
 namespace {
@@ -749,6 +750,9 @@ void loadSimple(ObjectReader& root, Config& c, ConfigErrors& errors) {
     ObjectReader r(*t, root.path("transaction_log"), errors);
     r.boolean("enabled", c.transactionLog.enabled);
     r.finish();
+  }
+  if (const json* m = root.field("metrics")) {
+    loadMetrics(*m, root.path("metrics"), c, errors);
   }
 }
 

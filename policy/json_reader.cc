@@ -59,8 +59,24 @@ ObjectReader::ObjectReader(const json& j, std::string path, ConfigErrors& errors
   }
 }
 
+namespace {
+
+SchemaObserver& schemaObserver() {
+  static SchemaObserver observer;
+  return observer;
+}
+
+}  // namespace
+
+void setSchemaObserver(SchemaObserver observer) {
+  schemaObserver() = std::move(observer);
+}
+
 const json* ObjectReader::field(std::string_view key) {
   known_.emplace_back(key);
+  if (schemaObserver()) {
+    schemaObserver()(path(key));
+  }
   if (object_ == nullptr) {
     return nullptr;
   }

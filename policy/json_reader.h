@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -16,6 +17,13 @@ std::string pointerJoin(const std::string& base, size_t index);
 
 /// "string", "number", ... for "expected X, got Y" messages.
 std::string jsonTypeName(const nlohmann::json& j);
+
+/// Called with the JSON pointer of every key a reader asks for (present or not), so a tool or a
+/// test can list the schema the loader knows (tests/unit/policy/config_keys_doc_test.cc checks
+/// bridgehead.json(5) against it). Empty (the default): nothing is called. Not thread-safe:
+/// set it only around a load.
+using SchemaObserver = std::function<void(const std::string& pointer)>;
+void setSchemaObserver(SchemaObserver observer);
 
 /// Reads the members of one JSON object while recording, for every member, whether the schema
 /// asked for it; finish() then reports the members nobody asked for as unknown keys with the

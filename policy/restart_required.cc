@@ -18,6 +18,7 @@ std::vector<std::string> restartRequired(const Config& a, const Config& b) {
   check(a.peering.optionExid != b.peering.optionExid, "/peering/tcp_option_exid");
   check(a.peering.listenPort != b.peering.listenPort, "/peering/listen_port");
   check(a.dre.cacheSizeMb != b.dre.cacheSizeMb, "/dre/cache_size_mb");
+  check(a.metrics.listen != b.metrics.listen, "/metrics/listen");
   return out;
 }
 

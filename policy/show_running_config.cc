@@ -312,6 +312,7 @@ json configToJson(const Config& c) {
         {"certificate", w.certificate}, {"private_key", w.privateKey}, {"chain", w.chain}};
   }
   j["wan_secure"] = ws;
+  j["metrics"] = {{"listen", c.metrics.listen}};
   return j;
 }
 

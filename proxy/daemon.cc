@@ -167,6 +167,11 @@ int Daemon::run() {
     uv_run(&loop_, UV_RUN_DEFAULT);
     return 1;
   }
+  if (!startMetrics()) {
+    shutdown();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return 1;
+  }
 
   startWanSecure();
   if (geteuid() == 0) {
@@ -263,6 +268,9 @@ void Daemon::shutdown() {
   if (ocspChecker_) {
     wanSecure_.setRevocationChecker(nullptr);
     ocspChecker_.reset();  // cancels its checks; its handles close on the loop's next turn
+  }
+  if (metrics_) {
+    metrics_->stop();
   }
   for (auto* l : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(l),

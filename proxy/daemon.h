@@ -19,6 +19,7 @@
 #include "proxy/discovery/nfqueue_handler.h"
 #include "proxy/flow_manager.h"
 #include "proxy/generic/generic_accelerator.h"
+#include "proxy/metrics/metrics_server.h"
 #include "proxy/wan_secure/ocsp_revocation_checker.h"
 #include "proxy/wan_secure/wan_secure_service.h"
 #include "redirect/peer_routes.h"
@@ -73,6 +74,11 @@ class Daemon {
   FlowManager& flows() { return flows_; }
   /// WAN secure: the box plugs its OCSP transport in here (setRevocationChecker) before run().
   WanSecureService& wanSecure() { return wanSecure_; }
+  /// The control socket's command table (bridgehead --list-commands prints its rows).
+  const CommandTable& commands() const { return commands_; }
+  /// One scrape of the metrics listener: every show statistics figure, exposition format
+  /// (proxy/daemon_metrics.cc).
+  std::string metricsText();
 
   /// Sets everything up and runs until SIGTERM/SIGINT. Returns the process exit code.
   int run();
@@ -98,6 +104,8 @@ class Daemon {
   void startWanSecure();
   /// Plugs the OCSP transport into WAN secure (peer_cert_verify with OCSP on).
   void startOcspChecker(const policy::WanSecureConfig& w);
+  /// Opens the metrics listener when metrics.listen is set; false when it cannot.
+  bool startMetrics();
 
   DaemonOptions options_;
   policy::PolicyHolder policy_;
@@ -134,6 +142,8 @@ class Daemon {
   FlowManager flows_;
   std::vector<uv_tcp_t*> listeners_;
   std::vector<uv_signal_t*> signals_;
+  /// The Prometheus listener (metrics.listen), or nullptr.
+  std::unique_ptr<metrics::MetricsServer> metrics_;
   /// Saves the DRE ledgers and expires dynamic rules every 30 s.
   uv_timer_t* saveTimer_ = nullptr;
   bool stopping_ = false;

@@ -42,6 +42,12 @@ if [ -d "$top/proxy/wan_secure" ] &&
   grep -v '/ocsp_revocation_checker\.'; then
   bad=1
 fi
+# The metrics' data and the scrape request parser are pure (proxy/metrics/box_metrics.*,
+# scrape_request.*): only the listener (metrics_server.*) touches libuv and sockets.
+for f in "$top"/proxy/metrics/box_metrics.* "$top"/proxy/metrics/scrape_request.*; do
+  [ -f "$f" ] || continue
+  if grep -nHE '#include *<(uv\.h|sys/socket\.h|netinet/in\.h|arpa/inet\.h)>' "$f"; then bad=1; fi
+done
 # through accel/, wired by box/); accel/ and mapi/ include nothing of policy/; the
 # flow manager asks an accelerator what it needs (accel::Accelerator), it does not test for one
 # by name: proxy/ never names policy::Accelerator::Mapi (the wire id codec::Accelerator::Mapi,

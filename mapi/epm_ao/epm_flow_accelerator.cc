@@ -1,5 +1,7 @@
 #include "mapi/epm_ao/epm_flow_accelerator.h"
 
+#include "mapi/epm_ao/epm_metrics.h"
+
 namespace bh::mapi::epm_ao {
 
 namespace {
@@ -40,12 +42,16 @@ accel::Attachment EpmFlowAccelerator::attach(accel::FlowRecord& flow) {
 
 std::vector<accel::ControlCommand> EpmFlowAccelerator::commands() {
   return {{{"show", "statistics", "accelerator", "epm"},
-           "the EPM accelerator's statistics",
+           "show statistics accelerator epm",
            [this](const std::vector<std::string>&) -> nlohmann::json {
              return {{"ok", true},
                      {"text", showStatisticsAcceleratorEpm(counters_)},
                      {"json", statisticsAcceleratorEpmJson(counters_)}};
            }}};
+}
+
+accel::MetricFamilies EpmFlowAccelerator::metrics() const {
+  return epmMetrics(counters_);
 }
 
 }  // namespace bh::mapi::epm_ao

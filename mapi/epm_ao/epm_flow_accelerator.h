@@ -29,6 +29,7 @@ class EpmFlowAccelerator : public accel::Accelerator {
   accel::Attachment attach(accel::FlowRecord& flow) override;
   Status status() const override { return {enabled_, enabled_ ? "Running" : "Shutdown"}; }
   std::vector<accel::ControlCommand> commands() override;
+  accel::MetricFamilies metrics() const override;
 
  private:
   SinkFactory newSink_;

@@ -7,6 +7,7 @@
 
 #include "mapi/mapi_ao/mapi_debug.h"
 #include "mapi/mapi_ao/mapi_flow_record.h"
+#include "mapi/mapi_ao/mapi_metrics.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -336,27 +337,39 @@ void MapiAccelerator::runPending() {
 
 std::vector<accel::ControlCommand> MapiAccelerator::commands() {
   auto debug = [this](const std::vector<std::string>& a) { return debug_.handle(a); };
+  // The help is the syntax (bash completion and bhctl(8) are checked against it).
+  std::string categories = "all";
+  for (const auto& n : mapiDebugCategoryNames(kMapiDebugAll)) {
+    categories += "|" + n;
+  }
   return {
       {{"show", "statistics", "accelerator", "mapi"},
-       "the MAPI accelerator's statistics",
+       "show statistics accelerator mapi",
        [this](const std::vector<std::string>&) {
          return ok(counters_.toText(), counters_.toJson());
        }},
       {{"clear", "statistics", "accelerator", "mapi"},
-       "clear the MAPI accelerator's statistics",
+       "clear statistics accelerator mapi",
        [this](const std::vector<std::string>&) {
          counters_.reset();
          return ok("MAPI accelerator statistics cleared\n", counters_.toJson());
        }},
-      {{"show", "debugging"}, "the debug switches on", debug},
-      {{"debug"}, "debug accelerator mapi CATEGORY... | debug connection host ADDR|any", debug},
+      {{"show", "debugging"}, "show debugging", debug},
+      {{"debug"},
+       "debug accelerator mapi {" + categories +
+           "}... | debug connection host ADDRESS | debug connection any",
+       debug},
       {{"no", "debug"},
-       "no debug accelerator mapi CATEGORY... | no debug connection | no debug all",
+       "no debug accelerator mapi {" + categories + "}... | no debug connection | no debug all",
        debug},
       {{"type-tail"},
        std::string("type-tail ") + kMapiAoErrorLogName + " [LINES | since SEQ]",
        [this](const std::vector<std::string>& a) { return typeTail(errorLog_, a); }},
   };
+}
+
+accel::MetricFamilies MapiAccelerator::metrics() const {
+  return mapiMetrics(counters_.stats());
 }
 
 }  // namespace bh::mapi::mapi_ao

@@ -63,6 +63,7 @@ class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
   void runPending() override;
   Status status() const override;
   std::vector<accel::ControlCommand> commands() override;
+  accel::MetricFamilies metrics() const override;
 
   // MapiFlowEventSink: what the flows' MAPI halves tell it (mapi_flow_filter.h).
   void onMapiHandOff(accel::FlowRecord& info, HandOffReason reason,
