@@ -1,5 +1,7 @@
 #include "secure/replication/supplemental_credentials.h"
 
+#include <cctype>
+
 #include "common/utf16.h"
 #include "secure/replication/encrypted_payload.h"
 
@@ -21,33 +23,14 @@ constexpr uint16_t kNewerKeysRevision = 4;
 constexpr size_t kNewerKeysHeader = 24;
 constexpr size_t kKeyDataLength = 24;
 
-int hexDigit(uint8_t c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
+/// The hex-encoded ASCII of a property value (MS-SAMR 2.2.10.2): hex digits only.
 bool decodeHexValue(ByteSpan ascii, Bytes& out) {
-  if (ascii.size() % 2 != 0) {
-    return false;
-  }
-  out.resize(ascii.size() / 2);
-  for (size_t i = 0; i < out.size(); ++i) {
-    int hi = hexDigit(ascii[2 * i]);
-    int lo = hexDigit(ascii[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
+  for (uint8_t c : ascii) {
+    if (std::isxdigit(c) == 0) {
       return false;
     }
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
-  return true;
+  return fromHex(std::string(ascii.begin(), ascii.end()), out);
 }
 
 }  // namespace
