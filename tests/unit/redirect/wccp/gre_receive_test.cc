@@ -43,7 +43,8 @@ GreReceived receive(const Bytes& d) {
 
 TEST_CASE("GRE from a router of the group: the client's packet, unchanged") {
   const Bytes inner = ipv4(60, 0x0a5b0101, 6);
-  const GreReceived g = receive(datagram(kRouter, 62, inner));
+  const Bytes d = datagram(kRouter, 62, inner);  // g.inner is a view into it: keep it alive
+  const GreReceived g = receive(d);
   CHECK(g.drop == GreDrop::None);
   CHECK(g.source == kRouter);
   CHECK(Bytes(g.inner.begin(), g.inner.end()) == inner);
