@@ -2,17 +2,12 @@
 
 #include <cstdio>
 
+#include "common/text_column.h"
+
 namespace bh::policy {
 namespace {
 
 using nlohmann::json;
-
-std::string pad(std::string s, size_t width) {
-  if (s.size() < width) {
-    s.append(width - s.size(), ' ');
-  }
-  return s;
-}
 
 std::string enabled(bool v) {
   return v ? "enabled" : "disabled";
@@ -25,7 +20,7 @@ std::string keepalive(double seconds) {
 }
 
 std::string counterLine(const std::string& name, uint64_t value) {
-  return pad(name + ":", 47) + std::to_string(value) + "\n";
+  return padRight(name + ":", 47) + std::to_string(value) + "\n";
 }
 
 }  // namespace
@@ -34,21 +29,23 @@ std::string showAcceleratorMapi(const Config& c, const AcceleratorStatus& s) {
   std::string o;
   o += "Accelerator      Licensed      Config State  Operational State\n";
   o += "-----------      --------      ------------  -----------------\n";
-  o += pad("mapi", 17) + pad(s.licensed ? "Yes" : "No", 14) +
-       pad(c.mapi.enabled ? "Enabled" : "Disabled", 14) + s.operationalState + "\n";
+  o += padRight("mapi", 17) + padRight(s.licensed ? "Yes" : "No", 14) +
+       padRight(c.mapi.enabled ? "Enabled" : "Disabled", 14) + s.operationalState + "\n";
   o += "MAPI:\n";
   o += "Accelerator Config Item      Mode      Value\n";
   o += "-----------------------      ----      -----\n";
-  o += pad("Read optimization", 29) + pad("User", 10) + enabled(c.mapi.readOptimization) + "\n";
-  o += pad("Write optimization", 29) + pad("User", 10) + enabled(c.mapi.writeOptimization) + "\n";
+  o += padRight("Read optimization", 29) + padRight("User", 10) + enabled(c.mapi.readOptimization) +
+       "\n";
+  o += padRight("Write optimization", 29) + padRight("User", 10) +
+       enabled(c.mapi.writeOptimization) + "\n";
   o += "Policy Engine Config Item    Value\n";
   o += "-------------------------    -----\n";
-  o += pad("State", 29) + (s.registered ? "Registered" : "Not Registered") + "\n";
+  o += padRight("State", 29) + (s.registered ? "Registered" : "Not Registered") + "\n";
   // The seed prints this item without a value: the action comes from the policy map.
   o += "Default Action\n";
-  o += pad("Connection Limit", 29) + std::to_string(c.limits.connectionLimit) + "\n";
-  o += pad("Effective Limit", 29) + std::to_string(c.limits.effectiveLimit) + "\n";
-  o += pad("Keepalive timeout", 29) + keepalive(c.mapi.keepaliveSeconds) + "\n";
+  o += padRight("Connection Limit", 29) + std::to_string(c.limits.connectionLimit) + "\n";
+  o += padRight("Effective Limit", 29) + std::to_string(c.limits.effectiveLimit) + "\n";
+  o += padRight("Keepalive timeout", 29) + keepalive(c.mapi.keepaliveSeconds) + "\n";
   return o;
 }
 

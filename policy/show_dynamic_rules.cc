@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/text_column.h"
+
 namespace bh::policy {
 namespace {
 
@@ -39,13 +41,6 @@ int64_t secondsLeft(const DynamicRule& r, MonoTime now) {
   return left < 0 ? 0 : left;
 }
 
-std::string pad(std::string s, size_t width) {
-  if (s.size() < width) {
-    s.append(width - s.size(), ' ');
-  }
-  return s;
-}
-
 }  // namespace
 
 std::string showDynamicRules(const DynamicRules& rules) {
@@ -65,7 +60,7 @@ std::string showDynamicRules(const DynamicRules& rules) {
     ++counts[typeOf(*r)];
   }
   for (int t = 0; t < 9; ++t) {
-    o += "  " + pad(kTypeNames[t], 12) + std::to_string(counts[t]) + "\n";
+    o += "  " + padRight(kTypeNames[t], 12) + std::to_string(counts[t]) + "\n";
   }
   o += "Individual Dynamic Match Information:\n";
   size_t n = 0;
@@ -75,7 +70,8 @@ std::string showDynamicRules(const DynamicRules& rules) {
     std::snprintf(buf, sizeof(buf), " Number: %4zu   Type: %s (%d)  User Id: %s\n", n,
                   kTypeNames[type], type, r->userId.c_str());
     o += buf;
-    o += "   Src: " + pad(srcText(*r), 24) + " Dst: " + endpoint(r->key.dst, r->key.dstPort) + "\n";
+    o += "   Src: " + padRight(srcText(*r), 24) + " Dst: " + endpoint(r->key.dst, r->key.dstPort) +
+         "\n";
     o += "   Map Name: " + r->mapName + "\n";
     o += "   Flags: TIME_LMT REPLACE FLOW_CNT\n";
     int64_t left = secondsLeft(*r, now);

@@ -14,6 +14,7 @@
 #include "policy/policy_holder.h"
 #include "proxy/control/command_table.h"
 #include "proxy/control/control_server.h"
+#include "proxy/control/show_peering.h"
 #include "proxy/control/show_wan_secure.h"
 #include "proxy/discovery/discovery_table.h"
 #include "proxy/discovery/nfqueue_handler.h"
@@ -98,6 +99,8 @@ class Daemon {
   void shutdown();
   /// The box's own rows of the command table (proxy/daemon_commands.cc).
   void buildCommands();
+  /// The peer-route figures (show statistics peer-routes and the metrics read the same view).
+  PeerRoutesView peerRoutesView() const;
   /// The seed's "WAN Secure:" table from the running configuration and the service.
   WanSecureTableView wanSecureTable() const;
   /// Opens the secure store and makes the TLS contexts (as root, before privileges drop).

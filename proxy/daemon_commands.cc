@@ -40,14 +40,7 @@ void Daemon::buildCommands() {
       });
   add({"show", "statistics", "peer-routes"}, "show statistics peer-routes",
       [this](const std::vector<std::string>&) -> nlohmann::json {
-        PeerRoutesView v;
-        v.routeTable = peerRouteTable_;
-        if (peerRoutes_) {
-          v.initialWindowSegments = peerRoutes_->settings().initialWindowSegments;
-          v.routes = peerRoutes_->size();
-          v.counters = peerRoutes_->counters();
-        }
-        return showStatisticsPeerRoutes(v);
+        return showStatisticsPeerRoutes(peerRoutesView());
       });
   add({"show", "statistics", "auto-discovery"}, "show statistics auto-discovery",
       [this](const std::vector<std::string>&) -> nlohmann::json {
@@ -156,6 +149,17 @@ void Daemon::buildCommands() {
     return showDevice({deviceId_.toString(), policy::roleName(role_), flows_.size(),
                        policy_.current()->generation()});
   });
+}
+
+PeerRoutesView Daemon::peerRoutesView() const {
+  PeerRoutesView v;
+  v.routeTable = peerRouteTable_;
+  if (peerRoutes_) {
+    v.initialWindowSegments = peerRoutes_->settings().initialWindowSegments;
+    v.routes = peerRoutes_->size();
+    v.counters = peerRoutes_->counters();
+  }
+  return v;
 }
 
 WanSecureTableView Daemon::wanSecureTable() const {

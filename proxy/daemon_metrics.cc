@@ -27,14 +27,7 @@ std::string Daemon::metricsText() {
   if (nfqueue_) {
     metrics::addDiscoveryMetrics(out, nfqueue_->counters());
   }
-  PeerRoutesView v;
-  v.routeTable = peerRouteTable_;
-  if (peerRoutes_) {
-    v.initialWindowSegments = peerRoutes_->settings().initialWindowSegments;
-    v.routes = peerRoutes_->size();
-    v.counters = peerRoutes_->counters();
-  }
-  metrics::addPeerRouteMetrics(out, v);
+  metrics::addPeerRouteMetrics(out, peerRoutesView());
   for (const auto& [which, p] : flows_.accelerators()) {
     for (auto& f : p.accelerator->metrics()) {
       out.push_back(std::move(f));

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/text_column.h"
 #include "proxy/control/reply.h"
 
 namespace bh::proxy {
@@ -10,15 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string pad(std::string s, size_t width) {
-  if (s.size() < width) {
-    s.append(width - s.size(), ' ');
-  }
-  return s;
-}
-
 std::string row(const std::string& name, uint64_t value) {
-  return pad(name + ":", 40) + std::to_string(value) + "\n";
+  return padRight(name + ":", 40) + std::to_string(value) + "\n";
 }
 
 json byReason(const std::map<std::string, uint64_t>& m) {
@@ -34,8 +28,8 @@ json byReason(const std::map<std::string, uint64_t>& m) {
 json showStatisticsWanSecure(const WanSecureStatsView& v) {
   const WanSecureTotals& t = v.totals;
   std::string o = "WAN secure statistics\n";
-  o += pad("State:", 40) + (v.available ? "Running" : "Not running (" + v.unavailableReason + ")") +
-       "\n";
+  o += padRight("State:", 40) +
+       (v.available ? "Running" : "Not running (" + v.unavailableReason + ")") + "\n";
   o += row("Handshakes done", t.done);
   o += row("Handshakes resumed", t.resumed);
   o += row("Handshakes failed", t.failed);
@@ -50,8 +44,9 @@ json showStatisticsWanSecure(const WanSecureStatsView& v) {
     o += "\nPeer                   Done      Resumed   Failed    Consecutive  Last failure\n";
     o += "----                   ----      -------   ------    -----------  ------------\n";
     for (const auto& [peer, p] : v.peers) {
-      o += pad(peer, 23) + pad(std::to_string(p.done), 10) + pad(std::to_string(p.resumed), 10) +
-           pad(std::to_string(p.failed), 10) + pad(std::to_string(p.consecutiveFailures), 13) +
+      o += padRight(peer, 23) + padRight(std::to_string(p.done), 10) +
+           padRight(std::to_string(p.resumed), 10) + padRight(std::to_string(p.failed), 10) +
+           padRight(std::to_string(p.consecutiveFailures), 13) +
            (p.lastFailure.empty() ? "-" : p.lastFailure) + "\n";
       peers.push_back({{"peer", peer},
                        {"done", p.done},
@@ -109,12 +104,12 @@ json showCryptoCertificates(const std::vector<CertificateRow>& rows) {
 
 json showSecureStore(const SecureStoreRow& s) {
   std::string o = "Secure store\n";
-  o += pad("Path:", 16) + s.path + "\n";
-  o += pad("State:", 16) + s.state + "\n";
+  o += padRight("Path:", 16) + s.path + "\n";
+  o += padRight("State:", 16) + s.state + "\n";
   if (!s.reason.empty()) {
-    o += pad("Reason:", 16) + s.reason + "\n";
+    o += padRight("Reason:", 16) + s.reason + "\n";
   }
-  o += pad("Key source:", 16) + (s.keySource.empty() ? "-" : s.keySource) + "\n";
+  o += padRight("Key source:", 16) + (s.keySource.empty() ? "-" : s.keySource) + "\n";
   if (!s.inUse) {
     o += "(not opened: WAN secure is `always` for no class)\n";
   }
@@ -127,7 +122,7 @@ json showSecureStore(const SecureStoreRow& s) {
 
 std::string wanSecureTableText(const WanSecureTableView& v) {
   auto line = [](const std::string& item, bool user, const std::string& value) {
-    return pad(item, 29) + pad(user ? "User" : "Default", 10) + value + "\n";
+    return padRight(item, 29) + padRight(user ? "User" : "Default", 10) + value + "\n";
   };
   std::string o = "WAN Secure:\n";
   o += "Accelerator Config Item      Mode      Value\n";
