@@ -17,6 +17,7 @@
 #include "accel/flow_filter.h"
 #include "accel/flow_record.h"
 #include "accel/metrics.h"
+#include "accel/type_tail.h"
 
 namespace bh::accel {
 
@@ -117,6 +118,8 @@ class Accelerator {
   virtual Status status() const = 0;
   /// Its control commands (statistics, clear, debug ...).
   virtual std::vector<ControlCommand> commands() { return {}; }
+  /// Its in-memory logs, read by the daemon's one `type-tail` command (accel/type_tail.h).
+  virtual std::vector<NamedLog> logs() const { return {}; }
   /// Its `show statistics` figures for the box's metrics listener (accel/metrics.h), from the
   /// same data its show command renders.
   virtual MetricFamilies metrics() const { return {}; }

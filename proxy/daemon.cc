@@ -317,6 +317,15 @@ void Daemon::registerAccelerator(policy::Accelerator which, codec::Accelerator w
   for (auto& c : accelerator.commands()) {
     commands_.add(std::move(c));
   }
+  for (auto& l : accelerator.logs()) {
+    logs_.push_back(std::move(l));
+  }
+  setTypeTailCommand();
+}
+
+void Daemon::registerLog(accel::NamedLog log) {
+  logs_.push_back(std::move(log));
+  setTypeTailCommand();
 }
 
 nlohmann::json Daemon::reload() {

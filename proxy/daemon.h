@@ -65,6 +65,9 @@ class Daemon {
                            accel::Accelerator& accelerator);
   /// Called with the new policy after every accepted reload (the box re-translates what its
   /// accelerators take from it).
+  /// A log of the box's own (the encryption service's sr-errorlog) that `type-tail` reads, beside
+  /// the accelerators' logs. `log` outlives the daemon's loop. Before run().
+  void registerLog(accel::NamedLog log);
   void onPolicyChanged(std::function<void(const policy::Policy&)> hook) {
     policyHooks_.push_back(std::move(hook));
   }
@@ -99,6 +102,8 @@ class Daemon {
   void shutdown();
   /// The box's own rows of the command table (proxy/daemon_commands.cc).
   void buildCommands();
+  /// The `type-tail` row, its help naming every registered log.
+  void setTypeTailCommand();
   /// The peer-route figures (show statistics peer-routes and the metrics read the same view).
   PeerRoutesView peerRoutesView() const;
   /// The seed's "WAN Secure:" table from the running configuration and the service.
@@ -127,6 +132,8 @@ class Daemon {
   /// The peer-route table the rules send our peer legs to (0: none), fixed at start.
   uint32_t peerRouteTable_ = 0;
   std::unique_ptr<ControlServer> control_;
+  /// What `type-tail` reads: the registered accelerators' logs and the box's own.
+  std::vector<accel::NamedLog> logs_;
   /// WAN secure: the store, the identity, the TLS contexts, the counters.
   WanSecureService wanSecure_;
   /// Its OCSP transport when peer_cert_verify and OCSP are on, and the trust anchors the

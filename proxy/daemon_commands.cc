@@ -151,6 +151,12 @@ void Daemon::buildCommands() {
   });
 }
 
+void Daemon::setTypeTailCommand() {
+  commands_.set({{"type-tail"},
+                 accel::typeTailUsage(logs_),
+                 [this](const std::vector<std::string>& a) { return accel::typeTail(logs_, a); }});
+}
+
 PeerRoutesView Daemon::peerRoutesView() const {
   PeerRoutesView v;
   v.routeTable = peerRouteTable_;

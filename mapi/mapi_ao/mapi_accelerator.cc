@@ -362,10 +362,14 @@ std::vector<accel::ControlCommand> MapiAccelerator::commands() {
       {{"no", "debug"},
        "no debug accelerator mapi {" + categories + "}... | no debug connection | no debug all",
        debug},
-      {{"type-tail"},
-       std::string("type-tail ") + kMapiAoErrorLogName + " [LINES | since SEQ]",
-       [this](const std::vector<std::string>& a) { return typeTail(errorLog_, a); }},
   };
+}
+
+std::vector<accel::NamedLog> MapiAccelerator::logs() const {
+  return {{"errorlog/mapiao-errorlog.current",
+           {"mapiao-errorlog"},
+           &errorLog_,
+           "the MAPI AO's debug lines"}};
 }
 
 accel::MetricFamilies MapiAccelerator::metrics() const {

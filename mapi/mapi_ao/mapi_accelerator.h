@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "accel/accelerator.h"
+#include "common/line_log.h"
 #include "mapi/mapi_ao/association_groups.h"
 #include "mapi/mapi_ao/debug_settings.h"
-#include "mapi/mapi_ao/mapi_ao_error_log.h"
 #include "mapi/mapi_ao/mapi_ao_types.h"
 #include "mapi/mapi_ao/mapi_counters.h"
 #include "mapi/mapi_ao/mapi_flow_filter.h"
@@ -48,7 +48,7 @@ class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
   const MapiAcceleratorConfig& config() const { return config_; }
   MapiCounters& counters() { return counters_; }
   const MapiAssociationGroups& groups() const { return groups_; }
-  const MapiAoErrorLog& errorLog() const { return errorLog_; }
+  const LineLog& errorLog() const { return errorLog_; }
 
   // accel::Accelerator
   const char* name() const override { return "mapi"; }
@@ -63,6 +63,8 @@ class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
   void runPending() override;
   Status status() const override;
   std::vector<accel::ControlCommand> commands() override;
+  /// errorlog/mapiao-errorlog.current, the seed's name for the MAPI AO's debug lines.
+  std::vector<accel::NamedLog> logs() const override;
   accel::MetricFamilies metrics() const override;
 
   // MapiFlowEventSink: what the flows' MAPI halves tell it (mapi_flow_filter.h).
@@ -109,7 +111,7 @@ class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
   /// `debug accelerator mapi` and `debug connection` (exec-mode, run-time only).
   DebugSettings debug_;
   /// Their lines, for `type-tail errorlog/mapiao-errorlog.current` (the journal has them too).
-  MapiAoErrorLog errorLog_;
+  LineLog errorLog_;
   /// What a connection tells the other connections of its group, carried out at the next loop
   /// turn (it is seen inside a flow's own step): objects it released (their read-aheads end),
   /// or its writes to an object confirmed (calls held for them go on).

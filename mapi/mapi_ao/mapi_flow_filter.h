@@ -45,7 +45,7 @@ class MapiFlowEventSink {
   /// The `debug accelerator mapi` categories on for this flow (debug_settings.h).
   virtual uint32_t mapiDebugMask(const accel::FlowRecord& info) const = 0;
   /// One debug line of this flow's AO: to the daemon's log and the in-memory
-  /// errorlog/mapiao-errorlog.current (mapi_ao_error_log.h).
+  /// errorlog/mapiao-errorlog.current (common/line_log.h).
   virtual void onMapiDebug(const accel::FlowRecord& info, MapiDebug category,
                            const std::string& line) = 0;
   /// This connection's writes to the object were all confirmed: calls of the group's other

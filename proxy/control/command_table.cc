@@ -4,6 +4,16 @@
 
 namespace bh::proxy {
 
+void CommandTable::set(accel::ControlCommand command) {
+  for (auto& c : rows_) {
+    if (c.words == command.words) {
+      c = std::move(command);
+      return;
+    }
+  }
+  rows_.push_back(std::move(command));
+}
+
 nlohmann::json CommandTable::dispatch(const std::vector<std::string>& args) const {
   const accel::ControlCommand* best = nullptr;
   for (const auto& c : rows_) {

@@ -16,6 +16,9 @@ namespace bh::proxy {
 class CommandTable {
  public:
   void add(accel::ControlCommand command) { rows_.push_back(std::move(command)); }
+  /// Adds `command`, or replaces the row with the same words (a row whose help grows as parts
+  /// register, such as type-tail's list of logs).
+  void set(accel::ControlCommand command);
   /// The command whose words begin `args` (the longest such) answers: {"ok", "text", "json"}
   /// or {"ok": false, "error"}; none: an error listing every command's help.
   nlohmann::json dispatch(const std::vector<std::string>& args) const;
