@@ -1,0 +1,150 @@
+#include "secure/encryption_service/retrieval_failure.h"
+
+#include <cstdlib>
+
+namespace bh::secure::encryption_service {
+
+namespace {
+
+std::string withDetail(std::string s, const std::string& detail) {
+  return detail.empty() ? s : s + " (" + detail + ")";
+}
+
+/// "+612 s (the KDC is ahead)" / "-600 s (the KDC is behind)".
+std::string offsetText(int64_t s) {
+  std::string sign = s >= 0 ? "+" : "-";
+  return sign + std::to_string(std::llabs(s)) + " s (the KDC's clock is " +
+         (s >= 0 ? "ahead of" : "behind") + " this box's)";
+}
+
+}  // namespace
+
+const char* failureName(RetrievalFailure f) {
+  switch (f) {
+    case RetrievalFailure::NoIdentityForDomain:
+      return "no-identity";
+    case RetrievalFailure::IdentityBlacklisted:
+      return "blacklisted";
+    case RetrievalFailure::PermissionDenied:
+      return "permission";
+    case RetrievalFailure::ClockSkew:
+      return "clock-skew";
+    case RetrievalFailure::WrongPassword:
+      return "wrong-password";
+    case RetrievalFailure::ClientUnknown:
+      return "identity-unknown";
+    case RetrievalFailure::SpnUnknown:
+      return "spn-unknown";
+    case RetrievalFailure::KdcUnreachable:
+      return "kdc-unreachable";
+    case RetrievalFailure::DcUnreachable:
+      return "dc-unreachable";
+    case RetrievalFailure::CredentialUnreadable:
+      return "credential-unreadable";
+    case RetrievalFailure::NoKeyInKeytab:
+      return "no-key-in-keytab";
+    case RetrievalFailure::ProtocolError:
+      return "protocol-error";
+  }
+  return "?";
+}
+
+bool blacklistsIdentity(RetrievalFailure f) {
+  return f == RetrievalFailure::PermissionDenied;
+}
+
+std::string describeFailure(const RetrievalError& e, const std::string& identity,
+                            const std::string& domain) {
+  switch (e.kind) {
+    case RetrievalFailure::NoIdentityForDomain:
+      return withDetail("Failed to find identity match for domain " + domain, e.detail);
+    case RetrievalFailure::IdentityBlacklisted:
+      return "Identity " + identity + " is black listed (key retrieval failed due to permission)" +
+             "; not retried until its configuration changes";
+    case RetrievalFailure::PermissionDenied:
+      return withDetail("Key retrieval failed due to permission: the directory refused " +
+                            identity + " replication of the account's secrets",
+                        e.detail);
+    case RetrievalFailure::ClockSkew:
+      if (e.clockOffsetSeconds) {
+        return withDetail("Key retrieval failed: clock skew with the KDC of " + domain + ", " +
+                              offsetText(*e.clockOffsetSeconds),
+                          e.detail);
+      }
+      return withDetail("Key retrieval failed: clock skew with the KDC of " + domain +
+                            " (the KDC's time could not be read)",
+                        e.detail);
+    case RetrievalFailure::WrongPassword:
+      return withDetail(
+          "Key retrieval failed: the KDC refused the password of identity " + identity, e.detail);
+    case RetrievalFailure::ClientUnknown:
+      return withDetail(
+          "Key retrieval failed: the KDC does not know identity " + identity + "'s principal",
+          e.detail);
+    case RetrievalFailure::SpnUnknown:
+      return withDetail("Key retrieval failed: the SPN is unknown to the directory of " + domain,
+                        e.detail);
+    case RetrievalFailure::KdcUnreachable:
+      return withDetail("Key retrieval failed: no KDC of " + domain + " answered", e.detail);
+    case RetrievalFailure::DcUnreachable:
+      return withDetail("Key retrieval failed: the domain controller did not answer", e.detail);
+    case RetrievalFailure::CredentialUnreadable:
+      return withDetail(
+          "Key retrieval failed: the credential of identity " + identity + " cannot be read",
+          e.detail);
+    case RetrievalFailure::NoKeyInKeytab:
+      return withDetail(
+          "Key retrieval failed: the keytab of identity " + identity + " has no key for the SPN",
+          e.detail);
+    case RetrievalFailure::ProtocolError:
+      return withDetail("Key retrieval failed: unexpected answer from the domain controller",
+                        e.detail);
+  }
+  return "Key retrieval failed";
+}
+
+std::vector<std::string> failureRemedy(const RetrievalError& e, const std::string& identity,
+                                       const std::string& domain) {
+  switch (e.kind) {
+    case RetrievalFailure::NoIdentityForDomain:
+      return {"Configure an encryption service identity for domain " + domain +
+                  " (encryption_service.identities)",
+              "An identity of a parent domain does not cover a sub-domain: the identity must be "
+              "in the Exchange server's own domain"};
+    case RetrievalFailure::IdentityBlacklisted:
+    case RetrievalFailure::PermissionDenied:
+      return {"Grant " + identity +
+                  " (or a group it is in) both \"Replicating Directory Changes\" and "
+                  "\"Replicating Directory Changes All\" on the domain " +
+                  domain,
+              "Then change or reload the identity's configuration to clear the black list"};
+    case RetrievalFailure::ClockSkew:
+      return {
+          "Synchronize this box's clock with the KDC (chrony/ntpd against the domain's NTP "
+          "source, preferably the same as the KDC's)"};
+    case RetrievalFailure::WrongPassword:
+      return {"Check the password of " + identity +
+              " (its password file or credential) against the directory"};
+    case RetrievalFailure::ClientUnknown:
+      return {"Check the principal of " + identity + " and its realm"};
+    case RetrievalFailure::SpnUnknown:
+      return {
+          "Use the Exchange server's real FQDN, not a load-balancer name, and check that its "
+          "account carries the exchangeMDB SPN"};
+    case RetrievalFailure::KdcUnreachable:
+    case RetrievalFailure::DcUnreachable:
+      return {"Check that this box resolves and reaches the domain controllers of " + domain +
+              " (DNS, routes, firewall: TCP 88, 135 and the DRSUAPI port)"};
+    case RetrievalFailure::CredentialUnreadable:
+      return {
+          "Check the identity's password file (root-only, readable by the daemon before it "
+          "drops privileges) or its systemd credential"};
+    case RetrievalFailure::NoKeyInKeytab:
+      return {"Export a keytab for the Exchange server's account with its current kvno"};
+    case RetrievalFailure::ProtocolError:
+      return {"Capture the retrieval (tcpdump on the DC's address) and report it"};
+  }
+  return {};
+}
+
+}  // namespace bh::secure::encryption_service
