@@ -151,16 +151,7 @@ KeyLookup EncryptionService::lookup(const std::string& spn, const std::string& h
     return out;
   }
   log_.notice("Identity " + id.name + " found in the Map");
-  RetrievalJob job;
-  job.id = nextJob_++;
-  job.spn = spn;
-  job.host = host;
-  job.domain = domain;
-  job.identity = id;
-  if (auto dc = config_.domainControllers.find(domain); dc != config_.domainControllers.end()) {
-    job.domainControllers = dc->second;
-  }
-  job.timeoutMs = config_.timeoutMs;
+  RetrievalJob job = makeJob(spn, host, domain, id);
   if (running_.size() + waiting_.size() >= config_.maxRetrievalsInFlight + config_.cache.maxSpns) {
     out.error.kind = RetrievalFailure::ProtocolError;
     out.error.detail = "too many retrievals waiting; try again";
@@ -170,6 +161,19 @@ KeyLookup EncryptionService::lookup(const std::string& spn, const std::string& h
   out.state = KeyState::InProgress;
   startOrQueue(std::move(job));
   return out;
+}
+
+RetrievalJob EncryptionService::makeJob(const std::string& spn, const std::string& host,
+                                        const std::string& domain, const Identity& identity) {
+  RetrievalJob job;
+  job.id = nextJob_++;
+  job.spn = spn;
+  job.host = host;
+  job.domain = domain;
+  job.identity = identity;
+  job.domainControllers = identity.domainControllers;
+  job.timeoutMs = config_.timeoutMs;
+  return job;
 }
 
 void EncryptionService::startOrQueue(RetrievalJob job) {
@@ -213,18 +217,8 @@ void EncryptionService::noteTicketKvno(std::string_view spn, uint32_t kvno, int6
   if (m.identity == nullptr || blacklisted_.count(m.identity->name) != 0) {
     return;
   }
-  RetrievalJob job;
-  job.id = nextJob_++;
-  job.spn = std::string(spn);
-  job.host = host;
-  job.domain = domain;
-  job.identity = *m.identity;
-  if (auto dc = config_.domainControllers.find(domain); dc != config_.domainControllers.end()) {
-    job.domainControllers = dc->second;
-  }
-  job.timeoutMs = config_.timeoutMs;
   (void)nowS;
-  startOrQueue(std::move(job));
+  startOrQueue(makeJob(std::string(spn), host, domain, *m.identity));
 }
 
 void EncryptionService::onResult(RetrievalResult result, int64_t nowS) {

@@ -33,9 +33,6 @@ namespace bh::secure::encryption_service {
 struct EncryptionServiceConfig {
   bool enabled = false;
   std::vector<Identity> identities;
-  /// Domain controllers to use per domain (canonical domain -> addresses); a domain not listed
-  /// is resolved through DNS.
-  std::map<std::string, std::vector<std::string>> domainControllers;
   /// One retrieval's time limit, all steps included.
   uint32_t timeoutMs = 15000;
   /// After a failure (other than a blacklisting one), requests for the same SPN are answered
@@ -53,7 +50,7 @@ struct RetrievalJob {
   std::string host;    ///< "exch1.example.com"
   std::string domain;  ///< "example.com"
   Identity identity;
-  std::vector<std::string> domainControllers;  ///< empty: resolve the domain in DNS
+  std::vector<std::string> domainControllers;  ///< the identity's; empty: the domain in DNS
   uint32_t timeoutMs = 0;
 };
 
@@ -154,6 +151,8 @@ class EncryptionService {
 
   KeyLookup lookup(const std::string& spn, const std::string& host, const std::string& domain,
                    int64_t nowS);
+  RetrievalJob makeJob(const std::string& spn, const std::string& host, const std::string& domain,
+                       const Identity& identity);
   void startOrQueue(RetrievalJob job);
   void startQueued();
   void persist();

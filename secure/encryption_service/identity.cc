@@ -63,6 +63,11 @@ std::string Identity::fingerprint() const {
     f += *s;
     f += sep;
   }
+  for (const auto& dc : domainControllers) {
+    f += dc;
+    f += ',';
+  }
+  f += sep;
   f += identityKindName(kind);
   f += sep;
   f += active ? "1" : "0";

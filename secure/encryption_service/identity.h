@@ -37,6 +37,9 @@ struct Identity {
   std::string passwordCredential;
   /// Machine: the box's keytab (default /etc/krb5.keytab). Keytab: the exported keytab.
   std::string keytab;
+  /// The domain controllers to ask (addresses or names); empty: the domain's own DNS name,
+  /// which AD resolves to its DCs.
+  std::vector<std::string> domainControllers;
   /// Inactive identities are kept in the configuration but never used ("Activate Id").
   bool active = true;
 

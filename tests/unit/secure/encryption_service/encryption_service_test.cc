@@ -49,6 +49,7 @@ Identity userIdentity(std::string name = "svc-repl", std::string domain = "examp
   id.domain = std::move(domain);
   id.principal = "bhrepl";
   id.passwordFile = "/etc/bridgehead/bhrepl.password";
+  id.domainControllers = {"10.91.5.1"};
   return id;
 }
 
@@ -56,7 +57,6 @@ EncryptionServiceConfig config(std::vector<Identity> ids = {userIdentity()}) {
   EncryptionServiceConfig c;
   c.enabled = true;
   c.identities = std::move(ids);
-  c.domainControllers["example.com"] = {"10.91.5.1"};
   c.retryAfterSeconds = 60;
   c.maxRetrievalsInFlight = 2;
   return c;
