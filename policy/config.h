@@ -255,6 +255,32 @@ struct WanSecureConfig {
   bool anyAlways() const;
 };
 
+/// The encryption service (core role; secure/encryption_service/): the identities it fetches the
+/// Exchange servers' keys with, one per domain. Changes with a reload (a changed identity is no
+/// longer blacklisted).
+struct EncryptionIdentityConfig {
+  std::string name;
+  std::string type = "user";  ///< "user", "machine" or "keytab"
+  std::string domain;
+  std::string realm;  ///< "" = the domain in upper case
+  std::string principal;
+  std::string passwordFile;
+  std::string passwordCredential;
+  std::string keytab;
+  std::vector<std::string> domainControllers;
+  bool active = true;
+};
+
+struct EncryptionServiceSettings {
+  bool enabled = false;
+  std::vector<EncryptionIdentityConfig> identities;
+  uint32_t timeoutMs = 15000;
+  uint32_t retryAfterSeconds = 60;
+  uint32_t maxRetrievals = 2;
+  static constexpr size_t kMaxIdentities = 64;
+  static constexpr size_t kMaxDomainControllers = 16;
+};
+
 /// The optional Prometheus listener (proxy/metrics/).
 struct MetricsSettings {
   /// "ADDRESS:PORT" ("[ADDRESS]:PORT" for IPv6; policy/listen_address.h); "" = off.
@@ -276,6 +302,7 @@ struct Config {
   LzSettings lz;
   TransactionLog transactionLog;
   WanSecureConfig wanSecure;
+  EncryptionServiceSettings encryptionService;
   MetricsSettings metrics;
 
   const Classifier* findClassifier(const std::string& name) const;

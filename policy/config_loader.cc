@@ -7,6 +7,7 @@
 #include <set>
 
 #include "policy/did_you_mean.h"
+#include "policy/encryption_service_config.h"
 #include "policy/json_reader.h"
 #include "policy/listen_address.h"
 
@@ -14,47 +15,6 @@ namespace bh::policy {
 namespace {
 
 using nlohmann::json;
-
-// Names end up in space-separated CLI lines (`name Other classifier X action ...`), so no spaces.
-bool checkName(const std::string& name, const std::string& path, const std::string& what,
-               ConfigErrors& errors) {
-  if (name.empty() || name.size() > ConfigCaps::kMaxNameLength) {
-    errors.push_back(
-        {path, what + " must be 1-" + std::to_string(ConfigCaps::kMaxNameLength) + " characters"});
-    return false;
-  }
-  for (char c : name) {
-    if (c <= ' ' || c > '~') {
-      errors.push_back({path, what + " '" + name + "' must be printable ASCII without spaces"});
-      return false;
-    }
-  }
-  return true;
-}
-
-template <class E>
-void enumField(ObjectReader& r, std::string_view key, E& out,
-               const std::vector<std::pair<std::string, E>>& values) {
-  std::string text;
-  const json* j = r.field(key);
-  if (j == nullptr) {
-    return;
-  }
-  if (!j->is_string()) {
-    r.error(key, "expected string, got " + jsonTypeName(*j));
-    return;
-  }
-  text = j->get<std::string>();
-  std::vector<std::string> names;
-  for (const auto& [name, value] : values) {
-    if (name == text) {
-      out = value;
-      return;
-    }
-    names.push_back(name);
-  }
-  r.error(key, "'" + text + "' is not valid" + suggestionText(text, names));
-}
 
 void loadDevice(const json& j, Config& c, ConfigErrors& errors) {
   ObjectReader r(j, "/device", errors);
@@ -884,6 +844,9 @@ Result<Config> loadConfig(std::string_view text) {
     }
     if (const json* w = root.field("wan_secure")) {
       loadWanSecure(*w, c, errors);
+    }
+    if (const json* e = root.field("encryption_service")) {
+      loadEncryptionService(*e, c, errors);
     }
     loadSimple(root, c, errors);
     root.finish();

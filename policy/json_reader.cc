@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "policy/config.h"
 #include "policy/did_you_mean.h"
 
 namespace bh::policy {
@@ -189,6 +190,22 @@ bool expectArray(const json& j, const std::string& path, ConfigErrors& errors) {
   if (!j.is_array()) {
     errors.push_back({path, "expected array, got " + jsonTypeName(j)});
     return false;
+  }
+  return true;
+}
+
+bool checkName(const std::string& name, const std::string& path, const std::string& what,
+               ConfigErrors& errors) {
+  if (name.empty() || name.size() > ConfigCaps::kMaxNameLength) {
+    errors.push_back(
+        {path, what + " must be 1-" + std::to_string(ConfigCaps::kMaxNameLength) + " characters"});
+    return false;
+  }
+  for (char c : name) {
+    if (c <= ' ' || c > '~') {
+      errors.push_back({path, what + " '" + name + "' must be printable ASCII without spaces"});
+      return false;
+    }
   }
   return true;
 }

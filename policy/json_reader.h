@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/did_you_mean.h"
 #include "policy/result.h"
 
 namespace bh::policy {
@@ -68,5 +69,35 @@ class ObjectReader {
 /// Value checks shared by sections, each reporting at `path`.
 bool expectString(const nlohmann::json& j, const std::string& path, ConfigErrors& errors);
 bool expectArray(const nlohmann::json& j, const std::string& path, ConfigErrors& errors);
+
+/// A name that ends up in space-separated CLI lines (`name Other classifier X action ...`):
+/// 1-ConfigCaps::kMaxNameLength printable ASCII characters without spaces; reported at `path`.
+bool checkName(const std::string& name, const std::string& path, const std::string& what,
+               ConfigErrors& errors);
+
+/// A string member that must be one of `values`' names; an unknown one is reported with the
+/// closest name.
+template <class E>
+void enumField(ObjectReader& r, std::string_view key, E& out,
+               const std::vector<std::pair<std::string, E>>& values) {
+  const nlohmann::json* j = r.field(key);
+  if (j == nullptr) {
+    return;
+  }
+  if (!j->is_string()) {
+    r.error(key, "expected string, got " + jsonTypeName(*j));
+    return;
+  }
+  std::string text = j->get<std::string>();
+  std::vector<std::string> names;
+  for (const auto& [name, value] : values) {
+    if (name == text) {
+      out = value;
+      return;
+    }
+    names.push_back(name);
+  }
+  r.error(key, "'" + text + "' is not valid" + suggestionText(text, names));
+}
 
 }  // namespace bh::policy

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "policy/encryption_service_config.h"
+
 namespace bh::policy {
 namespace {
 
@@ -312,6 +314,7 @@ json configToJson(const Config& c) {
         {"certificate", w.certificate}, {"private_key", w.privateKey}, {"chain", w.chain}};
   }
   j["wan_secure"] = ws;
+  j["encryption_service"] = encryptionServiceRunningConfig(c.encryptionService);
   j["metrics"] = {{"listen", c.metrics.listen}};
   return j;
 }

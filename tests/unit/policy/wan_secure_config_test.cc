@@ -2,21 +2,11 @@
 #include <doctest/doctest.h>
 
 #include "policy/config_loader.h"
+#include "policy_test_util.h"
 
 using namespace bh::policy;
 
-namespace {
-
-bool hasError(const ConfigErrors& errors, const std::string& path, const std::string& text) {
-  for (const auto& e : errors) {
-    if (e.path == path && e.message.find(text) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
+using bh::policy::test::hasError;
 
 TEST_CASE("wan_secure: defaults (mapi auto, the rest never, verify off, fail_closed)") {
   auto r = loadConfig("{}");
