@@ -26,7 +26,8 @@ std::string hostOfSpn(std::string_view spn) {
 EncryptionService::EncryptionService(KeyRetriever& retriever, SrErrorLog& log)
     : retriever_(retriever), log_(log) {}
 
-void EncryptionService::configure(const EncryptionServiceConfig& config) {
+void EncryptionService::configure(const EncryptionServiceConfig& config,
+                                  std::map<std::string, IdentityCredentials> credentials) {
   std::map<std::string, const Identity*> next;
   for (const auto& id : config.identities) {
     next[id.name] = &id;
@@ -63,8 +64,16 @@ void EncryptionService::configure(const EncryptionServiceConfig& config) {
       ++it;
     }
   }
+  for (const auto& [name, c] : credentials) {
+    if (c.kept) {
+      log_.notice("Identity " + name + ": credentials kept from start (" + c.error + ")");
+    } else if (c.secrets == nullptr) {
+      log_.error("Identity " + name + ": " + c.error);
+    }
+  }
   failures_.clear();
   config_ = config;
+  credentials_ = std::move(credentials);
   KeyCache resized(config.cache);
   for (const SpnKeys* k : cache_.entries()) {
     resized.put(*k);
@@ -172,6 +181,12 @@ RetrievalJob EncryptionService::makeJob(const std::string& spn, const std::strin
   job.domain = domain;
   job.identity = identity;
   job.domainControllers = identity.domainControllers;
+  if (auto c = credentials_.find(identity.name); c != credentials_.end()) {
+    job.secrets = c->second.secrets;
+    job.credentialsError = c->second.error;
+  } else {
+    job.credentialsError = "identity " + identity.name + ": credentials not loaded";
+  }
   job.timeoutMs = config_.timeoutMs;
   return job;
 }
@@ -335,6 +350,11 @@ std::vector<IdentityStatus> EncryptionService::identities() const {
     }
     if (auto a = lastAuth_.find(id.name); a != lastAuth_.end()) {
       s.lastAuthStatus = a->second;
+    }
+    if (auto c = credentials_.find(id.name); c != credentials_.end()) {
+      s.credentials = c->second.secrets == nullptr ? c->second.error
+                      : c->second.kept             ? "kept from start (" + c->second.error + ")"
+                                                   : "loaded";
     }
     out.push_back(std::move(s));
   }

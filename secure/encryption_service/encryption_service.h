@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "secure/encryption_service/identity.h"
+#include "secure/encryption_service/identity_secrets.h"
 #include "secure/encryption_service/key_cache.h"
 #include "secure/encryption_service/retrieval_failure.h"
 #include "secure/encryption_service/sr_errorlog.h"
@@ -50,6 +51,9 @@ struct RetrievalJob {
   std::string host;    ///< "exch1.example.com"
   std::string domain;  ///< "example.com"
   Identity identity;
+  /// What the identity proves itself with (null: `credentialsError` says why).
+  IdentitySecretsPtr secrets;
+  std::string credentialsError;
   std::vector<std::string> domainControllers;  ///< the identity's; empty: the domain in DNS
   uint32_t timeoutMs = 0;
 };
@@ -88,6 +92,8 @@ struct IdentityStatus {
   std::string blacklistReason;
   /// "never used", "SUCCESS", or the last failure's name.
   std::string lastAuthStatus = "never used";
+  /// "loaded", "kept from start (...)" or why they could not be read.
+  std::string credentials = "none";
 };
 
 struct EncryptionServiceStats {
@@ -106,7 +112,8 @@ class EncryptionService {
   /// Applies a configuration (at start and on every reload): logs the identities added and
   /// removed, ends the blacklisting of every identity whose configuration changed, and drops
   /// failures remembered for SPNs (the change may have fixed them).
-  void configure(const EncryptionServiceConfig& config);
+  void configure(const EncryptionServiceConfig& config,
+                 std::map<std::string, IdentityCredentials> credentials = {});
   const EncryptionServiceConfig& config() const { return config_; }
 
   /// The data path's question: the keys of `spn` ("exchangeMDB/host.domain"). Starts a
@@ -160,6 +167,7 @@ class EncryptionService {
   KeyRetriever& retriever_;
   SrErrorLog& log_;
   EncryptionServiceConfig config_;
+  std::map<std::string, IdentityCredentials> credentials_;
   KeyCache cache_;
   SecureStore* store_ = nullptr;
   uint64_t nextJob_ = 1;

@@ -2,7 +2,6 @@
 
 #include <krb5.h>
 
-#include <functional>
 #include <memory>
 #include <set>
 
@@ -34,84 +33,87 @@ std::string unparsed(krb5_context ctx, krb5_const_principal p) {
   return s;
 }
 
-KeytabRead fail(RetrievalFailure kind, std::string detail) {
-  KeytabRead r;
-  r.error.kind = kind;
-  r.error.detail = std::move(detail);
-  return r;
+void wipeAll(std::vector<KeytabEntry>& entries) {
+  for (auto& e : entries) {
+    wipe(e.key.value);
+  }
 }
 
 }  // namespace
 
-KeytabRead readKeytabKeys(const std::string& path, const std::string& spn,
-                          const std::string& realm) {
+Outcome<std::vector<KeytabEntry>> readKeytab(const std::string& path) {
+  using Result = Outcome<std::vector<KeytabEntry>>;
   krb5_context raw = nullptr;
   if (krb5_init_context(&raw) != 0) {
-    return fail(RetrievalFailure::CredentialUnreadable, "krb5_init_context failed");
+    return Result::failure("krb5_init_context failed");
   }
   Context ctx(raw);
   krb5_keytab kt = nullptr;
   std::string name = "FILE:" + path;
   if (krb5_error_code e = krb5_kt_resolve(ctx.get(), name.c_str(), &kt); e != 0) {
-    return fail(RetrievalFailure::CredentialUnreadable,
-                "keytab " + path + ": " + krbMessage(ctx.get(), e));
+    return Result::failure("keytab " + path + ": " + krbMessage(ctx.get(), e));
   }
-  std::unique_ptr<std::remove_pointer_t<krb5_keytab>, std::function<void(krb5_keytab)>> ktGuard(
-      kt, [&](krb5_keytab k) { krb5_kt_close(ctx.get(), k); });
   krb5_kt_cursor cursor = nullptr;
   if (krb5_error_code e = krb5_kt_start_seq_get(ctx.get(), kt, &cursor); e != 0) {
-    return fail(RetrievalFailure::CredentialUnreadable,
-                "keytab " + path + ": " + krbMessage(ctx.get(), e));
+    krb5_kt_close(ctx.get(), kt);
+    return Result::failure("keytab " + path + ": " + krbMessage(ctx.get(), e));
   }
-  std::string want = canonicalName(spn) + "@" + canonicalName(realm);
-  KeytabRead out;
-  std::set<std::string> others;
-  size_t seen = 0;
+  std::vector<KeytabEntry> out;
   krb5_keytab_entry entry;
   krb5_error_code e = 0;
   while ((e = krb5_kt_next_entry(ctx.get(), kt, &entry, &cursor)) == 0) {
-    std::string principal = unparsed(ctx.get(), entry.principal);
-    if (canonicalName(principal) == want) {
-      ServiceKey k;
-      k.etype = entry.key.enctype;
-      k.kvno = entry.vno;
-      k.value.assign(entry.key.contents, entry.key.contents + entry.key.length);
-      // Dropped copies of one key (the same kvno and etype twice) are kept once.
-      if (out.keys.find(k.etype, k.kvno) == nullptr) {
-        out.keys.keys.push_back(std::move(k));
-      } else {
-        wipe(k.value);
-      }
-      if (out.keys.account.empty()) {
-        out.keys.account = principal;
-      }
-    } else if (others.size() < 8) {
-      others.insert(principal);
-    }
+    KeytabEntry k;
+    k.principal = unparsed(ctx.get(), entry.principal);
+    k.key.etype = entry.key.enctype;
+    k.key.kvno = entry.vno;
+    k.key.value.assign(entry.key.contents, entry.key.contents + entry.key.length);
     krb5_free_keytab_entry_contents(ctx.get(), &entry);
-    if (++seen >= kMaxKeytabEntries) {
+    out.push_back(std::move(k));
+    if (out.size() >= kMaxKeytabEntries) {
       break;
     }
   }
   krb5_kt_end_seq_get(ctx.get(), kt, &cursor);
+  krb5_kt_close(ctx.get(), kt);
   if (e != 0 && e != KRB5_KT_END) {
-    for (auto& k : out.keys.keys) {
-      wipe(k.value);
+    wipeAll(out);
+    return Result::failure("keytab " + path + ": " + krbMessage(ctx.get(), e));
+  }
+  return Result::success(std::move(out));
+}
+
+KeytabRead keysForSpn(const std::vector<KeytabEntry>& entries, const std::string& spn,
+                      const std::string& realm, const std::string& source) {
+  std::string want = canonicalName(spn) + "@" + canonicalName(realm);
+  KeytabRead out;
+  std::set<std::string> others;
+  for (const auto& e : entries) {
+    if (canonicalName(e.principal) != want) {
+      if (others.size() < 8) {
+        others.insert(e.principal);
+      }
+      continue;
     }
-    return fail(RetrievalFailure::CredentialUnreadable,
-                "keytab " + path + ": " + krbMessage(ctx.get(), e));
+    // Two copies of one key (the same kvno and etype) are kept once.
+    if (out.keys.find(e.key.etype, e.key.kvno) == nullptr) {
+      out.keys.keys.push_back(e.key);
+    }
+    if (out.keys.account.empty()) {
+      out.keys.account = e.principal;
+    }
   }
   if (out.keys.keys.empty()) {
     std::string held;
     for (const auto& o : others) {
       held += (held.empty() ? "" : ", ") + o;
     }
-    return fail(RetrievalFailure::NoKeyInKeytab,
-                "keytab " + path + " has no key for " + spn + "@" + realm +
-                    (held.empty() ? " (it holds no entry)" : " (it holds " + held + ")"));
+    out.error.kind = RetrievalFailure::NoKeyInKeytab;
+    out.error.detail = source + " has no key for " + spn + "@" + realm +
+                       (held.empty() ? " (it holds no entry)" : " (it holds " + held + ")");
+    return out;
   }
   out.keys.spn = spn;
-  out.keys.source = "keytab " + path;
+  out.keys.source = source;
   out.ok = true;
   return out;
 }

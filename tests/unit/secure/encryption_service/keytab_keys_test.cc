@@ -44,7 +44,11 @@ TEST_CASE("keytab keys: every kvno and etype of the SPN, whatever the case, noth
   addEntry(path, "exchangeMDB/exch1.example.com@EXAMPLE.COM", 1, kEtypeAes256, Bytes(32, 0x33));
   addEntry(path, "host/other.example.com@EXAMPLE.COM", 4, kEtypeAes256, Bytes(32, 0x44));
 
-  auto r = readKeytabKeys(path, "exchangemdb/EXCH1.example.com", "example.com");
+  auto entries = readKeytab(path);
+  REQUIRE(entries.ok());
+  CHECK(entries.value().size() == 4);
+  auto r =
+      keysForSpn(entries.value(), "exchangemdb/EXCH1.example.com", "example.com", "keytab " + path);
   REQUIRE(r.ok);
   CHECK(r.keys.keys.size() == 3);
   REQUIRE(r.keys.find(kEtypeAes256, 2) != nullptr);
@@ -55,28 +59,24 @@ TEST_CASE("keytab keys: every kvno and etype of the SPN, whatever the case, noth
   CHECK(r.keys.account == "exchangeMDB/exch1.example.com@EXAMPLE.COM");
   CHECK(r.keys.source == "keytab " + path);
 
-  auto none = readKeytabKeys(path, "exchangeMDB/exch2.example.com", "EXAMPLE.COM");
+  auto none = keysForSpn(entries.value(), "exchangeMDB/exch2.example.com", "EXAMPLE.COM", path);
   CHECK_FALSE(none.ok);
   CHECK(none.error.kind == RetrievalFailure::NoKeyInKeytab);
   CHECK(none.error.detail.find("host/other.example.com@EXAMPLE.COM") != std::string::npos);
   CHECK(none.error.detail.find("exchangeMDB/exch1.example.com@EXAMPLE.COM") != std::string::npos);
   // Another realm is another principal.
-  CHECK_FALSE(readKeytabKeys(path, "exchangeMDB/exch1.example.com", "OTHER.COM").ok);
+  CHECK_FALSE(keysForSpn(entries.value(), "exchangeMDB/exch1.example.com", "OTHER.COM", path).ok);
 }
 
-TEST_CASE("keytab keys: a missing, empty or garbage keytab is a named failure, no crash") {
+TEST_CASE("keytab keys: a missing, garbage or cut keytab is a named failure, no crash") {
   bh::secure::test::TempDir t;
-  auto missing =
-      readKeytabKeys((t.path / "none.keytab").string(), "exchangeMDB/x.example.com", "EXAMPLE.COM");
-  CHECK_FALSE(missing.ok);
-  CHECK(missing.error.kind == RetrievalFailure::CredentialUnreadable);
-  CHECK(missing.error.detail.find("none.keytab") != std::string::npos);
+  auto missing = readKeytab((t.path / "none.keytab").string());
+  CHECK_FALSE(missing.ok());
+  CHECK(missing.error().find("none.keytab") != std::string::npos);
 
   std::string garbage = (t.path / "garbage.keytab").string();
   std::ofstream(garbage) << "this is not a keytab at all, just text";
-  auto g = readKeytabKeys(garbage, "exchangeMDB/x.example.com", "EXAMPLE.COM");
-  CHECK_FALSE(g.ok);
-  CHECK(g.error.kind == RetrievalFailure::CredentialUnreadable);
+  CHECK_FALSE(readKeytab(garbage).ok());
 
   // A keytab cut in the middle of an entry.
   std::string full = (t.path / "full.keytab").string();
@@ -87,8 +87,13 @@ TEST_CASE("keytab keys: a missing, empty or garbage keytab is a named failure, n
     CAPTURE(cut);
     std::string part = (t.path / ("cut" + std::to_string(cut))).string();
     std::ofstream(part, std::ios::binary) << bytes.substr(0, cut);
-    auto c = readKeytabKeys(part, "exchangeMDB/x.example.com", "EXAMPLE.COM");
-    CHECK_FALSE(c.ok);
-    CHECK(c.error.detail.find("5555") == std::string::npos);
+    // MIT krb5 takes a cut last entry as the keytab's end: either a named failure, or no
+    // entry; never a partial key.
+    auto c = readKeytab(part);
+    if (c.ok()) {
+      CHECK(c.value().empty());
+    } else {
+      CHECK(c.error().find("5555") == std::string::npos);
+    }
   }
 }
