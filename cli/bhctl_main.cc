@@ -32,6 +32,9 @@ void usage() {
                "  debug connection host ADDRESS | debug connection any | no debug connection\n"
                "  no debug all | show debugging\n"
                "  type-tail errorlog/mapiao-errorlog.current [LINES | follow]\n"
+               "  type-tail errorlog/sr-errorlog.current [LINES | follow]\n"
+               "  windows-domain diagnostics encryption-service get-key FQDN DOMAIN\n"
+               "  show windows-domain encryption-service\n"
                "  reload\n");
 }
 

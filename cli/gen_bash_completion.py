@@ -21,7 +21,8 @@ import sys
 
 # bhctl's own form of a command (cli/bhctl_main.cc): `type-tail LOG follow` polls the
 # socket's `type-tail LOG since SEQ`.
-BHCTL_OWN_FORMS = ["type-tail errorlog/mapiao-errorlog.current follow"]
+BHCTL_OWN_FORMS = ["type-tail errorlog/mapiao-errorlog.current follow",
+                   "type-tail errorlog/sr-errorlog.current follow"]
 
 
 def tokenize(text):

@@ -29,6 +29,10 @@ Daemon::Daemon(DaemonOptions options, policy::PolicyPtr policy)
              dynamicRules_, generic_, edgeTable_, coreTable_) {
   uv_loop_init(&loop_);
   buildCommands();
+  for (auto& c : encryption_.commands()) {
+    commands_.add(std::move(c));
+  }
+  registerLog(encryption_.log());
 }
 
 Daemon::~Daemon() {
@@ -174,6 +178,8 @@ int Daemon::run() {
   }
 
   startWanSecure();
+  // As root: the identities' password files and keytabs are readable by root alone.
+  encryption_.start(cfg, isCore(), wanSecure_.store());
   if (geteuid() == 0) {
     std::string user = options_.user;
     if (user.empty()) {
@@ -348,6 +354,7 @@ nlohmann::json Daemon::reload() {
     wanSecure_.setConfig(w);
   }
   generic_.setLedgerCapMb(r.value()->config().dre.cacheSizeMb);
+  encryption_.reload(r.value()->config());
   for (const auto& hook : policyHooks_) {
     hook(*r.value());
   }
@@ -365,8 +372,9 @@ void Daemon::startWanSecure() {
   wanSecure_.setConfig(cfg.wanSecure);
   flows_.setWanSecure(&wanSecure_);
   // `auto` secures nothing until eMAPI exists: the store is opened (and at first start made,
-  // with the default identity) once a class is `always`.
-  if (!cfg.wanSecure.anyAlways()) {
+  // with the default identity) once a class is `always`, or the encryption service (whose key
+  // cache it keeps) runs.
+  if (!cfg.wanSecure.anyAlways() && !(cfg.encryptionService.enabled && isCore())) {
     return;
   }
   uid_t uid = geteuid();

@@ -18,6 +18,7 @@
 #include "proxy/control/show_wan_secure.h"
 #include "proxy/discovery/discovery_table.h"
 #include "proxy/discovery/nfqueue_handler.h"
+#include "proxy/encryption_service/encryption_service_host.h"
 #include "proxy/flow_manager.h"
 #include "proxy/generic/generic_accelerator.h"
 #include "proxy/metrics/metrics_server.h"
@@ -140,6 +141,8 @@ class Daemon {
   /// responses must chain to (proxy/wan_secure/ocsp_revocation_checker.h).
   secure::X509StorePtr ocspAnchors_;
   std::unique_ptr<OcspRevocationChecker> ocspChecker_;
+  /// The encryption service (core): the Exchange servers' keys, its sr-errorlog and commands.
+  EncryptionServiceHost encryption_{&loop_};
   /// The generic accelerator (TFO, DRE, LZ on every peered flow).
   GenericAccelerator generic_;
   policy::DynamicRules dynamicRules_;

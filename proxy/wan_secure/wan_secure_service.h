@@ -61,6 +61,9 @@ class WanSecureService {
   WanSecureStats& stats() { return stats_; }
   const WanSecureStats& stats() const { return stats_; }
   SecureStoreView storeView() const;
+  /// The store (other secrets live there too: the encryption service's key cache), or null
+  /// before start().
+  secure::SecureStore* store() { return store_.get(); }
   const secure::PeeringIdentity* identity() const { return identity_.get(); }
   /// The certificate each peer showed last and what OCSP said of it (show crypto certificates).
   struct PeerCertificate {

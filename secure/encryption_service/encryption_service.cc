@@ -273,7 +273,9 @@ void EncryptionService::onResult(RetrievalResult result, int64_t nowS) {
     log_.error(session + "Failed to Retrieve Key for spn: " + r.spn);
     log_.error("Key retrieval failed with Status " + std::string(failureName(result.error.kind)));
     log_.error(describeFailure(result.error, r.identity, r.domain));
-    lastAuth_[r.identity] = failureName(result.error.kind);
+    if (isIdentityFailure(result.error.kind)) {
+      lastAuth_[r.identity] = failureName(result.error.kind);
+    }
     ++stats_.retrievalsFailed[failureName(result.error.kind)];
     failures_[canonicalName(r.spn)] = {result.error, r.identity, nowS};
     if (blacklistsIdentity(result.error.kind)) {
@@ -291,7 +293,9 @@ void EncryptionService::onResult(RetrievalResult result, int64_t nowS) {
     // A refresh (newer kvno) failed: the cached keys stay for the tickets they open.
     log_.error(session + "Failed to refresh the keys of spn: " + r.spn + ": " +
                describeFailure(result.error, r.identity, r.domain));
-    lastAuth_[r.identity] = failureName(result.error.kind);
+    if (isIdentityFailure(result.error.kind)) {
+      lastAuth_[r.identity] = failureName(result.error.kind);
+    }
     ++stats_.retrievalsFailed[failureName(result.error.kind)];
   }
   startQueued();

@@ -49,6 +49,21 @@ const char* failureName(RetrievalFailure f) {
   return "?";
 }
 
+bool isIdentityFailure(RetrievalFailure f) {
+  switch (f) {
+    case RetrievalFailure::PermissionDenied:
+    case RetrievalFailure::IdentityBlacklisted:
+    case RetrievalFailure::ClockSkew:
+    case RetrievalFailure::WrongPassword:
+    case RetrievalFailure::ClientUnknown:
+    case RetrievalFailure::KdcUnreachable:
+    case RetrievalFailure::CredentialUnreadable:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool blacklistsIdentity(RetrievalFailure f) {
   return f == RetrievalFailure::PermissionDenied;
 }

@@ -51,6 +51,9 @@ struct RetrievalError {
 
 /// A short stable name ("permission", "clock-skew", ...): statistics keys and --json.
 const char* failureName(RetrievalFailure f);
+/// True when the failure is the identity's own (its password, rights, clock, credentials), so
+/// that its AUTH_STATUS shows it; an SPN the directory or keytab lacks is not.
+bool isIdentityFailure(RetrievalFailure f);
 /// True when this failure blacklists the identity (seed Problem 1).
 bool blacklistsIdentity(RetrievalFailure f);
 /// The sr-errorlog line, in the seed's words where the seed has them

@@ -190,6 +190,7 @@ TEST_CASE("encryption service: other failures are remembered for retryAfter, the
   skew.error.clockOffsetSeconds = -600;
   h.service.onResult(skew, 101);
   CHECK(h.logged("clock skew with the KDC of example.com, -600 s (the KDC's clock is behind"));
+  CHECK(h.service.identities()[0].lastAuthStatus == "clock-skew");
   auto again = h.service.keyFor(kSpn, 150);
   CHECK(again.state == KeyState::Failed);
   CHECK(again.error.kind == RetrievalFailure::ClockSkew);
@@ -231,6 +232,8 @@ TEST_CASE("encryption service: at most maxRetrievalsInFlight run; the rest wait 
   CHECK(h.service.inProgress().size() == 4);
   h.service.onResult(failure(h.retriever.jobs[0], RetrievalFailure::DcUnreachable, "10.91.5.1"),
                      101);
+  // Not the identity's failure: its AUTH_STATUS does not show it.
+  CHECK(h.service.identities()[0].lastAuthStatus == "never used");
   REQUIRE(h.retriever.jobs.size() == 3);
   CHECK(h.retriever.jobs[2].spn == "exchangeMDB/exch2.example.com");
   h.service.onResult(success(h.retriever.jobs[1]), 102);
