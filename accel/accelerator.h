@@ -73,6 +73,10 @@ struct ControlCommand {
   std::vector<std::string> words;
   std::string help;
   std::function<nlohmann::json(const std::vector<std::string>& args)> handler;
+  /// Instead of `handler`, for a command whose answer needs work off the loop (a probe of a
+  /// KDC, a DNS lookup): it calls `reply` once, later, on the loop thread.
+  using Reply = std::function<void(nlohmann::json answer)>;
+  std::function<void(const std::vector<std::string>& args, Reply reply)> deferred = nullptr;
 };
 
 /// What an accelerator attaches to one flow (either may be empty).

@@ -164,7 +164,9 @@ int Daemon::run() {
   flows_.setPeerRoutes(peerRoutes_.get());
 
   control_ = std::make_unique<ControlServer>(
-      &loop_, [this](const std::vector<std::string>& a) { return handleControl(a); });
+      &loop_, [this](const std::vector<std::string>& a, ControlServer::Reply reply) {
+        handleControl(a, std::move(reply));
+      });
   if (int r = control_->start(options_.controlPath); r != 0) {
     logError("cannot open control socket " + options_.controlPath + ": " + uv_strerror(r));
     shutdown();
@@ -431,8 +433,8 @@ void Daemon::startOcspChecker(const policy::WanSecureConfig& w) {
           ")");
 }
 
-nlohmann::json Daemon::handleControl(const std::vector<std::string>& a) {
-  return commands_.dispatch(a);
+void Daemon::handleControl(const std::vector<std::string>& a, ControlServer::Reply reply) {
+  commands_.dispatch(a, std::move(reply));
 }
 
 }  // namespace bh::proxy

@@ -98,7 +98,7 @@ class Daemon {
   void pinPeerRouteTable();
   int startListener(bool v6);
   redirect::InterceptionSpec interceptionSpec() const;
-  nlohmann::json handleControl(const std::vector<std::string>& args);
+  void handleControl(const std::vector<std::string>& args, ControlServer::Reply reply);
   nlohmann::json reload();
   void shutdown();
   /// The box's own rows of the command table (proxy/daemon_commands.cc).

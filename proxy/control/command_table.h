@@ -22,6 +22,9 @@ class CommandTable {
   /// The command whose words begin `args` (the longest such) answers: {"ok", "text", "json"}
   /// or {"ok": false, "error"}; none: an error listing every command's help.
   nlohmann::json dispatch(const std::vector<std::string>& args) const;
+  /// The same for every row, deferred ones included: `reply` is called once, now (a plain
+  /// row) or later on the loop thread (a row with `deferred`).
+  void dispatch(const std::vector<std::string>& args, accel::ControlCommand::Reply reply) const;
   const std::vector<accel::ControlCommand>& rows() const { return rows_; }
 
  private:

@@ -91,25 +91,31 @@ void ControlServer::onConnection(uv_stream_t* server, int status) {
         }
         cl->answered = true;
         uv_read_stop(s);
-        nlohmann::json answer;
+        std::vector<std::string> args;
         try {
           auto req = nlohmann::json::parse(cl->request.substr(0, nl));
-          std::vector<std::string> args = req.at("args").get<std::vector<std::string>>();
-          answer = cl->server->handler_(args);
+          args = req.at("args").get<std::vector<std::string>>();
         } catch (const std::exception& e) {
-          answer = {{"ok", false}, {"error", std::string("bad request: ") + e.what()}};
+          send(cl, {{"ok", false}, {"error", std::string("bad request: ") + e.what()}});
+          return;
         }
-        cl->response = answer.dump() + "\n";
-        uv_buf_t out = uv_buf_init(cl->response.data(), static_cast<unsigned>(cl->response.size()));
-        cl->write.data = cl;
-        if (uv_write(&cl->write, s, &out, 1, [](uv_write_t* w, int) {
-              auto* x = static_cast<Client*>(w->data);
-              uv_close(reinterpret_cast<uv_handle_t*>(&x->pipe),
-                       [](uv_handle_t* h) { delete static_cast<Client*>(h->data); });
-            }) != 0) {
-          close(cl);
-        }
+        cl->server->handler_(args, [cl](nlohmann::json answer) { send(cl, answer); });
       });
+}
+
+void ControlServer::send(Client* cl, const nlohmann::json& answer) {
+  cl->response = answer.dump() + "\n";
+  uv_buf_t out = uv_buf_init(cl->response.data(), static_cast<unsigned>(cl->response.size()));
+  cl->write.data = cl;
+  if (uv_write(&cl->write, reinterpret_cast<uv_stream_t*>(&cl->pipe), &out, 1,
+               [](uv_write_t* w, int) {
+                 auto* x = static_cast<Client*>(w->data);
+                 uv_close(reinterpret_cast<uv_handle_t*>(&x->pipe),
+                          [](uv_handle_t* h) { delete static_cast<Client*>(h->data); });
+               }) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&cl->pipe),
+             [](uv_handle_t* h) { delete static_cast<Client*>(h->data); });
+  }
 }
 
 }  // namespace bh::proxy

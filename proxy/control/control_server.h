@@ -14,7 +14,10 @@ namespace bh::proxy {
 /// one JSON answer {"ok": bool, "text": "...", "json": {...}, "error": "..."}, then close.
 class ControlServer {
  public:
-  using Handler = std::function<nlohmann::json(const std::vector<std::string>& args)>;
+  /// Answers a request by calling `reply` once, now or later on the loop thread (the client's
+  /// connection stays open until then).
+  using Reply = std::function<void(nlohmann::json answer)>;
+  using Handler = std::function<void(const std::vector<std::string>& args, Reply reply)>;
   static constexpr size_t kMaxRequestBytes = 16 * 1024;
 
   ControlServer(uv_loop_t* loop, Handler handler) : loop_(loop), handler_(std::move(handler)) {}
@@ -25,6 +28,7 @@ class ControlServer {
  private:
   struct Client;
   static void onConnection(uv_stream_t* server, int status);
+  static void send(Client* client, const nlohmann::json& answer);
 
   uv_loop_t* loop_;
   Handler handler_;
