@@ -145,6 +145,15 @@ std::unique_ptr<GssCredential> GssCredential::withKeytab(const std::string& prin
         if (e != 0) {
           return e;
         }
+        // Named before any KDC is asked (MIT would ask the KDC for the enctypes first, so a
+        // missing keytab would look like whatever that exchange gives).
+        krb5_keytab_entry entry{};
+        e = krb5_kt_get_entry(ctx, kt, me, 0, 0, &entry);
+        if (e != 0) {
+          krb5_kt_close(ctx, kt);
+          return e;
+        }
+        krb5_free_keytab_entry_contents(ctx, &entry);
         e = krb5_get_init_creds_keytab(ctx, &creds, me, kt, 0, nullptr, nullptr);
         krb5_kt_close(ctx, kt);
         return e;
