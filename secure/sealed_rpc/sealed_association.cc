@@ -185,9 +185,11 @@ ParseResult SealedClientAssociation::onBindAck(ByteSpan data, Bytes& auth3) {
   if (tokenSize_ == 0 || tokenSize_ > 0xffff) {
     return fail(AssociationFailure::Security, "no sealed token size: " + security_.lastError());
   }
-  // C706 12.6.4.4: the server's max_recv_frag bounds what we send; we read what we offered.
+  // C706 12.6.4.4: the server's max_recv_frag bounds what we send. We read what we offered,
+  // or what the server announced it sends if that is more: Samba never announces (nor sends)
+  // less than 2048 whatever the bind offered (secure/kerberos/README.md).
   xmitFrag_ = std::min(config_.maxXmitFrag, ack.maxRecvFrag);
-  recvFrag_ = config_.maxRecvFrag;
+  recvFrag_ = std::max(config_.maxRecvFrag, ack.maxXmitFrag);
   const size_t overhead = kCallHeaderSize + dce::kSecTrailerSize + tokenSize_;
   if (xmitFrag_ < overhead + kSealPadAlignment) {
     return fail(AssociationFailure::Malformed, "max_recv_frag " + std::to_string(ack.maxRecvFrag) +

@@ -33,7 +33,8 @@ struct AssociationConfig {
   /// sec_trailer auth_context_id (Samba's client uses 1).
   uint32_t authContextId = 1;
   /// What the bind offers; the association then sends at most the server's max_recv_frag and
-  /// reads fragments up to maxRecvFrag.
+  /// reads fragments up to maxRecvFrag (or the server's max_xmit_frag, if larger: Samba's floor
+  /// is 2048).
   uint16_t maxXmitFrag = 5840;
   uint16_t maxRecvFrag = 5840;
   /// call_id of the bind; calls count on from it.

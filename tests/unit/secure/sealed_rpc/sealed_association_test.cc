@@ -35,8 +35,11 @@ struct Bound {
   Bytes bindPdu;
   Bytes auth3Pdu;
 
-  explicit Bound(AssociationConfig c = drsConfig(), uint16_t serverMaxRecv = 5840) : a(client, c) {
+  explicit Bound(AssociationConfig c = drsConfig(), uint16_t serverMaxRecv = 5840,
+                 uint16_t serverMaxXmit = 5840)
+      : a(client, c) {
     server.maxRecvFrag = serverMaxRecv;
+    server.maxXmitFrag = serverMaxXmit;
     REQUIRE(a.bind(bindPdu));
     ParseResult r = a.onBindAck(server.bindAck(1), auth3Pdu);
     REQUIRE(r.ok());
@@ -97,6 +100,19 @@ TEST_CASE("bind_ack with the AP-REP gives rpc_auth_3 with the client's AP-REP") 
   CHECK(a.state() == SealedClientAssociation::State::Ready);
   CHECK(a.negotiatedXmitFrag() == 4280);  // the server's max_recv_frag
   CHECK(a.negotiatedRecvFrag() == 5840);
+  // A server that sends more than we offered (Samba: never under 2048) is read up to its size.
+  FakeSecurity sec2;
+  FakeServer samba;
+  samba.maxXmitFrag = samba.maxRecvFrag = 2048;
+  AssociationConfig small = drsConfig();
+  small.maxXmitFrag = small.maxRecvFrag = 1024;
+  SealedClientAssociation a2(sec2, small);
+  Bytes out2;
+  REQUIRE(a2.bind(out2));
+  Bytes auth3b;
+  REQUIRE(a2.onBindAck(samba.bindAck(1), auth3b).ok());
+  CHECK(a2.negotiatedXmitFrag() == 1024);
+  CHECK(a2.negotiatedRecvFrag() == 2048);
   CHECK(a.headerSigning());
   CHECK(a.assocGroupId() == 0x1234);
   // 4280 - 24 - 8 - 32 = 4216, a multiple of 16 already... rounded down to 16 in any case.
@@ -265,7 +281,7 @@ TEST_CASE("response caps: alloc_hint, the stub held, the fragment count, the fra
   SUBCASE("a fragment over the receive size is refused from its header alone") {
     AssociationConfig c = drsConfig();
     c.maxRecvFrag = 200;
-    Bound b(c);
+    Bound b(c, 5840, 200);
     std::vector<Bytes> frags;
     REQUIRE(b.a.request(0, pattern(8), frags));
     Bytes r = b.server.response(2, pattern(300), dce::pfc::FirstFrag | dce::pfc::LastFrag, 300);
