@@ -28,9 +28,12 @@ if [ -d "$top/redirect/wccp" ] &&
   grep -rnE '#include *"' "$top/redirect/wccp" | grep -vE '#include *"(common|redirect/wccp)/'; then
   bad=1
 fi
-# secure/ (WAN secure: TLS, OCSP, the secure store) stands on common/ and OpenSSL only: the proxy
-# drives it over byte buffers, so it includes nothing but common/ and itself of this tree.
-if [ -d "$top/secure" ] && grep -rnE '#include *"' "$top/secure" | grep -vE '#include *"(common|secure)/'; then
+# secure/ (WAN secure: TLS, OCSP, the secure store; the encryption service's Kerberos-sealed
+# DCE/RPC client) stands on common/, OpenSSL and MIT krb5, and of the MAPI codecs only the pure
+# ones it frames DRSUAPI with (mapi/dcerpc, mapi/epm, mapi/drsuapi): the proxy drives it over
+# byte buffers, so it includes nothing else of this tree.
+if [ -d "$top/secure" ] && grep -rnE '#include *"' "$top/secure" |
+  grep -vE '#include *"(common|secure|mapi/dcerpc|mapi/epm|mapi/drsuapi)/'; then
   bad=1
 fi
 if grep -rnE '#include *[<"]mapi/' "$top/proxy"; then bad=1; fi

@@ -1,0 +1,52 @@
+#pragma once
+// The encryption service identity's Kerberos credential (issue 17): a TGT obtained with the
+// identity's password or its client keytab, held in a MEMORY credential cache of its own (never
+// a file, never the process's default cache) and handed to GSS-API (gss_krb5_import_cred), so
+// the identity's tickets live and die with this object.
+//
+// Blocking: obtaining the TGT talks to the realm's KDC (found through the krb5 profile,
+// KRB5_CONFIG) with MIT krb5's own sockets, and so does the first security context for a new
+// target (its service ticket). Call from a worker thread, never from the data path's loop.
+
+#include <memory>
+#include <string>
+
+#include "secure/kerberos/gss_status.h"
+
+namespace bh::secure::kerberos {
+
+class GssCredential {
+ public:
+  /// A TGT for `principal` ("bhrepl@BHLAB.TEST") with `password` (krb5_get_init_creds_password).
+  /// The password is used for this call only and kept nowhere.
+  /// @return the credential, or the named failure in `status` (WrongPassword, ClientUnknown,
+  /// ClockSkew, KdcUnreachable, RealmUnknown, PasswordExpired, ClientRevoked, ...).
+  static std::unique_ptr<GssCredential> withPassword(const std::string& principal,
+                                                     const std::string& password,
+                                                     GssStatus& status);
+  /// A TGT for `principal` with its key from the client keytab at `keytabPath`
+  /// (krb5_get_init_creds_keytab); KeytabNoKey when the keytab has no key for it.
+  static std::unique_ptr<GssCredential> withKeytab(const std::string& principal,
+                                                   const std::string& keytabPath,
+                                                   GssStatus& status);
+  ~GssCredential();
+  GssCredential(const GssCredential&) = delete;
+  GssCredential& operator=(const GssCredential&) = delete;
+
+  /// The client principal as the KDC named it ("bhrepl@BHLAB.TEST").
+  const std::string& principal() const { return principal_; }
+  /// Its realm ("BHLAB.TEST").
+  const std::string& realm() const { return realm_; }
+
+  struct Impl;
+  /// For the security contexts made with this credential (gss_dce_context.cc).
+  Impl& impl() const { return *impl_; }
+
+ private:
+  explicit GssCredential(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::string principal_;
+  std::string realm_;
+};
+
+}  // namespace bh::secure::kerberos
