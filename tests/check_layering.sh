@@ -15,11 +15,11 @@ for d in common accel mapi policy secure dre proxy/codec redirect/wccp; do
   if grep -rnE '#include *[<"](proxy|redirect|box)/' "$top/$d" | grep -vE '#include *[<"](proxy/codec|redirect/wccp)/'; then bad=1; fi
   if grep -rnE '#include *<(uv\.h|sys/socket\.h|netinet/in\.h|arpa/inet\.h)>' "$top/$d"; then bad=1; fi
 done
-# The MAPI codec library (bh_mapi_codec: mapi/dcerpc, epm, emsmdb, rop) depends on common/ only:
-# its sources include nothing but common/ and the codec folders.
-for d in dcerpc epm emsmdb rop; do
+# The MAPI codec library (bh_mapi_codec: mapi/dcerpc, epm, emsmdb, rop, drsuapi) depends on
+# common/ only: its sources include nothing but common/ and the codec folders.
+for d in dcerpc epm emsmdb rop drsuapi; do
   [ -d "$top/mapi/$d" ] || continue
-  if grep -rnE '#include *"' "$top/mapi/$d" | grep -vE '#include *"(common|mapi/(dcerpc|epm|emsmdb|rop))/'; then
+  if grep -rnE '#include *"' "$top/mapi/$d" | grep -vE '#include *"(common|mapi/(dcerpc|epm|emsmdb|rop|drsuapi))/'; then
     bad=1
   fi
 done
