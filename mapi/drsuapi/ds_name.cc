@@ -28,7 +28,7 @@ namespace detail {
 bool readDsName(StubIn& in, DsName& out) {
   ByteReader& r = in.r;
   uint32_t maxCount = 0;
-  if (!in.count(maxCount, in.caps.maxNameChars + 1, 2, "DSNAME StringName")) {
+  if (!in.count(maxCount, in.maxUnits(), 2, "DSNAME StringName")) {
     return false;
   }
   r.align(4);

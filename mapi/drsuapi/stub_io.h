@@ -4,6 +4,7 @@
 // stub is complete when it reaches us: DCE/RPC reassembly is below), the caps, and the first
 // reason the stub is malformed. Truncation and malformation both end as an error result.
 
+#include <cstdint>
 #include <string>
 
 #include "common/bytes.h"
@@ -54,9 +55,13 @@ struct StubIn {
     }
     return true;
   }
+  /// The most UTF-16 units a string may carry: the cap plus its NUL (saturating).
+  uint32_t maxUnits() const {
+    return caps.maxNameChars == UINT32_MAX ? UINT32_MAX : caps.maxNameChars + 1;
+  }
   bool wide(std::u16string& s, const char* what) {
     bool bad = false;
-    if (dcerpc::ndr::readWideString(r, s, caps.maxNameChars + 1, bad)) {
+    if (dcerpc::ndr::readWideString(r, s, maxUnits(), bad)) {
       return true;
     }
     return bad ? fail(std::string(what) + ": malformed string or over its cap") : false;
