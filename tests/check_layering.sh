@@ -23,6 +23,10 @@ for d in dcerpc epm emsmdb rop drsuapi; do
     bad=1
   fi
 done
+# One NDR layer (mapi/dcerpc/ndr.h): no other folder of the tree keeps an NDR reader of its own.
+if find "$top" -path "$top/build*" -prune -o -name 'ndr.*' -print 2>/dev/null | grep -v "^$top/mapi/dcerpc/ndr\.\(h\|cc\)$"; then
+  bad=1
+fi
 # The WCCP codec (bh_redirect_wccp) depends on common/ only.
 if [ -d "$top/redirect/wccp" ] &&
   grep -rnE '#include *"' "$top/redirect/wccp" | grep -vE '#include *"(common|redirect/wccp)/'; then

@@ -68,7 +68,8 @@ constexpr uint32_t kExopReplSecrets = 0x00000007;
 constexpr uint32_t kExopErrSuccess = 0x00000001;
 constexpr uint32_t kExopErrAccessDenied = 0x0000000F;
 constexpr uint32_t kExopErrParamError = 0x00000010;
-/// The EXOP_ERR name ("EXOP_ERR_SUCCESS"), or "EXOP_ERR_0x..." for another value.
+/// The EXOP_ERR name ("EXOP_ERR_SUCCESS"); "EXOP_ERR_NONE" for 0 (what Samba sends with a
+/// refused EXOP_REPL_SECRETS), "EXOP_ERR_UNKNOWN" for a value 4.1.10.2.21 does not name.
 const char* exopErrName(uint32_t v);
 
 /// ulFlags (5.41 DRS_OPTIONS) a single-object fetch uses.
@@ -92,7 +93,7 @@ constexpr uint32_t kDsNameErrorNoMapping = 4;
 constexpr uint32_t kDsNameErrorDomainOnly = 5;
 constexpr uint32_t kDsNameErrorNoSyntacticalMapping = 6;
 constexpr uint32_t kDsNameErrorTrustReferral = 7;
-/// "DS_NAME_ERROR_NOT_FOUND" etc., or "DS_NAME_ERROR_0x..." for another value.
+/// "DS_NAME_ERROR_NOT_FOUND" etc., "DS_NAME_ERROR_UNKNOWN" for a value 4.1.4.1.4 does not name.
 const char* dsNameErrorName(uint32_t status);
 
 /// Win32 codes a DC returns as the call's result (MS-ERREF 2.2).
