@@ -74,8 +74,9 @@ bool readCount(ByteReader& r, uint32_t& n, uint32_t cap, size_t minElementBytes,
 /// Returns whether the pointer is non-NULL.
 bool readPointer(ByteReader& r);
 
-/// Hands out referent ids as MIDL and Samba number them: 0x00020000, then +4 per non-NULL
-/// pointer, in the order they are written. One per stub.
+/// Hands out referent ids as MIDL and Samba number unique pointers: 0x00020000, then +4 per
+/// non-NULL pointer, in the order they are written (an embedded [ref] pointer takes one too, as
+/// MIDL does; Samba writes 0xAEF1AEF1 there). One per stub.
 class Referents {
  public:
   /// Writes the referent id of a pointer (the next id, or 0 for NULL).

@@ -4,7 +4,9 @@ reads (MS-DRSR 4.1.3 IDL_DRSBind, 4.1.25 IDL_DRSUnbind, 4.1.4 IDL_DRSCrackNames,
 IDL_DRSGetNCChanges), marshalled by an independent NDR implementation: python3-impacket's
 impacket.dcerpc.v5.drsuapi classes. Every stub is then read back by a second one, Samba's own
 (pidl-generated) NDR through python3-samba's samba.ndr.ndr_unpack_in/ndr_unpack_out, which must
-consume it whole: what the DC itself will accept and send.
+consume it whole: what the DC itself will accept. Samba then marshals the same values again;
+where its bytes differ from impacket's (an embedded [ref] pointer, cNumBytes), they are kept as
+NAME_samba.bin: what the DC itself sends.
 
 Two things are pinned so that our encoder can write the same bytes again:
   - referent ids: impacket draws them at random; here every non-NULL pointer gets the next of
@@ -381,16 +383,17 @@ SECRET_ATTRS = [
 
 
 def samba_check(name, data, direction, opnum):
-    """Samba's NDR must read impacket's stub whole (ndr_unpack_in/out raise otherwise)."""
+    """Samba's NDR must read impacket's stub whole (ndr_unpack_in/out raise otherwise); returns
+    the stub as Samba marshals the same values again."""
     from samba import ndr as sndr
     from samba.dcerpc import drsuapi as sd
     cls = {0: sd.DsBind, 1: sd.DsUnbind, 3: sd.DsGetNCChanges, 12: sd.DsCrackNames}[opnum]
     obj = cls()
     if direction == "request":
         sndr.ndr_unpack_in(obj, data)
-    else:
-        sndr.ndr_unpack_out(obj, data)
-    return obj
+        return sndr.ndr_pack_in(obj)
+    sndr.ndr_unpack_out(obj, data)
+    return sndr.ndr_pack_out(obj)
 
 
 def build():
@@ -431,11 +434,19 @@ def main():
     manifest = []
     for name, opnum, direction, call, fields in build():
         data = marshal(call)
-        samba_check(name, data, direction, opnum)
+        again = samba_check(name, data, direction, opnum)
         with open(os.path.join(HERE, name + ".bin"), "wb") as f:
             f.write(data)
         manifest.append({"name": name, "opnum": opnum, "direction": direction,
                          "fields": fields})
+        if again != data:
+            # Samba marshals the same values its own way in two places: an embedded [ref]
+            # pointer as 0xAEF1AEF1 rather than a referent id, and DRS_MSG_GETCHGREPLY_V6's
+            # cNumBytes computed from the reply's size. What the DC sends: kept as a vector too.
+            with open(os.path.join(HERE, name + "_samba.bin"), "wb") as f:
+                f.write(again)
+            manifest.append({"name": name + "_samba", "opnum": opnum, "direction": direction,
+                             "fields": {"same_as": name, "marshalled_by": "samba"}})
     env = dict(os.environ, BH_IMPACKET_FILL="1")
     filled = bytes.fromhex(subprocess.check_output([sys.executable, __file__], env=env).decode())
     samba_check("getnc_request_impacket_fill", filled, "request", 3)

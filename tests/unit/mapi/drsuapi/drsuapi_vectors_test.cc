@@ -1,7 +1,8 @@
 // mapi/drsuapi against tests/vectors/drsuapi/, stubs marshalled by python3-impacket's DRSUAPI NDR
-// classes and read back whole by Samba's pidl NDR (make_vectors.py): an independent NDR
-// implementation made every byte. Each stub decodes to the fields the script put in and
-// re-encodes to the same bytes; every strict prefix of it is a clean error.
+// classes and read back whole by Samba's pidl NDR, which also marshals them again
+// (make_vectors.py): independent NDR implementations made every byte. Each stub decodes to the
+// fields the script put in and re-encodes to the same bytes; every strict prefix of it is a clean
+// error.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -291,4 +292,36 @@ TEST_CASE("DRSGetNCChanges reply: access denied is the return value of a well-fo
   CHECK(rep.prefixTableSrc.entries.empty());
   CHECK(encodeGetNcChangesReply(rep) == wire);
   checkPrefixes<GetNcChangesReply>(wire, decodeGetNcChangesReply);
+}
+
+TEST_CASE("Samba's own marshalling of the same values decodes to them too") {
+  // Samba writes an embedded [ref] pointer as 0xAEF1AEF1 rather than a referent id, and
+  // computes DRS_MSG_GETCHGREPLY_V6's cNumBytes itself: the DC's bytes, read the same way.
+  for (const char* name : {"getnc_request_secrets", "getnc_request_obj"}) {
+    CAPTURE(name);
+    Bytes samba = vector(std::string(name) + "_samba");
+    CHECK(samba != vector(name));
+    GetNcChangesRequest fromSamba, fromImpacket;
+    ParseResult r = decodeGetNcChangesRequest(samba, fromSamba);
+    REQUIRE_MESSAGE(r.ok(), r.error);
+    CHECK(r.consumed == samba.size());
+    REQUIRE(decodeGetNcChangesRequest(vector(name), fromImpacket).ok());
+    CHECK(fromSamba == fromImpacket);
+    checkPrefixes<GetNcChangesRequest>(samba, decodeGetNcChangesRequest);
+  }
+  for (const char* name : {"getnc_reply", "getnc_reply_shuffled", "getnc_reply_denied"}) {
+    CAPTURE(name);
+    Bytes samba = vector(std::string(name) + "_samba");
+    GetNcChangesReply fromSamba, fromImpacket;
+    ParseResult r = decodeGetNcChangesReply(samba, fromSamba);
+    REQUIRE_MESSAGE(r.ok(), r.error);
+    CHECK(r.consumed == samba.size());
+    REQUIRE(decodeGetNcChangesReply(vector(name), fromImpacket).ok());
+    CHECK(fromSamba.cNumBytes != 0);
+    CHECK(fromSamba.returnValue == fromImpacket.returnValue);
+    fromSamba.cNumBytes = fromImpacket.cNumBytes;
+    CHECK(fromSamba == fromImpacket);
+    CHECK(encodeGetNcChangesReply(fromSamba) == vector(name));
+    checkPrefixes<GetNcChangesReply>(samba, decodeGetNcChangesReply);
+  }
 }
