@@ -15,14 +15,18 @@ for d in common accel mapi policy secure dre proxy/codec redirect/wccp; do
   if grep -rnE '#include *[<"](proxy|redirect|box)/' "$top/$d" | grep -vE '#include *[<"](proxy/codec|redirect/wccp)/'; then bad=1; fi
   if grep -rnE '#include *<(uv\.h|sys/socket\.h|netinet/in\.h|arpa/inet\.h)>' "$top/$d"; then bad=1; fi
 done
-# The MAPI codec library (bh_mapi_codec: mapi/dcerpc, epm, emsmdb, rop) depends on common/ only:
-# its sources include nothing but common/ and the codec folders.
-for d in dcerpc epm emsmdb rop; do
+# The MAPI codec library (bh_mapi_codec: mapi/dcerpc, epm, emsmdb, rop, drsuapi) depends on
+# common/ only: its sources include nothing but common/ and the codec folders.
+for d in dcerpc epm emsmdb rop drsuapi; do
   [ -d "$top/mapi/$d" ] || continue
-  if grep -rnE '#include *"' "$top/mapi/$d" | grep -vE '#include *"(common|mapi/(dcerpc|epm|emsmdb|rop))/'; then
+  if grep -rnE '#include *"' "$top/mapi/$d" | grep -vE '#include *"(common|mapi/(dcerpc|epm|emsmdb|rop|drsuapi))/'; then
     bad=1
   fi
 done
+# One NDR layer (mapi/dcerpc/ndr.h): no other folder of the tree keeps an NDR reader of its own.
+if find "$top" -path "$top/build*" -prune -o -name 'ndr.*' -print 2>/dev/null | grep -v "^$top/mapi/dcerpc/ndr\.\(h\|cc\)$"; then
+  bad=1
+fi
 # The WCCP codec (bh_redirect_wccp) depends on common/ only.
 if [ -d "$top/redirect/wccp" ] &&
   grep -rnE '#include *"' "$top/redirect/wccp" | grep -vE '#include *"(common|redirect/wccp)/'; then

@@ -3,22 +3,17 @@
 // The EMSMDB session context handle CXH (MS-OXCRPC 2.2.1.1): an RPC context handle, which NDR
 // carries as 20 opaque bytes (C706 / MS-RPCE 2.2.5.3.4.1: u32 attributes + 16-byte UUID).
 
-#include <array>
 #include <cstdint>
 
-#include "common/bytes.h"
+#include "mapi/dcerpc/ndr.h"
 
 namespace bh::mapi::emsmdb {
 
-struct ContextHandle {
-  std::array<uint8_t, 20> bytes{};
+/// The stubs' NDR (mapi/dcerpc/ndr.h), under the name the EMSMDB code has always used.
+namespace ndr = dcerpc::ndr;
 
-  /// A handle of all zeroes is the NULL handle: the server destroyed (or never made) the session.
-  bool isNull() const;
-  void read(ByteReader& r);
-  void write(ByteWriter& w) const;
-  bool operator==(const ContextHandle&) const = default;
-};
+/// A handle of all zeroes is the NULL handle: the server destroyed (or never made) the session.
+using ContextHandle = ndr::ContextHandle;
 
 /// Caps applied to every length the stubs carry (MS-OXCRPC 3.1.4.1 / 3.1.4.2 ranges).
 struct StubLimits {

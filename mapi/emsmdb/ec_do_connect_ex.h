@@ -9,7 +9,6 @@
 #include "common/bytes.h"
 #include "common/parse_result.h"
 #include "mapi/emsmdb/context_handle.h"
-#include "mapi/emsmdb/ndr.h"
 
 namespace bh::mapi::emsmdb {
 
