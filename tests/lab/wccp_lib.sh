@@ -48,13 +48,19 @@ wccp_capture() {
   in_lab "$LAB" edge sh -c "tshark -i wccpbr -f 'udp port 2048 or ip proto 47' -w /run/bhlab/$LAB/wccp.pcap >/dev/null 2>&1 &"
 }
 
-# wccp_flows CONNS BOXES WHAT: CONNS flows (both directions, 64 KiB each way) from $sources,
-# every one byte-exact; every box of 1..BOXES took at least a tenth of the clients and no client
-# has connections on two boxes. Leaves the flowcheck summary in $out.
+# wccp_exact CONNS WHAT: CONNS flows (both directions, 64 KiB each way) from $sources, every one
+# byte-exact. Leaves the flowcheck summary in $out.
+wccp_exact() {
+  out=$(in_lab "$LAB" client sh -c "ulimit -n 8192; $FC client --host 10.91.4.2 --port 5001 --mode both --bytes 65536 --conns $1 --sources $sources")
+  echo "$out" | grep -q "\"ok\": $1," || fail "$2: $1 flows: $out"
+}
+
+# wccp_flows CONNS BOXES WHAT: wccp_exact, and every box of 1..BOXES took at least a tenth of
+# the clients and no client has connections on two boxes (the boxes' logs since the lab came up:
+# for a farm whose membership has not changed).
 wccp_flows() {
   local conns=$1 boxes=$2 what=$3 i n nclients spread="" dups
-  out=$(in_lab "$LAB" client sh -c "ulimit -n 8192; $FC client --host 10.91.4.2 --port 5001 --mode both --bytes 65536 --conns $conns --sources $sources")
-  echo "$out" | grep -q "\"ok\": $conns," || fail "$what: $conns flows: $out"
+  wccp_exact "$conns" "$what"
   nclients=$(echo "$sources" | tr ',' '\n' | wc -l)
   all_clients() { for i in $(seq 1 "$boxes"); do box_clients "$i"; done; }
   wait_for 20 "the boxes' transaction logs to hold $nclients clients" \
