@@ -16,7 +16,8 @@
 # --wccp-return gre|l2, --wccp-assignment hash|mask, --wccp-password P (the boxes'),
 # --wccp-router-password P (default: the boxes'), --wccp-mask M (the boxes' mask over the
 # client's address, e.g. 0x3), --wccp-router-args "ARGS" (more for bh-wccp-router, e.g.
-# "--forwarding l2 --assignment mask").
+# "--forwarding l2 --assignment mask", or "--new-router-id ADDR": the ID it takes on SIGUSR1 to
+# $STATE_ROOT/NAME/router.pid; ADDR must be an address of the edge node).
 
 WCCP_BOXES=0
 WCCP_FORWARDING=gre

@@ -22,6 +22,14 @@ void WccpRouter::membershipChanged() {
   ++changeNumber_;
 }
 
+void WccpRouter::changeRouterId(uint32_t routerId) {
+  if (config_.address == 0) {
+    config_.address = config_.routerId;  // the boxes still send to the address they know
+  }
+  config_.routerId = routerId;
+  membershipChanged();
+}
+
 std::vector<Datagram> WccpRouter::onDatagram(uint32_t from, ByteSpan payload, uint64_t nowMs) {
   std::vector<Datagram> out;
   Message m;
@@ -99,7 +107,7 @@ Bytes WccpRouter::iSeeYou(const WccpCacheState& cache) {
   m.components.push_back(securityInfo(config_.password.has_value()));
   m.components.push_back(*service_);
   m.components.push_back(
-      RouterIdentityInfo{{config_.routerId, receiveId_}, config_.routerId, {cache.address}});
+      RouterIdentityInfo{{config_.routerId, receiveId_}, sentTo(), {cache.address}});
   RouterViewInfo view;
   view.memberChangeNumber = changeNumber_;
   view.assignmentKey = key_;
@@ -206,8 +214,7 @@ std::vector<Datagram> WccpRouter::tick(uint64_t nowMs) {
       q.type = MessageType::RemovalQuery;
       q.components.push_back(securityInfo(config_.password.has_value()));
       q.components.push_back(*service_);
-      q.components.push_back(
-          RouterQueryInfo{config_.routerId, receiveId_, config_.routerId, c.address});
+      q.components.push_back(RouterQueryInfo{config_.routerId, receiveId_, sentTo(), c.address});
       out.push_back({c.address, finish(q)});
     }
     ++it;

@@ -28,6 +28,8 @@ namespace wccp = bh::redirect::wccp;
 
 struct WccpRouterConfig {
   uint32_t routerId = 0;  ///< its address (GRE packets come from it)
+  /// Where the boxes send their HERE_I_AMs ("sent to" in its messages); 0: the router id.
+  uint32_t address = 0;
   uint8_t serviceId = 61;
   std::optional<wccp::Md5Password> password;
   /// What it offers in its Capabilities (a Catalyst: L2 and mask only).
@@ -73,6 +75,10 @@ class WccpRouter {
   bool assignmentComplete() const;
   /// The primary bucket of a packet (for the GRE redirect header).
   uint8_t bucketOf(const wccp::PacketFields& packet) const;
+  /// The router takes another ID (an IOS router takes its highest loopback address): its
+  /// messages name the new one from now on; the boxes, the assignment and the tables stay.
+  void changeRouterId(uint32_t routerId);
+  uint32_t routerId() const { return config_.routerId; }
 
   const std::map<uint32_t, WccpCacheState>& caches() const { return caches_; }
   const std::optional<wccp::ServiceInfo>& service() const { return service_; }
@@ -88,6 +94,7 @@ class WccpRouter {
   void onRedirectAssign(uint32_t from, const wccp::Message& m);
   void membershipChanged();
   Bytes finish(wccp::Message& m) const;
+  uint32_t sentTo() const { return config_.address != 0 ? config_.address : config_.routerId; }
 
   WccpRouterConfig config_;
   std::optional<wccp::ServiceInfo> service_;  ///< defined by the first HERE_I_AM

@@ -12,6 +12,9 @@
 // - GRE returned by a box: the inner packet re-sent from here, routed normally (never
 //   redirected again: locally sent packets do not cross PREROUTING).
 // - A box silent for 25 s is queried, at 30 s removed (WccpRouter::tick).
+// - SIGUSR1 with --new-router-id ADDR: the router takes ADDR as its ID (as IOS does when an
+//   address is added to a loopback): its messages name it and GRE leaves from it; the boxes still
+//   reach it at the old address.
 // The kernel has no GRE (../shared/references/wccp-lab.md 2.1); all of it is userspace.
 
 #include <arpa/inet.h>
@@ -51,8 +54,12 @@ namespace {
 namespace w = bh::redirect::wccp;
 
 volatile sig_atomic_t stopRequested = 0;
+volatile sig_atomic_t routerIdChangeRequested = 0;
 void onStop(int) {
   stopRequested = 1;
+}
+void onChangeRouterId(int) {
+  routerIdChangeRequested = 1;
 }
 
 uint64_t nowMs() {
@@ -89,6 +96,10 @@ struct Sim {
   std::map<uint32_t, uint32_t> boxForwarding;  ///< what each box's HERE_I_AM asked for
   PacketCounters packets;
   int udpFd = -1, greFd = -1, rawFd = -1, packetFd = -1;
+  /// GRE to the boxes leaves from the router id: after an ID change, a socket bound to the new
+  /// one; greFd (bound to the first) still takes the boxes' returns, sent where they reach the
+  /// router.
+  int greSendFd = -1;
   nfq_q_handle* queue = nullptr;
   std::string log;
 };
@@ -235,8 +246,8 @@ int onPacket(nfq_q_handle* qh, nfgenmsg*, nfq_data* nfa, void* data) {
       sockaddr_in to{};
       to.sin_family = AF_INET;
       to.sin_addr.s_addr = htonl(*target);
-      sent = sendto(sim.greFd, gre.data(), gre.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                    sizeof(to));
+      sent = sendto(sim.greSendFd >= 0 ? sim.greSendFd : sim.greFd, gre.data(), gre.size(), 0,
+                    reinterpret_cast<sockaddr*>(&to), sizeof(to));
       if (sent < 0 && errno == EMSGSIZE) {
         // The path MTU after encapsulation (DF set on the outer header): counted and named.
         ++sim.packets.fragmentsNeeded;
@@ -354,10 +365,12 @@ void usage() {
       "usage: bh-wccp-router --router-id ADDR --service ID:IFACE [--service ID:IFACE ...]\n"
       "                      --box-link IFACE [--queue N] [--password P]\n"
       "                      [--forwarding gre,l2] [--assignment hash,mask] [--return gre,l2]\n"
-      "                      [--no-capabilities] [--status FILE] [--ready FILE]\n"
+      "                      [--no-capabilities] [--new-router-id ADDR] [--status FILE]\n"
+      "                      [--ready FILE]\n"
       "  --service ID:IFACE  redirect in: TCP arriving on IFACE goes to service ID's boxes\n"
       "  --box-link IFACE    the boxes' link: never redirected (redirect exclude in)\n"
-      "  --forwarding, --assignment, --return  what its Capabilities offer (default all)\n");
+      "  --forwarding, --assignment, --return  what its Capabilities offer (default all)\n"
+      "  --new-router-id ADDR  the router id it takes on SIGUSR1 (the address must be its own)\n");
 }
 
 uint32_t methods(const std::string& list, bool assignment) {
@@ -386,6 +399,7 @@ int main(int argc, char** argv) {
   uint32_t assignment = w::method::kHash | w::method::kMask;
   uint32_t returns = w::method::kGre | w::method::kL2;
   bool omitCapabilities = false;
+  uint32_t newRouterId = 0;
   std::vector<std::pair<int, std::string>> services;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -424,6 +438,13 @@ int main(int argc, char** argv) {
       assignment = methods(val(), true);
     } else if (a == "--return") {
       returns = methods(val(), false);
+    } else if (a == "--new-router-id") {
+      auto ip = bh::IpAddress::parse(val());
+      if (!ip || !ip->isV4()) {
+        usage();
+        return 2;
+      }
+      newRouterId = be32(ip->bytes().data());
     } else if (a == "--no-capabilities") {
       omitCapabilities = true;
     } else if (a == "--status") {
@@ -464,6 +485,7 @@ int main(int argc, char** argv) {
   }
   signal(SIGTERM, onStop);
   signal(SIGINT, onStop);
+  signal(SIGUSR1, onChangeRouterId);
 
   sockaddr_in me{};
   me.sin_family = AF_INET;
@@ -510,6 +532,30 @@ int main(int argc, char** argv) {
   uint64_t nextTick = 0, nextStatus = 0;
   std::map<int, std::string> lastProblems;
   while (!stopRequested) {
+    if (routerIdChangeRequested && newRouterId != 0 && newRouterId != sim.routerId) {
+      routerIdChangeRequested = 0;
+      // GRE leaves from the router id: a new raw socket bound to the new one.
+      sockaddr_in id{};
+      id.sin_family = AF_INET;
+      id.sin_addr.s_addr = htonl(newRouterId);
+      const int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK, IPPROTO_GRE);
+      if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&id), sizeof(id)) != 0) {
+        std::perror("bh-wccp-router: raw GRE socket for the new router id");
+        if (fd >= 0) {
+          close(fd);
+        }
+      } else {
+        if (sim.greSendFd >= 0) {
+          close(sim.greSendFd);
+        }
+        sim.greSendFd = fd;
+        logLine("router id changed from " + dotted(sim.routerId) + " to " + dotted(newRouterId));
+        sim.routerId = newRouterId;
+        for (auto& s : sim.services) {
+          s.router->changeRouterId(newRouterId);
+        }
+      }
+    }
     const uint64_t now = nowMs();
     if (now >= nextTick) {
       for (size_t i = 0; i < sim.services.size(); ++i) {

@@ -129,6 +129,7 @@ bool WccpAgent::open() {
     ifreq ifr{};
     std::strncpy(ifr.ifr_name, interface_.c_str(), IFNAMSIZ - 1);
     if (ioctl(ctl, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 576) {
+      linkMtu_ = ifr.ifr_mtu;
       // The client's segment plus 28 bytes of GRE must fit the router-to-box link.
       mss_ = static_cast<uint16_t>(ifr.ifr_mtu - w::kGreRedirectOverhead - 40);
     }
@@ -375,6 +376,26 @@ void WccpAgent::onGreReadable() {
     }
     ++gre_.decapsulated;
     gre_.decapsulatedBytes += g.inner.size();
+    if (n > linkMtu_) {
+      noteOverMtu(g.source, static_cast<size_t>(n));
+    }
+  }
+}
+
+void WccpAgent::noteOverMtu(uint32_t router, size_t bytes) {
+  // The raw socket hands over the datagram reassembled: one larger than the link it came in on
+  // was fragmented on the way (the router's GRE does not clear the inner DF, it fragments the
+  // outer datagram). Nothing is lost, but every such packet costs the router and this box a
+  // reassembly: named, at most every 10 s.
+  ++gre_.overMtu;
+  const uint64_t now = uv_now(loop_);
+  if (overMtuLoggedMs_ == 0 || now >= overMtuLoggedMs_ + 10'000) {
+    overMtuLoggedMs_ = now;
+    error_log_("WCCP: GRE datagram of " + std::to_string(bytes) + " bytes from " + dotted(router) +
+               " is larger than the MTU of " + interface_ + " (" + std::to_string(linkMtu_) +
+               "): fragmented after encapsulation (" + std::to_string(gre_.overMtu) +
+               " so far; a segment over the clamped MSS of " + std::to_string(mss_) +
+               ": a flow older than the box, or a narrower path)");
   }
 }
 

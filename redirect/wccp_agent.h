@@ -80,6 +80,8 @@ class WccpAgent {
   uint32_t self_ = 0;
   std::string interface_;
   uint16_t mss_ = 1432;
+  int linkMtu_ = 1500;  ///< the MTU of interface_ (a GRE datagram over it came in fragments)
+  uint64_t overMtuLoggedMs_ = 0;
   int udpFd_ = -1, greFd_ = -1, tunFd_ = -1, rawFd_ = -1;
   uv_poll_t* udpPoll_ = nullptr;
   uv_poll_t* grePoll_ = nullptr;
@@ -92,6 +94,7 @@ class WccpAgent {
   WccpGreCounters gre_;
   Bytes buffer_;
   std::string lastGreProblem_;
+  void noteOverMtu(uint32_t router, size_t bytes);
 };
 
 }  // namespace bh::redirect

@@ -21,6 +21,10 @@ struct WccpGreCounters {
   uint64_t malformed = 0;          ///< dropped: not GRE 0x883E + IPv4 (named in the log)
   uint64_t otherService = 0;       ///< dropped: a redirect header naming a service not ours
   uint64_t tunWriteErrors = 0;
+  /// Accepted, but larger than the box's link MTU: the router fragmented the datagram after
+  /// encapsulation (a segment over the clamped MSS: a flow older than the box, a path narrower
+  /// than the box's link). Delivered all the same (the kernel reassembled it); named in the log.
+  uint64_t overMtu = 0;
   uint64_t returned = 0;  ///< packets the proxy did not take, sent back to the router
   uint64_t returnedBytes = 0;
   uint64_t returnErrors = 0;

@@ -244,6 +244,7 @@ std::string showWccpGre(const redirect::WccpStatus& s) {
   row("Invalid packets received:", g.malformed);
   row("Packets received with invalid service:", g.otherService);
   row("Packets failed delivery to the TPROXY path:", g.tunWriteErrors);
+  row("Packets fragmented (GRE over the MTU):", g.overMtu);
   row("Packets sent back to router:", g.returned);
   row("Bytes sent back to router:", g.returnedBytes);
   row("Packets failed return to router:", g.returnErrors);
@@ -267,6 +268,7 @@ std::string showWccpStatistics(const redirect::WccpStatus& s) {
     row("Capability mismatches", c.capabilityMismatches);
     row("Malformed messages", c.malformed);
     row("Routers lost (silent 30 s)", c.routersLost);
+    row("Router ID changes", c.routerIdChanges);
   }
   return o;
 }
@@ -330,7 +332,8 @@ nlohmann::json wccpJson(const redirect::WccpStatus& s) {
                           {"service_conflicts", c.serviceConflicts},
                           {"capability_mismatches", c.capabilityMismatches},
                           {"malformed", c.malformed},
-                          {"routers_lost", c.routersLost}}}});
+                          {"routers_lost", c.routersLost},
+                          {"router_id_changes", c.routerIdChanges}}}});
   }
   const auto& g = s.gre;
   return {{"enabled", s.enabled},
@@ -350,6 +353,7 @@ nlohmann::json wccpJson(const redirect::WccpStatus& s) {
             {"invalid", g.malformed},
             {"invalid_service", g.otherService},
             {"tun_write_errors", g.tunWriteErrors},
+            {"fragmented_over_mtu", g.overMtu},
             {"returned", g.returned},
             {"returned_bytes", g.returnedBytes},
             {"return_errors", g.returnErrors}}}};

@@ -100,6 +100,24 @@ void ServiceGroup::onISeeYou(uint32_t from, const Message& m, uint64_t nowMs) {
     return;
   }
   ++counters_.iSeeYouReceived;
+  answered_.insert(from);
+  unanswered_.erase(from);
+  // A router whose ID changed (IOS takes the highest loopback address unless one is configured:
+  // adding an address changes it) answers from the same address under its new ID. One address is
+  // one router: the old ID is dropped from the view now, not left to time out for 30 s while
+  // this box still advertises it, and the change is named.
+  for (auto old = routers_.begin(); old != routers_.end();) {
+    if (old->first != identity->router.routerId && old->second.address == from) {
+      ++counters_.routerIdChanges;
+      problem(nullptr, "router " + dotted(from) + " changed its ID from " + dotted(old->first) +
+                           " to " + dotted(identity->router.routerId) +
+                           ": the old ID dropped from the view");
+      old = routers_.erase(old);
+      changed(nowMs);
+    } else {
+      ++old;
+    }
+  }
   auto [it, added] = routers_.try_emplace(identity->router.routerId);
   RouterState& r = it->second;
   r.routerId = identity->router.routerId;
@@ -293,6 +311,17 @@ std::vector<Datagram> ServiceGroup::tick(uint64_t nowMs) {
     for (uint32_t router : config_.routers) {
       out.push_back({router, hia});
       ++counters_.hereIAmSent;
+      // 4.4/5.6.1: a router drops a HERE_I_AM with a wrong digest or a definition of the service
+      // that conflicts with the one it has, without a word. Silence from a router never heard
+      // is all this box sees of either: named once it has lasted three HERE_I_AMs. (One that
+      // answered and then fell silent is a lost router: named when it is removed, at 30 s.)
+      if (answered_.count(router) == 0 && ++unanswered_[router] == 3) {
+        problem(nullptr, "router " + dotted(router) +
+                             " does not answer (3 HERE_I_AMs): check the password and its "
+                             "definition of service " +
+                             std::to_string(config_.service.id) +
+                             " (a router ignores a wrong one silently)");
+      }
     }
     if (nowMs >= nextHereIAmMs_) {
       nextHereIAmMs_ = nowMs + kHereIAmIntervalMs;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,7 @@ class ServiceGroup {
     uint64_t hereIAmSent = 0, iSeeYouReceived = 0, redirectAssignSent = 0;
     uint64_t removalQueries = 0, securityFailures = 0, serviceConflicts = 0, malformed = 0;
     uint64_t capabilityMismatches = 0, routersLost = 0;
+    uint64_t routerIdChanges = 0;  ///< a router answered from its address under another ID
   };
 
   explicit ServiceGroup(ServiceGroupConfig config);
@@ -107,6 +109,10 @@ class ServiceGroup {
   std::optional<AltAssignment> sent_;
   uint64_t lastAssignMs_ = 0;
   std::vector<uint32_t> sentCaches_;
+  /// HERE_I_AMs sent to each configured router while it has never answered (an address that
+  /// has answered once is gone from here: its silence is a lost router's, named at 30 s).
+  std::map<uint32_t, unsigned> unanswered_;
+  std::set<uint32_t> answered_;
   Counters counters_;
   std::string lastProblem_;
 };

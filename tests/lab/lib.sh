@@ -76,10 +76,11 @@ capture_closed() {
             exit n == 0 }'
 }
 
-# lab_up SUFFIX ARGS... -> echoes nothing; sets LAB to the lab's name.
+# lab_up SUFFIX ARGS... -> echoes nothing; sets LAB to the lab's name: BH_LAB_PREFIX (empty
+# unless set: several runners on one machine tell their labs apart by it), SUFFIX, the pid.
 lab_up() {
   local suffix=$1; shift
-  LAB="${suffix}$$"
+  LAB="${BH_LAB_PREFIX:-}${suffix}$$"
   LAB=${LAB:0:16}
   LABS="$LABS $LAB"
   "$BHLAB" up --name "$LAB" --owner $$ "$@" >/dev/null || fail "bhlab up $LAB $*"

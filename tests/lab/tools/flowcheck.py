@@ -11,6 +11,9 @@ the server answers with the SHA-256 of what it read and closes. down: the server
 bytes followed by their SHA-256 and closes once the client has. both: both at once. Exit 0
 only if every connection matched; the summary line is JSON.
 
+--pace KBPS (client, up): sends at about KBPS kilobytes a second, in 8 KiB writes, so a flow
+lasts (a test can change the path under it).
+
 --hold FLAG keeps every connection open, both ways, at the point where the client would
 half-close (up: all bytes sent; down: all bytes and the digest received) until the file FLAG
 exists, so a test can look at flows while they stand and end them when it is done. Each
@@ -31,19 +34,25 @@ def recv_exact(s, n):
     return bytes(buf)
 
 
-def send_random(s, n):
+def send_random(s, n, pace=0):
     h = hashlib.sha256()
     left = n
-    block = os.urandom(CHUNK)
+    chunk = 8192 if pace else CHUNK
+    block = os.urandom(chunk)
     i = 0
+    t0 = time.time()
     while left:
         # Vary the block cheaply so no two chunks are equal.
-        piece = block[: min(CHUNK, left)]
+        piece = block[: min(chunk, left)]
         piece = i.to_bytes(8, "big") + piece[8:] if len(piece) > 8 else piece
         s.sendall(piece)
         h.update(piece)
         left -= len(piece)
         i += 1
+        if pace:
+            ahead = (n - left) / pace - (time.time() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
     return h.digest()
 
 
@@ -137,7 +146,7 @@ def client_one(args, out, idx):
         res = {}
         def up():
             try:
-                res["sent"] = send_random(s, args.bytes)
+                res["sent"] = send_random(s, args.bytes, args.pace * 1000)
                 hold(args)
                 s.shutdown(socket.SHUT_WR)
             except OSError as e:
@@ -195,6 +204,7 @@ def main():
     p.add_argument("--log")
     p.add_argument("--sources", help="client: comma-separated source addresses, round-robin")
     p.add_argument("--hold", help="client: hold each connection open until this file exists")
+    p.add_argument("--pace", type=int, default=0, help="client: send at about this many kB/s")
     args = p.parse_args()
     sys.exit(server(args) if args.role == "server" else client(args))
 

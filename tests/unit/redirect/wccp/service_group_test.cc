@@ -277,17 +277,73 @@ TEST_CASE("REMOVAL_QUERY: three HERE_I_AMs T/10 apart") {
   CHECK(g.tick(6000).empty());
 }
 
-TEST_CASE("a router silent for 3 x T is forgotten; another router id is another router") {
+TEST_CASE("a router silent for 3 x T is forgotten") {
   ServiceGroup g(config());
   g.onDatagram(kRouter, iSeeYou(1, {kSelf}), 0);
-  g.onDatagram(kRouter, iSeeYou(1, {kSelf}, {}, "bh61pw", 61, {}, ip("10.91.9.9")), 0);
-  CHECK(g.routers().size() == 2);  // the router changed its id: the old one times out
-  g.onDatagram(kRouter, iSeeYou(2, {kSelf}, {}, "bh61pw", 61, {}, ip("10.91.9.9")), 20000);
+  g.onDatagram(ip("10.91.1.2"), iSeeYou(1, {kSelf}, {}, "bh61pw", 61, {}, ip("10.91.1.2")), 0);
+  CHECK(g.routers().size() == 2);
+  g.onDatagram(ip("10.91.1.2"), iSeeYou(2, {kSelf}, {}, "bh61pw", 61, {}, ip("10.91.1.2")), 20000);
   g.tick(3 * T);
   CHECK(g.routers().size() == 1);
-  CHECK(g.routers().count(ip("10.91.9.9")) == 1);
+  CHECK(g.routers().count(ip("10.91.1.2")) == 1);
   CHECK(g.counters().routersLost == 1);
   CHECK(g.lastProblem().find("silent for 30 s") != std::string::npos);
+}
+
+TEST_CASE("a router that never answers is named after three HERE_I_AMs") {
+  ServiceGroup g(config());
+  g.tick(0);
+  g.tick(T);
+  CHECK(g.lastProblem().empty());
+  g.tick(2 * T);
+  CHECK(g.lastProblem() ==
+        "router 10.91.1.1 does not answer (3 HERE_I_AMs): check the password and its definition "
+        "of service 61 (a router ignores a wrong one silently)");
+  // One that answers is not named, however long it has been silent before.
+  ServiceGroup h(config());
+  h.tick(0);
+  h.tick(T);
+  h.onDatagram(kRouter, iSeeYou(1, {kSelf}), T + 1);
+  h.tick(2 * T);
+  h.tick(3 * T);
+  CHECK(h.lastProblem().empty());
+  // Then silent for good: a lost router, named as such when removed, not as one never heard.
+  for (uint64_t t = 4 * T; t <= 8 * T; t += T) {
+    h.tick(t);
+  }
+  CHECK(h.routers().empty());
+  CHECK(h.lastProblem() == "router 10.91.1.1 silent for 30 s: removed from the view");
+}
+
+TEST_CASE("a router that changes its ID: the old ID dropped at once, the change named") {
+  ServiceGroup g(config());
+  g.onDatagram(kRouter, iSeeYou(1, {kSelf}), 0);
+  g.tick(0);
+  g.onDatagram(kRouter, iSeeYou(2, {kSelf}), 1000);
+  REQUIRE(g.routers().at(kRouter).usable);
+  // Same address, a new Router ID (an address was added to the router's loopback).
+  g.onDatagram(kRouter, iSeeYou(3, {kSelf}, {}, "bh61pw", 61, {}, ip("10.91.9.9")), 2000);
+  CHECK(g.routers().size() == 1);
+  CHECK(g.routers().count(ip("10.91.9.9")) == 1);
+  CHECK(g.routers().at(ip("10.91.9.9")).usable);
+  CHECK(g.counters().routerIdChanges == 1);
+  CHECK(g.counters().routersLost == 0);
+  CHECK(g.lastProblem() ==
+        "router 10.91.1.1 changed its ID from 10.91.1.1 to 10.91.9.9: the old ID dropped from the "
+        "view");
+  // The next HERE_I_AM lists the new ID only, with the Receive ID it sent.
+  auto out = g.tick(T + 1);
+  REQUIRE(!out.empty());
+  const Message hia = decoded(out.front());
+  const auto* view = hia.find<WebCacheViewInfo>();
+  REQUIRE(view != nullptr);
+  REQUIRE(view->routers.size() == 1);
+  CHECK(view->routers[0].routerId == ip("10.91.9.9"));
+  CHECK(view->routers[0].receiveId == 3);
+  // Another router (another address) with its own ID is another router, not a change.
+  g.onDatagram(ip("10.91.1.2"), iSeeYou(1, {kSelf}, {}, "bh61pw", 61, {}, ip("10.91.1.2")), T + 2);
+  CHECK(g.routers().size() == 2);
+  CHECK(g.counters().routerIdChanges == 1);
 }
 
 TEST_CASE("assignment: blocks by weight cover every bucket; the lowest address is designated") {
