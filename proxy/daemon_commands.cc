@@ -112,6 +112,24 @@ void Daemon::buildCommands() {
         v.totals.bytesSealed += sealed;
         v.totals.bytesOpened += opened;
         v.peers = wanSecure_.stats().peers();
+        if (ocspChecker_) {
+          // The checker's own settings: they are read at start (a reload does not change them).
+          const secure::OcspSettings& s = ocspChecker_->settings();
+          const auto& c = ocspChecker_->counters();
+          OcspStatsView o;
+          o.responder = s.url.empty() ? "each certificate's AIA" : s.url;
+          o.timeoutMs = s.timeoutMs;
+          o.unreachable = s.unreachable == secure::OcspUnreachablePolicy::FailOpen ? "fail_open"
+                                                                                   : "fail_closed";
+          o.checks = c.checks;
+          o.cacheHits = c.cacheHits;
+          o.coalesced = c.coalesced;
+          o.requests = c.requests;
+          o.connections = c.connections;
+          o.overCap = c.overCap;
+          o.cachedAnswers = ocspChecker_->cache().size();
+          v.ocsp = o;
+        }
         return showStatisticsWanSecure(v);
       });
   add({"show", "crypto", "certificates"}, "show crypto certificates",

@@ -167,7 +167,6 @@ void Flow::onCiphertext(Leg& from, ByteSpan data) {
     SecureLeg& s = *from.tls;
     ByteSpan piece = data.subspan(off, std::min(kPiece, data.size() - off));
     off += piece.size();
-    const bool wasOpen = s.open();
     Bytes plain;
     s.receive(piece, plain);
     writeCiphertext(from);
@@ -182,7 +181,8 @@ void Flow::onCiphertext(Leg& from, ByteSpan data) {
       stopReading(from);
       from.pausedForCheck = true;
     }
-    if (!wasOpen && s.open()) {
+    if (!from.secureOpenNoted && s.open()) {
+      from.secureOpenNoted = true;
       if (from.pausedForCheck) {
         from.pausedForCheck = false;
         startReading(from);

@@ -185,6 +185,9 @@ class Flow : private SpliceRelay::Owner {
     /// Edge: the peer has not yet confirmed this secured leg (see holdUntilConfirmed).
     bool awaitingConfirm = false;
     bool secureFailed = false;  ///< its failure went to the owner (once)
+    /// Its opening went to the owner (once). A flag, not a before/after look at the leg: a
+    /// revocation verdict opens the leg before the flow hears of it (SecureLeg::setOnChange).
+    bool secureOpenNoted = false;
     /// Reads stopped while the revocation check runs: what the peer sends meanwhile stays in
     /// the kernel, not in the session (whose caps would refuse it).
     bool pausedForCheck = false;

@@ -474,6 +474,11 @@ void FlowManager::onSecureLegFailed(Flow& flow, int leg, bool confirmed) {
   std::string text = s->failureText();
   std::string detail = text.size() > name.size() + 2 ? text.substr(name.size() + 2) : "";
   noteSecureFailure(info.peerId, name, detail);
+  if (secure_ != nullptr) {
+    // show crypto certificates: the certificate the peer showed, and a revocation verdict
+    // ("certificate-revoked (...)") when that was the failure.
+    secure_->notePeerCertificate(info.peerId, *s);
+  }
   if (confirmed) {
     // Bytes of the flow may have crossed the leg: only a reset keeps them from being altered.
     flow.abort(codec::ResetReason::Unspecified, "WAN secure: " + text);

@@ -28,7 +28,7 @@ void OcspCheck::decide(const OcspAnswer& answer, bool fromCache) {
     case OcspCertStatus::Revoked:
       verdict_.accept = false;
       verdict_.failure = TlsFailure::CertificateRevoked;
-      verdict_.detail = "certificate revoked" + where;
+      verdict_.detail = "certificate " + query_.certificateName() + " revoked" + where;
       return;
     case OcspCertStatus::Unknown:
       unreachable("responder does not know the certificate" + where);
@@ -44,7 +44,8 @@ void OcspCheck::unreachable(const std::string& why) {
   bool open = settings_.unreachable == OcspUnreachablePolicy::FailOpen;
   verdict_.accept = open;
   verdict_.failure = open ? TlsFailure::None : TlsFailure::RevocationUnknown;
-  verdict_.detail = why + (open ? "; fail_open lets the peer in" : "; fail_closed refuses it");
+  verdict_.detail = "certificate " + query_.certificateName() + ": " + why +
+                    (open ? "; fail_open lets the peer in" : "; fail_closed refuses it");
 }
 
 void OcspCheck::receive(ByteSpan bytes, time_t now) {

@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "secure/certificate_name.h"
+
 namespace bh::secure {
 
 std::string ocspUrlOf(X509* certificate) {
@@ -33,6 +35,7 @@ Outcome<OcspQuery> OcspQuery::create(X509* certificate, X509* issuer,
   q.url_ = std::move(url).value();
   q.useNonce_ = useNonce;
   q.issuer_.reset(X509_dup(issuer));
+  q.certificateName_ = certificateNameOf(certificate);
   // SHA-1 CertID: what every responder indexes by (RFC 6960 section 4.1.1; RFC 5019 section 2.1.1).
   q.certId_.reset(OCSP_cert_to_id(nullptr, certificate, issuer));
   q.request_.reset(OCSP_REQUEST_new());

@@ -33,6 +33,9 @@ class OcspQuery {
   OCSP_REQUEST* request() const { return request_.get(); }
   bool usesNonce() const { return useNonce_; }
   X509* issuer() const { return issuer_.get(); }
+  /// The certificate asked about, as verdicts and logs name it: "\"CN=core,O=bhlab\" (serial
+  /// 0x1002)" (its subject, RFC 2253, and serial; the CertID alone names nothing a reader knows).
+  const std::string& certificateName() const { return certificateName_; }
 
  private:
   OcspUrl url_;
@@ -41,6 +44,7 @@ class OcspQuery {
   OcspCertIdPtr certId_;
   OcspRequestPtr request_;
   X509Ptr issuer_;
+  std::string certificateName_;
   bool useNonce_ = true;
 };
 

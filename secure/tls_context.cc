@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 
+#include "secure/certificate_name.h"
 #include "secure/tls_session.h"
 
 namespace bh::secure {
@@ -26,8 +27,15 @@ int verifyCallback(int preverifyOk, X509_STORE_CTX* store) {
     return 0;
   }
   if (TlsSession* s = sessionOf(ssl)) {
-    s->noteVerifyError(X509_STORE_CTX_get_error(store),
-                       isDefaultSelfSigned(X509_STORE_CTX_get_current_cert(store)));
+    // Named by the peer's own certificate (the one to replace), and by the chain's certificate
+    // the error concerns when that is another (an untrusted root, an expired intermediate).
+    X509* cert = X509_STORE_CTX_get_current_cert(store);
+    X509* leaf = X509_STORE_CTX_get0_cert(store);
+    std::string name = certificateNameOf(leaf != nullptr ? leaf : cert);
+    if (leaf != nullptr && cert != nullptr && X509_cmp(leaf, cert) != 0) {
+      name += ", at " + certificateNameOf(cert);
+    }
+    s->noteVerifyError(X509_STORE_CTX_get_error(store), isDefaultSelfSigned(cert), name);
   }
   return 0;
 }

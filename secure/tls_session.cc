@@ -196,7 +196,9 @@ void TlsSession::failFromOpenSsl(int sslError) {
   TlsFailure f = TlsFailure::Internal;
   if (verifyError_ != 0) {
     f = fromVerifyError(verifyError_, verifyDefaultSelfSigned_);
-    detail = X509_verify_cert_error_string(verifyError_);
+    // Named with the certificate the error concerns, so the log says which one to replace.
+    detail = std::string(X509_verify_cert_error_string(verifyError_)) + ": certificate " +
+             verifyCertificate_;
     if (f == TlsFailure::DefaultSelfSigned) {
       detail = "peer certificate is the default self-signed one and peer-cert-verify is on";
     }
@@ -285,10 +287,12 @@ X509* TlsSession::peerCertificate() const {
   return SSL_get0_peer_certificate(ssl_.get());
 }
 
-void TlsSession::noteVerifyError(int x509Error, bool defaultSelfSigned) {
+void TlsSession::noteVerifyError(int x509Error, bool defaultSelfSigned,
+                                 const std::string& certificateName) {
   if (verifyError_ == 0) {
     verifyError_ = x509Error;
     verifyDefaultSelfSigned_ = defaultSelfSigned;
+    verifyCertificate_ = certificateName;
   }
 }
 

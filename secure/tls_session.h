@@ -63,8 +63,9 @@ class TlsSession {
   TlsContext& context() { return context_; }
 
   /// Called by the verify callback (tls_context.cc): the first chain error and whether the
-  /// certificate it concerns is the default self-signed one.
-  void noteVerifyError(int x509Error, bool defaultSelfSigned);
+  /// certificate it concerns is the default self-signed one, and that certificate's name
+  /// (certificate_name.h), which the failure text carries.
+  void noteVerifyError(int x509Error, bool defaultSelfSigned, const std::string& certificateName);
 
  private:
   TlsSession(TlsContext& context, std::string peer) : context_(context), peer_(std::move(peer)) {}
@@ -82,6 +83,7 @@ class TlsSession {
   bool resumed_ = false;
   int verifyError_ = 0;
   bool verifyDefaultSelfSigned_ = false;
+  std::string verifyCertificate_;  ///< the certificate the first chain error concerns
   Bytes plaintextIn_;
 };
 

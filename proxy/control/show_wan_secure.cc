@@ -39,6 +39,23 @@ json showStatisticsWanSecure(const WanSecureStatsView& v) {
   o += row("Flows handed off without WAN secure", t.handedOff);
   o += row("Bytes sealed", t.bytesSealed);
   o += row("Bytes opened", t.bytesOpened);
+  json ocsp = nullptr;
+  if (v.ocsp) {
+    const OcspStatsView& c = *v.ocsp;
+    o += pad("OCSP responder:", 40) + c.responder + " (timeout " + std::to_string(c.timeoutMs) +
+         " ms, " + c.unreachable + ")\n";
+    o += row("OCSP checks", c.checks);
+    o += row("  answered from the cache", c.cacheHits);
+    o += row("  joined a request under way", c.coalesced);
+    o += row("  refused over the caps", c.overCap);
+    o += row("OCSP requests to responders", c.requests);
+    o += row("OCSP answers cached now", c.cachedAnswers);
+    ocsp = {{"responder", c.responder},     {"timeout_ms", c.timeoutMs},
+            {"unreachable", c.unreachable}, {"checks", c.checks},
+            {"cache_hits", c.cacheHits},    {"coalesced", c.coalesced},
+            {"over_cap", c.overCap},        {"requests", c.requests},
+            {"connections", c.connections}, {"cached_answers", c.cachedAnswers}};
+  }
   json peers = json::array();
   if (!v.peers.empty()) {
     o += "\nPeer                   Done      Resumed   Failed    Consecutive  Last failure\n";
@@ -66,6 +83,7 @@ json showStatisticsWanSecure(const WanSecureStatsView& v) {
             {"handed_off", t.handedOff},
             {"bytes_sealed", t.bytesSealed},
             {"bytes_opened", t.bytesOpened},
+            {"ocsp", ocsp},
             {"peers", peers}};
   return replyOk(o, j);
 }

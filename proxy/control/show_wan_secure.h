@@ -17,11 +17,27 @@
 
 namespace bh::proxy {
 
+/// The OCSP transport's counters (proxy/wan_secure/ocsp_revocation_checker.h): what shows that
+/// answers were fetched once and then served from the cache until their nextUpdate.
+struct OcspStatsView {
+  std::string responder;  ///< the configured URL, or "each certificate's AIA"
+  uint64_t timeoutMs = 0;
+  std::string unreachable;  ///< "fail_closed" / "fail_open"
+  uint64_t checks = 0;
+  uint64_t cacheHits = 0;
+  uint64_t coalesced = 0;
+  uint64_t requests = 0;
+  uint64_t connections = 0;
+  uint64_t overCap = 0;
+  uint64_t cachedAnswers = 0;  ///< answers in the cache now (expired ones go at lookup)
+};
+
 struct WanSecureStatsView {
   bool available = false;
   std::string unavailableReason;  ///< when not available
   WanSecureTotals totals;         ///< bytes include the live flows'
   std::map<std::string, WanSecurePeerStats> peers;
+  std::optional<OcspStatsView> ocsp;  ///< none: no OCSP transport (verify or OCSP off)
 };
 nlohmann::json showStatisticsWanSecure(const WanSecureStatsView& v);
 

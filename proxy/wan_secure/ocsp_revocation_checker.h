@@ -58,6 +58,7 @@ class OcspRevocationChecker : public RevocationChecker {
   std::unique_ptr<Pending> check(X509* leaf, X509* issuer, Done done) override;
 
   const Counters& counters() const { return counters_; }
+  const secure::OcspSettings& settings() const { return settings_; }
   size_t inFlight() const { return inFlight_; }
   size_t queued() const { return queue_.size(); }
   secure::OcspCache& cache() { return cache_; }

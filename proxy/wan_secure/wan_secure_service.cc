@@ -187,11 +187,16 @@ void WanSecureService::notePeerCertificate(const std::string& peer, const Secure
     p.checkedAt = 0;
   }
   if (const auto& v = leg.revocationVerdict()) {
+    // A verdict from the cache says so (the detail of the others already does: "..., cached)").
     p.ocspStatus =
         v->accept
-            ? (v->status == secure::OcspCertStatus::Good ? "good" : "accepted (" + v->detail + ")")
+            ? (v->status == secure::OcspCertStatus::Good ? (v->fromCache ? "good (cached)" : "good")
+                                                         : "accepted (" + v->detail + ")")
             : std::string(secure::tlsFailureName(v->failure)) + " (" + v->detail + ")";
-    p.checkedAt = std::time(nullptr);
+    // The age is the answer's: a verdict from the cache keeps the time the answer was fetched.
+    if (!v->fromCache || p.checkedAt == 0) {
+      p.checkedAt = std::time(nullptr);
+    }
   }
 }
 

@@ -21,7 +21,9 @@ FailureAdvice adviceFor(const std::string& name, const std::string& detail) {
             "renew the certificate; check both boxes' clocks"};
   }
   if (name == "certificate-revoked") {
-    return {"peer certificate revoked (" + detail + ")",
+    // The detail names the certificate and the responder: "certificate \"CN=core,O=bhlab\"
+    // (serial 0x1002) revoked (OCSP, http://10.91.4.2:8888/)" (secure/ocsp_check.cc).
+    return {"peer " + detail,
             "issue the peer a new certificate; until then its flows go on without WAN secure"};
   }
   if (name == "revocation-unknown") {

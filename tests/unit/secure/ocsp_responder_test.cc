@@ -179,6 +179,12 @@ TEST_CASE("ocsp: against openssl ocsp on 127.0.0.1") {
   CHECK_FALSE(revoked.verdict().accept);
   CHECK(revoked.verdict().failure == TlsFailure::CertificateRevoked);
   CHECK(revoked.verdict().detail.find(url) != std::string::npos);
+  // The verdict names the certificate (subject and serial), for the log's cause line.
+  CHECK_MESSAGE(revoked.verdict().detail.find("CN=core") != std::string::npos,
+                revoked.verdict().detail);
+  CHECK_MESSAGE(revoked.verdict().detail.find("(serial 0x1000) revoked (OCSP, " + url + ")") !=
+                    std::string::npos,
+                revoked.verdict().detail);
 
   // Unrevoked: the next check after the cached answer's nextUpdate is good again. (The
   // responder's nextUpdate is on the real clock, now + 60 s, so the test's later clock does not
@@ -233,6 +239,7 @@ TEST_CASE("ocsp: a responder that accepts and never answers gets the policy's ve
     drive(check, kSilentPort, now, 1000, silent);
     REQUIRE(check.done());
     CHECK(check.verdict().detail.find("timed out after 200 ms") != std::string::npos);
+    CHECK(check.verdict().detail.find("CN=core") != std::string::npos);
     if (policy == OcspUnreachablePolicy::FailClosed) {
       CHECK_FALSE(check.verdict().accept);
       CHECK(check.verdict().failure == TlsFailure::RevocationUnknown);

@@ -172,11 +172,13 @@ TEST_CASE("tls: peer_cert_verify with a lab CA") {
   verify.peerCertVerify = true;
   PeeringIdentity edge = ca.issue("edge");
 
+  std::string clientText;  // the client's (verifying the core's certificate) failure text
   auto run = [&](const PeeringIdentity& core) {
     Pair p(verify, edge, verify, core);
     auto c = session(*p.clientCtx);
     auto s = session(*p.serverCtx);
     pump(*c, *s);
+    clientText = c->failureText();
     return std::make_pair(c->failure(), s->failure());
   };
 
@@ -190,11 +192,17 @@ TEST_CASE("tls: peer_cert_verify with a lab CA") {
     auto [c, s] = run(other.issue("core"));
     CHECK(c == TlsFailure::UnknownCa);
     CHECK(s == TlsFailure::UnknownCa);
+    // The failure names the certificate the chain error concerns: subject and serial.
+    CHECK_MESSAGE(clientText.find("certificate \"CN=core\" (serial 0x1000)") != std::string::npos,
+                  clientText);
   }
   SUBCASE("an expired certificate is certificate-expired") {
     auto [c, s] = run(ca.issue("core", -7200, -3600));
     CHECK(c == TlsFailure::CertificateExpired);
     CHECK(s == TlsFailure::CertificateExpired);
+    CHECK_MESSAGE(clientText.find("certificate has expired: certificate \"CN=core\" (serial "
+                                  "0x1001)") != std::string::npos,
+                  clientText);
   }
   SUBCASE("the default self-signed certificate is named as such") {
     PeeringIdentity core = selfSigned("core");

@@ -62,6 +62,39 @@ TEST_CASE("show statistics wan-secure: not running says why") {
   CHECK(r["json"]["state"] == "not running");
 }
 
+TEST_CASE("show statistics wan-secure: the OCSP transport's counters, or null without one") {
+  WanSecureStatsView v;
+  v.available = true;
+  CHECK(showStatisticsWanSecure(v)["json"]["ocsp"].is_null());
+  OcspStatsView o;
+  o.responder = "each certificate's AIA";
+  o.timeoutMs = 5000;
+  o.unreachable = "fail_closed";
+  o.checks = 9;
+  o.cacheHits = 7;
+  o.coalesced = 1;
+  o.requests = 1;
+  o.connections = 1;
+  o.cachedAnswers = 1;
+  v.ocsp = o;
+  auto r = showStatisticsWanSecure(v);
+  const std::string text = r["text"];
+  CHECK(text.find("OCSP responder:                         each certificate's AIA (timeout "
+                  "5000 ms, fail_closed)\n"
+                  "OCSP checks:                            9\n"
+                  "  answered from the cache:              7\n"
+                  "  joined a request under way:           1\n"
+                  "  refused over the caps:                0\n"
+                  "OCSP requests to responders:            1\n"
+                  "OCSP answers cached now:                1\n") != std::string::npos);
+  const auto& j = r["json"]["ocsp"];
+  CHECK(j["checks"] == 9);
+  CHECK(j["cache_hits"] == 7);
+  CHECK(j["requests"] == 1);
+  CHECK(j["cached_answers"] == 1);
+  CHECK(j["unreachable"] == "fail_closed");
+}
+
 TEST_CASE("show crypto certificates: names, validity, mark, OCSP status and age") {
   CertificateRow local;
   local.owner = "local";

@@ -62,6 +62,9 @@ TEST_CASE("wan-secure stats: every failure the issue names has its own cause and
     CHECK_FALSE(a.cause.empty());
     CHECK(a.remedy.find("check the WAN path") == std::string::npos);
   }
-  CHECK(adviceFor("certificate-revoked", "revoked (OCSP, http://192.0.2.9/)").cause ==
-        "peer certificate revoked (revoked (OCSP, http://192.0.2.9/))");
+  CHECK(
+      adviceFor("certificate-revoked",
+                "certificate \"CN=core,O=bhlab\" (serial 0x1002) revoked (OCSP, http://192.0.2.9/)")
+          .cause ==
+      "peer certificate \"CN=core,O=bhlab\" (serial 0x1002) revoked (OCSP, http://192.0.2.9/)");
 }
