@@ -42,7 +42,7 @@ json showStatisticsWanSecure(const WanSecureStatsView& v) {
   json ocsp = nullptr;
   if (v.ocsp) {
     const OcspStatsView& c = *v.ocsp;
-    o += pad("OCSP responder:", 40) + c.responder + " (timeout " + std::to_string(c.timeoutMs) +
+    o += padRight("OCSP responder:", 40) + c.responder + " (timeout " + std::to_string(c.timeoutMs) +
          " ms, " + c.unreachable + ")\n";
     o += row("OCSP checks", c.checks);
     o += row("  answered from the cache", c.cacheHits);
