@@ -1,5 +1,7 @@
 #include "proxy/encryption_service/key_retrieval_runner.h"
 
+#include "proxy/encryption_service/dc_locator.h"
+#include "proxy/encryption_service/socket_transport.h"
 #include "secure/encryption_service/keytab_keys.h"
 
 namespace bh::proxy {
@@ -81,14 +83,12 @@ es::RetrievalResult runRetrieval(const es::RetrievalJob& job) {
       return out;
     }
     case es::IdentityKind::User:
-    case es::IdentityKind::Machine:
-      // Kerberos as the identity and DRSUAPI replication (EXOP_REPL_SECRETS) are being built
-      // (issue 17: the sealed DCE/RPC client and the DRSUAPI codec); until they land, say so.
-      out.error = {es::RetrievalFailure::ProtocolError,
-                   "key retrieval by directory replication is not in this build yet; use a "
-                   "keytab identity",
-                   std::nullopt};
-      return out;
+    case es::IdentityKind::Machine: {
+      SocketTransport transport(SocketTransport::Clock::now() +
+                                std::chrono::milliseconds(job.timeoutMs));
+      DnsDcLocator locator;
+      return es::retrieveByReplication(job, transport, locator);
+    }
   }
   return out;
 }

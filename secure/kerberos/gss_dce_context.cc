@@ -1,7 +1,9 @@
 #include "secure/kerberos/gss_dce_context.h"
 
 #include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
+#include <openssl/crypto.h>
 
 #include "secure/kerberos/gss_credential_impl.h"
 
@@ -94,6 +96,29 @@ GssDceContext::GssDceContext(const GssCredential& credential, std::string target
 }
 
 GssDceContext::~GssDceContext() = default;
+
+Bytes GssDceContext::sessionKey() const {
+  Bytes key;
+  if (!established_ || impl_->context == GSS_C_NO_CONTEXT) {
+    return key;
+  }
+  OM_uint32 minor = 0;
+  gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+  OM_uint32 major =
+      gss_inquire_sec_context_by_oid(&minor, impl_->context, GSS_C_INQ_SSPI_SESSION_KEY, &set);
+  if (major == GSS_S_COMPLETE && set != GSS_C_NO_BUFFER_SET && set->count >= 1) {
+    const auto* p = static_cast<const uint8_t*>(set->elements[0].value);
+    key.assign(p, p + set->elements[0].length);
+  }
+  if (set != GSS_C_NO_BUFFER_SET) {
+    // gss_release_buffer_set frees without wiping: wipe the copy GSS handed out first.
+    for (size_t i = 0; i < set->count; ++i) {
+      OPENSSL_cleanse(set->elements[i].value, set->elements[i].length);
+    }
+    gss_release_buffer_set(&minor, &set);
+  }
+  return key;
+}
 
 bool GssDceContext::step(ByteSpan input, Bytes& out, bool expectComplete) {
   if (impl_->target == GSS_C_NO_NAME) {

@@ -44,6 +44,10 @@ class GssDceContext final : public sealed_rpc::ClientSecurity {
   uint32_t returnedFlags() const { return returnedFlags_; }
   /// The target principal as imported.
   const std::string& target() const { return target_; }
+  /// The context's session key (GSS_C_INQ_SSPI_SESSION_KEY: the acceptor's subkey when it sent
+  /// one), what MS-DRSR 4.1.10.6.17 encrypts replicated secrets with; empty before the context is
+  /// established or when the mechanism does not say. Secret: the caller wipes it.
+  Bytes sessionKey() const;
 
   struct Impl;
 

@@ -1,0 +1,460 @@
+#include "secure/encryption_service/replication_retrieval.h"
+
+#include <openssl/crypto.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "mapi/dcerpc/pdu_codec.h"
+#include "mapi/dcerpc/well_known.h"
+#include "mapi/drsuapi/constants.h"
+#include "mapi/drsuapi/crack_names.h"
+#include "mapi/drsuapi/drs_bind.h"
+#include "mapi/drsuapi/get_nc_changes.h"
+#include "mapi/epm/ept_map.h"
+#include "secure/kerberos/gss_credential.h"
+#include "secure/kerberos/gss_dce_context.h"
+#include "secure/replication/encrypted_payload.h"
+#include "secure/replication/rid_des.h"
+#include "secure/replication/supplemental_credentials.h"
+#include "secure/sealed_rpc/sealed_association.h"
+
+namespace bh::secure::encryption_service {
+
+namespace {
+
+namespace dce = mapi::dcerpc;
+namespace drs = mapi::drsuapi;
+namespace epm = mapi::epm;
+namespace krb = secure::kerberos;
+namespace srpc = secure::sealed_rpc;
+
+constexpr uint16_t kEndpointMapperPort = 135;
+
+std::string hex32(uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof(b), "0x%08x", v);
+  return b;
+}
+
+RetrievalFailure fromGss(krb::GssFailure f) {
+  switch (f) {
+    case krb::GssFailure::WrongPassword:
+      return RetrievalFailure::WrongPassword;
+    case krb::GssFailure::ClientUnknown:
+      return RetrievalFailure::ClientUnknown;
+    case krb::GssFailure::ClockSkew:
+      return RetrievalFailure::ClockSkew;
+    case krb::GssFailure::KdcUnreachable:
+    case krb::GssFailure::RealmUnknown:
+      return RetrievalFailure::KdcUnreachable;
+    case krb::GssFailure::KeytabNoKey:
+      return RetrievalFailure::CredentialUnreadable;
+    default:
+      return RetrievalFailure::ProtocolError;
+  }
+}
+
+/// One DC's attempt: its outcome, and whether another DC may do better.
+struct Attempt {
+  std::optional<SpnKeys> keys;
+  RetrievalError error;
+  bool tryNext = false;
+};
+
+Attempt failed(RetrievalFailure kind, std::string detail, bool tryNext = false) {
+  Attempt a;
+  a.error = {kind, std::move(detail), std::nullopt};
+  a.tryNext = tryNext;
+  return a;
+}
+
+/// One whole PDU: the 16-byte common header, then the rest of frag_length (MS-RPCE 2.2.2.1; the
+/// data representation's byte order applies to frag_length).
+bool readPdu(RpcTransport& t, Bytes& out, std::string& why) {
+  out.clear();
+  if (!t.receive(dce::kHeaderSize, out, why)) {
+    return false;
+  }
+  bool little = (out[4] & 0x10) != 0;
+  size_t len = little ? (out[8] | (out[9] << 8)) : ((out[8] << 8) | out[9]);
+  if (len < dce::kHeaderSize) {
+    why = "a PDU shorter than its header";
+    return false;
+  }
+  return t.receive(len - dce::kHeaderSize, out, why);
+}
+
+/// ept_map for DRSUAPI over ncacn_ip_tcp, on an unauthenticated association (C706 appendix L;
+/// what every Windows client asks). The port comes from the tower; the address is the DC's
+/// own (Samba answers 0.0.0.0).
+bool lookupDrsuapiPort(RpcTransport& t, const DomainController& dc, uint16_t& port,
+                       std::string& why) {
+  if (!t.connect(dc.address, kEndpointMapperPort, why)) {
+    return false;
+  }
+  dce::Pdu bind;
+  bind.header.ptype = dce::PType::Bind;
+  bind.header.callId = 1;
+  dce::Bind b;
+  b.maxXmitFrag = 5840;
+  b.maxRecvFrag = 5840;
+  b.contexts.push_back({0, 0, dce::syntax::epm(), {dce::syntax::ndr()}});
+  bind.body = b;
+  Bytes in;
+  dce::Pdu ack;
+  if (!t.send(*dce::encodePdu(bind), why) || !readPdu(t, in, why)) {
+    return false;
+  }
+  if (!dce::decodePdu(in, ack).ok() || ack.ptype() != dce::PType::BindAck ||
+      ack.bindAck()->results.empty() || ack.bindAck()->results[0].result != 0) {
+    why = "the endpoint mapper refused the bind";
+    return false;
+  }
+  epm::EptMapRequest q;
+  q.object = dce::Uuid{};
+  q.mapTower.tower = epm::tcpIpTower(drs::drsuapiInterface(), dce::syntax::ndr(),
+                                     kEndpointMapperPort, {0, 0, 0, 0});
+  q.maxTowers = 4;
+  dce::Pdu req;
+  req.header.callId = 2;
+  dce::Request r;
+  r.opnum = epm::kEptMapOpnum;
+  r.stub = *epm::encodeEptMapRequest(q, Endian::Little);
+  r.allocHint = static_cast<uint32_t>(r.stub.size());
+  req.body = r;
+  dce::Pdu resp;
+  if (!t.send(*dce::encodePdu(req), why) || !readPdu(t, in, why)) {
+    return false;
+  }
+  if (!dce::decodePdu(in, resp).ok() || resp.ptype() != dce::PType::Response) {
+    why = "the endpoint mapper did not answer ept_map";
+    return false;
+  }
+  epm::EptMapResponse m;
+  if (!epm::decodeEptMapResponse(resp.response()->stub, Endian::Little, m).ok()) {
+    why = "the ept_map answer does not decode";
+    return false;
+  }
+  auto ep = epm::mappedEndpoint(m);
+  if (!ep || ep->port == 0) {
+    why = "the endpoint mapper knows no DRSUAPI endpoint (status " + hex32(m.status) + ")";
+    return false;
+  }
+  port = ep->port;
+  t.close();
+  return true;
+}
+
+/// One sealed call: the request's fragments out, the response's in.
+bool call(RpcTransport& t, srpc::SealedClientAssociation& a, uint16_t opnum, const Bytes& stub,
+          Bytes& reply, std::string& why) {
+  std::vector<Bytes> frags;
+  if (!a.request(opnum, stub, frags)) {
+    why = a.error().describe();
+    return false;
+  }
+  for (const Bytes& f : frags) {
+    if (!t.send(f, why)) {
+      return false;
+    }
+  }
+  Bytes in;
+  while (!a.responseComplete()) {
+    if (!readPdu(t, in, why)) {
+      return false;
+    }
+    if (!a.onResponse(in).ok()) {
+      why = a.error().describe();
+      return false;
+    }
+  }
+  reply = a.takeResponse();
+  return true;
+}
+
+/// The RID of an account: the last sub-authority of its objectSid (MS-DTYP 2.4.2).
+std::optional<uint32_t> ridOf(ByteSpan sid) {
+  if (sid.size() < 8 || sid.size() != 8 + 4 * static_cast<size_t>(sid[1]) || sid[1] == 0) {
+    return std::nullopt;
+  }
+  ByteReader r(sid.subspan(sid.size() - 4));
+  return r.u32();
+}
+
+/// The account's keys from the replicated attributes (secure/replication/README.md).
+Attempt openSecrets(const drs::GetNcChangesReply& reply, ByteSpan sessionKey, SpnKeys& keys) {
+  const drs::ReplEntInfList& obj = reply.objects.front();
+  const drs::PrefixTable& table = reply.prefixTableSrc;
+  const drs::Attr* sid = drs::findAttribute(obj.entinf, table, drs::oid::kObjectSid);
+  const drs::Attr* pwd = drs::findAttribute(obj.entinf, table, drs::oid::kUnicodePwd);
+  const drs::Attr* supp = drs::findAttribute(obj.entinf, table, drs::oid::kSupplementalCredentials);
+  const drs::PropertyMetaDataExt* meta = drs::findMetaData(obj, table, drs::oid::kUnicodePwd);
+  if (sid == nullptr || sid->values.empty() || pwd == nullptr || pwd->values.empty()) {
+    return failed(RetrievalFailure::ProtocolError,
+                  "the replicated account has no objectSid or unicodePwd");
+  }
+  auto rid = ridOf(sid->values[0]);
+  if (!rid) {
+    return failed(RetrievalFailure::ProtocolError, "the account's objectSid does not parse");
+  }
+  // MS-ADTS: msDS-KeyVersionNumber is the version of unicodePwd's metadata.
+  uint32_t kvno = meta != nullptr ? meta->dwVersion : 0;
+  auto encrypted = replication::openEncryptedPayload(sessionKey, pwd->values[0]);
+  if (!encrypted) {
+    return failed(RetrievalFailure::ProtocolError, "unicodePwd: " + encrypted.error());
+  }
+  auto nt = replication::decryptHashWithRid(*rid, encrypted.value());
+  OPENSSL_cleanse(encrypted.value().data(), encrypted.value().size());
+  if (!nt) {
+    return failed(RetrievalFailure::ProtocolError, "unicodePwd: " + nt.error());
+  }
+  keys.keys.push_back({kEtypeRc4, kvno, Bytes(nt.value().begin(), nt.value().end())});
+  OPENSSL_cleanse(nt.value().data(), nt.value().size());
+  if (supp != nullptr && !supp->values.empty()) {
+    auto plain = replication::openEncryptedPayload(sessionKey, supp->values[0]);
+    if (!plain) {
+      return failed(RetrievalFailure::ProtocolError, "supplementalCredentials: " + plain.error());
+    }
+    auto props = replication::parseUserProperties(plain.value());
+    OPENSSL_cleanse(plain.value().data(), plain.value().size());
+    if (!props) {
+      return failed(RetrievalFailure::ProtocolError, "supplementalCredentials: " + props.error());
+    }
+    for (auto& p : props.value()) {
+      if (p.name != replication::kKerberosNewerKeysProperty) {
+        OPENSSL_cleanse(p.value.data(), p.value.size());
+        continue;
+      }
+      auto kk = replication::parseKerberosNewerKeys(p.value);
+      OPENSSL_cleanse(p.value.data(), p.value.size());
+      if (!kk) {
+        return failed(RetrievalFailure::ProtocolError, "Kerberos-Newer-Keys: " + kk.error());
+      }
+      // The current keys at the account's kvno, the previous password's one below: a ticket
+      // made just before a password change still opens (MS-SAMR 2.2.10.5).
+      for (auto [list, v] : {std::pair{&kk.value().credentials, kvno},
+                             std::pair{&kk.value().oldCredentials, kvno > 0 ? kvno - 1 : 0}}) {
+        for (auto& k : *list) {
+          if ((k.keyType == kEtypeAes256 || k.keyType == kEtypeAes128) &&
+              keys.find(k.keyType, v) == nullptr) {
+            keys.keys.push_back({k.keyType, v, k.value});
+          }
+          OPENSSL_cleanse(k.value.data(), k.value.size());
+        }
+      }
+    }
+  }
+  Attempt a;
+  a.keys = std::move(keys);
+  return a;
+}
+
+Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const DomainController& dc,
+               RpcTransport& t, std::vector<std::string>& steps) {
+  std::string where = dc.fqdn + " (" + dc.address + ")";
+  std::string why;
+  uint16_t port = 0;
+  if (!lookupDrsuapiPort(t, dc, port, why)) {
+    return failed(RetrievalFailure::DcUnreachable, where + ": endpoint mapper: " + why, true);
+  }
+  if (!t.connect(dc.address, port, why)) {
+    return failed(RetrievalFailure::DcUnreachable,
+                  where + ": DRSUAPI port " + std::to_string(port) + ": " + why, true);
+  }
+  // The DC's own host SPN: any service ticket for the DC's account opens a DRSUAPI bind (the DRS
+  // SPN of MS-DRSR 2.2.4.2 would need the NTDS settings GUID first; secure/kerberos/README.md).
+  krb::GssDceContext gss(cred, "host/" + dc.fqdn);
+  steps.push_back("DRS_SPN: " + gss.target());
+  srpc::AssociationConfig config;
+  config.interface = drs::drsuapiInterface();
+  srpc::SealedClientAssociation a(gss, config);
+  Bytes out;
+  Bytes in;
+  auto securityFailure = [&](const std::string& step) {
+    if (a.error().failure == srpc::AssociationFailure::Security) {
+      const auto& st = gss.lastStatus();
+      RetrievalFailure f = st.failure == krb::GssFailure::ServerUnknown
+                               ? RetrievalFailure::ProtocolError
+                               : fromGss(st.failure);
+      return failed(f, where + ": " + step + ": " + st.describe(),
+                    f == RetrievalFailure::ProtocolError);
+    }
+    return failed(RetrievalFailure::ProtocolError,
+                  where + ": " + step + ": " + a.error().describe(), true);
+  };
+  if (!a.bind(out)) {
+    return securityFailure("bind");
+  }
+  if (!t.send(out, why) || !readPdu(t, in, why)) {
+    return failed(RetrievalFailure::DcUnreachable, where + ": bind: " + why, true);
+  }
+  Bytes auth3;
+  if (!a.onBindAck(in, auth3).ok()) {
+    return securityFailure("bind");
+  }
+  if (!t.send(auth3, why)) {
+    return failed(RetrievalFailure::DcUnreachable, where + ": rpc_auth_3: " + why, true);
+  }
+  steps.push_back("Connected to server " + where + " port " + std::to_string(port) +
+                  ", bound at packet privacy");
+
+  drs::DrsBindRequest bindReq;
+  bindReq.puuidClientDsa = dce::Uuid::parse(drs::kNtdsapiClientGuid);
+  drs::DrsExtensionsInt ext;
+  ext.dwFlags = drs::ext::kReplicationClient;
+  bindReq.pextClient = ext.serialize();
+  Bytes reply;
+  if (!call(t, a, drs::kOpnumDrsBind, drs::encodeDrsBindRequest(bindReq), reply, why)) {
+    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSBind: " + why, true);
+  }
+  drs::DrsBindReply bound;
+  if (!drs::decodeDrsBindReply(reply, bound).ok()) {
+    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSBind reply does not decode",
+                  true);
+  }
+  if (bound.returnValue != 0) {
+    return failed(RetrievalFailure::ProtocolError,
+                  where + ": IDL_DRSBind status " + hex32(bound.returnValue), true);
+  }
+  steps.push_back("DRSBind Success, Status:00000000");
+
+  // The Exchange SPN to the account's GUID (MS-DRSR 4.1.4).
+  drs::CrackNamesRequest crack;
+  crack.hDrs = bound.phDrs;
+  crack.formatOffered = drs::kDsServicePrincipalName;
+  crack.formatDesired = drs::kDsUniqueIdName;
+  crack.rpNames = {drs::utf16(job.spn)};
+  if (!call(t, a, drs::kOpnumDrsCrackNames, drs::encodeCrackNamesRequest(crack), reply, why)) {
+    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSCrackNames: " + why);
+  }
+  drs::CrackNamesReply cracked;
+  if (!drs::decodeCrackNamesReply(reply, cracked).ok()) {
+    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSCrackNames reply");
+  }
+  if (cracked.returnValue != 0 || !cracked.hasResult || cracked.items.empty() ||
+      cracked.items[0].status != drs::kDsNameNoError) {
+    uint32_t status = cracked.items.empty() ? 0 : cracked.items[0].status;
+    return failed(RetrievalFailure::SpnUnknown, "DsCrackNames of " + job.spn + " at " + where +
+                                                    ": " + drs::dsNameErrorName(status));
+  }
+  std::string guidText = drs::utf8(cracked.items[0].pName);
+  if (guidText.size() == 38 && guidText.front() == '{' && guidText.back() == '}') {
+    guidText = guidText.substr(1, 36);
+  }
+  auto guid = dce::Uuid::parse(guidText);
+  if (!guid) {
+    return failed(RetrievalFailure::ProtocolError,
+                  where + ": DsCrackNames gave no GUID for " + job.spn);
+  }
+  steps.push_back("DsCrackNames: " + job.spn + " is account {" + guid->toString() + "}");
+
+  // EXOP_REPL_SECRETS for that one account (MS-DRSR 4.1.10.2.6, 4.1.10.5.x): no partial
+  // attribute set (Samba 4.17 refuses one without schemaInfo: emapi-lab.md 2.2).
+  drs::GetNcChangesRequest get;
+  get.hDrs = bound.phDrs;
+  get.uuidDsaObjDest = *dce::Uuid::parse(drs::kNtdsapiClientGuid);
+  get.pNC = drs::DsName::of(*guid);
+  get.ulFlags = drs::kDrsInitSync | drs::kDrsWritRep;
+  get.cMaxObjects = 1;
+  get.ulExtendedOp = drs::kExopReplSecrets;
+  if (!call(t, a, drs::kOpnumDrsGetNcChanges, drs::encodeGetNcChangesRequest(get), reply, why)) {
+    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSGetNCChanges: " + why);
+  }
+  drs::GetNcChangesReply changes;
+  ParseResult decoded = drs::decodeGetNcChangesReply(reply, changes);
+  OPENSSL_cleanse(reply.data(), reply.size());
+  if (!decoded.ok()) {
+    return failed(RetrievalFailure::ProtocolError,
+                  where + ": IDL_DRSGetNCChanges reply: " + decoded.error);
+  }
+  // Seed Problem 1: the directory refuses inside an otherwise good reply.
+  if (changes.returnValue == drs::kErrorDsDraAccessDenied ||
+      changes.returnValue == drs::kErrorDsDraSecretsDenied ||
+      changes.ulExtendedRet == drs::kExopErrAccessDenied) {
+    return failed(RetrievalFailure::PermissionDenied, "DsGetNCChanges at " + where + ": WERROR " +
+                                                          hex32(changes.returnValue) + ", " +
+                                                          drs::exopErrName(changes.ulExtendedRet));
+  }
+  if (changes.returnValue != 0 || changes.ulExtendedRet != drs::kExopErrSuccess ||
+      changes.objects.empty()) {
+    return failed(RetrievalFailure::ProtocolError,
+                  "DsGetNCChanges at " + where + ": WERROR " + hex32(changes.returnValue) + ", " +
+                      drs::exopErrName(changes.ulExtendedRet) + ", " +
+                      std::to_string(changes.objects.size()) + " objects");
+  }
+  Bytes sessionKey = gss.sessionKey();
+  if (sessionKey.empty()) {
+    return failed(RetrievalFailure::ProtocolError, "no session key from the GSS context");
+  }
+  SpnKeys keys;
+  keys.spn = job.spn;
+  if (changes.objects.front().entinf.pName) {
+    keys.account = changes.objects.front().entinf.pName->dnUtf8();
+  }
+  Attempt opened = openSecrets(changes, sessionKey, keys);
+  OPENSSL_cleanse(sessionKey.data(), sessionKey.size());
+  if (opened.keys) {
+    steps.push_back("Replicated the secrets of " + keys.account + ": " + opened.keys->describe());
+  }
+  // IDL_DRSUnbind: the DC drops the handle now rather than at the connection's end.
+  drs::DrsUnbindRequest unbind;
+  unbind.phDrs = bound.phDrs;
+  call(t, a, drs::kOpnumDrsUnbind, drs::encodeDrsUnbindRequest(unbind), reply, why);
+  return opened;
+}
+
+}  // namespace
+
+RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& transport,
+                                      DcLocator& locator) {
+  RetrievalResult out;
+  out.id = job.id;
+  auto fail = [&](RetrievalError e) {
+    out.error = std::move(e);
+    out.keys.reset();
+    transport.close();
+    return out;
+  };
+  if (job.secrets == nullptr) {
+    return fail({RetrievalFailure::CredentialUnreadable, job.credentialsError, std::nullopt});
+  }
+  krb::GssStatus status;
+  std::unique_ptr<krb::GssCredential> cred;
+  std::string principal = job.identity.clientPrincipal();
+  if (job.identity.kind == IdentityKind::User) {
+    std::string password(job.secrets->password.begin(), job.secrets->password.end());
+    cred = krb::GssCredential::withPassword(principal, password, status);
+    OPENSSL_cleanse(password.data(), password.size());
+  } else {
+    cred = krb::GssCredential::withKeytab(principal, job.identity.keytab, status);
+  }
+  if (!cred) {
+    return fail({fromGss(status.failure), principal + ": " + status.describe(), std::nullopt});
+  }
+  out.steps.push_back("Authentication success for ID: " + job.identity.name + " (" +
+                      cred->principal() + ")");
+  std::string why;
+  auto dcs = locator.locate(job.domain, job.domainControllers, why);
+  if (dcs.empty()) {
+    return fail({RetrievalFailure::DcUnreachable,
+                 "no domain controller of " + job.domain + " found: " + why, std::nullopt});
+  }
+  RetrievalError last;
+  for (const auto& dc : dcs) {
+    Attempt a = fromDc(job, *cred, dc, transport, out.steps);
+    transport.close();
+    if (a.keys) {
+      out.keys = std::move(a.keys);
+      return out;
+    }
+    last = a.error;
+    if (!a.tryNext) {
+      break;
+    }
+    out.steps.push_back("Domain controller " + dc.fqdn + " failed: " + a.error.detail);
+  }
+  return fail(last);
+}
+
+}  // namespace bh::secure::encryption_service

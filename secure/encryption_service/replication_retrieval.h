@@ -1,0 +1,53 @@
+#pragma once
+
+// Key retrieval by directory replication (seed: what WAAS's SRKeyRetriever does): as the
+// identity (Kerberos, secure/kerberos/), find a domain controller, its DRSUAPI endpoint through
+// the endpoint mapper, bind sealed (secure/sealed_rpc/, auth_type 16, level 6), IDL_DRSBind,
+// IDL_DRSCrackNames (the Exchange SPN to the account's GUID), IDL_DRSGetNCChanges with
+// EXOP_REPL_SECRETS for that account (MS-DRSR 4.1.10.2.6), and open the secret attributes with the
+// connection's session key (secure/replication/): the NT hash from unicodePwd, the AES keys from
+// supplementalCredentials. The kvno is the unicodePwd metadata's version.
+//
+// Blocking (Kerberos asks the KDC, the DC answers when it answers): the proxy runs it on a worker
+// thread, with a transport and a DC locator of its own (sockets and DNS live in proxy/), every
+// step bounded by the job's deadline there.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "secure/encryption_service/encryption_service.h"
+
+namespace bh::secure::encryption_service {
+
+/// One TCP connection at a time to a DC; every call bounded by the retrieval's deadline.
+class RpcTransport {
+ public:
+  virtual ~RpcTransport() = default;
+  virtual bool connect(const std::string& address, uint16_t port, std::string& why) = 0;
+  virtual bool send(ByteSpan bytes, std::string& why) = 0;
+  /// Exactly `n` bytes, appended to `out`.
+  virtual bool receive(size_t n, Bytes& out, std::string& why) = 0;
+  virtual void close() = 0;
+};
+
+struct DomainController {
+  std::string fqdn;     ///< for its SPN host/<fqdn>
+  std::string address;  ///< what connect() takes
+};
+
+/// The DCs of a domain: the configured ones (names, resolved), or the domain's
+/// _ldap._tcp.dc._msdcs SRV records (MS-ADTS 6.3.6), in the order to try them.
+class DcLocator {
+ public:
+  virtual ~DcLocator() = default;
+  virtual std::vector<DomainController> locate(const std::string& domain,
+                                               const std::vector<std::string>& configured,
+                                               std::string& why) = 0;
+};
+
+RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& transport,
+                                      DcLocator& locator);
+
+}  // namespace bh::secure::encryption_service
