@@ -42,8 +42,8 @@ json showStatisticsWanSecure(const WanSecureStatsView& v) {
   json ocsp = nullptr;
   if (v.ocsp) {
     const OcspStatsView& c = *v.ocsp;
-    o += padRight("OCSP responder:", 40) + c.responder + " (timeout " + std::to_string(c.timeoutMs) +
-         " ms, " + c.unreachable + ")\n";
+    o += padRight("OCSP responder:", 40) + c.responder + " (timeout " +
+         std::to_string(c.timeoutMs) + " ms, " + c.unreachable + ")\n";
     o += row("OCSP checks", c.checks);
     o += row("  answered from the cache", c.cacheHits);
     o += row("  joined a request under way", c.coalesced);

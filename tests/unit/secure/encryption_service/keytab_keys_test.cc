@@ -3,6 +3,10 @@
 #include <doctest/doctest.h>
 #include <krb5.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include <fstream>
 #include <string>
 
@@ -89,7 +93,16 @@ TEST_CASE("keytab keys: a missing, garbage or cut keytab is a named failure, no 
     std::ofstream(part, std::ios::binary) << bytes.substr(0, cut);
     // MIT krb5 takes a cut last entry as the keytab's end: either a named failure, or no
     // entry; never a partial key.
+    // MIT krb5 1.20 does not free the principal of an entry whose key is cut off (its
+    // internal_read_entry error path): 44 bytes inside libkrb5 per damaged keytab read, not
+    // ours to free. LeakSanitizer is told to ignore what is allocated during this one call.
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_disable();
+#endif
     auto c = readKeytab(part);
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_enable();
+#endif
     if (c.ok()) {
       CHECK(c.value().empty());
     } else {
