@@ -349,15 +349,19 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   }
   steps.push_back("DsCrackNames: " + job.spn + " is account {" + guid->toString() + "}");
 
-  // EXOP_REPL_SECRETS for that one account (MS-DRSR 4.1.10.2.6, 4.1.10.5.x): no partial
-  // attribute set (Samba 4.17 refuses one without schemaInfo: emapi-lab.md 2.2).
+  // EXOP_REPL_OBJ for that one account (MS-DRSR 4.1.10.2.6, 4.1.10.5.x) with no partial
+  // attribute set: the whole object, its secrets included for a caller with "Replicating
+  // Directory Changes All" (what DCSync asks; Samba 4.17 refuses one without schemaInfo in the
+  // prefix table: emapi-lab.md 2.2). Not EXOP_REPL_SECRETS: Samba 4.17 answers it with
+  // ERROR_DS_DRA_ACCESS_DENIED / EXOP_ERR_ACCESS_DENIED to any caller that is not an RODC, even
+  // one holding both rights (measured in encryption_service_ad_test's lab).
   drs::GetNcChangesRequest get;
   get.hDrs = bound.phDrs;
   get.uuidDsaObjDest = *dce::Uuid::parse(drs::kNtdsapiClientGuid);
   get.pNC = drs::DsName::of(*guid);
   get.ulFlags = drs::kDrsInitSync | drs::kDrsWritRep;
   get.cMaxObjects = 1;
-  get.ulExtendedOp = drs::kExopReplSecrets;
+  get.ulExtendedOp = drs::kExopReplObj;
   if (!call(t, a, drs::kOpnumDrsGetNcChanges, drs::encodeGetNcChangesRequest(get), reply, why)) {
     return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSGetNCChanges: " + why);
   }

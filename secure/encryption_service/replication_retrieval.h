@@ -4,8 +4,9 @@
 // identity (Kerberos, secure/kerberos/), find a domain controller, its DRSUAPI endpoint through
 // the endpoint mapper, bind sealed (secure/sealed_rpc/, auth_type 16, level 6), IDL_DRSBind,
 // IDL_DRSCrackNames (the Exchange SPN to the account's GUID), IDL_DRSGetNCChanges with
-// EXOP_REPL_SECRETS for that account (MS-DRSR 4.1.10.2.6), and open the secret attributes with the
-// connection's session key (secure/replication/): the NT hash from unicodePwd, the AES keys from
+// EXOP_REPL_OBJ for that account (MS-DRSR 4.1.10.2.6; not EXOP_REPL_SECRETS, which Samba refuses
+// to a caller that is not an RODC), and open the secret attributes with the connection's session
+// key (secure/replication/): the NT hash from unicodePwd, the AES keys from
 // supplementalCredentials. The kvno is the unicodePwd metadata's version.
 //
 // Blocking (Kerberos asks the KDC, the DC answers when it answers): the proxy runs it on a worker

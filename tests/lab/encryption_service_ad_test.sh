@@ -1,7 +1,7 @@
 #!/bin/bash
 # Issue 17 against the lab's Samba AD DC (bhlab up --ad): the core's encryption service fetches
 # the Exchange account's keys by DRSUAPI replication as the replication identity (Kerberos,
-# sealed bind, DsBind, DsCrackNames, DsGetNCChanges EXOP_REPL_SECRETS), and the keys equal the
+# sealed bind, DsBind, DsCrackNames, DsGetNCChanges EXOP_REPL_OBJ), and the keys equal the
 # ones python3-impacket's secretsdump replicates (the oracle compares them inside; nothing is
 # printed). Then the seed's problems, each named: an identity without the rights (blacklisted,
 # Problem 1), a wrong password, an SPN the directory does not know, a DC that does not answer.
@@ -26,6 +26,9 @@ c["wan_secure"] = {"store": {"path": f"{d}/core-secure", "key_file": f"{d}/core-
 c["encryption_service"] = {"enabled": True, "timeout_ms": 8000, "identities": [eval(ident)]}
 json.dump(c, open(dst, "w"), indent=2)
 PY
+  # Each identity starts from an empty key cache: the one sealed in the store by the previous
+  # configuration would answer for it (restored at start: encryption_service_test checks that).
+  rm -f "$D/core-secure/encryption-keys"
   "$BHLAB" restart "$LAB" core >/dev/null || fail "core did not start: $(tail -5 "$D/core.log")"
 }
 CTL() { "$BHLAB" ctl "$LAB" core "$@"; }
