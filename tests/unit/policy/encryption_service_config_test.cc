@@ -54,12 +54,7 @@ TEST_CASE("encryption_service: user, machine and keytab identities load as writt
 }
 
 TEST_CASE("encryption_service: each misconfiguration is refused where it is") {
-  struct Bad {
-    const char* json;
-    const char* path;
-    const char* text;
-  };
-  const Bad bad[] = {
+  bh::policy::test::checkRefused({
       {R"({"encryption_service": {"enabled": true}})", "/encryption_service/identities",
        "no identity"},
       {R"({"encryption_service": {"identities": [{"name": "a", "domain": "x.test",
@@ -101,14 +96,7 @@ TEST_CASE("encryption_service: each misconfiguration is refused where it is") {
        "out of range"},
       {R"({"encryption_service": {"identitys": []}})", "/encryption_service/identitys",
        "did you mean 'identities'?"},
-  };
-  for (const Bad& b : bad) {
-    CAPTURE(b.json);
-    auto r = loadConfig(b.json);
-    REQUIRE_FALSE(r.ok());
-    CAPTURE(r.errorText());
-    CHECK(hasError(r.errors(), b.path, b.text));
-  }
+  });
   // An inactive second identity for a domain is allowed (kept, never used).
   auto ok = loadConfig(R"({"encryption_service": {"identities": [
       {"name": "a", "domain": "x.test", "type": "keytab", "keytab": "/k"},

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "common/ip_address.h"
 #include "policy/config_loader.h"
@@ -34,6 +37,24 @@ inline bool hasError(const ConfigErrors& errors, const std::string& path,
     }
   }
   return false;
+}
+
+/// A configuration the loader must refuse: its text, and where and what the error says.
+struct RefusedConfig {
+  const char* json;
+  const char* path;
+  const char* text;
+};
+
+/// Loads each configuration; every one must be refused with its error at its path.
+inline void checkRefused(const std::vector<RefusedConfig>& cases) {
+  for (const RefusedConfig& c : cases) {
+    CAPTURE(c.json);
+    auto r = loadConfig(c.json);
+    REQUIRE_FALSE(r.ok());
+    CAPTURE(r.errorText());
+    CHECK(hasError(r.errors(), c.path, c.text));
+  }
 }
 
 }  // namespace bh::policy::test
