@@ -51,21 +51,30 @@ void EncryptionServiceHost::start(const policy::Config& config, bool coreRole,
   if (config.encryptionService.enabled && !coreRole) {
     logInfo("encryption-service: configured, but this box is an edge: the core fetches keys");
   }
-  if (c.enabled) {
+  // Read while still root, even when the service is off: a reload that turns it on later runs
+  // after the privilege drop and could not read a root-only password file any more.
+  if (coreRole && !c.identities.empty()) {
     credentials_ = es::loadIdentityCredentials(c.identities, {}, credentialsDirectory_);
   }
   service_->configure(c, credentials_);
-  if (c.enabled) {
-    service_->attachStore(store);
+  store_ = store;
+  attachStoreOnce(c.enabled);
+}
+
+void EncryptionServiceHost::attachStoreOnce(bool enabled) {
+  if (enabled && !storeAttached_ && store_ != nullptr) {
+    storeAttached_ = true;
+    service_->attachStore(store_);
   }
 }
 
 void EncryptionServiceHost::reload(const policy::Config& config) {
   es::EncryptionServiceConfig c = translate(config);
-  if (c.enabled) {
+  if (coreRole_ && !c.identities.empty()) {
     credentials_ = es::loadIdentityCredentials(c.identities, credentials_, credentialsDirectory_);
   }
   service_->configure(c, credentials_);
+  attachStoreOnce(c.enabled);
 }
 
 accel::NamedLog EncryptionServiceHost::log() const {

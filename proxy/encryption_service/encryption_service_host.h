@@ -29,6 +29,8 @@ class EncryptionServiceHost {
   /// cache from `store` (null or not open: memory only). On an edge-only box the service stays
   /// disabled whatever the configuration says (it serves the core's MAPI AO).
   void start(const policy::Config& config, bool coreRole, secure::SecureStore* store);
+  /// A reload that turns the service on attaches the store opened at start, if any (the
+  /// store itself opens only at start: see bridgehead.json(5)).
   void reload(const policy::Config& config);
 
   secure::encryption_service::EncryptionService& service() { return *service_; }
@@ -39,6 +41,7 @@ class EncryptionServiceHost {
 
  private:
   secure::encryption_service::EncryptionServiceConfig translate(const policy::Config& c) const;
+  void attachStoreOnce(bool enabled);
 
   LineLog lines_;
   secure::encryption_service::SrErrorLog log_;
@@ -47,6 +50,8 @@ class EncryptionServiceHost {
   std::map<std::string, secure::encryption_service::IdentityCredentials> credentials_;
   std::string credentialsDirectory_;
   bool coreRole_ = false;
+  secure::SecureStore* store_ = nullptr;
+  bool storeAttached_ = false;
 };
 
 }  // namespace bh::proxy

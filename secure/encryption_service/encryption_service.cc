@@ -222,6 +222,19 @@ void EncryptionService::noteTicketKvno(std::string_view spn, uint32_t kvno, int6
       return;
     }
   }
+  for (const auto& j : waiting_) {
+    if (canonicalName(j.spn) == canonical) {
+      return;
+    }
+  }
+  // A refresh that failed is not retried for every ticket that shows the newer kvno: the
+  // same pause as a failed first retrieval (retry_after_s) keeps a broken identity from
+  // hammering the DC while the old keys keep serving.
+  if (auto f = failures_.find(canonical);
+      f != failures_.end() &&
+      nowS - f->second.at < static_cast<int64_t>(config_.retryAfterSeconds)) {
+    return;
+  }
   const SpnKeys* k = cache_.find(spn);
   log_.notice("Ticket for spn: " + std::string(spn) + " has kvno " + std::to_string(kvno) +
               ", newer than the cached keys' " + std::to_string(k->kvno()) + ": fetching again");
@@ -232,7 +245,6 @@ void EncryptionService::noteTicketKvno(std::string_view spn, uint32_t kvno, int6
   if (m.identity == nullptr || blacklisted_.count(m.identity->name) != 0) {
     return;
   }
-  (void)nowS;
   startOrQueue(makeJob(std::string(spn), host, domain, *m.identity));
 }
 
@@ -297,6 +309,7 @@ void EncryptionService::onResult(RetrievalResult result, int64_t nowS) {
       lastAuth_[r.identity] = failureName(result.error.kind);
     }
     ++stats_.retrievalsFailed[failureName(result.error.kind)];
+    failures_[canonicalName(r.spn)] = {result.error, r.identity, nowS};
   }
   startQueued();
 }

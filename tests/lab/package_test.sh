@@ -1,12 +1,13 @@
 #!/bin/bash
 # Issue 20: the Debian package on this machine. Installs build/deb/bridgehead_<version>_<arch>.deb
-# (built by `make deb` when missing), checks what it put where (binaries, units enabled, the
-# conffile, the bridgehead user, /var/lib/bridgehead, manual pages, bash completion), runs
-# `systemd-analyze verify` on the installed units (it must print nothing), starts the service
-# as its unit would (see below) in a private network namespace (shipdeb*), reads
-# `bhctl show statistics` through the installed control socket, stops it, upgrades over itself
-# (a changed conffile is kept), removes, purges, and checks nothing is left but what Debian
-# keeps (the system user). The machine is restored: a user this test created is deleted.
+# (built by the fixture test lab.package_build, i.e. scripts/make-deb, or by `make deb`), checks
+# what it put where (binaries, units enabled, the conffile, the bridgehead user,
+# /var/lib/bridgehead, manual pages, bash completion), runs `systemd-analyze verify` on the
+# installed units (it must print nothing), starts the service as its unit would (see below) in a
+# private network namespace (shipdeb*), reads `bhctl show statistics` through the installed
+# control socket, stops it, upgrades over itself (a changed conffile is kept), removes, purges,
+# and checks nothing is left but what Debian keeps (the system user). The machine is restored: a
+# user this test created is deleted.
 #
 # This machine has no systemd as PID 1, so `systemctl start` cannot run: the test runs the
 # installed unit's own ExecStartPre= and ExecStart= lines, with what the unit's User=,

@@ -260,11 +260,34 @@ TEST_CASE("encryption service: a ticket with a newer kvno fetches again, keeping
   h.service.onResult(failure(h.retriever.jobs[1], RetrievalFailure::DcUnreachable), 105);
   CHECK(h.service.keyFor(kSpn, 106).keys->kvno() == 2);
   CHECK(h.logged("Failed to refresh the keys of spn"));
+  // A failed refresh pauses for retry_after_s (60 s here): tickets meanwhile don't refetch.
   h.service.noteTicketKvno(kSpn, 3, 107);
+  h.service.noteTicketKvno(kSpn, 3, 164);
+  CHECK(h.retriever.jobs.size() == 2);
+  h.service.noteTicketKvno(kSpn, 3, 165);
   REQUIRE(h.retriever.jobs.size() == 3);
-  h.service.onResult(success(h.retriever.jobs[2], 3), 108);
-  CHECK(h.service.keyFor(kSpn, 109).keys->kvno() == 3);
+  h.service.onResult(success(h.retriever.jobs[2], 3), 166);
+  CHECK(h.service.keyFor(kSpn, 167).keys->kvno() == 3);
   CHECK(h.service.stats().refreshesForNewerKvno == 2);
+}
+
+TEST_CASE("encryption service: a refresh waiting for a free retrieval slot is not queued twice") {
+  Harness h;
+  h.service.configure(config());  // two retrievals in flight at most
+  h.service.keyFor(kSpn, 100);
+  h.service.onResult(success(h.retriever.jobs[0], 2), 101);
+  h.service.getKey("exch2.example.com", "example.com", 102);
+  h.service.getKey("exch3.example.com", "example.com", 102);
+  REQUIRE(h.retriever.jobs.size() == 3);  // both slots busy
+  h.service.noteTicketKvno(kSpn, 3, 103);
+  h.service.noteTicketKvno(kSpn, 3, 104);
+  CHECK(h.retriever.jobs.size() == 3);
+  h.service.onResult(success(h.retriever.jobs[1]), 105);
+  REQUIRE(h.retriever.jobs.size() == 4);
+  CHECK(h.retriever.jobs[3].spn == kSpn);
+  h.service.onResult(success(h.retriever.jobs[2]), 106);
+  CHECK(h.retriever.jobs.size() == 4);  // the second note left nothing queued
+  CHECK(h.service.stats().refreshesForNewerKvno == 1);
 }
 
 TEST_CASE("encryption service: the cache is sealed into the secure store and restored") {
