@@ -23,6 +23,11 @@ std::string seconds3(int64_t us) {
   return b;
 }
 
+/// "dc1.example.com (10.0.0.1)", or the name alone when the locator gave no address of its own.
+std::string kdcName(const DomainController& dc) {
+  return dc.address == dc.fqdn ? dc.fqdn : dc.fqdn + " (" + dc.address + ")";
+}
+
 }  // namespace
 
 int64_t systemClockUs() {
@@ -89,7 +94,7 @@ std::optional<RetrievalError> checkKdcClock(const RetrievalJob& job, const Domai
                                             RpcTransport& transport,
                                             std::vector<std::string>& steps,
                                             const WallClockUs& now) {
-  std::string kdc = dc.fqdn + " (" + dc.address + ")";
+  std::string kdc = kdcName(dc);
   auto reading = readKdcClock(transport, dc.address, job.identity.clientPrincipal(), now);
   if (!reading) {
     steps.push_back("KDC clock of " + kdc + " not read: " + reading.error());
@@ -112,7 +117,7 @@ void measureRefusedSkew(const RetrievalJob& job, DcLocator& locator, RpcTranspor
     return;
   }
   const DomainController& dc = dcs.front();
-  std::string kdc = dc.fqdn + " (" + dc.address + ")";
+  std::string kdc = kdcName(dc);
   auto reading = readKdcClock(transport, dc.address, job.identity.clientPrincipal(), now);
   if (!reading) {
     steps.push_back("KDC clock of " + kdc + " not read: " + reading.error());
