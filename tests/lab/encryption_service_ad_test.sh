@@ -171,6 +171,17 @@ echo "$show" | grep -q "repl .*AUTH_STATUS: clock-skew" || fail "show's AUTH_STA
 echo "$show" | grep -q "last failure: .*offset $off s" || fail "show's last failure: $show"
 pass "Problem 2, the core 600 s ahead: clock-skew, offset $off s ($(echo "$j" | field 'j["error"]["detail"]'))"
 
+# And 10 minutes behind: the sign says which clock is ahead.
+configure "$REPL" LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME=-600s
+j=$(settle exch1.bhlab.test)
+off=$(echo "$j" | field 'j["error"].get("clock_offset_s", "none")')
+[ "$(echo "$j" | field 'j["error"]["reason"]')" = clock-skew ] && [ "$off" -ge 595 ] &&
+  [ "$off" -le 605 ] || fail "10 minutes behind: $j"
+CTL windows-domain diagnostics encryption-service get-key exch1.bhlab.test bhlab.test |
+  grep -q "offset +$off s (KDC minus this box): this box's clock is $off s behind the KDC's" ||
+  fail "10 minutes behind, get-key's text"
+pass "the core 600 s behind: clock-skew, offset +$off s"
+
 # A site profile with kdc_timesync = 0: MIT itself refuses the skew (KRB_AP_ERR_SKEW from the
 # AS exchange); the offset is read from the DC's KDC the same way.
 sed 's/^\[libdefaults\]$/[libdefaults]\n\tkdc_timesync = 0/' "$A/krb5.conf" >"$D/nosync.conf"
