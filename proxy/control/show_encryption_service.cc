@@ -104,6 +104,9 @@ json showEncryptionService(const es::EncryptionService& service, int64_t nowS) {
     if (s.credentials != "loaded") {
       text += "    credentials: " + s.credentials + "\n";
     }
+    if (!s.lastFailure.empty() && !s.blacklisted) {
+      text += "    last failure: " + s.lastFailure + "\n";
+    }
     ids.push_back({{"name", s.name},
                    {"type", s.kind},
                    {"domain", s.domain},
@@ -111,7 +114,11 @@ json showEncryptionService(const es::EncryptionService& service, int64_t nowS) {
                    {"black_listed", s.blacklisted},
                    {"black_list_reason", s.blacklistReason},
                    {"auth_status", s.lastAuthStatus},
-                   {"credentials", s.credentials}});
+                   {"credentials", s.credentials},
+                   {"last_failure", s.lastFailure}});
+    if (s.clockOffsetSeconds) {
+      ids.back()["clock_offset_s"] = *s.clockOffsetSeconds;
+    }
   }
   text += "\nMemory key cache (" + std::to_string(service.cache().size()) + " of " +
           std::to_string(service.cache().limits().maxSpns) + " SPNs):\n";

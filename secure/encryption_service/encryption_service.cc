@@ -273,6 +273,7 @@ void EncryptionService::onResult(RetrievalResult result, int64_t nowS) {
       log_.notice(session + "Successful in Key Retrieval");
       log_.notice("Insert new KrbKey: " + r.spn + " (" + described + ")");
       lastAuth_[r.identity] = "SUCCESS";
+      lastFailure_.erase(r.identity);
       ++stats_.retrievalsSucceeded;
       failures_.erase(canonicalName(r.spn));
       persist();
@@ -287,6 +288,7 @@ void EncryptionService::onResult(RetrievalResult result, int64_t nowS) {
     log_.error(describeFailure(result.error, r.identity, r.domain));
     if (isIdentityFailure(result.error.kind)) {
       lastAuth_[r.identity] = failureName(result.error.kind);
+      lastFailure_[r.identity] = {result.error, r.domain};
     }
     ++stats_.retrievalsFailed[failureName(result.error.kind)];
     failures_[canonicalName(r.spn)] = {result.error, r.identity, nowS};
@@ -307,6 +309,7 @@ void EncryptionService::onResult(RetrievalResult result, int64_t nowS) {
                describeFailure(result.error, r.identity, r.domain));
     if (isIdentityFailure(result.error.kind)) {
       lastAuth_[r.identity] = failureName(result.error.kind);
+      lastFailure_[r.identity] = {result.error, r.domain};
     }
     ++stats_.retrievalsFailed[failureName(result.error.kind)];
     failures_[canonicalName(r.spn)] = {result.error, r.identity, nowS};
@@ -367,6 +370,10 @@ std::vector<IdentityStatus> EncryptionService::identities() const {
     }
     if (auto a = lastAuth_.find(id.name); a != lastAuth_.end()) {
       s.lastAuthStatus = a->second;
+    }
+    if (auto f = lastFailure_.find(id.name); f != lastFailure_.end()) {
+      s.lastFailure = describeFailure(f->second.error, id.name, f->second.domain);
+      s.clockOffsetSeconds = f->second.error.clockOffsetSeconds;
     }
     if (auto c = credentials_.find(id.name); c != credentials_.end()) {
       s.credentials = c->second.secrets == nullptr ? c->second.error

@@ -92,6 +92,10 @@ struct IdentityStatus {
   std::string blacklistReason;
   /// "never used", "SUCCESS", or the last failure's name.
   std::string lastAuthStatus = "never used";
+  /// The last failure of the identity's own, as the sr-errorlog said it (a clock skew with its
+  /// measured offset); empty after a success.
+  std::string lastFailure;
+  std::optional<int64_t> clockOffsetSeconds;  ///< that failure's, when a clock skew
   /// "loaded", "kept from start (...)" or why they could not be read.
   std::string credentials = "none";
 };
@@ -146,6 +150,10 @@ class EncryptionService {
     std::string identity;
     int64_t at = 0;
   };
+  struct IdentityFailure {
+    RetrievalError error;
+    std::string domain;
+  };
   struct Blacklisting {
     std::string fingerprint;
     std::string reason;
@@ -173,9 +181,10 @@ class EncryptionService {
   uint64_t nextJob_ = 1;
   std::map<uint64_t, Running> running_;
   std::deque<RetrievalJob> waiting_;
-  std::map<std::string, Failure> failures_;          ///< by canonical SPN
-  std::map<std::string, Blacklisting> blacklisted_;  ///< by identity name
-  std::map<std::string, std::string> lastAuth_;      ///< identity -> last status
+  std::map<std::string, Failure> failures_;             ///< by canonical SPN
+  std::map<std::string, Blacklisting> blacklisted_;     ///< by identity name
+  std::map<std::string, std::string> lastAuth_;         ///< identity -> last status
+  std::map<std::string, IdentityFailure> lastFailure_;  ///< identity -> its last own failure
   EncryptionServiceStats stats_;
 };
 

@@ -12,6 +12,7 @@
 #include "mapi/drsuapi/drs_bind.h"
 #include "mapi/drsuapi/get_nc_changes.h"
 #include "mapi/epm/ept_map.h"
+#include "secure/encryption_service/kdc_clock_check.h"
 #include "secure/kerberos/gss_credential.h"
 #include "secure/kerberos/gss_dce_context.h"
 #include "secure/replication/encrypted_payload.h"
@@ -434,7 +435,11 @@ RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& tra
     cred = krb::GssCredential::withKeytab(principal, job.identity.keytab, status);
   }
   if (!cred) {
-    return fail({fromGss(status.failure), principal + ": " + status.describe(), std::nullopt});
+    RetrievalError e{fromGss(status.failure), principal + ": " + status.describe(), std::nullopt};
+    if (e.kind == RetrievalFailure::ClockSkew) {
+      measureRefusedSkew(job, locator, transport, out.steps, e);
+    }
+    return fail(e);
   }
   out.steps.push_back("Authentication success for ID: " + job.identity.name + " (" +
                       cred->principal() + ")");
@@ -446,6 +451,11 @@ RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& tra
   }
   RetrievalError last;
   for (const auto& dc : dcs) {
+    // Seed Problem 2, named with the offset before MIT's kdc_timesync can hide it (README.md).
+    if (auto skew = checkKdcClock(job, dc, transport, out.steps)) {
+      last = *skew;
+      continue;
+    }
     Attempt a = fromDc(job, *cred, dc, transport, out.steps);
     transport.close();
     if (a.keys) {

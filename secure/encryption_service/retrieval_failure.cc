@@ -10,11 +10,14 @@ std::string withDetail(std::string s, const std::string& detail) {
   return detail.empty() ? s : s + " (" + detail + ")";
 }
 
-/// "+612 s (the KDC is ahead)" / "-600 s (the KDC is behind)".
+/// "-600 s: this box's clock is 600 s ahead of the KDC's" (the offset is the KDC's clock minus
+/// ours, as secure/kerberos/kdc_clock.h measures it).
 std::string offsetText(int64_t s) {
-  std::string sign = s >= 0 ? "+" : "-";
-  return sign + std::to_string(std::llabs(s)) + " s (the KDC's clock is " +
-         (s >= 0 ? "ahead of" : "behind") + " this box's)";
+  std::string sign = s > 0 ? "+" : s < 0 ? "-" : "";
+  return "offset " + sign + std::to_string(std::llabs(s)) + " s (KDC minus this box): " +
+         (s == 0 ? std::string("the clocks agree")
+                 : "this box's clock is " + std::to_string(std::llabs(s)) + " s " +
+                       (s < 0 ? "ahead of" : "behind") + " the KDC's");
 }
 
 }  // namespace
@@ -81,12 +84,14 @@ std::string describeFailure(const RetrievalError& e, const std::string& identity
                             identity + " replication of the account's secrets",
                         e.detail);
     case RetrievalFailure::ClockSkew:
+      // The seed's GSS minor status text ("Clock skew too great"), with what it never said: by
+      // how much, and which clock is ahead.
       if (e.clockOffsetSeconds) {
-        return withDetail("Key retrieval failed: clock skew with the KDC of " + domain + ", " +
-                              offsetText(*e.clockOffsetSeconds),
+        return withDetail("Key retrieval failed: Clock skew too great with the KDC of " + domain +
+                              ", " + offsetText(*e.clockOffsetSeconds),
                           e.detail);
       }
-      return withDetail("Key retrieval failed: clock skew with the KDC of " + domain +
+      return withDetail("Key retrieval failed: Clock skew too great with the KDC of " + domain +
                             " (the KDC's time could not be read)",
                         e.detail);
     case RetrievalFailure::WrongPassword:
@@ -134,9 +139,12 @@ std::vector<std::string> failureRemedy(const RetrievalError& e, const std::strin
                   domain,
               "Then change or reload the identity's configuration to clear the black list"};
     case RetrievalFailure::ClockSkew:
-      return {
-          "Synchronize this box's clock with the KDC (chrony/ntpd against the domain's NTP "
-          "source, preferably the same as the KDC's)"};
+      // Seed Resolution 2: sync with the KDC now, then keep to the enterprise NTP source.
+      return {"Synchronize this box's clock with the KDC of " + domain + ": once with `ntpdate " +
+                  domain + "` (or `chronyd -q 'server " + domain +
+                  " iburst'`): the domain's name resolves to its DCs, the domain's time source",
+              "Then keep it synchronized: chronyd or ntpd against the enterprise NTP server, "
+              "preferably the KDC's own source (Kerberos allows 5 minutes of skew)"};
     case RetrievalFailure::WrongPassword:
       return {"Check the password of " + identity +
               " (its password file or credential) against the directory"};

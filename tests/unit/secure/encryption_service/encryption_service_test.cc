@@ -189,8 +189,14 @@ TEST_CASE("encryption service: other failures are remembered for retryAfter, the
   RetrievalResult skew = failure(h.retriever.jobs[0], RetrievalFailure::ClockSkew);
   skew.error.clockOffsetSeconds = -600;
   h.service.onResult(skew, 101);
-  CHECK(h.logged("clock skew with the KDC of example.com, -600 s (the KDC's clock is behind"));
+  CHECK(
+      h.logged("ERRO Key retrieval failed: Clock skew too great with the KDC of example.com, "
+               "offset -600 s (KDC minus this box): this box's clock is 600 s ahead of the "
+               "KDC's"));
   CHECK(h.service.identities()[0].lastAuthStatus == "clock-skew");
+  // show windows-domain encryption-service: the identity's last failure, with the offset.
+  CHECK(h.service.identities()[0].lastFailure.find("offset -600 s") != std::string::npos);
+  CHECK(h.service.identities()[0].clockOffsetSeconds == std::optional<int64_t>(-600));
   auto again = h.service.keyFor(kSpn, 150);
   CHECK(again.state == KeyState::Failed);
   CHECK(again.error.kind == RetrievalFailure::ClockSkew);
@@ -200,6 +206,10 @@ TEST_CASE("encryption service: other failures are remembered for retryAfter, the
   CHECK_FALSE(h.service.identities()[0].blacklisted);
   CHECK(h.service.keyFor(kSpn, 161).state == KeyState::InProgress);
   CHECK(h.retriever.jobs.size() == 2);
+  // The clock synchronized, the retry succeeds: the identity's last failure is gone.
+  h.service.onResult(success(h.retriever.jobs[1]), 162);
+  CHECK(h.service.identities()[0].lastFailure.empty());
+  CHECK_FALSE(h.service.identities()[0].clockOffsetSeconds.has_value());
 }
 
 TEST_CASE("encryption service: Problem 3, no identity for the domain, names the parent's") {
