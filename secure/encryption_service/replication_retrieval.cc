@@ -11,7 +11,7 @@
 #include "mapi/drsuapi/crack_names.h"
 #include "mapi/drsuapi/drs_bind.h"
 #include "mapi/drsuapi/get_nc_changes.h"
-#include "mapi/epm/ept_map.h"
+#include "secure/encryption_service/drsuapi_endpoint.h"
 #include "secure/kerberos/gss_credential.h"
 #include "secure/kerberos/gss_dce_context.h"
 #include "secure/replication/encrypted_payload.h"
@@ -28,8 +28,6 @@ namespace drs = mapi::drsuapi;
 namespace epm = mapi::epm;
 namespace krb = secure::kerberos;
 namespace srpc = secure::sealed_rpc;
-
-constexpr uint16_t kEndpointMapperPort = 135;
 
 std::string hex32(uint32_t v) {
   char b[16];
@@ -67,83 +65,6 @@ Attempt failed(RetrievalFailure kind, std::string detail, bool tryNext = false) 
   a.error = {kind, std::move(detail), std::nullopt};
   a.tryNext = tryNext;
   return a;
-}
-
-/// One whole PDU: the 16-byte common header, then the rest of frag_length (MS-RPCE 2.2.2.1; the
-/// data representation's byte order applies to frag_length).
-bool readPdu(RpcTransport& t, Bytes& out, std::string& why) {
-  out.clear();
-  if (!t.receive(dce::kHeaderSize, out, why)) {
-    return false;
-  }
-  bool little = (out[4] & 0x10) != 0;
-  size_t len = little ? (out[8] | (out[9] << 8)) : ((out[8] << 8) | out[9]);
-  if (len < dce::kHeaderSize) {
-    why = "a PDU shorter than its header";
-    return false;
-  }
-  return t.receive(len - dce::kHeaderSize, out, why);
-}
-
-/// ept_map for DRSUAPI over ncacn_ip_tcp, on an unauthenticated association (C706 appendix L;
-/// what every Windows client asks). The port comes from the tower; the address is the DC's
-/// own (Samba answers 0.0.0.0).
-bool lookupDrsuapiPort(RpcTransport& t, const DomainController& dc, uint16_t& port,
-                       std::string& why) {
-  if (!t.connect(dc.address, kEndpointMapperPort, why)) {
-    return false;
-  }
-  dce::Pdu bind;
-  bind.header.ptype = dce::PType::Bind;
-  bind.header.callId = 1;
-  dce::Bind b;
-  b.maxXmitFrag = 5840;
-  b.maxRecvFrag = 5840;
-  b.contexts.push_back({0, 0, dce::syntax::epm(), {dce::syntax::ndr()}});
-  bind.body = b;
-  Bytes in;
-  dce::Pdu ack;
-  if (!t.send(*dce::encodePdu(bind), why) || !readPdu(t, in, why)) {
-    return false;
-  }
-  if (!dce::decodePdu(in, ack).ok() || ack.ptype() != dce::PType::BindAck ||
-      ack.bindAck()->results.empty() || ack.bindAck()->results[0].result != 0) {
-    why = "the endpoint mapper refused the bind";
-    return false;
-  }
-  epm::EptMapRequest q;
-  q.object = dce::Uuid{};
-  q.mapTower.tower = epm::tcpIpTower(drs::drsuapiInterface(), dce::syntax::ndr(),
-                                     kEndpointMapperPort, {0, 0, 0, 0});
-  q.maxTowers = 4;
-  dce::Pdu req;
-  req.header.callId = 2;
-  dce::Request r;
-  r.opnum = epm::kEptMapOpnum;
-  r.stub = *epm::encodeEptMapRequest(q, Endian::Little);
-  r.allocHint = static_cast<uint32_t>(r.stub.size());
-  req.body = r;
-  dce::Pdu resp;
-  if (!t.send(*dce::encodePdu(req), why) || !readPdu(t, in, why)) {
-    return false;
-  }
-  if (!dce::decodePdu(in, resp).ok() || resp.ptype() != dce::PType::Response) {
-    why = "the endpoint mapper did not answer ept_map";
-    return false;
-  }
-  epm::EptMapResponse m;
-  if (!epm::decodeEptMapResponse(resp.response()->stub, Endian::Little, m).ok()) {
-    why = "the ept_map answer does not decode";
-    return false;
-  }
-  auto ep = epm::mappedEndpoint(m);
-  if (!ep || ep->port == 0) {
-    why = "the endpoint mapper knows no DRSUAPI endpoint (status " + hex32(m.status) + ")";
-    return false;
-  }
-  port = ep->port;
-  t.close();
-  return true;
 }
 
 /// One sealed call: the request's fragments out, the response's in.
@@ -254,10 +175,11 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
                RpcTransport& t, std::vector<std::string>& steps) {
   std::string where = dc.fqdn + " (" + dc.address + ")";
   std::string why;
-  uint16_t port = 0;
-  if (!lookupDrsuapiPort(t, dc, port, why)) {
+  auto endpoint = lookupDrsuapiEndpoint(t, dc.address, why);
+  if (!endpoint) {
     return failed(RetrievalFailure::DcUnreachable, where + ": endpoint mapper: " + why, true);
   }
+  uint16_t port = endpoint->port;
   if (!t.connect(dc.address, port, why)) {
     return failed(RetrievalFailure::DcUnreachable,
                   where + ": DRSUAPI port " + std::to_string(port) + ": " + why, true);

@@ -19,19 +19,9 @@
 
 #include "common/bytes.h"
 #include "secure/encryption_service/encryption_service.h"
+#include "secure/encryption_service/rpc_transport.h"
 
 namespace bh::secure::encryption_service {
-
-/// One TCP connection at a time to a DC; every call bounded by the retrieval's deadline.
-class RpcTransport {
- public:
-  virtual ~RpcTransport() = default;
-  virtual bool connect(const std::string& address, uint16_t port, std::string& why) = 0;
-  virtual bool send(ByteSpan bytes, std::string& why) = 0;
-  /// Exactly `n` bytes, appended to `out`.
-  virtual bool receive(size_t n, Bytes& out, std::string& why) = 0;
-  virtual void close() = 0;
-};
 
 struct DomainController {
   std::string fqdn;     ///< for its SPN host/<fqdn>
