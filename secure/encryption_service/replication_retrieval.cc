@@ -53,6 +53,32 @@ RetrievalFailure fromGss(krb::GssFailure f) {
   }
 }
 
+/// The product's DcSecurity: Kerberos as the identity (GSS-API, DCE style) for one SPN.
+class GssDcSecurity final : public DcSecurity {
+ public:
+  GssDcSecurity(const krb::GssCredential& cred, std::string target)
+      : gss_(cred, std::move(target)) {}
+  dce::AuthType authType() const override { return gss_.authType(); }
+  bool initialToken(Bytes& out) override { return gss_.initialToken(out); }
+  bool acceptReply(ByteSpan reply, Bytes& out) override { return gss_.acceptReply(reply, out); }
+  size_t sealedTokenSize() override { return gss_.sealedTokenSize(); }
+  bool seal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
+            std::span<uint8_t> token) override {
+    return gss_.seal(preSign, data, postSign, token);
+  }
+  bool unseal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
+              ByteSpan token) override {
+    return gss_.unseal(preSign, data, postSign, token);
+  }
+  std::string lastError() const override { return gss_.lastError(); }
+  std::string target() const override { return gss_.target(); }
+  krb::GssStatus lastStatus() const override { return gss_.lastStatus(); }
+  Bytes sessionKey() const override { return gss_.sessionKey(); }
+
+ private:
+  krb::GssDceContext gss_;
+};
+
 /// One DC's attempt: its outcome, and whether another DC may do better.
 struct Attempt {
   std::optional<SpnKeys> keys;
@@ -67,31 +93,34 @@ Attempt failed(RetrievalFailure kind, std::string detail, bool tryNext = false) 
   return a;
 }
 
-/// One sealed call: the request's fragments out, the response's in.
-bool call(RpcTransport& t, srpc::SealedClientAssociation& a, uint16_t opnum, const Bytes& stub,
-          Bytes& reply, std::string& why) {
+/// One sealed call: the request's fragments out, the response's in. @return nullopt when the
+/// reply is in `reply`; DcUnreachable when the transport failed (the DC went silent past the
+/// deadline or dropped the connection), ProtocolError when the association refused what came.
+std::optional<RetrievalFailure> call(RpcTransport& t, srpc::SealedClientAssociation& a,
+                                     uint16_t opnum, const Bytes& stub, Bytes& reply,
+                                     std::string& why) {
   std::vector<Bytes> frags;
   if (!a.request(opnum, stub, frags)) {
     why = a.error().describe();
-    return false;
+    return RetrievalFailure::ProtocolError;
   }
   for (const Bytes& f : frags) {
     if (!t.send(f, why)) {
-      return false;
+      return RetrievalFailure::DcUnreachable;
     }
   }
   Bytes in;
   while (!a.responseComplete()) {
     if (!readPdu(t, in, why)) {
-      return false;
+      return RetrievalFailure::DcUnreachable;
     }
     if (!a.onResponse(in).ok()) {
       why = a.error().describe();
-      return false;
+      return RetrievalFailure::ProtocolError;
     }
   }
   reply = a.takeResponse();
-  return true;
+  return std::nullopt;
 }
 
 /// The RID of an account: the last sub-authority of its objectSid (MS-DTYP 2.4.2).
@@ -171,8 +200,8 @@ Attempt openSecrets(const drs::GetNcChangesReply& reply, ByteSpan sessionKey, Sp
   return a;
 }
 
-Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const DomainController& dc,
-               RpcTransport& t, std::vector<std::string>& steps) {
+Attempt fromDc(const RetrievalJob& job, const DcSecurityFactory& securityFor,
+               const DomainController& dc, RpcTransport& t, std::vector<std::string>& steps) {
   std::string where = dc.fqdn + " (" + dc.address + ")";
   std::string why;
   auto endpoint = lookupDrsuapiEndpoint(t, dc.address, why);
@@ -186,7 +215,8 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   }
   // The DC's own host SPN: any service ticket for the DC's account opens a DRSUAPI bind (the DRS
   // SPN of MS-DRSR 2.2.4.2 would need the NTDS settings GUID first; secure/kerberos/README.md).
-  krb::GssDceContext gss(cred, "host/" + dc.fqdn);
+  std::unique_ptr<DcSecurity> security = securityFor(dc);
+  DcSecurity& gss = *security;
   steps.push_back("DRS_SPN: " + gss.target());
   srpc::AssociationConfig config;
   config.interface = drs::drsuapiInterface();
@@ -195,7 +225,7 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   Bytes in;
   auto securityFailure = [&](const std::string& step) {
     if (a.error().failure == srpc::AssociationFailure::Security) {
-      const auto& st = gss.lastStatus();
+      const krb::GssStatus st = gss.lastStatus();
       RetrievalFailure f = st.failure == krb::GssFailure::ServerUnknown
                                ? RetrievalFailure::ProtocolError
                                : fromGss(st.failure);
@@ -227,8 +257,8 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   ext.dwFlags = drs::ext::kReplicationClient;
   bindReq.pextClient = ext.serialize();
   Bytes reply;
-  if (!call(t, a, drs::kOpnumDrsBind, drs::encodeDrsBindRequest(bindReq), reply, why)) {
-    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSBind: " + why, true);
+  if (auto f = call(t, a, drs::kOpnumDrsBind, drs::encodeDrsBindRequest(bindReq), reply, why)) {
+    return failed(*f, where + ": IDL_DRSBind: " + why, true);
   }
   drs::DrsBindReply bound;
   if (!drs::decodeDrsBindReply(reply, bound).ok()) {
@@ -247,8 +277,9 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   crack.formatOffered = drs::kDsServicePrincipalName;
   crack.formatDesired = drs::kDsUniqueIdName;
   crack.rpNames = {drs::utf16(job.spn)};
-  if (!call(t, a, drs::kOpnumDrsCrackNames, drs::encodeCrackNamesRequest(crack), reply, why)) {
-    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSCrackNames: " + why);
+  if (auto f =
+          call(t, a, drs::kOpnumDrsCrackNames, drs::encodeCrackNamesRequest(crack), reply, why)) {
+    return failed(*f, where + ": IDL_DRSCrackNames: " + why);
   }
   drs::CrackNamesReply cracked;
   if (!drs::decodeCrackNamesReply(reply, cracked).ok()) {
@@ -284,8 +315,9 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   get.ulFlags = drs::kDrsInitSync | drs::kDrsWritRep;
   get.cMaxObjects = 1;
   get.ulExtendedOp = drs::kExopReplObj;
-  if (!call(t, a, drs::kOpnumDrsGetNcChanges, drs::encodeGetNcChangesRequest(get), reply, why)) {
-    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSGetNCChanges: " + why);
+  if (auto f =
+          call(t, a, drs::kOpnumDrsGetNcChanges, drs::encodeGetNcChangesRequest(get), reply, why)) {
+    return failed(*f, where + ": IDL_DRSGetNCChanges: " + why);
   }
   drs::GetNcChangesReply changes;
   ParseResult decoded = drs::decodeGetNcChangesReply(reply, changes);
@@ -326,7 +358,7 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   // IDL_DRSUnbind: the DC drops the handle now rather than at the connection's end.
   drs::DrsUnbindRequest unbind;
   unbind.phDrs = bound.phDrs;
-  call(t, a, drs::kOpnumDrsUnbind, drs::encodeDrsUnbindRequest(unbind), reply, why);
+  (void)call(t, a, drs::kOpnumDrsUnbind, drs::encodeDrsUnbindRequest(unbind), reply, why);
   return opened;
 }
 
@@ -360,6 +392,23 @@ RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& tra
   }
   out.steps.push_back("Authentication success for ID: " + job.identity.name + " (" +
                       cred->principal() + ")");
+  return replicateFromDcs(
+      job,
+      [&cred](const DomainController& dc) {
+        return std::make_unique<GssDcSecurity>(*cred, "host/" + dc.fqdn);
+      },
+      transport, locator, std::move(out));
+}
+
+RetrievalResult replicateFromDcs(const RetrievalJob& job, const DcSecurityFactory& securityFor,
+                                 RpcTransport& transport, DcLocator& locator, RetrievalResult out) {
+  out.id = job.id;
+  auto fail = [&](RetrievalError e) {
+    out.error = std::move(e);
+    out.keys.reset();
+    transport.close();
+    return out;
+  };
   std::string why;
   auto dcs = locator.locate(job.domain, job.domainControllers, why);
   if (dcs.empty()) {
@@ -368,7 +417,7 @@ RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& tra
   }
   RetrievalError last;
   for (const auto& dc : dcs) {
-    Attempt a = fromDc(job, *cred, dc, transport, out.steps);
+    Attempt a = fromDc(job, securityFor, dc, transport, out.steps);
     transport.close();
     if (a.keys) {
       out.keys = std::move(a.keys);

@@ -14,10 +14,13 @@
 // step bounded by the job's deadline there.
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/bytes.h"
+#include "secure/encryption_service/dc_security.h"
 #include "secure/encryption_service/encryption_service.h"
 #include "secure/encryption_service/rpc_transport.h"
 
@@ -40,5 +43,16 @@ class DcLocator {
 
 RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& transport,
                                       DcLocator& locator);
+
+/// The security of one DC's DRSUAPI connection (Kerberos as the identity for host/<dc.fqdn>).
+using DcSecurityFactory = std::function<std::unique_ptr<DcSecurity>(const DomainController&)>;
+
+/// retrieveByReplication once the identity holds its credential: the DCs located, then each in
+/// turn (endpoint mapper, sealed bind with the security `securityFor` makes, DsBind,
+/// DsCrackNames, DsGetNCChanges, the secrets opened) until one gives the keys or a failure no
+/// other DC would change. `out` holds the steps so far. The unit tests drive it against a fake
+/// DC with a fake security (no KDC); the credential step is the lab tests' (Samba's KDC).
+RetrievalResult replicateFromDcs(const RetrievalJob& job, const DcSecurityFactory& securityFor,
+                                 RpcTransport& transport, DcLocator& locator, RetrievalResult out);
 
 }  // namespace bh::secure::encryption_service
