@@ -11,7 +11,7 @@
 #include "mapi/drsuapi/crack_names.h"
 #include "mapi/drsuapi/drs_bind.h"
 #include "mapi/drsuapi/get_nc_changes.h"
-#include "mapi/epm/ept_map.h"
+#include "secure/encryption_service/drsuapi_endpoint.h"
 #include "secure/encryption_service/kdc_clock_check.h"
 #include "secure/kerberos/gss_credential.h"
 #include "secure/kerberos/gss_dce_context.h"
@@ -29,8 +29,6 @@ namespace drs = mapi::drsuapi;
 namespace epm = mapi::epm;
 namespace krb = secure::kerberos;
 namespace srpc = secure::sealed_rpc;
-
-constexpr uint16_t kEndpointMapperPort = 135;
 
 std::string hex32(uint32_t v) {
   char b[16];
@@ -56,6 +54,32 @@ RetrievalFailure fromGss(krb::GssFailure f) {
   }
 }
 
+/// The product's DcSecurity: Kerberos as the identity (GSS-API, DCE style) for one SPN.
+class GssDcSecurity final : public DcSecurity {
+ public:
+  GssDcSecurity(const krb::GssCredential& cred, std::string target)
+      : gss_(cred, std::move(target)) {}
+  dce::AuthType authType() const override { return gss_.authType(); }
+  bool initialToken(Bytes& out) override { return gss_.initialToken(out); }
+  bool acceptReply(ByteSpan reply, Bytes& out) override { return gss_.acceptReply(reply, out); }
+  size_t sealedTokenSize() override { return gss_.sealedTokenSize(); }
+  bool seal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
+            std::span<uint8_t> token) override {
+    return gss_.seal(preSign, data, postSign, token);
+  }
+  bool unseal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
+              ByteSpan token) override {
+    return gss_.unseal(preSign, data, postSign, token);
+  }
+  std::string lastError() const override { return gss_.lastError(); }
+  std::string target() const override { return gss_.target(); }
+  krb::GssStatus lastStatus() const override { return gss_.lastStatus(); }
+  Bytes sessionKey() const override { return gss_.sessionKey(); }
+
+ private:
+  krb::GssDceContext gss_;
+};
+
 /// One DC's attempt: its outcome, and whether another DC may do better.
 struct Attempt {
   std::optional<SpnKeys> keys;
@@ -70,108 +94,34 @@ Attempt failed(RetrievalFailure kind, std::string detail, bool tryNext = false) 
   return a;
 }
 
-/// One whole PDU: the 16-byte common header, then the rest of frag_length (MS-RPCE 2.2.2.1; the
-/// data representation's byte order applies to frag_length).
-bool readPdu(RpcTransport& t, Bytes& out, std::string& why) {
-  out.clear();
-  if (!t.receive(dce::kHeaderSize, out, why)) {
-    return false;
-  }
-  bool little = (out[4] & 0x10) != 0;
-  size_t len = little ? (out[8] | (out[9] << 8)) : ((out[8] << 8) | out[9]);
-  if (len < dce::kHeaderSize) {
-    why = "a PDU shorter than its header";
-    return false;
-  }
-  return t.receive(len - dce::kHeaderSize, out, why);
-}
-
-/// ept_map for DRSUAPI over ncacn_ip_tcp, on an unauthenticated association (C706 appendix L;
-/// what every Windows client asks). The port comes from the tower; the address is the DC's
-/// own (Samba answers 0.0.0.0).
-bool lookupDrsuapiPort(RpcTransport& t, const DomainController& dc, uint16_t& port,
-                       std::string& why) {
-  if (!t.connect(dc.address, kEndpointMapperPort, why)) {
-    return false;
-  }
-  dce::Pdu bind;
-  bind.header.ptype = dce::PType::Bind;
-  bind.header.callId = 1;
-  dce::Bind b;
-  b.maxXmitFrag = 5840;
-  b.maxRecvFrag = 5840;
-  b.contexts.push_back({0, 0, dce::syntax::epm(), {dce::syntax::ndr()}});
-  bind.body = b;
-  Bytes in;
-  dce::Pdu ack;
-  if (!t.send(*dce::encodePdu(bind), why) || !readPdu(t, in, why)) {
-    return false;
-  }
-  if (!dce::decodePdu(in, ack).ok() || ack.ptype() != dce::PType::BindAck ||
-      ack.bindAck()->results.empty() || ack.bindAck()->results[0].result != 0) {
-    why = "the endpoint mapper refused the bind";
-    return false;
-  }
-  epm::EptMapRequest q;
-  q.object = dce::Uuid{};
-  q.mapTower.tower = epm::tcpIpTower(drs::drsuapiInterface(), dce::syntax::ndr(),
-                                     kEndpointMapperPort, {0, 0, 0, 0});
-  q.maxTowers = 4;
-  dce::Pdu req;
-  req.header.callId = 2;
-  dce::Request r;
-  r.opnum = epm::kEptMapOpnum;
-  r.stub = *epm::encodeEptMapRequest(q, Endian::Little);
-  r.allocHint = static_cast<uint32_t>(r.stub.size());
-  req.body = r;
-  dce::Pdu resp;
-  if (!t.send(*dce::encodePdu(req), why) || !readPdu(t, in, why)) {
-    return false;
-  }
-  if (!dce::decodePdu(in, resp).ok() || resp.ptype() != dce::PType::Response) {
-    why = "the endpoint mapper did not answer ept_map";
-    return false;
-  }
-  epm::EptMapResponse m;
-  if (!epm::decodeEptMapResponse(resp.response()->stub, Endian::Little, m).ok()) {
-    why = "the ept_map answer does not decode";
-    return false;
-  }
-  auto ep = epm::mappedEndpoint(m);
-  if (!ep || ep->port == 0) {
-    why = "the endpoint mapper knows no DRSUAPI endpoint (status " + hex32(m.status) + ")";
-    return false;
-  }
-  port = ep->port;
-  t.close();
-  return true;
-}
-
-/// One sealed call: the request's fragments out, the response's in.
-bool call(RpcTransport& t, srpc::SealedClientAssociation& a, uint16_t opnum, const Bytes& stub,
-          Bytes& reply, std::string& why) {
+/// One sealed call: the request's fragments out, the response's in. @return nullopt when the
+/// reply is in `reply`; DcUnreachable when the transport failed (the DC went silent past the
+/// deadline or dropped the connection), ProtocolError when the association refused what came.
+std::optional<RetrievalFailure> call(RpcTransport& t, srpc::SealedClientAssociation& a,
+                                     uint16_t opnum, const Bytes& stub, Bytes& reply,
+                                     std::string& why) {
   std::vector<Bytes> frags;
   if (!a.request(opnum, stub, frags)) {
     why = a.error().describe();
-    return false;
+    return RetrievalFailure::ProtocolError;
   }
   for (const Bytes& f : frags) {
     if (!t.send(f, why)) {
-      return false;
+      return RetrievalFailure::DcUnreachable;
     }
   }
   Bytes in;
   while (!a.responseComplete()) {
     if (!readPdu(t, in, why)) {
-      return false;
+      return RetrievalFailure::DcUnreachable;
     }
     if (!a.onResponse(in).ok()) {
       why = a.error().describe();
-      return false;
+      return RetrievalFailure::ProtocolError;
     }
   }
   reply = a.takeResponse();
-  return true;
+  return std::nullopt;
 }
 
 /// The RID of an account: the last sub-authority of its objectSid (MS-DTYP 2.4.2).
@@ -251,21 +201,23 @@ Attempt openSecrets(const drs::GetNcChangesReply& reply, ByteSpan sessionKey, Sp
   return a;
 }
 
-Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const DomainController& dc,
-               RpcTransport& t, std::vector<std::string>& steps) {
+Attempt fromDc(const RetrievalJob& job, const DcSecurityFactory& securityFor,
+               const DomainController& dc, RpcTransport& t, std::vector<std::string>& steps) {
   std::string where = dc.fqdn + " (" + dc.address + ")";
   std::string why;
-  uint16_t port = 0;
-  if (!lookupDrsuapiPort(t, dc, port, why)) {
+  auto endpoint = lookupDrsuapiEndpoint(t, dc.address, why);
+  if (!endpoint) {
     return failed(RetrievalFailure::DcUnreachable, where + ": endpoint mapper: " + why, true);
   }
+  uint16_t port = endpoint->port;
   if (!t.connect(dc.address, port, why)) {
     return failed(RetrievalFailure::DcUnreachable,
                   where + ": DRSUAPI port " + std::to_string(port) + ": " + why, true);
   }
   // The DC's own host SPN: any service ticket for the DC's account opens a DRSUAPI bind (the DRS
   // SPN of MS-DRSR 2.2.4.2 would need the NTDS settings GUID first; secure/kerberos/README.md).
-  krb::GssDceContext gss(cred, "host/" + dc.fqdn);
+  std::unique_ptr<DcSecurity> security = securityFor(dc);
+  DcSecurity& gss = *security;
   steps.push_back("DRS_SPN: " + gss.target());
   srpc::AssociationConfig config;
   config.interface = drs::drsuapiInterface();
@@ -274,7 +226,7 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   Bytes in;
   auto securityFailure = [&](const std::string& step) {
     if (a.error().failure == srpc::AssociationFailure::Security) {
-      const auto& st = gss.lastStatus();
+      const krb::GssStatus st = gss.lastStatus();
       RetrievalFailure f = st.failure == krb::GssFailure::ServerUnknown
                                ? RetrievalFailure::ProtocolError
                                : fromGss(st.failure);
@@ -306,8 +258,8 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   ext.dwFlags = drs::ext::kReplicationClient;
   bindReq.pextClient = ext.serialize();
   Bytes reply;
-  if (!call(t, a, drs::kOpnumDrsBind, drs::encodeDrsBindRequest(bindReq), reply, why)) {
-    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSBind: " + why, true);
+  if (auto f = call(t, a, drs::kOpnumDrsBind, drs::encodeDrsBindRequest(bindReq), reply, why)) {
+    return failed(*f, where + ": IDL_DRSBind: " + why, true);
   }
   drs::DrsBindReply bound;
   if (!drs::decodeDrsBindReply(reply, bound).ok()) {
@@ -326,8 +278,9 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   crack.formatOffered = drs::kDsServicePrincipalName;
   crack.formatDesired = drs::kDsUniqueIdName;
   crack.rpNames = {drs::utf16(job.spn)};
-  if (!call(t, a, drs::kOpnumDrsCrackNames, drs::encodeCrackNamesRequest(crack), reply, why)) {
-    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSCrackNames: " + why);
+  if (auto f =
+          call(t, a, drs::kOpnumDrsCrackNames, drs::encodeCrackNamesRequest(crack), reply, why)) {
+    return failed(*f, where + ": IDL_DRSCrackNames: " + why);
   }
   drs::CrackNamesReply cracked;
   if (!drs::decodeCrackNamesReply(reply, cracked).ok()) {
@@ -363,8 +316,9 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   get.ulFlags = drs::kDrsInitSync | drs::kDrsWritRep;
   get.cMaxObjects = 1;
   get.ulExtendedOp = drs::kExopReplObj;
-  if (!call(t, a, drs::kOpnumDrsGetNcChanges, drs::encodeGetNcChangesRequest(get), reply, why)) {
-    return failed(RetrievalFailure::ProtocolError, where + ": IDL_DRSGetNCChanges: " + why);
+  if (auto f =
+          call(t, a, drs::kOpnumDrsGetNcChanges, drs::encodeGetNcChangesRequest(get), reply, why)) {
+    return failed(*f, where + ": IDL_DRSGetNCChanges: " + why);
   }
   drs::GetNcChangesReply changes;
   ParseResult decoded = drs::decodeGetNcChangesReply(reply, changes);
@@ -405,7 +359,7 @@ Attempt fromDc(const RetrievalJob& job, const krb::GssCredential& cred, const Do
   // IDL_DRSUnbind: the DC drops the handle now rather than at the connection's end.
   drs::DrsUnbindRequest unbind;
   unbind.phDrs = bound.phDrs;
-  call(t, a, drs::kOpnumDrsUnbind, drs::encodeDrsUnbindRequest(unbind), reply, why);
+  (void)call(t, a, drs::kOpnumDrsUnbind, drs::encodeDrsUnbindRequest(unbind), reply, why);
   return opened;
 }
 
@@ -443,6 +397,23 @@ RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& tra
   }
   out.steps.push_back("Authentication success for ID: " + job.identity.name + " (" +
                       cred->principal() + ")");
+  return replicateFromDcs(
+      job,
+      [&cred](const DomainController& dc) {
+        return std::make_unique<GssDcSecurity>(*cred, "host/" + dc.fqdn);
+      },
+      transport, locator, std::move(out));
+}
+
+RetrievalResult replicateFromDcs(const RetrievalJob& job, const DcSecurityFactory& securityFor,
+                                 RpcTransport& transport, DcLocator& locator, RetrievalResult out) {
+  out.id = job.id;
+  auto fail = [&](RetrievalError e) {
+    out.error = std::move(e);
+    out.keys.reset();
+    transport.close();
+    return out;
+  };
   std::string why;
   auto dcs = locator.locate(job.domain, job.domainControllers, why);
   if (dcs.empty()) {
@@ -456,7 +427,7 @@ RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& tra
       last = *skew;
       continue;
     }
-    Attempt a = fromDc(job, *cred, dc, transport, out.steps);
+    Attempt a = fromDc(job, securityFor, dc, transport, out.steps);
     transport.close();
     if (a.keys) {
       out.keys = std::move(a.keys);

@@ -14,24 +14,17 @@
 // step bounded by the job's deadline there.
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/bytes.h"
+#include "secure/encryption_service/dc_security.h"
 #include "secure/encryption_service/encryption_service.h"
+#include "secure/encryption_service/rpc_transport.h"
 
 namespace bh::secure::encryption_service {
-
-/// One TCP connection at a time to a DC; every call bounded by the retrieval's deadline.
-class RpcTransport {
- public:
-  virtual ~RpcTransport() = default;
-  virtual bool connect(const std::string& address, uint16_t port, std::string& why) = 0;
-  virtual bool send(ByteSpan bytes, std::string& why) = 0;
-  /// Exactly `n` bytes, appended to `out`.
-  virtual bool receive(size_t n, Bytes& out, std::string& why) = 0;
-  virtual void close() = 0;
-};
 
 struct DomainController {
   std::string fqdn;     ///< for its SPN host/<fqdn>
@@ -50,5 +43,16 @@ class DcLocator {
 
 RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& transport,
                                       DcLocator& locator);
+
+/// The security of one DC's DRSUAPI connection (Kerberos as the identity for host/<dc.fqdn>).
+using DcSecurityFactory = std::function<std::unique_ptr<DcSecurity>(const DomainController&)>;
+
+/// retrieveByReplication once the identity holds its credential: the DCs located, then each in
+/// turn (endpoint mapper, sealed bind with the security `securityFor` makes, DsBind,
+/// DsCrackNames, DsGetNCChanges, the secrets opened) until one gives the keys or a failure no
+/// other DC would change. `out` holds the steps so far. The unit tests drive it against a fake
+/// DC with a fake security (no KDC); the credential step is the lab tests' (Samba's KDC).
+RetrievalResult replicateFromDcs(const RetrievalJob& job, const DcSecurityFactory& securityFor,
+                                 RpcTransport& transport, DcLocator& locator, RetrievalResult out);
 
 }  // namespace bh::secure::encryption_service

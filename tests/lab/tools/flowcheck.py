@@ -14,6 +14,10 @@ only if every connection matched; the summary line is JSON.
 --pace KBPS (client, up): sends at about KBPS kilobytes a second, in 8 KiB writes, so a flow
 lasts (a test can change the path under it).
 
+--parallel P (client): at most P connections at a time (each worker opens the next when its
+last has ended) instead of all --conns at once. The summary gives each connection's latency
+(connect to the last digest and EOF, ok connections only): p50_ms, p99_ms, max_ms.
+
 --hold FLAG keeps every connection open, both ways, at the point where the client would
 half-close (up: all bytes sent; down: all bytes and the digest received) until the file FLAG
 exists, so a test can look at flows while they stand and end them when it is done. Each
@@ -132,7 +136,8 @@ def hold(args):
         time.sleep(0.05)
 
 
-def client_one(args, out, idx):
+def client_one(args, out, idx, lat=None):
+    t_start = time.time()
     try:
         src = None
         if args.sources:
@@ -170,13 +175,37 @@ def client_one(args, out, idx):
         ok = ok and s.recv(1) == b""
         s.close()
         out[idx] = "ok" if ok else "MISMATCH"
+        if lat is not None:
+            lat[idx] = time.time() - t_start
     except Exception as e:
         out[idx] = "error: %s" % e
 
 
+def percentile_ms(values, p):
+    if not values:
+        return None
+    v = sorted(values)
+    return round(1000 * v[min(len(v) - 1, int(len(v) * p / 100))], 2)
+
+
 def client(args):
     out = [None] * args.conns
-    threads = [threading.Thread(target=client_one, args=(args, out, i)) for i in range(args.conns)]
+    lat = [None] * args.conns
+    if args.parallel:
+        next_idx = iter(range(args.conns))
+        lock = threading.Lock()
+
+        def worker():
+            while True:
+                with lock:
+                    i = next(next_idx, None)
+                if i is None:
+                    return
+                client_one(args, out, i, lat)
+        threads = [threading.Thread(target=worker) for _ in range(min(args.parallel, args.conns))]
+    else:
+        threads = [threading.Thread(target=client_one, args=(args, out, i, lat))
+                   for i in range(args.conns)]
     t0 = time.time()
     for t in threads:
         t.start()
@@ -187,6 +216,9 @@ def client(args):
     errors = sorted(set(o for o in out if o != "ok"))[:5]
     print(json.dumps({"conns": args.conns, "ok": okc, "mismatch": out.count("MISMATCH"),
                       "errors": errors, "seconds": round(dt, 3),
+                      "p50_ms": percentile_ms([x for x in lat if x is not None], 50),
+                      "p99_ms": percentile_ms([x for x in lat if x is not None], 99),
+                      "max_ms": percentile_ms([x for x in lat if x is not None], 100),
                       "mbit_per_s": round(args.bytes * args.conns * 8 / dt / 1e6, 1)}))
     return 0 if okc == args.conns else 1
 
@@ -205,6 +237,8 @@ def main():
     p.add_argument("--sources", help="client: comma-separated source addresses, round-robin")
     p.add_argument("--hold", help="client: hold each connection open until this file exists")
     p.add_argument("--pace", type=int, default=0, help="client: send at about this many kB/s")
+    p.add_argument("--parallel", type=int, default=0,
+                   help="client: at most this many connections at a time (0: all at once)")
     args = p.parse_args()
     sys.exit(server(args) if args.role == "server" else client(args))
 

@@ -1,19 +1,16 @@
 // bh-sealed-rpc-probe: the encryption service's sealed DCE/RPC client (secure/sealed_rpc,
 // secure/kerberos) against a real DC, as a blocking test tool. As IDENTITY with its password
 // (from a file) or keytab: the DRSUAPI endpoint from the DC's endpoint mapper (ept_map on 135,
-// mapi/epm), then a bind at packet privacy with Kerberos (auth_type 16) for SPN, IDL_DRSBind and
-// IDL_DRSUnbind (MS-DRSR 4.1.3, 4.1.25; their stubs built here minimally). Prints one line per
+// the product's lookup, secure/encryption_service/drsuapi_endpoint.h, over the proxy's blocking
+// SocketTransport), then a bind at packet privacy with Kerberos (auth_type 16) for SPN, IDL_DRSBind
+// and IDL_DRSUnbind (MS-DRSR 4.1.3, 4.1.25; their stubs built here minimally). Prints one line per
 // step ("epm: ...", "bind: ...", "DsBind: ok ...") or "FAILED <step> <NAME>: <text>" and exits
 // 2 (credential), 3 (security context / bind), 4 (a call), 1 (usage, network). No password,
 // key or ticket is printed.
 //
 // usage: bh-sealed-rpc-probe --dc ADDR --principal P (--password-file F | --keytab K)
 //          --spn SPN [--max-xmit-frag N] [--port N (skip the endpoint mapper)]
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -21,16 +18,16 @@
 #include <string>
 #include <vector>
 
-#include "mapi/dcerpc/pdu_codec.h"
-#include "mapi/dcerpc/well_known.h"
-#include "mapi/epm/ept_map.h"
+#include "mapi/drsuapi/constants.h"
+#include "proxy/encryption_service/socket_transport.h"
+#include "secure/encryption_service/drsuapi_endpoint.h"
 #include "secure/kerberos/gss_credential.h"
 #include "secure/kerberos/gss_dce_context.h"
 #include "secure/sealed_rpc/sealed_association.h"
 
 using namespace bh;
 namespace dce = bh::mapi::dcerpc;
-namespace epm = bh::mapi::epm;
+namespace es = bh::secure::encryption_service;
 namespace krb = bh::secure::kerberos;
 namespace srpc = bh::secure::sealed_rpc;
 
@@ -42,118 +39,22 @@ int failed(int code, const std::string& step, const std::string& why) {
   return code;
 }
 
-class Connection {
- public:
-  ~Connection() {
-    if (fd_ >= 0) {
-      close(fd_);
-    }
-  }
-  bool open(const std::string& addr, uint16_t port) {
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    if (inet_pton(AF_INET, addr.c_str(), &sa.sin_addr) != 1) {
-      return false;
-    }
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{10, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    return connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0;
-  }
-  bool send(const Bytes& b) {
-    size_t off = 0;
-    while (off < b.size()) {
-      ssize_t n = ::send(fd_, b.data() + off, b.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) {
-        return false;
-      }
-      off += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  /// One whole PDU (header first, then frag_length bytes).
-  bool readPdu(Bytes& out) {
-    out.clear();
-    if (!readN(out, dce::kHeaderSize)) {
-      return false;
-    }
-    size_t fragLength = (out[4] & 0x10) != 0 ? out[8] | (out[9] << 8) : (out[8] << 8) | out[9];
-    if (fragLength < dce::kHeaderSize) {
-      return false;
-    }
-    return readN(out, fragLength - dce::kHeaderSize);
-  }
-
- private:
-  bool readN(Bytes& out, size_t n) {
-    size_t start = out.size();
-    out.resize(start + n);
-    size_t got = 0;
-    while (got < n) {
-      ssize_t r = recv(fd_, out.data() + start + got, n - got, 0);
-      if (r <= 0) {
-        return false;
-      }
-      got += static_cast<size_t>(r);
-    }
-    return true;
-  }
-  int fd_ = -1;
-};
-
-const dce::SyntaxId& drsuapi() {
-  static const dce::SyntaxId id{*dce::Uuid::parse("e3514235-4b06-11d1-ab04-00c04fc2dcd2"), 4, 0};
-  return id;
+/// The whole run's deadline: each step blocks at most until then.
+bh::proxy::SocketTransport::Clock::time_point deadline() {
+  return bh::proxy::SocketTransport::Clock::now() + std::chrono::seconds(30);
 }
 
-/// ept_map for DRSUAPI over ncacn_ip_tcp, unauthenticated, as every Windows client asks.
+/// The DRSUAPI endpoint from the DC's endpoint mapper (secure/encryption_service's ept_map).
 int lookupEndpoint(const std::string& dc, uint16_t& port) {
-  Connection c;
-  if (!c.open(dc, 135)) {
-    return failed(1, "epm", "cannot connect to " + dc + ":135");
-  }
-  dce::Pdu bind;
-  bind.header.ptype = dce::PType::Bind;
-  bind.header.callId = 1;
-  dce::Bind b;
-  b.maxXmitFrag = 5840;
-  b.maxRecvFrag = 5840;
-  b.contexts.push_back({0, 0, dce::syntax::epm(), {dce::syntax::ndr()}});
-  bind.body = b;
-  Bytes in;
-  dce::Pdu ack;
-  if (!c.send(*dce::encodePdu(bind)) || !c.readPdu(in) || !dce::decodePdu(in, ack).ok() ||
-      ack.ptype() != dce::PType::BindAck || ack.bindAck()->results.empty() ||
-      ack.bindAck()->results[0].result != 0) {
-    return failed(1, "epm", "the endpoint mapper did not accept the bind");
-  }
-  epm::EptMapRequest q;
-  q.object = dce::Uuid{};
-  q.mapTower.tower = epm::tcpIpTower(drsuapi(), dce::syntax::ndr(), 135, {0, 0, 0, 0});
-  q.maxTowers = 4;
-  dce::Pdu req;
-  req.header.callId = 2;
-  dce::Request r;
-  r.opnum = epm::kEptMapOpnum;
-  r.stub = *epm::encodeEptMapRequest(q, Endian::Little);
-  r.allocHint = static_cast<uint32_t>(r.stub.size());
-  req.body = r;
-  dce::Pdu resp;
-  if (!c.send(*dce::encodePdu(req)) || !c.readPdu(in) || !dce::decodePdu(in, resp).ok() ||
-      resp.ptype() != dce::PType::Response) {
-    return failed(1, "epm", "no ept_map response");
-  }
-  epm::EptMapResponse m;
-  if (!epm::decodeEptMapResponse(resp.response()->stub, Endian::Little, m).ok()) {
-    return failed(1, "epm", "the ept_map response does not decode");
-  }
-  auto ep = epm::mappedEndpoint(m);
+  bh::proxy::SocketTransport t(deadline());
+  std::string why;
+  auto ep = es::lookupDrsuapiEndpoint(t, dc, why);
   if (!ep) {
-    return failed(1, "epm", "no DRSUAPI endpoint (status " + std::to_string(m.status) + ")");
+    return failed(1, "epm", why);
   }
   port = ep->port;
-  std::printf("epm: DRSUAPI %s at %s\n", drsuapi().toString().c_str(), ep->addressString().c_str());
+  std::printf("epm: DRSUAPI %s at %s\n", bh::mapi::drsuapi::drsuapiInterface().toString().c_str(),
+              ep->addressString().c_str());
   return 0;
 }
 
@@ -197,22 +98,23 @@ bool parseDsBindReply(ByteSpan stub, Bytes& handle, uint32_t& ret, uint32_t& ser
 }
 
 /// One sealed call: the fragments out, the response fragments in.
-int call(Connection& c, srpc::SealedClientAssociation& a, uint16_t opnum, const Bytes& stub,
+int call(es::RpcTransport& c, srpc::SealedClientAssociation& a, uint16_t opnum, const Bytes& stub,
          const char* name, Bytes& reply, size_t& fragmentsSent) {
   std::vector<Bytes> frags;
   if (!a.request(opnum, stub, frags)) {
     return failed(4, name, a.error().describe());
   }
   fragmentsSent = frags.size();
+  std::string why;
   for (const Bytes& f : frags) {
-    if (!c.send(f)) {
-      return failed(1, name, "send failed");
+    if (!c.send(f, why)) {
+      return failed(1, name, "send failed: " + why);
     }
   }
   Bytes in;
   while (!a.responseComplete()) {
-    if (!c.readPdu(in)) {
-      return failed(1, name, "the connection closed before the response");
+    if (!es::readPdu(c, in, why)) {
+      return failed(1, name, "no response: " + why);
     }
     ParseResult r = a.onResponse(in);
     if (!r.ok()) {
@@ -268,14 +170,15 @@ int main(int argc, char** argv) {
 
   krb::GssDceContext gss(*cred, opt["--spn"]);
   srpc::AssociationConfig config;
-  config.interface = drsuapi();
+  config.interface = bh::mapi::drsuapi::drsuapiInterface();
   if (opt.count("--max-xmit-frag")) {
     config.maxXmitFrag = static_cast<uint16_t>(std::stoi(opt["--max-xmit-frag"]));
   }
   srpc::SealedClientAssociation a(gss, config);
-  Connection c;
-  if (!c.open(opt["--dc"], port)) {
-    return failed(1, "bind", "cannot connect to the DRSUAPI endpoint");
+  bh::proxy::SocketTransport c(deadline());
+  std::string why;
+  if (!c.connect(opt["--dc"], port, why)) {
+    return failed(1, "bind", why);
   }
   Bytes out;
   if (!a.bind(out)) {
@@ -286,8 +189,8 @@ int main(int argc, char** argv) {
                       : a.error().describe());
   }
   Bytes in;
-  if (!c.send(out) || !c.readPdu(in)) {
-    return failed(1, "bind", "no answer to the bind");
+  if (!c.send(out, why) || !es::readPdu(c, in, why)) {
+    return failed(1, "bind", "no answer to the bind: " + why);
   }
   Bytes auth3;
   if (!a.onBindAck(in, auth3).ok()) {
@@ -296,8 +199,8 @@ int main(int argc, char** argv) {
                       ? gss.lastStatus().describe()
                       : a.error().describe());
   }
-  if (!c.send(auth3)) {
-    return failed(1, "bind", "cannot send rpc_auth_3");
+  if (!c.send(auth3, why)) {
+    return failed(1, "bind", "cannot send rpc_auth_3: " + why);
   }
   std::printf(
       "bind: ok auth_type 16 level 6 target %s header_signing %s max_xmit_frag %u "
