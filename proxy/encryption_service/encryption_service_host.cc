@@ -38,6 +38,13 @@ EncryptionServiceHost::EncryptionServiceHost(uv_loop_t* loop)
 es::EncryptionServiceConfig EncryptionServiceHost::translate(const policy::Config& c) const {
   es::EncryptionServiceConfig s = encryptionServiceConfig(c.encryptionService);
   s.enabled = s.enabled && coreRole_;
+  if (s.enabled && c.encryptionService.maxRetrievals > s.maxRetrievalsInFlight) {
+    logInfo("encryption-service: max_retrievals " +
+            std::to_string(c.encryptionService.maxRetrievals) + " lowered to " +
+            std::to_string(s.maxRetrievalsInFlight) + ": libuv's thread pool has " +
+            std::to_string(uvThreadPoolSize()) +
+            " threads (UV_THREADPOOL_SIZE) and one stays free for the daemon's DNS lookups");
+  }
   return s;
 }
 
