@@ -87,7 +87,7 @@ VerifyCheck wanSecureModeCheck(const EncryptionSettingsFacts& f) {
              padRight("WanSecure Mode", 34) +
                  padRight(f.mapiWanSecureModeUser ? "User" : "Default", 15) + f.mapiWanSecureMode};
   c.remedy = {"Mapi wan-secure setting should be auto/always",
-              "Set wan_secure.mapi_mode to \"always\" (or \"auto\"), then bhctl reload"};
+              "Set wan_secure.mode.mapi to \"always\" (or \"auto\"), then bhctl reload"};
   return c;
 }
 
@@ -356,7 +356,7 @@ VerifyReport verifyEncryptionSettings(const EncryptionSettingsFacts& f) {
       "bhctl show secure-store, show crypto certificates, the journal)"));
   r.edge.checks.push_back(stateCheck(
       "Verifying Wan-secure State", "wan-secure", "Accelerator", "wan-secure", f.wanSecure,
-      "Wan-secure should be Enabled (wan_secure.mapi_mode auto or always, then bhctl reload)",
+      "Wan-secure should be Enabled (wan_secure.mode.mapi auto or always, then bhctl reload)",
       "Wan-secure should be in Running state (bhctl show statistics wan-secure)"));
   r.edge.checks.push_back(mapiClassCheck(f));
   r.edge.checks.push_back(wanSecureModeCheck(f));
