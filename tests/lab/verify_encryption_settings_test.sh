@@ -12,15 +12,17 @@
 CONFIG_DIR="$(cd "$(dirname "$0")/../../config" && pwd)"
 command -v faketime >/dev/null || fail "missing faketime (scripts/deps installs it)"
 
-lab_up verify --ad
-D=/run/bhlab/$LAB
+# The lab's name as lab_up makes it, so that the edge starts with its config (--edge-config)
+# instead of being restarted into it.
+D=/run/bhlab/$(n="${BH_LAB_PREFIX:-}verify$$"; echo "${n:0:16}")
 A=$D/ad
 FQDN=exch1.bhlab.test
 
-# write NODE PYTHON-EXPRESSIONS: NODE's config = the lab's, WAN secure `always` for MAPI with its
-# store in the lab, then the edits (Python statements on `c`).
+# write NODE PYTHON-EXPRESSIONS [FILE]: NODE's config (into FILE, default the lab's copy) = the
+# lab's, WAN secure `always` for MAPI with its store in the lab, then the edits (Python
+# statements on `c`).
 write() {
-  /usr/bin/python3 - "$CONFIG_DIR/lab-$1.json" "$D/$1-config.json" "$D" "$1" "$A" "$2" <<'PY'
+  /usr/bin/python3 - "$CONFIG_DIR/lab-$1.json" "${3:-$D/$1-config.json}" "$D" "$1" "$A" "$2" <<'PY'
 import json, sys
 src, dst, d, node, a, edits = sys.argv[1:7]
 c = json.load(open(src))
@@ -78,9 +80,13 @@ $out"
   fi
 }
 
-write edge ""
+EDGE_CONFIG=$(mktemp /tmp/verify-edge.XXXXXX.json)
+write edge "" "$EDGE_CONFIG"
+chmod 644 "$EDGE_CONFIG"  # mktemp makes it 0600: the daemon reloads it as its own user
+lab_up verify --ad --edge-config "$EDGE_CONFIG"
+rm -f "$EDGE_CONFIG"
+[ "$D" = "/run/bhlab/$LAB" ] || fail "the lab is $LAB, not ${D##*/}"
 write core ""
-restart edge
 restart core
 
 # --- correct boxes ---
@@ -155,10 +161,22 @@ pass "4. no identity for the Exchange server's domain: the seed's Problem 3 and 
 
 write core 'c["encryption_service"]["identities"][0]["domain_controllers"] = ["10.91.5.77"]'
 reload core
-out=$(verify core "$FQDN")
+# The probe of the silent DC waits seconds off the loop: the daemon answers meanwhile.
+verify core "$FQDN" >"$D/verify5.out" &
+vpid=$!
+# Asked 0.5 s in: the probe of the silent address takes seconds (ARP gives up after ~3 s), and
+# kill -0 below proves the verify was still waiting when show device answered.
+sleep 0.5
+t0=$EPOCHREALTIME
+CTL core show device >/dev/null || fail "show device during verify"
+took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+kill -0 $vpid 2>/dev/null || fail "the verify ended before show device was asked: no proof"
+awk -v t="$took" 'BEGIN { exit !(t < 2.0) }' || fail "show device took $took s while verify ran"
+wait $vpid || fail "verify on the core: $(cat "$D/verify5.out")"
+out=$(cat "$D/verify5.out")
 expect_failed "$out" "Verifying Clock Offset to each KDC" "^10\.91\.5\.77 +bhlab.test +FAILED: " \
   "^>>Each KDC should answer on TCP 88"
-pass "5. a DC that does not answer: its KDC named FAILED ($(block "$out" "Verifying Clock Offset to each KDC" | grep -o 'FAILED: .*' | head -1))"
+pass "5. a DC that does not answer: show device answered in $took s meanwhile; its KDC named FAILED ($(block "$out" "Verifying Clock Offset to each KDC" | grep -o 'FAILED: .*' | head -1))"
 
 # --- the core's (restarts) ---
 echo "Not-the-password-1!" >"$D/wrong.password"
@@ -195,3 +213,4 @@ expect_failed "$out" "Verifying Clock Offset to each KDC" \
   "^>>This box's clock should be within 300 s of each KDC's"
 pass "8. the core's clock 10 minutes off: $(block "$out" "Verifying Clock Offset to each KDC" | grep -o '+[0-9.]* s' | head -1) measured, FAILED with the remedy"
 "$BHLAB" stop "$LAB" core
+pass "done in $SECONDS s (lab up included)"
