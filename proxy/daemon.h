@@ -99,6 +99,9 @@ class Daemon {
   int startListener(bool v6);
   redirect::InterceptionSpec interceptionSpec() const;
   void handleControl(const std::vector<std::string>& args, ControlServer::Reply reply);
+  /// `accelerator mapi verify encryption-settings`, answered later (proxy/daemon_verify.cc).
+  void verifyEncryptionSettings(const std::vector<std::string>& args,
+                                accel::ControlCommand::Reply reply);
   nlohmann::json reload();
   void shutdown();
   /// The box's own rows of the command table (proxy/daemon_commands.cc).

@@ -163,6 +163,13 @@ void Daemon::buildCommands() {
         }
         return showWccp(st, a.size() >= 3 ? a[2] : "status");
       });
+  // Deferred: it waits on DNS, the KDCs and key retrievals off the loop.
+  commands_.add({{"accelerator", "mapi", "verify"},
+                 "accelerator mapi verify encryption-settings [FQDN...]",
+                 nullptr,
+                 [this](const std::vector<std::string>& a, accel::ControlCommand::Reply reply) {
+                   verifyEncryptionSettings(a, std::move(reply));
+                 }});
   add({"show", "device"}, "show device", [this](const std::vector<std::string>&) -> nlohmann::json {
     return showDevice({deviceId_.toString(), policy::roleName(role_), flows_.size(),
                        policy_.current()->generation()});
