@@ -138,3 +138,20 @@ check_binds 3
 pass "arcfour-hmac: open-attachment 10MiB byte-exact over 3 sealed binds"
 stop_capture
 check_capture 23 1
+
+# A keytab with another key for EXCH1$ (same kvno, a random password): the AP-REQ does not
+# verify, exchange-sim names why and answers bind_nak; outlook-sim names the refusal.
+kill -TERM "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; SIM_PID=""
+wait_for 10 "exchange-sim to stop" eval '! listening "$LAB" server 6001'
+printf 'addent -password -p EXCH1$@BHLAB.TEST -k 2 -e aes256-cts-hmac-sha1-96\n%s\naddent -password -p EXCH1$@BHLAB.TEST -k 2 -e arcfour-hmac\n%s\nwkt %s\n' \
+  "$(openssl rand -hex 16)" "$(openssl rand -hex 16)" "$TMP/wrong.keytab" | ktutil >/dev/null 2>&1
+[ -s "$TMP/wrong.keytab" ] || fail "ktutil made no keytab"
+"$BHLAB" exec "$LAB" server -- "$BH_BIN/exchange-sim" --keytab "$TMP/wrong.keytab" >"$TMP/wrong-sim.log" 2>&1 &
+SIM_PID=$!
+poll 20 eval 'listening "$LAB" server 6001' || fail "exchange-sim is not listening: $(cat "$TMP/wrong-sim.log")"
+CLIENT_ENV=()
+run wrong browse && fail "a bind with a ticket the keytab cannot decrypt succeeded: $(cat "$TMP/wrong.out")"
+grep -q 'bind_nak' "$TMP/wrong.out" || fail "outlook-sim did not name the bind_nak: $(cat "$TMP/wrong.out")"
+grep -q '^exchange-sim: kerberos: bind refused: ' "$TMP/wrong-sim.log" ||
+  fail "exchange-sim did not name the refusal: $(cat "$TMP/wrong-sim.log")"
+pass "a keytab with another key: $(grep -m1 "bind refused" "$TMP/wrong-sim.log" | cut -c1-200); outlook-sim: $(grep bind_nak "$TMP/wrong.out" | head -1 | cut -c1-100)"
