@@ -14,45 +14,13 @@
 #include "mapi/dcerpc/pdu_codec.h"
 #include "secure/sealed_rpc/sealed_association.h"
 #include "tests/unit/secure/sealed_rpc/fake_server.h"
+#include "tests/unit/secure/sealed_rpc/fake_server_security.h"
 
 using namespace bh;
 using namespace bh::secure::sealed_rpc;
 using namespace bh::secure::sealed_rpc::test;
 
 namespace {
-
-/// The acceptor's end of the fake provider, as a ServerSecurity.
-class FakeServerSecurity final : public ServerSecurity {
- public:
-  dce::AuthType authType() const override { return dce::AuthType::Kerberos; }
-  bool acceptInitial(ByteSpan apReq, Bytes& apRep) override {
-    if (Bytes(apReq.begin(), apReq.end()) != fakeApReq()) {
-      return false;
-    }
-    apRep = fakeServerApRep();
-    return true;
-  }
-  bool acceptFinal(ByteSpan clientApRep) override {
-    established_ = Bytes(clientApRep.begin(), clientApRep.end()) == fakeClientApRep();
-    return established_;
-  }
-  bool established() const override { return established_; }
-  std::string initiator() const override { return "client@TEST"; }
-  size_t sealedTokenSize() override { return inner.sealedTokenSize(); }
-  bool seal(ByteSpan pre, std::span<uint8_t> data, ByteSpan post,
-            std::span<uint8_t> token) override {
-    return inner.seal(pre, data, post, token);
-  }
-  bool unseal(ByteSpan pre, std::span<uint8_t> data, ByteSpan post, ByteSpan token) override {
-    return inner.unseal(pre, data, post, token);
-  }
-  std::string lastError() const override { return inner.lastError(); }
-
-  FakeSecurity inner{true};
-
- private:
-  bool established_ = false;
-};
 
 Bytes pattern(size_t n) {
   Bytes b(n);
