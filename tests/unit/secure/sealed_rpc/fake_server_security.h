@@ -15,6 +15,7 @@ class FakeServerSecurity final : public ServerSecurity {
   mapi::dcerpc::AuthType authType() const override { return mapi::dcerpc::AuthType::Kerberos; }
   bool acceptInitial(ByteSpan apReq, Bytes& apRep) override {
     if (Bytes(apReq.begin(), apReq.end()) != fakeApReq()) {
+      error_ = "KRB_AP_ERR_MODIFIED: the AP-REQ does not verify";
       return false;
     }
     apRep = fakeServerApRep();
@@ -34,12 +35,13 @@ class FakeServerSecurity final : public ServerSecurity {
   bool unseal(ByteSpan pre, std::span<uint8_t> data, ByteSpan post, ByteSpan token) override {
     return inner.unseal(pre, data, post, token);
   }
-  std::string lastError() const override { return inner.lastError(); }
+  std::string lastError() const override { return error_.empty() ? inner.lastError() : error_; }
 
   FakeSecurity inner{true};
 
  private:
   bool established_ = false;
+  std::string error_;
 };
 
 }  // namespace bh::secure::sealed_rpc::test
