@@ -2,8 +2,10 @@
 // and EMSMDB on a dynamic port (default 6001), both on every IPv4 and IPv6 address.
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
+#include "secure/kerberos/gss_dce_acceptor.h"
 #include "sim/content.h"
 #include "sim/exchange_server.h"
 
@@ -18,6 +20,8 @@ int usage() {
       "                    [--folder-messages N]\n"
       "                    [--attachment-sizes 10MiB,50MiB]\n"
       "                    [--auth ntlm|kerberos --level integrity|privacy]\n"
+      "                    [--keytab FILE]  (Kerberos binds at packet privacy accepted with\n"
+      "                                      the service account's keys, calls sealed)\n"
       "                    [--max-connections N]  (live connections and sessions; 1024)\n");
   return 2;
 }
@@ -60,6 +64,12 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--auth" && (v == "ntlm" || v == "kerberos")) {
       options.rpc.acceptAuth = v == "ntlm" ? AuthType::Ntlm : AuthType::Kerberos;
+    } else if (a == "--keytab") {
+      options.rpc.acceptAuth = AuthType::Kerberos;
+      options.rpc.acceptLevel = AuthLevel::PktPrivacy;
+      options.rpc.kerberosAcceptor = [v] {
+        return std::make_unique<bh::secure::kerberos::GssDceAcceptor>(v);
+      };
     } else if (a == "--level" && (v == "integrity" || v == "privacy")) {
       options.rpc.acceptLevel = v == "privacy" ? AuthLevel::PktPrivacy : AuthLevel::PktIntegrity;
     } else {

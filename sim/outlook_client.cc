@@ -172,6 +172,11 @@ bool OutlookClient::open(std::vector<OpReport>& reports, std::string* error) {
   main_.setNtlmConnect(options_.ntlmConnect);
   bulk_.setNtlmConnect(options_.ntlmConnect);
   async_.setNtlmConnect(options_.ntlmConnect);
+  if (options_.kerberos != nullptr) {
+    main_.setKerberos(options_.kerberos, options_.kerberosTarget);
+    bulk_.setKerberos(options_.kerberos, options_.kerberosTarget);
+    async_.setKerberos(options_.kerberos, options_.kerberosTarget);
+  }
   t = Clock::now();
   if (!main_.connect(options_.server, emsmdbPort_, error) ||
       !main_.bind(dcerpc::syntax::emsmdb(), 0, error)) {

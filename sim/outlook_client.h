@@ -46,6 +46,10 @@ struct OutlookOptions {
   /// The EMSMDB binds authenticate with NTLM at RPC_C_AUTHN_LEVEL_CONNECT (exchange-sim
   /// --auth ntlm); the endpoint mapper stays anonymous.
   bool ntlmConnect = false;
+  /// The EMSMDB and AsyncEMSMDB binds authenticate with Kerberos at packet privacy with this
+  /// credential's ticket for `kerberosTarget` (exchange-sim --keytab); it outlives the client.
+  const secure::kerberos::GssCredential* kerberos = nullptr;
+  std::string kerberosTarget;
   /// Sees every ROP request buffer and its response buffer (RopSize .. handle table), for
   /// tests that cross-check them with another codec.
   std::function<void(ByteSpan request, ByteSpan response)> ropTrace;

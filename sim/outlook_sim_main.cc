@@ -6,14 +6,19 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "secure/kerberos/gss_credential.h"
 #include "sim/content.h"
 #include "sim/outlook_client.h"
 
 using namespace bh::sim;
+using bh::secure::kerberos::GssCredential;
+using bh::secure::kerberos::GssStatus;
 
 namespace {
 
@@ -26,12 +31,16 @@ int usage() {
       "                   [--auth ntlm] [--no-xor] [--no-compression] [--commit-on-main]\n"
       "                   [--attachment-sizes S,S...] [--record DIR] [--hold FILE]\n"
       "                   [--ui-call-every N]\n"
+      "                   [--kerberos PRINCIPAL (--password-file F | --keytab F) [--spn SPN]]\n"
       "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
       "                   preview-attachment SIZE | sync [FOLDER] | browse\n"
       "--hold FILE: after the workload print its line, then keep the session open until FILE\n"
       "  exists (a test looks at the open session and then creates FILE; at most 600 s)\n"
       "--ui-call-every: save-attachment sends RopGetPropertiesAll on the message on the\n"
       "  main connection after every N RopWriteStream calls (0, the default: none)\n"
+      "--kerberos: EMSMDB and AsyncEMSMDB bound with Kerberos (auth_type 16) at packet\n"
+      "  privacy, the ticket for SPN (default exchangeMDB/<--server>) from the realm's KDC\n"
+      "  (KRB5_CONFIG); exchange-sim --keytab accepts it\n"
       "FOLDER: a folder's display name (default the Inbox; Projects with --folder-messages)\n"
       "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
   return 2;
@@ -43,6 +52,9 @@ int main(int argc, char** argv) {
   OutlookOptions options;
   std::vector<std::string> workload;
   std::string holdFlag;
+  std::string kerberosPrincipal;
+  std::string passwordFile;
+  std::string keytab;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     bool hasNext = i + 1 < argc;
@@ -76,6 +88,14 @@ int main(int argc, char** argv) {
         return usage();
       }
       options.ntlmConnect = true;
+    } else if (a == "--kerberos" && hasNext) {
+      kerberosPrincipal = argv[++i];
+    } else if (a == "--password-file" && hasNext) {
+      passwordFile = argv[++i];
+    } else if (a == "--keytab" && hasNext) {
+      keytab = argv[++i];
+    } else if (a == "--spn" && hasNext) {
+      options.kerberosTarget = argv[++i];
     } else if (a == "--hold" && hasNext) {
       holdFlag = argv[++i];
     } else if (a == "--ui-call-every" && hasNext) {
@@ -113,6 +133,32 @@ int main(int argc, char** argv) {
     }
   } else if (op != "browse" || workload.size() != 1) {
     return usage();
+  }
+  std::unique_ptr<GssCredential> credential;
+  if (!kerberosPrincipal.empty()) {
+    if (passwordFile.empty() == keytab.empty()) {
+      return usage();  // exactly one of --password-file and --keytab
+    }
+    GssStatus status;
+    if (!passwordFile.empty()) {
+      std::ifstream in(passwordFile);
+      std::string password;
+      if (!in || !std::getline(in, password)) {
+        std::fprintf(stderr, "outlook-sim: cannot read %s\n", passwordFile.c_str());
+        return 1;
+      }
+      credential = GssCredential::withPassword(kerberosPrincipal, password, status);
+    } else {
+      credential = GssCredential::withKeytab(kerberosPrincipal, keytab, status);
+    }
+    if (!credential) {
+      std::fprintf(stderr, "outlook-sim: kerberos: %s\n", status.describe().c_str());
+      return 1;
+    }
+    options.kerberos = credential.get();
+    if (options.kerberosTarget.empty()) {
+      options.kerberosTarget = "exchangeMDB/" + options.server;  // MS-OXCRPC: the server's FQDN
+    }
   }
   OutlookClient client(options);
   std::vector<OpReport> reports;

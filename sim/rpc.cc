@@ -1,9 +1,11 @@
 #include "sim/rpc.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "mapi/dcerpc/pdu_codec.h"
 #include "mapi/dcerpc/well_known.h"
+#include "secure/sealed_rpc/sealed_server_pdu.h"
 
 namespace bh::sim {
 
@@ -28,6 +30,29 @@ dcerpc::Header replyHeader(const dcerpc::Header& request, PType type) {
 bool sendPdu(Socket& s, const Pdu& pdu) {
   auto wire = dcerpc::encodePdu(pdu);
   return wire && s.writeAll(*wire);
+}
+
+/// One whole PDU off the socket, framed by its header (C706 12.6.3.1) before its body is read:
+/// the sealed association unseals fragments before the stream engine reassembles them.
+bool readFrame(Socket& socket, Bytes& pending, Bytes& frame) {
+  uint8_t buf[16384];
+  for (;;) {
+    dcerpc::Header h;
+    ParseResult r = dcerpc::frameHeader(pending, {}, h);
+    if (r.status == ParseStatus::Error) {
+      return false;
+    }
+    if (r.ok() && pending.size() >= r.consumed) {
+      frame.assign(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(r.consumed));
+      pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(r.consumed));
+      return true;
+    }
+    size_t n = socket.readSome(buf, sizeof buf);
+    if (n == 0) {
+      return false;
+    }
+    pending.insert(pending.end(), buf, buf + n);
+  }
 }
 
 }  // namespace
@@ -142,9 +167,38 @@ void RpcServer::serveConnection(Socket& socket) {
       dcerpc::Sender::Client,
       dcerpc::StreamLimits{65535, options_.maxCallStub, options_.maxPendingCalls,
                            2 * options_.maxCallStub + (1u << 20)});
+  // Kerberos at packet privacy (options_.kerberosAcceptor): the provider of this connection.
+  std::unique_ptr<secure::sealed_rpc::ServerSecurity> security;
+  secure::sealed_rpc::SealedServerParams sealing;
+  Bytes pending;
+  auto receive = [&](dcerpc::StreamPdu& out) {
+    for (;;) {
+      ParseResult r = stream.next(out);
+      if (r.ok()) {
+        return true;
+      }
+      if (r.status == ParseStatus::Error) {
+        return false;
+      }
+      Bytes frame;
+      if (!readFrame(socket, pending, frame)) {
+        return false;
+      }
+      if (security && security->established() && dcerpc::ptypeOf(frame) == PType::Request) {
+        Bytes plain;
+        std::string error;
+        if (!secure::sealed_rpc::unsealRequestFragment(*security, sealing, frame, plain, error)) {
+          std::fprintf(stderr, "exchange-sim: kerberos: request refused: %s\n", error.c_str());
+          return false;
+        }
+        frame = std::move(plain);
+      }
+      (void)stream.feed(frame);  // a framing error comes out of next()
+    }
+  };
   for (;;) {
     dcerpc::StreamPdu item;
-    if (!receivePdu(socket, stream, item)) {
+    if (!receive(item)) {
       return;  // EOF, or C706 12.6.4: a malformed PDU ends the association
     }
     Pdu& pdu = item.pdu;
@@ -154,9 +208,30 @@ void RpcServer::serveConnection(Socket& socket) {
         const dcerpc::Bind& b = *pdu.bind();
         Pdu ack;
         bool isBind = pdu.ptype() == PType::Bind;
+        // MS-KILE 3.4.5.1 first leg: the AP-REQ verified with the keytab, the AP-REP answered.
+        Bytes apRep;
+        bool kerberos = isBind && pdu.auth && options_.kerberosAcceptor &&
+                        pdu.auth->trailer.authType == AuthType::Kerberos;
+        if (kerberos) {
+          if (security || pdu.auth->trailer.authLevel != AuthLevel::PktPrivacy) {
+            kerberos = false;  // one context per connection; packet privacy only: bind_nak
+          } else {
+            security = options_.kerberosAcceptor();
+            if (!security->acceptInitial(pdu.auth->credentials, apRep)) {
+              std::fprintf(stderr, "exchange-sim: kerberos: bind refused: %s\n",
+                           security->lastError().c_str());
+              security.reset();
+              kerberos = false;
+            } else {
+              sealing.level = pdu.auth->trailer.authLevel;
+              sealing.authContextId = pdu.auth->trailer.authContextId;
+              sealing.headerSigning = pdu.header.has(dcerpc::pfc::SupportHeaderSign);
+            }
+          }
+        }
         // Authenticated binds: the configured type, at the configured level or above.
-        if (isBind && pdu.auth &&
-            (pdu.auth->trailer.authType != options_.acceptAuth ||
+        if (isBind && pdu.auth && !kerberos &&
+            (pdu.auth->trailer.authType != options_.acceptAuth || options_.kerberosAcceptor ||
              options_.acceptAuth == AuthType::None ||
              static_cast<uint8_t>(pdu.auth->trailer.authLevel) <
                  static_cast<uint8_t>(options_.acceptLevel))) {
@@ -169,6 +244,10 @@ void RpcServer::serveConnection(Socket& socket) {
           continue;
         }
         ack.header = replyHeader(pdu.header, isBind ? PType::BindAck : PType::AlterContextResp);
+        if (kerberos && sealing.headerSigning) {
+          // MS-RPCE 3.3.1.5.2.2: echoing the flag agrees to sign the header.
+          ack.header.pfcFlags |= dcerpc::pfc::SupportHeaderSign;
+        }
         dcerpc::BindAck a;
         maxXmit = std::min<uint16_t>(b.maxRecvFrag, options_.maxFrag);
         maxXmit = std::max<uint16_t>(maxXmit, 1024);
@@ -213,7 +292,9 @@ void RpcServer::serveConnection(Socket& socket) {
           v.trailer = pdu.auth->trailer;
           v.trailer.authPadLength = 0;
           v.pad.assign(dcerpc::authPadFor(0), 0);  // recomputed below
-          if (pdu.auth->trailer.authType == AuthType::Ntlm) {
+          if (kerberos) {
+            v.credentials = std::move(apRep);
+          } else if (pdu.auth->trailer.authType == AuthType::Ntlm) {
             v.credentials = ntlmChallenge(0x0123456789abcdefULL);
           } else {
             // Kerberos/SPNEGO: we hold no keys, so the token is a placeholder; the client gets
@@ -244,6 +325,7 @@ void RpcServer::serveConnection(Socket& socket) {
         } else {
           out = ctx->second->call(opnum, stub, info, fault);
         }
+        const bool sealed = security && security->established();
         if (!out) {
           Pdu f;
           f.header = replyHeader(pdu.header, PType::Fault);
@@ -258,6 +340,12 @@ void RpcServer::serveConnection(Socket& socket) {
         }
         // Fragment the response: each fragment's stub a multiple of 8 (C706 12.6.3.5).
         size_t room = ((maxXmit - dcerpc::kHeaderSize - 8u) / 8u) * 8u;
+        if (sealed) {
+          room = secure::sealed_rpc::sealedFragmentPayload(maxXmit, security->sealedTokenSize());
+          if (room == 0) {
+            return;
+          }
+        }
         size_t off = 0;
         do {
           size_t n = std::min(room, out->size() - off);
@@ -272,7 +360,18 @@ void RpcServer::serveConnection(Socket& socket) {
           rb.stub.assign(out->begin() + static_cast<std::ptrdiff_t>(off),
                          out->begin() + static_cast<std::ptrdiff_t>(off + n));
           r.body = std::move(rb);
-          if (!sendPdu(socket, r)) {
+          if (sealed) {
+            Bytes wire;
+            std::string error;
+            if (!secure::sealed_rpc::sealResponseFragment(*security, sealing, std::move(r), wire,
+                                                          error)) {
+              std::fprintf(stderr, "exchange-sim: kerberos: seal: %s\n", error.c_str());
+              return;
+            }
+            if (!socket.writeAll(wire)) {
+              return;
+            }
+          } else if (!sendPdu(socket, r)) {
             return;
           }
           off += n;
@@ -280,6 +379,18 @@ void RpcServer::serveConnection(Socket& socket) {
         break;
       }
       case PType::Auth3:
+        // MS-KILE 3.4.5.1 third leg: the client's AP-REP completes the context.
+        if (security && !security->established()) {
+          if (!pdu.auth || !security->acceptFinal(pdu.auth->credentials)) {
+            std::fprintf(stderr, "exchange-sim: kerberos: rpc_auth_3 refused: %s\n",
+                         security->lastError().c_str());
+            return;
+          }
+          std::fprintf(stderr, "exchange-sim: kerberos: %s bound at packet privacy%s\n",
+                       security->initiator().c_str(),
+                       sealing.headerSigning ? " with header signing" : "");
+        }
+        break;
       case PType::CoCancel:
       case PType::Orphaned:
         break;  // nothing to answer (MS-RPCE 2.2.2.10; C706 12.6.4.8, 12.6.4.11)
@@ -311,7 +422,102 @@ bool RpcClient::send(const Pdu& pdu, std::string* error) {
   return true;
 }
 
+bool RpcClient::sendRaw(ByteSpan wire, std::string* error) {
+  if (!socket_.writeAll(wire)) {
+    *error = "send failed";
+    return false;
+  }
+  sent_ += wire.size();
+  if (recorder_) {
+    recorder_(true, wire);
+  }
+  return true;
+}
+
+bool RpcClient::readSealed(const std::function<ParseResult(ByteSpan)>& step, std::string* error) {
+  uint8_t buf[16384];
+  for (;;) {
+    if (!fromServerBytes_.empty()) {
+      ParseResult r = step(fromServerBytes_);
+      if (r.status == ParseStatus::Error) {
+        *error = sealed_->error().describe();
+        return false;
+      }
+      if (r.ok()) {
+        ByteSpan pdu(fromServerBytes_.data(), r.consumed);
+        received_ += pdu.size();
+        if (recorder_) {
+          recorder_(false, pdu);
+        }
+        fromServerBytes_.erase(fromServerBytes_.begin(),
+                               fromServerBytes_.begin() + static_cast<std::ptrdiff_t>(r.consumed));
+        return true;
+      }
+    }
+    size_t n = socket_.readSome(buf, sizeof buf);
+    if (n == 0) {
+      *error = "the server closed the connection";
+      return false;
+    }
+    fromServerBytes_.insert(fromServerBytes_.end(), buf, buf + n);
+  }
+}
+
+bool RpcClient::bindKerberos(const SyntaxId& syntax, uint32_t assocGroup, std::string* error) {
+  gss_ = std::make_unique<secure::kerberos::GssDceContext>(*kerberosCredential_, kerberosTarget_);
+  secure::sealed_rpc::AssociationConfig config;
+  config.interface = syntax;
+  config.assocGroupId = assocGroup;
+  config.firstCallId = callId_;
+  // As the plain client: calls of up to 8 MiB, answers of up to 64 MiB.
+  config.maxRequestStub = 8u << 20;
+  config.maxResponseStub = 64u << 20;
+  config.maxResponseFragments = 65536;
+  sealed_ = std::make_unique<secure::sealed_rpc::SealedClientAssociation>(*gss_, config);
+  Bytes bindPdu;
+  if (!sealed_->bind(bindPdu)) {
+    *error = "kerberos bind: " + sealed_->error().describe();
+    return false;
+  }
+  if (!sendRaw(bindPdu, error)) {
+    return false;
+  }
+  Bytes auth3;
+  if (!readSealed([&](ByteSpan d) { return sealed_->onBindAck(d, auth3); }, error)) {
+    *error = "kerberos bind: " + *error;
+    return false;
+  }
+  if (!sendRaw(auth3, error)) {
+    return false;
+  }
+  assocGroup_ = sealed_->assocGroupId();
+  maxXmit_ = sealed_->negotiatedXmitFrag();
+  return true;
+}
+
+std::optional<Bytes> RpcClient::callSealed(uint16_t opnum, ByteSpan stub, std::string* error) {
+  std::vector<Bytes> fragments;
+  if (!sealed_->request(opnum, stub, fragments)) {
+    *error = sealed_->error().describe();
+    return std::nullopt;
+  }
+  for (const Bytes& f : fragments) {
+    if (!sendRaw(f, error)) {
+      return std::nullopt;
+    }
+  }
+  while (!sealed_->responseComplete()) {
+    if (!readSealed([&](ByteSpan d) { return sealed_->onResponse(d); }, error)) {
+      return std::nullopt;
+    }
+  }
+  return sealed_->takeResponse();
+}
+
 bool RpcClient::bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* error) {
+  if (kerberosCredential_ != nullptr) {
+    return bindKerberos(syntax, assocGroup, error);
+  }
   Pdu p;
   p.header.ptype = PType::Bind;
   p.header.callId = callId_++;
@@ -379,6 +585,9 @@ bool RpcClient::bind(const SyntaxId& syntax, uint32_t assocGroup, std::string* e
 }
 
 std::optional<Bytes> RpcClient::call(uint16_t opnum, ByteSpan stub, std::string* error) {
+  if (sealed_) {
+    return callSealed(opnum, stub, error);
+  }
   uint32_t id = callId_++;
   size_t room = ((maxXmit_ - dcerpc::kHeaderSize - 8u) / 8u) * 8u;
   size_t off = 0;

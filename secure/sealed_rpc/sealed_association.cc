@@ -71,6 +71,7 @@ bool SealedClientAssociation::bind(Bytes& out) {
   dce::Bind b;
   b.maxXmitFrag = config_.maxXmitFrag;
   b.maxRecvFrag = config_.maxRecvFrag;
+  b.assocGroupId = config_.assocGroupId;
   dce::ContextElement e;
   e.contextId = config_.contextId;
   e.abstractSyntax = config_.interface;

@@ -39,6 +39,9 @@ struct AssociationConfig {
   uint16_t maxRecvFrag = 5840;
   /// call_id of the bind; calls count on from it.
   uint32_t firstCallId = 1;
+  /// The bind's assoc_group_id: 0 for a new group, or the group of an earlier bind_ack to join
+  /// it (MS-RPCE 3.3.1.5.6; outlook-sim's EMSMDB and AsyncEMSMDB connections share one).
+  uint32_t assocGroupId = 0;
   /// Caps: one call's stub each way, and the fragments of one response.
   size_t maxRequestStub = 1024 * 1024;
   size_t maxResponseStub = 16 * 1024 * 1024;

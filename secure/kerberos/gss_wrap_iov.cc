@@ -1,0 +1,126 @@
+#include "secure/kerberos/gss_wrap_iov.h"
+
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+
+#include <string>
+
+namespace bh::secure::kerberos {
+
+namespace {
+
+std::string displayStatus(OM_uint32 code, int type) {
+  std::string out;
+  OM_uint32 context = 0;
+  do {
+    OM_uint32 minor = 0;
+    gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+    OM_uint32 major =
+        gss_display_status(&minor, code, type, const_cast<gss_OID>(gss_mech_krb5), &context, &text);
+    if (GSS_ERROR(major)) {
+      break;
+    }
+    if (!out.empty()) {
+      out += "; ";
+    }
+    out.append(static_cast<const char*>(text.value), text.length);
+    gss_release_buffer(&minor, &text);
+  } while (context != 0);
+  return out;
+}
+
+gss_iov_buffer_desc iov(OM_uint32 type, ByteSpan b) {
+  gss_iov_buffer_desc d;
+  // An empty SIGN_ONLY (no header signing) is left out as EMPTY.
+  d.type = b.empty() && type == GSS_IOV_BUFFER_TYPE_SIGN_ONLY ? GSS_IOV_BUFFER_TYPE_EMPTY : type;
+  d.buffer.length = b.size();
+  d.buffer.value = const_cast<uint8_t*>(b.data());
+  return d;
+}
+
+}  // namespace
+
+GssStatus gssCallFailure(const char* call, OM_uint32 major, OM_uint32 minor) {
+  GssStatus s;
+  s.major = major;
+  s.minor = static_cast<int32_t>(minor);
+  s.failure = classifyGssStatus(major, s.minor);
+  if (s.failure == GssFailure::None) {
+    s.failure = GssFailure::Other;
+  }
+  std::string m = displayStatus(major, GSS_C_GSS_CODE);
+  if (minor != 0) {
+    m += " (" + displayStatus(minor, GSS_C_MECH_CODE) + ")";
+  }
+  s.text = std::string(call) + ": " + m;
+  return s;
+}
+
+size_t dceWrapTokenSize(gss_ctx_id_t context, GssStatus& status) {
+  // In DCE style the HEADER buffer holds the whole token (Samba's gssapi_get_sig_size).
+  gss_iov_buffer_desc v[2];
+  v[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
+  v[0].buffer = GSS_C_EMPTY_BUFFER;
+  v[1].type = GSS_IOV_BUFFER_TYPE_DATA;
+  v[1].buffer.length = 16;
+  v[1].buffer.value = nullptr;
+  OM_uint32 minor = 0;
+  int conf = 0;
+  OM_uint32 major = gss_wrap_iov_length(&minor, context, 1, GSS_C_QOP_DEFAULT, &conf, v, 2);
+  if (GSS_ERROR(major)) {
+    status = gssCallFailure("gss_wrap_iov_length", major, minor);
+    return 0;
+  }
+  return v[0].buffer.length;
+}
+
+bool dceWrap(gss_ctx_id_t context, ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
+             std::span<uint8_t> token, GssStatus& status) {
+  gss_iov_buffer_desc v[4] = {
+      iov(GSS_IOV_BUFFER_TYPE_HEADER, ByteSpan(token.data(), token.size())),
+      iov(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, preSign),
+      iov(GSS_IOV_BUFFER_TYPE_DATA, ByteSpan(data.data(), data.size())),
+      iov(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, postSign),
+  };
+  OM_uint32 minor = 0;
+  int conf = 0;
+  OM_uint32 major = gss_wrap_iov(&minor, context, 1, GSS_C_QOP_DEFAULT, &conf, v, 4);
+  if (GSS_ERROR(major)) {
+    status = gssCallFailure("gss_wrap_iov", major, minor);
+    return false;
+  }
+  if (conf == 0 || v[0].buffer.length != token.size()) {
+    status = GssStatus::fail(GssFailure::Other, "gss_wrap_iov did not seal into the token");
+    return false;
+  }
+  status = GssStatus::success();
+  return true;
+}
+
+bool dceUnwrap(gss_ctx_id_t context, ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
+               ByteSpan token, GssStatus& status) {
+  Bytes header(token.begin(), token.end());  // gss_unwrap_iov may rotate it in place
+  gss_iov_buffer_desc v[4] = {
+      iov(GSS_IOV_BUFFER_TYPE_HEADER, header),
+      iov(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, preSign),
+      iov(GSS_IOV_BUFFER_TYPE_DATA, ByteSpan(data.data(), data.size())),
+      iov(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, postSign),
+  };
+  OM_uint32 minor = 0;
+  int conf = 0;
+  gss_qop_t qop = 0;
+  OM_uint32 major = gss_unwrap_iov(&minor, context, &conf, &qop, v, 4);
+  // A replayed or reordered token is GSS_S_COMPLETE with a supplementary bit (RFC 2743 1.2.3).
+  if (GSS_ERROR(major) || GSS_SUPPLEMENTARY_INFO(major) != 0) {
+    status = gssCallFailure("gss_unwrap_iov", major, minor);
+    return false;
+  }
+  if (conf == 0) {
+    status = GssStatus::fail(GssFailure::VerifyFailed, "the PDU was signed, not sealed");
+    return false;
+  }
+  status = GssStatus::success();
+  return true;
+}
+
+}  // namespace bh::secure::kerberos
