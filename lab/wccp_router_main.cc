@@ -15,6 +15,10 @@
 // - SIGUSR1 with --new-router-id ADDR: the router takes ADDR as its ID (as IOS does when an
 //   address is added to a loopback): its messages name it and GRE leaves from it; the boxes still
 //   reach it at the old address.
+// - SIGUSR2 toggles a redirect loop: what comes in on the boxes' link is no longer excluded but
+//   redirected as the first service's traffic (an operator's "ip wccp 61 redirect in" on the
+//   boxes' interface without "redirect exclude in"), so a box's own SYN comes back to it. The
+//   lab's kernel rule that accepts the boxes' TCP before the queue must be deleted too.
 // The kernel has no GRE (../shared/references/wccp-lab.md 2.1); all of it is userspace.
 
 #include <arpa/inet.h>
@@ -29,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -55,11 +60,15 @@ namespace w = bh::redirect::wccp;
 
 volatile sig_atomic_t stopRequested = 0;
 volatile sig_atomic_t routerIdChangeRequested = 0;
+volatile sig_atomic_t redirectBoxLink = 0;
 void onStop(int) {
   stopRequested = 1;
 }
 void onChangeRouterId(int) {
   routerIdChangeRequested = 1;
+}
+void onToggleLoop(int) {
+  redirectBoxLink = !redirectBoxLink;
 }
 
 uint64_t nowMs() {
@@ -86,7 +95,66 @@ struct PacketCounters {
   uint64_t queued = 0, redirectedGre = 0, redirectedL2 = 0, bypassed = 0, excluded = 0;
   uint64_t notTcp = 0, sendErrors = 0, returnedFromBoxes = 0, returnErrors = 0;
   uint64_t greFromUnknown = 0, fragmentsNeeded = 0;
+  uint64_t boxTrafficRedirected = 0;  ///< SIGUSR2's loop: the boxes' own packets sent back
   std::map<uint32_t, uint64_t> perBox;
+};
+
+/// The box's MAC from the neighbour table (the router has talked WCCP to it: it is resolved);
+/// all zeros while unresolved is no MAC.
+bool readMac(uint32_t address, std::array<uint8_t, 6>& mac) {
+  std::ifstream arp("/proc/net/arp");
+  std::string line;
+  std::getline(arp, line);
+  while (std::getline(arp, line)) {
+    std::istringstream s(line);
+    std::string ip, hw, flags, mac_text;
+    s >> ip >> hw >> flags >> mac_text;
+    if (ip == dotted(address)) {
+      unsigned m[6];
+      if (std::sscanf(mac_text.c_str(), "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+                      &m[5]) != 6) {
+        return false;
+      }
+      unsigned any = 0;
+      for (int i = 0; i < 6; ++i) {
+        mac[i] = static_cast<uint8_t>(m[i]);
+        any |= m[i];
+      }
+      return any != 0;
+    }
+  }
+  return false;
+}
+
+/// The boxes' MACs for L2 redirection, read from the neighbour table at most once a second per
+/// box. Reading /proc/net/arp for every redirected packet (as this tool first did) cost 109 us
+/// of CPU a packet with the lab's 204 neighbours (its 200 client addresses): on a loaded machine
+/// the router fell thousands of packets behind its NFQUEUE and dropped, and a peer leg left
+/// without an ACK for its TCP_USER_TIMEOUT (15 s, proxy/sockets.h) was reset with its flow (the
+/// client's ECONNRESET in wccp_methods_test's L2 case under ctest -j2).
+struct MacCache {
+  struct Entry {
+    std::array<uint8_t, 6> mac{};
+    bool known = false;
+    uint64_t readMs = 0;
+  };
+  std::map<uint32_t, Entry> entries;
+
+  bool lookup(uint32_t address, uint64_t now, uint8_t out[6]) {
+    Entry& e = entries[address];
+    if (e.readMs == 0 || now >= e.readMs + 1000) {
+      e.readMs = now == 0 ? 1 : now;
+      std::array<uint8_t, 6> mac{};
+      if (readMac(address, mac)) {
+        e.mac = mac;
+        e.known = true;
+      }
+    }
+    if (e.known) {
+      std::memcpy(out, e.mac.data(), 6);
+    }
+    return e.known;
+  }
 };
 
 struct Sim {
@@ -95,6 +163,9 @@ struct Sim {
   std::vector<Service> services;
   std::map<uint32_t, uint32_t> boxForwarding;  ///< what each box's HERE_I_AM asked for
   PacketCounters packets;
+  MacCache macs;
+  std::map<uint32_t, std::string> ifNames;
+  int boxLinkIndex = 0;
   int udpFd = -1, greFd = -1, rawFd = -1, packetFd = -1;
   /// GRE to the boxes leaves from the router id: after an ID change, a socket bound to the new
   /// one; greFd (bound to the first) still takes the boxes' returns, sent where they reach the
@@ -106,29 +177,6 @@ struct Sim {
 
 void logLine(const std::string& s) {
   std::fprintf(stderr, "bh-wccp-router: %s\n", s.c_str());
-}
-
-/// The box's MAC from the neighbour table (the router has talked WCCP to it: it is resolved).
-bool macOf(uint32_t address, uint8_t mac[6]) {
-  std::ifstream arp("/proc/net/arp");
-  std::string line;
-  std::getline(arp, line);
-  while (std::getline(arp, line)) {
-    std::istringstream s(line);
-    std::string ip, hw, flags, mac_text;
-    s >> ip >> hw >> flags >> mac_text;
-    if (ip == dotted(address)) {
-      unsigned m[6];
-      if (std::sscanf(mac_text.c_str(), "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
-                      &m[5]) == 6) {
-        for (int i = 0; i < 6; ++i) {
-          mac[i] = static_cast<uint8_t>(m[i]);
-        }
-        return true;
-      }
-    }
-  }
-  return false;
 }
 
 void sendDatagrams(Sim& sim, const std::vector<w::Datagram>& out) {
@@ -168,17 +216,29 @@ int onPacket(nfq_q_handle* qh, nfgenmsg*, nfq_data* nfa, void* data) {
   ++sim.packets.queued;
   unsigned char* pkt = nullptr;
   const int len = nfq_get_payload(nfa, &pkt);
-  char ifname[IF_NAMESIZE] = {0};
+  // Interface names by index, asked once each (an ioctl per packet otherwise).
   const uint32_t indev = nfq_get_indev(nfa);
-  if (indev == 0 || if_indextoname(indev, ifname) == nullptr) {
-    ifname[0] = 0;
+  auto known = sim.ifNames.find(indev);
+  if (known == sim.ifNames.end()) {
+    char name[IF_NAMESIZE] = {0};
+    if (indev == 0 || if_indextoname(indev, name) == nullptr) {
+      name[0] = 0;
+    }
+    known = sim.ifNames.emplace(indev, name).first;
   }
+  const std::string& ifname = known->second;
   auto accept = [&] { return nfq_set_verdict(qh, id, NF_ACCEPT, 0, nullptr); };
+  std::string service_if = ifname;
   if (!sim.boxLink.empty() && sim.boxLink == ifname) {
-    // redirect exclude in: what the boxes send (their outbound legs carry the client's address,
-    // so only the interface tells them apart) is forwarded, never redirected back to a box.
-    ++sim.packets.excluded;
-    return accept();
+    if (!redirectBoxLink) {
+      // redirect exclude in: what the boxes send (their outbound legs carry the client's
+      // address, so only the interface tells them apart) is forwarded, never redirected back.
+      ++sim.packets.excluded;
+      return accept();
+    }
+    // The loop (SIGUSR2): the boxes' traffic is redirected as the first service's.
+    service_if = sim.services.front().interface;
+    ++sim.packets.boxTrafficRedirected;
   }
   if (len < 40 || (pkt[0] >> 4) != 4 || pkt[9] != IPPROTO_TCP) {
     ++sim.packets.notTcp;
@@ -195,7 +255,7 @@ int onPacket(nfq_q_handle* qh, nfgenmsg*, nfq_data* nfa, void* data) {
   f.srcPort = static_cast<uint16_t>((pkt[ihl] << 8) | pkt[ihl + 1]);
   f.dstPort = static_cast<uint16_t>((pkt[ihl + 2] << 8) | pkt[ihl + 3]);
   for (auto& s : sim.services) {
-    if (s.interface != ifname || !s.router->service()) {
+    if (s.interface != service_if || !s.router->service()) {
       continue;
     }
     const w::ServiceInfo& info = *s.router->service();
@@ -226,9 +286,9 @@ int onPacket(nfq_q_handle* qh, nfgenmsg*, nfq_data* nfa, void* data) {
       sockaddr_ll to{};
       to.sll_family = AF_PACKET;
       to.sll_protocol = htons(ETH_P_IP);
-      to.sll_ifindex = static_cast<int>(if_nametoindex(sim.boxLink.c_str()));
+      to.sll_ifindex = sim.boxLinkIndex;
       to.sll_halen = 6;
-      if (macOf(*target, mac)) {
+      if (sim.macs.lookup(*target, nowMs(), mac)) {
         std::memcpy(to.sll_addr, mac, 6);
         // L2 redirect: the packet unchanged (TTL too), only the destination MAC is the box's.
         sent = sendto(sim.packetFd, pkt, static_cast<size_t>(len), 0,
@@ -347,7 +407,9 @@ void writeStatus(const std::string& path, const Sim& sim) {
     << ",\"excluded\":" << p.excluded << ",\"not_tcp\":" << p.notTcp
     << ",\"send_errors\":" << p.sendErrors << ",\"fragmentation_needed\":" << p.fragmentsNeeded
     << ",\"returned_from_boxes\":" << p.returnedFromBoxes << ",\"return_errors\":" << p.returnErrors
-    << ",\"gre_from_unknown\":" << p.greFromUnknown << ",\"per_box\":{";
+    << ",\"gre_from_unknown\":" << p.greFromUnknown
+    << ",\"redirect_box_link\":" << (redirectBoxLink ? "true" : "false")
+    << ",\"box_traffic_redirected\":" << p.boxTrafficRedirected << ",\"per_box\":{";
   bool f3 = true;
   for (const auto& [box, n] : p.perBox) {
     o << (f3 ? "" : ",") << "\"" << dotted(box) << "\":" << n;
@@ -368,7 +430,9 @@ void usage() {
       "                      [--no-capabilities] [--new-router-id ADDR] [--status FILE]\n"
       "                      [--ready FILE]\n"
       "  --service ID:IFACE  redirect in: TCP arriving on IFACE goes to service ID's boxes\n"
-      "  --box-link IFACE    the boxes' link: never redirected (redirect exclude in)\n"
+      "  --box-link IFACE    the boxes' link: never redirected (redirect exclude in;\n"
+      "                      SIGUSR2 toggles a redirect loop: then redirected as the first\n"
+      "                      --service's traffic)\n"
       "  --forwarding, --assignment, --return  what its Capabilities offer (default all)\n"
       "  --new-router-id ADDR  the router id it takes on SIGUSR1 (the address must be its own)\n");
 }
@@ -461,6 +525,7 @@ int main(int argc, char** argv) {
     usage();
     return 2;
   }
+  sim.boxLinkIndex = static_cast<int>(if_nametoindex(sim.boxLink.c_str()));
   for (const auto& [id, ifname] : services) {
     bh::lab::WccpRouterConfig c;
     c.routerId = sim.routerId;
@@ -486,6 +551,7 @@ int main(int argc, char** argv) {
   signal(SIGTERM, onStop);
   signal(SIGINT, onStop);
   signal(SIGUSR1, onChangeRouterId);
+  signal(SIGUSR2, onToggleLoop);
 
   sockaddr_in me{};
   me.sin_family = AF_INET;

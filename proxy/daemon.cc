@@ -72,6 +72,7 @@ redirect::InterceptionSpec Daemon::interceptionSpec() const {
     // Redirected flows come out of the agent's TUN (GRE) or in on the box's interface with
     // only the MAC rewritten (L2): those are its LAN interfaces, nothing else.
     s.wccpTunnel = redirect::WccpAgent::kTunnelName;
+    s.wccpLoopOptionKind = policy_.current()->config().peering.optionKind;
     s.lanInterfaces = {s.wccpTunnel};
     if (wccp_) {
       s.wccpMss = wccp_->mss();
@@ -128,6 +129,13 @@ int Daemon::run() {
       [this](const policy::FlowKey& flow, uint8_t requested, DiscoveryEntry& entry) {
         return flows_.answerPeerSyn(flow, requested, entry);
       });
+  nfqueue_->setLoopHandler([this](const policy::FlowKey& flow) {
+    flows_.resetRedirectLoop(flow);
+    if (wccp_) {
+      wccp_->noteRedirectLoop(flow.src.toString() + ":" + std::to_string(flow.srcPort) + " -> " +
+                              flow.dst.toString() + ":" + std::to_string(flow.dstPort));
+    }
+  });
   if (int r = nfqueue_->start(); r != 0) {
     logError(std::string("cannot bind NFQUEUE ") + std::to_string(ns.queueNum) + ": " +
              std::strerror(-r));

@@ -985,10 +985,14 @@ void Flow::closeLeg(Leg& l, bool reset) {
   }
   l.closing = true;
   stopReading(l);
-  if (reset) {
-    int fd = legFd(l.index);
-    if (fd >= 0) {
+  // Every leg resets on close from the start (sockets.h setResetOnClose); only a close the
+  // flow chose as graceful (both directions done, or a peer leg after its Reset frame) sends
+  // FIN.
+  if (int fd = legFd(l.index); fd >= 0) {
+    if (reset) {
       setResetOnClose(fd);
+    } else {
+      clearResetOnClose(fd);
     }
   }
   if (splice_) {

@@ -111,6 +111,8 @@ class Flow : private SpliceRelay::Owner {
   uv_stream_t* acceptedStream();
   /// Opens leg 1 on `fd` (already bound, transparent) and connects it to `to`.
   int connectOutbound(int fd, const Endpoint& to);
+  /// Leg 1's connect has completed (false while its SYN is out).
+  bool outboundConnected() const { return legs_[1].connected; }
   /// Starts relaying; each leg's kind decides whether it is framed.
   void startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> codec = nullptr);
   /// Core: leg `i` (Peer) waits for the edge's Hello before anything is sent on it; call before

@@ -133,6 +133,22 @@ void FlowManager::resetAll() {
   }
 }
 
+bool FlowManager::resetRedirectLoop(const policy::FlowKey& flow) {
+  std::vector<uint64_t> looped;
+  flows_.forEach([&](Flow& f) {
+    if (!f.info().coreSide && !f.outboundConnected() && flowKeyOf(f.info()) == flow) {
+      looped.push_back(f.info().connId);
+    }
+  });
+  for (uint64_t id : looped) {
+    if (Flow* f = flows_.flow(id)) {
+      f->abort(codec::ResetReason::Unspecified,
+               "redirect loop: the outbound leg's own SYN came back in (show wccp status)");
+    }
+  }
+  return !looped.empty();
+}
+
 uint8_t FlowManager::answerPeerSyn(const policy::FlowKey& flow, uint8_t requested,
                                    DiscoveryEntry& entry) {
   // An edge's SYN: the route our SYN-ACK and the whole accepted peer leg take back to it must

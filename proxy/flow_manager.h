@@ -75,6 +75,10 @@ class FlowManager : public FlowOwner, public accel::Host {
   void stop();
   /// Resets every open flow (the box cannot carry them further).
   void resetAll();
+  /// Edge: the outbound SYN of the client flow `flow` came back in (a router redirects the
+  /// box's own traffic back to it): the flow is reset (its outbound leg can never connect, and
+  /// the looped packets would meet its client-facing socket). False if no such flow waits.
+  bool resetRedirectLoop(const policy::FlowKey& flow);
 
   /// The listener has a connection: it becomes a flow.
   void onAccept(uv_stream_t* listener);

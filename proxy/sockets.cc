@@ -91,6 +91,9 @@ int makeTransparentListener(bool ipv6, uint16_t port) {
   if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
     return fail(fd);
   }
+  // Accepted sockets inherit SO_LINGER too (the kernel clones the listener): a connection
+  // reset on close from its handshake on, before the daemon has even accepted it.
+  setResetOnClose(fd);
   sockaddr_storage ss{};
   Endpoint any;
   any.ip = ipv6 ? IpAddress::v6({}) : IpAddress::v4(0u);
@@ -114,6 +117,7 @@ int makeTransparentOutbound(const Endpoint& bindTo, uint32_t mark) {
       setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
     return fail(fd);
   }
+  setResetOnClose(fd);
   sockaddr_storage ss{};
   socklen_t len = sockaddrFromEndpoint(bindTo, ss);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
@@ -169,6 +173,11 @@ bool tunePeerLeg(int fd, const std::string& congestionControl, uint32_t wanBandw
 
 void setResetOnClose(int fd) {
   linger l{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+void clearResetOnClose(int fd) {
+  linger l{0, 0};
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 

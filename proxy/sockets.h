@@ -54,7 +54,14 @@ uint32_t peerLegWanKbit(uint32_t ownKbit, uint32_t peerKbit);
 /// Paces an established peer leg (0: leaves it as it is).
 void pacePeerLeg(int fd, uint32_t wanBandwidthKbit);
 
-/// SO_LINGER {1, 0}: the next close sends RST instead of FIN.
+/// SO_LINGER {1, 0}: the next close sends RST instead of FIN. Every socket of a flow carries
+/// it from the moment it exists (the listener, whose accepted sockets inherit it, and each
+/// outbound leg), so a close the flow did not choose (the daemon killed, a crash, an abort)
+/// resets the far end: a client whose bytes were cut off sees ECONNRESET, never a clean EOF
+/// after fewer bytes (nothing lost silently).
 void setResetOnClose(int fd);
+/// SO_LINGER off: the close sends FIN. Only right before a graceful close, once both directions
+/// ended cleanly and every byte was handed to the kernel (or a peer leg's Reset frame was).
+void clearResetOnClose(int fd);
 
 }  // namespace bh::proxy

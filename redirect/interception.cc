@@ -46,6 +46,12 @@ std::string iptablesRules(const InterceptionSpec& spec) {
     // Our own outbound SYN: add the auto-discovery option.
     s << "-A " << post << " -p tcp --syn -m mark --mark " << mark(Marks::kOutDiscover) << " " << q
       << "\n";
+    if (!spec.core && !spec.wccpTunnel.empty() && spec.wccpLoopOptionKind != 0) {
+      // A SYN coming in with an edge's option: ours, if a router redirected it back (a core
+      // queues every SYN anyway, below).
+      s << "-A " << pre << " -p tcp --syn -m tcp --tcp-option "
+        << static_cast<int>(spec.wccpLoopOptionKind) << " " << q << "\n";
+    }
   }
   if (spec.core) {
     // Any new SYN crossing the box may carry a peer's option; the handler marks those.

@@ -35,6 +35,10 @@ struct InterceptionSpec {
   /// on it unmarked (no socket, not a new flow) is routed back into it through table
   /// wccpReturnTable, so the agent returns it to the router. Empty: not in wccp mode.
   std::string wccpTunnel;
+  /// WCCP edge: the discovery option's TCP kind. A SYN that comes in carrying one is queued
+  /// too, so the handler sees the box's own SYN when a router redirects it back (a redirect
+  /// loop: its option names this box). 0: not queued.
+  uint8_t wccpLoopOptionKind = 0;
   uint16_t wccpMss = 1432;
   uint32_t wccpReturnTable = 29;
   std::string tableName = "bridgehead";

@@ -478,7 +478,40 @@ WccpStatus WccpAgent::status() const {
     s.services.push_back(std::move(v));
   }
   s.gre = gre_;
+  s.redirectLoops = redirectLoops_;
+  s.redirectLoop = redirectLoop_;
   return s;
+}
+
+void WccpAgent::noteRedirectLoop(const std::string& flow) {
+  ++redirectLoops_;
+  // Which router sent it back is not in the packet (GRE's outer header is gone by now, L2 has
+  // none): every router this box is redirected by is named, each once.
+  std::vector<uint32_t> routers;
+  for (const auto& g : groups_) {
+    for (const auto& [id, r] : g->routers()) {
+      if (r.usable && std::find(routers.begin(), routers.end(), r.address) == routers.end()) {
+        routers.push_back(r.address);
+      }
+    }
+  }
+  std::string names;
+  bool fresh = false;
+  for (uint32_t r : routers) {
+    names += (names.empty() ? "" : ", ") + dotted(r);
+    if (std::find(loopLoggedFor_.begin(), loopLoggedFor_.end(), r) == loopLoggedFor_.end()) {
+      loopLoggedFor_.push_back(r);
+      fresh = true;
+    }
+  }
+  redirectLoop_ = "redirect loop: this box's own SYN (" + flow + ") came back redirected by " +
+                  (names.empty() ? std::string("a router") : "router " + names) +
+                  "; its flow was reset. The router does not exclude the box's own traffic: "
+                  "configure 'ip wccp redirect exclude in' on its interface towards " +
+                  dotted(self_) + ", or redirect only on the clients' and servers' interfaces";
+  if (fresh || (routers.empty() && redirectLoops_ == 1)) {
+    error_log_("WCCP: " + redirectLoop_);
+  }
 }
 
 }  // namespace bh::redirect

@@ -62,6 +62,10 @@ class WccpAgent {
   uint16_t mss() const { return mss_; }
   const std::string& error() const { return error_; }
   WccpStatus status() const;
+  /// The proxy saw one of the box's own outbound SYNs come back in (`flow`: its addresses): a
+  /// router redirects this box's traffic back to it. Counted; named in the log once per router
+  /// the box is redirected by, with the remedy.
+  void noteRedirectLoop(const std::string& flow);
 
  private:
   void onTimer();
@@ -94,6 +98,9 @@ class WccpAgent {
   WccpGreCounters gre_;
   Bytes buffer_;
   std::string lastGreProblem_;
+  uint64_t redirectLoops_ = 0;
+  std::string redirectLoop_;
+  std::vector<uint32_t> loopLoggedFor_;  ///< routers a redirect loop was logged for
   void noteOverMtu(uint32_t router, size_t bytes);
 };
 

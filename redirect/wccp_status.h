@@ -55,6 +55,10 @@ struct WccpStatus {
   std::string forwarding, returns, assignment;  ///< configured methods
   std::vector<WccpServiceStatus> services;
   WccpGreCounters gre;
+  /// The box's own SYNs that came back in (a router redirects the box's traffic back to it);
+  /// each one's flow was reset. The cause and remedy, once one was seen.
+  uint64_t redirectLoops = 0;
+  std::string redirectLoop;
 };
 
 }  // namespace bh::redirect

@@ -102,6 +102,11 @@ std::string showWccpStatus(const redirect::WccpStatus& s) {
       o += "          Last problem: " + v.lastProblem + "\n";
     }
   }
+  if (s.redirectLoops != 0) {
+    o += fmt("  Redirect loops           : %llu (flows reset)\n",
+             static_cast<unsigned long long>(s.redirectLoops));
+    o += "          Last problem: " + s.redirectLoop + "\n";
+  }
   return o;
 }
 
@@ -270,6 +275,8 @@ std::string showWccpStatistics(const redirect::WccpStatus& s) {
     row("Routers lost (silent 30 s)", c.routersLost);
     row("Router ID changes", c.routerIdChanges);
   }
+  o += fmt("WCCP Stats for this WAE\n    %-36s: %llu\n", "Redirect loops (own SYN came back)",
+           static_cast<unsigned long long>(s.redirectLoops));
   return o;
 }
 
@@ -356,7 +363,8 @@ nlohmann::json wccpJson(const redirect::WccpStatus& s) {
             {"fragmented_over_mtu", g.overMtu},
             {"returned", g.returned},
             {"returned_bytes", g.returnedBytes},
-            {"return_errors", g.returnErrors}}}};
+            {"return_errors", g.returnErrors}}},
+          {"redirect_loops", {{"count", s.redirectLoops}, {"problem", s.redirectLoop}}}};
 }
 
 nlohmann::json showWccp(const redirect::WccpStatus& s, const std::string& what) {

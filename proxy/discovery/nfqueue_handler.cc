@@ -176,6 +176,21 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
   const uint8_t hook = ph->hook;
 
   if (!ack) {
+    if (settings_.edge && hook == NF_INET_PRE_ROUTING) {
+      // Only our own outbound SYN carries an edge's option naming this box: one that comes in
+      // was sent back to us (a WCCP router redirecting the box's own traffic). Taken, it would
+      // meet the flow's client-facing socket (the same four addresses, full transparency) and
+      // reset it; dropped, the owner resets the flow and names the loop.
+      codec::FindResult found = codec::findOption(pkt, settings_.format);
+      if (found.status == codec::FindStatus::Found && !found.option.isAnswer() &&
+          found.option.role == codec::Role::Edge && found.option.deviceId == settings_.deviceId) {
+        ++counters_.ownSynsLooped;
+        if (onLoop_) {
+          onLoop_(t.flow);
+        }
+        return nfq_set_verdict(qh, id, NF_DROP, 0, nullptr);
+      }
+    }
     if (settings_.edge && hook == NF_INET_POST_ROUTING &&
         (mark & redirect::Marks::kMask) == redirect::Marks::kOutDiscover) {
       // Our own outbound leg: ask for a peer.

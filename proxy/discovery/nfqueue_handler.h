@@ -26,6 +26,9 @@ struct DiscoveryCounters {
   uint64_t answersAdded = 0;      ///< core: SYN-ACKs answered
   uint64_t answersSeen = 0;       ///< edge: SYN-ACKs carrying a core's answer
   uint64_t malformedOptions = 0;  ///< forged/truncated options, left untouched
+  /// edge: our own SYN came back in (its option names this box): a router redirected the
+  /// box's traffic back to it (a redirect loop); dropped, its flow reset by the owner
+  uint64_t ownSynsLooped = 0;
   uint64_t notHandled = 0;
 };
 
@@ -50,8 +53,12 @@ class NfqueueHandler {
   using CorePolicyFn =
       std::function<uint8_t(const policy::FlowKey&, uint8_t requested, DiscoveryEntry& entry)>;
 
+  /// Edge: our own SYN of `flow` (as the client opened it) came back in.
+  using LoopFn = std::function<void(const policy::FlowKey& flow)>;
+
   NfqueueHandler(uv_loop_t* loop, Settings settings, DiscoveryTable& edgeTable,
                  DiscoveryTable& coreTable, CorePolicyFn corePolicy);
+  void setLoopHandler(LoopFn onLoop) { onLoop_ = std::move(onLoop); }
   ~NfqueueHandler();
 
   /// Binds the queue; returns 0 or -errno.
@@ -69,6 +76,7 @@ class NfqueueHandler {
   DiscoveryTable& edgeTable_;
   DiscoveryTable& coreTable_;
   CorePolicyFn corePolicy_;
+  LoopFn onLoop_;
   nfq_handle* handle_ = nullptr;
   nfq_q_handle* queue_ = nullptr;
   uv_poll_t* poll_ = nullptr;

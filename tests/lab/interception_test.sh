@@ -130,6 +130,27 @@ out=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both
 echo "$out" | grep -q '"ok": 20,' || fail "flows with a lost discovery answer: $out"
 grep -q "auto-discovery answer did not reach it" /run/bhlab/$LAB/core.log || fail "the core did not fall back to raw"
 pass "lost auto-discovery answer: core falls back to a raw relay, byte-exact ($out)"
+
+# --- The edge killed mid-download (SIGKILL: none of our code runs). Its client socket had read
+# every byte the client sent, so a plain close would send FIN and the client would see a clean
+# end after fewer bytes; every socket of a flow carries SO_LINGER {1, 0} until its graceful
+# close (proxy/sockets.h), so the kernel resets it: the client sees ECONNRESET.
+in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode down --bytes $((4 << 30)) --timeout 20 >/tmp/bh-ekill-$$.out &
+bulk=$!
+written() {
+  CTL edge --json show statistics connection detail 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+print(max([c["bytes"]["written_original"] for c in json.load(sys.stdin)["connections"]
+           if c["dest"] == "10.91.4.2:5001"] or [0]))'
+}
+wait_for 60 "16 MiB of the 4 GiB download to reach the client" eval '[ "$(written)" -gt $((16 << 20)) ]'
+"$BHLAB" kill "$LAB" edge
+wait $bulk
+out=$(cat /tmp/bh-ekill-$$.out); rm -f /tmp/bh-ekill-$$.out
+echo "$out" | grep -q '"ok": 0, "mismatch": 0,' || fail "a download through a killed edge: $out"
+echo "$out" | grep -q "Connection reset by peer" ||
+  fail "a download through a killed edge did not end with a reset (a FIN looks complete): $out"
+pass "edge killed mid-download: the client saw a reset, not an early end ($out)"
 "$BHLAB" restart "$LAB" edge || fail "edge restart"
 
 # --- Core killed mid-transfer: the client sees an error, never a short success; the edge goes

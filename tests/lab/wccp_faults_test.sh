@@ -9,6 +9,8 @@
 # - a password longer than 8 characters: a reload with it is refused and named, the box stays;
 # - a service definition that conflicts with the one the router has: the router ignores the box
 #   (as IOS: silently) and names it, the box names the silence; the farm's flows stand;
+# - a redirect loop (the router redirects a box's own traffic back to it): named, its flows reset
+#   at once, never left hanging;
 # - a router that disappears: removed from the boxes' view after 30 s and named; flows are
 #   forwarded normally (WCCP fails open).
 # The wrong password is wccp_test.sh's, mismatched methods wccp_methods_test.sh's. tshark
@@ -109,6 +111,34 @@ grep -q "does not answer (3 HERE_I_AMs)" "$D/wae2.log" || fail "wae2's log does 
 wait_for 60 "the farm to be wae1 alone" farm_settled 1
 wccp_exact 100 "with a conflicting box ignored"
 pass "a conflicting service definition: named by the router (status, log) and by wae2 (show wccp status, log); the farm's flows byte-exact: $out"
+
+# --- A redirect loop: the router redirects the boxes' own traffic too (service 61's "redirect
+# in" on their interface, no "redirect exclude in"; the simulator on SIGUSR2, the lab's kernel
+# exclusion deleted), so wae1's own SYN comes back to it. wae1 names it (show wccp status and
+# statistics, --json, its log once) and resets each such flow: the clients see a reset at once,
+# never a hang, and no flow ends short as if complete. Mended, flows go on.
+in_lab "$LAB" edge iptables -w -t mangle -D PREROUTING -i wccpbr -p tcp -j ACCEPT
+kill -USR2 "$(cat "$D/router.pid")"
+wait_for 5 "the router to redirect the boxes' own traffic" router_json "j['packets']['redirect_box_link']"
+t0=$(date +%s)
+looped=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both \
+  --bytes 65536 --conns 10 --sources 10.91.1.10 --timeout 30)
+dt=$(($(date +%s) - t0))
+echo "$looped" | grep -q '"ok": 0, "mismatch": 0,' || fail "flows in a redirect loop: $looped"
+echo "$looped" | grep -q "timed out" && fail "a flow in a redirect loop was left hanging: $looped"
+[ "$dt" -lt 20 ] || fail "flows in a redirect loop took $dt s to end: $looped"
+wait_for 10 "wae1 to count its looped SYNs" json wae1 statistics "j['redirect_loops']['count'] >= 10"
+"$BHLAB" ctl "$LAB" wae1 show wccp status | grep -q "redirect loop: this box's own SYN" ||
+  fail "show wccp status does not name the loop: $("$BHLAB" ctl "$LAB" wae1 show wccp status)"
+"$BHLAB" ctl "$LAB" wae1 show wccp statistics | grep -Eq "Redirect loops \(own SYN came back\) *: [1-9]" ||
+  fail "show wccp statistics does not count the loop"
+n=$(grep -c "WCCP: redirect loop: .*exclude in" "$D/wae1.log")
+[ "$n" -eq 1 ] || fail "wae1's log names the redirect loop $n times (once expected)"
+kill -USR2 "$(cat "$D/router.pid")"
+in_lab "$LAB" edge iptables -w -t mangle -I PREROUTING 1 -i wccpbr -p tcp -j ACCEPT
+wait_for 5 "the router to exclude the boxes' traffic again" router_json "not j['packets']['redirect_box_link']"
+wccp_exact 50 "after the redirect loop is mended"
+pass "a redirect loop: named (show wccp status and statistics, the log once); its 10 flows reset within $dt s ($looped); mended, flows byte-exact ($out)"
 
 # --- The router disappears: the boxes remove it after 3 x HERE_I_AM_T and name it; TCP is
 # forwarded normally (the redirect rule's queue bypass: WCCP fails open).

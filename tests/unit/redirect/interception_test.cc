@@ -169,8 +169,16 @@ TEST_CASE("wccp rules: the TUN is a LAN interface, SYNs' MSS clamped, returns ro
   CHECK(has(rs.routeSetup, "ip -4 route replace default dev bhwccp0 table 29"));
   CHECK(has(rs.routeTeardown, "ip -4 rule del iif bhwccp0 fwmark 0x0/0xffff lookup 29"));
   CHECK(has(rs.routeTeardown, "ip -4 route flush table 29"));
+  // No loop rule unless the option's kind is given.
+  CHECK_FALSE(contains(rs.iptablesV4, "--tcp-option"));
+  // A SYN coming in with the discovery option is queued: the box's own, if it looped back.
+  s.wccpLoopOptionKind = 253;
+  CHECK(contains(buildRules(s).iptablesV4,
+                 "-A BRIDGEHEAD-PRE -p tcp --syn -m tcp --tcp-option "
+                 "253 -j NFQUEUE --queue-num 3 --queue-bypass\n"));
   // Inline: none of it.
   RuleSet inl = buildRules(edgeSpec());
+  CHECK_FALSE(contains(inl.iptablesV4, "--tcp-option"));
   CHECK_FALSE(contains(inl.nftScript, "maxseg"));
   CHECK_FALSE(has(inl.routeSetup, "ip -4 route flush table 29"));
   CHECK_FALSE(has(inl.routeSetup, "ip -4 route replace default dev bhwccp0 table 29"));

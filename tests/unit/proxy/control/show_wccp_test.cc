@@ -174,6 +174,24 @@ TEST_CASE("show wccp gre and statistics: the counters") {
   CHECK(st.find("    I_See_You rcvd                      : 11\n") != std::string::npos);
 }
 
+TEST_CASE("show wccp: a redirect loop is named in status, statistics and --json") {
+  WccpStatus s = farmOfTwo();
+  CHECK(text(s, "status").find("Redirect loops") == std::string::npos);
+  CHECK(text(s, "statistics").find("    Redirect loops (own SYN came back)  : 0\n") !=
+        std::string::npos);
+  s.redirectLoops = 3;
+  s.redirectLoop = "redirect loop: this box's own SYN came back";
+  const std::string st = text(s, "status");
+  CHECK(st.find("  Redirect loops           : 3 (flows reset)\n"
+                "          Last problem: redirect loop: this box's own SYN came back\n") !=
+        std::string::npos);
+  CHECK(text(s, "statistics").find("    Redirect loops (own SYN came back)  : 3\n") !=
+        std::string::npos);
+  const auto j = showWccp(s, "status")["json"];
+  CHECK(j["redirect_loops"]["count"] == 3);
+  CHECK(j["redirect_loops"]["problem"] == "redirect loop: this box's own SYN came back");
+}
+
 TEST_CASE("show wccp --json carries the same facts; an unknown word is an error") {
   auto r = showWccp(farmOfTwo(), "services");
   REQUIRE(r["ok"] == true);
