@@ -98,12 +98,19 @@ Outcome<std::unique_ptr<TlsContext>> TlsContext::create(TlsRole role, const TlsC
     mode = SSL_VERIFY_PEER | (role == TlsRole::Server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
   }
   SSL_CTX_set_verify(ctx, mode, verifyCallback);
-  // No early data (0-RTT): secure/README.md says why.
-  SSL_CTX_set_max_early_data(ctx, 0);
   if (role == TlsRole::Server) {
     static const unsigned char kSidContext[] = "bridgehead-peering";
     SSL_CTX_set_session_id_context(ctx, kSidContext, sizeof kSidContext - 1);
     SSL_CTX_set_num_tickets(ctx, 1);
+    // 0-RTT (secure/README.md "Resumption and early data"): with max_early_data > 0 and
+    // anti-replay on (never SSL_OP_NO_ANTI_REPLAY), OpenSSL issues stateful tickets kept in
+    // this context's session cache and accepts early data only for a ticket it finds there,
+    // removing it on use: each ticket carries early data once, and only to this process.
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_ANTI_REPLAY);
+    SSL_CTX_set_max_early_data(ctx, static_cast<uint32_t>(config.maxEarlyData));
+    SSL_CTX_set_recv_max_early_data(ctx, static_cast<uint32_t>(config.maxEarlyData));
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    SSL_CTX_sess_set_cache_size(ctx, static_cast<long>(config.maxServerSessions));
   } else {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, newSessionCallback);

@@ -33,6 +33,14 @@ struct TlsConfig {
   size_t maxPlaintextIn = 256 * 1024;    ///< opened bytes not yet taken by the proxy
   size_t maxCiphertextOut = 256 * 1024;  ///< sealed bytes not yet taken for the socket
   size_t maxResumptionTickets = 1024;    ///< client: peers whose ticket is kept (oldest dropped)
+  /// Client: send the flow's first bytes as 0-RTT early data when the ticket allows it.
+  bool earlyData = true;
+  /// Server: early data accepted per connection (0: none; then tickets allow none). 16 KiB is
+  /// one record: a flow's first request (secure/README.md "Resumption and early data").
+  size_t maxEarlyData = 16384;
+  /// Server: sessions kept in OpenSSL's session cache, where the single-use tickets of early
+  /// data live (anti-replay, RFC 8446 section 8.1); the oldest go first beyond it.
+  size_t maxServerSessions = 20480;
 };
 
 /// One SSL_CTX per role with the peering identity and settings; sessions are made from it.
