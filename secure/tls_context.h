@@ -6,8 +6,10 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
+#include "common/bytes.h"
 #include "secure/openssl_ptr.h"
 #include "secure/outcome.h"
 #include "secure/peering_identity.h"
@@ -61,6 +63,13 @@ class TlsContext {
   void keepTicket(const std::string& peer, SslSessionPtr ticket);
   size_t ticketCount() const { return tickets_.size(); }
 
+  /// Server: the identity of a ticket whose early data was accepted; offered again with early
+  /// data, the ClientHello fails (ClientHello recording, RFC 8446 section 8.2). The newest
+  /// maxServerSessions identities are kept.
+  void noteSpent(ByteSpan identity);
+  bool spent(ByteSpan identity) const;
+  size_t spentCount() const { return spent_.size(); }
+
  private:
   TlsContext(TlsRole role, const TlsConfig& config) : role_(role), config_(config) {}
 
@@ -69,6 +78,8 @@ class TlsContext {
   SslCtxPtr ctx_;
   std::map<std::string, SslSessionPtr> tickets_;
   std::deque<std::string> ticketOrder_;
+  std::set<std::string> spent_;
+  std::deque<std::string> spentOrder_;
 };
 
 }  // namespace bh::secure

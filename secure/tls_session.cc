@@ -205,6 +205,12 @@ bool TlsSession::readEarlyData() {
     int r = SSL_read_early_data(ssl, plaintextIn_.data() + old, room, &n);
     plaintextIn_.resize(old + (r == SSL_READ_EARLY_DATA_SUCCESS ? n : 0));
     if (r == SSL_READ_EARLY_DATA_SUCCESS) {
+      if (earlyData_ != EarlyData::Accepted) {
+        // Its ticket is spent: offered again with early data, the ClientHello fails.
+        unsigned int idLen = 0;
+        const unsigned char* id = SSL_SESSION_get_id(SSL_get0_session(ssl), &idLen);
+        context_.noteSpent(ByteSpan(id, idLen));
+      }
       earlyData_ = EarlyData::Accepted;
       resumed_ = true;  // early data comes only with a resumed ticket
       continue;

@@ -435,17 +435,54 @@ TEST_CASE("tls 0-RTT: early data reaches the server before the client's Finished
   CHECK(textOf(s->takePlaintext()) == "after");  // nothing twice
   CHECK(c->earlyDataRoom() == 0);
 
-  SUBCASE("a replay of the same flight to the server: early data refused") {
+  SUBCASE("a replay of the same flight to the server: refused, nothing opened") {
     // An attacker on the WAN sends the recorded first flight again (RFC 8446 section 8): the
-    // ticket was single-use, so the server does not accept the early data a second time.
+    // ticket was single-use and is recorded as spent, so the server fails the handshake.
     auto s2 = session(*p.serverCtx);
     s2->receive(flight);
     CHECK_FALSE(s2->earlyDataOpen());
     CHECK(s2->pendingPlaintextIn() == 0);
     CHECK(s2->earlyData() != EarlyData::Accepted);
-    (void)s2->takeCiphertext();
-    CHECK(s2->pendingPlaintextIn() == 0);
+    CHECK(s2->failure() == TlsFailure::EarlyDataReplay);
   }
+}
+
+TEST_CASE("tls 0-RTT: a copy accepted first makes the original fail, not resend (section 8.2)") {
+  // The attacker delivers a copy of the edge's first flight before the original (on a
+  // connection of its own): the copy's early data is accepted once. The original, offering the
+  // same spent ticket, must fail, so the client resets instead of sending the bytes again after
+  // a rejection (which would reach the server twice).
+  Pair p;
+  firstContact(p, "core-1");
+  auto c = session(*p.clientCtx, "core-1");
+  REQUIRE(c->writeEarly(bytesOf("submit message")) == 14);
+  Bytes flight = c->takeCiphertext();
+  auto copy = session(*p.serverCtx);
+  copy->receive(flight);
+  CHECK(textOf(copy->takePlaintext()) == "submit message");
+  CHECK(p.serverCtx->spentCount() == 1);
+  auto original = session(*p.serverCtx);
+  original->receive(flight);
+  CHECK(original->failure() == TlsFailure::EarlyDataReplay);
+  CHECK(original->pendingPlaintextIn() == 0);
+  c->receive(original->takeCiphertext());  // the alert
+  CHECK(c->state() == TlsState::Failed);
+  CHECK(c->earlyDataMayHaveArrived());  // so the proxy resets the flow, never resends
+}
+
+TEST_CASE("tls 0-RTT: spent ticket identities are capped at maxServerSessions") {
+  TlsConfig sc;
+  sc.maxServerSessions = 2;
+  Pair p(TlsConfig{}, selfSigned("edge"), sc, selfSigned("core"));
+  for (const char* peer : {"a", "b", "c"}) {
+    firstContact(p, peer);
+    auto c = session(*p.clientCtx, peer);
+    REQUIRE(c->writeEarly(bytesOf("x")) == 1);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    REQUIRE(c->earlyData() == EarlyData::Accepted);
+  }
+  CHECK(p.serverCtx->spentCount() == 2);
 }
 
 TEST_CASE("tls 0-RTT: early data the server rejects is sent again after the handshake, once") {
