@@ -28,6 +28,15 @@ std::string Daemon::metricsText() {
     metrics::addDiscoveryMetrics(out, nfqueue_->counters());
   }
   metrics::addPeerRouteMetrics(out, peerRoutesView());
+  {
+    WanSecureStatsView ws;
+    ws.available = wanSecure_.available();
+    ws.totals = wanSecure_.stats().totals();
+    auto [sealed, opened] = flows_.liveSecureBytes();
+    ws.totals.bytesSealed += sealed;
+    ws.totals.bytesOpened += opened;
+    metrics::addWanSecureMetrics(out, ws);
+  }
   for (const auto& [which, p] : flows_.accelerators()) {
     for (auto& f : p.accelerator->metrics()) {
       out.push_back(std::move(f));

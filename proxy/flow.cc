@@ -3,6 +3,8 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
+
 #include "proxy/codec/peer_messages.h"
 
 namespace bh::proxy {
@@ -48,6 +50,8 @@ struct Flow::WriteReq {
   int leg = 0;
   bool closeAfter = false;
   Bytes data;
+  size_t offset = 0;  ///< the bytes before it went out already (Flow::writeCiphertext)
+  size_t queued() const { return data.size() - offset; }
 };
 
 Flow::Flow(uv_loop_t* loop, FlowOwner& owner, FlowInfo info)
@@ -141,7 +145,9 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
     // An edge leg awaiting the core's confirmation of WAN secure holds the client the same way.
     for (Leg& l : legs_) {
       const Leg& o = other(l);
-      if (!o.awaitingHello && !(o.awaitingConfirm && !(o.tls && o.tls->open()))) {
+      // With 0-RTT the client is read at once: its first bytes leave as early data.
+      if (!o.awaitingHello &&
+          !(o.awaitingConfirm && !(o.tls && (o.tls->open() || o.tls->earlyRoom() > 0)))) {
         startReading(l);
       }
     }
@@ -156,58 +162,68 @@ void Flow::secureLeg(int i, std::unique_ptr<SecureLeg> leg) {
 }
 
 void Flow::onCiphertext(Leg& from, ByteSpan data) {
-  // TlsSession holds at most maxCiphertextIn unopened bytes: a whole read (up to kReadBuffer)
-  // goes in record-sized pieces, each opened and delivered before the next.
-  constexpr size_t kPiece = 16 * 1024;
-  size_t off = 0;
-  do {
-    if (aborted_ || from.closing || !from.tls || from.secureFailed) {
-      return;
+  // A whole read goes in at once: TlsSession opens its records in place and keeps only what it
+  // has no plaintext room for (maxCiphertextIn), so the frame decoder gets one read's plaintext
+  // (up to kReadBuffer) and decodes whole frames from it without buffering them.
+  if (aborted_ || from.closing || !from.tls || from.secureFailed) {
+    return;
+  }
+  SecureLeg& s = *from.tls;
+  Bytes plain;
+  s.receive(data, plain);
+  writeCiphertext(from);
+  if (aborted_) {
+    return;
+  }
+  if (s.phase() == SecureLeg::Phase::Failed) {
+    onSecureFailed(from);
+    return;
+  }
+  if (s.phase() == SecureLeg::Phase::CheckingRevocation && from.reading) {
+    stopReading(from);
+    from.pausedForCheck = true;
+  }
+  if (!from.secureOpenNoted && s.open()) {
+    from.secureOpenNoted = true;
+    if (from.pausedForCheck) {
+      from.pausedForCheck = false;
+      startReading(from);
     }
-    SecureLeg& s = *from.tls;
-    ByteSpan piece = data.subspan(off, std::min(kPiece, data.size() - off));
-    off += piece.size();
-    Bytes plain;
-    s.receive(piece, plain);
-    writeCiphertext(from);
+    owner_.onSecureLegOpen(*this, from.index);
     if (aborted_) {
       return;
     }
-    if (s.phase() == SecureLeg::Phase::Failed) {
-      onSecureFailed(from);
-      return;
+    if (from.awaitingConfirm && relaying_) {
+      startReading(other(from));  // the client may speak; its bytes are kept until confirmed
     }
-    if (s.phase() == SecureLeg::Phase::CheckingRevocation && from.reading) {
-      stopReading(from);
-      from.pausedForCheck = true;
-    }
-    if (!from.secureOpenNoted && s.open()) {
-      from.secureOpenNoted = true;
-      if (from.pausedForCheck) {
-        from.pausedForCheck = false;
-        startReading(from);
-      }
-      owner_.onSecureLegOpen(*this, from.index);
-      if (aborted_) {
-        return;
-      }
-      if (from.awaitingConfirm && relaying_) {
-        startReading(other(from));  // the client may speak; its bytes are kept until confirmed
-      }
-    }
-    if (!plain.empty()) {
-      onBytes(from, plain);
-    }
-  } while (off < data.size());
+  }
+  if (!plain.empty()) {
+    onBytes(from, plain);
+  }
 }
 
 void Flow::writeCiphertext(Leg& l, bool closeAfter) {
   Bytes c = l.tls->takeCiphertext();
   if (closeAfter) {
     writeRaw(l, std::move(c), true);
-  } else if (!c.empty()) {
-    writePartsRaw(l, c, {});
+    return;
   }
+  if (c.empty() || l.closing) {
+    return;
+  }
+  // The sealed bytes are this flow's own buffer: what the socket does not take now is queued
+  // where it is (from an offset), never copied again.
+  size_t done = 0;
+  if (l.pendingWrite == 0) {
+    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(c.data()), static_cast<unsigned>(c.size()));
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&l.tcp), &b, 1);
+    if (n < 0 && n != UV_EAGAIN) {
+      fail(l, n);
+      return;
+    }
+    done = n > 0 ? static_cast<size_t>(n) : 0;
+  }
+  writeRaw(l, std::move(c), false, done);
 }
 
 void Flow::onSecureFailed(Leg& from) {
@@ -218,7 +234,10 @@ void Flow::onSecureFailed(Leg& from) {
   stopReading(from);
   // Unconfirmed: the edge keeps every client byte it sent (unconfirmedClient_), the core has
   // sent the server nothing.
-  const bool confirmed = !from.awaitingConfirm && !from.awaitingHello;
+  // Early data that may have been accepted may have reached the server: handing the flow off
+  // would send those bytes twice (secure/README.md "Resumption and early data").
+  const bool confirmed = (!from.awaitingConfirm && !from.awaitingHello) ||
+                         (from.tls && from.tls->earlyDataMayHaveArrived());
   owner_.onSecureLegFailed(*this, from.index, confirmed);
 }
 
@@ -404,8 +423,15 @@ void Flow::stopReading(Leg& l) {
   }
 }
 
-void Flow::onAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
-  *buf = uv_buf_init(gReadBuffer, sizeof(gReadBuffer));
+void Flow::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  const Leg& l = *static_cast<const Leg*>(h->data);
+  const Leg& o = l.flow->legs_[1 - l.index];
+  size_t n = sizeof(gReadBuffer);
+  if (o.tls && o.awaitingConfirm && !o.tls->open()) {
+    // 0-RTT: read no more than the leg seals as early data now (Flow::onBytes pauses after).
+    n = std::clamp<size_t>(o.tls->earlyRoom(), 1, n);
+  }
+  *buf = uv_buf_init(gReadBuffer, static_cast<unsigned>(n));
 }
 
 void Flow::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
@@ -441,6 +467,11 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
       if (unconfirmedClient_.size() >= kMaxUnconfirmed) {
         stopReading(from);
         pausedForConfirm_ = true;
+      }
+      if (other(from).tls && !other(from).tls->open()) {
+        // Read in the 0-RTT window: what more the client sends waits (in the kernel) for the
+        // leg to open, which starts the reads again (onCiphertext).
+        stopReading(from);
       }
     }
     if (observer_) {
@@ -820,8 +851,8 @@ void Flow::write(Leg& to, Bytes&& data, bool closeAfter) {
   writeRaw(to, std::move(data), closeAfter);
 }
 
-void Flow::writeRaw(Leg& to, Bytes&& data, bool closeAfter) {
-  if (to.closing || data.empty()) {
+void Flow::writeRaw(Leg& to, Bytes&& data, bool closeAfter, size_t offset) {
+  if (to.closing || data.size() <= offset) {
     if (closeAfter) {
       closeLeg(to, false);
     }
@@ -832,13 +863,14 @@ void Flow::writeRaw(Leg& to, Bytes&& data, bool closeAfter) {
   req->leg = to.index;
   req->closeAfter = closeAfter;
   req->data = std::move(data);
+  req->offset = offset;
   req->req.data = req;
-  uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(req->data.data()),
-                           static_cast<unsigned>(req->data.size()));
-  to.pendingWrite += req->data.size();
+  uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(req->data.data() + offset),
+                           static_cast<unsigned>(req->queued()));
+  to.pendingWrite += req->queued();
   int r = uv_write(&req->req, reinterpret_cast<uv_stream_t*>(&to.tcp), &b, 1, &Flow::onWrite);
   if (r != 0) {
-    to.pendingWrite -= req->data.size();
+    to.pendingWrite -= req->queued();
     delete req;
     fail(to, r);
     return;
@@ -856,7 +888,7 @@ void Flow::onWrite(uv_write_t* req, int status) {
   auto* w = static_cast<WriteReq*>(req->data);
   Flow* f = w->flow;
   Leg& to = f->legs_[w->leg];
-  to.pendingWrite -= w->data.size();
+  to.pendingWrite -= w->queued();
   bool closeAfter = w->closeAfter;
   delete w;
   if (closeAfter) {

@@ -236,7 +236,8 @@ class Flow : private SpliceRelay::Owner {
   void releaseDeferredEofs(Leg& raw);
   void write(Leg& to, Bytes&& data, bool closeAfter = false);
   /// write() without TLS: the bytes go to the socket as they are.
-  void writeRaw(Leg& to, Bytes&& data, bool closeAfter = false);
+  /// `offset`: the first bytes of `data` went out already.
+  void writeRaw(Leg& to, Bytes&& data, bool closeAfter = false, size_t offset = 0);
   /// Writes `first` then `second` (either may be empty), copying only what the socket does
   /// not take at once.
   void writeParts(Leg& to, ByteSpan first, ByteSpan second);

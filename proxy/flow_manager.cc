@@ -480,6 +480,9 @@ void FlowManager::onSecureLegOpen(Flow& flow, int leg) {
   info.wanSecured = true;
   const SecureLeg* s = flow.secureLegOf(leg);
   secure_->stats().handshakeDone(info.peerId, s->resumed());
+  if (s->earlyData() != secure::EarlyData::None) {
+    secure_->stats().earlyData(s->earlyData() == secure::EarlyData::Accepted);
+  }
   secure_->notePeerCertificate(info.peerId, *s);
 }
 

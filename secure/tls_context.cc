@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 
 #include "secure/certificate_name.h"
+#include "secure/psk_offer.h"
 #include "secure/tls_session.h"
 
 namespace bh::secure {
@@ -54,6 +55,37 @@ int newSessionCallback(SSL* ssl, SSL_SESSION* ticket) {
   return 0;
 }
 
+// RFC 8446 section 8.2: a ClientHello that offers early data with a ticket whose early data this
+// process already accepted is a replay (our edges use each ticket once). It fails, rather than
+// having its early data rejected, so the client does not send those bytes again after a
+// handshake an attacker relays (secure/README.md "Resumption and early data").
+int clientHelloCallback(SSL* ssl, int* alert, void* arg) {
+  auto* context = static_cast<TlsContext*>(arg);
+  const unsigned char* early = nullptr;
+  const unsigned char* psk = nullptr;
+  size_t earlyLen = 0;
+  size_t pskLen = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_early_data, &early, &earlyLen) != 1 ||
+      SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &psk, &pskLen) != 1) {
+    return SSL_CLIENT_HELLO_SUCCESS;
+  }
+  std::vector<ByteSpan> ids;
+  if (!parseOfferedPskIdentities(ByteSpan(psk, pskLen), ids).ok()) {
+    return SSL_CLIENT_HELLO_SUCCESS;  // OpenSSL's own parser refuses it, with its alert
+  }
+  for (ByteSpan id : ids) {
+    if (context->spent(id)) {
+      if (TlsSession* s = sessionOf(ssl)) {
+        s->fail(TlsFailure::EarlyDataReplay,
+                "a ClientHello offered early data with a ticket already spent");
+      }
+      *alert = SSL_AD_ILLEGAL_PARAMETER;
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 }  // namespace
 
 Outcome<std::unique_ptr<TlsContext>> TlsContext::create(TlsRole role, const TlsConfig& config,
@@ -98,12 +130,20 @@ Outcome<std::unique_ptr<TlsContext>> TlsContext::create(TlsRole role, const TlsC
     mode = SSL_VERIFY_PEER | (role == TlsRole::Server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
   }
   SSL_CTX_set_verify(ctx, mode, verifyCallback);
-  // No early data (0-RTT): secure/README.md says why.
-  SSL_CTX_set_max_early_data(ctx, 0);
   if (role == TlsRole::Server) {
     static const unsigned char kSidContext[] = "bridgehead-peering";
     SSL_CTX_set_session_id_context(ctx, kSidContext, sizeof kSidContext - 1);
     SSL_CTX_set_num_tickets(ctx, 1);
+    // 0-RTT (secure/README.md "Resumption and early data"): with max_early_data > 0 and
+    // anti-replay on (never SSL_OP_NO_ANTI_REPLAY), OpenSSL issues stateful tickets kept in
+    // this context's session cache and accepts early data only for a ticket it finds there,
+    // removing it on use: each ticket carries early data once, and only to this process.
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_ANTI_REPLAY);
+    SSL_CTX_set_max_early_data(ctx, static_cast<uint32_t>(config.maxEarlyData));
+    SSL_CTX_set_recv_max_early_data(ctx, static_cast<uint32_t>(config.maxEarlyData));
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    SSL_CTX_sess_set_cache_size(ctx, static_cast<long>(config.maxServerSessions));
+    SSL_CTX_set_client_hello_cb(ctx, clientHelloCallback, c.get());
   } else {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, newSessionCallback);
@@ -120,6 +160,22 @@ SslSessionPtr TlsContext::takeTicket(const std::string& peer) {
   tickets_.erase(it);
   std::erase(ticketOrder_, peer);
   return t;
+}
+
+void TlsContext::noteSpent(ByteSpan identity) {
+  std::string id(identity.begin(), identity.end());
+  if (config_.maxServerSessions == 0 || !spent_.insert(id).second) {
+    return;
+  }
+  spentOrder_.push_back(std::move(id));
+  while (spentOrder_.size() > config_.maxServerSessions) {
+    spent_.erase(spentOrder_.front());
+    spentOrder_.pop_front();
+  }
+}
+
+bool TlsContext::spent(ByteSpan identity) const {
+  return spent_.count(std::string(identity.begin(), identity.end())) != 0;
 }
 
 void TlsContext::keepTicket(const std::string& peer, SslSessionPtr ticket) {

@@ -6,8 +6,10 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
+#include "common/bytes.h"
 #include "secure/openssl_ptr.h"
 #include "secure/outcome.h"
 #include "secure/peering_identity.h"
@@ -33,6 +35,14 @@ struct TlsConfig {
   size_t maxPlaintextIn = 256 * 1024;    ///< opened bytes not yet taken by the proxy
   size_t maxCiphertextOut = 256 * 1024;  ///< sealed bytes not yet taken for the socket
   size_t maxResumptionTickets = 1024;    ///< client: peers whose ticket is kept (oldest dropped)
+  /// Client: send the flow's first bytes as 0-RTT early data when the ticket allows it.
+  bool earlyData = true;
+  /// Server: early data accepted per connection (0: none; then tickets allow none). 16 KiB is
+  /// one record: a flow's first request (secure/README.md "Resumption and early data").
+  size_t maxEarlyData = 16384;
+  /// Server: sessions kept in OpenSSL's session cache, where the single-use tickets of early
+  /// data live (anti-replay, RFC 8446 section 8.1); the oldest go first beyond it.
+  size_t maxServerSessions = 20480;
 };
 
 /// One SSL_CTX per role with the peering identity and settings; sessions are made from it.
@@ -53,6 +63,13 @@ class TlsContext {
   void keepTicket(const std::string& peer, SslSessionPtr ticket);
   size_t ticketCount() const { return tickets_.size(); }
 
+  /// Server: the identity of a ticket whose early data was accepted; offered again with early
+  /// data, the ClientHello fails (ClientHello recording, RFC 8446 section 8.2). The newest
+  /// maxServerSessions identities are kept.
+  void noteSpent(ByteSpan identity);
+  bool spent(ByteSpan identity) const;
+  size_t spentCount() const { return spent_.size(); }
+
  private:
   TlsContext(TlsRole role, const TlsConfig& config) : role_(role), config_(config) {}
 
@@ -61,6 +78,8 @@ class TlsContext {
   SslCtxPtr ctx_;
   std::map<std::string, SslSessionPtr> tickets_;
   std::deque<std::string> ticketOrder_;
+  std::set<std::string> spent_;
+  std::deque<std::string> spentOrder_;
 };
 
 }  // namespace bh::secure

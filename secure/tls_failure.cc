@@ -36,6 +36,8 @@ std::string_view tlsFailureName(TlsFailure f) {
       return "peer-alert";
     case TlsFailure::BufferCapExceeded:
       return "buffer-cap-exceeded";
+    case TlsFailure::EarlyDataReplay:
+      return "early-data-replay";
     case TlsFailure::Internal:
       return "internal";
   }

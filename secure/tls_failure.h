@@ -24,6 +24,7 @@ enum class TlsFailure {
   TruncatedRecord,          ///< the stream ended inside a record or without close_notify
   PeerAlert,                ///< the peer sent another fatal alert
   BufferCapExceeded,        ///< more bytes buffered than the session's cap allows
+  EarlyDataReplay,          ///< a ClientHello offered early data with a ticket already spent
   Internal,                 ///< OpenSSL failed for a local reason (memory, configuration)
 };
 

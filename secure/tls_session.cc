@@ -86,56 +86,71 @@ Outcome<std::unique_ptr<TlsSession>> TlsSession::create(TlsContext& context,
   using R = Outcome<std::unique_ptr<TlsSession>>;
   std::unique_ptr<TlsSession> s(new TlsSession(context, peer));
   s->ssl_.reset(SSL_new(context.native()));
-  BIO* r = BIO_new(BIO_s_mem());
-  BIO* w = BIO_new(BIO_s_mem());
-  if (!s->ssl_ || r == nullptr || w == nullptr) {
-    BIO_free(r);
-    BIO_free(w);
+  BIO* io = newTransportBio(s->io_);
+  if (!s->ssl_ || io == nullptr) {
+    BIO_free(io);
     return R::failure("tls session: " + takeOpenSslError());
   }
-  // An empty memory BIO reads as "retry", not end of stream, until receiveEnd().
-  BIO_set_mem_eof_return(r, -1);
-  SSL_set_bio(s->ssl_.get(), r, w);
-  s->rbio_ = r;
-  s->wbio_ = w;
+  SSL_set_bio(s->ssl_.get(), io, io);  // one BIO both ways: one reference taken
   SSL_set_app_data(s->ssl_.get(), s.get());
   if (context.role() == TlsRole::Client) {
     SSL_set_connect_state(s->ssl_.get());
     if (SslSessionPtr ticket = context.takeTicket(peer)) {
       SSL_set_session(s->ssl_.get(), ticket.get());  // takes its own reference
+      // A ticket that allows early data: the ClientHello waits for the first early bytes, so
+      // they leave together (RFC 8446 section 2.3).
+      size_t allowed = SSL_SESSION_get_max_early_data(ticket.get());
+      if (allowed > 0 && context.config().earlyData) {
+        s->earlyWindow_ = true;
+        s->helloSent_ = false;
+        s->earlyBudget_ = allowed;
+      }
     }
   } else {
     SSL_set_accept_state(s->ssl_.get());
+    s->earlyReading_ = context.config().maxEarlyData > 0;
   }
-  s->advance();  // a client's ClientHello is ready at once
+  if (s->helloSent_) {
+    s->advance();  // a client's ClientHello is ready at once
+  }
   return R::success(std::move(s));
 }
 
 TlsSession::~TlsSession() {
   if (ssl_) {
     SSL_set_app_data(ssl_.get(), nullptr);
+    if (context_.role() == TlsRole::Server && state_ != TlsState::Failed &&
+        state_ != TlsState::Handshaking) {
+      // SSL_free of a connection that sent no close_notify removes its session from the cache,
+      // and with it the stateful ticket this connection issued (the one early data needs): a
+      // leg the proxy resets after a good handshake must not cost the edge its next 0-RTT.
+      SSL_set_shutdown(ssl_.get(), SSL_get_shutdown(ssl_.get()) | SSL_SENT_SHUTDOWN);
+    }
   }
+  ssl_.reset();  // before io_, which its BIO reads and writes
 }
 
 TlsState TlsSession::receive(ByteSpan ciphertext) {
   if (state_ == TlsState::Failed || state_ == TlsState::Closed) {
     return state_;
   }
-  size_t pending = BIO_ctrl_pending(rbio_);
-  if (ciphertext.size() >
-      context_.config().maxCiphertextIn - std::min(pending, context_.config().maxCiphertextIn)) {
-    fail(TlsFailure::BufferCapExceeded, "more than " +
-                                            std::to_string(context_.config().maxCiphertextIn) +
-                                            " unopened ciphertext bytes");
-    return state_;
-  }
-  if (!ciphertext.empty() &&
-      BIO_write(rbio_, ciphertext.data(), static_cast<int>(ciphertext.size())) !=
-          static_cast<int>(ciphertext.size())) {
-    fail(TlsFailure::Internal, "memory BIO write failed");
-    return state_;
-  }
+  // The peer's first bytes end the early window: what comes later waits for the handshake.
+  earlyWindow_ = false;
+  io_.lent = ciphertext;
   advance();
+  if (state_ == TlsState::Failed || state_ == TlsState::Closed) {
+    io_.lent = {};  // nothing after a failure or close_notify is read
+    return state_;
+  }
+  // What TLS did not read (no plaintext room) is kept, within the cap.
+  const size_t cap = context_.config().maxCiphertextIn;
+  if (io_.unread() > cap) {
+    io_.lent = {};
+    fail(TlsFailure::BufferCapExceeded,
+         "more than " + std::to_string(cap) + " unopened ciphertext bytes");
+    return state_;
+  }
+  io_.keepLent();
   return state_;
 }
 
@@ -143,7 +158,7 @@ TlsState TlsSession::receiveEnd() {
   if (state_ == TlsState::Failed || state_ == TlsState::Closed) {
     return state_;
   }
-  BIO_set_mem_eof_return(rbio_, 0);
+  io_.eof = true;
   advance();
   if (state_ == TlsState::Handshaking || state_ == TlsState::Established) {
     // The read side saw no error (the proxy stopped reading at the plaintext cap): still a
@@ -156,6 +171,12 @@ TlsState TlsSession::receiveEnd() {
 void TlsSession::advance() {
   SSL* ssl = ssl_.get();
   if (state_ == TlsState::Handshaking) {
+    if (!helloSent_) {
+      return;  // nothing can come before our ClientHello
+    }
+    if (earlyReading_ && !readEarlyData()) {
+      return;
+    }
     ERR_clear_error();
     int r = SSL_do_handshake(ssl);
     if (r != 1) {
@@ -164,17 +185,92 @@ void TlsSession::advance() {
     }
     state_ = TlsState::Established;
     resumed_ = SSL_session_reused(ssl) == 1;
+    settleEarlyData();
   }
-  // Open records while the proxy has room for their plaintext; what does not fit stays in the
-  // read BIO (itself capped by maxCiphertextIn), which is the back-pressure.
-  uint8_t buf[16384];
-  while (state_ == TlsState::Established &&
-         plaintextIn_.size() < context_.config().maxPlaintextIn) {
-    size_t room = std::min(sizeof buf, context_.config().maxPlaintextIn - plaintextIn_.size());
+  openRecords();
+}
+
+bool TlsSession::readEarlyData() {
+  // SSL_read_early_data(3): called instead of the handshake until it reports the end of the
+  // early data (EndOfEarlyData, or none sent, or rejected); OpenSSL's anti-replay accepts early
+  // data only with a ticket found in the server's session cache and removes it on use.
+  SSL* ssl = ssl_.get();
+  const size_t cap = context_.config().maxPlaintextIn;
+  while (plaintextIn_.size() < cap) {
+    size_t old = plaintextIn_.size();
+    size_t room = std::min<size_t>(16384, cap - old);
+    plaintextIn_.resize(old + room);
     size_t n = 0;
     ERR_clear_error();
-    if (SSL_read_ex(ssl, buf, room, &n) == 1) {
-      plaintextIn_.insert(plaintextIn_.end(), buf, buf + n);
+    int r = SSL_read_early_data(ssl, plaintextIn_.data() + old, room, &n);
+    plaintextIn_.resize(old + (r == SSL_READ_EARLY_DATA_SUCCESS ? n : 0));
+    if (r == SSL_READ_EARLY_DATA_SUCCESS) {
+      if (earlyData_ != EarlyData::Accepted) {
+        // Its ticket is spent: offered again with early data, the ClientHello fails.
+        unsigned int idLen = 0;
+        const unsigned char* id = SSL_SESSION_get_id(SSL_get0_session(ssl), &idLen);
+        context_.noteSpent(ByteSpan(id, idLen));
+      }
+      earlyData_ = EarlyData::Accepted;
+      resumed_ = true;  // early data comes only with a resumed ticket
+      continue;
+    }
+    if (r == SSL_READ_EARLY_DATA_FINISH) {
+      earlyReading_ = false;
+      if (SSL_get_early_data_status(ssl) == SSL_EARLY_DATA_ACCEPTED) {
+        earlyData_ = EarlyData::Accepted;
+      } else if (earlyData_ == EarlyData::None &&
+                 SSL_get_early_data_status(ssl) == SSL_EARLY_DATA_REJECTED) {
+        earlyData_ = EarlyData::Rejected;
+      }
+      return true;
+    }
+    failFromOpenSsl(SSL_get_error(ssl, r));
+    return false;
+  }
+  return false;  // no room for more early plaintext: the rest waits, sealed
+}
+
+void TlsSession::settleEarlyData() {
+  if (context_.role() != TlsRole::Client || earlyCopy_.empty()) {
+    earlyCopy_ = Bytes();
+    return;
+  }
+  if (SSL_get_early_data_status(ssl_.get()) == SSL_EARLY_DATA_ACCEPTED) {
+    earlyData_ = EarlyData::Accepted;
+    earlyCopy_ = Bytes();
+    return;
+  }
+  // Rejected (RFC 8446 section 4.2.10: the server skipped it): the same bytes again, first.
+  earlyData_ = EarlyData::Rejected;
+  Bytes again = std::move(earlyCopy_);
+  earlyCopy_ = Bytes();
+  size_t written = 0;
+  ERR_clear_error();
+  if (SSL_write_ex(ssl_.get(), again.data(), again.size(), &written) != 1 ||
+      written != again.size()) {
+    fail(TlsFailure::Internal, "rejected early data could not be sent again");
+  }
+}
+
+void TlsSession::openRecords() {
+  SSL* ssl = ssl_.get();
+  // Open records while the proxy has room for their plaintext; what does not fit stays sealed
+  // (kept by receive(), within maxCiphertextIn), which is the back-pressure. Opened straight
+  // into plaintextIn_, reserved for what may come, so no byte is copied twice.
+  const size_t cap = context_.config().maxPlaintextIn;
+  if (state_ == TlsState::Established && plaintextIn_.size() < cap) {
+    plaintextIn_.reserve(std::min(cap, plaintextIn_.size() + io_.unread() + 16384 + 256));
+  }
+  while (state_ == TlsState::Established && plaintextIn_.size() < cap) {
+    size_t old = plaintextIn_.size();
+    size_t room = std::min<size_t>(16384, cap - old);
+    plaintextIn_.resize(old + room);
+    size_t n = 0;
+    ERR_clear_error();
+    int ok = SSL_read_ex(ssl, plaintextIn_.data() + old, room, &n);
+    plaintextIn_.resize(old + (ok == 1 ? n : 0));
+    if (ok == 1) {
       continue;
     }
     int e = SSL_get_error(ssl, 0);
@@ -185,6 +281,39 @@ void TlsSession::advance() {
     failFromOpenSsl(e);
     return;
   }
+}
+
+size_t TlsSession::earlyDataRoom() const {
+  if (!earlyWindow_ || state_ != TlsState::Handshaking) {
+    return 0;
+  }
+  return earlyBudget_ - std::min(earlyBudget_, earlyCopy_.size());
+}
+
+size_t TlsSession::writeEarly(ByteSpan plaintext) {
+  size_t take = std::min(plaintext.size(), earlyDataRoom());
+  if (take == 0) {
+    return 0;
+  }
+  size_t written = 0;
+  ERR_clear_error();
+  if (SSL_write_early_data(ssl_.get(), plaintext.data(), take, &written) != 1) {
+    earlyWindow_ = false;
+    failFromOpenSsl(SSL_get_error(ssl_.get(), 0));
+    if (!helloSent_ && state_ == TlsState::Handshaking) {
+      helloSent_ = true;
+      advance();  // no early data after all: an ordinary ClientHello
+    }
+    return 0;
+  }
+  helloSent_ = true;
+  earlyCopy_.insert(earlyCopy_.end(), plaintext.begin(), plaintext.begin() + written);
+  return written;
+}
+
+bool TlsSession::earlyDataOpen() const {
+  return context_.role() == TlsRole::Server && state_ == TlsState::Handshaking && earlyReading_ &&
+         earlyData_ == EarlyData::Accepted;
 }
 
 void TlsSession::failFromOpenSsl(int sslError) {
@@ -224,11 +353,12 @@ void TlsSession::fail(TlsFailure reason, const std::string& detail) {
 }
 
 size_t TlsSession::write(ByteSpan plaintext) {
-  if (state_ != TlsState::Established || plaintext.empty()) {
+  const bool halfRtt = earlyDataOpen();
+  if ((state_ != TlsState::Established && !halfRtt) || plaintext.empty()) {
     return 0;
   }
   size_t cap = context_.config().maxCiphertextOut;
-  size_t pending = BIO_ctrl_pending(wbio_);
+  size_t pending = io_.out.size();
   if (pending >= cap) {
     return 0;
   }
@@ -238,9 +368,15 @@ size_t TlsSession::write(ByteSpan plaintext) {
   if (take == 0) {
     return 0;
   }
+  // The records are appended to io_.out: room for them all at once, so none is moved again.
+  io_.out.reserve(pending + take + (take / 16384 + 1) * 22);
   size_t written = 0;
   ERR_clear_error();
-  if (SSL_write_ex(ssl_.get(), plaintext.data(), take, &written) != 1) {
+  // A server may answer accepted early data before the client's Finished (0.5-RTT data,
+  // RFC 8446 section 2.3): SSL_write_early_data is OpenSSL's way to write then.
+  int ok = halfRtt ? SSL_write_early_data(ssl_.get(), plaintext.data(), take, &written)
+                   : SSL_write_ex(ssl_.get(), plaintext.data(), take, &written);
+  if (ok != 1) {
     failFromOpenSsl(SSL_get_error(ssl_.get(), 0));
     return 0;
   }
@@ -255,11 +391,14 @@ void TlsSession::close() {
 }
 
 Bytes TlsSession::takeCiphertext() {
-  Bytes out(BIO_ctrl_pending(wbio_));
-  if (!out.empty()) {
-    int n = BIO_read(wbio_, out.data(), static_cast<int>(out.size()));
-    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  if (!helloSent_ && state_ == TlsState::Handshaking) {
+    // The ClientHello waited for early bytes and none came: it goes without them.
+    helloSent_ = true;
+    earlyWindow_ = false;
+    advance();
   }
+  Bytes out;
+  out.swap(io_.out);
   return out;
 }
 
@@ -268,10 +407,6 @@ Bytes TlsSession::takePlaintext() {
   out.swap(plaintextIn_);
   advance();
   return out;
-}
-
-size_t TlsSession::pendingCiphertextOut() const {
-  return BIO_ctrl_pending(wbio_);
 }
 
 std::string TlsSession::protocolName() const {

@@ -32,6 +32,8 @@ json showStatisticsWanSecure(const WanSecureStatsView& v) {
        (v.available ? "Running" : "Not running (" + v.unavailableReason + ")") + "\n";
   o += row("Handshakes done", t.done);
   o += row("Handshakes resumed", t.resumed);
+  o += row("Early data accepted (0-RTT)", t.earlyAccepted);
+  o += row("Early data rejected, sent again", t.earlyRejected);
   o += row("Handshakes failed", t.failed);
   for (const auto& [name, n] : t.failedBy) {
     o += row("  " + name, n);
@@ -78,6 +80,8 @@ json showStatisticsWanSecure(const WanSecureStatsView& v) {
             {"unavailable_reason", v.available ? "" : v.unavailableReason},
             {"handshakes_done", t.done},
             {"handshakes_resumed", t.resumed},
+            {"early_data_accepted", t.earlyAccepted},
+            {"early_data_rejected", t.earlyRejected},
             {"handshakes_failed", t.failed},
             {"failed_by_reason", byReason(t.failedBy)},
             {"handed_off", t.handedOff},

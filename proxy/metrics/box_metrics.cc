@@ -125,6 +125,36 @@ void addDiscoveryMetrics(accel::MetricFamilies& out, const DiscoveryCounters& c)
             "Forged or truncated options, left untouched.", d(c.malformedOptions));
 }
 
+void addWanSecureMetrics(accel::MetricFamilies& out, const WanSecureStatsView& v) {
+  const WanSecureTotals& t = v.totals;
+  addMetric(out, "bridgehead_wan_secure_running", MetricType::Gauge,
+            "WAN secure can secure peer legs (1), or not (0: see show statistics wan-secure).",
+            v.available ? 1 : 0);
+  addMetric(out, "bridgehead_wan_secure_handshakes_total", MetricType::Counter,
+            "Peer-leg TLS handshakes completed, full or resumed.", d(t.done));
+  addMetric(out, "bridgehead_wan_secure_handshakes_resumed_total", MetricType::Counter,
+            "Of those, resumed with a ticket.", d(t.resumed));
+  accel::MetricFamily failed{"bridgehead_wan_secure_handshakes_failed_total",
+                             "Peer-leg TLS failures, by reason (secure::TlsFailure's names).",
+                             MetricType::Counter,
+                             {}};
+  for (const auto& [reason, n] : t.failedBy) {
+    failed.samples.push_back({{{"reason", reason}}, d(n), 0});
+  }
+  out.push_back(std::move(failed));
+  out.push_back({"bridgehead_wan_secure_early_data_total",
+                 "Legs that offered 0-RTT early data: accepted, or rejected (and sent again).",
+                 MetricType::Counter,
+                 {{{{"result", "accepted"}}, d(t.earlyAccepted), 0},
+                  {{{"result", "rejected"}}, d(t.earlyRejected), 0}}});
+  addMetric(out, "bridgehead_wan_secure_handed_off_total", MetricType::Counter,
+            "Flows that went on without WAN secure after a failure.", d(t.handedOff));
+  addMetric(out, "bridgehead_wan_secure_sealed_bytes_total", MetricType::Counter,
+            "Plaintext bytes sealed into TLS records (live flows included).", d(t.bytesSealed));
+  addMetric(out, "bridgehead_wan_secure_opened_bytes_total", MetricType::Counter,
+            "Plaintext bytes opened from TLS records (live flows included).", d(t.bytesOpened));
+}
+
 void addPeerRouteMetrics(accel::MetricFamilies& out, const PeerRoutesView& v) {
   addMetric(out, "bridgehead_peer_routes_initial_window_segments", MetricType::Gauge,
             "Initial window of peer legs in segments (0: no peer routes).",

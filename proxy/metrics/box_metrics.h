@@ -10,6 +10,7 @@
 #include "proxy/control/show_device.h"
 #include "proxy/control/show_dre.h"
 #include "proxy/control/show_peering.h"
+#include "proxy/control/show_wan_secure.h"
 #include "proxy/memory_budget.h"
 
 namespace bh::proxy::metrics {
@@ -26,6 +27,9 @@ void addMemoryMetrics(accel::MetricFamilies& out, const MemoryBudget& budget);
 void addDiscoveryMetrics(accel::MetricFamilies& out, const DiscoveryCounters& c);
 /// `show statistics peer-routes`.
 void addPeerRouteMetrics(accel::MetricFamilies& out, const PeerRoutesView& v);
+/// `show statistics wan-secure`'s totals (per peer stays in the show command: a label per peer
+/// would grow with the network): handshakes done, resumed, failed by reason, early data, bytes.
+void addWanSecureMetrics(accel::MetricFamilies& out, const WanSecureStatsView& v);
 /// `show device`: bridgehead_info{device_id, role} 1, the flows held, the policy generation.
 void addDeviceMetrics(accel::MetricFamilies& out, const DeviceView& d);
 

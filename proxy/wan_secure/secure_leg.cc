@@ -50,7 +50,9 @@ secure::Outcome<std::unique_ptr<SecureLeg>> SecureLeg::create(secure::TlsContext
     return R::failure(session.error());
   }
   std::unique_ptr<SecureLeg> leg(new SecureLeg(std::move(session).value(), checker, settings));
-  leg->drainCiphertext();  // a client's ClientHello is ready at once
+  if (leg->session_->earlyDataRoom() == 0) {
+    leg->drainCiphertext();  // a client's ClientHello is ready at once
+  }                          // else it leaves with the first early bytes (send())
   return R::success(std::move(leg));
 }
 
@@ -94,7 +96,10 @@ void SecureLeg::advance(Bytes* plain) {
       phase_ = Phase::Closed;
       return;
     case secure::TlsState::Handshaking:
-      return;
+      if (!session_->earlyDataOpen()) {
+        return;
+      }
+      break;  // a server with the client's accepted early data: it may be read now
     case secure::TlsState::Established:
       break;
   }
@@ -109,10 +114,17 @@ void SecureLeg::advance(Bytes* plain) {
       sealHeld();
     }
   }
+  if (phase_ == Phase::Open && !held_.empty() && session_->writable()) {
+    sealHeld();  // held while the session could not write (between early data and Finished)
+  }
   if (phase_ == Phase::Open && plain != nullptr) {
     Bytes p = session_->takePlaintext();
     bytesOpened_ += p.size();
-    plain->insert(plain->end(), p.begin(), p.end());
+    if (plain->empty()) {
+      plain->swap(p);  // no copy: the common case, one read's plaintext
+    } else {
+      plain->insert(plain->end(), p.begin(), p.end());
+    }
     drainCiphertext();  // taking plaintext may open more records (and e.g. answer a KeyUpdate)
     if (session_->state() == secure::TlsState::Failed) {
       takeFailureFromSession();
@@ -169,7 +181,21 @@ bool SecureLeg::send(ByteSpan plaintext) {
   if (phase_ == Phase::Failed || phase_ == Phase::Closed) {
     return false;
   }
-  if (phase_ != Phase::Open) {
+  if (phase_ != Phase::Open && held_.empty() && session_->earlyDataRoom() > 0) {
+    // 0-RTT: the flow's first bytes leave with the ClientHello (secure/README.md).
+    size_t n = session_->writeEarly(plaintext);
+    drainCiphertext();
+    if (session_->state() == secure::TlsState::Failed) {
+      takeFailureFromSession();
+      return false;
+    }
+    bytesSealed_ += n;
+    plaintext = plaintext.subspan(n);
+    if (plaintext.empty()) {
+      return true;
+    }
+  }
+  if (phase_ != Phase::Open || !session_->writable()) {
     if (plaintext.size() > settings_.maxHeldPlaintext - held_.size()) {
       fail(secure::TlsFailure::BufferCapExceeded, "more than " +
                                                       std::to_string(settings_.maxHeldPlaintext) +
@@ -197,6 +223,10 @@ bool SecureLeg::send(ByteSpan plaintext) {
     plaintext = plaintext.subspan(n);
   }
   return true;
+}
+
+size_t SecureLeg::earlyRoom() const {
+  return phase_ == Phase::Handshaking && held_.empty() ? session_->earlyDataRoom() : 0;
 }
 
 void SecureLeg::sealHeld() {

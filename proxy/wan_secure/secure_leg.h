@@ -51,8 +51,15 @@ class SecureLeg {
   /// The socket delivered EOF.
   Phase receiveEnd();
   /// Plaintext for the peer: sealed at once when Open, held before (false and Failed with
-  /// BufferCapExceeded beyond maxHeldPlaintext).
+  /// BufferCapExceeded beyond maxHeldPlaintext). A client leg resuming a ticket that allows
+  /// early data seals what fits as 0-RTT early data instead of holding it (earlyRoom()).
   bool send(ByteSpan plaintext);
+  /// Client, before the leg opens: plaintext bytes send() would still seal as early data now.
+  size_t earlyRoom() const;
+  /// Client: early bytes left and may have reached the peer's application: a failure from here
+  /// on must not hand the flow's bytes to another connection (they could arrive twice).
+  bool earlyDataMayHaveArrived() const { return session_->earlyDataMayHaveArrived(); }
+  secure::EarlyData earlyData() const { return session_->earlyData(); }
   /// Ciphertext for the socket (handshake flights, records, alerts); empties the buffer.
   Bytes takeCiphertext();
   /// Sends close_notify (RFC 8446 section 6.1).

@@ -134,6 +134,9 @@ void WanSecureService::start(const policy::WanSecureConfig& config, const std::s
     tls.ciphersuites = config.ciphers;
   }
   tls.peerCertVerify = config.peerCertVerify;
+  // 0-RTT from this edge only when it does not wait for an OCSP verdict on the core: early
+  // bytes would leave before that verdict (secure/README.md "Resumption and early data").
+  tls.earlyData = !(config.peerCertVerify && config.ocsp.enabled);
   auto client = secure::TlsContext::create(secure::TlsRole::Client, tls, identity);
   auto server = secure::TlsContext::create(secure::TlsRole::Server, tls, identity);
   if (!client.ok() || !server.ok()) {

@@ -31,9 +31,11 @@ struct WanSecureTotals {
   uint64_t resumed = 0;
   uint64_t failed = 0;
   std::map<std::string, uint64_t> failedBy;
-  uint64_t bytesSealed = 0;  ///< plaintext bytes sealed into records
-  uint64_t bytesOpened = 0;  ///< plaintext bytes opened from records
-  uint64_t handedOff = 0;    ///< flows that went on without WAN secure after a failure
+  uint64_t bytesSealed = 0;    ///< plaintext bytes sealed into records
+  uint64_t bytesOpened = 0;    ///< plaintext bytes opened from records
+  uint64_t handedOff = 0;      ///< flows that went on without WAN secure after a failure
+  uint64_t earlyAccepted = 0;  ///< legs whose first bytes crossed as 0-RTT early data
+  uint64_t earlyRejected = 0;  ///< legs whose early data the core refused (sent again after)
 };
 
 /// What to tell the operator about a failure: its cause in words and what to do.
@@ -55,6 +57,8 @@ class WanSecureStats {
   std::vector<std::string> handshakeFailed(const std::string& peer, const std::string& name,
                                            const std::string& detail);
   void handedOff() { ++totals_.handedOff; }
+  /// A leg that offered 0-RTT early data opened: accepted, or rejected (and sent again).
+  void earlyData(bool accepted) { ++(accepted ? totals_.earlyAccepted : totals_.earlyRejected); }
   void addBytes(uint64_t sealed, uint64_t opened) {
     totals_.bytesSealed += sealed;
     totals_.bytesOpened += opened;

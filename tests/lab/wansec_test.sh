@@ -81,6 +81,22 @@ resumed=$(ws_json edge | field 'j["handshakes_resumed"]')
 [ "$resumed" -ge 1 ] || fail "no peer leg resumed a TLS session"
 pass "edge: $(ws_json edge | field 'j["handshakes_done"]') handshakes, $resumed resumed"
 
+# 0-RTT: one flow after another to the same core, each resumes the ticket the one before got and
+# sends the client's first bytes as early data with its ClientHello; each byte-exact, each
+# counted as resumed and as early data accepted on both ends.
+early() { ws_json "$1" | field 'j["early_data_accepted"]'; }
+r0=$resumed e0=$(early edge) c0=$(early core)
+"$BH_BIN/bh-corpus" $((1 << 20)) 2 >"$D/b.bin"
+for i in 1 2 3; do
+  in_lab "$LAB" client "$TOOLS/sendfile.py" "$D/b.bin" 10.91.4.2 5001 >/dev/null ||
+    fail "resumed flow $i (0-RTT) not byte-exact"
+done
+r1=$(ws_json edge | field 'j["handshakes_resumed"]') e1=$(early edge) c1=$(early core)
+[ "$r1" -ge $((r0 + 3)) ] || fail "3 flows in a row: resumed $r0 -> $r1, not +3"
+[ "$e1" -ge $((e0 + 3)) ] || fail "3 resumed flows: edge early data accepted $e0 -> $e1, not +3"
+[ "$c1" -ge $((c0 + 3)) ] || fail "3 resumed flows: core early data accepted $c0 -> $c1, not +3"
+pass "3 flows in a row resumed with 0-RTT early data, byte-exact (resumed $r0 -> $r1, early data accepted: edge $e0 -> $e1, core $c0 -> $c1)"
+
 # The seed's WAN Secure table and the certificates (the local one and the core's, both the
 # default self-signed ones).
 mapi=$("$BHLAB" ctl "$LAB" edge show accelerator mapi)

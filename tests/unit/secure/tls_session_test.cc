@@ -355,11 +355,219 @@ TEST_CASE("tls: buffered bytes stay under the session's caps") {
     CHECK(s->failure() == TlsFailure::BufferCapExceeded);
     CHECK(delivered >= cfg.maxPlaintextIn);
   }
-  SUBCASE("one feed beyond maxCiphertextIn is refused") {
-    Bytes flood(cfg.maxCiphertextIn + 1, 0x17);
-    s->receive(flood);
+  SUBCASE("one feed that leaves more than maxCiphertextIn unopened is refused") {
+    // Fill the plaintext room, then records that cannot be opened now: kept up to the cap.
+    Bytes fill(cfg.maxPlaintextIn, 0x33);
+    REQUIRE(c->write(fill) == fill.size());
+    s->receive(c->takeCiphertext());
+    REQUIRE(s->state() == TlsState::Established);
+    CHECK(s->pendingPlaintextIn() == cfg.maxPlaintextIn);
+    Bytes more(3000, 0x44);
+    REQUIRE(c->write(more) == more.size());
+    Bytes ct = c->takeCiphertext();
+    REQUIRE(ct.size() <= cfg.maxCiphertextIn);
+    s->receive(ct);
+    CHECK(s->state() == TlsState::Established);
+    CHECK(s->pendingCiphertextIn() == ct.size());  // kept, sealed
+    REQUIRE(c->write(more) == more.size());
+    s->receive(c->takeCiphertext());  // 2 x 3000 sealed bytes > 4096
     CHECK(s->failure() == TlsFailure::BufferCapExceeded);
   }
+  SUBCASE("taking the plaintext opens what was kept, in order") {
+    Bytes fill(cfg.maxPlaintextIn, 0x33);
+    REQUIRE(c->write(fill) == fill.size());
+    s->receive(c->takeCiphertext());
+    Bytes more(3000, 0x44);
+    REQUIRE(c->write(more) == more.size());
+    s->receive(c->takeCiphertext());
+    CHECK(s->takePlaintext() == fill);
+    CHECK(s->pendingCiphertextIn() == 0);
+    CHECK(s->takePlaintext() == more);
+  }
+  SUBCASE("a garbage feed is a bad record, whatever its size") {
+    Bytes flood(cfg.maxCiphertextIn * 4, 0x17);
+    s->receive(flood);
+    CHECK(s->failure() == TlsFailure::BadRecord);
+    CHECK(s->pendingCiphertextIn() == 0);
+  }
+}
+
+namespace {
+
+// A first connection to `peer` whose ticket the client keeps (the NewSessionTicket is read after
+// the handshake); both ends close with close_notify.
+void firstContact(Pair& p, const std::string& peer) {
+  auto c = session(*p.clientCtx, peer);
+  auto s = session(*p.serverCtx);
+  pump(*c, *s);
+  REQUIRE(c->state() == TlsState::Established);
+  (void)c->takePlaintext();
+  REQUIRE_FALSE(c->resumed());
+}
+
+}  // namespace
+
+TEST_CASE("tls 0-RTT: early data reaches the server before the client's Finished") {
+  Pair p;
+  firstContact(p, "core-1");
+  auto c = session(*p.clientCtx, "core-1");
+  auto s = session(*p.serverCtx);
+  REQUIRE(c->earlyDataRoom() > 0);
+  CHECK(c->writeEarly(bytesOf("Hello frame + first request")) == 27);
+  Bytes flight = c->takeCiphertext();  // ClientHello + early data
+  s->receive(flight);
+  CHECK(s->state() == TlsState::Handshaking);
+  CHECK(s->earlyDataOpen());
+  CHECK(s->resumed());
+  CHECK(textOf(s->takePlaintext()) == "Hello frame + first request");
+  // 0.5-RTT: the server answers before the client's Finished.
+  CHECK(s->write(bytesOf("HelloAck")) == 8);
+  c->receive(s->takeCiphertext());
+  REQUIRE(c->state() == TlsState::Established);
+  CHECK(c->resumed());
+  CHECK(c->earlyData() == EarlyData::Accepted);
+  CHECK(textOf(c->takePlaintext()) == "HelloAck");
+  s->receive(c->takeCiphertext());  // EndOfEarlyData, Finished
+  REQUIRE(s->state() == TlsState::Established);
+  CHECK(s->earlyData() == EarlyData::Accepted);
+  CHECK(c->write(bytesOf("after")) == 5);
+  s->receive(c->takeCiphertext());
+  CHECK(textOf(s->takePlaintext()) == "after");  // nothing twice
+  CHECK(c->earlyDataRoom() == 0);
+
+  SUBCASE("a replay of the same flight to the server: refused, nothing opened") {
+    // An attacker on the WAN sends the recorded first flight again (RFC 8446 section 8): the
+    // ticket was single-use and is recorded as spent, so the server fails the handshake.
+    auto s2 = session(*p.serverCtx);
+    s2->receive(flight);
+    CHECK_FALSE(s2->earlyDataOpen());
+    CHECK(s2->pendingPlaintextIn() == 0);
+    CHECK(s2->earlyData() != EarlyData::Accepted);
+    CHECK(s2->failure() == TlsFailure::EarlyDataReplay);
+  }
+}
+
+TEST_CASE("tls 0-RTT: a copy accepted first makes the original fail, not resend (section 8.2)") {
+  // The attacker delivers a copy of the edge's first flight before the original (on a
+  // connection of its own): the copy's early data is accepted once. The original, offering the
+  // same spent ticket, must fail, so the client resets instead of sending the bytes again after
+  // a rejection (which would reach the server twice).
+  Pair p;
+  firstContact(p, "core-1");
+  auto c = session(*p.clientCtx, "core-1");
+  REQUIRE(c->writeEarly(bytesOf("submit message")) == 14);
+  Bytes flight = c->takeCiphertext();
+  auto copy = session(*p.serverCtx);
+  copy->receive(flight);
+  CHECK(textOf(copy->takePlaintext()) == "submit message");
+  CHECK(p.serverCtx->spentCount() == 1);
+  auto original = session(*p.serverCtx);
+  original->receive(flight);
+  CHECK(original->failure() == TlsFailure::EarlyDataReplay);
+  CHECK(original->pendingPlaintextIn() == 0);
+  c->receive(original->takeCiphertext());  // the alert
+  CHECK(c->state() == TlsState::Failed);
+  CHECK(c->earlyDataMayHaveArrived());  // so the proxy resets the flow, never resends
+}
+
+TEST_CASE("tls 0-RTT: spent ticket identities are capped at maxServerSessions") {
+  TlsConfig sc;
+  sc.maxServerSessions = 2;
+  Pair p(TlsConfig{}, selfSigned("edge"), sc, selfSigned("core"));
+  for (const char* peer : {"a", "b", "c"}) {
+    firstContact(p, peer);
+    auto c = session(*p.clientCtx, peer);
+    REQUIRE(c->writeEarly(bytesOf("x")) == 1);
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    REQUIRE(c->earlyData() == EarlyData::Accepted);
+  }
+  CHECK(p.serverCtx->spentCount() == 2);
+}
+
+TEST_CASE("tls 0-RTT: early data the server rejects is sent again after the handshake, once") {
+  Pair p;
+  firstContact(p, "core-1");
+  // The core restarted: its session cache (and ticket keys) are gone; a new context.
+  auto restarted = context(TlsRole::Server, TlsConfig{}, selfSigned("core"));
+  auto c = session(*p.clientCtx, "core-1");
+  auto s = session(*restarted);
+  REQUIRE(c->earlyDataRoom() > 0);
+  REQUIRE(c->writeEarly(bytesOf("first request")) == 13);
+  CHECK(c->earlyDataMayHaveArrived());
+  s->receive(c->takeCiphertext());
+  CHECK_FALSE(s->earlyDataOpen());
+  CHECK(s->pendingPlaintextIn() == 0);
+  pump(*c, *s);
+  REQUIRE(c->state() == TlsState::Established);
+  REQUIRE(s->state() == TlsState::Established);
+  CHECK_FALSE(c->resumed());
+  CHECK(c->earlyData() == EarlyData::Rejected);
+  CHECK_FALSE(c->earlyDataMayHaveArrived());
+  CHECK(c->write(bytesOf(" and the rest")) == 13);
+  pump(*c, *s);
+  CHECK(textOf(s->takePlaintext()) == "first request and the rest");
+}
+
+TEST_CASE("tls 0-RTT: a core without early data issues tickets that allow none") {
+  TlsConfig none;
+  none.maxEarlyData = 0;
+  Pair p(TlsConfig{}, selfSigned("edge"), none, selfSigned("core"));
+  firstContact(p, "core-1");
+  auto c = session(*p.clientCtx, "core-1");
+  CHECK(c->earlyDataRoom() == 0);  // an ordinary resumption
+  auto s = session(*p.serverCtx);
+  pump(*c, *s);
+  CHECK(c->resumed());
+  CHECK(c->earlyData() == EarlyData::None);
+}
+
+TEST_CASE("tls 0-RTT: early data is capped by the ticket's allowance") {
+  TlsConfig sc;
+  sc.maxEarlyData = 1000;
+  Pair p(TlsConfig{}, selfSigned("edge"), sc, selfSigned("core"));
+  firstContact(p, "core-1");
+  auto c = session(*p.clientCtx, "core-1");
+  REQUIRE(c->earlyDataRoom() == 1000);
+  Bytes big(3000, 0x61);
+  CHECK(c->writeEarly(big) == 1000);
+  CHECK(c->earlyDataRoom() == 0);
+  CHECK(c->writeEarly(big) == 0);
+  auto s = session(*p.serverCtx);
+  pump(*c, *s);
+  REQUIRE(s->state() == TlsState::Established);
+  CHECK(s->takePlaintext() == Bytes(1000, 0x61));
+}
+
+TEST_CASE("tls 0-RTT: an edge configured without early data resumes in 1-RTT") {
+  TlsConfig cc;
+  cc.earlyData = false;
+  Pair p(cc, selfSigned("edge"), TlsConfig{}, selfSigned("core"));
+  firstContact(p, "core-1");
+  auto c = session(*p.clientCtx, "core-1");
+  CHECK(c->earlyDataRoom() == 0);
+  auto s = session(*p.serverCtx);
+  pump(*c, *s);
+  CHECK(c->resumed());
+  CHECK(c->earlyData() == EarlyData::None);
+}
+
+TEST_CASE("tls 0-RTT: the server's session cache is capped") {
+  TlsConfig sc;
+  sc.maxServerSessions = 2;
+  Pair p(TlsConfig{}, selfSigned("edge"), sc, selfSigned("core"));
+  for (const char* peer : {"a", "b", "c"}) {
+    firstContact(p, peer);
+  }
+  CHECK(SSL_CTX_sess_number(p.serverCtx->native()) <= 2);
+  // The oldest ticket's session went: no early data for it (a full handshake instead).
+  auto c = session(*p.clientCtx, "a");
+  REQUIRE(c->earlyDataRoom() > 0);
+  c->writeEarly(bytesOf("x"));
+  auto s = session(*p.serverCtx);
+  pump(*c, *s);
+  CHECK(c->earlyData() == EarlyData::Rejected);
+  CHECK(textOf(s->takePlaintext()) == "x");
 }
 
 TEST_CASE("identity: configured PEM files (certificate, key, chain, CA bundle)") {

@@ -13,6 +13,8 @@ TEST_CASE("show statistics wan-secure: totals, failures by reason, bytes, per pe
   v.available = true;
   v.totals.done = 12;
   v.totals.resumed = 10;
+  v.totals.earlyAccepted = 9;
+  v.totals.earlyRejected = 1;
   v.totals.failed = 6;
   v.totals.failedBy = {{"peer-default-self-signed", 5}, {"mode-mismatch", 1}};
   v.totals.handedOff = 6;
@@ -33,6 +35,8 @@ TEST_CASE("show statistics wan-secure: totals, failures by reason, bytes, per pe
         "State:                                  Running\n"
         "Handshakes done:                        12\n"
         "Handshakes resumed:                     10\n"
+        "Early data accepted (0-RTT):            9\n"
+        "Early data rejected, sent again:        1\n"
         "Handshakes failed:                      6\n"
         "  mode-mismatch:                        1\n"
         "  peer-default-self-signed:             5\n"
@@ -50,6 +54,8 @@ TEST_CASE("show statistics wan-secure: totals, failures by reason, bytes, per pe
   CHECK(j["peers"][0]["peer"] == "0:1a:64:d3:2f:b9");
   CHECK(j["peers"][0]["consecutive_failures"] == 5);
   CHECK(j["bytes_sealed"] == 1048576);
+  CHECK(j["early_data_accepted"] == 9);
+  CHECK(j["early_data_rejected"] == 1);
 }
 
 TEST_CASE("show statistics wan-secure: not running says why") {

@@ -43,6 +43,16 @@ TEST_CASE("box metrics: every family well named, counters end in _total, no name
   MemoryBudget budget;
   metrics::addMemoryMetrics(f, budget);
   metrics::addDeviceMetrics(f, {"0:1:2:3:4:5", "edge", 2, 1});
+  WanSecureStatsView ws;
+  ws.available = true;
+  ws.totals.done = 12;
+  ws.totals.resumed = 10;
+  ws.totals.earlyAccepted = 9;
+  ws.totals.earlyRejected = 1;
+  ws.totals.failedBy = {{"unknown-ca", 2}, {"early-data-replay", 1}};
+  ws.totals.bytesSealed = 4096;
+  ws.totals.bytesOpened = 2048;
+  metrics::addWanSecureMetrics(f, ws);
   std::set<std::string> names;
   for (const auto& x : f) {
     INFO(x.name);
@@ -59,7 +69,20 @@ TEST_CASE("box metrics: every family well named, counters end in _total, no name
   CHECK(find(f, "bridgehead_dre_lan_read_bytes_total")->samples[0].value == 1000);
   CHECK(find(f, "bridgehead_dre_ledger_bytes")->samples[0].labels[0].second == "0:1:2:3:4:5");
   CHECK(find(f, "bridgehead_discovery_syns_seen_total")->samples[0].value == 9);
+  CHECK(find(f, "bridgehead_wan_secure_running")->samples[0].value == 1);
+  CHECK(find(f, "bridgehead_wan_secure_handshakes_total")->samples[0].value == 12);
+  CHECK(find(f, "bridgehead_wan_secure_handshakes_resumed_total")->samples[0].value == 10);
+  CHECK(find(f, "bridgehead_wan_secure_sealed_bytes_total")->samples[0].value == 4096);
+  CHECK(find(f, "bridgehead_wan_secure_opened_bytes_total")->samples[0].value == 2048);
   std::string text = bh::accel::renderExposition(f);
   CHECK(text.find("bridgehead_info{device_id=\"0:1:2:3:4:5\",role=\"edge\"} 1\n") !=
+        std::string::npos);
+  CHECK(text.find("bridgehead_wan_secure_handshakes_failed_total{reason=\"unknown-ca\"} 2\n") !=
+        std::string::npos);
+  CHECK(text.find("bridgehead_wan_secure_handshakes_failed_total{reason=\"early-data-replay\"} "
+                  "1\n") != std::string::npos);
+  CHECK(text.find("bridgehead_wan_secure_early_data_total{result=\"accepted\"} 9\n") !=
+        std::string::npos);
+  CHECK(text.find("bridgehead_wan_secure_early_data_total{result=\"rejected\"} 1\n") !=
         std::string::npos);
 }

@@ -351,3 +351,109 @@ TEST_CASE("secure leg: a resumed leg is told so, and checks revocation again") {
   // The revoked-then-resumed case must not slip through: the second leg asked again.
   CHECK(fake.asked == 2);
 }
+
+namespace {
+
+// A first (full) handshake between edge and core legs, so the edge's context keeps a ticket.
+void firstContact(TlsContext& clientCtx, TlsContext& serverCtx) {
+  auto e = SecureLeg::create(clientCtx, "core-1", nullptr, {});
+  auto c = SecureLeg::create(serverCtx, "edge-1", nullptr, {});
+  REQUIRE(e.ok());
+  REQUIRE(c.ok());
+  Bytes atEdge, atCore;
+  REQUIRE(e.value()->send(bytesOf("H")));
+  pump(*e.value(), *c.value(), atEdge, atCore);
+  REQUIRE(e.value()->open());
+  REQUIRE_FALSE(e.value()->resumed());
+}
+
+}  // namespace
+
+TEST_CASE("secure leg 0-RTT: a resumed edge leg's first bytes leave with its ClientHello") {
+  Legs l;  // (its own legs unused: the contexts are what matter)
+  firstContact(*l.clientCtx, *l.serverCtx);
+  auto e = SecureLeg::create(*l.clientCtx, "core-1", nullptr, {});
+  auto c = SecureLeg::create(*l.serverCtx, "edge-1", nullptr, {});
+  REQUIRE(e.ok());
+  REQUIRE(c.ok());
+  SecureLeg& edge = *e.value();
+  SecureLeg& core = *c.value();
+  REQUIRE(edge.earlyRoom() > 0);
+  REQUIRE(edge.send(bytesOf("HELLO-FRAME")));
+  REQUIRE(edge.send(bytesOf("first request")));
+  CHECK(edge.phase() == Phase::Handshaking);
+  CHECK(edge.earlyDataMayHaveArrived());
+  Bytes atEdge, atCore;
+  core.receive(edge.takeCiphertext(), atCore);  // ClientHello + early data: one flight
+  // The core opens it before the edge's Finished, and answers at once (0.5-RTT).
+  REQUIRE(core.open());
+  CHECK(core.resumed());
+  CHECK(atCore == bytesOf("HELLO-FRAMEfirst request"));
+  REQUIRE(core.send(bytesOf("ACK")));
+  edge.receive(core.takeCiphertext(), atEdge);
+  REQUIRE(edge.open());
+  CHECK(edge.resumed());
+  CHECK(edge.earlyData() == secure::EarlyData::Accepted);
+  CHECK(atEdge == bytesOf("ACK"));
+  // Sent after the window: ordinary data, after the early bytes, never again before them.
+  REQUIRE(edge.send(bytesOf(" more")));
+  pump(edge, core, atEdge, atCore);
+  CHECK(atCore == bytesOf("HELLO-FRAMEfirst request more"));
+  CHECK(core.phase() == Phase::Open);
+  CHECK(edge.bytesSealed() == 29);
+  CHECK(core.bytesOpened() == 29);
+}
+
+TEST_CASE(
+    "secure leg 0-RTT: early data a restarted core rejects arrives once, after the handshake") {
+  Legs l;
+  firstContact(*l.clientCtx, *l.serverCtx);
+  auto restarted = context(TlsRole::Server, TlsConfig{}, selfSigned("core"));
+  auto e = SecureLeg::create(*l.clientCtx, "core-1", nullptr, {});
+  auto c = SecureLeg::create(*restarted, "edge-1", nullptr, {});
+  REQUIRE(e.ok());
+  REQUIRE(c.ok());
+  SecureLeg& edge = *e.value();
+  SecureLeg& core = *c.value();
+  REQUIRE(edge.earlyRoom() > 0);
+  REQUIRE(edge.send(bytesOf("HELLO-FRAME")));
+  Bytes atEdge, atCore;
+  core.receive(edge.takeCiphertext(), atCore);
+  CHECK_FALSE(core.open());  // its ticket means nothing here: a full handshake
+  CHECK(atCore.empty());
+  pump(edge, core, atEdge, atCore);
+  REQUIRE(edge.open());
+  REQUIRE(core.open());
+  CHECK_FALSE(edge.resumed());
+  CHECK(edge.earlyData() == secure::EarlyData::Rejected);
+  CHECK_FALSE(edge.earlyDataMayHaveArrived());
+  CHECK(atCore == bytesOf("HELLO-FRAME"));
+}
+
+TEST_CASE("secure leg 0-RTT: a core checking revocation holds early data until the verdict") {
+  secure::test::LabCa ca("Lab CA");
+  TlsConfig verify;
+  verify.peerCertVerify = true;
+  auto clientCtx = context(TlsRole::Client, verify, ca.issue("edge"));
+  auto serverCtx = context(TlsRole::Server, verify, ca.issue("core"));
+  firstContact(*clientCtx, *serverCtx);
+  FakeChecker fake;
+  fake.verdict.accept = true;
+  SecureLeg::Settings check;
+  check.checkRevocation = true;
+  auto e = SecureLeg::create(*clientCtx, "core-1", nullptr, {});
+  auto c = SecureLeg::create(*serverCtx, "edge-1", &fake, check);
+  REQUIRE(e.ok());
+  REQUIRE(c.ok());
+  REQUIRE(e.value()->earlyRoom() > 0);
+  REQUIRE(e.value()->send(bytesOf("HELLO-FRAME")));
+  Bytes atCore;
+  c.value()->receive(e.value()->takeCiphertext(), atCore);
+  CHECK(c.value()->phase() == Phase::CheckingRevocation);
+  CHECK(fake.asked == 1);
+  CHECK(atCore.empty());  // nothing of the edge's reaches the server before the verdict
+  fake.answer();
+  REQUIRE(c.value()->open());
+  c.value()->receive({}, atCore);  // what the flow does when told (setOnChange)
+  CHECK(atCore == bytesOf("HELLO-FRAME"));
+}
