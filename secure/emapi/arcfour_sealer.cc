@@ -15,6 +15,9 @@ namespace {
 
 constexpr int32_t kEtypeRc4 = 23;
 constexpr size_t kMd5 = 16;
+// RFC 4757 7.2/7.3 (Heimdal's usage2arcfour): the checksum's usage for GetMIC and for Wrap.
+constexpr uint8_t kUsageSign = 15;
+constexpr uint8_t kUsageSeal = 13;
 
 /// RC4 lives in OpenSSL 3's legacy provider: loaded once, into a library context of its own.
 EVP_CIPHER* rc4Cipher() {
@@ -66,20 +69,20 @@ bool micKey(ByteSpan key, ByteSpan data, uint8_t out[kMd5]) {
 }
 
 /// SGN_CKSUM over the token header, the plaintext confounder and the buffers.
-bool checksum(ByteSpan key, const uint8_t header[8], const uint8_t confounder[8],
+bool checksum(ByteSpan key, uint8_t usageNumber, const uint8_t header[8], const uint8_t* confounder,
               std::span<CryptoIov> iov, uint8_t out[8]) {
   static const char kSignatureKey[] = "signaturekey";  // with its NUL: 13 bytes
   uint8_t ksign[kMd5];
   uint8_t md5[kMd5];
   uint8_t mac[kMd5];
-  const uint8_t usage[4] = {13, 0, 0, 0};  // RFC 4757 7.3: usage 13 for sealing
+  const uint8_t usage[4] = {usageNumber, 0, 0, 0};
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   unsigned int n = 0;
   bool ok =
       md && hmacMd5(key, ByteSpan(reinterpret_cast<const uint8_t*>(kSignatureKey), 13), ksign) &&
       EVP_DigestInit_ex(md.get(), EVP_md5(), nullptr) == 1 &&
       EVP_DigestUpdate(md.get(), usage, 4) == 1 && EVP_DigestUpdate(md.get(), header, 8) == 1 &&
-      EVP_DigestUpdate(md.get(), confounder, 8) == 1;
+      (confounder == nullptr || EVP_DigestUpdate(md.get(), confounder, 8) == 1);
   for (const CryptoIov& b : iov) {
     if (ok && (b.type == CryptoIov::Type::Data || b.type == CryptoIov::Type::SignOnly)) {
       ok = EVP_DigestUpdate(md.get(), b.data, b.length) == 1;
@@ -135,7 +138,7 @@ bool arcfourSealIov(const KeyBlock& key, bool fromAcceptor, uint32_t seq, ByteSp
   uint8_t cksum[8];
   uint8_t kseq[kMd5];
   uint8_t kcrypt[kMd5];
-  bool ok = checksum(key.value, header, conf, iov, cksum) &&
+  bool ok = checksum(key.value, kUsageSeal, header, conf, iov, cksum) &&
             micKey(key.value, ByteSpan(cksum, 8), kseq) && cryptKey(key.value, seq, kcrypt);
   if (ok) {
     uint8_t* sndSeq = token.data() + 8;
@@ -179,12 +182,73 @@ bool arcfourUnsealIov(const KeyBlock& key, bool fromAcceptor, const ArcfourWrapT
   std::copy_n(token.begin() + 24, 8, conf);
   uint8_t cksum[8];
   ok = ok && cryptKey(key.value, seq, kcrypt) && cryptData(kcrypt, conf, iov) &&
-       checksum(key.value, token.data(), conf, iov, cksum) &&
+       checksum(key.value, kUsageSeal, token.data(), conf, iov, cksum) &&
        CRYPTO_memcmp(cksum, token.data() + 16, 8) == 0;
   std::copy_n(conf, 8, confounder.begin());
   OPENSSL_cleanse(kseq, kMd5);
   OPENSSL_cleanse(kcrypt, kMd5);
   return ok;
+}
+
+namespace {
+
+/// SND_SEQ = RC4(Kseq, BE32(seq) | direction), Kseq from the checksum.
+bool encryptSeq(ByteSpan key, const uint8_t cksum[8], uint32_t seq, bool fromAcceptor,
+                uint8_t out[8]) {
+  uint8_t kseq[kMd5];
+  const uint8_t dir = fromAcceptor ? 0xff : 0x00;
+  const uint8_t plain[8] = {static_cast<uint8_t>(seq >> 24),
+                            static_cast<uint8_t>(seq >> 16),
+                            static_cast<uint8_t>(seq >> 8),
+                            static_cast<uint8_t>(seq),
+                            dir,
+                            dir,
+                            dir,
+                            dir};
+  std::copy_n(plain, 8, out);
+  std::pair<uint8_t*, size_t> piece{out, 8};
+  bool ok = micKey(key, ByteSpan(cksum, 8), kseq) && rc4(kseq, std::span(&piece, 1));
+  OPENSSL_cleanse(kseq, kMd5);
+  return ok;
+}
+
+}  // namespace
+
+bool arcfourMicIov(const KeyBlock& key, bool fromAcceptor, uint32_t seq, std::span<CryptoIov> iov,
+                   ArcfourMicToken& token) {
+  if (!validKey(key)) {
+    return false;
+  }
+  const uint8_t header[8] = {0x01, 0x01, 0x11, 0x00, 0xff, 0xff, 0xff, 0xff};
+  std::copy_n(header, 8, token.begin());
+  uint8_t cksum[8];
+  if (!checksum(key.value, kUsageSign, header, nullptr, iov, cksum)) {
+    return false;
+  }
+  std::copy_n(cksum, 8, token.begin() + 16);
+  return encryptSeq(key.value, cksum, seq, fromAcceptor, token.data() + 8);
+}
+
+bool arcfourVerifyMicIov(const KeyBlock& key, bool fromAcceptor, const ArcfourMicToken& token,
+                         std::span<CryptoIov> iov, uint32_t& seq) {
+  if (!validKey(key)) {
+    return false;
+  }
+  uint8_t cksum[8];
+  if (!checksum(key.value, kUsageSign, token.data(), nullptr, iov, cksum) ||
+      CRYPTO_memcmp(cksum, token.data() + 16, 8) != 0) {
+    return false;
+  }
+  // SND_SEQ is RC4 under a key from the checksum: decrypting is encrypting again.
+  uint8_t plain[8];
+  std::copy_n(token.begin() + 8, 8, plain);
+  std::pair<uint8_t*, size_t> piece{plain, 8};
+  uint8_t kseq[kMd5];
+  bool ok = micKey(key.value, ByteSpan(cksum, 8), kseq) && rc4(kseq, std::span(&piece, 1));
+  OPENSSL_cleanse(kseq, kMd5);
+  const uint8_t dir = fromAcceptor ? 0xff : 0x00;
+  seq = uint32_t{plain[0]} << 24 | uint32_t{plain[1]} << 16 | uint32_t{plain[2]} << 8 | plain[3];
+  return ok && std::all_of(plain + 4, plain + 8, [dir](uint8_t b) { return b == dir; });
 }
 
 }  // namespace bh::secure::emapi

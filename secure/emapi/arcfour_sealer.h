@@ -13,6 +13,9 @@
 //            dir 00000000 from the initiator, ffffffff from the acceptor
 //   Kcrypt = HMAC-MD5(HMAC-MD5(K xor F0.., LE32(0)), BE32(seq));  RC4(Kcrypt) over
 //            confounder | Data as one key stream
+//
+// GetMIC (packet integrity, RFC 4757 7.2) is the same without confounder and encryption, with
+// usage 15 in the checksum.
 
 #include <array>
 #include <cstdint>
@@ -26,6 +29,8 @@ namespace bh::secure::emapi {
 
 /// The 32-byte wrap token (TOK_ID .. confounder, without RFC 2743 framing).
 using ArcfourWrapToken = std::array<uint8_t, 32>;
+/// The 24-byte MIC token (RFC 4757 7.2: TOK_ID 01 01, SGN_ALG, filler, SND_SEQ, SGN_CKSUM).
+using ArcfourMicToken = std::array<uint8_t, 24>;
 
 /// Seals the Data buffers in place and fills `token`. False when RC4 is unavailable or the key
 /// is not a 16-byte arcfour-hmac key.
@@ -37,5 +42,13 @@ bool arcfourSealIov(const KeyBlock& key, bool fromAcceptor, uint32_t seq, ByteSp
 /// buffers are then garbage: the caller works on a copy).
 bool arcfourUnsealIov(const KeyBlock& key, bool fromAcceptor, const ArcfourWrapToken& token,
                       std::span<CryptoIov> iov, uint32_t& seq, std::array<uint8_t, 8>& confounder);
+
+/// GetMIC over the buffers (Data and SignOnly alike are signed): fills `token`.
+bool arcfourMicIov(const KeyBlock& key, bool fromAcceptor, uint32_t seq, std::span<CryptoIov> iov,
+                   ArcfourMicToken& token);
+
+/// VerifyMIC: the sequence number (direction checked), false when the checksum does not verify.
+bool arcfourVerifyMicIov(const KeyBlock& key, bool fromAcceptor, const ArcfourMicToken& token,
+                         std::span<CryptoIov> iov, uint32_t& seq);
 
 }  // namespace bh::secure::emapi

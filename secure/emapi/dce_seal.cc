@@ -200,7 +200,18 @@ ParseResult unwrapPdu(const Krb5Crypto& crypto, const ContextKeys& keys, Directi
     return ParseResult::done(pdu.size());
   }
   if (tok.kind == WrapKind::ArcfourMic) {
-    return ParseResult::fail("RFC 4757 MIC tokens (packet integrity with RC4) are not read yet");
+    // GetMIC over the PDU before the verifier (header signing) or the stub alone.
+    ByteSpan body = keys.headerSigning ? pdu.first(l.verifierAt) : pdu.subspan(l.stubAt, l.stubLen);
+    Bytes m(body.begin(), body.end());
+    iov.assign(1, CryptoIov{CryptoIov::Type::Data, m.data(), m.size()});
+    ArcfourMicToken token;
+    std::copy_n(v + arcfour::kFramingSize, token.size(), token.begin());
+    uint32_t seq = 0;
+    if (!arcfourVerifyMicIov(arcfourKey(keys), fromAcceptor, token, iov, seq)) {
+      return ParseResult::fail("RFC 4757 MIC token does not verify");
+    }
+    info.seq = seq;
+    return ParseResult::done(pdu.size());
   }
   ArcfourWrapToken token;
   std::copy_n(v + arcfour::kFramingSize, token.size(), token.begin());
@@ -259,8 +270,24 @@ bool sealPdu(const Krb5Crypto& crypto, const ContextKeys& keys, Direction dir, c
     int32_t usage = fromAcceptor ? kUsageAcceptorSign : kUsageInitiatorSign;
     return crypto.makeChecksumIov(*key, usage, iov);
   }
-  if (how.kind != WrapKind::ArcfourWrap) {
+  if (how.seq > UINT32_MAX) {
     return false;
+  }
+  if (how.kind == WrapKind::ArcfourMic) {
+    const uint8_t framing[arcfour::kFramingSize] = {0x60, 0x23, 0x06, 0x09, 0x2a, 0x86, 0x48,
+                                                    0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+    std::copy_n(framing, arcfour::kFramingSize, v);
+    ByteSpan body = keys.headerSigning ? ByteSpan(pdu).first(l.verifierAt)
+                                       : ByteSpan(pdu).subspan(l.stubAt, l.stubLen);
+    Bytes m(body.begin(), body.end());
+    iov.assign(1, CryptoIov{CryptoIov::Type::Data, m.data(), m.size()});
+    ArcfourMicToken token;
+    if (!arcfourMicIov(arcfourKey(keys), fromAcceptor, static_cast<uint32_t>(how.seq), iov,
+                       token)) {
+      return false;
+    }
+    std::copy(token.begin(), token.end(), v + arcfour::kFramingSize);
+    return true;
   }
   // RFC 2743 3.1 framing: 60 2b 06 09 <krb5 OID>.
   const uint8_t framing[arcfour::kFramingSize] = {0x60, 0x2b, 0x06, 0x09, 0x2a, 0x86, 0x48,
@@ -268,8 +295,7 @@ bool sealPdu(const Krb5Crypto& crypto, const ContextKeys& keys, Direction dir, c
   std::copy_n(framing, arcfour::kFramingSize, v);
   pduBuffers(pdu, l, keys.headerSigning, iov, CryptoIov::Type::Data);
   ArcfourWrapToken token;
-  if (how.seq > UINT32_MAX ||
-      !arcfourSealIov(arcfourKey(keys), fromAcceptor, static_cast<uint32_t>(how.seq),
+  if (!arcfourSealIov(arcfourKey(keys), fromAcceptor, static_cast<uint32_t>(how.seq),
                       how.confounder, iov, token)) {
     return false;
   }

@@ -253,7 +253,8 @@ ParseResult KerberosDceSession::unwrap(Direction dir, ByteSpan pdu, Bytes& plain
   }
   uint64_t& next = dir == Direction::FromInitiator ? initiatorSeq_ : acceptorSeq_;
   // RFC 4757 numbers are 32 bits; CFX's 64 (RFC 4121 4.2.6.2).
-  const uint64_t want = info.kind == WrapKind::ArcfourWrap ? next & 0xffffffffu : next;
+  const bool rc4 = info.kind == WrapKind::ArcfourWrap || info.kind == WrapKind::ArcfourMic;
+  const uint64_t want = rc4 ? next & 0xffffffffu : next;
   if (info.seq != want) {
     return failWith("sequence number " + std::to_string(info.seq) + " where " +
                     std::to_string(want) + " was due");

@@ -9,6 +9,7 @@ give the same files). For each CASE.pcap it writes CASE.txt:
     s <hex>                      a PDU from the server (the DC)
     plain <hex>                  after a sealed request/response: tshark's "Decrypted stub data"
                                  for it (stub and auth padding), given dc1.keytab: the oracle
+                                 (none at packet integrity: the stub is sent in the clear)
 
 The pcap reader is plain Python (classic libpcap, Ethernet, IPv4 or IPv6, TCP): segments are put in
 sequence order per direction, retransmitted bytes dropped, and the byte stream split into PDUs
@@ -26,7 +27,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "..", "fuzz", "corpus")
-CASES = ["aes_krb5", "aes_spnego", "rc4_krb5", "rc4_spnego"]
+CASES = ["aes_krb5", "aes_spnego", "rc4_krb5", "rc4_spnego", "aes_krb5_sign", "rc4_spnego_sign"]
 
 
 def read_pcap(path):
@@ -126,6 +127,11 @@ def auth_type(pdu):
     return pdu[len(pdu) - auth_len - 8] if auth_len else 0
 
 
+def auth_level(pdu):
+    auth_len = struct.unpack("<H", pdu[10:12])[0]
+    return pdu[len(pdu) - auth_len - 7] if auth_len else 0
+
+
 def auth_value(pdu):
     auth_len = struct.unpack("<H", pdu[10:12])[0]
     return pdu[len(pdu) - auth_len:]
@@ -170,7 +176,7 @@ def main():
             lines.append("connection %d" % nconn)
             # Interleave the two directions in capture order (the frame that completed each PDU).
             both = sorted([(f, "c", p) for f, p in cp] + [(f, "s", p) for f, p in sp])
-            sealed = [f for f, d, p in both if p[2] in (0, 2) and auth_type(p)]
+            sealed = [f for f, d, p in both if p[2] in (0, 2) and auth_type(p) and auth_level(p) == 6]
             plain = decrypted_stubs(pcap, sealed)
             for f, d, p in both:
                 lines.append("%s %s" % (d, p.hex()))
