@@ -81,15 +81,16 @@ ParseResult KerberosDceSession::observeBindLeg(Direction dir, ByteSpan pdu) {
   if (state_ == State::Failed) {
     return ParseResult::fail(why_);
   }
+  // bind_nak (C706 12.6.4.5) ends the bind whatever it carries.
+  if (pdu.size() > 2 && pdu[2] == kBindNak) {
+    return failWith("bind_nak");
+  }
   BindLeg leg;
   ParseResult r = readLeg(pdu, leg);
   if (!r.ok()) {
     return failWith(r.error);
   }
   const bool fromInitiator = dir == Direction::FromInitiator;
-  if (leg.ptype == kBindNak) {
-    return failWith("bind_nak");
-  }
   if (state_ != State::AwaitingBind &&
       (leg.authType != authType_ || leg.authContextId != authContextId_)) {
     return failWith("auth_type or auth_context_id changed during the bind");

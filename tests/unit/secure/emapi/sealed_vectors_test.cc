@@ -355,6 +355,15 @@ TEST_CASE("emapi vectors: the bind legs out of order, a wrong key, an unknown kv
     CHECK(r.error == "the AP-REP does not answer this AP-REQ (ctime/cusec differ)");
   }
   {
+    // The server refuses the bind: bind_nak (reason 1), no auth trailer.
+    KerberosDceSession s(crypto, dcKeys());
+    REQUIRE(s.observeBindLeg(Direction::FromInitiator, c[0].bytes).ok());
+    const Bytes nak = {0x05, 0x00, 0x0d, 0x03, 0x10, 0x00, 0x00, 0x00, 0x12,
+                       0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00};
+    CHECK(s.observeBindLeg(Direction::FromAcceptor, nak).error == "bind_nak");
+    CHECK(s.state() == KerberosDceSession::State::Failed);
+  }
+  {
     // A bind_ack of another session key (the RC4 capture's): does not decrypt.
     auto other = loadCase("rc4_krb5")[0];
     KerberosDceSession s(crypto, dcKeys());
