@@ -41,6 +41,14 @@ if [ -d "$top/secure" ] && grep -rnE '#include *"' "$top/secure" |
   bad=1
 fi
 if grep -rnE '#include *[<"]mapi/' "$top/proxy"; then bad=1; fi
+# Kerberos lives in secure/ (issue 18): mapi/ reads sealed DCE/RPC only through the security
+# provider interface (mapi/dcerpc/security_provider.h), never through libkrb5 or GSS-API; in
+# secure/emapi only krb5_crypto.cc includes krb5 (the rest is pure DER and byte layout).
+if [ -d "$top/mapi" ] && grep -rnE '#include *<(krb5|gssapi)[./]' "$top/mapi"; then bad=1; fi
+if [ -d "$top/secure/emapi" ] &&
+  grep -rnE '#include *<(krb5|gssapi)[./]' "$top/secure/emapi" | grep -v '/krb5_crypto\.cc:'; then
+  bad=1
+fi
 # proxy/wan_secure's peer legs are bytes in, bytes out: the flow (proxy/flow.cc) moves their
 # ciphertext to and from the sockets, so they include neither libuv nor sockets. The one file
 # with a socket of its own is the OCSP transport (ocsp_revocation_checker.*), on the loop.

@@ -3,10 +3,10 @@
 // The per-PDU stage of a DCE/RPC stream between framing and reassembly: where a security
 // provider checks and removes the protection of a PDU (MS-RPCE 3.3.1.5.2, the sec_trailer and
 // auth_value of 2.2.2.11, the stub padding auth_pad_length counts) before its stub joins the
-// call's. Signed or sealed traffic (Kerberos, eMAPI) is not read today: the only provider is the
-// identity, and such binds are handed off before a call is read. The next wave's unwrap and
-// re-seal plug in here, one implementation of this interface, without touching the framing or
-// the reassembly around it.
+// call's. The identity (below) is what the accelerators use today: signed or sealed binds are
+// handed off before a call is read. The Kerberos one (eMAPI, issue 18) is
+// secure/emapi/kerberos_security_provider.h, one implementation of this interface, without
+// touching the framing or the reassembly around it (mapi/ itself never links Kerberos).
 
 #include "common/bytes.h"
 #include "common/parse_result.h"
