@@ -16,12 +16,14 @@
 # SPNs exchangeMDB/ and exchangeAB/exch1.bhlab.test, an A record 10.91.4.2), the Outlook user
 # alice, the replication identity bhrepl in group "Bridgehead Key Replication", which is granted
 # "Replicating Directory Changes" and "Replicating Directory Changes All" on the domain, and
-# bhnorepl without them.
+# bhnorepl without them; the core's own machine account BHCORE$ (as if the box had joined the
+# domain), also in that group, for the `machine` identity.
 #
 #   /run/bhlab/N/ad/             (0700)
 #     realm                      BHLAB.TEST
 #     krb5.conf                  what the lab's namespaces use
 #     exch1.keytab               EXCH1$'s keys (all enctypes, kvno 2), 0600
+#     bhcore.keytab              BHCORE$'s keys: what a join writes to /etc/krb5.keytab, 0600
 #     administrator.password alice.password bhrepl.password bhnorepl.password   0600
 #     samba.log                  the DC's log
 #   /run/bhlab/N/samba.pid       the DC (in bh-N-dc)
@@ -33,7 +35,7 @@
 # `up --ad` provisions a template (/var/cache/bridgehead-lab/ad-template-vVERSION, root-only,
 # random passwords made then) and every `up --ad` copies it: the DC answers within seconds.
 
-AD_TEMPLATE_VERSION=2
+AD_TEMPLATE_VERSION=3
 AD_TEMPLATE=${BHLAB_AD_TEMPLATE:-/var/cache/bridgehead-lab/ad-template-v$AD_TEMPLATE_VERSION}
 AD_RUN=/run/bhlab-dc
 AD_OWNER=/run/bhlab-dc.lab  # the lab whose DC it is
@@ -42,6 +44,7 @@ AD_DOMAIN=BHLAB
 AD_DNS=bhlab.test
 AD_DC_ADDR=10.91.5.1
 AD_EXCH=EXCH1  # the account (EXCH1$); the host is exch1.bhlab.test
+AD_CORE=BHCORE  # the core's machine account (BHCORE$), a `machine` identity's
 AD_USERS="alice bhrepl bhnorepl"
 AD_REPL_GROUP="Bridgehead Key Replication"
 AD_NODES="client edge wan core server dc"
@@ -75,19 +78,20 @@ EOF
 
 # ad_objects SECRETS: the lab's objects in the DC's database, with Samba's own Python bindings
 # (Debian's /usr/bin/python3) so that no password is ever on a command line: the Exchange
-# server's dNSHostName and machine password, the users, the replication group. Passwords never
-# expire (the template is reused for months).
+# server's dNSHostName and machine password, the core's machine password, the users, the
+# replication group (bhrepl and the core's account). Passwords never expire (the template is
+# reused for months).
 ad_objects() {
   in_ns "$AD_NS" /usr/bin/python3 - "$AD_RUN/etc/smb.conf" "$1" "${AD_EXCH}" \
-    "${AD_EXCH,,}.$AD_DNS" "$AD_REPL_GROUP" $AD_USERS <<'EOF'
+    "${AD_EXCH,,}.$AD_DNS" "$AD_REPL_GROUP" "$AD_CORE" $AD_USERS <<'EOF'
 import sys
 import ldb
 from samba.auth import system_session
 from samba.param import LoadParm
 from samba.samdb import SamDB
 
-conf, secrets, exch, fqdn, group = sys.argv[1:6]
-users = sys.argv[6:]
+conf, secrets, exch, fqdn, group, core = sys.argv[1:7]
+users = sys.argv[7:]
 lp = LoadParm()
 lp.load(conf)
 db = SamDB(url=lp.private_path("sam.ldb"), session_info=system_session(), lp=lp)
@@ -105,12 +109,14 @@ m.dn = account.dn
 m["dNSHostName"] = ldb.MessageElement(fqdn, ldb.FLAG_MOD_REPLACE, "dNSHostName")
 db.modify(m)
 db.setpassword("(sAMAccountName=%s$)" % exch, password(exch.lower()))
+# `samba-tool computer create` sets no password (so no keys to export) without --prepare-oldjoin.
+db.setpassword("(sAMAccountName=%s$)" % core, password(core.lower()))
 for u in users:
     db.newuser(u, password(u))
 for u in ["Administrator"] + users:
     db.setexpiry("(sAMAccountName=%s)" % u, 0, no_expiry_req=True)
 db.newgroup(group)
-db.add_remove_group_members(group, ["bhrepl"])
+db.add_remove_group_members(group, ["bhrepl", core + "$"])
 EOF
 }
 
@@ -120,7 +126,9 @@ ad_provision() {
   local t=$AD_TEMPLATE s="$AD_TEMPLATE.new"
   rm -rf "$AD_RUN" "$s"
   (umask 077 && mkdir -p "$s/secrets") || return 1
-  for u in administrator $AD_USERS "${AD_EXCH,,}"; do ad_password >"$s/secrets/$u.password"; done
+  for u in administrator $AD_USERS "${AD_EXCH,,}" "${AD_CORE,,}"; do
+    ad_password >"$s/secrets/$u.password"
+  done
   echo "bhlab: provisioning the lab domain's template (once; about a minute)" >&2
   # Provision makes up an administrator password; ad_objects replaces it with ours.
   in_ns "$AD_NS" samba-tool domain provision --targetdir="$AD_RUN" --realm="$AD_REALM" \
@@ -141,6 +149,9 @@ ad_provision() {
   base=$(ad_base_dn)
   ad_tool computer create "$AD_EXCH" --service-principal-name="exchangeMDB/$fqdn" \
     --service-principal-name="exchangeAB/$fqdn" >/dev/null || return 1
+  # The core as a joined box: its machine account (its password set by ad_objects; only its
+  # keytab is handed out).
+  ad_tool computer create "$AD_CORE" >/dev/null || return 1
   ad_objects "$s/secrets" >"$s/objects.log" 2>&1 || { tail -20 "$s/objects.log" >&2; return 1; }
   # The control access rights DS-Replication-Get-Changes and -Get-Changes-All (what a DC checks
   # before IDL_DRSGetNCChanges replicates secrets, MS-DRSR 4.1.10) on the domain's naming
@@ -151,6 +162,10 @@ ad_provision() {
   done
   (umask 077 && ad_tool domain exportkeytab "$s/exch1.keytab" --principal="$AD_EXCH\$") \
     >"$s/keytab.log" 2>&1 || { cat "$s/keytab.log" >&2; return 1; }
+  (umask 077 && ad_tool domain exportkeytab "$s/${AD_CORE,,}.keytab" --principal="$AD_CORE\$") \
+    >>"$s/keytab.log" 2>&1 || { cat "$s/keytab.log" >&2; return 1; }
+  # samba-tool writes no file for an account without keys, and says it exported one.
+  [ -s "$s/${AD_CORE,,}.keytab" ] || { echo "bhlab: no keys exported for $AD_CORE\$" >&2; return 1; }
   cp -a "$AD_RUN" "$s/dc"
   rm -rf "$t"
   mv "$s" "$t"
@@ -204,8 +219,10 @@ ad_up() {
   fi
   rm -rf "$AD_RUN"
   cp -a "$AD_TEMPLATE/dc" "$AD_RUN"
-  (umask 077 && cp "$AD_TEMPLATE"/secrets/*.password "$a/" && cp "$AD_TEMPLATE/exch1.keytab" "$a/")
-  rm -f "$a/${AD_EXCH,,}.password"  # the machine account's: its keytab is what is handed out
+  (umask 077 && cp "$AD_TEMPLATE"/secrets/*.password "$a/" && cp "$AD_TEMPLATE/exch1.keytab" \
+    "$AD_TEMPLATE/${AD_CORE,,}.keytab" "$a/")
+  # the machine accounts': their keytabs are what is handed out
+  rm -f "$a/${AD_EXCH,,}.password" "$a/${AD_CORE,,}.password"
   ln -sf "$AD_RUN/log/samba.log" "$a/samba.log"
 
   in_ns "$AD_NS" samba -s "$AD_RUN/etc/smb.conf" --foreground --no-process-group \
@@ -250,7 +267,7 @@ ad_down() {
 }
 
 ad_paths() { # printed by bhlab up --ad
-  echo "ad: realm $AD_REALM, DC dc1.$AD_DNS ($AD_DC_ADDR, namespace $(ns "$1" dc)); files in $STATE_ROOT/$1/ad (exch1.keytab, *.password)"
+  echo "ad: realm $AD_REALM, DC dc1.$AD_DNS ($AD_DC_ADDR, namespace $(ns "$1" dc)); files in $STATE_ROOT/$1/ad (exch1.keytab, ${AD_CORE,,}.keytab, *.password)"
 }
 
 ad_status() { # a line for bhlab status, if the lab runs the DC

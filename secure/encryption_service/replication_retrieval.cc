@@ -386,7 +386,14 @@ RetrievalResult retrieveByReplication(const RetrievalJob& job, RpcTransport& tra
     cred = krb::GssCredential::withPassword(principal, password, status);
     OPENSSL_cleanse(password.data(), password.size());
   } else {
-    cred = krb::GssCredential::withKeytab(principal, job.identity.keytab, status);
+    // The keytab as read at start, while root (/etc/krb5.keytab is 0600 root): the file is not
+    // opened again after the privilege drop.
+    std::vector<krb::KeytabKey> keys;
+    keys.reserve(job.secrets->keytab.size());
+    for (const auto& k : job.secrets->keytab) {
+      keys.push_back({k.principal, k.key.etype, k.key.kvno, k.key.value});
+    }
+    cred = krb::GssCredential::withKeytabKeys(principal, keys, status);
   }
   if (!cred) {
     RetrievalError e{fromGss(status.failure), principal + ": " + status.describe(), std::nullopt};

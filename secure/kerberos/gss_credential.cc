@@ -3,6 +3,7 @@
 #include <gssapi/gssapi_krb5.h>
 
 #include "secure/kerberos/gss_credential_impl.h"
+#include "secure/kerberos/memory_keytab.h"
 
 namespace bh::secure::kerberos {
 
@@ -89,6 +90,20 @@ std::unique_ptr<GssCredential::Impl> acquire(const std::string& principal, GetCr
   return impl;
 }
 
+/// The TGT with the key for `me` from `kt`; the key is looked up first, so a keytab without it
+/// is named KeytabNoKey before any KDC is asked (MIT would ask the KDC for the enctypes first,
+/// so a missing key would look like whatever that exchange gives).
+krb5_error_code initCredsWithKeytab(krb5_context ctx, krb5_principal me, krb5_keytab kt,
+                                    krb5_creds& creds) {
+  krb5_keytab_entry entry{};
+  krb5_error_code e = krb5_kt_get_entry(ctx, kt, me, 0, 0, &entry);
+  if (e != 0) {
+    return e;
+  }
+  krb5_free_keytab_entry_contents(ctx, &entry);
+  return krb5_get_init_creds_keytab(ctx, &creds, me, kt, 0, nullptr, nullptr);
+}
+
 std::string realmOf(const std::string& principal) {
   size_t at = principal.rfind('@');
   return at == std::string::npos ? "" : principal.substr(at + 1);
@@ -145,18 +160,35 @@ std::unique_ptr<GssCredential> GssCredential::withKeytab(const std::string& prin
         if (e != 0) {
           return e;
         }
-        // Named before any KDC is asked (MIT would ask the KDC for the enctypes first, so a
-        // missing keytab would look like whatever that exchange gives).
-        krb5_keytab_entry entry{};
-        e = krb5_kt_get_entry(ctx, kt, me, 0, 0, &entry);
-        if (e != 0) {
-          krb5_kt_close(ctx, kt);
-          return e;
-        }
-        krb5_free_keytab_entry_contents(ctx, &entry);
-        e = krb5_get_init_creds_keytab(ctx, &creds, me, kt, 0, nullptr, nullptr);
+        e = initCredsWithKeytab(ctx, me, kt, creds);
         krb5_kt_close(ctx, kt);
         return e;
+      },
+      status, client);
+  if (!impl) {
+    return nullptr;
+  }
+  std::unique_ptr<GssCredential> c(new GssCredential(std::move(impl)));
+  c->principal_ = client;
+  c->realm_ = realmOf(client);
+  return c;
+}
+
+std::unique_ptr<GssCredential> GssCredential::withKeytabKeys(const std::string& principal,
+                                                             std::span<const KeytabKey> keys,
+                                                             GssStatus& status) {
+  std::string client;
+  auto impl = acquire(
+      principal,
+      [keys](krb5_context ctx, krb5_principal me, krb5_creds& creds) {
+        krb5_error_code e = 0;
+        auto kt = MemoryKeytab::fill(ctx, keys, e);
+        if (!kt) {
+          return e;
+        }
+        // The keytab ends here, with the TGT in the MEMORY cache: GSS-API needs only the cache,
+        // so the keys live in MIT's copy for one AS exchange.
+        return initCredsWithKeytab(ctx, me, kt->handle(), creds);
       },
       status, client);
   if (!impl) {

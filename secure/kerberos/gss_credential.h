@@ -8,12 +8,24 @@
 // KRB5_CONFIG) with MIT krb5's own sockets, and so does the first security context for a new
 // target (its service ticket). Call from a worker thread, never from the data path's loop.
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "secure/kerberos/gss_status.h"
 
 namespace bh::secure::kerberos {
+
+/// One key of a client keytab: views into the caller's copy (identity_secrets.h), read with
+/// MIT's krb5_kt_* while root.
+struct KeytabKey {
+  std::string_view principal;  ///< "CORE1$@EXAMPLE.COM"
+  int32_t enctype = 0;         ///< RFC 3961 etype number
+  uint32_t kvno = 0;
+  std::span<const uint8_t> key;
+};
 
 class GssCredential {
  public:
@@ -29,6 +41,13 @@ class GssCredential {
   static std::unique_ptr<GssCredential> withKeytab(const std::string& principal,
                                                    const std::string& keytabPath,
                                                    GssStatus& status);
+  /// The same with the client keytab's keys already in memory (a `machine` identity's keytab,
+  /// read at start while root): they go into a MEMORY keytab of a random name for the AS
+  /// exchange only (memory_keytab.h), never into a file; KeytabNoKey when none is for
+  /// `principal`.
+  static std::unique_ptr<GssCredential> withKeytabKeys(const std::string& principal,
+                                                       std::span<const KeytabKey> keys,
+                                                       GssStatus& status);
   ~GssCredential();
   GssCredential(const GssCredential&) = delete;
   GssCredential& operator=(const GssCredential&) = delete;

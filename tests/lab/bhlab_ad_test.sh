@@ -16,12 +16,13 @@ A=/run/bhlab/$LAB/ad
 pass "bhlab up --ad in $took s"
 
 [ "$(stat -c %a "$A")" = 700 ] || fail "$A is mode $(stat -c %a "$A"), not 0700"
-for f in exch1.keytab administrator.password alice.password bhrepl.password bhnorepl.password; do
+for f in exch1.keytab bhcore.keytab administrator.password alice.password bhrepl.password bhnorepl.password; do
   [ -s "$A/$f" ] || fail "no $A/$f"
   [ "$(stat -c %a "$A/$f")" = 600 ] || fail "$A/$f is mode $(stat -c %a "$A/$f"), not 0600"
 done
 klist -k "$A/exch1.keytab" | grep -q 'EXCH1\$@BHLAB.TEST' || fail "exch1.keytab holds no EXCH1\$ key"
-pass "keytab and passwords in $A, root-only"
+klist -k "$A/bhcore.keytab" | grep -q 'BHCORE\$@BHLAB.TEST' || fail "bhcore.keytab holds no BHCORE\$ key"
+pass "keytabs (EXCH1\$, the core's BHCORE\$) and passwords in $A, root-only"
 "$BHLAB" status "$LAB" | grep -q 'domain controller: running' || fail "bhlab status does not show the DC"
 
 resolves() { # resolves NAME ADDR: from the client namespace, through the DC's DNS

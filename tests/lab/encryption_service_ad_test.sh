@@ -3,11 +3,13 @@
 # the Exchange account's keys by DRSUAPI replication as the replication identity (Kerberos,
 # sealed bind, DsBind, DsCrackNames, DsGetNCChanges EXOP_REPL_OBJ), and the keys equal the
 # ones python3-impacket's secretsdump replicates (the oracle compares them inside; nothing is
-# printed). Then the seed's problems, each named: an identity without the rights (blacklisted,
-# Problem 1), a wrong password, an SPN the directory does not know, a DC that does not answer;
-# the core's clock 10 minutes ahead (Problem 2: clock-skew with the offset measured, within 5 s
-# of the truth), then right again (the keys come); and no replicated key byte (hex, base64) in
-# the core's log, the sr-errorlog or any show output.
+# printed); the same as the core's own machine account (a `machine` identity, its keytab
+# root-only: read at start, before the daemon drops root). Then the seed's problems, each named:
+# an identity without the rights (blacklisted, Problem 1), a wrong password, an SPN the directory
+# does not know, a DC that does not answer; the core's clock 10 minutes ahead (Problem 2:
+# clock-skew with the offset measured, within 5 s of the truth), then right again (the keys
+# come); and no replicated key byte (hex, base64) in the core's log, the sr-errorlog or any show
+# output.
 # Uses the machine's one lab DC (RESOURCE_LOCK lab_dc).
 . "$(dirname "$0")/lib.sh"
 TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
@@ -115,6 +117,22 @@ pass "the service's keys equal what secretsdump replicates ($(sed -n 's/^keytab:
 j=$(settle exch9.bhlab.test)
 [ "$(echo "$j" | field 'j["error"]["reason"]')" = spn-unknown ] || fail "unknown SPN: $j"
 pass "an SPN the directory does not know: spn-unknown ($(echo "$j" | field 'j["error"]["detail"]'))"
+
+# A `machine` identity: the core's own account BHCORE$ and its keytab, root-only 0600 like a
+# joined box's /etc/krb5.keytab. The daemon drops root after start, so the keytab must be the copy
+# read at start (a MEMORY keytab for the AS exchange), never the file reopened at retrieval time.
+install -m 0600 -o root -g root "$A/bhcore.keytab" "$D/krb5.keytab"
+configure "{'name': 'machine', 'type': 'machine', 'domain': 'bhlab.test', 'principal': 'BHCORE\$', 'keytab': '$D/krb5.keytab'}"
+user=$(ps -o user= -p "$(cat "$D/core.pid")" | tr -d ' ')
+[ -n "$user" ] && [ "$user" != root ] || fail "the core runs as '$user', not its unprivileged user"
+runuser -u "$user" -- test -r "$D/krb5.keytab" && fail "$user can read $D/krb5.keytab: the case proves nothing"
+j=$(settle exch1.bhlab.test)
+[ "$(echo "$j" | field 'j["state"]')" = in-cache ] ||
+  fail "get-key as BHCORE\$: $(echo "$j" | field 'j.get("error")'); $(CTL type-tail errorlog/sr-errorlog.current 20)"
+CTL type-tail errorlog/sr-errorlog.current 40 |
+  grep -qF 'Authentication success for ID: machine (BHCORE$@BHLAB.TEST)' ||
+  fail "no machine authentication in the sr-errorlog: $(CTL type-tail errorlog/sr-errorlog.current 20)"
+pass "a machine identity (BHCORE\$, its keytab 0600 root, the core running as $user): the keys replicated"
 
 # Problem 1: the identity without the replication rights is refused and blacklisted.
 configure "{'name': 'norepl', 'domain': 'bhlab.test', 'principal': 'bhnorepl', 'password_file': '$A/bhnorepl.password'}"
