@@ -483,8 +483,8 @@ class CoreLayer final : public LayerBase {
           hold(std::move(pdu), out);
         } else {
           unopened(
-              "WAN secure is off for this flow's peer leg (wan_secure.mode of the mapi "
-              "class): the keys go to the edge only over WAN secure",
+              "WAN secure is off for this flow's peer leg: the keys go to the edge only over "
+              "WAN secure (set wan_secure.mode.mapi to always on edge and core)",
               out);
           toInnerLocal(pdu, out);
         }
