@@ -12,12 +12,15 @@
 
 #include "accel/flow_filter.h"
 #include "accel/flow_record.h"
+#include "mapi/dcerpc/protected_association.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
 #include "mapi/mapi_ao/mapi_counters.h"
-#include "mapi/mapi_ao/protected_association.h"
 
 namespace bh::mapi::mapi_ao {
+
+using dcerpc::ProtectedAssociation;
+using dcerpc::ProtectionProvider;
 
 /// Where a MAPI flow's events go; outlives the flow's filter (the MapiAccelerator).
 class MapiFlowEventSink {

@@ -27,9 +27,12 @@
 
 #include "accel/flow_filter.h"
 #include "mapi/dcerpc/co_stream.h"
-#include "mapi/mapi_ao/protected_association.h"
+#include "mapi/dcerpc/protected_association.h"
 
 namespace bh::mapi::mapi_ao {
+
+using dcerpc::ProtectedAssociation;
+using dcerpc::ProtectionProvider;
 
 /// What the layer reports (counters, log lines) and asks of its flow.
 class ProtectionEvents {

@@ -1,7 +1,7 @@
 #pragma once
 
 // A stand-in for eMAPI's Kerberos association (secure/emapi/kerberos_protected_association.h)
-// behind mapi_ao::ProtectedAssociation, for the protection layer's unit tests and fuzz target:
+// behind dcerpc::ProtectedAssociation, for the protection layer's unit tests and fuzz target:
 // the stub XORed, a verifier of [sequence number (8, BE)][FNV-1a of the plain stub (8)], each
 // sender numbered from its own start. What it keeps is what the real one keeps (received and
 // sent numbers per sender, the bind's legs); the lab test drives the real one.
@@ -12,9 +12,12 @@
 
 #include "common/bytes.h"
 #include "mapi/dcerpc/pdu_codec.h"
-#include "mapi/mapi_ao/protected_association.h"
+#include "mapi/dcerpc/protected_association.h"
 
 namespace bh::mapi::mapi_ao::testing {
+
+using dcerpc::ProtectedAssociation;
+using dcerpc::ProtectionProvider;
 
 inline constexpr uint64_t kClientStart = 100;
 inline constexpr uint64_t kServerStart = 500;
