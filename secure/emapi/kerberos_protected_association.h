@@ -37,8 +37,8 @@ class KerberosProtectedAssociation final : public mapi::mapi_ao::ProtectedAssoci
                                                                      std::string& whyNot);
 
   ParseResult observeBindLeg(mapi::dcerpc::Sender from, ByteSpan pdu) override;
-  bool keyed() const override { return session_.keyed(); }
-  bool established() const override { return session_.established(); }
+  bool keyed() const override { return why_.empty() && session_.keyed(); }
+  bool established() const override { return why_.empty() && session_.established(); }
   const std::string& why() const override { return why_; }
   ParseResult unwrap(mapi::dcerpc::Sender from, ByteSpan pdu, Bytes& plain) override;
   bool seal(mapi::dcerpc::Sender from, ByteSpan plain, Bytes& pdu) override;

@@ -51,7 +51,7 @@ struct BindTicket {
   uint32_t kvno = 0;  ///< 0 when the ticket names none
 };
 
-/// Reads a client's bind (or alter_context) PDU up to its ticket's clear part.
+/// Reads a client's bind PDU up to its ticket's clear part.
 /// @return Done, or Error naming why it cannot be opened here ("NTLM is not supported", ...).
 ParseResult readBindTicket(ByteSpan bindPdu, BindTicket& out);
 
