@@ -35,20 +35,9 @@ fi
 # secure/ (WAN secure: TLS, OCSP, the secure store; the encryption service's Kerberos-sealed
 # DCE/RPC client) stands on common/, OpenSSL and MIT krb5, and of the MAPI codecs only the pure
 # ones it frames DRSUAPI with (mapi/dcerpc, mapi/epm, mapi/drsuapi): the proxy drives it over
-# byte buffers, so it includes nothing else of this tree. The one exception is the interface
-# secure/emapi implements for the MAPI AO (mapi/mapi_ao/protected_association.h, issue 18:
-# abstract classes over the codec's types), and only secure/emapi includes it.
+# byte buffers, so it includes nothing else of this tree.
 if [ -d "$top/secure" ] && grep -rnE '#include *"' "$top/secure" |
-  grep -vE '#include *"(common|secure|mapi/dcerpc|mapi/epm|mapi/drsuapi)/' |
-  grep -vE '^[^:]*/secure/emapi/[^:/]*:[0-9]+:#include *"mapi/mapi_ao/protected_association\.h"'; then
-  bad=1
-fi
-# That interface stays abstract (no .cc) and includes only common/ and the codec, so linking
-# bh_secure never pulls in the accelerator (bh_mapi).
-if [ -f "$top/mapi/mapi_ao/protected_association.h" ] &&
-  { [ -f "$top/mapi/mapi_ao/protected_association.cc" ] ||
-    grep -nE '#include *"' "$top/mapi/mapi_ao/protected_association.h" |
-    grep -vE '#include *"(common|mapi/dcerpc)/'; }; then
+  grep -vE '#include *"(common|secure|mapi/dcerpc|mapi/epm|mapi/drsuapi)/'; then
   bad=1
 fi
 if grep -rnE '#include *[<"]mapi/' "$top/proxy"; then bad=1; fi

@@ -1,6 +1,6 @@
 #pragma once
 
-// The MAPI AO's ProtectedAssociation (mapi/mapi_ao/protected_association.h) for Kerberos
+// The MAPI AO's ProtectedAssociation (mapi/dcerpc/protected_association.h) for Kerberos
 // (auth_type 16, and 9: SPNEGO) at packet integrity or privacy, over one KerberosDceSession
 // (issue 18). unwrap() opens a protected request/response into the plain PDU the halves read;
 // seal() protects a plain one as this box's next PDU on behalf of its sender, with a fresh
@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "mapi/mapi_ao/protected_association.h"
+#include "mapi/dcerpc/protected_association.h"
 #include "secure/emapi/kerberos_dce_session.h"
 
 namespace bh::secure::emapi {
 
-class KerberosProtectedAssociation final : public mapi::mapi_ao::ProtectedAssociation {
+class KerberosProtectedAssociation final : public mapi::dcerpc::ProtectedAssociation {
  public:
   /// The core's: the bind legs are opened with the service's keys. `crypto` must outlive it.
   KerberosProtectedAssociation(const Krb5Crypto& crypto,

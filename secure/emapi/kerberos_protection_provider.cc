@@ -86,7 +86,7 @@ ParseResult readBindTicket(ByteSpan pdu, BindTicket& out) {
   return ParseResult::done(pdu.size());
 }
 
-std::unique_ptr<mapi::mapi_ao::ProtectedAssociation> KerberosProtectionProvider::openBind(
+std::unique_ptr<mapi::dcerpc::ProtectedAssociation> KerberosProtectionProvider::openBind(
     ByteSpan bindPdu, std::string& whyNot) {
   BindTicket ticket;
   ParseResult r = readBindTicket(bindPdu, ticket);
@@ -108,7 +108,7 @@ std::unique_ptr<mapi::mapi_ao::ProtectedAssociation> KerberosProtectionProvider:
   return assoc;
 }
 
-std::unique_ptr<mapi::mapi_ao::ProtectedAssociation> KerberosProtectionProvider::importContext(
+std::unique_ptr<mapi::dcerpc::ProtectedAssociation> KerberosProtectionProvider::importContext(
     ByteSpan context, std::string& whyNot) {
   return KerberosProtectedAssociation::importContext(crypto_, context, whyNot);
 }

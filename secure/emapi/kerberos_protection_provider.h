@@ -1,6 +1,6 @@
 #pragma once
 
-// The MAPI AO's ProtectionProvider (mapi/mapi_ao/protected_association.h) for Kerberos: the
+// The MAPI AO's ProtectionProvider (mapi/dcerpc/protected_association.h) for Kerberos: the
 // core opens a client's bind with the service account's keys (the encryption service, reached
 // through ServiceKeySource, which proxy/ implements over EncryptionService::keyFor), the edge
 // continues from the context the core exported (exported_context.h). What cannot be opened is
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "mapi/mapi_ao/protected_association.h"
+#include "mapi/dcerpc/protected_association.h"
 #include "secure/emapi/krb5_crypto.h"
 #include "secure/encryption_service/service_key.h"
 
@@ -55,16 +55,16 @@ struct BindTicket {
 /// @return Done, or Error naming why it cannot be opened here ("NTLM is not supported", ...).
 ParseResult readBindTicket(ByteSpan bindPdu, BindTicket& out);
 
-class KerberosProtectionProvider final : public mapi::mapi_ao::ProtectionProvider {
+class KerberosProtectionProvider final : public mapi::dcerpc::ProtectionProvider {
  public:
   /// Both must outlive the provider and the associations it makes.
   KerberosProtectionProvider(const Krb5Crypto& crypto, ServiceKeySource& keys)
       : crypto_(crypto), keys_(keys) {}
 
-  std::unique_ptr<mapi::mapi_ao::ProtectedAssociation> openBind(ByteSpan bindPdu,
-                                                                std::string& whyNot) override;
-  std::unique_ptr<mapi::mapi_ao::ProtectedAssociation> importContext(ByteSpan context,
-                                                                     std::string& whyNot) override;
+  std::unique_ptr<mapi::dcerpc::ProtectedAssociation> openBind(ByteSpan bindPdu,
+                                                               std::string& whyNot) override;
+  std::unique_ptr<mapi::dcerpc::ProtectedAssociation> importContext(ByteSpan context,
+                                                                    std::string& whyNot) override;
 
  private:
   const Krb5Crypto& crypto_;
