@@ -1,5 +1,7 @@
 #include "mapi/mapi_ao/protected_mapi_filter.h"
 
+#include <string.h>
+
 #include <deque>
 #include <vector>
 
@@ -560,7 +562,10 @@ class CoreLayer final : public LayerBase {
   bool openRequested_ = false;
 
   void sendContext(Output& out) {
-    encodeProtectionFrame(ProtectionFrameType::Context, assoc_->exportContext(), out.toPeer);
+    Bytes context = assoc_->exportContext();
+    encodeProtectionFrame(ProtectionFrameType::Context, context, out.toPeer);
+    // The keys: this copy goes now (the frame's goes with the peer leg's TLS record).
+    explicit_bzero(context.data(), context.size());
     out.flushPeer = true;
     mode_ = Mode::Protected;
   }

@@ -28,8 +28,14 @@ secure::emapi::ServiceKeyAnswer EmapiKeySource::keysFor(const std::string& spn,
       a.whyNot = "no key for " + spn + " yet: retrieval in progress" +
                  (k.identity.empty() ? std::string() : " (identity " + k.identity + ")");
       return a;
-    case se::KeyState::Failed:
-      a.whyNot = "no key for " + spn + ": " + se::describeFailure(k.error, k.identity, "");
+    case se::KeyState::Failed: {
+      // The domain the service matched identities against: the host's, after its first label.
+      const size_t slash = spn.find('/');
+      const std::string host = slash == std::string::npos ? spn : spn.substr(slash + 1);
+      const size_t dot = host.find('.');
+      const std::string domain = dot == std::string::npos ? std::string() : host.substr(dot + 1);
+      a.whyNot = "no key for " + spn + ": " + se::describeFailure(k.error, k.identity, domain);
+    }
       return a;
     case se::KeyState::Disabled:
       break;
