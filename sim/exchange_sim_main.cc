@@ -20,8 +20,9 @@ int usage() {
       "                    [--folder-messages N]\n"
       "                    [--attachment-sizes 10MiB,50MiB]\n"
       "                    [--auth ntlm|kerberos --level integrity|privacy]\n"
-      "                    [--keytab FILE]  (Kerberos binds at packet privacy accepted with\n"
-      "                                      the service account's keys, calls sealed)\n"
+      "                    [--keytab FILE]  (Kerberos and SPNEGO binds at packet privacy or\n"
+      "                                      integrity accepted with the service account's\n"
+      "                                      keys, calls sealed or signed)\n"
       "                    [--max-connections N]  (live connections and sessions; 1024)\n");
   return 2;
 }
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
       options.rpc.acceptLevel = AuthLevel::PktPrivacy;
       options.rpc.kerberosAcceptor = [v] {
         return std::make_unique<bh::secure::kerberos::GssDceAcceptor>(v);
+      };
+      options.rpc.spnegoAcceptor = [v] {
+        return std::make_unique<bh::secure::kerberos::GssDceAcceptor>(v, true);
       };
     } else if (a == "--level" && (v == "integrity" || v == "privacy")) {
       options.rpc.acceptLevel = v == "privacy" ? AuthLevel::PktPrivacy : AuthLevel::PktIntegrity;

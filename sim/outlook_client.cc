@@ -173,9 +173,9 @@ bool OutlookClient::open(std::vector<OpReport>& reports, std::string* error) {
   bulk_.setNtlmConnect(options_.ntlmConnect);
   async_.setNtlmConnect(options_.ntlmConnect);
   if (options_.kerberos != nullptr) {
-    main_.setKerberos(options_.kerberos, options_.kerberosTarget);
-    bulk_.setKerberos(options_.kerberos, options_.kerberosTarget);
-    async_.setKerberos(options_.kerberos, options_.kerberosTarget);
+    main_.setKerberos(options_.kerberos, options_.kerberosTarget, options_.kerberosOptions);
+    bulk_.setKerberos(options_.kerberos, options_.kerberosTarget, options_.kerberosOptions);
+    async_.setKerberos(options_.kerberos, options_.kerberosTarget, options_.kerberosOptions);
   }
   t = Clock::now();
   if (!main_.connect(options_.server, emsmdbPort_, error) ||

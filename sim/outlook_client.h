@@ -50,6 +50,9 @@ struct OutlookOptions {
   /// credential's ticket for `kerberosTarget` (exchange-sim --keytab); it outlives the client.
   const secure::kerberos::GssCredential* kerberos = nullptr;
   std::string kerberosTarget;
+  /// SPNEGO (auth_type 9, four legs) instead of Kerberos' 16; packet integrity instead of
+  /// privacy (outlook-sim --spnego, --integrity).
+  secure::kerberos::GssDceOptions kerberosOptions;
   /// Sees every ROP request buffer and its response buffer (RopSize .. handle table), for
   /// tests that cross-check them with another codec.
   std::function<void(ByteSpan request, ByteSpan response)> ropTrace;

@@ -31,7 +31,8 @@ int usage() {
       "                   [--auth ntlm] [--no-xor] [--no-compression] [--commit-on-main]\n"
       "                   [--attachment-sizes S,S...] [--record DIR] [--hold FILE]\n"
       "                   [--ui-call-every N]\n"
-      "                   [--kerberos PRINCIPAL (--password-file F | --keytab F) [--spn SPN]]\n"
+      "                   [--kerberos PRINCIPAL (--password-file F | --keytab F) [--spn SPN]\n"
+      "                    [--spnego] [--integrity]]\n"
       "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
       "                   preview-attachment SIZE | sync [FOLDER] | browse\n"
       "--hold FILE: after the workload print its line, then keep the session open until FILE\n"
@@ -40,7 +41,8 @@ int usage() {
       "  main connection after every N RopWriteStream calls (0, the default: none)\n"
       "--kerberos: EMSMDB and AsyncEMSMDB bound with Kerberos (auth_type 16) at packet\n"
       "  privacy, the ticket for SPN (default exchangeMDB/<--server>) from the realm's KDC\n"
-      "  (KRB5_CONFIG); exchange-sim --keytab accepts it\n"
+      "  (KRB5_CONFIG); exchange-sim --keytab accepts it. --spnego: through SPNEGO (auth_type\n"
+      "  9, the third leg in alter_context); --integrity: packet integrity (MIC tokens)\n"
       "FOLDER: a folder's display name (default the Inbox; Projects with --folder-messages)\n"
       "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
   return 2;
@@ -94,6 +96,10 @@ int main(int argc, char** argv) {
       passwordFile = argv[++i];
     } else if (a == "--keytab" && hasNext) {
       keytab = argv[++i];
+    } else if (a == "--spnego") {
+      options.kerberosOptions.spnego = true;
+    } else if (a == "--integrity") {
+      options.kerberosOptions.integrity = true;
     } else if (a == "--spn" && hasNext) {
       options.kerberosTarget = argv[++i];
     } else if (a == "--hold" && hasNext) {

@@ -60,6 +60,9 @@ struct RpcServerOptions {
   /// provider per connection (secure/kerberos/gss_dce_acceptor.h with the service's keytab),
   /// the three DCE legs, every request unsealed and every response sealed (MS-RPCE 3.3.1.5.2).
   std::function<std::unique_ptr<secure::sealed_rpc::ServerSecurity>()> kerberosAcceptor;
+  /// The same for SPNEGO binds (auth_type 9, four legs: the third in alter_context); either
+  /// provider serves packet privacy and packet integrity, as the bind asks.
+  std::function<std::unique_ptr<secure::sealed_rpc::ServerSecurity>()> spnegoAcceptor;
 };
 
 /// Serves one connection until EOF or a protocol error. Thread-safe across connections as long
@@ -95,13 +98,17 @@ class RpcClient {
   /// bind carries an NTLM NEGOTIATE, the bind_ack the server's CHALLENGE, and an rpc_auth_3
   /// the (anonymous) AUTHENTICATE; calls carry no verifier at this level.
   void setNtlmConnect(bool on) { ntlmConnect_ = on; }
-  /// Binds authenticate with Kerberos (auth_type 16, DCE style) at packet privacy with the
+  /// Binds authenticate with Kerberos (auth_type 16, DCE style; or SPNEGO, 9, with
+  /// `options.spnego`) at packet privacy (or integrity, `options.integrity`) with the
   /// credential's ticket for `target` ("exchangeMDB/exch1.bhlab.test"), through
-  /// secure/sealed_rpc's client association: every call sealed, every response unsealed.
+  /// secure/sealed_rpc's client association: every call sealed (signed), every response
+  /// unsealed (verified).
   /// `credential` must outlive the client.
-  void setKerberos(const secure::kerberos::GssCredential* credential, std::string target) {
+  void setKerberos(const secure::kerberos::GssCredential* credential, std::string target,
+                   secure::kerberos::GssDceOptions options = {}) {
     kerberosCredential_ = credential;
     kerberosTarget_ = std::move(target);
+    kerberosOptions_ = options;
   }
   /// One call; request and response fragmented as negotiated.
   std::optional<Bytes> call(uint16_t opnum, ByteSpan stub, std::string* error);
@@ -125,6 +132,7 @@ class RpcClient {
   Socket socket_;
   const secure::kerberos::GssCredential* kerberosCredential_ = nullptr;
   std::string kerberosTarget_;
+  secure::kerberos::GssDceOptions kerberosOptions_;  ///< SPNEGO, packet integrity
   std::unique_ptr<secure::kerberos::GssDceContext> gss_;
   std::unique_ptr<secure::sealed_rpc::SealedClientAssociation> sealed_;
   Bytes fromServerBytes_;  ///< sealed association: received, not yet read

@@ -29,8 +29,16 @@ struct GssDceAcceptor::Impl {
   }
 };
 
-GssDceAcceptor::GssDceAcceptor(std::string keytabPath)
-    : keytabPath_(std::move(keytabPath)), impl_(std::make_unique<Impl>()) {}
+GssDceAcceptor::GssDceAcceptor(std::string keytabPath, bool spnego)
+    : keytabPath_(std::move(keytabPath)), spnego_(spnego), impl_(std::make_unique<Impl>()) {}
+
+bool GssDceAcceptor::setAuthLevel(mapi::dcerpc::AuthLevel level) {
+  if (impl_->context != GSS_C_NO_CONTEXT) {
+    return false;  // the level is the bind's, fixed for the association
+  }
+  integrity_ = level == mapi::dcerpc::AuthLevel::PktIntegrity;
+  return integrity_ || level == mapi::dcerpc::AuthLevel::PktPrivacy;
+}
 
 GssDceAcceptor::~GssDceAcceptor() = default;
 
@@ -44,7 +52,7 @@ bool GssDceAcceptor::step(ByteSpan input, Bytes& out, bool expectComplete) {
     // credential store), not the process-wide KRB5_KTNAME.
     gss_key_value_element_desc element{"keytab", keytabPath_.c_str()};
     gss_key_value_set_desc store{1, &element};
-    gss_OID_set_desc mechs{1, const_cast<gss_OID>(gss_mech_krb5)};
+    gss_OID_set_desc mechs{1, spnego_ ? spnegoMechanism() : const_cast<gss_OID>(gss_mech_krb5)};
     OM_uint32 minor = 0;
     OM_uint32 major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
                                             GSS_C_ACCEPT, &store, &impl_->cred, nullptr, nullptr);
@@ -83,13 +91,17 @@ bool GssDceAcceptor::step(ByteSpan input, Bytes& out, bool expectComplete) {
     // MS-KILE 3.4.5.1: a DCE-style AP-REQ (checksum flag GSS_C_DCE_STYLE) leaves the context
     // open for the client's AP-REP; a plain one completes at once and is not what RPC sends.
     status_ = GssStatus::fail(GssFailure::MutualAuthFailed,
-                              complete ? "the AP-REQ is not DCE style (no third leg)"
-                                       : "the context wants more than the three DCE legs");
+                              complete  ? "the AP-REQ is not DCE style (no third leg)"
+                              : spnego_ ? "the context wants more than the four SPNEGO legs"
+                                        : "the context wants more than the three DCE legs");
     return false;
   }
   if (complete) {
     returnedFlags_ = flags;
-    const OM_uint32 needed = GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | GSS_C_DCE_STYLE;
+    // Confidentiality only to seal (packet privacy); a client binding at integrity need not
+    // ask for it (Samba's does not).
+    const OM_uint32 needed =
+        GSS_C_INTEG_FLAG | GSS_C_DCE_STYLE | (integrity_ ? 0u : OM_uint32{GSS_C_CONF_FLAG});
     if ((flags & needed) != needed) {
       status_ = GssStatus::fail(GssFailure::MutualAuthFailed,
                                 "the context lacks confidentiality, integrity or DCE style "
@@ -120,6 +132,12 @@ bool GssDceAcceptor::acceptFinal(ByteSpan clientApRep) {
   if (!step(clientApRep, none, true)) {
     return false;
   }
+  if (spnego_) {
+    // RFC 4178 5: SPNEGO answers the client's last NegTokenResp with accept-completed and its
+    // own mechListMIC when one is required: the alter_context_resp's auth_value.
+    finalToken_ = std::move(none);
+    return true;
+  }
   if (!none.empty()) {
     status_ = GssStatus::fail(GssFailure::MutualAuthFailed, "a fourth leg was asked for");
     established_ = false;
@@ -132,7 +150,8 @@ size_t GssDceAcceptor::sealedTokenSize() {
   if (!established_) {
     return 0;
   }
-  return dceWrapTokenSize(impl_->context, status_);
+  return integrity_ ? dceMicTokenSize(impl_->context, status_)
+                    : dceWrapTokenSize(impl_->context, status_);
 }
 
 bool GssDceAcceptor::seal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
@@ -140,6 +159,10 @@ bool GssDceAcceptor::seal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan po
   if (!established_) {
     status_ = GssStatus::fail(GssFailure::BadInput, "seal before the context is established");
     return false;
+  }
+  if (integrity_) {
+    return dceSign(impl_->context, preSign, ByteSpan(data.data(), data.size()), postSign, token,
+                   status_);
   }
   return dceWrap(impl_->context, preSign, data, postSign, token, status_);
 }
@@ -149,6 +172,10 @@ bool GssDceAcceptor::unseal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan 
   if (!established_) {
     status_ = GssStatus::fail(GssFailure::BadInput, "unseal before the context is established");
     return false;
+  }
+  if (integrity_) {
+    return dceVerify(impl_->context, preSign, ByteSpan(data.data(), data.size()), postSign, token,
+                     status_);
   }
   return dceUnwrap(impl_->context, preSign, data, postSign, token, status_);
 }

@@ -18,12 +18,19 @@ class GssDceAcceptor final : public sealed_rpc::ServerSecurity {
   /// @param keytabPath the service account's keytab (for exchange-sim, EXCH1$'s: the tickets
   ///        for exchangeMDB/<fqdn> are encrypted with that account's key). Any principal of
   ///        the keytab is accepted (GSS_C_NO_NAME).
-  explicit GssDceAcceptor(std::string keytabPath);
+  /// @param spnego auth_type 9: the tokens in SPNEGO (RFC 4178) around the same DCE-style
+  ///        Kerberos, the client's NegTokenResp in alter_context and our last one in
+  ///        alter_context_resp (finalToken()).
+  explicit GssDceAcceptor(std::string keytabPath, bool spnego = false);
   ~GssDceAcceptor() override;
 
-  mapi::dcerpc::AuthType authType() const override { return mapi::dcerpc::AuthType::Kerberos; }
+  mapi::dcerpc::AuthType authType() const override {
+    return spnego_ ? mapi::dcerpc::AuthType::Spnego : mapi::dcerpc::AuthType::Kerberos;
+  }
+  bool setAuthLevel(mapi::dcerpc::AuthLevel level) override;
   bool acceptInitial(ByteSpan apReq, Bytes& apRep) override;
   bool acceptFinal(ByteSpan clientApRep) override;
+  Bytes finalToken() const override { return finalToken_; }
   bool established() const override { return established_; }
   size_t sealedTokenSize() override;
   bool seal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
@@ -43,6 +50,9 @@ class GssDceAcceptor final : public sealed_rpc::ServerSecurity {
   bool step(ByteSpan input, Bytes& out, bool expectComplete);
 
   std::string keytabPath_;
+  bool spnego_;
+  bool integrity_ = false;
+  Bytes finalToken_;
   std::unique_ptr<Impl> impl_;
   GssStatus status_;
   bool established_ = false;

@@ -18,17 +18,33 @@
 
 namespace bh::secure::kerberos {
 
+/// How the context binds: the mechanism (raw Kerberos, auth_type 16, or Kerberos through SPNEGO,
+/// auth_type 9: NegTokenInit/NegTokenResp around the same DCE-style tokens, a fourth leg in
+/// alter_context_resp) and the level (privacy wraps, integrity signs with MIC tokens).
+struct GssDceOptions {
+  bool spnego = false;
+  bool integrity = false;
+};
+
 class GssDceContext final : public sealed_rpc::ClientSecurity {
  public:
   /// @param credential the identity's credential; it must outlive this context.
   /// @param target the server's principal: a service principal name such as
   ///        "host/dc1.bhlab.test" (the credential's realm is added) or "SPN@REALM".
-  GssDceContext(const GssCredential& credential, std::string target);
+  GssDceContext(const GssCredential& credential, std::string target, GssDceOptions options = {});
   ~GssDceContext() override;
 
-  mapi::dcerpc::AuthType authType() const override { return mapi::dcerpc::AuthType::Kerberos; }
+  mapi::dcerpc::AuthType authType() const override {
+    return options_.spnego ? mapi::dcerpc::AuthType::Spnego : mapi::dcerpc::AuthType::Kerberos;
+  }
+  mapi::dcerpc::AuthLevel authLevel() const override {
+    return options_.integrity ? mapi::dcerpc::AuthLevel::PktIntegrity
+                              : mapi::dcerpc::AuthLevel::PktPrivacy;
+  }
+  bool fourLegs() const override { return options_.spnego; }
   bool initialToken(Bytes& out) override;
   bool acceptReply(ByteSpan reply, Bytes& out) override;
+  bool acceptFinal(ByteSpan token) override;
   size_t sealedTokenSize() override;
   bool seal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
             std::span<uint8_t> token) override;
@@ -52,10 +68,12 @@ class GssDceContext final : public sealed_rpc::ClientSecurity {
   struct Impl;
 
  private:
-  bool step(ByteSpan input, Bytes& out, bool expectComplete);
+  enum class Expect { Continue, Complete, Either };
+  bool step(ByteSpan input, Bytes& out, Expect expect);
 
   const GssCredential& credential_;
   std::string target_;
+  GssDceOptions options_;
   std::unique_ptr<Impl> impl_;
   GssStatus status_;
   bool established_ = false;

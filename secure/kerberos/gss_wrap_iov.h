@@ -15,6 +15,9 @@
 
 namespace bh::secure::kerberos {
 
+/// SPNEGO's mechanism (RFC 4178, 1.3.6.1.5.5.2), what auth_type 9 negotiates Kerberos through.
+gss_OID spnegoMechanism();
+
 /// A GSS-API call's failure, named from both codes with MIT's words (never key bytes).
 GssStatus gssCallFailure(const char* call, OM_uint32 major, OM_uint32 minor);
 
@@ -25,6 +28,18 @@ bool dceWrap(gss_ctx_id_t context, ByteSpan preSign, std::span<uint8_t> data, By
              std::span<uint8_t> token, GssStatus& status);
 /// Verifies and decrypts `data` in place; a replayed or reordered token fails too.
 bool dceUnwrap(gss_ctx_id_t context, ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
+               ByteSpan token, GssStatus& status);
+
+/// Packet integrity (MS-RPCE 3.3.1.5.2, emapi-lab.md §4; Samba's gensec_gssapi_sign_packet):
+/// a MIC token (RFC 4121 4.2.6.1, RFC 4757 7.2) over `preSign`, `data` and `postSign` in that
+/// order, the stub left clear. Its size (28 for AES, 37 for RC4), asked without using a
+/// sequence number, or 0 with `status` set.
+size_t dceMicTokenSize(gss_ctx_id_t context, GssStatus& status);
+/// Writes the MIC into `token` (exactly dceMicTokenSize() bytes).
+bool dceSign(gss_ctx_id_t context, ByteSpan preSign, ByteSpan data, ByteSpan postSign,
+             std::span<uint8_t> token, GssStatus& status);
+/// Verifies the MIC; a replayed or reordered token fails too.
+bool dceVerify(gss_ctx_id_t context, ByteSpan preSign, ByteSpan data, ByteSpan postSign,
                ByteSpan token, GssStatus& status);
 
 }  // namespace bh::secure::kerberos

@@ -25,7 +25,7 @@ dce::AuthVerifier verifier(const ClientSecurity& security, uint32_t authContextI
   dce::AuthVerifier v;
   v.pad.assign(pad, 0);
   v.trailer.authType = security.authType();
-  v.trailer.authLevel = dce::AuthLevel::PktPrivacy;
+  v.trailer.authLevel = security.authLevel();
   v.trailer.authContextId = authContextId;
   v.credentials = std::move(credentials);
   return v;
@@ -54,6 +54,29 @@ bool SealedClientAssociation::failBool(AssociationFailure failure, std::string d
   return false;
 }
 
+dce::Pdu SealedClientAssociation::bindPdu(dce::PType ptype, uint32_t assocGroupId) const {
+  dce::Pdu pdu;
+  pdu.header.ptype = ptype;
+  pdu.header.pfcFlags = dce::pfc::FirstFrag | dce::pfc::LastFrag;
+  if (ptype == dce::PType::Bind) {
+    // MS-RPCE 2.2.2.3 / 3.3.1.5.2.2: offer header signing; the server echoes it if it agrees
+    // (the alter_context of SPNEGO's third leg does not repeat it, as Samba's).
+    pdu.header.pfcFlags |= dce::pfc::SupportHeaderSign;
+  }
+  pdu.header.callId = callId_;
+  dce::Bind b;
+  b.maxXmitFrag = config_.maxXmitFrag;
+  b.maxRecvFrag = config_.maxRecvFrag;
+  b.assocGroupId = assocGroupId;
+  dce::ContextElement e;
+  e.contextId = config_.contextId;
+  e.abstractSyntax = config_.interface;
+  e.transferSyntaxes.push_back(dce::syntax::ndr());
+  b.contexts.push_back(std::move(e));
+  pdu.body = std::move(b);
+  return pdu;
+}
+
 bool SealedClientAssociation::bind(Bytes& out) {
   if (state_ != State::Idle) {
     return failBool(AssociationFailure::BadState, "bind() called twice");
@@ -62,22 +85,8 @@ bool SealedClientAssociation::bind(Bytes& out) {
   if (!security_.initialToken(apReq)) {
     return failBool(AssociationFailure::Security, security_.lastError());
   }
-  dce::Pdu pdu;
-  pdu.header.ptype = dce::PType::Bind;
-  // MS-RPCE 2.2.2.3 / 3.3.1.5.2.2: offer header signing; the server echoes it if it agrees.
-  pdu.header.pfcFlags = dce::pfc::FirstFrag | dce::pfc::LastFrag | dce::pfc::SupportHeaderSign;
-  pdu.header.callId = nextCallId_++;
-  callId_ = pdu.header.callId;
-  dce::Bind b;
-  b.maxXmitFrag = config_.maxXmitFrag;
-  b.maxRecvFrag = config_.maxRecvFrag;
-  b.assocGroupId = config_.assocGroupId;
-  dce::ContextElement e;
-  e.contextId = config_.contextId;
-  e.abstractSyntax = config_.interface;
-  e.transferSyntaxes.push_back(dce::syntax::ndr());
-  b.contexts.push_back(std::move(e));
-  pdu.body = std::move(b);
+  callId_ = nextCallId_++;
+  dce::Pdu pdu = bindPdu(dce::PType::Bind, config_.assocGroupId);
   auto plain = dce::encodePdu(pdu);
   if (!plain) {
     return failBool(AssociationFailure::TooLarge, "the bind does not encode");
@@ -106,13 +115,14 @@ ParseResult SealedClientAssociation::frame(ByteSpan data, size_t maxFrag, dce::P
 
 bool SealedClientAssociation::checkTrailer(const dce::AuthVerifier& auth) {
   const dce::SecTrailer& t = auth.trailer;
-  if (t.authType != security_.authType() || t.authLevel != dce::AuthLevel::PktPrivacy ||
+  if (t.authType != security_.authType() || t.authLevel != security_.authLevel() ||
       t.authContextId != config_.authContextId) {
     (void)fail(AssociationFailure::AuthMismatch,
                "sec_trailer auth_type " + std::to_string(static_cast<int>(t.authType)) + " level " +
                    std::to_string(static_cast<int>(t.authLevel)) + " context " +
                    std::to_string(t.authContextId) + ", expected " +
-                   std::to_string(static_cast<int>(security_.authType())) + " level 6 context " +
+                   std::to_string(static_cast<int>(security_.authType())) + " level " +
+                   std::to_string(static_cast<int>(security_.authLevel())) + " context " +
                    std::to_string(config_.authContextId));
     return false;
   }
@@ -125,6 +135,34 @@ ParseResult SealedClientAssociation::onFault(const dce::Pdu& pdu) {
               std::string("the server answered ") +
                   (state_ == State::BindSent ? "the bind" : "the call") + " with a fault",
               f != nullptr ? f->status : 0);
+}
+
+ParseResult SealedClientAssociation::checkAck(const dce::Pdu& pdu, const dce::BindAck& ack) {
+  if (ack.results.size() != 1) {
+    return fail(AssociationFailure::Malformed, "bind_ack has " +
+                                                   std::to_string(ack.results.size()) +
+                                                   " context results for the bind's one context");
+  }
+  const dce::ContextResult& result = ack.results[0];
+  if (result.result != static_cast<uint16_t>(dce::ContextResultCode::Acceptance)) {
+    return fail(AssociationFailure::ContextRejected,
+                "the server refused " + config_.interface.toString() + " (result " +
+                    std::to_string(result.result) + ")",
+                result.reason);
+  }
+  if (result.transferSyntax != dce::syntax::ndr()) {
+    return fail(AssociationFailure::ContextRejected, "the server accepted transfer syntax " +
+                                                         result.transferSyntax.toString() +
+                                                         ", not NDR 2.0");
+  }
+  if (!pdu.auth) {
+    return fail(AssociationFailure::AuthMismatch,
+                std::string(dce::ptypeName(pdu.ptype())) + " carries no auth verifier");
+  }
+  if (!checkTrailer(*pdu.auth)) {
+    return ParseResult::fail(error_.describe());
+  }
+  return ParseResult::done(0);
 }
 
 ParseResult SealedClientAssociation::onBindAck(ByteSpan data, Bytes& auth3) {
@@ -155,51 +193,39 @@ ParseResult SealedClientAssociation::onBindAck(ByteSpan data, Bytes& auth3) {
                   std::string(dce::ptypeName(pdu.ptype())) + " instead of bind_ack");
   }
   const dce::BindAck& ack = *pdu.bindAck();
-  if (ack.results.size() != 1) {
-    return fail(AssociationFailure::Malformed, "bind_ack has " +
-                                                   std::to_string(ack.results.size()) +
-                                                   " context results for the bind's one context");
-  }
-  const dce::ContextResult& result = ack.results[0];
-  if (result.result != static_cast<uint16_t>(dce::ContextResultCode::Acceptance)) {
-    return fail(AssociationFailure::ContextRejected,
-                "the server refused " + config_.interface.toString() + " (result " +
-                    std::to_string(result.result) + ")",
-                result.reason);
-  }
-  if (result.transferSyntax != dce::syntax::ndr()) {
-    return fail(AssociationFailure::ContextRejected, "the server accepted transfer syntax " +
-                                                         result.transferSyntax.toString() +
-                                                         ", not NDR 2.0");
-  }
-  if (!pdu.auth) {
-    return fail(AssociationFailure::AuthMismatch, "bind_ack carries no auth verifier (AP-REP)");
-  }
-  if (!checkTrailer(*pdu.auth)) {
-    return ParseResult::fail(error_.describe());
+  if (ParseResult c = checkAck(pdu, ack); !c.ok()) {
+    return c;
   }
   Bytes clientApRep;
   if (!security_.acceptReply(pdu.auth->credentials, clientApRep)) {
     return fail(AssociationFailure::Security, security_.lastError());
-  }
-  tokenSize_ = security_.sealedTokenSize();
-  if (tokenSize_ == 0 || tokenSize_ > 0xffff) {
-    return fail(AssociationFailure::Security, "no sealed token size: " + security_.lastError());
   }
   // C706 12.6.4.4: the server's max_recv_frag bounds what we send. We read what we offered,
   // or what the server announced it sends if that is more: Samba never announces (nor sends)
   // less than 2048 whatever the bind offered (secure/kerberos/README.md).
   xmitFrag_ = std::min(config_.maxXmitFrag, ack.maxRecvFrag);
   recvFrag_ = std::max(config_.maxRecvFrag, ack.maxXmitFrag);
-  const size_t overhead = kCallHeaderSize + dce::kSecTrailerSize + tokenSize_;
-  if (xmitFrag_ < overhead + kSealPadAlignment) {
-    return fail(AssociationFailure::Malformed, "max_recv_frag " + std::to_string(ack.maxRecvFrag) +
-                                                   " leaves no room for a sealed stub");
-  }
-  fragmentPayload_ = (xmitFrag_ - overhead) / kSealPadAlignment * kSealPadAlignment;
   headerSigning_ = pdu.header.has(dce::pfc::SupportHeaderSign);
   assocGroupId_ = ack.assocGroupId;
 
+  if (security_.fourLegs()) {
+    // MS-RPCE 3.3.1.5.2.1: SPNEGO's third leg goes in an alter_context for the same context
+    // (same call_id, as Samba's), answered by alter_context_resp with the fourth.
+    dce::Pdu alter = bindPdu(dce::PType::AlterContext, assocGroupId_);
+    auto plain = dce::encodePdu(alter);
+    if (!plain) {
+      return fail(AssociationFailure::TooLarge, "the alter_context does not encode");
+    }
+    alter.auth = verifier(security_, config_.authContextId, dce::authPadFor(plain->size()),
+                          std::move(clientApRep));
+    auto encoded = dce::encodePdu(alter);
+    if (!encoded) {
+      return fail(AssociationFailure::TooLarge, "the client's NegTokenResp does not fit");
+    }
+    auth3 = std::move(*encoded);
+    state_ = State::AlterContextSent;
+    return r;
+  }
   // MS-KILE 3.4.5.1: the third leg, rpc_auth_3 with the client's AP-REP (MS-RPCE 2.2.2.10).
   dce::Pdu a3;
   a3.header.ptype = dce::PType::Auth3;
@@ -213,6 +239,51 @@ ParseResult SealedClientAssociation::onBindAck(ByteSpan data, Bytes& auth3) {
     return fail(AssociationFailure::TooLarge, "the client's AP-REP does not fit rpc_auth_3");
   }
   auth3 = std::move(*encoded);
+  return finishBind(r);
+}
+
+ParseResult SealedClientAssociation::onAlterContextResp(ByteSpan data) {
+  if (state_ != State::AlterContextSent) {
+    return fail(AssociationFailure::BadState, "no alter_context awaits its answer");
+  }
+  dce::Pdu pdu;
+  ParseResult r = frame(data, 65535, pdu);
+  if (!r.ok()) {
+    return r;
+  }
+  if (pdu.header.callId != callId_) {
+    return fail(AssociationFailure::Unexpected,
+                std::string(dce::ptypeName(pdu.ptype())) + " for call_id " +
+                    std::to_string(pdu.header.callId) + ", the alter_context's is " +
+                    std::to_string(callId_));
+  }
+  if (pdu.ptype() == dce::PType::Fault) {
+    return onFault(pdu);
+  }
+  if (pdu.ptype() != dce::PType::AlterContextResp) {
+    return fail(AssociationFailure::Unexpected,
+                std::string(dce::ptypeName(pdu.ptype())) + " instead of alter_context_resp");
+  }
+  if (ParseResult c = checkAck(pdu, *pdu.bindAck()); !c.ok()) {
+    return c;
+  }
+  if (!security_.acceptFinal(pdu.auth->credentials)) {
+    return fail(AssociationFailure::Security, security_.lastError());
+  }
+  return finishBind(r);
+}
+
+ParseResult SealedClientAssociation::finishBind(ParseResult r) {
+  tokenSize_ = security_.sealedTokenSize();
+  if (tokenSize_ == 0 || tokenSize_ > 0xffff) {
+    return fail(AssociationFailure::Security, "no sealed token size: " + security_.lastError());
+  }
+  const size_t overhead = kCallHeaderSize + dce::kSecTrailerSize + tokenSize_;
+  if (xmitFrag_ < overhead + kSealPadAlignment) {
+    return fail(AssociationFailure::Malformed,
+                "max_recv_frag " + std::to_string(xmitFrag_) + " leaves no room for a sealed stub");
+  }
+  fragmentPayload_ = (xmitFrag_ - overhead) / kSealPadAlignment * kSealPadAlignment;
   state_ = State::Ready;
   return r;
 }
@@ -321,7 +392,7 @@ ParseResult SealedClientAssociation::onResponse(ByteSpan data) {
                 "response for context " + std::to_string(resp.contextId));
   }
   if (!pdu.auth) {
-    return fail(AssociationFailure::AuthMismatch, "an unsealed response at packet privacy");
+    return fail(AssociationFailure::AuthMismatch, "a response without its auth verifier");
   }
   if (!checkTrailer(*pdu.auth)) {
     return ParseResult::fail(error_.describe());

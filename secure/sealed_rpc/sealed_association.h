@@ -7,7 +7,10 @@
 //   bind()        -> the bind PDU: one presentation context (the interface, NDR 2.0), auth_type
 //                    from the security provider at level 6, PFC_SUPPORT_HEADER_SIGN offered
 //   onBindAck()   <- bind_ack (with the AP-REP) -> the rpc_auth_3 PDU to send; or bind_nak /
-//                    fault / a refused context, named
+//                    fault / a refused context, named. With SPNEGO (auth_type 9, four legs) the
+//                    PDU is an alter_context with the client's NegTokenResp, and
+//   onAlterContextResp() <- alter_context_resp with the server's last NegTokenResp
+//                    (MS-RPCE 3.3.1.5.2.1; Samba and Windows bind SPNEGO so)
 //   request()     -> one call's fragments, each at most the negotiated max_xmit_frag, each
 //                    sealed on its own (its stub padded to 16 bytes, MS-RPCE 2.2.2.11)
 //   onResponse()  <- the call's response fragments, each unsealed and verified; the stub once
@@ -53,6 +56,7 @@ class SealedClientAssociation {
   enum class State {
     Idle,              ///< nothing sent
     BindSent,          ///< waiting for bind_ack
+    AlterContextSent,  ///< SPNEGO's third leg sent, waiting for alter_context_resp
     Ready,             ///< bound and authenticated: request() may be called
     AwaitingResponse,  ///< a call's fragments sent, its response incomplete
     Failed,            ///< stopped: error() says why; nothing more is produced or read
@@ -68,6 +72,10 @@ class SealedClientAssociation {
   /// send, and the state Ready), bind_nak or fault (Failed, named).
   /// @return Done(bytes of the PDU), NeedMore(total bytes needed) or Error (error() names it).
   ParseResult onBindAck(ByteSpan data, Bytes& auth3);
+  /// After a four-leg onBindAck (state AlterContextSent): reads the alter_context_resp, gives
+  /// its auth_value to the provider, and the state is Ready.
+  /// @return Done(bytes of the PDU), NeedMore or Error (error() names it).
+  ParseResult onAlterContextResp(ByteSpan data);
 
   /// One call: the sealed request fragments to send in order.
   /// @return false (error()) when not Ready, over maxRequestStub, or a seal fails.
@@ -100,6 +108,12 @@ class SealedClientAssociation {
   ParseResult frame(ByteSpan data, size_t maxFrag, mapi::dcerpc::Pdu& pdu);
   bool checkTrailer(const mapi::dcerpc::AuthVerifier& auth);
   ParseResult onFault(const mapi::dcerpc::Pdu& pdu);
+  /// The bind's PDU with `ptype` (bind or alter_context) and its presentation context.
+  mapi::dcerpc::Pdu bindPdu(mapi::dcerpc::PType ptype, uint32_t assocGroupId) const;
+  /// bind_ack or alter_context_resp: one result, accepted with NDR 2.0, an auth verifier.
+  ParseResult checkAck(const mapi::dcerpc::Pdu& pdu, const mapi::dcerpc::BindAck& ack);
+  /// Once the context is established: the token size and the stub per request fragment.
+  ParseResult finishBind(ParseResult r);
 
   ClientSecurity& security_;
   AssociationConfig config_;

@@ -17,12 +17,23 @@ class ServerSecurity {
  public:
   virtual ~ServerSecurity() = default;
 
-  /// The sec_trailer's auth_type this provider speaks (16 for Kerberos, MS-RPCE 2.2.1.1.7).
+  /// The sec_trailer's auth_type this provider speaks (16 for Kerberos, 9 for SPNEGO,
+  /// MS-RPCE 2.2.1.1.7).
   virtual mapi::dcerpc::AuthType authType() const = 0;
+  /// The bind's auth_level, given before acceptInitial: 6 wraps (packet privacy), 5 signs
+  /// (packet integrity, a MIC token and the stub clear). @return false for a level the provider
+  /// does not serve (the bind is refused).
+  virtual bool setAuthLevel(mapi::dcerpc::AuthLevel level) {
+    return level == mapi::dcerpc::AuthLevel::PktPrivacy;
+  }
+  /// After acceptFinal: the token for the fourth leg's alter_context_resp (SPNEGO's final
+  /// NegTokenResp), empty when there is none (three legs, rpc_auth_3 has no answer).
+  virtual Bytes finalToken() const { return {}; }
   /// Takes the bind's auth_value (the AP-REQ) and gives bind_ack's (the AP-REP).
   /// @return false when the AP-REQ does not verify (lastError() says why).
   virtual bool acceptInitial(ByteSpan apReq, Bytes& apRep) = 0;
-  /// Takes rpc_auth_3's auth_value (the client's AP-REP); the context is established after it.
+  /// Takes the third leg's auth_value (rpc_auth_3's AP-REP, or the alter_context's NegTokenResp
+  /// carrying it); the context is established after it.
   virtual bool acceptFinal(ByteSpan clientApRep) = 0;
   virtual bool established() const = 0;
   /// The client's name once its AP-REQ verified ("alice@BHLAB.TEST"), for logs.

@@ -2,8 +2,9 @@
 // on loopback, driven by secure/sealed_rpc's client association, with the fake provider at both
 // ends (tests/unit/secure/sealed_rpc/fake_server_security.h): the three legs, header signing
 // echoed, requests unsealed before reassembly and responses sealed in fragments, and a tampered
-// request or an AP-REQ that does not verify refused. The real GSS-API pair runs against the
-// lab's KDC in tests/lab/sim_kerberos_test.sh.
+// request or an AP-REQ that does not verify refused; SPNEGO's four legs (auth_type 9, the third in
+// alter_context) and packet integrity, each way; an unknown auth type refused with C706's reason.
+// The real GSS-API pair runs against the lab's KDC in tests/lab/sim_kerberos_test.sh.
 #include <doctest/doctest.h>
 
 #include <thread>
@@ -51,6 +52,7 @@ struct Server {
           o.acceptAuth = AuthType::Kerberos;
           o.acceptLevel = AuthLevel::PktPrivacy;
           o.kerberosAcceptor = [] { return std::make_unique<sr::test::FakeServerSecurity>(); };
+          o.spnegoAcceptor = [] { return std::make_unique<sr::test::FakeServerSecurity>(true); };
           return o;
         }()) {
     std::string error;
@@ -119,7 +121,12 @@ struct Client {
     if (!readUntil(socket, buffer, [&](ByteSpan d) { return a.onBindAck(d, auth3); })) {
       return false;
     }
-    return socket.writeAll(auth3);
+    if (!socket.writeAll(auth3)) {
+      return false;
+    }
+    // SPNEGO: the third leg was an alter_context; its answer carries the fourth.
+    return a.state() != sr::SealedClientAssociation::State::AlterContextSent ||
+           readUntil(socket, buffer, [&](ByteSpan d) { return a.onAlterContextResp(d); });
   }
   std::optional<Bytes> call(ByteSpan stub, const std::function<void(Bytes&)>& mutate = nullptr) {
     std::vector<Bytes> fragments;
@@ -181,5 +188,42 @@ TEST_CASE("an AP-REQ that does not verify gets bind_nak") {
   // The AP-REQ is the bind's last bytes (its auth_value): change its last one.
   CHECK_FALSE(client.bind([](Bytes& b) { b.back() ^= 1; }));
   CHECK(client.a.error().failure == sr::AssociationFailure::BindNak);
+  client.socket.close();
+}
+
+TEST_CASE("SPNEGO (four legs) and packet integrity, each way: bound, every call answered") {
+  for (bool spnego : {false, true}) {
+    for (bool integrity : {false, true}) {
+      CAPTURE(spnego);
+      CAPTURE(integrity);
+      Server server;
+      Client client(server.listener.localPort(), 2048);
+      client.security.spnego = spnego;
+      client.security.integrity = integrity;
+      REQUIRE(client.bind());
+      CHECK(client.a.state() == sr::SealedClientAssociation::State::Ready);
+      CHECK(client.a.headerSigning());
+      for (size_t size : {size_t{10}, size_t{5000}}) {
+        const Bytes stub = pattern(size);
+        auto reply = client.call(stub);
+        REQUIRE(reply);
+        CHECK(*reply == EchoInterface::expected(stub));
+      }
+      // At integrity a changed stub byte fails the server's check, as at privacy.
+      CHECK_FALSE(client.call(pattern(100), [](Bytes& f) { f[30] ^= 1; }));
+    }
+  }
+}
+
+TEST_CASE("a bind of an auth type no acceptor speaks gets bind_nak 8") {
+  Server server;
+  Client client(server.listener.localPort(), 5840);
+  // auth_type NTLM (10) in the sec_trailer: C706 12.6.3.1 authentication_type_not_recognized.
+  CHECK_FALSE(client.bind([](Bytes& b) {
+    const size_t authLength = b[10] | (b[11] << 8);
+    b[b.size() - authLength - 8] = 10;
+  }));
+  CHECK(client.a.error().failure == sr::AssociationFailure::BindNak);
+  CHECK(client.a.error().status == 8);
   client.socket.close();
 }

@@ -26,6 +26,12 @@ inline const Bytes& fakeClientApRep() {
   return b;
 }
 
+/// SPNEGO's fourth leg: the server's last NegTokenResp (its mechListMIC).
+inline const Bytes& fakeFinalToken() {
+  static const Bytes b = {0xa1, 'f', 'i', 'n', 'a', 'l'};
+  return b;
+}
+
 class FakeSecurity final : public ClientSecurity {
  public:
   static constexpr size_t kTokenSize = 32;
@@ -37,8 +43,26 @@ class FakeSecurity final : public ClientSecurity {
   bool lenient = false;
   /// Makes acceptReply fail (a server AP-REP that does not verify).
   bool refuseReply = false;
+  /// auth_type 9, four legs: the context completes with fakeFinalToken() (acceptFinal).
+  bool spnego = false;
+  /// Packet integrity: seal leaves the stub as it is and only writes the token.
+  bool integrity = false;
 
-  mapi::dcerpc::AuthType authType() const override { return mapi::dcerpc::AuthType::Kerberos; }
+  mapi::dcerpc::AuthType authType() const override {
+    return spnego ? mapi::dcerpc::AuthType::Spnego : mapi::dcerpc::AuthType::Kerberos;
+  }
+  mapi::dcerpc::AuthLevel authLevel() const override {
+    return integrity ? mapi::dcerpc::AuthLevel::PktIntegrity : mapi::dcerpc::AuthLevel::PktPrivacy;
+  }
+  bool fourLegs() const override { return spnego; }
+  bool acceptFinal(ByteSpan token) override {
+    if (!spnego || established_ || Bytes(token.begin(), token.end()) != fakeFinalToken()) {
+      error_ = "MUTUAL_AUTH_FAILED: the final NegTokenResp does not verify";
+      return false;
+    }
+    established_ = true;
+    return true;
+  }
   bool initialToken(Bytes& out) override {
     out = fakeApReq();
     return true;
@@ -49,7 +73,7 @@ class FakeSecurity final : public ClientSecurity {
       return false;
     }
     out = fakeClientApRep();
-    established_ = true;
+    established_ = !spnego;
     return true;
   }
   size_t sealedTokenSize() override { return established_ || acceptor_ ? kTokenSize : 0; }
@@ -63,7 +87,7 @@ class FakeSecurity final : public ClientSecurity {
     const uint64_t seq = sendSeq_++;
     const uint64_t sum = checksum(acceptor_ ? 1 : 0, seq, pre, data, post);
     for (auto& b : data) {
-      b ^= mask(seq);
+      b ^= integrity ? 0 : mask(seq);
     }
     put64(token.data(), seq);
     put64(token.data() + 8, sum);
@@ -80,7 +104,7 @@ class FakeSecurity final : public ClientSecurity {
     }
     const uint64_t seq = get64(token.data());
     for (auto& b : data) {
-      b ^= mask(seq);
+      b ^= integrity ? 0 : mask(seq);
     }
     if (lenient) {
       return true;

@@ -23,6 +23,8 @@ struct FakeServer {
   bool headerSigning = true;
   uint16_t maxXmitFrag = 5840;
   uint16_t maxRecvFrag = 5840;
+  /// The level of every verifier it writes (security.integrity follows it for the tests).
+  dce::AuthLevel level = dce::AuthLevel::PktPrivacy;
 
   Bytes bindAck(uint32_t callId, Bytes apRep = fakeServerApRep(), uint16_t result = 0,
                 uint16_t reason = 0, dce::AuthType type = dce::AuthType::Kerberos,
@@ -44,11 +46,35 @@ struct FakeServer {
       dce::AuthVerifier v;
       v.pad.assign(dce::authPadFor(plain.size()), 0);
       v.trailer.authType = type;
-      v.trailer.authLevel = dce::AuthLevel::PktPrivacy;
+      v.trailer.authLevel = level;
       v.trailer.authContextId = 1;
       v.credentials = std::move(apRep);
       p.auth = v;
     }
+    return *dce::encodePdu(p);
+  }
+
+  /// SPNEGO's fourth leg: alter_context_resp (no header signing flag, as Samba's) with `token`.
+  Bytes alterContextResp(uint32_t callId, Bytes token = fakeFinalToken(),
+                         dce::AuthType type = dce::AuthType::Spnego) const {
+    dce::Pdu p;
+    p.header.ptype = dce::PType::AlterContextResp;
+    p.header.pfcFlags = dce::pfc::FirstFrag | dce::pfc::LastFrag;
+    p.header.callId = callId;
+    dce::BindAck a;
+    a.maxXmitFrag = maxXmitFrag;
+    a.maxRecvFrag = maxRecvFrag;
+    a.assocGroupId = 0x1234;
+    a.results.push_back({0, 0, dce::syntax::ndr()});
+    p.body = a;
+    Bytes plain = *dce::encodePdu(p);
+    dce::AuthVerifier v;
+    v.pad.assign(dce::authPadFor(plain.size()), 0);
+    v.trailer.authType = type;
+    v.trailer.authLevel = level;
+    v.trailer.authContextId = 1;
+    v.credentials = std::move(token);
+    p.auth = v;
     return *dce::encodePdu(p);
   }
 
@@ -86,8 +112,8 @@ struct FakeServer {
     const size_t pad = (16 - chunk.size() % 16) % 16;
     dce::AuthVerifier v;
     v.pad.assign(pad, 0);
-    v.trailer.authType = dce::AuthType::Kerberos;
-    v.trailer.authLevel = dce::AuthLevel::PktPrivacy;
+    v.trailer.authType = security.authType();
+    v.trailer.authLevel = level;
     v.trailer.authContextId = 1;
     v.credentials.assign(FakeSecurity::kTokenSize, 0);
     p.auth = v;

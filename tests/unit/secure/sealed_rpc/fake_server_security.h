@@ -12,7 +12,14 @@ namespace bh::secure::sealed_rpc::test {
 /// The acceptor's end of the fake provider, as a ServerSecurity.
 class FakeServerSecurity final : public ServerSecurity {
  public:
-  mapi::dcerpc::AuthType authType() const override { return mapi::dcerpc::AuthType::Kerberos; }
+  /// @param spnego auth_type 9: acceptFinal answers with fakeFinalToken() (the fourth leg).
+  explicit FakeServerSecurity(bool spnego = false) : spnego_(spnego) { inner.spnego = spnego; }
+  mapi::dcerpc::AuthType authType() const override { return inner.authType(); }
+  bool setAuthLevel(mapi::dcerpc::AuthLevel level) override {
+    inner.integrity = level == mapi::dcerpc::AuthLevel::PktIntegrity;
+    return inner.integrity || level == mapi::dcerpc::AuthLevel::PktPrivacy;
+  }
+  Bytes finalToken() const override { return spnego_ ? fakeFinalToken() : Bytes(); }
   bool acceptInitial(ByteSpan apReq, Bytes& apRep) override {
     if (Bytes(apReq.begin(), apReq.end()) != fakeApReq()) {
       error_ = "KRB_AP_ERR_MODIFIED: the AP-REQ does not verify";
@@ -40,6 +47,7 @@ class FakeServerSecurity final : public ServerSecurity {
   FakeSecurity inner{true};
 
  private:
+  bool spnego_;
   bool established_ = false;
   std::string error_;
 };

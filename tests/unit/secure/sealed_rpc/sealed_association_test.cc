@@ -484,3 +484,158 @@ TEST_CASE(
     CHECK(r.status == ParseStatus::Error);
   }
 }
+
+TEST_CASE("SPNEGO: four legs, the third in an alter_context, the fourth completes the context") {
+  FakeSecurity sec;
+  sec.spnego = true;
+  FakeServer server;
+  server.security.spnego = true;
+  SealedClientAssociation a(sec, drsConfig());
+  Bytes bindPdu;
+  REQUIRE(a.bind(bindPdu));
+  dce::Pdu p;
+  REQUIRE(dce::decodePdu(bindPdu, p).ok());
+  CHECK(p.auth->trailer.authType == dce::AuthType::Spnego);
+  Bytes alter;
+  REQUIRE(
+      a.onBindAck(server.bindAck(1, fakeServerApRep(), 0, 0, dce::AuthType::Spnego), alter).ok());
+  CHECK(a.state() == SealedClientAssociation::State::AlterContextSent);
+  // MS-RPCE 3.3.1.5.2.1, as Samba's rpcclient: alter_context, the bind's call_id, no header
+  // signing flag, the same presentation context, auth_type 9 level 6, the client's token.
+  CHECK(toHex(ByteSpan(alter).first(4)) == "05000e03");
+  REQUIRE(dce::decodePdu(alter, p).ok());
+  CHECK(p.ptype() == dce::PType::AlterContext);
+  CHECK(p.header.callId == 1);
+  REQUIRE(p.bind()->contexts.size() == 1);
+  CHECK(p.bind()->contexts[0].abstractSyntax == drsuapiSyntax());
+  CHECK(p.bind()->assocGroupId == 0x1234);
+  REQUIRE(p.auth);
+  CHECK(p.auth->trailer.authType == dce::AuthType::Spnego);
+  CHECK(p.auth->trailer.authLevel == dce::AuthLevel::PktPrivacy);
+  CHECK(p.auth->credentials == fakeClientApRep());
+  CHECK((alter.size() - p.header.authLength - dce::kSecTrailerSize) % 4 == 0);
+  // A request before the fourth leg is refused.
+  {
+    FakeSecurity s2;
+    s2.spnego = true;
+    SealedClientAssociation early(s2, drsConfig());
+    Bytes b2, alter2;
+    REQUIRE(early.bind(b2));
+    REQUIRE(
+        early.onBindAck(server.bindAck(1, fakeServerApRep(), 0, 0, dce::AuthType::Spnego), alter2)
+            .ok());
+    std::vector<Bytes> frags;
+    CHECK_FALSE(early.request(0, pattern(4), frags));
+    CHECK(early.error().failure == AssociationFailure::BadState);
+  }
+  Bytes resp = server.alterContextResp(1);
+  for (size_t n = 0; n < resp.size(); ++n) {
+    REQUIRE(a.onAlterContextResp(ByteSpan(resp).first(n)).status == ParseStatus::NeedMore);
+  }
+  ParseResult r = a.onAlterContextResp(resp);
+  REQUIRE(r.ok());
+  CHECK(r.consumed == resp.size());
+  CHECK(a.state() == SealedClientAssociation::State::Ready);
+  CHECK(a.headerSigning());  // from the bind_ack
+  // Calls are sealed with the SPNEGO trailer, and answered.
+  std::vector<Bytes> frags;
+  Bytes stub = pattern(40);
+  REQUIRE(a.request(3, stub, frags));
+  REQUIRE(frags.size() == 1);
+  Bytes plain;
+  REQUIRE(server.readRequest(frags[0], p, plain));
+  CHECK(plain == stub);
+  CHECK(p.auth->trailer.authType == dce::AuthType::Spnego);
+  for (const Bytes& f : server.responses(2, stub, 5000)) {
+    REQUIRE(a.onResponse(f).ok());
+  }
+  CHECK(a.takeResponse() == stub);
+}
+
+TEST_CASE("SPNEGO's fourth leg refused: another token, a fault, another PDU, another auth type") {
+  auto bound = [](FakeSecurity& sec, SealedClientAssociation& a, FakeServer& server) {
+    Bytes b, alter;
+    REQUIRE(a.bind(b));
+    REQUIRE(
+        a.onBindAck(server.bindAck(1, fakeServerApRep(), 0, 0, dce::AuthType::Spnego), alter).ok());
+    (void)sec;
+  };
+  FakeServer server;
+  struct Case {
+    const char* name;
+    Bytes pdu;
+    AssociationFailure failure;
+  };
+  std::vector<Case> cases = {
+      {"a final token that does not verify", server.alterContextResp(1, fakeServerApRep()),
+       AssociationFailure::Security},
+      {"a fault", FakeServer::fault(1, 5), AssociationFailure::Fault},
+      {"a bind_ack", server.bindAck(1, fakeFinalToken(), 0, 0, dce::AuthType::Spnego),
+       AssociationFailure::Unexpected},
+      {"another call_id", server.alterContextResp(2), AssociationFailure::Unexpected},
+      {"auth_type 16", server.alterContextResp(1, fakeFinalToken(), dce::AuthType::Kerberos),
+       AssociationFailure::AuthMismatch},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    FakeSecurity sec;
+    sec.spnego = true;
+    SealedClientAssociation a(sec, drsConfig());
+    bound(sec, a, server);
+    CHECK(a.onAlterContextResp(c.pdu).status == ParseStatus::Error);
+    CHECK(a.error().failure == c.failure);
+    CHECK(a.state() == SealedClientAssociation::State::Failed);
+  }
+  // Kerberos' three legs never wait for an alter_context_resp.
+  Bound k;
+  CHECK(k.a.onAlterContextResp(server.alterContextResp(1)).status == ParseStatus::Error);
+  CHECK(k.a.error().failure == AssociationFailure::BadState);
+}
+
+TEST_CASE("packet integrity: level 5, the stub clear, the token over header, stub and trailer") {
+  FakeSecurity sec;
+  sec.integrity = true;
+  FakeServer server;
+  server.level = dce::AuthLevel::PktIntegrity;
+  server.security.integrity = true;
+  SealedClientAssociation a(sec, drsConfig());
+  Bytes b, auth3;
+  REQUIRE(a.bind(b));
+  dce::Pdu p;
+  REQUIRE(dce::decodePdu(b, p).ok());
+  CHECK(p.auth->trailer.authLevel == dce::AuthLevel::PktIntegrity);
+  REQUIRE(a.onBindAck(server.bindAck(1), auth3).ok());
+  REQUIRE(dce::decodePdu(auth3, p).ok());
+  CHECK(p.auth->trailer.authLevel == dce::AuthLevel::PktIntegrity);
+  Bytes stub = pattern(37);
+  std::vector<Bytes> frags;
+  REQUIRE(a.request(0, stub, frags));
+  REQUIRE(frags.size() == 1);
+  // The stub crosses as it is (padded to 16, as Samba pads at every level).
+  CHECK(Bytes(frags[0].begin() + 24, frags[0].begin() + 24 + 37) == stub);
+  Bytes plain;
+  REQUIRE(server.readRequest(frags[0], p, plain));
+  CHECK(plain == stub);
+  CHECK(p.auth->trailer.authLevel == dce::AuthLevel::PktIntegrity);
+  CHECK(p.auth->trailer.authPadLength == 11);
+  // A changed stub byte fails the MIC, on either side.
+  FakeServer other;
+  other.level = dce::AuthLevel::PktIntegrity;
+  other.security.integrity = true;
+  Bytes changed = frags[0];
+  changed[30] ^= 1;
+  CHECK_FALSE(other.readRequest(changed, p, plain));
+  std::vector<Bytes> resp = server.responses(2, stub, 5000);
+  resp[0][30] ^= 1;
+  CHECK(a.onResponse(resp[0]).status == ParseStatus::Error);
+  CHECK(a.error().failure == AssociationFailure::VerifyFailed);
+}
+
+TEST_CASE("a response at another level than the bind's is refused") {
+  Bound b;  // packet privacy
+  b.server.level = dce::AuthLevel::PktIntegrity;
+  std::vector<Bytes> frags;
+  REQUIRE(b.a.request(0, pattern(8), frags));
+  CHECK(b.a.onResponse(b.server.responses(2, pattern(8), 5000)[0]).status == ParseStatus::Error);
+  CHECK(b.a.error().failure == AssociationFailure::AuthMismatch);
+}
