@@ -6,8 +6,10 @@
 # header signing; exchange-sim accepts with EXCH1$'s keytab. A workload runs byte-exact over the
 # sealed connections. The independent check: tshark, given the keytab, decrypts both directions
 # (the EMSMDB calls dissected from their plain stubs) with no malformed packet and no expert
-# error; without the keytab it reads no stub. Uses the machine's one lab DC (RESOURCE_LOCK
-# lab_dc).
+# error; without the keytab it reads no stub. Then, 1 MiB each, the same checks for SPNEGO
+# (auth_type 9, four legs: the third in alter_context) at packet privacy, and for packet
+# integrity (MIC tokens, stubs clear) with Kerberos (AES) and SPNEGO (RC4). Uses the machine's
+# one lab DC (RESOURCE_LOCK lab_dc).
 . "$(dirname "$0")/lib.sh"
 
 for b in exchange-sim outlook-sim bhlab; do
@@ -61,9 +63,10 @@ run() {
     --password-file "$A/alice.password" "$@" >"$TMP/$name.out" 2>&1
 }
 binds_before=0
-check_binds() { # check_binds N: exchange-sim accepted N more Kerberos binds
+BOUND='privacy with header signing'
+check_binds() { # check_binds N: exchange-sim accepted N more binds as $BOUND says
   local n
-  n=$(grep -c '^exchange-sim: kerberos: alice@BHLAB.TEST bound at packet privacy with header signing$' "$TMP/sim.log")
+  n=$(grep -c "^exchange-sim: kerberos: alice@BHLAB.TEST bound at packet $BOUND\$" "$TMP/sim.log")
   [ "$((n - binds_before))" -eq "$1" ] || fail "exchange-sim accepted $((n - binds_before)) of $1 Kerberos binds: $(cat "$TMP/sim.log")"
   binds_before=$n
 }
@@ -138,6 +141,84 @@ check_binds 3
 pass "arcfour-hmac: open-attachment 10MiB byte-exact over 3 sealed binds"
 stop_capture
 check_capture 23 1
+
+# check_session KEYTYPE AUTH_TYPE LEVEL: a capture of one save-attachment session bound with
+# AUTH_TYPE (9: SPNEGO, 16: Kerberos) at LEVEL (6: privacy, 5: integrity), read by tshark.
+check_session() {
+  local keytype=$1 at=$2 level=$3 bad keys calls zero=0000000000000000000000000000000000000000
+  bad=$(count "${K[@]}" -Y '_ws.malformed || _ws.expert.severity == error')
+  [ "$bad" -eq 0 ] || fail "tshark: $bad malformed or erroneous packets: $($TSHARK -r "$CAP" "${D[@]}" "${K[@]}" -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null | head)"
+  calls=$(count -Y 'tcp.port == 6001 && (dcerpc.pkt_type == 0 || dcerpc.pkt_type == 2)')
+  [ "$calls" -gt 10 ] || fail "only $calls requests and responses on port 6001"
+  [ "$(count -Y "tcp.port == 6001 && (dcerpc.pkt_type == 0 || dcerpc.pkt_type == 2) && !(dcerpc.auth_type == $at && dcerpc.auth_level == $level)")" -eq 0 ] ||
+    fail "a call not at auth_type $at level $level"
+  keys=$($TSHARK -r "$CAP" "${D[@]}" "${K[@]}" -Y 'tcp.port == 6001 && kerberos' -T fields \
+    -e kerberos.keytype 2>/dev/null | tr ',' '\n' | grep . | sort -u | tr '\n' ' ')
+  [ "$keys" = "$keytype " ] || fail "keys of type '$keys' in the AP-REQs and AP-REPs, want $keytype"
+  local what=""
+  if [ "$at" = 9 ]; then
+    # The four legs of each of the 3 binds: NegTokenInit with the AP-REQ, NegTokenResp
+    # accept-incomplete with the AP-REP, alter_context with the client's NegTokenResp, and
+    # alter_context_resp accept-completed.
+    local legs
+    legs="$(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 11 && spnego.mechToken') $(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 12 && spnego.negResult == 1 && spnego.responseToken') $(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 14 && spnego.responseToken') $(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 15 && spnego.negResult == 0')"
+    [ "$legs" = "3 3 3 3" ] || fail "SPNEGO legs (bind, bind_ack, alter_context, alter_context_resp): $legs, want 3 of each"
+    [ "$(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 16')" -eq 0 ] || fail "rpc_auth_3 in a SPNEGO bind"
+    what="four SPNEGO legs per bind;"
+  fi
+  if [ "$level" = 6 ]; then
+    local sealed dec_req dec_resp undecrypted
+    sealed=$(count -Y 'tcp.port == 6001 && dcerpc.encrypted_stub_data')
+    dec_req=$(count "${K[@]}" -Y 'tcp.port == 6001 && dcerpc.pkt_type == 0 && dcerpc.decrypted_stub_data')
+    dec_resp=$(count "${K[@]}" -Y 'tcp.port == 6001 && dcerpc.pkt_type == 2 && dcerpc.decrypted_stub_data')
+    undecrypted=$(count "${K[@]}" -Y 'tcp.port == 6001 && dcerpc.encrypted_stub_data && !dcerpc.decrypted_stub_data && !mapi.handle')
+    [ "$sealed" -eq "$calls" ] && [ "$dec_req" -gt 5 ] && [ "$dec_resp" -gt 5 ] && [ "$undecrypted" -eq 0 ] ||
+      fail "tshark decrypted $dec_req requests and $dec_resp responses of $sealed sealed PDUs ($calls calls); $undecrypted not decrypted"
+    [ "$(count -Y 'tcp.port == 6001 && (dcerpc.decrypted_stub_data || mapi.handle)')" -eq 0 ] ||
+      fail "tshark read a stub without the keytab"
+    what="$what $dec_req requests and $dec_resp responses decrypted of $sealed sealed"
+  else
+    # Packet integrity: every call's verifier a MIC token (RFC 4121 04 04 for AES, RFC 4757
+    # 01 01 for RC4), the stubs clear.
+    local tok mics
+    tok=0x0404; [ "$keytype" = 23 ] && tok=0x0101
+    mics=$(count -Y "tcp.port == 6001 && (dcerpc.pkt_type == 0 || dcerpc.pkt_type == 2) && spnego.krb5.tok_id == $tok")
+    [ "$mics" -eq "$calls" ] || fail "$mics MIC tokens ($tok) for $calls calls"
+    [ "$(count -Y 'tcp.port == 6001 && dcerpc.encrypted_stub_data')" -eq 0 ] || fail "a stub sealed at packet integrity"
+    what="$what $mics calls signed with MIC tokens ($tok), stubs clear"
+  fi
+  # EcDoDisconnect dissected both ways (the session's handle in, a zeroed one out).
+  local handles n_in n_out
+  handles=$($TSHARK -r "$CAP" "${D[@]}" "${K[@]}" -Y 'tcp.port == 6001 && mapi.handle' -T fields \
+    -e dcerpc.pkt_type -e mapi.handle 2>/dev/null)
+  n_in=$(echo "$handles" | awk -v z=$zero '$1 == "0" && $2 != z' | wc -l)
+  n_out=$(echo "$handles" | awk -v z=$zero '$1 == "2" && $2 == z' | wc -l)
+  [ "$n_in" -eq 1 ] && [ "$n_out" -eq 1 ] || fail "EcDoDisconnect in the capture: '$handles'"
+  pass "tshark with EXCH1\$'s keytab: keys of type $keytype, every call auth_type $at level $level, $what, EcDoDisconnect dissected both ways, nothing malformed"
+}
+# session NAME KEYTYPE AUTH_TYPE LEVEL OPTIONS...: one save-attachment 1MiB (requests in many
+# fragments, each answered), captured and checked.
+session() {
+  local name=$1 keytype=$2 at=$3 level=$4; shift 4
+  binds_before=$(grep -c "^exchange-sim: kerberos: alice@BHLAB.TEST bound at packet $BOUND\$" "$TMP/sim.log")
+  start_capture "$name"
+  run "$name" "$@" save-attachment 1MiB || fail "outlook-sim $* save-attachment 1MiB: $(cat "$TMP/$name.out"; tail -5 "$TMP/sim.log")"
+  grep -q '^op=save-attachment .* ok=1' "$TMP/$name.out" || fail "$name: $(cat "$TMP/$name.out")"
+  check_binds 3
+  pass "$name ($*): save-attachment 1MiB byte-exact over 3 binds ($BOUND)"
+  stop_capture
+  check_session "$keytype" "$at" "$level"
+}
+# SPNEGO (auth_type 9) at packet privacy, AES; Kerberos at packet integrity, AES; SPNEGO at
+# packet integrity, RC4.
+CLIENT_ENV=()
+BOUND='privacy with header signing (SPNEGO)'
+session spnego 18 9 6 --spnego
+BOUND='integrity with header signing'
+session krb5-sign 18 16 5 --integrity
+CLIENT_ENV=(KRB5_CONFIG="$TMP/rc4.conf")
+BOUND='integrity with header signing (SPNEGO)'
+session rc4-spnego-sign 23 9 5 --spnego --integrity
 
 # A keytab with another key for EXCH1$ (same kvno, a random password): the AP-REQ does not
 # verify, exchange-sim names why and answers bind_nak; outlook-sim names the refusal.
