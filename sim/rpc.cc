@@ -228,6 +228,9 @@ void RpcServer::serveConnection(Socket& socket) {
         const auto* acceptor = pdu.auth && pdu.auth->trailer.authType == AuthType::Spnego
                                    ? &options_.spnegoAcceptor
                                    : &options_.kerberosAcceptor;
+        // C706 12.6.3.1 / MS-RPCE 2.2.2.5: authentication_type_not_recognized (8), or
+        // invalid_checksum (9) for an AP-REQ that does not verify.
+        uint16_t nakReason = 8;
         bool kerberos = isBind && pdu.auth && *acceptor &&
                         (pdu.auth->trailer.authType == AuthType::Kerberos ||
                          pdu.auth->trailer.authType == AuthType::Spnego);
@@ -257,6 +260,7 @@ void RpcServer::serveConnection(Socket& socket) {
                            security->lastError().c_str());
               security.reset();
               kerberos = false;
+              nakReason = 9;
             } else {
               sealing.level = pdu.auth->trailer.authLevel;
               sealing.authContextId = pdu.auth->trailer.authContextId;
@@ -272,7 +276,7 @@ void RpcServer::serveConnection(Socket& socket) {
                  static_cast<uint8_t>(options_.acceptLevel))) {
           ack.header = replyHeader(pdu.header, PType::BindNak);
           dcerpc::BindNak nak;
-          nak.providerRejectReason = 8;  // authentication_type_not_recognized (C706 12.6.3.1)
+          nak.providerRejectReason = nakReason;
           nak.versions.push_back({5, 0});
           ack.body = nak;
           sendPdu(socket, ack);

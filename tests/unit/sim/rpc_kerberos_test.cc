@@ -188,6 +188,7 @@ TEST_CASE("an AP-REQ that does not verify gets bind_nak") {
   // The AP-REQ is the bind's last bytes (its auth_value): change its last one.
   CHECK_FALSE(client.bind([](Bytes& b) { b.back() ^= 1; }));
   CHECK(client.a.error().failure == sr::AssociationFailure::BindNak);
+  CHECK(client.a.error().status == 9);  // MS-RPCE 2.2.2.5 invalid_checksum
   client.socket.close();
 }
 
