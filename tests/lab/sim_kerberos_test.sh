@@ -164,7 +164,8 @@ check_session() {
     legs="$(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 11 && spnego.mechToken') $(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 12 && spnego.negResult == 1 && spnego.responseToken') $(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 14 && spnego.responseToken') $(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 15 && spnego.negResult == 0')"
     [ "$legs" = "3 3 3 3" ] || fail "SPNEGO legs (bind, bind_ack, alter_context, alter_context_resp): $legs, want 3 of each"
     [ "$(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 16')" -eq 0 ] || fail "rpc_auth_3 in a SPNEGO bind"
-    what="four SPNEGO legs per bind;"
+    # RFC 4178 5: a mechListMIC each way when MIT decides one is required (reported, not asked).
+    what="four SPNEGO legs per bind, mechListMIC in $(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 14 && spnego.mechListMIC') alter_context and $(count -Y 'tcp.port == 6001 && dcerpc.pkt_type == 15 && spnego.mechListMIC') alter_context_resp;"
   fi
   if [ "$level" = 6 ]; then
     local sealed dec_req dec_resp undecrypted
