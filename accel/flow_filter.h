@@ -51,6 +51,9 @@ class FlowFilter {
   virtual void requestHandOff(uint16_t reason, const std::string& why, Output& out) {
     (void)reason, (void)why, (void)out;
   }
+  /// The flow's peer leg finished its TLS handshake (WAN secure confirmed): what waited to
+  /// cross only a secured leg may go now (eMAPI's keys). Default: nothing waits.
+  virtual void onPeerLegSecured(Output& out) { (void)out; }
 };
 
 }  // namespace bh::accel

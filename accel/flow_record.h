@@ -39,6 +39,11 @@ struct FlowRecord {
   Endpoint client;
   Endpoint server;
   bool coreSide = false;  ///< this box is the core for the flow ("EXTERNAL CLIENT" on edge)
+  /// WAN secure: this box's mode asks to secure the peer leg; the peer's option asked for it;
+  /// the leg's TLS handshake is confirmed (an accelerator sends secrets only then: eMAPI).
+  bool wanSecureWanted = false;
+  bool peerWanSecure = false;
+  bool wanSecured = false;
   bool handedOffToGeneric = false;  ///< an AO gave the flow to the generic AO ("G")
   std::string handOffReason;        ///< why, when an AO handed it off
   /// The accelerator's record of this connection, when one handles it (shared: a listing of

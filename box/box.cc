@@ -16,6 +16,8 @@ mapi::mapi_ao::MapiAcceleratorConfig mapiConfig(const policy::Config& config) {
 Box::Box(proxy::DaemonOptions options, policy::PolicyPtr policy)
     : daemon_(std::move(options), policy),
       mapiAdmission_(mapiLimits(policy->config())),
+      emapiKeys_(daemon_.encryptionService()),
+      emapi_(krb5_, emapiKeys_),
       mapi_(daemon_.flows(), mapiAdmission_, mapiConfig(policy->config())),
       epm_(
           [this]() -> std::unique_ptr<mapi::epm_ao::EndpointSink> {
@@ -24,6 +26,9 @@ Box::Box(proxy::DaemonOptions options, policy::PolicyPtr policy)
           policy->config().epm.enabled) {
   // The order of `show accelerator`'s rows: epm, mapi (then the generic one).
   daemon_.registerAccelerator(policy::Accelerator::Epm, proxy::codec::Accelerator::Epm, epm_);
+  if (krb5_.ok()) {
+    mapi_.setProtectionProvider(&emapi_);
+  }
   daemon_.registerAccelerator(policy::Accelerator::Mapi, proxy::codec::Accelerator::Mapi, mapi_);
   daemon_.onPolicyChanged([this](const policy::Policy& p) { applyPolicy(p); });
 }

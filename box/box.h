@@ -9,6 +9,9 @@
 #include "mapi/epm_ao/epm_flow_accelerator.h"
 #include "mapi/mapi_ao/mapi_accelerator.h"
 #include "proxy/daemon.h"
+#include "proxy/encryption_service/emapi_key_source.h"
+#include "secure/emapi/kerberos_protection_provider.h"
+#include "secure/emapi/krb5_crypto.h"
 
 namespace bh::box {
 
@@ -31,6 +34,11 @@ class Box {
   // Declared first: destroyed last, after the accelerators its flows used.
   proxy::Daemon daemon_;
   LimiterAdmission mapiAdmission_;
+  // eMAPI (issue 18): the core opens sealed binds with the encryption service's keys; the edge
+  // imports what the core sends. Declared before the accelerator whose flows use them.
+  secure::emapi::Krb5Crypto krb5_;
+  proxy::EmapiKeySource emapiKeys_;
+  secure::emapi::KerberosProtectionProvider emapi_;
   mapi::mapi_ao::MapiAccelerator mapi_;
   mapi::epm_ao::EpmFlowAccelerator epm_;
 };

@@ -75,6 +75,8 @@ class Daemon {
   policy::PolicyPtr policy() const { return policy_.current(); }
   /// The dynamic rules (EPM AO) the classifier consults.
   policy::DynamicRules& dynamicRules() { return dynamicRules_; }
+  /// The encryption service (core role): eMAPI's service keys come from here.
+  EncryptionServiceHost& encryptionService() { return encryption_; }
   /// The flows; the accelerators' accel::Host.
   FlowManager& flows() { return flows_; }
   /// WAN secure: the box plugs its OCSP transport in here (setRevocationChecker) before run().

@@ -193,6 +193,11 @@ void Flow::onCiphertext(Leg& from, ByteSpan data) {
     if (aborted_) {
       return;
     }
+    // What waited for a confirmed secured leg (eMAPI's keys at the core) may cross now.
+    runFilter([](FlowFilter& f, FlowFilter::Output& out) { f.onPeerLegSecured(out); });
+    if (aborted_) {
+      return;
+    }
     if (from.awaitingConfirm && relaying_) {
       startReading(other(from));  // the client may speak; its bytes are kept until confirmed
     }

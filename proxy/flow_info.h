@@ -43,11 +43,6 @@ struct FlowInfo : accel::FlowRecord {
   codec::PolicyDetails policy;
   codec::Accelerator acceleratorApplied = codec::Accelerator::None;
   uint64_t startTimeUnix = 0;
-  /// WAN secure: this box's mode asks to secure the peer leg; the peer's option asked for it;
-  /// the leg did open in TLS.
-  bool wanSecureWanted = false;
-  bool peerWanSecure = false;
-  bool wanSecured = false;
   /// Bytes as the applications sent them (original) and as they crossed the WAN (optimized).
   /// "Read" is from this box's LAN side (client on the edge, server on the core).
   uint64_t lanBytesRead = 0;

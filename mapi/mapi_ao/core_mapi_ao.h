@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "common/bytes.h"
@@ -51,6 +52,11 @@ class CoreMapiAo {
   /// The server finished sending: what is left of its stream goes to the edge.
   void onServerEof(AoOutput& out);
   size_t bufferedBytes() const;
+  /// Stops optimizing from outside (the protection layer could not open the bind): the server
+  /// side hands off as when the core decides itself.
+  void requestHandOff(HandOffReason reason, const std::string& why, AoOutput& out) {
+    handOffServerSide(reason, why, out);
+  }
   size_t activeReadAheads() const { return readAheads_.size(); }
   size_t outstandingInjected() const { return injected_.size(); }
   size_t trackedCandidates() const { return candidates_.size(); }

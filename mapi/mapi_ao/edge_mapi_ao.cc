@@ -173,7 +173,12 @@ void EdgeMapiAo::processClientPdu(dcerpc::StreamPdu item, AoOutput& out) {
         const auto& t = pdu.auth->trailer;
         // MS-OXCRPC 3.1.4: signed or sealed calls cannot be read or answered here (eMAPI is
         // what would let us; without it the flow goes to the generic AO).
-        if (t.authLevel >= dcerpc::AuthLevel::PktIntegrity) {
+        const bool kerberos =
+            t.authType == dcerpc::AuthType::Kerberos || t.authType == dcerpc::AuthType::Spnego;
+        // eMAPI: the protection layer around this half opens Kerberos binds and hands us plain
+        // PDUs (or hands the flow off itself, naming why).
+        if (t.authLevel >= dcerpc::AuthLevel::PktIntegrity &&
+            !(config_.openProtectedBinds && kerberos)) {
           unsent_.push_back(std::move(raw));
           handOff(
               HandOffReason::Encrypted,

@@ -97,7 +97,7 @@ accel::Attachment MapiAccelerator::attach(FlowRecord& flow) {
   if (!admit(flow)) {
     return {};
   }
-  return {makeEdgeMapiFilter(config_.ao, flow, *this), nullptr};
+  return {makeEdgeMapiFilter(config_.ao, flow, *this, protection_), nullptr};
 }
 
 accel::Attachment MapiAccelerator::attachPeerHalf(FlowRecord& flow) {
@@ -107,7 +107,7 @@ accel::Attachment MapiAccelerator::attachPeerHalf(FlowRecord& flow) {
   if (!config_.enabled) {
     mc.readAhead = false;
   }
-  return {makeCoreMapiFilter(mc, flow, *this), nullptr};
+  return {makeCoreMapiFilter(mc, flow, *this, protection_), nullptr};
 }
 
 void MapiAccelerator::onOverload(const FlowRecord& flow, bool groupKnown) {
@@ -150,6 +150,10 @@ void MapiAccelerator::onFlowClosed(FlowRecord& flow, const FlowFilter* filter) {
     }
   }
   groups_.leave(flow.connId);
+}
+
+void MapiAccelerator::onMapiProtectionEvent(FlowRecord& info, const std::string& line) {
+  host_.logError("mapi_ao: " + tag(info) + "Client IP: " + info.client.ip.toString() + ": " + line);
 }
 
 void MapiAccelerator::onMapiHandOff(FlowRecord& info, HandOffReason reason,

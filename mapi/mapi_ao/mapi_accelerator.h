@@ -84,6 +84,11 @@ class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
   uint32_t mapiDebugMask(const accel::FlowRecord& info) const override;
   void onMapiDebug(const accel::FlowRecord& info, MapiDebug category,
                    const std::string& line) override;
+  void onMapiProtectionEvent(accel::FlowRecord& info, const std::string& line) override;
+
+  /// eMAPI: what opens Kerberos-sealed associations (the box's; outlives this). Null: protected
+  /// binds are handed off to the generic AO, as before eMAPI.
+  void setProtectionProvider(ProtectionProvider* provider) { protection_ = provider; }
 
  private:
   /// The other edge MAPI connections of `info`'s association group; with `handedOff` also
@@ -97,6 +102,7 @@ class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
 
   accel::Host& host_;
   accel::Admission& admission_;
+  ProtectionProvider* protection_ = nullptr;
   MapiAcceleratorConfig config_;
   /// Accelerator-wide counters (`show statistics accelerator mapi`); each flow's own record is
   /// its MapiFlowRecord.

@@ -40,6 +40,10 @@ struct MapiAoConfig {
   /// Client bytes the core may hold while it restores a stream position or waits for writes,
   /// and the edge behind a call that waits.
   size_t maxBlockedBytes = 1u << 20;
+  /// eMAPI: Kerberos binds at integrity or privacy are not handed off by the edge half: the
+  /// protection layer around it opens them (protected_mapi_filter.h). Set by the accelerator
+  /// when the box has a ProtectionProvider.
+  bool openProtectedBinds = false;
 };
 
 /// What one step of a half asks of the proxy: bytes for its own side (the client at the edge,

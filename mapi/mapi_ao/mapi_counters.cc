@@ -177,6 +177,7 @@ json MapiConnectionStats::toJson() const {
       {"stats_since", statsSinceUnix},
       {"state", mapiConnectionStateName(state)},
       {"secured", secured},
+      {"encryption", encryption.empty() ? json() : json(encryption)},
       {"hand_off_reason", handOffReason ? json(handOffReasonName(*handOffReason)) : json()},
       {"client_version", clientVersion ? json(clientVersion->toString()) : json()},
       {"client_generation",
@@ -216,6 +217,7 @@ std::string mapiConnectionDetailText(uint64_t connId, const MapiConnectionStats&
   rows.emplace_back("Hand-off Reason",
                     c.handOffReason ? handOffReasonName(*c.handOffReason) : "none");
   rows.emplace_back("Secured Connection", c.secured ? "TRUE" : "FALSE");
+  rows.emplace_back("Encrypted", c.encryption.empty() ? "no" : c.encryption);
   rows.emplace_back("Read Ahead Bytes Served Locally",
                     std::to_string(c.readAheadBytesServedLocally));
   rows.emplace_back("Read Ahead Requests Served Locally",
@@ -291,6 +293,14 @@ void MapiCounters::onSecuredConnection(MapiConnectionStats& conn) {
     conn.secured = true;
     ++s_.securedConnections;
   }
+}
+
+void MapiCounters::onSecuredAccelerated(MapiConnectionStats& conn, const std::string& description) {
+  onSecuredConnection(conn);
+  if (conn.encryption.empty()) {
+    ++s_.securedAccelerated;
+  }
+  conn.encryption = description;
 }
 
 void MapiCounters::onDropped(MapiConnectionStats& conn) {
@@ -444,6 +454,12 @@ std::string MapiCounters::toText() const {
                     std::to_string(s.groupWriteWaits));
   rows.emplace_back("Read-Aheads Ended by Release Elsewhere",
                     std::to_string(s.readAheadsEndedByRelease));
+  // eMAPI (issue 18).
+  rows.emplace_back("Secured Connections Accelerated", std::to_string(s.securedAccelerated));
+  rows.emplace_back("Protected PDUs Opened", std::to_string(s.protectedPdusOpened));
+  rows.emplace_back("Protected PDUs Sealed", std::to_string(s.protectedPdusSealed));
+  rows.emplace_back("Protected PDUs Relayed Verbatim", std::to_string(s.verbatimPdus));
+  rows.emplace_back("Connections Reset (PDU did not verify)", std::to_string(s.verbatimResets));
 
   std::string out = "MAPI:\n  Global Statistics\n  -----------------\n";
   for (const auto& [label, value] : rows) {
@@ -485,7 +501,12 @@ json MapiCounters::toJson() const {
           {"escaped_connections", s.escapedConnections},
           {"write_window_waits", s.writeWindowWaits},
           {"group_write_waits", s.groupWriteWaits},
-          {"read_aheads_ended_by_release", s.readAheadsEndedByRelease}};
+          {"read_aheads_ended_by_release", s.readAheadsEndedByRelease},
+          {"secured_accelerated", s.securedAccelerated},
+          {"protected_pdus_opened", s.protectedPdusOpened},
+          {"protected_pdus_sealed", s.protectedPdusSealed},
+          {"verbatim_pdus", s.verbatimPdus},
+          {"verbatim_resets", s.verbatimResets}};
 }
 
 }  // namespace bh::mapi::mapi_ao

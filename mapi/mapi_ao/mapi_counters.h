@@ -61,6 +61,9 @@ struct MapiConnectionStats {
   MapiConnectionState state = MapiConnectionState::New;
   std::optional<HandOffReason> handOffReason;
   bool secured = false;  ///< the client asked for signing or sealing (counted once)
+  /// eMAPI: the protected association this box opens and re-seals ("" when none), e.g.
+  /// "Kerberos aes256-cts-hmac-sha1-96 packet privacy".
+  std::string encryption;
   std::optional<emsmdb::ClientVersion> clientVersion;  ///< from EcDoConnectEx
   std::optional<uint32_t> associationGroupId;          ///< from the bind / bind_ack
   Summary synchGetBuffer;        ///< RopFastTransferSourceGetBuffer response sizes (bytes)
@@ -115,6 +118,14 @@ struct MapiGlobalStats {
   /// Connections whose bind asked for signing or sealing, whatever became of them (seed: "the
   /// number of encrypted MAPI connections that have been requested").
   uint64_t securedConnections = 0;
+  /// eMAPI (issue 18): secured connections opened and accelerated on their plain PDUs; the
+  /// protected PDUs opened and sealed again; PDUs that did not verify relayed verbatim, and the
+  /// connections reset because they could not be (renumbered already).
+  uint64_t securedAccelerated = 0;
+  uint64_t protectedPdusOpened = 0;
+  uint64_t protectedPdusSealed = 0;
+  uint64_t verbatimPdus = 0;
+  uint64_t verbatimResets = 0;
   std::array<uint64_t, kHandOffReasonCount> handedOffByReason{};
   uint64_t readAheadBytesServedLocally = 0;
   uint64_t writeOptimizedBytes = 0;
@@ -151,6 +162,13 @@ class MapiCounters {
   /// per connection, whatever the accelerator then does with it. onHandedOff(Encrypted) implies
   /// it, so calling both counts the connection once.
   void onSecuredConnection(MapiConnectionStats& conn);
+  /// eMAPI: the secured connection was opened (`description` of its protection).
+  void onSecuredAccelerated(MapiConnectionStats& conn, const std::string& description);
+  void onProtectedPdus(uint64_t opened, uint64_t sealed) {
+    s_.protectedPdusOpened += opened;
+    s_.protectedPdusSealed += sealed;
+  }
+  void onVerbatim(bool reset) { ++(reset ? s_.verbatimResets : s_.verbatimPdus); }
   /// A connection of an accelerated association group escaped the AO.
   void onEscapedConnection() { ++s_.escapedConnections; }
   void onWriteWindowWait() { ++s_.writeWindowWaits; }

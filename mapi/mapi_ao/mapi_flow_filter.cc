@@ -1,10 +1,12 @@
 #include "mapi/mapi_ao/mapi_flow_filter.h"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 
 #include "mapi/mapi_ao/mapi_flow_record.h"
+#include "mapi/mapi_ao/protected_mapi_filter.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -151,6 +153,46 @@ class FlowEvents : public MapiAoEvents {
   bool localPending_ = false;
 };
 
+/// The protection layer's events (protected_mapi_filter.h): the edge counts and logs what the
+/// client's view shows; the core only logs.
+class FlowProtectionEvents : public ProtectionEvents {
+ public:
+  FlowProtectionEvents(FlowRecord& info, MapiFlowEventSink& sink, bool edge)
+      : info_(info), sink_(sink), counters_(sink.mapiCounters()), edge_(edge) {}
+  void onProtectedBind() override {
+    if (edge_) {
+      counters_.onSecuredConnection(mapiRecordOf(info_).stats);
+    }
+  }
+  void onProtectedOpened(const std::string& description) override {
+    if (edge_) {
+      counters_.onSecuredAccelerated(mapiRecordOf(info_).stats, description);
+    }
+    if ((sink_.mapiDebugMask(info_) & static_cast<uint32_t>(MapiDebug::CommonFlow)) != 0) {
+      sink_.onMapiDebug(info_, MapiDebug::CommonFlow,
+                        "encrypted connection opened: " + description);
+    }
+  }
+  void onVerbatim(dcerpc::Sender from, const std::string& why, bool reset) override {
+    counters_.onVerbatim(reset);
+    sink_.onMapiProtectionEvent(
+        info_, std::string(from == dcerpc::Sender::Client ? "client" : "server") +
+                   " PDU does not verify (" + why + "): " +
+                   (reset ? "connection reset (renumbered already; never relayed repaired)"
+                          : "relayed verbatim, the receiver sees exactly what was sent"));
+  }
+  void onPdusOpened(uint64_t n) override { counters_.onProtectedPdus(n, 0); }
+  void onPdusSealed(uint64_t n) override { counters_.onProtectedPdus(0, n); }
+  bool peerLegSecuring() const override { return info_.wanSecureWanted && info_.peerWanSecure; }
+  bool peerLegSecured() const override { return info_.wanSecured; }
+
+ private:
+  FlowRecord& info_;
+  MapiFlowEventSink& sink_;
+  MapiCounters& counters_;
+  bool edge_;
+};
+
 class EdgeMapiFilter : public FlowFilter {
  public:
   EdgeMapiFilter(const MapiAoConfig& config, FlowRecord& info, MapiFlowEventSink& sink)
@@ -230,6 +272,13 @@ class CoreMapiFilter : public FlowFilter {
   }
   bool canFinishTowardsLocal() const override { return ao_.canFinishTowardsServer(); }
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
+  void requestHandOff(uint16_t reason, const std::string& why, Output& out) override {
+    AoOutput o;
+    ao_.requestHandOff(
+        reason < kHandOffReasonCount ? static_cast<HandOffReason>(reason) : HandOffReason::Other,
+        why, o);
+    finish(o, out);
+  }
 
  private:
   void finish(AoOutput& o, Output& out) {
@@ -245,38 +294,69 @@ class CoreMapiFilter : public FlowFilter {
 }  // namespace
 
 std::unique_ptr<FlowFilter> makeEdgeMapiFilter(const MapiAoConfig& config, FlowRecord& info,
-                                               MapiFlowEventSink& sink) {
-  return std::make_unique<EdgeMapiFilter>(config, info, sink);
+                                               MapiFlowEventSink& sink,
+                                               ProtectionProvider* protection) {
+  MapiAoConfig c = config;
+  c.openProtectedBinds = protection != nullptr;
+  return makeProtectedEdgeFilter(std::make_unique<EdgeMapiFilter>(c, info, sink), protection,
+                                 std::make_unique<FlowProtectionEvents>(info, sink, true));
 }
+
+namespace {
+
+/// The edge half inside its protection layer.
+const EdgeMapiFilter* edgeHalf(const FlowFilter& filter) {
+  if (const auto* p = dynamic_cast<const ProtectedMapiFilter*>(&filter)) {
+    return dynamic_cast<const EdgeMapiFilter*>(&p->inner());
+  }
+  return dynamic_cast<const EdgeMapiFilter*>(&filter);
+}
+
+/// Runs a step of the edge half through its protection layer (its output is framed there).
+void runEdgeHalf(FlowFilter& filter, FlowFilter::Output& out,
+                 const std::function<void(EdgeMapiFilter&, FlowFilter::Output&)>& step) {
+  if (auto* p = dynamic_cast<ProtectedMapiFilter*>(&filter)) {
+    if (auto* edge = dynamic_cast<EdgeMapiFilter*>(&p->inner())) {
+      p->runInner([&](FlowFilter&, FlowFilter::Output& o) { step(*edge, o); }, out);
+    }
+    return;
+  }
+  if (auto* edge = dynamic_cast<EdgeMapiFilter*>(&filter)) {
+    step(*edge, out);
+  }
+}
+
+}  // namespace
 
 void releaseMapiObjects(FlowFilter& filter, ByteSpan contextHandle,
                         const std::vector<uint32_t>& handles, FlowFilter::Output& out) {
-  if (auto* edge = dynamic_cast<EdgeMapiFilter*>(&filter)) {
-    edge->releaseObjects(contextHandle, handles, out);
-  }
+  runEdgeHalf(filter, out, [&](EdgeMapiFilter& edge, FlowFilter::Output& o) {
+    edge.releaseObjects(contextHandle, handles, o);
+  });
 }
 
 bool mapiWritesPending(const FlowFilter& filter, ByteSpan contextHandle,
                        const std::vector<uint32_t>& handles) {
-  const auto* edge = dynamic_cast<const EdgeMapiFilter*>(&filter);
+  const auto* edge = edgeHalf(filter);
   return edge != nullptr && edge->writesPending(contextHandle, handles);
 }
 
 bool mapiBlocksGroupCall(const FlowFilter& filter, ByteSpan contextHandle,
                          const std::vector<uint32_t>& handles) {
-  const auto* edge = dynamic_cast<const EdgeMapiFilter*>(&filter);
+  const auto* edge = edgeHalf(filter);
   return edge != nullptr && edge->blocksGroupCall(contextHandle, handles);
 }
 
 void retryMapiGroupHold(FlowFilter& filter, FlowFilter::Output& out) {
-  if (auto* edge = dynamic_cast<EdgeMapiFilter*>(&filter)) {
-    edge->retryGroupHold(out);
-  }
+  runEdgeHalf(filter, out,
+              [&](EdgeMapiFilter& edge, FlowFilter::Output& o) { edge.retryGroupHold(o); });
 }
 
 std::unique_ptr<FlowFilter> makeCoreMapiFilter(const MapiAoConfig& config, FlowRecord& info,
-                                               MapiFlowEventSink& sink) {
-  return std::make_unique<CoreMapiFilter>(config, info, sink);
+                                               MapiFlowEventSink& sink,
+                                               ProtectionProvider* protection) {
+  return makeProtectedCoreFilter(std::make_unique<CoreMapiFilter>(config, info, sink), protection,
+                                 std::make_unique<FlowProtectionEvents>(info, sink, false));
 }
 
 }  // namespace bh::mapi::mapi_ao

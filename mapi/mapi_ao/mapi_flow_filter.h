@@ -12,11 +12,15 @@
 
 #include "accel/flow_filter.h"
 #include "accel/flow_record.h"
+#include "mapi/dcerpc/protected_association.h"
 #include "mapi/mapi_ao/core_mapi_ao.h"
 #include "mapi/mapi_ao/edge_mapi_ao.h"
 #include "mapi/mapi_ao/mapi_counters.h"
 
 namespace bh::mapi::mapi_ao {
+
+using dcerpc::ProtectedAssociation;
+using dcerpc::ProtectionProvider;
 
 /// Where a MAPI flow's events go; outlives the flow's filter (the MapiAccelerator).
 class MapiFlowEventSink {
@@ -52,14 +56,23 @@ class MapiFlowEventSink {
   /// connections held for them may go on (retryMapiGroupHold).
   virtual void onMapiWritesSettled(accel::FlowRecord& info, ByteSpan contextHandle,
                                    uint32_t objectHandle) = 0;
+  /// eMAPI: a protected PDU that did not verify (relayed verbatim or the flow reset), for the
+  /// log with the client's address.
+  virtual void onMapiProtectionEvent(accel::FlowRecord& info, const std::string& line) {
+    (void)info, (void)line;
+  }
 };
 
+/// The halves inside their protection layer (protected_mapi_filter.h). `protection` (may be
+/// null: protected binds are then handed off) opens Kerberos-sealed associations (eMAPI).
 std::unique_ptr<accel::FlowFilter> makeEdgeMapiFilter(const MapiAoConfig& config,
                                                       accel::FlowRecord& info,
-                                                      MapiFlowEventSink& sink);
+                                                      MapiFlowEventSink& sink,
+                                                      ProtectionProvider* protection = nullptr);
 std::unique_ptr<accel::FlowFilter> makeCoreMapiFilter(const MapiAoConfig& config,
                                                       accel::FlowRecord& info,
-                                                      MapiFlowEventSink& sink);
+                                                      MapiFlowEventSink& sink,
+                                                      ProtectionProvider* protection = nullptr);
 
 /// Tells an edge MAPI filter that another connection of its group released these objects
 /// (EdgeMapiAo::releaseObjects). Any other filter: nothing.

@@ -98,6 +98,18 @@ MetricFamilies mapiMetrics(const MapiGlobalStats& s) {
   add("bridgehead_mapi_read_aheads_ended_by_release_total", MetricType::Counter,
       "MAPI: read-aheads ended because the client released their object.",
       s.readAheadsEndedByRelease);
+  add("bridgehead_mapi_secured_accelerated_total", MetricType::Counter,
+      "MAPI: secured (Kerberos-sealed) connections opened and accelerated (eMAPI).",
+      s.securedAccelerated);
+  add("bridgehead_mapi_protected_pdus_opened_total", MetricType::Counter,
+      "MAPI: protected PDUs opened (unwrapped) by eMAPI.", s.protectedPdusOpened);
+  add("bridgehead_mapi_protected_pdus_sealed_total", MetricType::Counter,
+      "MAPI: PDUs sealed again by eMAPI with this box's numbering.", s.protectedPdusSealed);
+  add("bridgehead_mapi_verbatim_pdus_total", MetricType::Counter,
+      "MAPI: protected PDUs that did not verify, relayed exactly as received.", s.verbatimPdus);
+  add("bridgehead_mapi_verbatim_resets_total", MetricType::Counter,
+      "MAPI: connections reset on a PDU that did not verify after renumbering began.",
+      s.verbatimResets);
   return out;
 }
 

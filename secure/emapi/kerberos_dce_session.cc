@@ -18,6 +18,7 @@ struct BindLeg {
   uint8_t ptype = 0;
   uint8_t flags = 0;
   uint8_t authType = 0;
+  uint8_t authLevel = 0;
   uint32_t authContextId = 0;
   ByteSpan authValue;
 };
@@ -38,7 +39,8 @@ ParseResult readLeg(ByteSpan pdu, BindLeg& out) {
   }
   ByteReader t(pdu.subspan(fragLen - authLen - 8, 8), r.endian());
   out.authType = t.u8();
-  t.skip(3);
+  out.authLevel = t.u8();
+  t.skip(2);
   out.authContextId = t.u32();
   out.authValue = pdu.subspan(fragLen - authLen);
   return ParseResult::done(fragLen);
@@ -50,6 +52,35 @@ KerberosDceSession::KerberosDceSession(const Krb5Crypto& crypto,
                                        std::vector<encryption_service::ServiceKey> keys)
     : crypto_(crypto), serviceKeys_(std::move(keys)) {}
 
+KerberosDceSession::KerberosDceSession(const Krb5Crypto& crypto, const Context& ctx)
+    : crypto_(crypto),
+      state_(ctx.state),
+      authType_(ctx.authType),
+      authLevel_(ctx.authLevel),
+      authContextId_(ctx.authContextId),
+      bindHeaderSign_(ctx.keys.headerSigning),
+      keys_(ctx.keys),
+      initiator_(ctx.initiator),
+      acceptor_(ctx.acceptor) {}
+
+KerberosDceSession::Context KerberosDceSession::context() const {
+  Context c;
+  c.state = state_;
+  c.authType = authType_;
+  c.authLevel = authLevel_;
+  c.authContextId = authContextId_;
+  c.keys = keys_;
+  c.initiator = initiator_;
+  c.acceptor = acceptor_;
+  return c;
+}
+
+void KerberosDceSession::countBindMic(Direction dir) {
+  Numbers& n = numbers(dir);
+  ++n.received;
+  ++n.sent;
+}
+
 KerberosDceSession::~KerberosDceSession() {
   for (auto& k : serviceKeys_) {
     encryption_service::wipe(k.value);
@@ -60,10 +91,6 @@ ParseResult KerberosDceSession::failWith(std::string why) {
   state_ = State::Failed;
   why_ = why;
   return ParseResult::fail(std::move(why));
-}
-
-uint64_t KerberosDceSession::nextSeq(Direction dir) const {
-  return dir == Direction::FromInitiator ? initiatorSeq_ : acceptorSeq_;
 }
 
 uint8_t KerberosDceSession::cfxFlags(Direction dir) const {
@@ -91,9 +118,9 @@ ParseResult KerberosDceSession::observeBindLeg(Direction dir, ByteSpan pdu) {
     return failWith(r.error);
   }
   const bool fromInitiator = dir == Direction::FromInitiator;
-  if (state_ != State::AwaitingBind &&
-      (leg.authType != authType_ || leg.authContextId != authContextId_)) {
-    return failWith("auth_type or auth_context_id changed during the bind");
+  if (state_ != State::AwaitingBind && (leg.authType != authType_ || leg.authLevel != authLevel_ ||
+                                        leg.authContextId != authContextId_)) {
+    return failWith("auth_type, auth_level or auth_context_id changed during the bind");
   }
   switch (state_) {
     case State::AwaitingBind:
@@ -101,6 +128,7 @@ ParseResult KerberosDceSession::observeBindLeg(Direction dir, ByteSpan pdu) {
         return failWith("expected a bind from the client");
       }
       authType_ = leg.authType;
+      authLevel_ = leg.authLevel;
       authContextId_ = leg.authContextId;
       r = onBind(leg.authValue, (leg.flags & kSupportHeaderSign) != 0);
       break;
@@ -156,10 +184,10 @@ ParseResult KerberosDceSession::onBind(ByteSpan authValue, bool headerSign) {
   }
   keys_.sessionKey = apReq_.sessionKey;
   keys_.initiatorSubkey = apReq_.initiatorSubkey;
-  initiatorSeq_ = *apReq_.initiatorSeq;
+  initiator_.received = initiator_.sent = *apReq_.initiatorSeq;
   bindHeaderSign_ = headerSign;
   if (tok.mechListMic) {
-    ++initiatorSeq_;
+    countBindMic(Direction::FromInitiator);
   }
   state_ = State::AwaitingBindAck;
   return ParseResult::done(authValue.size());
@@ -187,10 +215,10 @@ ParseResult KerberosDceSession::onBindAck(ByteSpan authValue, bool headerSign) {
     return ParseResult::fail("the AP-REP carries no sequence number");
   }
   keys_.acceptorSubkey = std::move(rep.subkey);
-  acceptorSeq_ = *rep.seq;
+  acceptor_.received = acceptor_.sent = *rep.seq;
   keys_.headerSigning = bindHeaderSign_ && headerSign;
   if (tok.mechListMic) {
-    ++acceptorSeq_;
+    countBindMic(Direction::FromAcceptor);
   }
   state_ = State::AwaitingThirdLeg;
   return ParseResult::done(authValue.size());
@@ -213,11 +241,11 @@ ParseResult KerberosDceSession::onThirdLeg(ByteSpan authValue) {
     return ParseResult::fail(r.status == ParseStatus::NeedMore ? "third-leg AP-REP cut short"
                                                                : "third leg: " + r.error);
   }
-  if (rep.seq && *rep.seq != static_cast<uint32_t>(acceptorSeq_)) {
+  if (rep.seq && *rep.seq != static_cast<uint32_t>(acceptor_.received)) {
     return ParseResult::fail("third-leg AP-REP does not echo the acceptor's sequence number");
   }
   if (tok.mechListMic) {
-    ++initiatorSeq_;
+    countBindMic(Direction::FromInitiator);
   }
   state_ = authType_ == 9 ? State::AwaitingAlterContextResp : State::Established;
   return ParseResult::done(authValue.size());
@@ -234,7 +262,7 @@ ParseResult KerberosDceSession::onAlterContextResp(ByteSpan authValue) {
                              ")");
   }
   if (tok.mechListMic) {
-    ++acceptorSeq_;
+    countBindMic(Direction::FromAcceptor);
   }
   state_ = State::Established;
   return ParseResult::done(authValue.size());
@@ -242,27 +270,39 @@ ParseResult KerberosDceSession::onAlterContextResp(ByteSpan authValue) {
 
 ParseResult KerberosDceSession::unwrap(Direction dir, ByteSpan pdu, Bytes& plainStub,
                                        Unwrapped& info) {
+  // Nothing below changes the session unless the PDU opens with the number due: the caller
+  // decides what a refused PDU means (issue 18: relayed as sent, or the connection stops).
   if (state_ != State::Established) {
-    return state_ == State::Failed
-               ? ParseResult::fail(why_)
-               : failWith("a request/response before the context was established");
+    return ParseResult::fail(
+        state_ == State::Failed ? why_ : "a request/response before the context was established");
+  }
+  PduLayout l;
+  ParseResult r = locatePdu(pdu, l);
+  if (!r.ok()) {
+    return r;
+  }
+  // MS-RPCE 3.3.1.5.2: the security context is the bind's (auth_type, level, context id).
+  const ByteSpan trailer = pdu.subspan(l.trailerAt, 8);
+  ByteReader t(trailer.subspan(4), (pdu[4] & 0x10) != 0 ? Endian::Little : Endian::Big);
+  if (l.authType != authType_ || l.authLevel != authLevel_ || t.u32() != authContextId_) {
+    return ParseResult::fail("sec_trailer is not the bind's (auth_type, auth_level, context id)");
   }
   Bytes plain;
-  ParseResult r = unwrapPdu(crypto_, keys_, dir, pdu, plain, info);
+  Unwrapped opened;
+  r = unwrapPdu(crypto_, keys_, dir, pdu, plain, opened);
   if (!r.ok()) {
-    return failWith(r.error);
+    return r;
   }
-  uint64_t& next = dir == Direction::FromInitiator ? initiatorSeq_ : acceptorSeq_;
+  Numbers& next = numbers(dir);
   // RFC 4757 numbers are 32 bits; CFX's 64 (RFC 4121 4.2.6.2).
-  const bool rc4 = info.kind == WrapKind::ArcfourWrap || info.kind == WrapKind::ArcfourMic;
-  const uint64_t want = rc4 ? next & 0xffffffffu : next;
-  if (info.seq != want) {
-    return failWith("sequence number " + std::to_string(info.seq) + " where " +
-                    std::to_string(want) + " was due");
+  const bool rc4 = opened.kind == WrapKind::ArcfourWrap || opened.kind == WrapKind::ArcfourMic;
+  const uint64_t want = rc4 ? next.received & 0xffffffffu : next.received;
+  if (opened.seq != want) {
+    return ParseResult::fail("sequence number " + std::to_string(opened.seq) + " where " +
+                             std::to_string(want) + " was due");
   }
-  ++next;
-  PduLayout l;
-  (void)locatePdu(plain, l);
+  ++next.received;
+  info = std::move(opened);
   plainStub.assign(plain.begin() + static_cast<ptrdiff_t>(l.stubAt),
                    plain.begin() + static_cast<ptrdiff_t>(l.stubAt + l.stubLen - l.padLen));
   return ParseResult::done(pdu.size());
@@ -274,7 +314,7 @@ bool KerberosDceSession::sealNext(Direction dir, WrapKind kind, ByteSpan confoun
   }
   Unwrapped how;
   how.kind = kind;
-  how.seq = nextSeq(dir);
+  how.seq = numbers(dir).sent;
   how.flags = cfxFlags(dir);
   if (kind == WrapKind::CfxMic) {
     how.flags = static_cast<uint8_t>(how.flags & ~cfx::kSealed);
@@ -284,7 +324,7 @@ bool KerberosDceSession::sealNext(Direction dir, WrapKind kind, ByteSpan confoun
   if (!sealPdu(crypto_, keys_, dir, how, pdu)) {
     return false;
   }
-  (dir == Direction::FromInitiator ? initiatorSeq_ : acceptorSeq_)++;
+  ++numbers(dir).sent;
   return true;
 }
 

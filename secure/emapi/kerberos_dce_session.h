@@ -10,6 +10,13 @@
 // GetMIC token of the same context (emapi-lab.md 4.4). Samba and Windows negotiate GSS_C_SEQUENCE
 // and GSS_C_REPLAY, so a PDU out of sequence is an error here as it is at the real acceptor.
 //
+// Renumbering (issue 18): a box in the middle answers some calls itself and sends calls of its
+// own, so per direction it keeps two numbers: the next one that direction's PDUs must carry as
+// received (checked and advanced by unwrap) and the next one it seals with when it sends on that
+// direction's behalf (advanced by sealNext). Both start at the bind's; they drift apart for the
+// connection's life. A PDU unwrap refuses changes neither, nor the state: the caller decides
+// (it may relay that PDU verbatim, or stop).
+//
 // Pure: bytes in, results out; keys never leave (no log or error text carries them).
 
 #include <cstdint>
@@ -37,7 +44,29 @@ class KerberosDceSession {
     Failed
   };
 
+  /// Each direction's two numbers.
+  struct Numbers {
+    uint64_t received = 0;  ///< the next number a PDU of this direction must carry
+    uint64_t sent = 0;      ///< the next number this box seals with on this direction's behalf
+  };
+
+  /// What a keyed session continues from elsewhere (the core hands it to the edge): the state
+  /// (AwaitingThirdLeg, AwaitingAlterContextResp or Established), what the bind negotiated, the
+  /// keys and both directions' numbers. Secret (the keys): never logged.
+  struct Context {
+    State state = State::Established;
+    uint8_t authType = 0;
+    uint8_t authLevel = 0;
+    uint32_t authContextId = 0;
+    ContextKeys keys;
+    Numbers initiator;
+    Numbers acceptor;
+  };
+
   KerberosDceSession(const Krb5Crypto& crypto, std::vector<encryption_service::ServiceKey> keys);
+  /// A session continuing `ctx` (its remaining bind legs are observed as usual). No service keys:
+  /// such a session cannot open a bind of its own.
+  KerberosDceSession(const Krb5Crypto& crypto, const Context& ctx);
   ~KerberosDceSession();
   KerberosDceSession(const KerberosDceSession&) = delete;
   KerberosDceSession& operator=(const KerberosDceSession&) = delete;
@@ -47,28 +76,53 @@ class KerberosDceSession {
   /// @return Done, or Error (the session is then Failed, with why()).
   ParseResult observeBindLeg(Direction dir, ByteSpan pdu);
 
-  /// Opens a request/response PDU sent in `dir`: the token must carry the next sequence number
-  /// of that direction. `plainStub` receives the stub without padding; `info` what sealing the
-  /// same bytes again needs. Error leaves the session Failed.
+  /// Opens a request/response PDU sent in `dir`: its sec_trailer must be the bind's (auth_type,
+  /// auth_level, auth_context_id) and its token carry the next number received from that
+  /// direction, which then advances. `plainStub` receives the stub without padding; `info` what
+  /// sealing the same bytes again needs. Error (the PDU does not verify, is out of sequence, in
+  /// the clear, or the context is not established) changes nothing: neither the state nor a
+  /// number.
   ParseResult unwrap(Direction dir, ByteSpan pdu, Bytes& plainStub, Unwrapped& info);
 
-  /// Seals `pdu` in place (see sealPdu) as the next PDU of `dir`, with the token kind and flags
-  /// this context uses and `confounder` (16 bytes AES, 8 RC4); advances that direction's number.
+  /// Seals `pdu` in place (see sealPdu) as the next PDU this box sends on behalf of `dir`, with
+  /// the token kind and flags this context uses, `confounder` (16 bytes AES, 8 RC4, none for a
+  /// MIC) and that direction's next sent number, which then advances.
   bool sealNext(Direction dir, WrapKind kind, ByteSpan confounder, Bytes& pdu);
+
+  /// The context as it stands (meaningful once keyed(): after the bind_ack).
+  Context context() const;
 
   State state() const { return state_; }
   const std::string& why() const { return why_; }
   bool established() const { return state_ == State::Established; }
+  /// The bind_ack was read: the keys are known.
+  bool keyed() const {
+    return state_ == State::AwaitingThirdLeg || state_ == State::AwaitingAlterContextResp ||
+           state_ == State::Established;
+  }
   uint8_t authType() const { return authType_; }
+  /// The bind's auth_level (5 packet integrity, 6 packet privacy).
+  uint8_t authLevel() const { return authLevel_; }
+  uint32_t authContextId() const { return authContextId_; }
   const ContextKeys& keys() const { return keys_; }
   const OpenedApReq& apReq() const { return apReq_; }
-  /// The sequence number the next PDU of `dir` must carry.
-  uint64_t nextSeq(Direction dir) const;
+  /// The sequence number the next PDU received from `dir` must carry.
+  uint64_t nextReceived(Direction dir) const { return numbers(dir).received; }
+  /// The sequence number the next PDU this box seals on behalf of `dir` carries.
+  uint64_t nextSent(Direction dir) const { return numbers(dir).sent; }
   /// RFC 4121 token flags a CFX token of `dir` carries in this context.
   uint8_t cfxFlags(Direction dir) const;
 
  private:
   ParseResult failWith(std::string why);
+  Numbers& numbers(Direction dir) {
+    return dir == Direction::FromInitiator ? initiator_ : acceptor_;
+  }
+  const Numbers& numbers(Direction dir) const {
+    return dir == Direction::FromInitiator ? initiator_ : acceptor_;
+  }
+  /// A SPNEGO mechListMIC of `dir` during the bind: one number, received and sent alike.
+  void countBindMic(Direction dir);
   ParseResult onBind(ByteSpan authValue, bool headerSign);
   ParseResult onBindAck(ByteSpan authValue, bool headerSign);
   ParseResult onThirdLeg(ByteSpan authValue);
@@ -79,12 +133,13 @@ class KerberosDceSession {
   State state_ = State::AwaitingBind;
   std::string why_;
   uint8_t authType_ = 0;
+  uint8_t authLevel_ = 0;
   uint32_t authContextId_ = 0;
   bool bindHeaderSign_ = false;
   OpenedApReq apReq_;
   ContextKeys keys_;
-  uint64_t initiatorSeq_ = 0;
-  uint64_t acceptorSeq_ = 0;
+  Numbers initiator_;
+  Numbers acceptor_;
 };
 
 }  // namespace bh::secure::emapi

@@ -7,11 +7,11 @@
 // dropped, so reassembly and the MAPI accelerator above see a clear association. A PDU that does
 // not verify, is out of sequence, or arrives in the clear once the context is established is an
 // error: the stream stops (the accelerator hands the connection off or resets it; it never
-// forwards what it could not check as if it had).
+// forwards what it could not check as if it had). The session itself is not changed by the
+// refused PDU (its state and numbers stay as they were); stopping is this stage's decision.
 //
-// Re-sealing what the accelerator forwards or answers is the session's sealNext(); renumbering
-// (the edge's local answers and the core's read-ahead shift each direction's numbers) is the
-// next step (secure/emapi/README.md).
+// Re-sealing what the accelerator forwards or answers, with each direction's own sent numbers,
+// is the session's sealNext(); the MAPI AO's halves use kerberos_protected_association.h.
 
 #include "mapi/dcerpc/security_provider.h"
 #include "secure/emapi/kerberos_dce_session.h"

@@ -357,7 +357,12 @@ TEST_CASE("show statistics accelerator mapi reproduces the seed's block line by 
       "  Escaped Association Group Connections:              0\n"
       "  Writes Held for the Write Window:                   0\n"
       "  Calls Held for Writes on Other Connections:         0\n"
-      "  Read-Aheads Ended by Release Elsewhere:             0\n";
+      "  Read-Aheads Ended by Release Elsewhere:             0\n"
+      "  Secured Connections Accelerated:                    0\n"
+      "  Protected PDUs Opened:                              0\n"
+      "  Protected PDUs Sealed:                              0\n"
+      "  Protected PDUs Relayed Verbatim:                    0\n"
+      "  Connections Reset (PDU did not verify):             0\n";
   const std::string text = m.toText();
   auto want = lines(seed + ours);
   auto got = lines(text);
@@ -373,7 +378,7 @@ TEST_CASE("a fresh accelerator prints every counter as 0") {
   useUtc();
   MapiCounters m(kSeedStart);
   auto got = lines(m.toText());
-  REQUIRE(got.size() == 3 + 30 + 13);
+  REQUIRE(got.size() == 3 + 30 + 18);
   for (size_t i = 5; i < got.size(); ++i) {  // after the header and the two times
     CAPTURE(got[i]);
     CHECK(got[i].substr(got[i].size() - 2) == " 0");
@@ -475,6 +480,7 @@ TEST_CASE("per-connection MAPI detail reproduces the seed's block, then ours") {
       "MAPI State:                                       optimized\n"
       "Hand-off Reason:                                  none\n"
       "Secured Connection:                               FALSE\n"
+      "Encrypted:                                        no\n"
       "Read Ahead Bytes Served Locally:                  0\n"
       "Read Ahead Requests Served Locally:               0\n"
       "Write Optimized Bytes:                            0\n"

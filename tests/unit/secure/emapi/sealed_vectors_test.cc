@@ -74,7 +74,7 @@ TEST_CASE(
         }
         REQUIRE(s.established());
         const int d = p.dir == Direction::FromInitiator ? 0 : 1;
-        const uint64_t due = s.nextSeq(p.dir);
+        const uint64_t due = s.nextReceived(p.dir);
         Bytes stub;
         Unwrapped info;
         ParseResult r = s.unwrap(p.dir, p.bytes, stub, info);
@@ -292,16 +292,27 @@ TEST_CASE("emapi vectors: a replayed, dropped or reordered PDU is out of sequenc
     {
       KerberosDceSession s(crypto, keys);
       established(s);
+      const uint64_t sent = s.nextSent(Direction::FromInitiator);
       REQUIRE(s.unwrap(Direction::FromInitiator, requests[0].bytes, stub, info).ok());
+      const uint64_t due = s.nextReceived(Direction::FromInitiator);
+      CHECK(due == sent + 1);  // receiving does not advance the sent number
       ParseResult r = s.unwrap(Direction::FromInitiator, requests[0].bytes, stub, info);
       CHECK_FALSE(r.ok());
       CHECK(r.error.find("sequence number") != std::string::npos);
-      CHECK(s.state() == KerberosDceSession::State::Failed);
+      // A refused PDU changes nothing: the caller decides (issue 18).
+      CHECK(s.state() == KerberosDceSession::State::Established);
+      CHECK(s.nextReceived(Direction::FromInitiator) == due);
+      CHECK(s.nextSent(Direction::FromInitiator) == sent);
     }
     {
       KerberosDceSession s(crypto, keys);
       established(s);
+      const uint64_t due = s.nextReceived(Direction::FromInitiator);
       CHECK_FALSE(s.unwrap(Direction::FromInitiator, requests[1].bytes, stub, info).ok());
+      CHECK(s.nextReceived(Direction::FromInitiator) == due);
+      // The PDU that was due still opens.
+      CHECK(s.unwrap(Direction::FromInitiator, requests[0].bytes, stub, info).ok());
+      CHECK(s.nextReceived(Direction::FromInitiator) == due + 1);
     }
   }
 }

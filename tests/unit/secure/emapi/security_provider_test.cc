@@ -109,6 +109,10 @@ TEST_CASE(
     ParseResult r = s.client.next(out);
     CHECK_FALSE(r.ok());
     CHECK(s.client.errorKind() == dce::StreamError::Security);
+    // The stream stopped; the session did not change (the refused PDU took no number).
+    CHECK(s.session.established());
+    CHECK(s.session.nextReceived(Direction::FromInitiator) ==
+          s.session.nextSent(Direction::FromInitiator));
     CHECK(r.error == (variant == 0 ? "RFC 4121 wrap token does not verify"
                                    : "a request/response in the clear in a Kerberos association"));
   }

@@ -2,8 +2,9 @@
 
 // eMAPI (issue 18): a signed or sealed DCE/RPC association (MS-RPCE 3.3.1.5.2, Kerberos auth
 // types 16 and 9 at packet integrity or privacy) opened from the middle. The MAPI AO's halves
-// read plain PDUs; what protects them on the LAN legs lives behind this interface, so mapi/
-// never links Kerberos (the implementation: secure/emapi/kerberos_protected_association.h).
+// read plain PDUs; what protects them on the LAN legs lives behind this interface (beside the
+// stream engine's security_provider.h), so mapi/ never links Kerberos (the implementation:
+// secure/emapi/kerberos_protected_association.h).
 //
 // Renumbering. Each half sends its own side PDUs the other end never sent (the edge's local
 // answers, the core's read-ahead calls) and keeps PDUs from it (a call answered at the edge
@@ -21,7 +22,7 @@
 #include "common/parse_result.h"
 #include "mapi/dcerpc/co_stream.h"
 
-namespace bh::mapi::mapi_ao {
+namespace bh::mapi::dcerpc {
 
 class ProtectedAssociation {
  public:
@@ -30,7 +31,7 @@ class ProtectedAssociation {
   /// One bind-family PDU (bind, bind_ack, alter_context, alter_context_resp, rpc_auth_3,
   /// bind_nak) sent by `from`, in that sender's order, exactly as on the wire.
   /// @return Done, or Error (the association cannot be followed; why()).
-  virtual ParseResult observeBindLeg(dcerpc::Sender from, ByteSpan pdu) = 0;
+  virtual ParseResult observeBindLeg(Sender from, ByteSpan pdu) = 0;
   /// The server's bind_ack was read: the keys are known (exportContext may be called).
   virtual bool keyed() const = 0;
   /// Every leg of the bind was read: requests and responses may be unwrapped and sealed.
@@ -44,18 +45,18 @@ class ProtectedAssociation {
   /// frag_length counting what is left (everything else as received).
   /// @return Done, or Error (a verifier that does not check, a number out of sequence, a PDU in
   ///         the clear; the association is not changed by a refused PDU).
-  virtual ParseResult unwrap(dcerpc::Sender from, ByteSpan pdu, Bytes& plain) = 0;
+  virtual ParseResult unwrap(Sender from, ByteSpan pdu, Bytes& plain) = 0;
   /// Protects a plain request/response PDU (as unwrap makes them) as the next PDU this box
   /// sends on behalf of `from`, with the context's key, level, auth_context_id, padding and the
   /// next number of this box's own numbering for that sender.
   /// @return false when the PDU is not a plain request/response or the context is not
   ///         established.
-  virtual bool seal(dcerpc::Sender from, ByteSpan plain, Bytes& pdu) = 0;
+  virtual bool seal(Sender from, ByteSpan plain, Bytes& pdu) = 0;
 
   /// The number the next PDU received from `from` must carry.
-  virtual uint64_t nextReceived(dcerpc::Sender from) const = 0;
+  virtual uint64_t nextReceived(Sender from) const = 0;
   /// The number this box seals its next PDU sent on behalf of `from` with.
-  virtual uint64_t nextSent(dcerpc::Sender from) const = 0;
+  virtual uint64_t nextSent(Sender from) const = 0;
 
   /// The context as the core hands it to the edge (only over a secured peer leg, issue 18):
   /// keys, bind state and both senders' numbers. Secret: never logged.
@@ -79,4 +80,4 @@ class ProtectionProvider {
                                                               std::string& whyNot) = 0;
 };
 
-}  // namespace bh::mapi::mapi_ao
+}  // namespace bh::mapi::dcerpc
