@@ -4,21 +4,27 @@
 # the default self-signed identities), the core's encryption service replicating EXCH1$'s keys
 # as bhrepl, exchange-sim accepting with EXCH1$'s keytab, outlook-sim as alice (--kerberos,
 # packet privacy, header signing). Steps:
+#   0. the encryption service without an identity for the domain: the sealed flows byte-exact,
+#      handed off as encrypted, the reason ("no key for exchangeMDB/...") in the 132104 line.
 #   1. every outlook-sim workload sealed with AES, byte-exact; open-attachment 10MiB cold and
-#      warm; the same with RC4 (the client asks its ticket with arcfour-hmac only). The goal:
-#      the edge counts the sealed connections secured AND accelerated (not handed off), answers
-#      reads from read-ahead (Local Response Count), marks them encrypted in `show statistics
-#      connection ... detail`, and the warm read crosses the WAN as DRE references.
+#      warm; RC4 (the client asks its ticket with arcfour-hmac only). The edge counts the sealed
+#      connections secured AND accelerated (not handed off), PDUs opened and sealed, answers
+#      reads from read-ahead (Local Response Count), marks each connection Encrypted in `show
+#      statistics connection ... detail`, and the warm read crosses the WAN as DRE references.
 #   2. a request with a bad verifier (outlook-sim --bad-verifier-call): nothing repaired: the
 #      call fails, the server saw what the client sent (exchange-sim names the refusal) or the
-#      flow was reset; the goal: the box names it in its log.
+#      flow was reset, and the box names it in its log.
 #   3. the captures: on the WAN only TLS 1.3 on the peer legs, nothing tshark dissects as
 #      DCE/RPC; on the server's LAN every call still sealed (auth_type 16, level 6) by whoever
 #      sent it. No session key, subkey (outlook-sim --key-log, and tshark's own reading of the
 #      AP-REQ/AP-REP with the keytab) or service key (the keytab) in the WAN capture, the
 #      daemons' logs or their show outputs (no_key_bytes.py).
-#   4. the encryption service without an identity for the domain: the sealed flows byte-exact,
-#      handed off as encrypted; the goal: the reason ("no key") named in a log.
+#   4. EXCH1$'s key changes (kvno 3) in the middle of a sealed read: it finishes byte-exact; the
+#      first kvno 3 session is byte-exact (handed off, named, while the core refreshes); the core
+#      gets the kvno 3 keys and the next session is accelerated.
+#   4b. WAN secure off for MAPI: the sealed flows handed off, byte-exact, the reason named.
+#   5. the core killed (SIGKILL) while the edge reads ahead on a sealed session: the client
+#      gets an error or a reset, never a wrong attachment, and does not hang.
 # NTLM (handed off, named) is mapi_handoff_test's. Assertions on what the eMAPI product does
 # (marked `want`) are collected and reported together at the end, so one run shows all of them.
 # Uses the machine's one lab DC (RESOURCE_LOCK lab_dc).
@@ -512,6 +518,29 @@ done
   $(cat "$D/keys-tshark" "$D/keys-tickets" "$D/keys-service" | sort -u) >/dev/null ||
   fail "after the key change: a key is in a daemon's log or a show output"
 pass "after the key change: no key (the new service keys included) in the daemons' logs or show outputs"
+
+# ---- 4b. WAN secure off for MAPI on both ends: the core never hands a session's keys to the
+# edge over a clear peer leg, so the sealed sessions go to generic, byte-exact, the reason named.
+reload() { CTL "$1" reload >/dev/null || fail "reload of $1 refused: $(tail -5 "$D/$1.log")"; }
+write edge 'c["wan_secure"]["mode"]["mapi"] = "never"'
+write core 'c["wan_secure"]["mode"]["mapi"] = "never"'
+reload edge
+reload core
+core_lines0=$(wc -l <"$D/core.log") edge_lines0=$(wc -l <"$D/edge.log")
+run_counted clearleg open-attachment 1MiB
+pass "WAN secure off for MAPI: open-attachment 1MiB byte-exact: $LINE"
+[ "$(delta clearleg-0 clearleg-1 handed_off_by_reason.encrypted)" -ge 3 ] &&
+  [ "$(delta clearleg-0 clearleg-1 secured_accelerated)" -eq 0 ] ||
+  fail "WAN secure off: $(delta clearleg-0 clearleg-1 secured_accelerated) sealed connections accelerated over a clear peer leg, $(delta clearleg-0 clearleg-1 handed_off_by_reason.encrypted) handed off"
+why=$( (tail -n +$((edge_lines0 + 1)) "$D/edge.log"; tail -n +$((core_lines0 + 1)) "$D/core.log") |
+  grep "132104" | grep -i "wan.secure" | head -1)
+want "WAN secure off: the reason named in a 132104 line ('${why#*Client IP: }')" eval '[ -n "$why" ]'
+pass "WAN secure off for MAPI: the sealed connections handed off as encrypted, none accelerated"
+write edge ""
+write core ""
+reload edge
+reload core
+key_ready
 
 # ---- 5. the core killed (SIGKILL) during a sealed read-ahead -----------------------------------
 # A 10 MiB read (warm: about a second). Once the client has received its first MiB it is
