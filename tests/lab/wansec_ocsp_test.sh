@@ -17,36 +17,18 @@ TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 for b in bridgehead bhctl bh-corpus; do
   [ -x "$BH_BIN/$b" ] || fail "missing $BH_BIN/$b"
 done
-CONFIG_DIR="$(cd "$(dirname "$0")/../../config" && pwd)"
 
 lab_up wansec2o --secure --rtt 20
-D=/run/bhlab/$LAB
+. "$(dirname "$0")/wansec_lib.sh"
 P=$D/pki
 URL=http://10.91.4.2:8888/
 
-# configure NODE PYTHON-EXPR...: the lab's config of NODE with wan_secure (w) set: every class
-# `always`, the lab PKI's certificate of NODE, the lab CA as bundle, peer-cert-verify on, OCSP
-# from the AIA; the expressions change w; the node restarted on it.
-configure() {
-  local node=$1; shift
-  /usr/bin/python3 - "$CONFIG_DIR/lab-$node.json" "$D/$node-config.json" "$D" "$node" "$@" <<'PY'
-import json, sys
-src, dst, d, node = sys.argv[1:5]
-c = json.load(open(src))
-w = {"mode": {"mapi": "always", "epm": "always", "generic": "always"},
-     "store": {"path": f"{d}/{node}-secure", "key_file": f"{d}/{node}-store.key"},
-     "identity": {"certificate": f"{d}/pki/{node}.pem", "private_key": f"{d}/pki/{node}.key"},
-     "ca_bundle": f"{d}/pki/ca.pem", "peer_cert_verify": True}
-for expr in sys.argv[5:]:
-    exec(expr)
-c["wan_secure"] = w
-json.dump(c, open(dst, "w"), indent=2)
-PY
-  "$BHLAB" restart "$LAB" "$node" >/dev/null || fail "restart $node with its wan_secure config"
-}
-ws_json() { "$BHLAB" ctl "$LAB" "$1" --json show statistics wan-secure; }
+# Every node: the lab PKI's certificate of the node, the lab CA as bundle, peer-cert-verify on,
+# OCSP from the AIA (configure's expressions change these).
+WANSEC_DEFAULTS=(
+  "w['identity'] = {'certificate': f'{d}/pki/{node}.pem', 'private_key': f'{d}/pki/{node}.key'}"
+  "w['ca_bundle'] = f'{d}/pki/ca.pem'" "w['peer_cert_verify'] = True")
 certs_json() { "$BHLAB" ctl "$LAB" "$1" --json show crypto certificates; }
-field() { /usr/bin/python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 failed() { ws_json "$1" | field "j['failed_by_reason'].get('$2', 0)"; }
 send() { # send WHAT [FILE]: one flow of FILE (a.bin, 4 MiB), byte-exact within 60 s or the test fails
   in_lab "$LAB" client timeout 60 "$TOOLS/sendfile.py" "${2:-$D/a.bin}" 10.91.4.2 5001 >/dev/null ||

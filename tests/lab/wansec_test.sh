@@ -11,30 +11,9 @@ TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 for b in exchange-sim outlook-sim bridgehead bhctl bh-corpus; do
   [ -x "$BH_BIN/$b" ] || fail "missing $BH_BIN/$b"
 done
-CONFIG_DIR="$(cd "$(dirname "$0")/../../config" && pwd)"
 
 lab_up wansec --rtt 20
-D=/run/bhlab/$LAB
-
-# configure NODE PYTHON-EXPR...: the lab's config of NODE with wan_secure set (w is the block),
-# its store and key file inside the lab; the node restarted on it.
-configure() {
-  local node=$1; shift
-  /usr/bin/python3 - "$CONFIG_DIR/lab-$node.json" "$D/$node-config.json" "$D" "$node" "$@" <<'PY'
-import json, sys
-src, dst, d, node = sys.argv[1:5]
-c = json.load(open(src))
-w = {"mode": {"mapi": "always", "epm": "always", "generic": "always"},
-     "store": {"path": f"{d}/{node}-secure", "key_file": f"{d}/{node}-store.key"}}
-for expr in sys.argv[5:]:
-    exec(expr)
-c["wan_secure"] = w
-json.dump(c, open(dst, "w"), indent=2)
-PY
-  "$BHLAB" restart "$LAB" "$node" >/dev/null || fail "restart $node with its wan_secure config"
-}
-ws_json() { "$BHLAB" ctl "$LAB" "$1" --json show statistics wan-secure; }
-field() { /usr/bin/python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+. "$(dirname "$0")/wansec_lib.sh"
 
 configure edge
 configure core
