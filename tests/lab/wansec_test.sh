@@ -1,11 +1,12 @@
 #!/bin/bash
 # Issue 16, WAN secure on the peer legs (proxy/wan_secure/): with mode `always` for every class,
-# 100 MiB of generic traffic and outlook-sim workloads are byte-exact through edge + core, and a
-# capture on the WAN node shows TLS 1.3 on every peer leg and nothing tshark dissects as
-# DCE/RPC or EMSMDB. Then the failures, each named and each flow still byte-exact (handed off
-# as pass-through): peer-cert-verify on with the default self-signed certificate (and the
-# seed's "disconnected more than four consecutive times" line once), a mode mismatch. Last, the
-# store key and the peering key appear in no log line and no show output (hex or base64).
+# 100 MiB of generic traffic and outlook-sim workloads are byte-exact through edge + core, flows
+# resume with 0-RTT early data (one after another, and 4 at once), and a capture on the WAN node
+# shows TLS 1.3 on every peer leg and nothing tshark dissects as DCE/RPC or EMSMDB. Then the
+# failures, each named and each flow still byte-exact (handed off as pass-through):
+# peer-cert-verify on with the default self-signed certificate (and the seed's "disconnected
+# more than four consecutive times" line once), a mode mismatch. Last, the store key and the
+# peering key appear in no log line and no show output (hex or base64).
 . "$(dirname "$0")/lib.sh"
 TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 for b in exchange-sim outlook-sim bridgehead bhctl bh-corpus; do
@@ -75,6 +76,22 @@ r1=$(ws_json edge | field 'j["handshakes_resumed"]') e1=$(early edge) c1=$(early
 [ "$e1" -ge $((e0 + 3)) ] || fail "3 resumed flows: edge early data accepted $e0 -> $e1, not +3"
 [ "$c1" -ge $((c0 + 3)) ] || fail "3 resumed flows: core early data accepted $c0 -> $c1, not +3"
 pass "3 flows in a row resumed with 0-RTT early data, byte-exact (resumed $r0 -> $r1, early data accepted: edge $e0 -> $e1, core $c0 -> $c1)"
+
+# Several new flows to one core at once: the edge keeps several tickets per peer (a full
+# handshake brings 4), so each takes one of its own and sends its first bytes as early data.
+# The edge restarted first, so it holds exactly the tickets of one first contact.
+configure edge
+in_lab "$LAB" client "$TOOLS/sendfile.py" "$D/b.bin" 10.91.4.2 5001 >/dev/null ||
+  fail "first contact after the edge's restart not byte-exact"
+resumed_n() { ws_json "$1" | field 'j["handshakes_resumed"]'; }
+r0=$(resumed_n edge) e0=$(early edge) c0=$(early core)
+in_lab "$LAB" client "$TOOLS/flowcheck.py" client --host 10.91.4.2 --port 5001 --mode up \
+  --bytes $((1 << 20)) --conns 4 >"$D/burst.out" || fail "4 flows at once: $(cat "$D/burst.out")"
+r1=$(resumed_n edge) e1=$(early edge) c1=$(early core)
+[ "$r1" -eq $((r0 + 4)) ] || fail "4 flows at once: resumed $r0 -> $r1, not +4"
+[ "$e1" -eq $((e0 + 4)) ] || fail "4 flows at once: edge early data accepted $e0 -> $e1, not +4"
+[ "$c1" -ge $((c0 + 4)) ] || fail "4 flows at once: core early data accepted $c0 -> $c1, not +4"
+pass "4 flows at once to one core, each resumed with 0-RTT early data on a ticket of its own, byte-exact (edge resumed $r0 -> $r1, early data accepted: edge $e0 -> $e1, core $c0 -> $c1)"
 
 # The seed's WAN Secure table and the certificates (the local one and the core's, both the
 # default self-signed ones).
