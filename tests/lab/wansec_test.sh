@@ -128,6 +128,24 @@ clear=$(tshark -r "$D/wan.pcap" -Y "dcerpc || epm || mapi") ||
 [ -z "$clear" ] || fail "tshark dissects DCE/RPC/EMSMDB on the WAN: $(printf '%s' "$clear" | head -2)"
 pass "WAN capture: $streams of $streams peer legs TLS 1.3, no DCE/RPC or EMSMDB dissected"
 
+# A bad record before the HelloAck on a leg that sent early data (the WAN emulator flips a byte
+# of the resumed ClientHello: its binder no longer verifies, the core refuses it): the edge cannot
+# know the core did not open the early data, so it resets the flow rather than send those bytes
+# again on a pass-through leg (secure/README.md "Resumption and early data", rule 4; without
+# early data such a flow is handed off, tests/lab/wansec_ocsp_test.sh section 5).
+h0=$(ws_json edge | field 'j["handed_off"]') f0=$(ws_json edge | field 'j["handshakes_failed"]')
+"$BHLAB" tamper "$LAB" flip to-server 1 5001 || fail "bhlab tamper"
+r=$(in_lab "$LAB" client timeout 60 "$TOOLS/sendfile.py" "$D/b.bin" 10.91.4.2 5001 2>&1) &&
+  fail "a flow whose early data may have arrived went on after a bad record: $r"
+case "$r" in *ConnectionResetError*) ;; *) fail "the flow with early data was not reset: $r" ;; esac
+t=$("$BHLAB" tamper "$LAB" status)
+case "$t" in done:*) ;; *) fail "the WAN emulator did not tamper: $t" ;; esac
+[ "$(ws_json edge | field 'j["handshakes_failed"]')" -gt "$f0" ] || fail "the edge counted no failure"
+[ "$(ws_json edge | field 'j["handed_off"]')" -eq "$h0" ] || fail "a flow with early data was handed off"
+why=$(ws_json edge | field 'list(j["failed_by_reason"].keys())')
+cwhy=$(ws_json core | field 'list(j["failed_by_reason"].keys())')
+pass "bad record before the HelloAck after early data (${t#done: }): the flow reset, not handed off (edge: $why, core: $cwhy)"
+
 # Peer-cert-verify on at the edge with the default self-signed certificates: named, handed off.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=wansec-ca \
   -keyout "$D/ca.key" -out "$D/ca.pem" >/dev/null 2>&1 || fail "openssl req"
