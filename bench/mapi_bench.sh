@@ -92,6 +92,16 @@ wan_counters() { # wan_counters LAB -> "up_tx down_tx": bytes the WAN delivered 
     tr '\n' ' '
 }
 
+# cpu_ticks LAB -> "edge core wanem": the daemons' CPU time so far (utime + stime, in ticks; 0
+# for one that does not run).
+cpu_ticks() {
+  local n t
+  for n in edge core wanem; do
+    t=$(awk '{ print $14 + $15 }' "/proc/$(cat "/run/bhlab/$1/$n.pid" 2>/dev/null)/stat" 2>/dev/null)
+    printf '%s ' "${t:-0}"
+  done
+}
+
 TSV="$out/mapi.tsv"
 : >"$TSV"
 SEALED_TSV="$out/mapi-sealed.tsv"
@@ -111,6 +121,8 @@ run_one() {
   local log="$LOGS/$TAG$rate-$wl-$mode.log" to c0 c1 t0 t1 rc status secs wall up down
   to=$(run_timeout "$wl" "$rate")
   read -r -a c0 <<<"$(wan_counters "$lab")"
+  local p0 p1
+  p0=$(cpu_ticks "$lab")
   t0=$(date +%s.%N)
   # shellcheck disable=SC2046
   timeout -k 5 "$to" "$BHLAB" exec "$lab" client -- "$BH_BIN/outlook-sim" --server $SERVER \
@@ -119,6 +131,12 @@ run_one() {
   t1=$(date +%s.%N)
   sleep 0.5  # the connections' FIN exchange crosses the WAN too
   read -r -a c1 <<<"$(wan_counters "$lab")"
+  p1=$(cpu_ticks "$lab")
+  # What the run cost in CPU (a counter beside the timing, to tell a CPU-bound run; the machine's
+  # load average says what else ran).
+  echo "$p0 $p1 $(cut -d' ' -f1 /proc/loadavg)" | awk -v hz="$(getconf CLK_TCK)" \
+    '{ printf "edge_cpu_seconds=%.2f core_cpu_seconds=%.2f wanem_cpu_seconds=%.2f loadavg=%s\n", ($4 - $1) / hz, ($5 - $2) / hz, ($6 - $3) / hz, $7 }' \
+    >"$LOGS/$TAG$rate-$wl-$mode.cpu"
   up=$((c1[0] - c0[0])); down=$((c1[1] - c0[1]))
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   secs=$(sed -n "s/^op=$(wl_op "$wl") seconds=\([0-9.]*\) .* ok=1.*/\1/p" "$log")
@@ -260,9 +278,9 @@ for wl in $WORKLOADS; do labels="$labels$wl=$(wl_label "$wl");"; done
 sealed_labels=""
 for wl in $SEALED_WORKLOADS; do sealed_labels="$sealed_labels$wl=$(wl_label "$wl");"; done
 /usr/bin/python3 - "$TSV" "$out/mapi.json" "$RTT" "$labels" "$(($(date +%s) - started))" "$FAILED" \
-  "$SEALED_TSV" "$([ "$SEALED" = 1 ] && echo "$sealed_labels")" <<'PY'
-import json, statistics, sys
-tsv, path, rtt_ms, labels, elapsed, failed, sealed_tsv, sealed_labels = sys.argv[1:9]
+  "$SEALED_TSV" "$([ "$SEALED" = 1 ] && echo "$sealed_labels")" "$LOGS" <<'PY'
+import json, os, statistics, sys
+tsv, path, rtt_ms, labels, elapsed, failed, sealed_tsv, sealed_labels, logs = sys.argv[1:10]
 rtt = float(rtt_ms) / 1000
 def r3(x):
     return None if x is None else round(x, 3)
@@ -319,6 +337,11 @@ if sealed_labels:
     # The acceptance's goals for the sealed table (issue 18), stated beside each row.
     slan, sresults = table(sealed_tsv, sealed_labels)
     for e in sresults:
+        for mode in ("unoptimized", "cold", "warm"):
+            cpu = os.path.join(logs, "sealed-%g-%s-%s.cpu" % (e["rate_mbit"], e["workload"], mode))
+            if os.path.exists(cpu):
+                e[mode]["cpu"] = {k: float(v) for k, v in
+                                  (kv.split("=") for kv in open(cpu).read().split())}
         e["goals"] = {
             "cold_speedup_at_least_20x": None if e["speedup_cold"] is None else e["speedup_cold"] >= 20,
             "cold_within_1_15x_limit": None if e["ratio_cold_to_limit"] is None else e["ratio_cold_to_limit"] <= 1.15,
