@@ -95,9 +95,11 @@ wan_counters() { # wan_counters LAB -> "up_tx down_tx": bytes the WAN delivered 
 # cpu_ticks LAB -> "edge core wanem": the daemons' CPU time so far (utime + stime, in ticks; 0
 # for one that does not run).
 cpu_ticks() {
-  local n t
+  local n pid t
   for n in edge core wanem; do
-    t=$(awk '{ print $14 + $15 }' "/proc/$(cat "/run/bhlab/$1/$n.pid" 2>/dev/null)/stat" 2>/dev/null)
+    pid=$(cat "/run/bhlab/$1/$n.pid" 2>/dev/null) t=""
+    # (comm is "bridgehead" or "bh-wanem": no spaces, so the fields count from 1 as proc(5)'s)
+    [ -n "$pid" ] && t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
     printf '%s ' "${t:-0}"
   done
 }
@@ -278,7 +280,7 @@ for wl in $WORKLOADS; do labels="$labels$wl=$(wl_label "$wl");"; done
 sealed_labels=""
 for wl in $SEALED_WORKLOADS; do sealed_labels="$sealed_labels$wl=$(wl_label "$wl");"; done
 /usr/bin/python3 - "$TSV" "$out/mapi.json" "$RTT" "$labels" "$(($(date +%s) - started))" "$FAILED" \
-  "$SEALED_TSV" "$([ "$SEALED" = 1 ] && echo "$sealed_labels")" "$LOGS" <<'PY'
+  "$SEALED_TSV" "$([ "$SEALED" = 1 ] && echo "$sealed_labels")" "$LOGS" <<'PY' || { echo "!!! MAPI bench: the summary (mapi.json) failed" >&2; FAILED=1; }
 import json, os, statistics, sys
 tsv, path, rtt_ms, labels, elapsed, failed, sealed_tsv, sealed_labels, logs = sys.argv[1:10]
 rtt = float(rtt_ms) / 1000
@@ -341,7 +343,7 @@ if sealed_labels:
             cpu = os.path.join(logs, "sealed-%g-%s-%s.cpu" % (e["rate_mbit"], e["workload"], mode))
             if os.path.exists(cpu):
                 e[mode]["cpu"] = {k: float(v) for k, v in
-                                  (kv.split("=") for kv in open(cpu).read().split())}
+                                  (kv.split("=") for kv in open(cpu).read().split()) if v}
         e["goals"] = {
             "cold_speedup_at_least_20x": None if e["speedup_cold"] is None else e["speedup_cold"] >= 20,
             "cold_within_1_15x_limit": None if e["ratio_cold_to_limit"] is None else e["ratio_cold_to_limit"] <= 1.15,
