@@ -20,7 +20,7 @@ print("eMAPI unwrap + re-seal per core, %d-byte stub (memcpy of the same PDU: %.
       % (r["stub_bytes"], r["memcpy_mbps"]))
 for c in r["cases"]:
     frag = "in %d fragments of <= %d bytes" % (c["pdus_per_response"], c["max_frag"]) if c["max_frag"] else "in one PDU"
-    print("  %-9s %-25s %7.1f MB/s = %6.1f Mbit/s (unwrap %.0f, seal %.0f MB/s), %6.0f us/response, %.5f x memcpy  [%s]"
+    print("  %-9s %-31s %7.1f MB/s = %6.1f Mbit/s (unwrap %.0f, seal %.0f MB/s), %6.0f us/response, %.5f x memcpy  [%s]"
           % (c["case"], frag, c["unwrap_reseal_mbps"], c["unwrap_reseal_mbps"] * 8,
              c["unwrap_mbps"], c["seal_mbps"], c["usec_per_response"], c["ratio_to_memcpy"], c["session"]))
 PY
