@@ -79,15 +79,18 @@ VerifyCheck mapiClassCheck(const EncryptionSettingsFacts& f) {
 VerifyCheck wanSecureModeCheck(const EncryptionSettingsFacts& f) {
   VerifyCheck c{
       "Verifying Mapi Wan-secure mode Setting", "mapi-wan-secure-mode", CheckStatus::Ok, {}, {}};
-  if (f.mapiWanSecureMode == "auto" || f.mapiWanSecureMode == "always") {
+  // The seed accepts auto. Here `auto` secures no flow yet (a leg cannot be upgraded to TLS once
+  // the bind shows it sealed: proxy/wan_secure/README.md), and eMAPI's keys cross only a
+  // secured leg, so only `always` lets sealed MAPI be accelerated.
+  if (f.mapiWanSecureMode == "always") {
     return c;
   }
   c.status = CheckStatus::Failed;
   c.lines = {padRight("Accelerator Config Item", 34) + padRight("Mode", 15) + "Value", kDashes,
              padRight("WanSecure Mode", 34) +
                  padRight(f.mapiWanSecureModeUser ? "User" : "Default", 15) + f.mapiWanSecureMode};
-  c.remedy = {"Mapi wan-secure setting should be auto/always",
-              "Set wan_secure.mode.mapi to \"always\" (or \"auto\"), then bhctl reload"};
+  c.remedy = {"Mapi wan-secure setting should be always (auto secures no flow in this version)",
+              "Set wan_secure.mode.mapi to \"always\" on edge and core, then bhctl reload"};
   return c;
 }
 
@@ -356,7 +359,7 @@ VerifyReport verifyEncryptionSettings(const EncryptionSettingsFacts& f) {
       "bhctl show secure-store, show crypto certificates, the journal)"));
   r.edge.checks.push_back(stateCheck(
       "Verifying Wan-secure State", "wan-secure", "Accelerator", "wan-secure", f.wanSecure,
-      "Wan-secure should be Enabled (wan_secure.mode.mapi auto or always, then bhctl reload)",
+      "Wan-secure should be Enabled (wan_secure.mode.mapi always, then bhctl reload)",
       "Wan-secure should be in Running state (bhctl show statistics wan-secure)"));
   r.edge.checks.push_back(mapiClassCheck(f));
   r.edge.checks.push_back(wanSecureModeCheck(f));

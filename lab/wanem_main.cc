@@ -18,6 +18,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
 #include <string>
 
 extern "C" {
@@ -25,13 +28,19 @@ extern "C" {
 }
 
 #include "lab/delay_line.h"
+#include "lab/tls_tamper.h"
 
 namespace {
 
 volatile sig_atomic_t stopRequested = 0;
+volatile sig_atomic_t tamperRequested = 0;
 
 void onStop(int) {
   stopRequested = 1;
+}
+
+void onTamper(int) {
+  tamperRequested = 1;
 }
 
 uint64_t nowNs() {
@@ -51,6 +60,12 @@ struct Emulator {
   bh::lab::LossModel loss;
   Counters counters;
   nfq_q_handle* queue = nullptr;
+  // `bhlab tamper`: one plan at a time; the packets' bytes are copied only while it is active.
+  std::unique_ptr<bh::lab::RecordTamper> tamper;
+  uint64_t tamperPlans = 0;
+  uint64_t tampered = 0;
+  uint64_t droppedTamper = 0;
+  bool reportChanged = false;
 };
 
 int onPacket(nfq_q_handle* qh, nfgenmsg*, nfq_data* nfa, void* data) {
@@ -61,6 +76,26 @@ int onPacket(nfq_q_handle* qh, nfgenmsg*, nfq_data* nfa, void* data) {
   }
   uint32_t id = ntohl(ph->packet_id);
   ++em->counters.received;
+  if (em->tamper && em->tamper->active()) {
+    unsigned char* bytes = nullptr;
+    int n = nfq_get_payload(nfa, &bytes);
+    if (n > 0) {
+      size_t length = static_cast<size_t>(n);
+      std::string before = em->tamper->report();
+      bh::lab::TamperVerdict v = em->tamper->onPacket(bytes, length);
+      em->reportChanged = em->reportChanged || before != em->tamper->report();
+      if (v == bh::lab::TamperVerdict::Drop) {
+        ++em->droppedTamper;
+        return nfq_set_verdict(qh, id, NF_DROP, 0, nullptr);
+      }
+      if (v == bh::lab::TamperVerdict::AcceptMangled) {
+        // Released at once with its new bytes (it overtakes the packets still in the delay
+        // line; TCP puts them in order again).
+        ++em->tampered;
+        return nfq_set_verdict(qh, id, NF_ACCEPT, static_cast<uint32_t>(length), bytes);
+      }
+    }
+  }
   if (em->loss.drop()) {
     ++em->counters.droppedLoss;
     return nfq_set_verdict(qh, id, NF_DROP, 0, nullptr);
@@ -83,23 +118,48 @@ void writeStats(const std::string& path, const Emulator& em) {
   }
   std::fprintf(f,
                "{\"received\":%llu,\"dropped_loss\":%llu,\"dropped_overflow\":%llu,"
-               "\"released\":%llu,\"queued\":%zu,\"max_depth\":%zu}\n",
+               "\"released\":%llu,\"queued\":%zu,\"max_depth\":%zu,\"tamper_plans\":%llu,"
+               "\"tampered\":%llu,\"dropped_tamper\":%llu,\"tamper\":\"%s\"}\n",
                static_cast<unsigned long long>(em.counters.received),
                static_cast<unsigned long long>(em.counters.droppedLoss),
                static_cast<unsigned long long>(em.counters.droppedOverflow),
                static_cast<unsigned long long>(em.line.releasedTotal()), em.line.size(),
-               em.line.maxDepth());
+               em.line.maxDepth(), static_cast<unsigned long long>(em.tamperPlans),
+               static_cast<unsigned long long>(em.tampered),
+               static_cast<unsigned long long>(em.droppedTamper),
+               em.tamper ? em.tamper->report().c_str() : "none");
   std::fclose(f);
   std::rename(tmp.c_str(), path.c_str());
+}
+
+// SIGUSR1: the plan in the control file (`bhlab tamper`) replaces any earlier one; the queue
+// copies whole packets while a plan is active.
+void armTamper(const std::string& path, Emulator& em) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto plan = bh::lab::parseTamperPlan(text.str());
+  ++em.tamperPlans;
+  if (!plan) {
+    std::fprintf(stderr, "bh-wanem: tamper plan '%s' not understood\n", text.str().c_str());
+    em.tamper.reset();
+    return;
+  }
+  em.tamper = std::make_unique<bh::lab::RecordTamper>(*plan);
+  if (nfq_set_mode(em.queue, NFQNL_COPY_PACKET, 0xffff) < 0) {
+    std::fprintf(stderr, "bh-wanem: cannot copy packets: %s\n", std::strerror(errno));
+  }
 }
 
 void usage() {
   std::fprintf(stderr,
                "usage: bh-wanem --queue N --delay-us US [--loss PCT] [--seed S] [--maxlen N]\n"
-               "                [--stats FILE] [--ready FILE]\n"
+               "                [--stats FILE] [--ready FILE] [--tamper FILE]\n"
                "  --delay-us  one-way delay added to every forwarded packet\n"
                "  --loss      round-trip loss percentage (each direction drops\n"
-               "              1-sqrt(1-PCT/100) of its packets)\n");
+               "              1-sqrt(1-PCT/100) of its packets)\n"
+               "  --tamper    on SIGUSR1, read a plan \"ACTION DIRECTION RECORD PORT\"\n"
+               "              (lab/tls_tamper.h) and apply it to the next connection to PORT\n");
 }
 
 }  // namespace
@@ -110,7 +170,7 @@ int main(int argc, char** argv) {
   double lossPct = 0;
   uint64_t seed = 1;
   uint32_t maxlen = 8192;
-  std::string statsPath, readyPath;
+  std::string statsPath, readyPath, tamperPath;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> const char* {
@@ -134,6 +194,8 @@ int main(int argc, char** argv) {
       statsPath = val();
     } else if (a == "--ready") {
       readyPath = val();
+    } else if (a == "--tamper") {
+      tamperPath = val();
     } else {
       usage();
       return 2;
@@ -144,8 +206,15 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  Emulator em{
-      bh::lab::DelayLine(delayUs * 1000, maxlen), bh::lab::LossModel(lossPct, seed), {}, nullptr};
+  Emulator em{bh::lab::DelayLine(delayUs * 1000, maxlen),
+              bh::lab::LossModel(lossPct, seed),
+              {},
+              nullptr,
+              nullptr,
+              0,
+              0,
+              0,
+              false};
 
   nfq_handle* h = nfq_open();
   if (h == nullptr) {
@@ -172,6 +241,9 @@ int main(int argc, char** argv) {
   sa.sa_handler = onStop;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  struct sigaction st {};
+  st.sa_handler = onTamper;
+  sigaction(SIGUSR1, &st, nullptr);
 
   if (!readyPath.empty()) {
     FILE* f = std::fopen(readyPath.c_str(), "w");
@@ -184,6 +256,18 @@ int main(int argc, char** argv) {
   alignas(16) static char buf[1 << 16];
   uint64_t nextStats = nowNs();
   while (!stopRequested) {
+    if (tamperRequested) {
+      tamperRequested = 0;
+      armTamper(tamperPath, em);
+      em.reportChanged = true;
+    }
+    if (em.reportChanged) {
+      em.reportChanged = false;
+      writeStats(statsPath, em);
+      if (em.tamper && !em.tamper->active()) {
+        nfq_set_mode(em.queue, NFQNL_COPY_META, 0);
+      }
+    }
     uint64_t now = nowNs();
     if (auto last = em.line.popDue(now)) {
       nfq_set_verdict_batch(em.queue, *last, NF_ACCEPT);

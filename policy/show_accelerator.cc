@@ -19,6 +19,17 @@ std::string keepalive(double seconds) {
   return buf;
 }
 
+/// "enabled", or why sealed MAPI is handed off on this box.
+std::string encryptionValue(const Config& c) {
+  if (!c.mapi.enabled) {
+    return "disabled (MAPI accelerator disabled)";
+  }
+  if (c.wanSecure.mapiMode != WanSecureMode::Always) {
+    return "disabled (wan_secure mode " + wanSecureModeName(c.wanSecure.mapiMode) + ")";
+  }
+  return "enabled";
+}
+
 std::string counterLine(const std::string& name, uint64_t value) {
   return padRight(name + ":", 47) + std::to_string(value) + "\n";
 }
@@ -38,6 +49,11 @@ std::string showAcceleratorMapi(const Config& c, const AcceleratorStatus& s) {
        "\n";
   o += padRight("Write optimization", 29) + padRight("User", 10) +
        enabled(c.mapi.writeOptimization) + "\n";
+  // eMAPI (issue 18): sealed sessions are opened when the keys can reach the edge (a secured
+  // peer leg: wan_secure mode always) and, on the core, the encryption service gives them.
+  o += padRight("Encryption", 29) + padRight("User", 10) + encryptionValue(c) + "\n";
+  o += padRight("Encryption service", 29) + padRight("User", 10) +
+       enabled(c.encryptionService.enabled) + "\n";
   o += "Policy Engine Config Item    Value\n";
   o += "-------------------------    -----\n";
   o += padRight("State", 29) + (s.registered ? "Registered" : "Not Registered") + "\n";
@@ -57,6 +73,8 @@ json acceleratorMapiJson(const Config& c, const AcceleratorStatus& s) {
           {"read_optimization", c.mapi.readOptimization},
           {"write_optimization", c.mapi.writeOptimization},
           {"read_ahead_bytes", c.mapi.readAheadBytes},
+          {"encryption", encryptionValue(c)},
+          {"encryption_service", c.encryptionService.enabled},
           {"policy_engine",
            {{"state", s.registered ? "Registered" : "Not Registered"},
             {"default_action", nullptr},

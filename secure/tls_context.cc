@@ -133,7 +133,8 @@ Outcome<std::unique_ptr<TlsContext>> TlsContext::create(TlsRole role, const TlsC
   if (role == TlsRole::Server) {
     static const unsigned char kSidContext[] = "bridgehead-peering";
     SSL_CTX_set_session_id_context(ctx, kSidContext, sizeof kSidContext - 1);
-    SSL_CTX_set_num_tickets(ctx, 1);
+    // Several tickets per handshake, so an edge can resume that many simultaneous flows.
+    SSL_CTX_set_num_tickets(ctx, config.ticketsPerHandshake);
     // 0-RTT (secure/README.md "Resumption and early data"): with max_early_data > 0 and
     // anti-replay on (never SSL_OP_NO_ANTI_REPLAY), OpenSSL issues stateful tickets kept in
     // this context's session cache and accepts early data only for a ticket it finds there,
@@ -156,10 +157,27 @@ SslSessionPtr TlsContext::takeTicket(const std::string& peer) {
   if (it == tickets_.end()) {
     return nullptr;
   }
-  SslSessionPtr t = std::move(it->second);
-  tickets_.erase(it);
-  std::erase(ticketOrder_, peer);
+  // The newest: the core's session cache drops its oldest tickets first.
+  SslSessionPtr t = std::move(it->second.back());
+  it->second.pop_back();
+  if (it->second.empty()) {
+    tickets_.erase(it);
+    std::erase(ticketOrder_, peer);
+  }
   return t;
+}
+
+size_t TlsContext::ticketCount() const {
+  size_t n = 0;
+  for (const auto& [peer, kept] : tickets_) {
+    n += kept.size();
+  }
+  return n;
+}
+
+size_t TlsContext::ticketCount(const std::string& peer) const {
+  auto it = tickets_.find(peer);
+  return it == tickets_.end() ? 0 : it->second.size();
 }
 
 void TlsContext::noteSpent(ByteSpan identity) {
@@ -179,7 +197,7 @@ bool TlsContext::spent(ByteSpan identity) const {
 }
 
 void TlsContext::keepTicket(const std::string& peer, SslSessionPtr ticket) {
-  if (config_.maxResumptionTickets == 0) {
+  if (config_.maxResumptionTickets == 0 || config_.maxTicketsPerPeer == 0) {
     return;
   }
   if (tickets_.count(peer) == 0) {
@@ -189,7 +207,11 @@ void TlsContext::keepTicket(const std::string& peer, SslSessionPtr ticket) {
     }
     ticketOrder_.push_back(peer);
   }
-  tickets_[peer] = std::move(ticket);
+  std::deque<SslSessionPtr>& kept = tickets_[peer];
+  kept.push_back(std::move(ticket));
+  while (kept.size() > config_.maxTicketsPerPeer) {
+    kept.pop_front();
+  }
 }
 
 }  // namespace bh::secure

@@ -34,7 +34,14 @@ struct TlsConfig {
   size_t maxCiphertextIn = 64 * 1024;    ///< ciphertext buffered before it is opened
   size_t maxPlaintextIn = 256 * 1024;    ///< opened bytes not yet taken by the proxy
   size_t maxCiphertextOut = 256 * 1024;  ///< sealed bytes not yet taken for the socket
-  size_t maxResumptionTickets = 1024;    ///< client: peers whose ticket is kept (oldest dropped)
+  size_t maxResumptionTickets = 1024;    ///< client: peers whose tickets are kept (oldest dropped)
+  /// Client: tickets kept per peer (the newest; each used once), so that as many new flows to
+  /// one peer at once each resume with 0-RTT early data (secure/README.md "Resumption and
+  /// early data").
+  size_t maxTicketsPerPeer = 8;
+  /// Server: NewSessionTickets sent after each handshake, full or resumed (RFC 8446 section
+  /// 4.6.1: several, "for example, to open multiple parallel HTTP connections").
+  size_t ticketsPerHandshake = 4;
   /// Client: send the flow's first bytes as 0-RTT early data when the ticket allows it.
   bool earlyData = true;
   /// Server: early data accepted per connection (0: none; then tickets allow none). 16 KiB is
@@ -46,8 +53,9 @@ struct TlsConfig {
 };
 
 /// One SSL_CTX per role with the peering identity and settings; sessions are made from it.
-/// A client context keeps one resumption ticket per peer (RFC 8446 section 4.6.1) so the next
-/// connection to that peer resumes with a PSK instead of a full certificate handshake.
+/// A client context keeps up to maxTicketsPerPeer resumption tickets per peer (RFC 8446 section
+/// 4.6.1) so the next connections to that peer, simultaneous ones too, resume with a PSK (and
+/// early data) instead of a full certificate handshake.
 class TlsContext {
  public:
   static Outcome<std::unique_ptr<TlsContext>> create(TlsRole role, const TlsConfig& config,
@@ -57,11 +65,16 @@ class TlsContext {
   const TlsConfig& config() const { return config_; }
   SSL_CTX* native() const { return ctx_.get(); }
 
-  /// Client: takes the ticket kept for `peer` (tickets are used once, RFC 8446 section C.4).
+  /// Client: takes the newest ticket kept for `peer`, which is then no longer kept (tickets are
+  /// used once, RFC 8446 section C.4); null when there is none.
   SslSessionPtr takeTicket(const std::string& peer);
-  /// Client: keeps the newest ticket of `peer`, dropping the oldest peer's beyond the cap.
+  /// Client: keeps a ticket of `peer`: beyond maxTicketsPerPeer the peer's oldest goes, and a
+  /// new peer beyond maxResumptionTickets drops the oldest peer's tickets.
   void keepTicket(const std::string& peer, SslSessionPtr ticket);
-  size_t ticketCount() const { return tickets_.size(); }
+  /// Client: tickets kept, in all and for one peer; peers with tickets.
+  size_t ticketCount() const;
+  size_t ticketCount(const std::string& peer) const;
+  size_t peerCount() const { return tickets_.size(); }
 
   /// Server: the identity of a ticket whose early data was accepted; offered again with early
   /// data, the ClientHello fails (ClientHello recording, RFC 8446 section 8.2). The newest
@@ -76,8 +89,8 @@ class TlsContext {
   TlsRole role_;
   TlsConfig config_;
   SslCtxPtr ctx_;
-  std::map<std::string, SslSessionPtr> tickets_;
-  std::deque<std::string> ticketOrder_;
+  std::map<std::string, std::deque<SslSessionPtr>> tickets_;  // per peer, oldest first
+  std::deque<std::string> ticketOrder_;                       // peers, oldest first
   std::set<std::string> spent_;
   std::deque<std::string> spentOrder_;
 };

@@ -176,6 +176,14 @@ bool OutlookClient::open(std::vector<OpReport>& reports, std::string* error) {
     main_.setKerberos(options_.kerberos, options_.kerberosTarget, options_.kerberosOptions);
     bulk_.setKerberos(options_.kerberos, options_.kerberosTarget, options_.kerberosOptions);
     async_.setKerberos(options_.kerberos, options_.kerberosTarget, options_.kerberosOptions);
+    for (RpcClient* c : {&main_, &bulk_, &async_}) {
+      if (options_.keyLog) {
+        c->setKeyLog(options_.keyLog);
+      }
+      if (options_.badVerifierCall != 0) {
+        c->setCorruptVerifier([this] { return ++sealedCalls_ == options_.badVerifierCall; });
+      }
+    }
   }
   t = Clock::now();
   if (!main_.connect(options_.server, emsmdbPort_, error) ||

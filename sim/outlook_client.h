@@ -53,6 +53,11 @@ struct OutlookOptions {
   /// SPNEGO (auth_type 9, four legs) instead of Kerberos' 16; packet integrity instead of
   /// privacy (outlook-sim --spnego, --integrity).
   secure::kerberos::GssDceOptions kerberosOptions;
+  /// Test tools: each Kerberos association's key once it is bound (RpcClient::setKeyLog).
+  std::function<void(const char* what, ByteSpan key)> keyLog;
+  /// Test tools: the Nth sealed call of the session (counted over its connections from 1; 0:
+  /// none) goes out with a verifier that cannot check (RpcClient::setCorruptVerifier).
+  uint32_t badVerifierCall = 0;
   /// Sees every ROP request buffer and its response buffer (RopSize .. handle table), for
   /// tests that cross-check them with another codec.
   std::function<void(ByteSpan request, ByteSpan response)> ropTrace;
@@ -179,6 +184,7 @@ class OutlookClient {
   bool writeRecordings();
   uint16_t emsmdbPort_ = 0;
   uint32_t assocGroup_ = 0;
+  uint32_t sealedCalls_ = 0;  ///< sealed calls sent so far (OutlookOptions::badVerifierCall)
   oxcrpc::Cxh cxh_{};
   uint32_t logon_ = 0;
   std::array<uint64_t, 13> folderIds_{};

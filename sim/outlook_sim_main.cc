@@ -14,6 +14,7 @@
 
 #include "secure/kerberos/gss_credential.h"
 #include "sim/content.h"
+#include "sim/key_log.h"
 #include "sim/outlook_client.h"
 
 using namespace bh::sim;
@@ -32,7 +33,7 @@ int usage() {
       "                   [--attachment-sizes S,S...] [--record DIR] [--hold FILE]\n"
       "                   [--ui-call-every N]\n"
       "                   [--kerberos PRINCIPAL (--password-file F | --keytab F) [--spn SPN]\n"
-      "                    [--spnego] [--integrity]]\n"
+      "                    [--spnego] [--integrity] [--key-log FILE] [--bad-verifier-call N]]\n"
       "                   open-attachment SIZE | save-attachment SIZE | read-seek SIZE |\n"
       "                   preview-attachment SIZE | sync [FOLDER] | browse\n"
       "--hold FILE: after the workload print its line, then keep the session open until FILE\n"
@@ -43,6 +44,11 @@ int usage() {
       "  privacy, the ticket for SPN (default exchangeMDB/<--server>) from the realm's KDC\n"
       "  (KRB5_CONFIG); exchange-sim --keytab accepts it. --spnego: through SPNEGO (auth_type\n"
       "  9, the third leg in alter_context); --integrity: packet integrity (MIC tokens)\n"
+      "--key-log FILE (test tool): each association's session key and, at exit, the ticket\n"
+      "  session keys, in hex, into FILE (0600), so a test can look for them where they must\n"
+      "  not be (captures, logs)\n"
+      "--bad-verifier-call N (test tool): the Nth sealed call of the session (from 1, over\n"
+      "  its connections) is sent with its verifier's last byte flipped\n"
       "FOLDER: a folder's display name (default the Inbox; Projects with --folder-messages)\n"
       "SIZE: bytes or 10MiB, 50MiB, 512KiB\n");
   return 2;
@@ -57,6 +63,7 @@ int main(int argc, char** argv) {
   std::string kerberosPrincipal;
   std::string passwordFile;
   std::string keytab;
+  std::string keyLogPath;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     bool hasNext = i + 1 < argc;
@@ -100,6 +107,15 @@ int main(int argc, char** argv) {
       options.kerberosOptions.spnego = true;
     } else if (a == "--integrity") {
       options.kerberosOptions.integrity = true;
+    } else if (a == "--key-log" && hasNext) {
+      keyLogPath = argv[++i];
+    } else if (a == "--bad-verifier-call" && hasNext) {
+      char* end = nullptr;
+      unsigned long n = std::strtoul(argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || n == 0 || n > 0xffffffffUL) {
+        return usage();
+      }
+      options.badVerifierCall = static_cast<uint32_t>(n);
     } else if (a == "--spn" && hasNext) {
       options.kerberosTarget = argv[++i];
     } else if (a == "--hold" && hasNext) {
@@ -140,6 +156,18 @@ int main(int argc, char** argv) {
   } else if (op != "browse" || workload.size() != 1) {
     return usage();
   }
+  if (kerberosPrincipal.empty() && (!keyLogPath.empty() || options.badVerifierCall != 0)) {
+    return usage();  // both are about sealed calls
+  }
+  KeyLog keyLog;
+  if (!keyLogPath.empty()) {
+    std::string error;
+    if (!keyLog.open(keyLogPath, error)) {
+      std::fprintf(stderr, "outlook-sim: --key-log %s\n", error.c_str());
+      return 1;
+    }
+    options.keyLog = [&keyLog](const char* what, bh::ByteSpan key) { keyLog.write(what, key); };
+  }
   std::unique_ptr<GssCredential> credential;
   if (!kerberosPrincipal.empty()) {
     if (passwordFile.empty() == keytab.empty()) {
@@ -169,6 +197,17 @@ int main(int argc, char** argv) {
   OutlookClient client(options);
   std::vector<OpReport> reports;
   std::string error;
+  // The tickets' session keys once the session is over, on failure too (a test that sends a
+  // bad verifier still searches the capture for them).
+  struct TicketKeys {
+    KeyLog& log;
+    const GssCredential* credential;
+    ~TicketKeys() {
+      if (credential != nullptr) {
+        log.writeTicketSessionKeys(*credential);
+      }
+    }
+  } ticketKeys{keyLog, credential.get()};
   if (!client.open(reports, &error)) {
     for (const auto& r : reports) {
       std::printf("%s\n", r.line().c_str());

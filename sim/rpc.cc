@@ -1,5 +1,7 @@
 #include "sim/rpc.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -535,6 +537,11 @@ bool RpcClient::bindKerberos(const SyntaxId& syntax, uint32_t assocGroup, std::s
   }
   assocGroup_ = sealed_->assocGroupId();
   maxXmit_ = sealed_->negotiatedXmitFrag();
+  if (keyLog_) {
+    Bytes key = gss_->sessionKey();
+    keyLog_("sspi-session-key", key);
+    OPENSSL_cleanse(key.data(), key.size());
+  }
   return true;
 }
 
@@ -543,6 +550,9 @@ std::optional<Bytes> RpcClient::callSealed(uint16_t opnum, ByteSpan stub, std::s
   if (!sealed_->request(opnum, stub, fragments)) {
     *error = sealed_->error().describe();
     return std::nullopt;
+  }
+  if (corruptVerifier_ && corruptVerifier_() && !fragments.empty() && !fragments[0].empty()) {
+    fragments[0].back() ^= 0x01;  // the verifier is the PDU's last auth_length bytes
   }
   for (const Bytes& f : fragments) {
     if (!sendRaw(f, error)) {

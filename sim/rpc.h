@@ -110,6 +110,15 @@ class RpcClient {
     kerberosTarget_ = std::move(target);
     kerberosOptions_ = options;
   }
+  /// Test tools (outlook-sim --key-log): sees the sealed association's key once the bind is
+  /// complete (GssDceContext::sessionKey: the acceptor's subkey when the AP-REP carried one).
+  void setKeyLog(std::function<void(const char* what, ByteSpan key)> log) {
+    keyLog_ = std::move(log);
+  }
+  /// Test tools (outlook-sim --bad-verifier-call): asked before each sealed call is sent; when it
+  /// answers true, the call's first fragment goes out with the last byte of its verifier
+  /// (auth_value) flipped, a PDU whose verifier cannot check (MS-RPCE 3.3.1.5.2).
+  void setCorruptVerifier(std::function<bool()> corrupt) { corruptVerifier_ = std::move(corrupt); }
   /// One call; request and response fragmented as negotiated.
   std::optional<Bytes> call(uint16_t opnum, ByteSpan stub, std::string* error);
   uint32_t assocGroup() const { return assocGroup_; }
@@ -146,6 +155,8 @@ class RpcClient {
   dcerpc::CoStream fromServer_{
       dcerpc::Sender::Server, dcerpc::StreamLimits{65535, 64u << 20, 16, (64u << 20) + (1u << 20)}};
   std::function<void(bool, ByteSpan)> recorder_;
+  std::function<void(const char*, ByteSpan)> keyLog_;
+  std::function<bool()> corruptVerifier_;
 };
 
 }  // namespace bh::sim

@@ -25,6 +25,11 @@ void moveOutput(AoOutput& from, FlowFilter::Output& to) {
   to.resetReason = std::move(from.resetReason);
 }
 
+/// FlowFilter::requestHandOff's code as the AO's reason.
+HandOffReason handOffReasonOf(uint16_t reason) {
+  return reason < kHandOffReasonCount ? static_cast<HandOffReason>(reason) : HandOffReason::Other;
+}
+
 /// Per-flow events: the connection's MapiFlowRecord on the flow's record and the accelerator's
 /// counters; hand-offs also reach the sink (log lines, Accel letters). Response times are
 /// measured here, where there is a clock.
@@ -217,9 +222,7 @@ class EdgeMapiFilter : public FlowFilter {
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
   void requestHandOff(uint16_t reason, const std::string& why, Output& out) override {
     AoOutput o;
-    ao_.requestHandOff(
-        reason < kHandOffReasonCount ? static_cast<HandOffReason>(reason) : HandOffReason::Other,
-        why, o);
+    ao_.requestHandOff(handOffReasonOf(reason), why, o);
     finish(o, out);
   }
   void releaseObjects(ByteSpan contextHandle, const std::vector<uint32_t>& handles, Output& out) {
@@ -274,9 +277,7 @@ class CoreMapiFilter : public FlowFilter {
   size_t bufferedBytes() const override { return ao_.bufferedBytes(); }
   void requestHandOff(uint16_t reason, const std::string& why, Output& out) override {
     AoOutput o;
-    ao_.requestHandOff(
-        reason < kHandOffReasonCount ? static_cast<HandOffReason>(reason) : HandOffReason::Other,
-        why, o);
+    ao_.requestHandOff(handOffReasonOf(reason), why, o);
     finish(o, out);
   }
 

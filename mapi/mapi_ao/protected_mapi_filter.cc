@@ -292,6 +292,18 @@ class LayerBase : public ProtectedMapiFilter {
     toInnerLocal(plain, out);
   }
 
+  /// A PDU of this side outside the opening steps: held while the context or the leg's
+  /// confirmation is awaited, opened once the association is, else passed as it is.
+  void routeLocal(Bytes pdu, Output& out) {
+    if (mode_ == Mode::AwaitingContext || mode_ == Mode::WaitingForSecure) {
+      hold(std::move(pdu), out);
+    } else if (mode_ == Mode::Protected) {
+      openFromLocal(std::move(pdu), out);
+    } else {
+      toInnerLocal(pdu, out);
+    }
+  }
+
   /// A PDU the half sends to this layer's side once the association is open.
   void sealToLocalPdu(Bytes pdu, Output& out) {
     const PType t = dcerpc::ptypeOf(pdu);
@@ -367,16 +379,10 @@ class EdgeLayer final : public LayerBase {
         }
         toInnerLocal(pdu, out);
         return;
-      case Mode::AwaitingContext:
-        // The client goes on before the bind_ack (and with it the context) reached it: not
-        // DCE/RPC's order, but nothing is lost: held until the core decides.
-        hold(std::move(pdu), out);
-        return;
-      case Mode::Protected:
-        openFromLocal(std::move(pdu), out);
-        return;
       default:
-        toInnerLocal(pdu, out);
+        // AwaitingContext: the client goes on before the bind_ack (and with it the context)
+        // reached it: not DCE/RPC's order, but nothing is lost: held until the core decides.
+        routeLocal(std::move(pdu), out);
         return;
     }
   }
@@ -492,14 +498,8 @@ class CoreLayer final : public LayerBase {
         }
         return;
       }
-      case Mode::WaitingForSecure:
-        hold(std::move(pdu), out);
-        return;
-      case Mode::Protected:
-        openFromLocal(std::move(pdu), out);
-        return;
       default:
-        toInnerLocal(pdu, out);
+        routeLocal(std::move(pdu), out);
         return;
     }
   }

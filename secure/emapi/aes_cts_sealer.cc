@@ -54,21 +54,42 @@ bool deriveKey(ByteSpan base, int32_t usage, uint8_t which, Bytes& out) {
   return true;
 }
 
+/// The CTS cipher, fetched once per process (a fetch per PDU was a fixed cost of every seal).
+const EVP_CIPHER* ctsCipher(size_t keyBytes) {
+  static const std::unique_ptr<EVP_CIPHER, CipherFree> aes256(
+      EVP_CIPHER_fetch(nullptr, "AES-256-CBC-CTS", nullptr));
+  static const std::unique_ptr<EVP_CIPHER, CipherFree> aes128(
+      EVP_CIPHER_fetch(nullptr, "AES-128-CBC-CTS", nullptr));
+  return keyBytes == 32 ? aes256.get() : aes128.get();
+}
+
+/// Per-thread working buffers of a seal, kept (and wiped after each use) so that sealing a
+/// 32 KiB PDU does not allocate and free large blocks each time: the profile showed most of a
+/// seal's time in the heap growing and being trimmed again (bench/README.md).
+struct SealScratch {
+  Bytes enc;
+  Bytes mac;
+  Bytes out;
+};
+thread_local SealScratch scratch;
+
 bool ctsEncrypt(ByteSpan key, Bytes& data) {
-  const char* name = key.size() == 32 ? "AES-256-CBC-CTS" : "AES-128-CBC-CTS";
-  std::unique_ptr<EVP_CIPHER, CipherFree> c(EVP_CIPHER_fetch(nullptr, name, nullptr));
+  const EVP_CIPHER* c = ctsCipher(key.size());
   std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
-  if (!c || !ctx) {
+  if (c == nullptr || !ctx) {
     return false;
   }
   char mode[] = "CS3";  // RFC 3962 5: the last two blocks swapped, always
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_CIPHER_PARAM_CTS_MODE, mode, 0),
                          OSSL_PARAM_construct_end()};
   const uint8_t iv[kBlock] = {};
-  Bytes out(data.size() + kBlock);
+  Bytes& out = scratch.out;
+  if (out.size() < data.size() + kBlock) {
+    out.resize(data.size() + kBlock);
+  }
   int n = 0;
   int m = 0;
-  if (EVP_EncryptInit_ex2(ctx.get(), c.get(), key.data(), iv, params) != 1 ||
+  if (EVP_EncryptInit_ex2(ctx.get(), c, key.data(), iv, params) != 1 ||
       EVP_EncryptUpdate(ctx.get(), out.data(), &n, data.data(), static_cast<int>(data.size())) !=
           1 ||
       EVP_EncryptFinal_ex(ctx.get(), out.data() + n, &m) != 1 ||
@@ -76,6 +97,7 @@ bool ctsEncrypt(ByteSpan key, Bytes& data) {
     return false;
   }
   std::copy_n(out.begin(), data.size(), data.begin());
+  OPENSSL_cleanse(out.data(), data.size());
   return true;
 }
 
@@ -145,8 +167,10 @@ bool aesCtsSealIov(const KeyBlock& key, int32_t usage, ByteSpan confounder,
   }
   // The plaintext the cipher sees (Header, then Data in order) and what the HMAC sees (Header,
   // SignOnly and Data in order).
-  Bytes enc;
-  Bytes mac;
+  Bytes& enc = scratch.enc;
+  Bytes& mac = scratch.mac;
+  enc.clear();
+  mac.clear();
   CryptoIov* trailer = nullptr;
   for (CryptoIov& b : iov) {
     ByteSpan s(b.data, b.length);

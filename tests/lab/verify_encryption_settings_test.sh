@@ -138,7 +138,7 @@ write edge 'c["wan_secure"]["mode"]["mapi"] = "never"'
 reload edge
 out=$(verify edge)
 expect_failed "$out" "Verifying Mapi Wan-secure mode Setting" "^WanSecure Mode +User +never" \
-  "^>>Mapi wan-secure setting should be auto/always"
+  "^>>Mapi wan-secure setting should be always"
 expect_failed "$out" "Verifying Wan-secure State" "^wan-secure +Disabled +Shutdown" \
   "^>>Wan-secure should be Enabled"
 pass "2. WAN secure mode never: Wan-secure and its mode FAILED"

@@ -9,6 +9,9 @@
 #    times" line logged once, naming the core's certificate and the responder; `bhlab unrevoke`:
 #    once the cached "revoked" expires, new flows are secured again, nothing restarted;
 #  - a core certificate from another CA, and an expired one: each named, each flow byte-exact;
+#  - bad TLS records on a real peer leg (`bhlab tamper`: a flipped byte, a garbage header, an
+#    oversized record, a record cut and closed): before the HelloAck each flow handed off
+#    byte-exact, after it reset, each named where found; a flow alongside unaffected;
 #  - a responder that accepts and never answers: the configured verdict after the timeout
 #    (fail_closed, then fail_open), and the loop never blocked: a flow that keeps echoing during
 #    the wait (pass-through in the first run, secured in the second) shows no gap near the timeout.
@@ -17,36 +20,18 @@ TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 for b in bridgehead bhctl bh-corpus; do
   [ -x "$BH_BIN/$b" ] || fail "missing $BH_BIN/$b"
 done
-CONFIG_DIR="$(cd "$(dirname "$0")/../../config" && pwd)"
 
 lab_up wansec2o --secure --rtt 20
-D=/run/bhlab/$LAB
+. "$(dirname "$0")/wansec_lib.sh"
 P=$D/pki
 URL=http://10.91.4.2:8888/
 
-# configure NODE PYTHON-EXPR...: the lab's config of NODE with wan_secure (w) set: every class
-# `always`, the lab PKI's certificate of NODE, the lab CA as bundle, peer-cert-verify on, OCSP
-# from the AIA; the expressions change w; the node restarted on it.
-configure() {
-  local node=$1; shift
-  /usr/bin/python3 - "$CONFIG_DIR/lab-$node.json" "$D/$node-config.json" "$D" "$node" "$@" <<'PY'
-import json, sys
-src, dst, d, node = sys.argv[1:5]
-c = json.load(open(src))
-w = {"mode": {"mapi": "always", "epm": "always", "generic": "always"},
-     "store": {"path": f"{d}/{node}-secure", "key_file": f"{d}/{node}-store.key"},
-     "identity": {"certificate": f"{d}/pki/{node}.pem", "private_key": f"{d}/pki/{node}.key"},
-     "ca_bundle": f"{d}/pki/ca.pem", "peer_cert_verify": True}
-for expr in sys.argv[5:]:
-    exec(expr)
-c["wan_secure"] = w
-json.dump(c, open(dst, "w"), indent=2)
-PY
-  "$BHLAB" restart "$LAB" "$node" >/dev/null || fail "restart $node with its wan_secure config"
-}
-ws_json() { "$BHLAB" ctl "$LAB" "$1" --json show statistics wan-secure; }
+# Every node: the lab PKI's certificate of the node, the lab CA as bundle, peer-cert-verify on,
+# OCSP from the AIA (configure's expressions change these).
+WANSEC_DEFAULTS=(
+  "w['identity'] = {'certificate': f'{d}/pki/{node}.pem', 'private_key': f'{d}/pki/{node}.key'}"
+  "w['ca_bundle'] = f'{d}/pki/ca.pem'" "w['peer_cert_verify'] = True")
 certs_json() { "$BHLAB" ctl "$LAB" "$1" --json show crypto certificates; }
-field() { /usr/bin/python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 failed() { ws_json "$1" | field "j['failed_by_reason'].get('$2', 0)"; }
 send() { # send WHAT [FILE]: one flow of FILE (a.bin, 4 MiB), byte-exact within 60 s or the test fails
   in_lab "$LAB" client timeout 60 "$TOOLS/sendfile.py" "${2:-$D/a.bin}" 10.91.4.2 5001 >/dev/null ||
@@ -172,7 +157,73 @@ for case in "other unknown-ca core-other 0x2001" "expired certificate-expired co
 done
 configure core
 
-# 5. A responder that accepts and never answers (in the server namespace, on the data-centre
+# 5. Bad input on a real peer leg (proxy/wan_secure/README.md "Failures never lose a flow"): the
+# WAN emulator changes one TLS record of the next flow's peer leg (`bhlab tamper`,
+# lab/tls_tamper.h). The edge sends no early data here (verify and OCSP on), so a leg that fails
+# before the core's HelloAck is handed off, byte-exact; one that fails after it resets its flow,
+# never an altered byte (an upload's digest or an echo would differ). Each failure is named
+# where it was found (statistics and log), no daemon restarts, and a flow that echoes on another
+# port all through is unaffected.
+edge_pid=$(cat "$D/edge.pid") core_pid=$(cat "$D/core.pid")
+rm -f "$D/stop-bg"
+in_lab "$LAB" client "$TOOLS/echogap.py" client 10.91.4.2 5002 "$D/stop-bg" >"$D/bg.out" 2>&1 &
+bg=$!
+wait_for 20 "the echoing flow's first echo" grep -q first_echo_ms "$D/bg.out"
+tamper() { "$BHLAB" tamper "$LAB" "$@" || fail "bhlab tamper $*"; }
+tampered() { # tampered: what the WAN emulator did to the flow, or the test fails
+  local s
+  s=$("$BHLAB" tamper "$LAB" status)
+  case "$s" in done:*) echo "${s#done: }" ;; *) fail "the WAN emulator did not tamper: $s" ;; esac
+}
+named() { # named NODE REASON BEFORE WHAT: NODE counted REASON (more than BEFORE) and logged it
+  [ "$(failed "$1" "$2")" -gt "$3" ] ||
+    fail "$4: $1 did not count $2 ($(ws_json "$1" | field 'j["failed_by_reason"]'))"
+  grep -q "wan-secure: peer .*: $2" "$D/$1.log" || fail "$4: $1 did not log $2"
+}
+for case in "flip to-client 3 edge bad-record-mac" "oversize to-client 3 edge record-overflow" \
+  "garbage to-server 1 core bad-record" "cut to-server 1 core truncated-record"; do
+  # shellcheck disable=SC2086
+  set -- $case
+  n0=$(failed "$4" "$5") h0=$(ws_json edge | field 'j["handed_off"]')
+  tamper "$1" "$2" "$3" 5001
+  send "$1 $2 record $3, before the HelloAck" "$D/b.bin"
+  what=$(tampered) || exit 1
+  named "$4" "$5" "$n0" "$what"
+  [ "$(ws_json edge | field 'j["handed_off"]')" -gt "$h0" ] || fail "$what: the flow was not handed off"
+  pass "before the HelloAck, $what: $4 named $5, the flow handed off, byte-exact"
+done
+# After it: an upload of fresh bytes (nothing for DRE to match, so its 40th record is far past
+# the HelloAck and the 256 KiB the edge keeps unconfirmed) broken on its way to the core, and an
+# echoing flow broken on its way back (its 30th record is an echo).
+for case in "flip to-server 40 core bad-record-mac" "oversize to-server 40 core record-overflow" \
+  "garbage to-client 30 edge bad-record" "cut to-client 30 edge truncated-record"; do
+  # shellcheck disable=SC2086
+  set -- $case
+  n0=$(failed "$4" "$5")
+  tamper "$1" "$2" "$3" "$([ "$2" = to-server ] && echo 5001 || echo 5002)"
+  if [ "$2" = to-server ]; then
+    head -c $((4 << 20)) /dev/urandom >"$D/t.bin"
+    r=$(in_lab "$LAB" client timeout 60 "$TOOLS/sendfile.py" "$D/t.bin" 10.91.4.2 5001 2>&1)
+  else
+    r=$(in_lab "$LAB" client timeout 60 "$TOOLS/echogap.py" client 10.91.4.2 5002 "$D/stop-t" \
+      --limit 20 2>&1)
+  fi && fail "$1 $2 record $3, after the HelloAck: the flow went on ($r)"
+  what=$(tampered) || exit 1
+  case "$r" in *ConnectionResetError*) ;; *) fail "$what: the client saw no reset: $r" ;; esac
+  named "$4" "$5" "$n0" "$what"
+  pass "after the HelloAck, $what: $4 named $5, the flow reset"
+done
+touch "$D/stop-bg"
+wait "$bg" || fail "the flow echoing through the bad records: $(cat "$D/bg.out")"
+bgr=$(tail -1 "$D/bg.out")
+/usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["ok"] and r["max_gap_ms"] < 1000, r' \
+  "$bgr" || fail "the flow echoing through the bad records: $bgr"
+[ "$(cat "$D/edge.pid")" = "$edge_pid" ] && [ "$(cat "$D/core.pid")" = "$core_pid" ] &&
+  kill -0 "$edge_pid" && kill -0 "$core_pid" || fail "a daemon ended during the bad records"
+pass "bad records: both daemons ran on, a flow echoing all through unaffected: $bgr"
+rm -f "$D/t.bin"
+
+# 6. A responder that accepts and never answers (in the server namespace, on the data-centre
 # side as the real one): the edge asks it (ocsp.url) with a 3 s timeout. Flow A starts first and
 # gets the verdict after the timeout (fail_closed: handed off; fail_open: secured), then keeps
 # echoing while flow B waits for its own verdict: A's longest gap shows whether the loop stood.

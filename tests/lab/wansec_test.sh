@@ -1,40 +1,20 @@
 #!/bin/bash
 # Issue 16, WAN secure on the peer legs (proxy/wan_secure/): with mode `always` for every class,
-# 100 MiB of generic traffic and outlook-sim workloads are byte-exact through edge + core, and a
-# capture on the WAN node shows TLS 1.3 on every peer leg and nothing tshark dissects as
-# DCE/RPC or EMSMDB. Then the failures, each named and each flow still byte-exact (handed off
-# as pass-through): peer-cert-verify on with the default self-signed certificate (and the
-# seed's "disconnected more than four consecutive times" line once), a mode mismatch. Last, the
-# store key and the peering key appear in no log line and no show output (hex or base64).
+# 100 MiB of generic traffic and outlook-sim workloads are byte-exact through edge + core, flows
+# resume with 0-RTT early data (one after another, and 4 at once), and a capture on the WAN node
+# shows TLS 1.3 on every peer leg and nothing tshark dissects as DCE/RPC or EMSMDB. Then the
+# failures, each named and each flow still byte-exact (handed off as pass-through):
+# peer-cert-verify on with the default self-signed certificate (and the seed's "disconnected
+# more than four consecutive times" line once), a mode mismatch. Last, the store key and the
+# peering key appear in no log line and no show output (hex or base64).
 . "$(dirname "$0")/lib.sh"
 TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 for b in exchange-sim outlook-sim bridgehead bhctl bh-corpus; do
   [ -x "$BH_BIN/$b" ] || fail "missing $BH_BIN/$b"
 done
-CONFIG_DIR="$(cd "$(dirname "$0")/../../config" && pwd)"
 
 lab_up wansec --rtt 20
-D=/run/bhlab/$LAB
-
-# configure NODE PYTHON-EXPR...: the lab's config of NODE with wan_secure set (w is the block),
-# its store and key file inside the lab; the node restarted on it.
-configure() {
-  local node=$1; shift
-  /usr/bin/python3 - "$CONFIG_DIR/lab-$node.json" "$D/$node-config.json" "$D" "$node" "$@" <<'PY'
-import json, sys
-src, dst, d, node = sys.argv[1:5]
-c = json.load(open(src))
-w = {"mode": {"mapi": "always", "epm": "always", "generic": "always"},
-     "store": {"path": f"{d}/{node}-secure", "key_file": f"{d}/{node}-store.key"}}
-for expr in sys.argv[5:]:
-    exec(expr)
-c["wan_secure"] = w
-json.dump(c, open(dst, "w"), indent=2)
-PY
-  "$BHLAB" restart "$LAB" "$node" >/dev/null || fail "restart $node with its wan_secure config"
-}
-ws_json() { "$BHLAB" ctl "$LAB" "$1" --json show statistics wan-secure; }
-field() { /usr/bin/python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+. "$(dirname "$0")/wansec_lib.sh"
 
 configure edge
 configure core
@@ -97,6 +77,22 @@ r1=$(ws_json edge | field 'j["handshakes_resumed"]') e1=$(early edge) c1=$(early
 [ "$c1" -ge $((c0 + 3)) ] || fail "3 resumed flows: core early data accepted $c0 -> $c1, not +3"
 pass "3 flows in a row resumed with 0-RTT early data, byte-exact (resumed $r0 -> $r1, early data accepted: edge $e0 -> $e1, core $c0 -> $c1)"
 
+# Several new flows to one core at once: the edge keeps several tickets per peer (a full
+# handshake brings 4), so each takes one of its own and sends its first bytes as early data.
+# The edge restarted first, so it holds exactly the tickets of one first contact.
+configure edge
+in_lab "$LAB" client "$TOOLS/sendfile.py" "$D/b.bin" 10.91.4.2 5001 >/dev/null ||
+  fail "first contact after the edge's restart not byte-exact"
+resumed_n() { ws_json "$1" | field 'j["handshakes_resumed"]'; }
+r0=$(resumed_n edge) e0=$(early edge) c0=$(early core)
+in_lab "$LAB" client "$TOOLS/flowcheck.py" client --host 10.91.4.2 --port 5001 --mode up \
+  --bytes $((1 << 20)) --conns 4 >"$D/burst.out" || fail "4 flows at once: $(cat "$D/burst.out")"
+r1=$(resumed_n edge) e1=$(early edge) c1=$(early core)
+[ "$r1" -eq $((r0 + 4)) ] || fail "4 flows at once: resumed $r0 -> $r1, not +4"
+[ "$e1" -eq $((e0 + 4)) ] || fail "4 flows at once: edge early data accepted $e0 -> $e1, not +4"
+[ "$c1" -ge $((c0 + 4)) ] || fail "4 flows at once: core early data accepted $c0 -> $c1, not +4"
+pass "4 flows at once to one core, each resumed with 0-RTT early data on a ticket of its own, byte-exact (edge resumed $r0 -> $r1, early data accepted: edge $e0 -> $e1, core $c0 -> $c1)"
+
 # The seed's WAN Secure table and the certificates (the local one and the core's, both the
 # default self-signed ones).
 mapi=$("$BHLAB" ctl "$LAB" edge show accelerator mapi)
@@ -131,6 +127,24 @@ clear=$(tshark -r "$D/wan.pcap" -Y "dcerpc || epm || mapi") ||
   fail "tshark refused the DCE/RPC filter"
 [ -z "$clear" ] || fail "tshark dissects DCE/RPC/EMSMDB on the WAN: $(printf '%s' "$clear" | head -2)"
 pass "WAN capture: $streams of $streams peer legs TLS 1.3, no DCE/RPC or EMSMDB dissected"
+
+# A bad record before the HelloAck on a leg that sent early data (the WAN emulator flips a byte
+# of the resumed ClientHello: its binder no longer verifies, the core refuses it): the edge cannot
+# know the core did not open the early data, so it resets the flow rather than send those bytes
+# again on a pass-through leg (secure/README.md "Resumption and early data", rule 4; without
+# early data such a flow is handed off, tests/lab/wansec_ocsp_test.sh section 5).
+h0=$(ws_json edge | field 'j["handed_off"]') f0=$(ws_json edge | field 'j["handshakes_failed"]')
+"$BHLAB" tamper "$LAB" flip to-server 1 5001 || fail "bhlab tamper"
+r=$(in_lab "$LAB" client timeout 60 "$TOOLS/sendfile.py" "$D/b.bin" 10.91.4.2 5001 2>&1) &&
+  fail "a flow whose early data may have arrived went on after a bad record: $r"
+case "$r" in *ConnectionResetError*) ;; *) fail "the flow with early data was not reset: $r" ;; esac
+t=$("$BHLAB" tamper "$LAB" status)
+case "$t" in done:*) ;; *) fail "the WAN emulator did not tamper: $t" ;; esac
+[ "$(ws_json edge | field 'j["handshakes_failed"]')" -gt "$f0" ] || fail "the edge counted no failure"
+[ "$(ws_json edge | field 'j["handed_off"]')" -eq "$h0" ] || fail "a flow with early data was handed off"
+why=$(ws_json edge | field 'list(j["failed_by_reason"].keys())')
+cwhy=$(ws_json core | field 'list(j["failed_by_reason"].keys())')
+pass "bad record before the HelloAck after early data (${t#done: }): the flow reset, not handed off (edge: $why, core: $cwhy)"
 
 # Peer-cert-verify on at the edge with the default self-signed certificates: named, handed off.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=wansec-ca \

@@ -135,7 +135,7 @@ TEST_CASE("verify: enabled but not running names the reason and only the running
   CHECK(c.remedy[0].rfind("SSL Accelerator should be in Running state", 0) == 0);
 }
 
-TEST_CASE("verify: WAN secure off for MAPI fails both its state and the mode (auto/always)") {
+TEST_CASE("verify: WAN secure off for MAPI fails both its state and the mode (always)") {
   auto f = goodCore();
   f.wanSecure = {false, false, ""};
   f.mapiWanSecureMode = "never";
@@ -144,11 +144,18 @@ TEST_CASE("verify: WAN secure off for MAPI fails both its state and the mode (au
   const auto& m = check(r.edge, "mapi-wan-secure-mode");
   CHECK(m.status == CheckStatus::Failed);
   CHECK(m.lines[2] == "WanSecure Mode                    User           never");
-  CHECK(m.remedy[0] == "Mapi wan-secure setting should be auto/always");
+  CHECK(m.remedy[0] ==
+        "Mapi wan-secure setting should be always (auto secures no flow in this version)");
   CHECK(contains(verifyText(r), ">>Wan-secure should be Enabled"));
-  // auto passes the mode check, as in the seed.
+  // auto passes the seed's check, but secures no flow here: eMAPI's keys would never reach the
+  // edge, so the check fails with the remedy.
   f = goodCore();
   f.mapiWanSecureMode = "auto";
+  VerifyReport ra = verifyEncryptionSettings(f);
+  const auto& a = check(ra.edge, "mapi-wan-secure-mode");
+  CHECK(a.status == CheckStatus::Failed);
+  CHECK(a.lines[2] == "WanSecure Mode                    User           auto");
+  f.mapiWanSecureMode = "always";
   CHECK(check(verifyEncryptionSettings(f).edge, "mapi-wan-secure-mode").status == CheckStatus::Ok);
 }
 

@@ -21,6 +21,8 @@ TEST_CASE("show accelerator mapi matches the seed's Policy Engine table") {
         "-----------------------      ----      -----\n"
         "Read optimization            User      enabled\n"
         "Write optimization           User      enabled\n"
+        "Encryption                   User      disabled (wan_secure mode auto)\n"
+        "Encryption service           User      disabled\n"
         "Policy Engine Config Item    Value\n"
         "-------------------------    -----\n"
         "State                        Registered\n"
@@ -39,6 +41,12 @@ TEST_CASE("show accelerator mapi matches the seed's Policy Engine table") {
   CHECK(j["policy_engine"]["connection_limit"] == 6000);
   CHECK(j["policy_engine"]["effective_limit"] == 5990);
   CHECK(j["policy_engine"]["state"] == "Registered");
+  CHECK(j["encryption"] == "disabled (wan_secure mode auto)");
+  c.wanSecure.mapiMode = WanSecureMode::Always;
+  c.encryptionService.enabled = true;
+  std::string sealed = showAcceleratorMapi(c, AcceleratorStatus{});
+  CHECK(sealed.find("Encryption                   User      enabled\n") != std::string::npos);
+  CHECK(sealed.find("Encryption service           User      enabled\n") != std::string::npos);
 }
 
 TEST_CASE("show class-map and policy-map count flow matches") {

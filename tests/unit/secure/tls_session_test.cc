@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "lab_ca.h"
 
@@ -135,9 +137,10 @@ TEST_CASE("tls: a second connection to the same peer resumes with the ticket") {
     (void)c->takePlaintext();  // the NewSessionTicket is read after the handshake
     CHECK_FALSE(c->resumed());
   }
-  CHECK(p.clientCtx->ticketCount() == 1);
+  const size_t issued = TlsConfig{}.ticketsPerHandshake;
+  CHECK(p.clientCtx->ticketCount("core-1") == issued);
   auto c = session(*p.clientCtx, "core-1");
-  CHECK(p.clientCtx->ticketCount() == 0);  // tickets are used once
+  CHECK(p.clientCtx->ticketCount("core-1") == issued - 1);  // tickets are used once
   auto s = session(*p.serverCtx);
   pump(*c, *s);
   REQUIRE(c->state() == TlsState::Established);
@@ -161,8 +164,9 @@ TEST_CASE("tls: the ticket cache keeps at most maxResumptionTickets peers") {
     pump(*c, *s);
     (void)c->takePlaintext();
   }
-  CHECK(p.clientCtx->ticketCount() == 2);
-  CHECK(p.clientCtx->takeTicket("a") == nullptr);  // the oldest went
+  CHECK(p.clientCtx->peerCount() == 2);
+  CHECK(p.clientCtx->ticketCount("a") == 0);  // the oldest peer went
+  CHECK(p.clientCtx->takeTicket("a") == nullptr);
   CHECK(p.clientCtx->takeTicket("c") != nullptr);
 }
 
@@ -550,6 +554,70 @@ TEST_CASE("tls 0-RTT: an edge configured without early data resumes in 1-RTT") {
   pump(*c, *s);
   CHECK(c->resumed());
   CHECK(c->earlyData() == EarlyData::None);
+}
+
+TEST_CASE("tls: tickets per peer are capped at maxTicketsPerPeer, across handshakes") {
+  TlsConfig cc, sc;
+  cc.maxTicketsPerPeer = 4;
+  sc.ticketsPerHandshake = 6;
+  Pair p(cc, selfSigned("edge"), sc, selfSigned("core"));
+  firstContact(p, "core-1");
+  CHECK(p.clientCtx->ticketCount("core-1") == 4);
+  firstContact(p, "core-2");
+  {
+    auto c = session(*p.clientCtx, "core-1");  // resumes, and brings 6 more
+    auto s = session(*p.serverCtx);
+    pump(*c, *s);
+    (void)c->takePlaintext();
+    REQUIRE(c->resumed());
+  }
+  CHECK(p.clientCtx->ticketCount("core-1") == 4);
+  CHECK(p.clientCtx->ticketCount() == 8);
+  for (int i = 0; i < 4; ++i) {
+    CHECK(p.clientCtx->takeTicket("core-1") != nullptr);
+  }
+  CHECK(p.clientCtx->takeTicket("core-1") == nullptr);
+  CHECK(p.clientCtx->peerCount() == 1);
+}
+
+TEST_CASE(
+    "tls 0-RTT: simultaneous new flows to one peer each resume with early data, one ticket each") {
+  // An edge opening several flows to one core at once (Outlook's EMSMDB, AsyncEMSMDB, NSPI, RFR
+  // connections): each takes a ticket of its own, so each sends its first bytes as early data.
+  Pair p;
+  firstContact(p, "core-1");
+  const size_t n = TlsConfig{}.ticketsPerHandshake;
+  REQUIRE(n >= 2);
+  REQUIRE(p.clientCtx->ticketCount("core-1") == n);
+  std::vector<std::unique_ptr<TlsSession>> clients, servers;
+  for (size_t i = 0; i <= n; ++i) {  // one more than there are tickets, all before any completes
+    clients.push_back(session(*p.clientCtx, "core-1"));
+    servers.push_back(session(*p.serverCtx));
+  }
+  CHECK(p.clientCtx->ticketCount("core-1") == 0);
+  for (size_t i = 0; i < n; ++i) {
+    REQUIRE(clients[i]->earlyDataRoom() > 0);
+    std::string first = "first request of flow " + std::to_string(i);
+    REQUIRE(clients[i]->writeEarly(bytesOf(first)) == first.size());
+    servers[i]->receive(clients[i]->takeCiphertext());
+    CHECK(servers[i]->earlyDataOpen());
+    CHECK(textOf(servers[i]->takePlaintext()) == first);
+  }
+  CHECK(clients[n]->earlyDataRoom() == 0);  // no ticket left: a full handshake
+  for (size_t i = 0; i <= n; ++i) {
+    pump(*clients[i], *servers[i]);
+    REQUIRE(clients[i]->state() == TlsState::Established);
+    (void)clients[i]->takePlaintext();  // the NewSessionTickets
+    CHECK(clients[i]->resumed() == (i < n));
+    CHECK(clients[i]->earlyData() == (i < n ? EarlyData::Accepted : EarlyData::None));
+    CHECK(servers[i]->earlyData() == (i < n ? EarlyData::Accepted : EarlyData::None));
+  }
+  // Each accepted ticket is spent (single use: section 8.1 and 8.2 as before). The flows brought
+  // new tickets: OpenSSL sends one after a resumption (it replaces the one used) and
+  // ticketsPerHandshake after a full handshake, so the pool grows to the bursts a peer sees,
+  // up to the cap.
+  CHECK(p.serverCtx->spentCount() == n);
+  CHECK(p.clientCtx->ticketCount("core-1") == std::min(TlsConfig{}.maxTicketsPerPeer, n + n));
 }
 
 TEST_CASE("tls 0-RTT: the server's session cache is capped") {
