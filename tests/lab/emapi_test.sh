@@ -11,11 +11,13 @@
 #      connections secured AND accelerated (not handed off), PDUs opened and sealed, answers
 #      reads from read-ahead (Local Response Count), marks each connection Encrypted in `show
 #      statistics connection ... detail`, and the warm read crosses the WAN as DRE references.
+#      Then SPNEGO (auth_type 9, four legs) at privacy and Kerberos at packet integrity (MIC
+#      tokens): accelerated the same way.
 #   2. a request with a bad verifier (outlook-sim --bad-verifier-call): nothing repaired: the
 #      call fails, the server saw what the client sent (exchange-sim names the refusal) or the
 #      flow was reset, and the box names it in its log.
 #   3. the captures: on the WAN only TLS 1.3 on the peer legs, nothing tshark dissects as
-#      DCE/RPC; on the server's LAN every call still sealed (auth_type 16, level 6) by whoever
+#      DCE/RPC; on the server's LAN every call still protected (auth_type 16 or 9, level 6 or 5) by whoever
 #      sent it. No session key, subkey (outlook-sim --key-log, and tshark's own reading of the
 #      AP-REQ/AP-REP with the keytab) or service key (the keytab) in the WAN capture, the
 #      daemons' logs or their show outputs (no_key_bytes.py).
@@ -177,9 +179,10 @@ ok() {
   grep "^op=$2 " "$D/$1.out" | sed 's/ sha256=[0-9a-f]*//'
 }
 binds_before=0
-check_binds() { # check_binds N: exchange-sim accepted N more Kerberos binds
+BIND_LINE='bound at packet privacy with header signing'
+check_binds() { # check_binds N: exchange-sim accepted N more Kerberos binds (as $BIND_LINE)
   local n
-  n=$(grep -c '^exchange-sim: kerberos: alice@BHLAB.TEST bound at packet privacy with header signing$' "$D/sim.log")
+  n=$(grep -c "^exchange-sim: kerberos: alice@BHLAB.TEST $BIND_LINE\$" "$D/sim.log")
   [ "$((n - binds_before))" -eq "$1" ] ||
     fail "exchange-sim accepted $((n - binds_before)) of $1 Kerberos binds: $(tail -5 "$D/sim.log")"
   binds_before=$n
@@ -335,6 +338,29 @@ pass "RC4: save-attachment 1MiB byte-exact: $LINE"
 accelerated rc4save
 CLIENT_ENV=()
 
+# ---- 1c. SPNEGO (auth_type 9: the third leg in alter_context, the fourth in
+# alter_context_resp, read by the edge itself after the core's context) and packet integrity
+# (MIC tokens, stubs in clear on the LAN): the same layer opens, renumbers and re-signs them.
+binds_other() { # the binds of other kinds so far, so check_binds counts from here
+  binds_before=$(grep -c "^exchange-sim: kerberos: alice@BHLAB.TEST $BIND_LINE\$" "$D/sim.log")
+}
+BIND_LINE='bound at packet privacy with header signing (SPNEGO)'
+binds_other
+run_counted spnego open-attachment 1MiB --spnego
+pass "SPNEGO at privacy: open-attachment 1MiB byte-exact through edge+core: $LINE"
+accelerated spnego
+want "spnego: reads answered at the edge ($(delta spnego-0 spnego-1 local_response_usec.count), want >= 30)" \
+  ge "$(delta spnego-0 spnego-1 local_response_usec.count)" 30
+BIND_LINE='bound at packet integrity with header signing'
+binds_other
+run_counted integrity save-attachment 1MiB --integrity
+pass "Kerberos at integrity: save-attachment 1MiB byte-exact through edge+core: $LINE"
+accelerated integrity
+want "integrity: written at the edge ($(delta integrity-0 integrity-1 write_optimized_bytes) bytes, want 1 MiB)" \
+  ge "$(delta integrity-0 integrity-1 write_optimized_bytes)" 1048576
+BIND_LINE='bound at packet privacy with header signing'
+binds_other
+
 # ---- 2. a request with a bad verifier --------------------------------------------------------
 # The third sealed call of the session (EcDoConnectEx and RopLogon went before it) with the
 # last byte of its verifier flipped. Nothing may repair it: the call must fail, the server must
@@ -393,8 +419,9 @@ fi
 [ -z "$clear" ] || fail "tshark dissects DCE/RPC or Kerberos on the WAN: $clear"
 pass "WAN capture: $tls13 of $streams TCP streams TLS 1.3$lost_note, nothing dissected as DCE/RPC, EMSMDB or Kerberos"
 
-# The server's LAN: every request and response sealed (auth_type 16, level 6), whoever sealed
-# it: a frame passes when each of its PDUs is one (the auth fields line up with the PDU types).
+# The server's LAN: every request and response protected (auth_type 16, or 9 for the SPNEGO
+# session; level 6, or 5 for the integrity session), whoever protected it: a frame passes when
+# each of its PDUs is one (the auth fields line up with the PDU types).
 # With the keytab, tshark reads the keys of every session from the AP-REQs and AP-REPs (the
 # ticket's session key, both subkeys) and nothing may be malformed.
 SV=(-d tcp.port==6001,dcerpc)
@@ -403,18 +430,18 @@ read -r calls unsealed < <($TSHARK -r "$D/sv.pcapng" "${SV[@]}" \
   -Y 'tcp.port == 6001 && (dcerpc.pkt_type == 0 || dcerpc.pkt_type == 2)' -T fields -E occurrence=a \
   -e dcerpc.pkt_type -e dcerpc.auth_type -e dcerpc.auth_level 2>/dev/null | awk -F'\t' '
   { n++; t = split($1, pt, ","); a = split($2, at, ","); l = split($3, al, ",")
-    ok = (t == a && t == l); for (i = 1; i <= a && ok; i++) ok = (at[i] == 16 && al[i] == 6)
+    ok = (t == a && t == l); for (i = 1; i <= a && ok; i++) ok = ((at[i] == 16 || at[i] == 9) && (al[i] == 6 || al[i] == 5))
     if (!ok) bad++ }
   END { print n + 0, bad + 0 }')
 [ "$calls" -gt 1000 ] && [ "$unsealed" -eq 0 ] ||
-  fail "server LAN: $unsealed of $calls frames of requests and responses not all at auth_type 16 level 6"
+  fail "server LAN: $unsealed of $calls frames of requests and responses not all protected (auth_type 16/9, level 6/5)"
 $TSHARK -r "$D/sv.pcapng" "${SV[@]}" "${K[@]}" \
   -Y 'tcp.port == 6001 && (kerberos.keyvalue || _ws.malformed || _ws.expert.severity == error)' \
   -T fields -e frame.number -e kerberos.keyvalue -e _ws.malformed -e _ws.expert.severity -E occurrence=a \
   2>/dev/null >"$D/sv.fields"
 bad=$(awk -F'\t' 'tolower($4) ~ /error|8388608/' "$D/sv.fields" | wc -l)
 cut -f2 "$D/sv.fields" | tr ',' '\n' | tr -d ':' | grep -E '^[0-9a-f]{32,}$' | sort -u >"$D/keys-tshark"
-pass "server LAN: all $calls frames of requests and responses sealed (auth_type 16, level 6); tshark with the keytab: $bad malformed or erroneous"
+pass "server LAN: all $calls frames of requests and responses protected (auth_type 16 or 9, level 6 or 5); tshark with the keytab: $bad malformed or erroneous"
 want "server LAN: tshark with the keytab finds nothing malformed in what the box sealed ($bad)" eq "$bad" 0
 
 # The keys: tshark's (ticket session keys and both subkeys), outlook-sim's key logs (every
