@@ -24,54 +24,10 @@ constexpr OM_uint32 kWantedFlags = GSS_C_MUTUAL_FLAG | GSS_C_DCE_STYLE | GSS_C_C
 /// their lengths always fit; this guards the conversion anyway.
 constexpr size_t kMaxTokenLength = 64 * 1024;
 
-std::string displayStatus(OM_uint32 code, int type) {
-  std::string out;
-  OM_uint32 context = 0;
-  do {
-    OM_uint32 minor = 0;
-    gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
-    OM_uint32 major =
-        gss_display_status(&minor, code, type, const_cast<gss_OID>(gss_mech_krb5), &context, &text);
-    if (GSS_ERROR(major)) {
-      break;
-    }
-    if (!out.empty()) {
-      out += "; ";
-    }
-    out.append(static_cast<const char*>(text.value), text.length);
-    gss_release_buffer(&minor, &text);
-  } while (context != 0);
-  return out;
-}
-
-GssStatus gssFailure(const char* call, OM_uint32 major, OM_uint32 minor) {
-  GssStatus s;
-  s.major = major;
-  s.minor = static_cast<int32_t>(minor);
-  s.failure = classifyGssStatus(major, s.minor);
-  if (s.failure == GssFailure::None) {
-    s.failure = GssFailure::Other;
-  }
-  // gss_display_status gives MIT's words for both codes: names of principals, never key bytes.
-  std::string m = displayStatus(major, GSS_C_GSS_CODE);
-  if (minor != 0) {
-    m += " (" + displayStatus(minor, GSS_C_MECH_CODE) + ")";
-  }
-  s.text = std::string(call) + ": " + m;
-  return s;
-}
-
 gss_buffer_desc bufferOf(ByteSpan b) {
   gss_buffer_desc d;
   d.length = b.size();
   d.value = const_cast<uint8_t*>(b.data());
-  return d;
-}
-
-gss_iov_buffer_desc iov(OM_uint32 type, ByteSpan b) {
-  gss_iov_buffer_desc d;
-  d.type = b.empty() && type == GSS_IOV_BUFFER_TYPE_SIGN_ONLY ? GSS_IOV_BUFFER_TYPE_EMPTY : type;
-  d.buffer = bufferOf(b);
   return d;
 }
 
@@ -141,7 +97,7 @@ bool GssDceContext::step(ByteSpan input, Bytes& out, Expect expect) {
     OM_uint32 major = gss_import_name(
         &minor, &name, const_cast<gss_OID>(GSS_KRB5_NT_PRINCIPAL_NAME), &impl_->target);
     if (GSS_ERROR(major)) {
-      status_ = gssFailure("gss_import_name", major, minor);
+      status_ = gssCallFailure("gss_import_name", major, minor);
       status_.text += " (target '" + target_ + "')";
       return false;
     }
@@ -169,7 +125,7 @@ bool GssDceContext::step(ByteSpan input, Bytes& out, Expect expect) {
                               &store, &impl_->spnegoCred, nullptr, nullptr);
     krb5_free_string(credential_.impl().context, cacheName);
     if (GSS_ERROR(major)) {
-      status_ = gssFailure("gss_acquire_cred_from (SPNEGO)", major, minor);
+      status_ = gssCallFailure("gss_acquire_cred_from (SPNEGO)", major, minor);
       return false;
     }
   }
@@ -185,7 +141,7 @@ bool GssDceContext::step(ByteSpan input, Bytes& out, Expect expect) {
       impl_->target, mech, wanted, GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS,
       input.empty() ? GSS_C_NO_BUFFER : &in, nullptr, &token, &flags, nullptr);
   if (GSS_ERROR(major)) {
-    status_ = gssFailure("gss_init_sec_context", major, minor);
+    status_ = gssCallFailure("gss_init_sec_context", major, minor);
     status_.text += " (target '" + target_ + "')";
     gss_release_buffer(&minor, &token);
     return false;
@@ -277,21 +233,7 @@ size_t GssDceContext::sealedTokenSize() {
   if (options_.integrity) {
     return dceMicTokenSize(impl_->context, status_);
   }
-  // As Samba's gssapi_get_sig_size: in DCE style the HEADER buffer holds the whole token.
-  gss_iov_buffer_desc v[2];
-  v[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
-  v[0].buffer = GSS_C_EMPTY_BUFFER;
-  v[1].type = GSS_IOV_BUFFER_TYPE_DATA;
-  v[1].buffer.length = 16;
-  v[1].buffer.value = nullptr;
-  OM_uint32 minor = 0;
-  int conf = 0;
-  OM_uint32 major = gss_wrap_iov_length(&minor, impl_->context, 1, GSS_C_QOP_DEFAULT, &conf, v, 2);
-  if (GSS_ERROR(major)) {
-    status_ = gssFailure("gss_wrap_iov_length", major, minor);
-    return 0;
-  }
-  return v[0].buffer.length;
+  return dceWrapTokenSize(impl_->context, status_);
 }
 
 bool GssDceContext::seal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
@@ -304,25 +246,7 @@ bool GssDceContext::seal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan pos
     return dceSign(impl_->context, preSign, ByteSpan(data.data(), data.size()), postSign, token,
                    status_);
   }
-  gss_iov_buffer_desc v[4] = {
-      iov(GSS_IOV_BUFFER_TYPE_HEADER, ByteSpan(token.data(), token.size())),
-      iov(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, preSign),
-      iov(GSS_IOV_BUFFER_TYPE_DATA, ByteSpan(data.data(), data.size())),
-      iov(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, postSign),
-  };
-  OM_uint32 minor = 0;
-  int conf = 0;
-  OM_uint32 major = gss_wrap_iov(&minor, impl_->context, 1, GSS_C_QOP_DEFAULT, &conf, v, 4);
-  if (GSS_ERROR(major)) {
-    status_ = gssFailure("gss_wrap_iov", major, minor);
-    return false;
-  }
-  if (conf == 0 || v[0].buffer.length != token.size()) {
-    status_ = GssStatus::fail(GssFailure::Other, "gss_wrap_iov did not seal into the token");
-    return false;
-  }
-  status_ = GssStatus::success();
-  return true;
+  return dceWrap(impl_->context, preSign, data, postSign, token, status_);
 }
 
 bool GssDceContext::unseal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan postSign,
@@ -335,29 +259,7 @@ bool GssDceContext::unseal(ByteSpan preSign, std::span<uint8_t> data, ByteSpan p
     return dceVerify(impl_->context, preSign, ByteSpan(data.data(), data.size()), postSign, token,
                      status_);
   }
-  Bytes header(token.begin(), token.end());  // gss_unwrap_iov may rotate it in place
-  gss_iov_buffer_desc v[4] = {
-      iov(GSS_IOV_BUFFER_TYPE_HEADER, header),
-      iov(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, preSign),
-      iov(GSS_IOV_BUFFER_TYPE_DATA, ByteSpan(data.data(), data.size())),
-      iov(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, postSign),
-  };
-  OM_uint32 minor = 0;
-  int conf = 0;
-  gss_qop_t qop = 0;
-  OM_uint32 major = gss_unwrap_iov(&minor, impl_->context, &conf, &qop, v, 4);
-  // A replayed or reordered token comes back as GSS_S_COMPLETE with a supplementary bit
-  // (RFC 2743 1.2.3): with sequence detection asked for, that is a failure too.
-  if (GSS_ERROR(major) || GSS_SUPPLEMENTARY_INFO(major) != 0) {
-    status_ = gssFailure("gss_unwrap_iov", major, minor);
-    return false;
-  }
-  if (conf == 0) {
-    status_ = GssStatus::fail(GssFailure::VerifyFailed, "the PDU was signed, not sealed");
-    return false;
-  }
-  status_ = GssStatus::success();
-  return true;
+  return dceUnwrap(impl_->context, preSign, data, postSign, token, status_);
 }
 
 }  // namespace bh::secure::kerberos
