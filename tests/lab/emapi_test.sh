@@ -380,6 +380,9 @@ pass "a bad verifier on call 3: the call failed ($(grep '^outlook-sim:' "$D/badv
 want "a bad verifier named in the edge's or core's log: '${box_said:0:160}'" eval '[ -n "$box_said" ]'
 
 # ---- 3. the captures --------------------------------------------------------------------------
+# The bad-verifier session's last connections may still be in their handshake when outlook-sim
+# gives up (one run caught a ClientHello without its ServerHello): let them finish first.
+sleep 2
 for c in wan sv; do
   p=$(eval echo "\$CAP_$c")
   kill -INT "$p" 2>/dev/null
