@@ -85,6 +85,9 @@ struct Attachment {
   std::unique_ptr<FlowObserver> observer;
 };
 
+/// Whether a flow needs its peer leg secured (WAN secure `auto`), from its client's first bytes.
+enum class SecureLegNeed { No, Yes, NeedMore };
+
 class Accelerator {
  public:
   virtual ~Accelerator() = default;
@@ -96,6 +99,13 @@ class Accelerator {
   /// The flow's decision names this accelerator and its legs are up (edge: peered; core: the
   /// server leg connected). May update `flow` (hand-off to the generic accelerator).
   virtual Attachment attach(FlowRecord& flow) = 0;
+  /// Edge, WAN secure `auto` on both ends (proxy/wan_secure/leg_security.h): does a flow whose
+  /// client sent `firstBytes` need its peer leg secured? Pure, over the bytes; NeedMore until
+  /// they decide. The default: no flow of this accelerator needs it.
+  virtual SecureLegNeed secureLegNeed(ByteSpan firstBytes) const {
+    (void)firstBytes;
+    return SecureLegNeed::No;
+  }
   /// Core: the edge's Hello asks for this accelerator's half.
   virtual Attachment attachPeerHalf(FlowRecord& flow) {
     (void)flow;

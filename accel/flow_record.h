@@ -44,6 +44,10 @@ struct FlowRecord {
   bool wanSecureWanted = false;
   bool peerWanSecure = false;
   bool wanSecured = false;
+  /// Why the peer leg runs without WAN secure, when it does (an end's mode is `never`, both
+  /// are `auto` and the flow's first bytes did not need it, WAN secure unavailable): what an
+  /// accelerator that needs it names when it hands the flow off.
+  std::string wanSecureOff;
   bool handedOffToGeneric = false;  ///< an AO gave the flow to the generic AO ("G")
   std::string handOffReason;        ///< why, when an AO handed it off
   /// The accelerator's record of this connection, when one handles it (shared: a listing of

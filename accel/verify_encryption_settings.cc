@@ -79,18 +79,18 @@ VerifyCheck mapiClassCheck(const EncryptionSettingsFacts& f) {
 VerifyCheck wanSecureModeCheck(const EncryptionSettingsFacts& f) {
   VerifyCheck c{
       "Verifying Mapi Wan-secure mode Setting", "mapi-wan-secure-mode", CheckStatus::Ok, {}, {}};
-  // The seed accepts auto. Here `auto` secures no flow yet (a leg cannot be upgraded to TLS once
-  // the bind shows it sealed: proxy/wan_secure/README.md), and eMAPI's keys cross only a
-  // secured leg, so only `always` lets sealed MAPI be accelerated.
-  if (f.mapiWanSecureMode == "always") {
+  // The seed's rule: auto (the sealed flows' legs secured, proxy/wan_secure/leg_security.h) or
+  // always; never keeps eMAPI's keys off every leg.
+  if (f.mapiWanSecureMode == "always" || f.mapiWanSecureMode == "auto") {
     return c;
   }
   c.status = CheckStatus::Failed;
   c.lines = {padRight("Accelerator Config Item", 34) + padRight("Mode", 15) + "Value", kDashes,
              padRight("WanSecure Mode", 34) +
                  padRight(f.mapiWanSecureModeUser ? "User" : "Default", 15) + f.mapiWanSecureMode};
-  c.remedy = {"Mapi wan-secure setting should be always (auto secures no flow in this version)",
-              "Set wan_secure.mode.mapi to \"always\" on edge and core, then bhctl reload"};
+  c.remedy = {"Mapi wan-secure setting should be auto/always",
+              "Set wan_secure.mode.mapi to \"auto\" (or \"always\") on edge and core, then "
+              "bhctl reload"};
   return c;
 }
 
@@ -353,8 +353,8 @@ VerifyReport verifyEncryptionSettings(const EncryptionSettingsFacts& f) {
       "Mapi Accelerator should be in Running state"));
   r.edge.checks.push_back(stateCheck(
       "Verifying SSL Accelerator State", "ssl-accelerator", "Accelerator", "ssl", f.ssl,
-      "SSL Accelerator should be Enabled (it starts when a class's wan_secure mode is \"always\", "
-      "or on a core running the encryption service)",
+      "SSL Accelerator should be Enabled (it starts when a class's wan_secure mode is \"auto\" or "
+      "\"always\", or on a core running the encryption service)",
       "SSL Accelerator should be in Running state (the peering identity and the TLS contexts: "
       "bhctl show secure-store, show crypto certificates, the journal)"));
   r.edge.checks.push_back(stateCheck(

@@ -65,6 +65,11 @@ WanSecureMode WanSecureConfig::modeFor(Accelerator which) const {
   return genericMode;
 }
 
+bool WanSecureConfig::anySecured() const {
+  return mapiMode != WanSecureMode::Never || epmMode != WanSecureMode::Never ||
+         genericMode != WanSecureMode::Never;
+}
+
 bool WanSecureConfig::anyAlways() const {
   return mapiMode == WanSecureMode::Always || epmMode == WanSecureMode::Always ||
          genericMode == WanSecureMode::Always;

@@ -253,6 +253,8 @@ struct WanSecureConfig {
   /// The mode of flows handed to `which` (None = the generic class).
   WanSecureMode modeFor(Accelerator which) const;
   bool anyAlways() const;
+  /// True when a class is `auto` or `always` (the box may secure a peer leg).
+  bool anySecured() const;
 };
 
 /// The encryption service (core role; secure/encryption_service/): the identities it fetches the

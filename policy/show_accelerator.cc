@@ -24,7 +24,7 @@ std::string encryptionValue(const Config& c) {
   if (!c.mapi.enabled) {
     return "disabled (MAPI accelerator disabled)";
   }
-  if (c.wanSecure.mapiMode != WanSecureMode::Always) {
+  if (c.wanSecure.mapiMode == WanSecureMode::Never) {
     return "disabled (wan_secure mode " + wanSecureModeName(c.wanSecure.mapiMode) + ")";
   }
   return "enabled";
@@ -50,7 +50,7 @@ std::string showAcceleratorMapi(const Config& c, const AcceleratorStatus& s) {
   o += padRight("Write optimization", 29) + padRight("User", 10) +
        enabled(c.mapi.writeOptimization) + "\n";
   // eMAPI (issue 18): sealed sessions are opened when the keys can reach the edge (a secured
-  // peer leg: wan_secure mode always) and, on the core, the encryption service gives them.
+  // peer leg: wan_secure mode auto or always) and, on the core, the encryption service gives them.
   o += padRight("Encryption", 29) + padRight("User", 10) + encryptionValue(c) + "\n";
   o += padRight("Encryption service", 29) + padRight("User", 10) +
        enabled(c.encryptionService.enabled) + "\n";

@@ -379,12 +379,18 @@ nlohmann::json Daemon::reload() {
 
 void Daemon::startWanSecure() {
   const auto& cfg = policy_.current()->config();
-  wanSecure_.setConfig(cfg.wanSecure);
+  policy::WanSecureConfig w = cfg.wanSecure;
+  // The store's default place is under the state directory (/var/lib/bridgehead/secure for
+  // the packaged daemon), so boxes given their own state directory (the lab's) never share one.
+  if (w.store.path == policy::WanSecureConfig{}.store.path && !options_.stateDir.empty()) {
+    w.store.path = options_.stateDir + "/secure";
+  }
+  wanSecure_.setConfig(w);
   flows_.setWanSecure(&wanSecure_);
-  // `auto` secures nothing until eMAPI exists: the store is opened (and at first start made,
-  // with the default identity) once a class is `always`, or the encryption service (whose key
-  // cache it keeps) runs.
-  if (!cfg.wanSecure.anyAlways() && !(cfg.encryptionService.enabled && isCore())) {
+  // The store is opened (and at first start made, with the default identity) once a class may
+  // be secured (`auto`: sealed MAPI; `always`), or the encryption service (whose key cache it
+  // keeps) runs.
+  if (!w.anySecured() && !(cfg.encryptionService.enabled && isCore())) {
     return;
   }
   uid_t uid = geteuid();
@@ -399,13 +405,13 @@ void Daemon::startWanSecure() {
       gid = pw->pw_gid;
     }
   }
-  wanSecure_.start(cfg.wanSecure, cfg.device.hostname, uid, gid);
+  wanSecure_.start(w, cfg.device.hostname, uid, gid);
   SecureStoreView v = wanSecure_.storeView();
   logInfo("wan-secure: secure store " + v.path + " " + v.state +
           (v.reason.empty() ? "" : " (" + v.reason + ")") + ", key from " + v.keySource);
   if (!wanSecure_.available()) {
     logError("wan-secure: unavailable: " + wanSecure_.unavailableReason() +
-             "; flows of `always` classes pass through");
+             "; flows of `always` classes pass through, `auto` ones run in clear");
   } else if (cfg.wanSecure.peerCertVerify && cfg.wanSecure.ocsp.enabled &&
              wanSecure_.revocationChecker() == nullptr) {
     startOcspChecker(cfg.wanSecure);

@@ -153,7 +153,7 @@ void Daemon::buildCommands() {
       [this](const std::vector<std::string>&) -> nlohmann::json {
         SecureStoreView v = wanSecure_.storeView();
         return showSecureStore({v.path, v.state, v.reason, v.keySource,
-                                policy_.current()->config().wanSecure.anyAlways()});
+                                policy_.current()->config().wanSecure.anySecured()});
       });
   add({"show", "wccp"}, "show wccp status|services|routers|clients|masks|gre|statistics",
       [this](const std::vector<std::string>& a) -> nlohmann::json {

@@ -96,7 +96,7 @@ void Daemon::verifyEncryptionSettings(const std::vector<std::string>& args,
   if (whyNot == "not started") {
     whyNot = "not started: it starts with the daemon, so restart bridgehead after enabling it";
   }
-  f.ssl = {c.wanSecure.anyAlways() || (c.encryptionService.enabled && isCore()),
+  f.ssl = {c.wanSecure.anySecured() || (c.encryptionService.enabled && isCore()),
            wanSecure_.available(), whyNot};
   f.wanSecure = {w.mapiMode != policy::WanSecureMode::Never,
                  w.mapiMode != policy::WanSecureMode::Never && wanSecure_.available(),

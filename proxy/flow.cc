@@ -101,9 +101,19 @@ void Flow::onConnect(uv_connect_t* req, int status) {
   f->owner_.onOutboundConnected(*f, status);
 }
 
+void Flow::readFirstFlight(size_t cap) {
+  readingFirstFlight_ = true;
+  firstFlightCap_ = cap;
+  startReading(legs_[0]);
+}
+
 void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> codec) {
   if (aborted_) {
     return;
+  }
+  if (readingFirstFlight_) {
+    readingFirstFlight_ = false;
+    stopReading(legs_[0]);
   }
   legs_[0].kind = leg0;
   legs_[1].kind = leg1;
@@ -147,9 +157,23 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
       const Leg& o = other(l);
       // With 0-RTT the client is read at once: its first bytes leave as early data.
       if (!o.awaitingHello &&
-          !(o.awaitingConfirm && !(o.tls && (o.tls->open() || o.tls->earlyRoom() > 0)))) {
+          !(o.awaitingConfirm && !(o.tls && (o.tls->open() || o.tls->earlyRoom() > 0))) &&
+          !(l.index == 0 && firstFlightEnded_)) {
         startReading(l);
       }
+    }
+  }
+  if (!firstFlight_.empty() || firstFlightEnded_) {
+    // What the client sent while the edge decided how the peer leg starts goes first, through
+    // the same path as any read (the reads just started deliver after it: callbacks are later).
+    Bytes first = std::move(firstFlight_);
+    firstFlight_ = Bytes();
+    if (!first.empty() && !aborted_) {
+      onBytes(legs_[0], first);
+    }
+    if (firstFlightEnded_ && !aborted_) {
+      firstFlightEnded_ = false;
+      onEof(legs_[0]);
     }
   }
 }
@@ -345,6 +369,20 @@ void Flow::startCodec(Leg& peer) {
 }
 
 void Flow::onBytesAwaitingHello(Leg& from, ByteSpan data) {
+  if (from.tlsMayStart && !from.tls && from.helloBuffer.empty() && !data.empty()) {
+    from.tlsMayStart = false;
+    // A TLS record starts with its content type, handshake (22, RFC 8446 5.1); a peer frame
+    // with its magic octet 0xB1 (peer_frame.h), raw client bytes with anything else.
+    constexpr uint8_t kTlsHandshakeRecord = 22;
+    if (data[0] == kTlsHandshakeRecord) {
+      if (!owner_.onPeerStartsTls(*this, from.index)) {
+        abort(codec::ResetReason::ProtocolError, "WAN secure could not start on this leg");
+        return;
+      }
+      onCiphertext(from, data);
+      return;
+    }
+  }
   // Bounded: a Hello is a header plus at most maxHelloPayload bytes.
   constexpr size_t kMaxHelloBytes = codec::kFrameHeaderLength + 256;
   from.helloBuffer.insert(from.helloBuffer.end(), data.begin(), data.end());
@@ -432,7 +470,12 @@ void Flow::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   const Leg& l = *static_cast<const Leg*>(h->data);
   const Leg& o = l.flow->legs_[1 - l.index];
   size_t n = sizeof(gReadBuffer);
-  if (o.tls && o.awaitingConfirm && !o.tls->open()) {
+  if (l.index == 0 && l.flow->readingFirstFlight_) {
+    // Before the relay: read no more than the first-flight cap holds.
+    n = std::clamp<size_t>(
+        l.flow->firstFlightCap_ - std::min(l.flow->firstFlightCap_, l.flow->firstFlight_.size()), 1,
+        n);
+  } else if (o.tls && o.awaitingConfirm && !o.tls->open()) {
     // 0-RTT: read no more than the leg seals as early data now (Flow::onBytes pauses after).
     n = std::clamp<size_t>(o.tls->earlyRoom(), 1, n);
   }
@@ -462,6 +505,14 @@ void Flow::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
 
 void Flow::onBytes(Leg& from, ByteSpan data) {
   if (aborted_) {
+    return;
+  }
+  if (readingFirstFlight_ && from.index == 0) {
+    firstFlight_.insert(firstFlight_.end(), data.begin(), data.end());
+    if (firstFlight_.size() >= firstFlightCap_) {
+      stopReading(from);
+    }
+    owner_.onFirstFlight(*this, firstFlight_, false);
     return;
   }
   if (from.kind == LegKind::Raw) {
@@ -624,6 +675,11 @@ void Flow::afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>&
 
 void Flow::onEof(Leg& from) {
   stopReading(from);
+  if (readingFirstFlight_ && from.index == 0) {
+    firstFlightEnded_ = true;  // carried out once the relay starts (startRelay)
+    owner_.onFirstFlight(*this, firstFlight_, true);
+    return;
+  }
   from.tcpEof = true;
   if (from.kind == LegKind::Peer) {
     if (!from.eofIn || !from.shutdownOut) {

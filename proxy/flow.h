@@ -80,6 +80,18 @@ class FlowOwner {
   /// The outbound leg dropped by dropOutboundForFallback() is closed: leg 1 may be connected
   /// again (connectOutbound).
   virtual void onOutboundDropped(class Flow& flow);
+  /// Edge (Flow::readFirstFlight): the client's bytes so far (`ended`: it sent its FIN). The
+  /// owner starts the relay (startRelay) once they decide how the peer leg starts, or waits.
+  virtual void onFirstFlight(class Flow& flow, ByteSpan bytes, bool ended) {
+    (void)flow, (void)bytes, (void)ended;
+  }
+  /// Core (Flow::allowTlsStart): the edge's first bytes on peer leg `leg` are a TLS record. The
+  /// owner secures the leg (Flow::secureLeg) and returns true, or false: the flow is reset
+  /// (nothing has gone to the server yet).
+  virtual bool onPeerStartsTls(class Flow& flow, int leg) {
+    (void)flow, (void)leg;
+    return false;
+  }
   /// The flow holds encoded-but-unsent input: call flow.flushCodec() at the end of this loop
   /// iteration (after every read ready now has been taken).
   virtual void requestFlush(class Flow& flow) = 0;
@@ -119,6 +131,14 @@ class Flow : private SpliceRelay::Owner {
   /// startRelay. If the first bytes are not a valid Hello for this flow, the leg falls back to
   /// a raw relay (FlowOwner::onPeerFallback): the edge is relaying the client unchanged.
   void expectHello(int i) { legs_[i].awaitingHello = true; }
+  /// Core, with expectHello: the edge may start leg `i` with TLS instead of its clear Hello
+  /// (WAN secure `auto` on both ends). A first byte that opens a TLS handshake record asks the
+  /// owner for the leg (FlowOwner::onPeerStartsTls); the Hello then comes inside TLS.
+  void allowTlsStart(int i) { legs_[i].tlsMayStart = true; }
+  /// Edge, instead of startRelay for now: reads the client (at most `cap` bytes) and tells the
+  /// owner after each read (FlowOwner::onFirstFlight). The owner then sets the peer leg up and
+  /// calls startRelay, which relays these bytes first, as if read then.
+  void readFirstFlight(size_t cap);
   /// WAN secure: peer leg `i` runs TLS (`leg` between the socket and the frame codec). Call
   /// before startRelay. Nothing but TLS crosses the leg; a failure goes to the owner
   /// (onSecureLegFailed).
@@ -182,6 +202,7 @@ class Flow : private SpliceRelay::Owner {
     /// not a valid Hello mean the edge did not see our answer and relays raw (helloBuffer).
     bool awaitingHello = false;
     Bytes helloBuffer;
+    bool tlsMayStart = false;  ///< see allowTlsStart
     /// WAN secure: TLS between the socket and the frame codec (null: the leg is in clear).
     std::unique_ptr<SecureLeg> tls;
     /// Edge: the peer has not yet confirmed this secured leg (see holdUntilConfirmed).
@@ -268,6 +289,12 @@ class Flow : private SpliceRelay::Owner {
   bool replayOnRelay_ = false;     ///< the next startRelay sends unconfirmedClient_ first
   /// Edge: client bytes sent on a secured leg the peer has not confirmed yet.
   Bytes unconfirmedClient_;
+  /// Edge, readFirstFlight: the client's bytes read before the relay starts (capped), and
+  /// whether its FIN came too.
+  bool readingFirstFlight_ = false;
+  size_t firstFlightCap_ = 0;
+  Bytes firstFlight_;
+  bool firstFlightEnded_ = false;
   bool pausedForConfirm_ = false;  ///< client reads paused: kMaxUnconfirmed bytes kept
   uv_connect_t connectReq_{};
 };

@@ -8,6 +8,7 @@
 #include "policy/policy.h"
 #include "proxy/codec/optimization_policy.h"
 #include "proxy/sockets.h"
+#include "proxy/wan_secure/leg_security.h"
 
 namespace bh::proxy {
 
@@ -42,6 +43,10 @@ struct FlowInfo : accel::FlowRecord {
   policy::Decision decision;
   codec::PolicyDetails policy;
   codec::Accelerator acceleratorApplied = codec::Accelerator::None;
+  /// Edge: the WAN secure mode this box offered for the flow's class (its SYN's flags).
+  policy::WanSecureMode wanSecureMode = policy::WanSecureMode::Never;
+  /// What edge and core decided for the peer leg (proxy/wan_secure/leg_security.h).
+  LegSecurity legSecurity = LegSecurity::Clear;
   uint64_t startTimeUnix = 0;
   /// Bytes as the applications sent them (original) and as they crossed the WAN (optimized).
   /// "Read" is from this box's LAN side (client on the edge, server on the core).

@@ -96,6 +96,9 @@ void FlowManager::start() {
 }
 
 void FlowManager::onBudgetTimer() {
+  if (!firstFlights_.empty()) {
+    expireFirstFlights(uv_hrtime());
+  }
   const auto before = budget_.state();
   const auto reset = budget_.sample(flows_.usage());
   if (budget_.state() != before) {
@@ -156,8 +159,20 @@ uint8_t FlowManager::answerPeerSyn(const policy::FlowKey& flow, uint8_t requeste
   preparePeerRoute(flow.src);
   // The flow's one classification: the answer says what the accepted flow will do.
   entry.decision = policy_.current()->classify(flow, &dynamicRules_);
-  entry.secure = secure_ != nullptr && policy::usesTfo(entry.decision->action) &&
-                 secure_->wants(entry.decision->accelerator);
+  // What WAN secure does on the leg: this core's mode against the edge's (leg_security.h).
+  std::string whyOff;
+  policy::WanSecureMode mode = policy::WanSecureMode::Never;
+  if (secure_ == nullptr) {
+    whyOff = "WAN secure is not part of this box";
+  } else if (policy::usesTfo(entry.decision->action)) {
+    mode = secure_->offeredMode(entry.decision->accelerator, &whyOff);
+  }
+  CoreAnswer answer = answerEdge(entry.peerOption ? entry.peerOption->flags : 0, mode);
+  if (answer.decision.outcome == LegSecurity::Clear && !whyOff.empty()) {
+    answer.decision.why = whyOff;
+  }
+  entry.secureFlags = answer.flags;
+  entry.security = std::move(answer.decision);
   uint8_t bits = configuredBits(*entry.decision);
   return codec::negotiate(bits, bits, requested, generic_.localLimits()).applied;
 }
@@ -259,8 +274,15 @@ void FlowManager::startEdgeFlow(Flow& f) {
   info.policy.derived = configured;
   DiscoveryEntry entry;
   entry.requestedPolicy = configured;
-  entry.secure = secure_ != nullptr && secure_->wants(info.decision.accelerator);
-  info.wanSecureWanted = entry.secure;
+  // Our mode for the class goes in the SYN; the core's answer decides the leg (leg_security.h).
+  if (secure_ == nullptr) {
+    info.wanSecureMode = policy::WanSecureMode::Never;
+    info.wanSecureOff = "WAN secure is not part of this box";
+  } else {
+    info.wanSecureMode = secure_->offeredMode(info.decision.accelerator, &info.wanSecureOff);
+  }
+  entry.secureFlags = edgeSynFlags(info.wanSecureMode);
+  info.wanSecureWanted = info.wanSecureMode != policy::WanSecureMode::Never;
   edgeTable_.put(key, entry, uv_hrtime());
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutDiscover);
   if (fd >= 0) {
@@ -288,15 +310,15 @@ void FlowManager::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
   uint8_t configured = configuredBits(info.decision);
   info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
                                  generic_.localLimits());
-  info.wanSecureWanted = entry.secure;
-  info.peerWanSecure = (entry.peerOption->flags & codec::DiscoveryFlags::Secure) != 0;
-  if (info.wanSecureWanted != info.peerWanSecure) {
+  info.legSecurity = entry.security.outcome;
+  info.wanSecureWanted = info.peerWanSecure = info.legSecurity == LegSecurity::Tls;
+  if (info.legSecurity == LegSecurity::Clear) {
+    info.wanSecureOff = entry.security.why;
+  } else if (info.legSecurity == LegSecurity::Mismatch) {
     // The edge sees the same difference in our answer and relays the client raw: the Hello
     // wait below falls back to a raw relay (onPeerFallback).
-    noteSecureFailure(info.peerId, kModeMismatch,
-                      std::string("this core ") +
-                          (info.wanSecureWanted ? "secures" : "does not secure") +
-                          " the class, the edge " + (info.peerWanSecure ? "does" : "does not"));
+    info.wanSecureOff = entry.security.why;
+    noteSecureFailure(info.peerId, kModeMismatch, entry.security.why);
   }
   flows_.admitted(info.connId, limiter_.admit(policy::FlowKind::Generic), std::nullopt);
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutPlain);
@@ -336,7 +358,11 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
   if (info.coreSide) {
     info.state = FlowState::Optimized;
     tunePeerLegOf(flow, 0);
-    if (info.wanSecureWanted && info.peerWanSecure) {
+    if (info.legSecurity == LegSecurity::PerFlow) {
+      // Both `auto`: the edge's first bytes say it, a ClientHello (onPeerStartsTls) or its
+      // Hello in clear.
+      flow.allowTlsStart(0);
+    } else if (info.wanSecureWanted && info.peerWanSecure) {
       // The edge starts with its ClientHello; its Hello comes inside TLS.
       auto leg = secure_->makeLeg(/*client=*/false, info.peerId);
       if (!leg.ok()) {
@@ -365,14 +391,13 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
     return;
   }
   info.peerId = entry->peerOption->deviceId.toString();
-  info.peerWanSecure = (entry->peerOption->flags & codec::DiscoveryFlags::Secure) != 0;
-  if (info.wanSecureWanted != info.peerWanSecure) {
+  LegSecurityDecision security = decideAtEdge(info.wanSecureMode, entry->peerOption->flags);
+  info.legSecurity = security.outcome;
+  if (security.outcome == LegSecurity::Mismatch) {
     // Both ends must agree (issue 16). The core saw the same difference and waits for a Hello
     // in clear; raw bytes make it relay raw too, so nothing is lost or altered.
-    noteSecureFailure(info.peerId, kModeMismatch,
-                      std::string("this edge ") +
-                          (info.wanSecureWanted ? "secures" : "does not secure") +
-                          " the class, the core " + (info.peerWanSecure ? "does" : "does not"));
+    info.wanSecureOff = security.why;
+    noteSecureFailure(info.peerId, kModeMismatch, security.why);
     flows_.releaseAdmission(info.connId, limiter_);
     info.state = FlowState::PassThrough;
     info.passThroughReason = PassThroughReason::WanSecureFailed;
@@ -382,6 +407,9 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
     flow.startRelay(LegKind::Raw, LegKind::Raw);
     return;
   }
+  if (security.outcome == LegSecurity::Clear && info.wanSecureOff.empty()) {
+    info.wanSecureOff = security.why;
+  }
   info.state = FlowState::Optimized;
   info.policy = codec::negotiate(info.policy.configured, info.policy.derived,
                                  entry->peerOption->requestedPolicy, generic_.localLimits());
@@ -389,6 +417,63 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
   // A core answers for this server: the next peer legs to it start with the large window.
   preparePeerRoute(info.server.ip);
   attachAccelerator(flow);
+  if (security.outcome == LegSecurity::PerFlow) {
+    // Both `auto`: the client's first bytes say whether the leg needs WAN secure (a sealed
+    // bind, for MAPI); the leg starts once they do (onFirstFlight).
+    const Plugged* p = plugged(info.decision.accelerator);
+    if (p != nullptr && flow.hasFilter()) {
+      firstFlights_[info.connId] = uv_hrtime() + kFirstFlightWaitMs * 1000000ull;
+      flow.readFirstFlight(kMaxFirstFlight);
+      return;
+    }
+    info.wanSecureOff = "no accelerator of this flow needs WAN secure";
+  }
+  startEdgePeerLeg(
+      flow, security.outcome != LegSecurity::Clear && security.outcome != LegSecurity::PerFlow);
+}
+
+void FlowManager::onFirstFlight(Flow& flow, ByteSpan bytes, bool ended) {
+  FlowInfo& info = flow.info();
+  const Plugged* p = plugged(info.decision.accelerator);
+  accel::SecureLegNeed need =
+      p != nullptr ? p->accelerator->secureLegNeed(bytes) : accel::SecureLegNeed::No;
+  if (need == accel::SecureLegNeed::NeedMore && !ended && bytes.size() < kMaxFirstFlight) {
+    return;
+  }
+  firstFlights_.erase(info.connId);
+  const bool secured = need == accel::SecureLegNeed::Yes;
+  if (!secured) {
+    info.wanSecureOff =
+        need == accel::SecureLegNeed::No
+            ? "WAN secure is auto on both ends and this connection's first bytes did not need it"
+            : "WAN secure is auto on both ends and this connection's first " +
+                  std::to_string(bytes.size()) + " bytes did not say whether it needs it";
+  }
+  startEdgePeerLeg(flow, secured);
+}
+
+void FlowManager::expireFirstFlights(uint64_t nowNs) {
+  std::vector<uint64_t> late;
+  for (const auto& [id, deadline] : firstFlights_) {
+    if (nowNs >= deadline) {
+      late.push_back(id);
+    }
+  }
+  for (uint64_t id : late) {
+    firstFlights_.erase(id);
+    if (Flow* f = flows_.flow(id)) {
+      // The client has not spoken yet: the leg starts in clear (a server that speaks first).
+      f->info().wanSecureOff =
+          "WAN secure is auto on both ends and the client sent nothing within " +
+          std::to_string(kFirstFlightWaitMs) + " ms";
+      startEdgePeerLeg(*f, false);
+    }
+  }
+}
+
+void FlowManager::startEdgePeerLeg(Flow& flow, bool secured) {
+  FlowInfo& info = flow.info();
+  info.wanSecureWanted = info.peerWanSecure = secured;
   // The Hello is the first thing on the peer leg: the core sends nothing before it, and falls
   // back to a raw relay if the first bytes are anything else.
   codec::Hello hello;
@@ -402,7 +487,7 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
   }
   hello.tuple = tupleOf(info);
   hello.wanBandwidthKbit = wanBandwidthKbit();
-  if (info.wanSecureWanted) {
+  if (secured) {
     // The leg starts with the ClientHello; the Hello waits inside it until the leg opens. The
     // client is read once it opens, and what it sends is kept until the core's HelloAck
     // confirms the leg (Flow::holdUntilConfirmed), so a refusal can still hand the flow off.
@@ -421,6 +506,21 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
   flow.startRelay(LegKind::Raw, LegKind::Peer, generic_.codecFor(info));
 }
 
+bool FlowManager::onPeerStartsTls(Flow& flow, int leg) {
+  FlowInfo& info = flow.info();
+  auto made = secure_ != nullptr ? secure_->makeLeg(/*client=*/false, info.peerId)
+                                 : secure::Outcome<std::unique_ptr<SecureLeg>>::failure(
+                                       "WAN secure is not part of this box");
+  if (!made.ok()) {
+    noteSecureFailure(info.peerId, "internal", made.error());
+    return false;
+  }
+  info.wanSecureWanted = info.peerWanSecure = true;
+  info.wanSecureOff.clear();
+  flow.secureLeg(leg, std::move(made).value());
+  return true;
+}
+
 bool FlowManager::onHello(Flow& flow, const codec::Hello& hello) {
   FlowInfo& info = flow.info();
   if (!info.coreSide || hello.tuple != tupleOf(info)) {
@@ -428,6 +528,10 @@ bool FlowManager::onHello(Flow& flow, const codec::Hello& hello) {
     return false;
   }
   info.policy.peer = hello.policy;
+  if (info.legSecurity == LegSecurity::PerFlow && !flow.secureLegOf(0)) {
+    info.wanSecureOff =
+        "WAN secure is auto on both ends and the edge found no need for it on this connection";
+  }
   // Toward this edge the WAN is no faster than its own link: pace to that, not to the box's
   // one setting (a data centre's core serves branches of many speeds).
   pacePeerLeg(flow.legFd(0), peerLegWanKbit(wanBandwidthKbit(), hello.wanBandwidthKbit));
@@ -655,6 +759,7 @@ const FlowManager::Plugged* FlowManager::plugged(codec::Accelerator wireId) cons
 
 void FlowManager::onFlowClosed(Flow& flow) {
   ++historicalFlows_;
+  firstFlights_.erase(flow.info().connId);
   for (int i = 0; i < 2; ++i) {
     if (const SecureLeg* s = flow.secureLegOf(i); s != nullptr && secure_ != nullptr) {
       secure_->stats().addBytes(s->bytesSealed(), s->bytesOpened());

@@ -105,6 +105,8 @@ class FlowManager : public FlowOwner, public accel::Host {
   void onSecureLegOpen(Flow& flow, int leg) override;
   void onSecureLegFailed(Flow& flow, int leg, bool confirmed) override;
   void onOutboundDropped(Flow& flow) override;
+  void onFirstFlight(Flow& flow, ByteSpan bytes, bool ended) override;
+  bool onPeerStartsTls(Flow& flow, int leg) override;
   void requestFlush(Flow& flow) override;
   void logFlow(const Flow& flow, const std::string& what) override;
 
@@ -154,6 +156,11 @@ class FlowManager : public FlowOwner, public accel::Host {
   void onSecureFallback(Flow& flow);
   /// Reconnects the outbound legs of flows handed off after a WAN secure failure.
   void onFallbackTimer();
+  /// Edge: sends the Hello and starts relaying, the peer leg secured (TLS first) or in clear.
+  void startEdgePeerLeg(Flow& flow, bool secured);
+  /// Edge, both ends `auto`: flows whose client has not yet said whether the leg needs WAN
+  /// secure start in clear once their wait is over.
+  void expireFirstFlights(uint64_t nowNs);
 
   uv_loop_t* loop_;
   Settings settings_;
@@ -189,6 +196,14 @@ class FlowManager : public FlowOwner, public accel::Host {
   static constexpr uint64_t kFallbackSettleMs = 100;
   uv_timer_t* fallbackTimer_ = nullptr;
   std::vector<std::pair<uint64_t, uint64_t>> fallbackDue_;  ///< (due ms, connection id)
+  /// Edge, both ends `auto` (leg_security.h PerFlow): connection id -> when its wait for the
+  /// client's first bytes ends. A DCE/RPC client speaks first (its bind), at once; the wait is
+  /// for what else a class may carry.
+  std::map<uint64_t, uint64_t> firstFlights_;
+  static constexpr uint64_t kFirstFlightWaitMs = 1000;
+  /// The most the edge reads before deciding (a Kerberos bind with a large PAC fits; a
+  /// client that sends more without deciding gets a clear leg).
+  static constexpr size_t kMaxFirstFlight = 64 * 1024;
   bool stopping_ = false;
 };
 

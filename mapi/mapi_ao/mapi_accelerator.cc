@@ -5,9 +5,11 @@
 #include <ctime>
 #include <functional>
 
+#include "mapi/dcerpc/pdu_codec.h"
 #include "mapi/mapi_ao/mapi_debug.h"
 #include "mapi/mapi_ao/mapi_flow_record.h"
 #include "mapi/mapi_ao/mapi_metrics.h"
+#include "mapi/mapi_ao/protected_mapi_filter.h"
 
 namespace bh::mapi::mapi_ao {
 
@@ -98,6 +100,23 @@ accel::Attachment MapiAccelerator::attach(FlowRecord& flow) {
     return {};
   }
   return {makeEdgeMapiFilter(config_.ao, flow, *this, protection_), nullptr};
+}
+
+accel::SecureLegNeed MapiAccelerator::secureLegNeed(ByteSpan firstBytes) const {
+  if (protection_ == nullptr) {
+    return accel::SecureLegNeed::No;
+  }
+  // The connection's first PDU is its bind (MS-RPCE 3.3.1.5.4: a client binds before it calls).
+  dcerpc::Pdu pdu;
+  ParseResult r = dcerpc::decodePdu(firstBytes, pdu);
+  if (r.status == ParseStatus::NeedMore) {
+    return accel::SecureLegNeed::NeedMore;
+  }
+  if (!r.ok()) {
+    return accel::SecureLegNeed::No;  // not DCE/RPC: the MAPI AO hands it off anyway
+  }
+  return isProtectedKerberosBind(firstBytes.first(r.consumed)) ? accel::SecureLegNeed::Yes
+                                                               : accel::SecureLegNeed::No;
 }
 
 accel::Attachment MapiAccelerator::attachPeerHalf(FlowRecord& flow) {

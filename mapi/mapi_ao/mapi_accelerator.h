@@ -58,6 +58,10 @@ class MapiAccelerator : public accel::Accelerator, public MapiFlowEventSink {
   bool reservesByGroup() const override { return true; }
   accel::Attachment attach(accel::FlowRecord& flow) override;
   accel::Attachment attachPeerHalf(accel::FlowRecord& flow) override;
+  /// Yes for a connection that opens with a bind eMAPI opens (Kerberos or SPNEGO at packet
+  /// integrity or privacy) when this box has a protection provider: its keys may cross only a
+  /// secured leg (mapi/README.md).
+  accel::SecureLegNeed secureLegNeed(ByteSpan firstBytes) const override;
   void onOverload(const accel::FlowRecord& flow, bool groupKnown) override;
   void onFlowClosed(accel::FlowRecord& flow, const accel::FlowFilter* filter) override;
   void runPending() override;

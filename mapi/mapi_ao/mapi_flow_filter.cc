@@ -190,6 +190,7 @@ class FlowProtectionEvents : public ProtectionEvents {
   void onPdusSealed(uint64_t n) override { counters_.onProtectedPdus(0, n); }
   bool peerLegSecuring() const override { return info_.wanSecureWanted && info_.peerWanSecure; }
   bool peerLegSecured() const override { return info_.wanSecured; }
+  std::string peerLegClearReason() const override { return info_.wanSecureOff; }
 
  private:
   FlowRecord& info_;

@@ -490,10 +490,12 @@ class CoreLayer final : public LayerBase {
           mode_ = Mode::WaitingForSecure;
           hold(std::move(pdu), out);
         } else {
-          unopened(
-              "WAN secure is off for this flow's peer leg: the keys go to the edge only over "
-              "WAN secure (set wan_secure.mode.mapi to always on edge and core)",
-              out);
+          const std::string why = events_->peerLegClearReason();
+          unopened("WAN secure is off for this flow's peer leg" +
+                       (why.empty() ? std::string() : " (" + why + ")") +
+                       ": the keys go to the edge only over WAN secure (set "
+                       "wan_secure.mode.mapi to auto or always on edge and core)",
+                   out);
           toInnerLocal(pdu, out);
         }
         return;

@@ -53,6 +53,9 @@ class ProtectionEvents {
   virtual bool peerLegSecuring() const { return false; }
   /// Core: the peer leg's TLS handshake is confirmed.
   virtual bool peerLegSecured() const { return false; }
+  /// Core: why the peer leg runs without WAN secure, when it does (an end's mode, WAN secure
+  /// `auto` finding no need in the connection's first bytes, ...); "" when not known.
+  virtual std::string peerLegClearReason() const { return ""; }
 };
 
 /// Client bytes (edge) or server bytes (core) the layer holds while it waits for the context

@@ -17,14 +17,17 @@ constexpr uint16_t kBridgeheadExid = 0x4248;
 /// The option version this codec writes; carried in 4 bits on the wire (1..15).
 constexpr uint8_t kDiscoveryVersion = 1;
 
-/// Flag bits of DiscoveryOption::flags (2 bits on the wire).
+/// Flag bits of DiscoveryOption::flags (2 bits on the wire). What they mean depends on the
+/// option's role (proxy/wan_secure/leg_security.h has the whole table).
 namespace DiscoveryFlags {
-/// Set by the core on its SYN-ACK: "I am answering your discovery".
+/// On the core's SYN-ACK: "I am answering your discovery" (an answer to an `auto` edge may
+/// leave it off: role Core is what makes an option an answer).
 constexpr uint8_t Answer = 0x1;
-/// WAN secure (issue 16): on the edge's SYN "my mode secures this flow's peer leg"; on the
-/// core's SYN-ACK "so does mine". Both set: the leg runs TLS (the edge starts with its
-/// ClientHello); they differ: a mode mismatch, the flow passes through. A core that predates
-/// the flag never sets it, which the edge takes as a mismatch too.
+/// On the edge's SYN, with Secure: "my mode for this flow's class is `auto`" (TLS only if the
+/// flow needs it). Cores before WAN secure `auto` ignore such a SYN: the flow passes through.
+constexpr uint8_t Auto = 0x1;
+/// WAN secure (issue 16): on the edge's SYN "my mode secures this flow's peer leg" (`always`,
+/// or `auto` with the Auto bit); on the core's SYN-ACK "so does mine" (leg_security.h).
 constexpr uint8_t Secure = 0x2;
 constexpr uint8_t All = 0x3;  ///< every bit the wire has room for
 }  // namespace DiscoveryFlags
@@ -38,7 +41,8 @@ struct DiscoveryOption {
   uint8_t flags = 0;            ///< DiscoveryFlags
   uint8_t requestedPolicy = 0;  ///< PolicyBits (optimization_policy.h), passed through as sent
 
-  bool isAnswer() const { return (flags & DiscoveryFlags::Answer) != 0; }
+  /// An answer is the core's option (its flags may leave the Answer bit off: leg_security.h).
+  bool isAnswer() const { return role == Role::Core; }
   bool operator==(const DiscoveryOption&) const = default;
 };
 

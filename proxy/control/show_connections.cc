@@ -7,6 +7,14 @@ namespace bh::proxy {
 
 namespace {
 
+/// The peer leg's WAN secure, as the detail shows it: secured, or why not.
+std::string wanSecureText(const FlowInfo& f) {
+  if (f.wanSecured) {
+    return std::string("secured (") + legSecurityName(f.legSecurity) + ")";
+  }
+  return "clear" + (f.wanSecureOff.empty() ? std::string() : " (" + f.wanSecureOff + ")");
+}
+
 std::string line(const char* label, uint64_t v) {
   char buf[128];
   std::snprintf(buf, sizeof(buf), "%-48s%llu\n", label, static_cast<unsigned long long>(v));
@@ -168,6 +176,9 @@ std::string showConnections(const std::vector<FlowInfo>& flows, const Connection
                stateName(f) + (f.state == FlowState::PassThrough
                                    ? " (" + passThroughReasonName(f.passThroughReason) + ")"
                                    : ""));
+    if (!f.peerId.empty()) {
+      s += field("WAN Secure:", wanSecureText(f));
+    }
     s += "Policy Details:\n";
     s += field("    Configured:", codec::policyName(f.policy.configured));
     s += field("    Derived:", codec::policyName(f.policy.derived));
@@ -232,6 +243,9 @@ nlohmann::json connectionsJson(const std::vector<FlowInfo>& flows, const Connect
       e["classifier"] = f.decision.classifier;
       e["map_name"] = f.decision.mapName;
       e["pass_through_reason"] = passThroughReasonName(f.passThroughReason);
+      e["wan_secure"] = {{"leg", legSecurityName(f.legSecurity)},
+                         {"secured", f.wanSecured},
+                         {"off_reason", f.wanSecureOff}};
       e["policy"] = {{"configured", codec::policyName(f.policy.configured)},
                      {"derived", codec::policyName(f.policy.derived)},
                      {"peer", codec::policyName(f.policy.peer)},

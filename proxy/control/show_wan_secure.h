@@ -58,7 +58,7 @@ struct SecureStoreRow {
   std::string state;  ///< uninitialized / initialized / open / locked
   std::string reason;
   std::string keySource;
-  bool inUse = false;  ///< a class is `always` (otherwise the store is not opened)
+  bool inUse = false;  ///< a class is `auto` or `always` (otherwise the store is not opened)
 };
 nlohmann::json showSecureStore(const SecureStoreRow& s);
 

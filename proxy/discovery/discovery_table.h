@@ -9,6 +9,7 @@
 #include "policy/flow_key.h"
 #include "policy/policy.h"
 #include "proxy/codec/discovery_option.h"
+#include "proxy/wan_secure/leg_security.h"
 
 namespace bh::proxy {
 
@@ -20,9 +21,11 @@ namespace bh::proxy {
 /// Bounded and expiring: an entry nobody picks up (a SYN that never completed) goes away.
 struct DiscoveryEntry {
   uint8_t requestedPolicy = 0;  ///< edge: what our SYN asks for
-  /// Our option's DiscoveryFlags::Secure (edge: the SYN asks for WAN secure; core: the
-  /// SYN-ACK says this box's mode secures the flow).
-  bool secure = false;
+  /// Our option's WAN secure flags (proxy/wan_secure/leg_security.h): edge: its mode's SYN
+  /// flags; core: the answer's flags, the Answer bit included where it goes.
+  uint8_t secureFlags = 0;
+  /// Core: what the answer decided for the peer leg.
+  LegSecurityDecision security;
   std::optional<codec::DiscoveryOption> peerOption;  ///< the other side's option
   /// Core: the flow's classification, made once when the edge's SYN is answered and used
   /// again at accept (the answer and the flow must agree).

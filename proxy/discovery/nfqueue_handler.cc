@@ -205,7 +205,7 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
       opt.deviceId = settings_.deviceId;
       opt.role = codec::Role::Edge;
       opt.requestedPolicy = e->requestedPolicy;
-      opt.flags = e->secure ? codec::DiscoveryFlags::Secure : 0;
+      opt.flags = e->secureFlags;
       auto rewritten = codec::insertOption(pkt, opt, settings_.format);
       if (!rewritten) {
         ++counters_.optionNoRoom;
@@ -260,7 +260,8 @@ int NfqueueHandler::onPacket(nfq_q_handle* qh, nfq_data* nfa) {
     codec::DiscoveryOption opt;
     opt.deviceId = settings_.deviceId;
     opt.role = codec::Role::Core;
-    opt.flags = codec::DiscoveryFlags::Answer | (e->secure ? codec::DiscoveryFlags::Secure : 0);
+    // The Answer bit is among them (leg_security.h: an answer to an `auto` edge may omit it).
+    opt.flags = e->secureFlags;
     opt.requestedPolicy = e->requestedPolicy;
     auto rewritten = codec::insertOption(pkt, opt, settings_.format);
     if (!rewritten) {

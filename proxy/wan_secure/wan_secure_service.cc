@@ -51,6 +51,19 @@ int minVersionOf(const std::string& v) {
 
 }  // namespace
 
+policy::WanSecureMode WanSecureService::offeredMode(policy::Accelerator which,
+                                                    std::string* whyOff) const {
+  const policy::WanSecureMode m = config_.modeFor(which);
+  if (m == policy::WanSecureMode::Auto && !available()) {
+    if (whyOff != nullptr) {
+      *whyOff = "WAN secure is unavailable on this box: " +
+                (unavailable_.empty() ? std::string("not started") : unavailable_);
+    }
+    return policy::WanSecureMode::Never;
+  }
+  return m;
+}
+
 void WanSecureService::start(const policy::WanSecureConfig& config, const std::string& hostname,
                              uid_t owner, gid_t group) {
   config_ = config;

@@ -47,11 +47,11 @@ class WanSecureService {
   void setRevocationChecker(RevocationChecker* checker) { checker_ = checker; }
   RevocationChecker* revocationChecker() const { return checker_; }
 
-  /// True if peer legs of flows handed to `which` must be secured (mode `always`; `auto`
-  /// secures nothing until eMAPI says which flows need it).
-  bool wants(policy::Accelerator which) const {
-    return config_.modeFor(which) == policy::WanSecureMode::Always;
-  }
+  /// The mode for flows handed to `which` (leg_security.h negotiates it with the peer's).
+  policy::WanSecureMode mode(policy::Accelerator which) const { return config_.modeFor(which); }
+  /// The mode this box can offer: `auto` while WAN secure is unavailable offers nothing
+  /// (`never`, with `whyOff` saying why); `always` stays (its legs fail, named, and pass through).
+  policy::WanSecureMode offeredMode(policy::Accelerator which, std::string* whyOff) const;
   bool available() const { return client_ != nullptr && server_ != nullptr; }
   const std::string& unavailableReason() const { return unavailable_; }
 

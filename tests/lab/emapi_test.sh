@@ -1,7 +1,8 @@
 #!/bin/bash
 # Issue 18, eMAPI end to end: Kerberos-sealed MAPI accelerated through edge + core. One lab with
-# the Samba AD DC (bhlab up --ad), WAN secure `always` on every peer leg (mapi, epm, generic:
-# the default self-signed identities), the core's encryption service replicating EXCH1$'s keys
+# the Samba AD DC (bhlab up --ad), WAN secure `auto` for mapi on both ends (each sealed
+# connection's leg secured because its first PDU is a sealed bind) and `always` for epm and
+# generic (the default self-signed identities), the core's encryption service replicating EXCH1$'s keys
 # as bhrepl, exchange-sim accepting with EXCH1$'s keytab, outlook-sim as alice (--kerberos,
 # packet privacy, header signing). Steps:
 #   0. the encryption service without an identity for the domain: the sealed flows byte-exact,
@@ -25,6 +26,8 @@
 #      first kvno 3 session is byte-exact (handed off, named, while the core refreshes); the core
 #      gets the kvno 3 keys and the next session is accelerated.
 #   4b. WAN secure off for MAPI: the sealed flows handed off, byte-exact, the reason named.
+#   4c. WAN secure auto: a session that binds without authentication runs its legs in clear
+#      (named "did not need it") and is still MAPI-accelerated.
 #   5. the core killed (SIGKILL) while the edge reads ahead on a sealed session: the client
 #      gets an error or a reset, never a wrong attachment, and does not hang.
 # NTLM (handed off, named) is mapi_handoff_test's. Assertions on what the eMAPI product does
@@ -77,14 +80,15 @@ ge() { [ "$1" -ge "$2" ]; }
 eq() { [ "$1" = "$2" ]; }
 
 # write NODE PYTHON-STATEMENTS [FILE]: NODE's config (into FILE, default the lab's copy) = the
-# lab's, WAN secure `always` on every class with its store in the lab, the core's encryption
-# service with bhrepl, then the edits (Python statements on `c`).
+# lab's, WAN secure `auto` for mapi (the default: the legs of sealed connections secured) and
+# `always` for epm and generic, its store in the lab, the core's encryption service with bhrepl,
+# then the edits (Python statements on `c`).
 write() {
   /usr/bin/python3 - "$CONFIG_DIR/lab-$1.json" "${3:-$D/$1-config.json}" "$D" "$1" "$A" "$2" <<'PY'
 import json, sys
 src, dst, d, node, a, edits = sys.argv[1:7]
 c = json.load(open(src))
-c["wan_secure"] = {"mode": {"mapi": "always", "epm": "always", "generic": "always"},
+c["wan_secure"] = {"mode": {"mapi": "auto", "epm": "always", "generic": "always"},
                    "store": {"path": f"{d}/{node}-secure", "key_file": f"{d}/{node}-store.key"}}
 if node == "core":
     c["encryption_service"] = {"enabled": True, "timeout_ms": 8000, "identities": [
@@ -306,13 +310,16 @@ cs = [c for c in json.load(open(sys.argv[1]))["connections"]
       if c["dest"].endswith(":6001") and c["connection_type"] == "EXTERNAL CLIENT"]
 for c in cs:
     m = c.get("mapi") or {}
+    w = c.get("wan_secure") or {}
     print(c["accel"] or "-", m.get("state", "-"), m.get("secured"),
           (m.get("encryption") or "-").replace(" ", "_"),
-          m.get("hand_off_reason") or "-")' "$D/conn-detail.json")
+          w.get("leg"), w.get("secured"))' "$D/conn-detail.json")
 [ "$(echo "$conns" | grep -c .)" -eq 3 ] || fail "the edge lists $(echo "$conns" | grep -c .) connections of the held session, not 3: $conns"
 [ "$(echo "$conns" | awk '$3 == "True"' | wc -l)" -eq 3 ] ||
   fail "the held session's connections not all marked secured: $conns"
-pass "the held session's 3 connections listed at the edge, each secured (accel state secured encrypted hand-off: $(echo "$conns" | sort -u | tr '\n' ';'))"
+pass "the held session's 3 connections listed at the edge, each secured (accel state secured encrypted leg wan-secured: $(echo "$conns" | sort -u | tr '\n' ';'))"
+want "held session: WAN secure auto on both ends secured each sealed connection's leg (leg per-flow, secured): $(echo "$conns" | tr '\n' ';')" \
+  eval '[ "$(echo "$conns" | awk '"'"'$5 == "per-flow" && $6 == "True"'"'"' | wc -l)" -eq 3 ]'
 want "held session: its 3 connections MAPI-accelerated (Accel M, state optimized): $(echo "$conns" | tr '\n' ';')" \
   eval '[ "$(echo "$conns" | awk '"'"'$1 ~ /M/ && $2 == "optimized"'"'"' | wc -l)" -eq 3 ]'
 want "held session: each marked encrypted in the detail (--json mapi.encryption): $(echo "$conns" | tr '\n' ';')" \
@@ -596,6 +603,29 @@ write core ""
 reload edge
 reload core
 key_ready
+
+# ---- 4c. WAN secure auto: a session that binds without authentication needs no secured leg ----
+# Its connections' first PDUs are clear binds: the edge starts their legs in clear (named), and
+# the MAPI AO accelerates them as any clear session.
+rm -f "$D/hold"
+in_lab "$LAB" client "$BH_BIN/outlook-sim" --server 10.91.4.2 --client-version 2007 \
+  --attachment-sizes "$SIZES" --hold "$D/hold" browse >"$D/plain.out" 2>&1 &
+held=$!
+wait_for 60 "the clear session's browse line" grep -q '^op=browse' "$D/plain.out"
+CTL edge --json show statistics connection detail >"$D/conn-plain.json"
+touch "$D/hold"
+wait $held || fail "the clear session: $(tail -3 "$D/plain.out")"
+ok plain browse >/dev/null || exit 1
+plain=$(/usr/bin/python3 -c '
+import json, sys
+for c in json.load(open(sys.argv[1]))["connections"]:
+    if c["dest"].endswith(":6001") and c["connection_type"] == "EXTERNAL CLIENT":
+        w = c.get("wan_secure") or {}
+        print(c["accel"] or "-", w.get("leg"), w.get("secured"), (w.get("off_reason") or "-").replace(" ", "_"))' \
+  "$D/conn-plain.json")
+[ "$(echo "$plain" | grep -c .)" -eq 3 ] || fail "the edge lists $(echo "$plain" | grep -c .) connections of the clear session, not 3: $plain"
+want "WAN secure auto: the clear session's 3 legs in clear, named, MAPI-accelerated: $(echo "$plain" | sort -u | tr '\n' ';')" \
+  eval '[ "$(echo "$plain" | awk '"'"'$1 ~ /M/ && $2 == "per-flow" && $3 == "False" && $4 ~ /did_not_need_it/'"'"' | wc -l)" -eq 3 ]'
 
 # ---- 5. the core killed (SIGKILL) during a sealed read-ahead -----------------------------------
 # A 10 MiB read (warm: about a second). Once the client has received its first MiB it is

@@ -135,7 +135,7 @@ TEST_CASE("verify: enabled but not running names the reason and only the running
   CHECK(c.remedy[0].rfind("SSL Accelerator should be in Running state", 0) == 0);
 }
 
-TEST_CASE("verify: WAN secure off for MAPI fails both its state and the mode (always)") {
+TEST_CASE("verify: WAN secure off for MAPI fails both its state and the mode (auto/always)") {
   auto f = goodCore();
   f.wanSecure = {false, false, ""};
   f.mapiWanSecureMode = "never";
@@ -144,19 +144,15 @@ TEST_CASE("verify: WAN secure off for MAPI fails both its state and the mode (al
   const auto& m = check(r.edge, "mapi-wan-secure-mode");
   CHECK(m.status == CheckStatus::Failed);
   CHECK(m.lines[2] == "WanSecure Mode                    User           never");
-  CHECK(m.remedy[0] ==
-        "Mapi wan-secure setting should be always (auto secures no flow in this version)");
+  CHECK(m.remedy[0] == "Mapi wan-secure setting should be auto/always");
   CHECK(contains(verifyText(r), ">>Wan-secure should be Enabled"));
-  // auto passes the seed's check, but secures no flow here: eMAPI's keys would never reach the
-  // edge, so the check fails with the remedy.
-  f = goodCore();
-  f.mapiWanSecureMode = "auto";
-  VerifyReport ra = verifyEncryptionSettings(f);
-  const auto& a = check(ra.edge, "mapi-wan-secure-mode");
-  CHECK(a.status == CheckStatus::Failed);
-  CHECK(a.lines[2] == "WanSecure Mode                    User           auto");
-  f.mapiWanSecureMode = "always";
-  CHECK(check(verifyEncryptionSettings(f).edge, "mapi-wan-secure-mode").status == CheckStatus::Ok);
+  // The seed's rule: auto (sealed flows' legs secured) and always both pass.
+  for (const char* mode : {"auto", "always"}) {
+    f = goodCore();
+    f.mapiWanSecureMode = mode;
+    CHECK(check(verifyEncryptionSettings(f).edge, "mapi-wan-secure-mode").status ==
+          CheckStatus::Ok);
+  }
 }
 
 TEST_CASE("verify: no MAPI class in the policy map, and no EPM class") {

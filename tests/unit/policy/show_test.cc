@@ -21,7 +21,7 @@ TEST_CASE("show accelerator mapi matches the seed's Policy Engine table") {
         "-----------------------      ----      -----\n"
         "Read optimization            User      enabled\n"
         "Write optimization           User      enabled\n"
-        "Encryption                   User      disabled (wan_secure mode auto)\n"
+        "Encryption                   User      enabled\n"
         "Encryption service           User      disabled\n"
         "Policy Engine Config Item    Value\n"
         "-------------------------    -----\n"
@@ -41,7 +41,11 @@ TEST_CASE("show accelerator mapi matches the seed's Policy Engine table") {
   CHECK(j["policy_engine"]["connection_limit"] == 6000);
   CHECK(j["policy_engine"]["effective_limit"] == 5990);
   CHECK(j["policy_engine"]["state"] == "Registered");
-  CHECK(j["encryption"] == "disabled (wan_secure mode auto)");
+  // The shipped mode is auto: sealed sessions' legs are secured, eMAPI opens them.
+  CHECK(j["encryption"] == "enabled");
+  c.wanSecure.mapiMode = WanSecureMode::Never;
+  CHECK(acceleratorMapiJson(c, AcceleratorStatus{})["encryption"] ==
+        "disabled (wan_secure mode never)");
   c.wanSecure.mapiMode = WanSecureMode::Always;
   c.encryptionService.enabled = true;
   std::string sealed = showAcceleratorMapi(c, AcceleratorStatus{});
