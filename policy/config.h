@@ -212,8 +212,9 @@ struct TransactionLog {
 };
 
 /// WAN secure's mode for one accelerator class (the seed's "Mapi Wan-secure mode"): `never`
-/// (peer legs of the class in clear), `auto` (only flows that need it; until eMAPI exists no
-/// flow does, so `auto` secures nothing yet), `always` (every peer leg of the class in TLS).
+/// (peer legs of the class in clear), `auto` (only flows that need it: sealed MAPI, whose keys
+/// cross only a secured leg; proxy/wan_secure/leg_security.h), `always` (every peer leg of the
+/// class in TLS).
 enum class WanSecureMode { Never, Auto, Always };
 
 std::string wanSecureModeName(WanSecureMode m);

@@ -148,6 +148,24 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
       writeCiphertext(l);  // the edge's ClientHello (with the Hello held until the leg opens)
     }
   }
+  // What the client sent while the edge decided how the peer leg starts (readFirstFlight) goes
+  // first, through the same path as any read, before anything else is read or spliced.
+  const bool clientEnded = firstFlightEnded_;
+  const bool replayed = !firstFlight_.empty();
+  if (replayed || clientEnded) {
+    Bytes first = std::move(firstFlight_);
+    firstFlight_ = Bytes();
+    firstFlightEnded_ = false;
+    if (replayed && !aborted_) {
+      onBytes(legs_[0], first);
+    }
+    if (clientEnded && !aborted_) {
+      onEof(legs_[0]);
+    }
+  }
+  if (aborted_) {
+    return;
+  }
   maybeSplice();
   if (!splice_ && !aborted_) {
     // A core leg waiting for the edge's Hello decides whether the other side's bytes go out
@@ -155,25 +173,16 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
     // An edge leg awaiting the core's confirmation of WAN secure holds the client the same way.
     for (Leg& l : legs_) {
       const Leg& o = other(l);
-      // With 0-RTT the client is read at once: its first bytes leave as early data.
-      if (!o.awaitingHello &&
-          !(o.awaitingConfirm && !(o.tls && (o.tls->open() || o.tls->earlyRoom() > 0))) &&
-          !(l.index == 0 && firstFlightEnded_)) {
+      // With 0-RTT the client is read at once: its first bytes leave as early data. A first
+      // flight replayed into a leg still in its handshake was that read: the client is read
+      // again once the leg opens (onCiphertext).
+      const bool waitForOpen =
+          o.awaitingConfirm &&
+          !(o.tls && (o.tls->open() || (o.tls->earlyRoom() > 0 && !(replayed && l.index == 0))));
+      if (!o.awaitingHello && !waitForOpen && !(l.index == 0 && clientEnded) &&
+          !(l.index == 0 && pausedForConfirm_)) {
         startReading(l);
       }
-    }
-  }
-  if (!firstFlight_.empty() || firstFlightEnded_) {
-    // What the client sent while the edge decided how the peer leg starts goes first, through
-    // the same path as any read (the reads just started deliver after it: callbacks are later).
-    Bytes first = std::move(firstFlight_);
-    firstFlight_ = Bytes();
-    if (!first.empty() && !aborted_) {
-      onBytes(legs_[0], first);
-    }
-    if (firstFlightEnded_ && !aborted_) {
-      firstFlightEnded_ = false;
-      onEof(legs_[0]);
     }
   }
 }

@@ -138,10 +138,16 @@ write edge 'c["wan_secure"]["mode"]["mapi"] = "never"'
 reload edge
 out=$(verify edge)
 expect_failed "$out" "Verifying Mapi Wan-secure mode Setting" "^WanSecure Mode +User +never" \
-  "^>>Mapi wan-secure setting should be always"
+  "^>>Mapi wan-secure setting should be auto/always"
 expect_failed "$out" "Verifying Wan-secure State" "^wan-secure +Disabled +Shutdown" \
   "^>>Wan-secure should be Enabled"
 pass "2. WAN secure mode never: Wan-secure and its mode FAILED"
+# auto passes, as the seed's remedy says ("should be auto/always"): it secures sealed flows.
+write edge 'c["wan_secure"]["mode"]["mapi"] = "auto"'
+reload edge
+verify edge | grep -A2 "^Verifying Mapi Wan-secure mode Setting" | grep -q "Status: OK" ||
+  fail "WAN secure mode auto: the mode check did not pass: $(verify edge | grep -A6 'Wan-secure mode')"
+pass "2b. WAN secure mode auto: the mode check OK"
 
 write edge 'c["epm_maps"] = []'
 reload edge

@@ -116,6 +116,12 @@ class Harness : public FlowOwner {
   /// back to a raw relay, which then turns into a spliced one.
   bool fallback = false;
   bool fellBack = false;
+  /// Edge-style: the relay starts only once the client's first bytes decide it
+  /// (Flow::readFirstFlight with this cap; 0: off), at `decideAt` bytes or the client's FIN.
+  size_t firstFlightCap = 0;
+  size_t decideAt = 0;
+  size_t largestFirstFlight = 0;  ///< the most the flow held before the relay
+  bool firstFlightEnded = false;
   std::array<uint64_t, 2> seen{};  ///< what the observer saw: from client, from server
   bool splicedAtStart = false;
   bool closed = false;
@@ -180,6 +186,10 @@ class Harness : public FlowOwner {
     if (watch) {
       f.setObserver(std::make_unique<CountingObserver>(seen));
     }
+    if (firstFlightCap > 0) {
+      f.readFirstFlight(firstFlightCap);
+      return;
+    }
     if (fallback) {
       f.expectHello(0);
       f.startRelay(LegKind::Peer, LegKind::Raw);
@@ -191,6 +201,13 @@ class Harness : public FlowOwner {
   bool onHello(Flow&, const codec::Hello&) override { return false; }
   bool onHelloAck(Flow&, const codec::HelloAck&) override { return false; }
   void onPeerFallback(Flow&) override { fellBack = true; }
+  void onFirstFlight(Flow& f, bh::ByteSpan bytes, bool ended) override {
+    largestFirstFlight = std::max(largestFirstFlight, bytes.size());
+    firstFlightEnded = firstFlightEnded || ended;
+    if (bytes.size() >= decideAt || bytes.size() >= firstFlightCap || ended) {
+      f.startRelay(LegKind::Raw, LegKind::Raw);
+    }
+  }
   void onFlowClosed(Flow&) override { closed = true; }
   void requestFlush(Flow&) override {}
   void logFlow(const Flow&, const std::string&) override {}
@@ -219,7 +236,7 @@ class Harness : public FlowOwner {
 
 /// Both directions at once, each ended by a half-close, the server's last bytes sent only
 /// after it saw the client's EOF.
-enum class Mode { Splice, Watched, Fallback };
+enum class Mode { Splice, Watched, Fallback, FirstFlight };
 
 void bulkBothWays(Mode mode) {
   const bool watch = mode == Mode::Watched;
@@ -231,6 +248,11 @@ void bulkBothWays(Mode mode) {
   Harness h;
   h.watch = watch;
   h.fallback = mode == Mode::Fallback;
+  if (mode == Mode::FirstFlight) {
+    // The client's first 3000 bytes decide; a read never takes more than the cap holds.
+    h.firstFlightCap = 4096;
+    h.decideAt = 3000;
+  }
   h.run(
       [&](int fd) {
         std::thread sender([&] {
@@ -257,7 +279,12 @@ void bulkBothWays(Mode mode) {
         close(fd);
       });
   CHECK(h.splicedAtStart == (mode == Mode::Splice));
-  // A fallen-back flow is spliced once what it had queued is written.
+  if (mode == Mode::FirstFlight) {
+    CHECK(h.largestFirstFlight >= 3000);
+    CHECK(h.largestFirstFlight <= h.firstFlightCap);
+  }
+  // A fallen-back flow (or one that replayed its first flight) is spliced once what it had
+  // queued is written.
   CHECK(h.flow->splicing() == (mode != Mode::Watched));
   CHECK(h.fellBack == (mode == Mode::Fallback));
   CHECK(serverEnd == 0);
@@ -327,6 +354,38 @@ TEST_CASE("watched flow keeps the copying relay: byte-exact, half-closes, observ
 
 TEST_CASE("a core flow that falls back to raw (no Hello) turns into a spliced one, byte-exact") {
   bulkBothWays(Mode::Fallback);
+}
+
+TEST_CASE("an edge flow that reads the client's first bytes before relaying: capped, byte-exact") {
+  // What the flow read while the owner decided goes first, counted once (lanBytesRead).
+  bulkBothWays(Mode::FirstFlight);
+}
+
+TEST_CASE("a client that ends within its first flight: its bytes and its FIN reach the server") {
+  const std::string hello = "a short first flight, then FIN";
+  std::vector<uint8_t> serverGot, clientGot;
+  int serverEnd = -1, clientEnd = -1;
+  Harness h;
+  h.firstFlightCap = 4096;
+  h.decideAt = 4096;  // never reached: only the FIN decides
+  h.run(
+      [&](int fd) {
+        sendAll(fd, reinterpret_cast<const uint8_t*>(hello.data()), hello.size());
+        shutdown(fd, SHUT_WR);
+        clientEnd = recvToEnd(fd, clientGot);
+        close(fd);
+      },
+      [&](int fd) {
+        serverEnd = recvToEnd(fd, serverGot);
+        sendAll(fd, reinterpret_cast<const uint8_t*>("bye"), 3);
+        shutdown(fd, SHUT_WR);
+        close(fd);
+      });
+  CHECK(h.firstFlightEnded);
+  CHECK(serverEnd == 0);
+  CHECK(clientEnd == 0);
+  CHECK(std::string(serverGot.begin(), serverGot.end()) == hello);
+  CHECK(std::string(clientGot.begin(), clientGot.end()) == "bye");
 }
 
 TEST_CASE("a reset on one leg resets the other (spliced and copying relays)") {
