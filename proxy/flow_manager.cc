@@ -442,6 +442,7 @@ void FlowManager::onFirstFlight(Flow& flow, ByteSpan bytes, bool ended) {
   }
   firstFlights_.erase(info.connId);
   const bool secured = need == accel::SecureLegNeed::Yes;
+  secure_->stats().autoDecided(secured);
   if (!secured) {
     info.wanSecureOff =
         need == accel::SecureLegNeed::No
@@ -466,6 +467,7 @@ void FlowManager::expireFirstFlights(uint64_t nowNs) {
       f->info().wanSecureOff =
           "WAN secure is auto on both ends and the client sent nothing within " +
           std::to_string(kFirstFlightWaitMs) + " ms";
+      secure_->stats().autoDecided(false);
       startEdgePeerLeg(*f, false);
     }
   }

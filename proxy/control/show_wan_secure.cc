@@ -34,6 +34,8 @@ json showStatisticsWanSecure(const WanSecureStatsView& v) {
   o += row("Handshakes resumed", t.resumed);
   o += row("Early data accepted (0-RTT)", t.earlyAccepted);
   o += row("Early data rejected, sent again", t.earlyRejected);
+  o += row("Auto: legs secured (sealed flows)", t.autoSecured);
+  o += row("Auto: legs left in clear", t.autoClear);
   o += row("Handshakes failed", t.failed);
   for (const auto& [name, n] : t.failedBy) {
     o += row("  " + name, n);
@@ -82,6 +84,8 @@ json showStatisticsWanSecure(const WanSecureStatsView& v) {
             {"handshakes_resumed", t.resumed},
             {"early_data_accepted", t.earlyAccepted},
             {"early_data_rejected", t.earlyRejected},
+            {"auto_secured", t.autoSecured},
+            {"auto_clear", t.autoClear},
             {"handshakes_failed", t.failed},
             {"failed_by_reason", byReason(t.failedBy)},
             {"handed_off", t.handedOff},

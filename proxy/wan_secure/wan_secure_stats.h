@@ -36,6 +36,10 @@ struct WanSecureTotals {
   uint64_t handedOff = 0;      ///< flows that went on without WAN secure after a failure
   uint64_t earlyAccepted = 0;  ///< legs whose first bytes crossed as 0-RTT early data
   uint64_t earlyRejected = 0;  ///< legs whose early data the core refused (sent again after)
+  /// Edge, WAN secure `auto` on both ends (leg_security.h PerFlow): legs the flow's first bytes
+  /// secured (a sealed bind), and legs they left in clear.
+  uint64_t autoSecured = 0;
+  uint64_t autoClear = 0;
 };
 
 /// What to tell the operator about a failure: its cause in words and what to do.
@@ -57,6 +61,8 @@ class WanSecureStats {
   std::vector<std::string> handshakeFailed(const std::string& peer, const std::string& name,
                                            const std::string& detail);
   void handedOff() { ++totals_.handedOff; }
+  /// Edge, both ends `auto`: what a flow's first bytes decided for its leg.
+  void autoDecided(bool secured) { ++(secured ? totals_.autoSecured : totals_.autoClear); }
   /// A leg that offered 0-RTT early data opened: accepted, or rejected (and sent again).
   void earlyData(bool accepted) { ++(accepted ? totals_.earlyAccepted : totals_.earlyRejected); }
   void addBytes(uint64_t sealed, uint64_t opened) {

@@ -626,6 +626,9 @@ for c in json.load(open(sys.argv[1]))["connections"]:
 [ "$(echo "$plain" | grep -c .)" -eq 3 ] || fail "the edge lists $(echo "$plain" | grep -c .) connections of the clear session, not 3: $plain"
 want "WAN secure auto: the clear session's 3 legs in clear, named, MAPI-accelerated: $(echo "$plain" | sort -u | tr '\n' ';')" \
   eval '[ "$(echo "$plain" | awk '"'"'$1 ~ /M/ && $2 == "per-flow" && $3 == "False" && $4 ~ /did_not_need_it/'"'"' | wc -l)" -eq 3 ]'
+ws=$(CTL edge --json show statistics wan-secure | field 'j["auto_secured"], j["auto_clear"]')
+want "WAN secure auto: show statistics wan-secure counts legs secured and left in clear ($ws)" \
+  eval '[ "${ws#* }" -ge 3 ] && [ "${ws% *}" -ge 3 ]'
 
 # ---- 5. the core killed (SIGKILL) during a sealed read-ahead -----------------------------------
 # A 10 MiB read (warm: about a second). Once the client has received its first MiB it is

@@ -15,6 +15,8 @@ TEST_CASE("show statistics wan-secure: totals, failures by reason, bytes, per pe
   v.totals.resumed = 10;
   v.totals.earlyAccepted = 9;
   v.totals.earlyRejected = 1;
+  v.totals.autoSecured = 4;
+  v.totals.autoClear = 7;
   v.totals.failed = 6;
   v.totals.failedBy = {{"peer-default-self-signed", 5}, {"mode-mismatch", 1}};
   v.totals.handedOff = 6;
@@ -37,6 +39,8 @@ TEST_CASE("show statistics wan-secure: totals, failures by reason, bytes, per pe
         "Handshakes resumed:                     10\n"
         "Early data accepted (0-RTT):            9\n"
         "Early data rejected, sent again:        1\n"
+        "Auto: legs secured (sealed flows):      4\n"
+        "Auto: legs left in clear:               7\n"
         "Handshakes failed:                      6\n"
         "  mode-mismatch:                        1\n"
         "  peer-default-self-signed:             5\n"
@@ -56,6 +60,8 @@ TEST_CASE("show statistics wan-secure: totals, failures by reason, bytes, per pe
   CHECK(j["bytes_sealed"] == 1048576);
   CHECK(j["early_data_accepted"] == 9);
   CHECK(j["early_data_rejected"] == 1);
+  CHECK(j["auto_secured"] == 4);
+  CHECK(j["auto_clear"] == 7);
 }
 
 TEST_CASE("show statistics wan-secure: not running says why") {
