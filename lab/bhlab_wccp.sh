@@ -17,7 +17,10 @@
 # --wccp-router-password P (default: the boxes'), --wccp-mask M (the boxes' mask over the
 # client's address, e.g. 0x3), --wccp-router-args "ARGS" (more for bh-wccp-router, e.g.
 # "--forwarding l2 --assignment mask", or "--new-router-id ADDR": the ID it takes on SIGUSR1 to
-# $STATE_ROOT/NAME/router.pid; ADDR must be an address of the edge node).
+# $STATE_ROOT/NAME/router.pid; ADDR must be an address of the edge node), --wccp-standby K (the
+# last K of the N boxes are built, namespace and config, but their daemons are not started:
+# `bhlab start NAME waeI` starts one, e.g. after a test has edited its config, without the farm
+# first counting it as a member).
 
 WCCP_BOXES=0
 WCCP_FORWARDING=gre
@@ -27,6 +30,7 @@ WCCP_PASSWORD=bh61pw
 WCCP_ROUTER_PASSWORD=
 WCCP_ROUTER_ARGS=
 WCCP_MASK=
+WCCP_STANDBY=0
 WCCP_QUEUE=9
 WCCP_SHIFT=1
 
@@ -45,6 +49,9 @@ wccp_option() {
     --wccp-router-password) WCCP_ROUTER_PASSWORD=$2 ;;
     --wccp-router-args) WCCP_ROUTER_ARGS=$2 ;;
     --wccp-mask) WCCP_MASK=$2 ;;
+    --wccp-standby)
+      [[ "$2" =~ ^[0-9]+$ ]] || die "--wccp-standby K: a number of boxes"
+      WCCP_STANDBY=$2 ;;
     *) usage >&2; exit 2 ;;
   esac
 }
@@ -145,8 +152,11 @@ wccp_build() {
   in_ns "$E" iptables -w -t mangle -A PREROUTING -p tcp -m addrtype ! --dst-type LOCAL \
     -j NFQUEUE --queue-num "$WCCP_QUEUE" --queue-bypass
   wccp_start_router "$name" || return 1
+  [ "$WCCP_STANDBY" -lt "$WCCP_BOXES" ] || die "--wccp-standby $WCCP_STANDBY: at least one box must start"
   for i in $(seq 1 "$WCCP_BOXES"); do
     wccp_box_config "$name" "$i"
+    # Standby boxes (the last WCCP_STANDBY): built, not started.
+    [ "$i" -le $((WCCP_BOXES - WCCP_STANDBY)) ] || continue
     wccp_start_box "$name" "$i" || return 1
   done
 }

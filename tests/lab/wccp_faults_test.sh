@@ -7,8 +7,9 @@
 # - a router that changes its ID (IOS: an address added to a loopback): the boxes name it, drop
 #   the old ID from their view and take GRE from the new one; held and new flows byte-exact;
 # - a password longer than 8 characters: a reload with it is refused and named, the box stays;
-# - a service definition that conflicts with the one the router has: the router ignores the box
-#   (as IOS: silently) and names it, the box names the silence; the farm's flows stand;
+# - a service definition that conflicts with the one the router has (a third box, wae3, started
+#   with it): the router ignores the box (as IOS: silently) and names it, the box names the
+#   silence; the farm stays the other two and its flows stand;
 # - a redirect loop (the router redirects a box's own traffic back to it): named, its flows reset
 #   at once, never left hanging;
 # - a router that disappears: removed from the boxes' view after 30 s and named; flows are
@@ -19,7 +20,8 @@
 . "$(dirname "$0")/wccp_lib.sh"
 
 NEW_ID=10.91.6.1
-lab_up wccpf --wccp 2 --wccp-router-args "--new-router-id $NEW_ID"
+# wae3 is built but not started (--wccp-standby 1): the conflicting box, started with its config.
+lab_up wccpf --wccp 3 --wccp-standby 1 --wccp-router-args "--new-router-id $NEW_ID"
 D=/run/bhlab/$LAB
 wccp_capture
 wccp_server
@@ -34,11 +36,12 @@ sys.exit(0 if eval(sys.argv[1]) else 1)' "$3" 2>/dev/null
 }
 
 # --- A flow older than the box: established while the router still forwarded normally (MSS
-# 1460, no clamp), at 150 kB/s for two minutes, so its full-size segments are redirected once the
-# farm has assigned: 1500 + 28 bytes of GRE over a 1500-byte link.
+# 1460, no clamp), at 150 kB/s (two minutes' worth) until the router ID change below is done
+# ($OLD.go), the rest at full speed, so its full-size segments are redirected once the farm has
+# assigned: 1500 + 28 bytes of GRE over a 1500-byte link.
 OLD=$D/old
 in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode up --bytes 18000000 \
-  --pace 150 --sources 10.91.1.10 >"$OLD.out" 2>&1 &
+  --pace 150 --pace-until "$OLD.go" --sources 10.91.1.10 >"$OLD.out" 2>&1 &
 old=$!
 wait_for 10 "the old flow to reach the server" eval '[ -s "$D/seen" ]'
 router_json "j['packets']['redirected_gre'] == 0" || fail "the farm assigned before the old flow began"
@@ -78,6 +81,7 @@ wait "$holder" || fail "flows held across the router ID change: $(cat "$HOLD.out
 new_gre=$(tshark -r "$D/wccp.pcap" -Y "gre.proto == 0x883e && ip.src == $NEW_ID" 2>/dev/null | wc -l)
 [ "$new_gre" -gt 100 ] || fail "only $new_gre GRE packets from the new router ID"
 pass "router ID changed to $NEW_ID: named in show wccp status and the log, old ID dropped, 40 held flows byte-exact ($(cat "$HOLD.out")), $new_gre GRE packets from the new ID"
+touch "$OLD.go"
 wait "$old" || fail "the flow older than the box: $(cat "$OLD.out")"
 pass "the flow older than the box, fragmented in GRE and across the ID change: byte-exact ($(cat "$OLD.out"))"
 
@@ -97,32 +101,37 @@ farm_settled 2 || fail "the farm changed after a refused reload"
 pass "a password longer than 8 characters: refused and named (--check-config, the reload, the log); wae1 stays a member"
 
 # --- A box whose services conflict with the router's definitions (another priority): ignored
-# by the router, which names it; the box names the silence; the farm goes on without it.
-"$BHLAB" stop "$LAB" wae2
+# by the router, which names it; the box names the silence; the farm goes on without it. The
+# box is wae3, never started until now (a member's removal is wccp_test.sh's).
 jq '.interception.wccp.services = [{"id": 61, "priority": 40}, {"id": 62, "priority": 40}]' \
-  "$D/wae2-config.json" >"$D/wae2.tmp" && mv "$D/wae2.tmp" "$D/wae2-config.json"
-"$BHLAB" start "$LAB" wae2 || fail "wae2 start with a conflicting service definition"
-wait_for 30 "the router to count wae2's conflicting definitions" \
+  "$D/wae3-config.json" >"$D/wae3.tmp" && mv "$D/wae3.tmp" "$D/wae3-config.json"
+"$BHLAB" start "$LAB" wae3 || fail "wae3 start with a conflicting service definition"
+wait_for 30 "the router to count wae3's conflicting definitions" \
   router_json "all(s['service_conflicts'] >= 1 for s in j['services'])"
-grep -q "service 61: service definition conflict" "$D/router.log" || fail "the router's log does not name the conflict"
-silent() { "$BHLAB" ctl "$LAB" wae2 show wccp status | grep -q "does not answer (3 HERE_I_AMs): check the password and its definition of service 61"; }
-wait_for 40 "wae2's show wccp to name the router's silence" silent
-grep -q "does not answer (3 HERE_I_AMs)" "$D/wae2.log" || fail "wae2's log does not name the silence"
-wait_for 60 "the farm to be wae1 alone" farm_settled 1
+# The router logs a new problem at its next timer tick (250 ms), its status every 500 ms.
+wait_for 5 "the router's log to name the conflict" \
+  grep -q "service 61: service definition conflict" "$D/router.log"
+silent() { "$BHLAB" ctl "$LAB" wae3 show wccp status | grep -q "does not answer (3 HERE_I_AMs): check the password and its definition of service 61"; }
+wait_for 40 "wae3's show wccp to name the router's silence" silent
+grep -q "does not answer (3 HERE_I_AMs)" "$D/wae3.log" || fail "wae3's log does not name the silence"
+farm_settled 2 || fail "the farm is not wae1 and wae2 with wae3 conflicting: $(cat "$D/router.status")"
 wccp_exact 100 "with a conflicting box ignored"
-pass "a conflicting service definition: named by the router (status, log) and by wae2 (show wccp status, log); the farm's flows byte-exact: $out"
+pass "a conflicting service definition: named by the router (status, log) and by wae3 (show wccp status, log); the farm stays wae1 and wae2, its flows byte-exact: $out"
 
 # --- A redirect loop: the router redirects the boxes' own traffic too (service 61's "redirect
 # in" on their interface, no "redirect exclude in"; the simulator on SIGUSR2, the lab's kernel
 # exclusion deleted), so wae1's own SYN comes back to it. wae1 names it (show wccp status and
 # statistics, --json, its log once) and resets each such flow: the clients see a reset at once,
-# never a hang, and no flow ends short as if complete. Mended, flows go on.
+# never a hang, and no flow ends short as if complete. Mended, flows go on. The flows come from
+# a client whose buckets are wae1's (its transaction log names it).
+loop_src=$(box_clients 1 | head -1)
+[ -n "$loop_src" ] || fail "wae1's transaction log names no client"
 in_lab "$LAB" edge iptables -w -t mangle -D PREROUTING -i wccpbr -p tcp -j ACCEPT
 kill -USR2 "$(cat "$D/router.pid")"
 wait_for 5 "the router to redirect the boxes' own traffic" router_json "j['packets']['redirect_box_link']"
 t0=$(date +%s)
 looped=$(in_lab "$LAB" client "$FC" client --host 10.91.4.2 --port 5001 --mode both \
-  --bytes 65536 --conns 10 --sources 10.91.1.10 --timeout 30)
+  --bytes 65536 --conns 10 --sources "$loop_src" --timeout 30)
 dt=$(($(date +%s) - t0))
 echo "$looped" | grep -q '"ok": 0, "mismatch": 0,' || fail "flows in a redirect loop: $looped"
 echo "$looped" | grep -q "timed out" && fail "a flow in a redirect loop was left hanging: $looped"

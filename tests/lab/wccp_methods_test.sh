@@ -11,16 +11,27 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/wccp_lib.sh"
 
-# combination FORWARDING ASSIGNMENT: one farm of two boxes with these methods (return as
-# forwarding), its flows, its counters and its capture; the lab is taken down after.
-combination() {
-  local fw=$1 asg=$2 what="$1 forwarding and return, $2 assignment" mask=()
+# combination_up FORWARDING ASSIGNMENT: one farm of two boxes with these methods (return as
+# forwarding), its capture, its server and its clients; the lab's name in COMBO_LAB[FW/ASG].
+# All three come up first: their farms settle (HERE_I_AM every 10 s, the assignment after
+# 1.5 x T of stable membership) at the same time, each while the one before is checked.
+declare -A COMBO_LAB
+combination_up() {
+  local fw=$1 asg=$2 mask=()
   [ "$asg" = mask ] && mask=(--wccp-mask 0x3)
   lab_up "wccpm${fw:0:1}${asg:0:1}" --wccp 2 --wccp-forwarding "$fw" --wccp-return "$fw" \
     --wccp-assignment "$asg" "${mask[@]}"
+  COMBO_LAB[$fw/$asg]=$LAB
   wccp_capture
   wccp_server
   wccp_clients 10 209
+}
+
+# combination FORWARDING ASSIGNMENT: that farm's flows, its counters and its capture; the lab is
+# taken down after.
+combination() {
+  local fw=$1 asg=$2 what="$1 forwarding and return, $2 assignment"
+  LAB=${COMBO_LAB[$fw/$asg]}
   wait_for 90 "$what: two usable boxes and an executed assignment" farm_settled 2
   if [ "$asg" = mask ]; then
     "$BHLAB" ctl "$LAB" wae1 show wccp masks | grep -q "0x00000003" ||
@@ -37,6 +48,9 @@ combination() {
   "$BHLAB" down "$LAB" >/dev/null
 }
 
+combination_up l2 mask
+combination_up gre mask
+combination_up l2 hash
 combination l2 mask
 combination gre mask
 combination l2 hash

@@ -6,7 +6,7 @@
 # server sees each client's own address and port; every WCCP message and GRE packet on the
 # boxes' link dissects cleanly in tshark; a box killed is removed within 30 s and its buckets go
 # to the survivors, whose flows stand; a box with the wrong MD5 password is never a member and
-# says why.
+# says why (before it rejoins with the right one).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/wccp_lib.sh"
 
@@ -79,6 +79,11 @@ dt=$(($(date +%s) - t0))
 [ "$dt" -le 32 ] || fail "wae3 removed after $dt s (the protocol says 30)"
 router_json "all(s['removal_queries_sent'] >= 1 for s in j['services'])" || fail "no REMOVAL_QUERY before the removal"
 pass "wae3 killed: queried, then removed after $dt s"
+# It comes back at once with the wrong MD5 password: the router drops its HERE_I_AMs, so the
+# farm stays the two survivors below while its three unanswered HERE_I_AMs (20 s) go by.
+cp "/run/bhlab/$LAB/wae3-config.json" "/run/bhlab/$LAB/wae3-good.json"
+jq '.interception.wccp.password = "wrongpw"' "/run/bhlab/$LAB/wae3-good.json" >"/run/bhlab/$LAB/wae3-config.json"
+"$BHLAB" start "$LAB" wae3 || fail "wae3 start with the wrong password"
 # The flows on wae3 end with a reset, never hang: its kernel ends its sockets' client legs but
 # nothing reaches it any more; once the router removes it their segments are forwarded to the
 # far end (or returned by the box that takes its buckets), which knows no such connection and
@@ -105,25 +110,26 @@ rm -f /tmp/wccp-all-$$
 [ "$missing" -eq 0 ] || fail "$missing clients did not reach a survivor (buckets not reassigned)"
 pass "200 new flows byte-exact, every client on a survivor (wae3's buckets reassigned): $out"
 
-# --- It returns and rejoins.
-"$BHLAB" start "$LAB" wae3 || fail "wae3 restart"
-wait_for 90 "wae3 to rejoin" farm_settled 3
-pass "wae3 back: three usable boxes again"
-
-# --- A box with the wrong MD5 password: never a member; named in its log and show wccp.
-"$BHLAB" stop "$LAB" wae3
-jq '.interception.wccp.password = "wrongpw"' "/run/bhlab/$LAB/wae3-config.json" >"/run/bhlab/$LAB/wae3.tmp"
-mv "/run/bhlab/$LAB/wae3.tmp" "/run/bhlab/$LAB/wae3-config.json"
-"$BHLAB" start "$LAB" wae3 || fail "wae3 start with the wrong password"
+# --- wae3 with the wrong MD5 password (checked below): never a member; named in its log and
+# show wccp.
 wrong() { router_json "all(s['security_failures'] >= 1 for s in j['services'])"; }
 wait_for 30 "the router to count wae3's bad digests" wrong
-grep -q "security mismatch: HERE_I_AM from 10.91.5.13" "/run/bhlab/$LAB/router.log" ||
-  fail "the router's log does not name wae3's bad digest"
+# The router writes its log line at its next timer tick (250 ms), its status file every 500 ms:
+# either may come first.
+wait_for 5 "the router's log to name wae3's bad digest" \
+  grep -q "security mismatch: HERE_I_AM from 10.91.5.13" "/run/bhlab/$LAB/router.log"
 # The router drops a bad digest without a word (as IOS): the box names the silence, and what
 # causes it.
 named() { "$BHLAB" ctl "$LAB" wae3 show wccp status 2>/dev/null | grep -q "does not answer (3 HERE_I_AMs): check the password"; }
 wait_for 40 "wae3's show wccp to name why it is not a member" named
 grep -q "does not answer (3 HERE_I_AMs): check the password" "/run/bhlab/$LAB/wae3.log" ||
   fail "wae3's log does not name the router's silence"
-wait_for 90 "the farm to be two boxes again" farm_settled 2
+farm_settled 2 || fail "the farm is not the two survivors with wae3 sending a wrong digest: $(cat /run/bhlab/$LAB/router.status)"
 pass "wrong MD5 password: wae3 never a member, named by the router (status, log) and wae3 (show wccp status, log): $("$BHLAB" ctl "$LAB" wae3 show wccp status | grep -i 'problem' | head -2 | tr '\n' ' ')"
+
+# --- It returns (the right password) and rejoins.
+"$BHLAB" stop "$LAB" wae3
+cp "/run/bhlab/$LAB/wae3-good.json" "/run/bhlab/$LAB/wae3-config.json"
+"$BHLAB" start "$LAB" wae3 || fail "wae3 restart"
+wait_for 90 "wae3 to rejoin" farm_settled 3
+pass "wae3 back: three usable boxes again"

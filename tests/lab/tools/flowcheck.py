@@ -12,7 +12,8 @@ bytes followed by their SHA-256 and closes once the client has. both: both at on
 only if every connection matched; the summary line is JSON.
 
 --pace KBPS (client, up): sends at about KBPS kilobytes a second, in 8 KiB writes, so a flow
-lasts (a test can change the path under it).
+lasts (a test can change the path under it). --pace-until FLAG: paced only until the file FLAG
+exists, then the rest at full speed (the flow lasts as long as the test needs it, no longer).
 
 --parallel P (client): at most P connections at a time (each worker opens the next when its
 last has ended) instead of all --conns at once. The summary gives each connection's latency
@@ -38,7 +39,7 @@ def recv_exact(s, n):
     return bytes(buf)
 
 
-def send_random(s, n, pace=0):
+def send_random(s, n, pace=0, pace_until=None):
     h = hashlib.sha256()
     left = n
     chunk = 8192 if pace else CHUNK
@@ -53,6 +54,8 @@ def send_random(s, n, pace=0):
         h.update(piece)
         left -= len(piece)
         i += 1
+        if pace and pace_until and os.path.exists(pace_until):
+            pace = 0
         if pace:
             ahead = (n - left) / pace - (time.time() - t0)
             if ahead > 0:
@@ -151,7 +154,7 @@ def client_one(args, out, idx, lat=None):
         res = {}
         def up():
             try:
-                res["sent"] = send_random(s, args.bytes, args.pace * 1000)
+                res["sent"] = send_random(s, args.bytes, args.pace * 1000, args.pace_until)
                 hold(args)
                 s.shutdown(socket.SHUT_WR)
             except OSError as e:
@@ -237,6 +240,7 @@ def main():
     p.add_argument("--sources", help="client: comma-separated source addresses, round-robin")
     p.add_argument("--hold", help="client: hold each connection open until this file exists")
     p.add_argument("--pace", type=int, default=0, help="client: send at about this many kB/s")
+    p.add_argument("--pace-until", help="client: pace only until this file exists")
     p.add_argument("--parallel", type=int, default=0,
                    help="client: at most this many connections at a time (0: all at once)")
     args = p.parse_args()
