@@ -308,6 +308,17 @@ bool Flow::dropOutboundForFallback() {
   return true;
 }
 
+void Flow::replayKeptAsFirstFlight() {
+  replayOnRelay_ = false;
+  firstFlight_ = std::move(unconfirmedClient_);
+  unconfirmedClient_ = Bytes();
+  // Counted when first read; the replay counts them again.
+  info_.lanBytesRead -= std::min<uint64_t>(info_.lanBytesRead, firstFlight_.size());
+  firstFlightEnded_ = legs_[0].eofIn;
+  legs_[0].eofIn = false;
+  legs_[0].eofDeferred = false;
+}
+
 void Flow::renewOutboundLeg() {
   Leg& l = legs_[1];
   l = Leg{};

@@ -156,6 +156,10 @@ class Flow : private SpliceRelay::Owner {
   /// the kept client bytes (and its FIN) go first. False (nothing done) if the client has
   /// already been sent something: then only a reset is safe.
   bool dropOutboundForFallback();
+  /// After dropOutboundForFallback, for a new peer leg rather than a pass-through one: the kept
+  /// client bytes (and its FIN) go through the next startRelay as a first flight, into the
+  /// accelerator and the codec, instead of raw.
+  void replayKeptAsFirstFlight();
   /// Sends a peer-protocol frame on leg `i` (must be a Peer leg).
   void sendFrame(int i, codec::FrameType type, ByteSpan payload, uint16_t flags = 0);
   /// Call before startRelay: a watched flow is never spliced.

@@ -47,6 +47,9 @@ struct FlowInfo : accel::FlowRecord {
   policy::WanSecureMode wanSecureMode = policy::WanSecureMode::Never;
   /// What edge and core decided for the peer leg (proxy/wan_secure/leg_security.h).
   LegSecurity legSecurity = LegSecurity::Clear;
+  /// Edge: the leg's WAN secure (both ends `auto`) failed before the core confirmed it; the
+  /// flow goes on over a new peer leg without it (generic, as the seed's Problem 4).
+  bool retryWithoutWanSecure = false;
   uint64_t startTimeUnix = 0;
   /// Bytes as the applications sent them (original) and as they crossed the WAN (optimized).
   /// "Read" is from this box's LAN side (client on the edge, server on the core).

@@ -620,10 +620,28 @@ void FlowManager::onSecureLegFailed(Flow& flow, int leg, bool confirmed) {
 }
 
 void FlowManager::onSecureFallback(Flow& flow) {
-  // Edge, nothing of the client read yet: the class is `always`, so the flow goes on as
-  // pass-through on a new outbound leg (the seed's hand-off; `auto` classes would go on as
-  // generic TG once eMAPI makes `auto` secure anything).
+  // Edge, nothing of the client answered yet. An `always` class goes on as pass-through on a
+  // new outbound leg; a flow that `auto` secured goes on over a new peer leg in clear, where
+  // what needed the secured leg is handed to the generic AO, named (the seed's Problem 4:
+  // "connections can drop to TG").
   FlowInfo& info = flow.info();
+  if (info.legSecurity == LegSecurity::PerFlow && !info.retryWithoutWanSecure) {
+    info.retryWithoutWanSecure = true;
+    const SecureLeg* s = flow.secureLegOf(1);
+    info.wanSecureOff = "WAN secure failed on this connection's leg" +
+                        (s != nullptr ? " (" + s->failureText() + ")" : std::string()) +
+                        "; carried on without it";
+    info.acceleratorApplied = codec::Accelerator::None;
+    info.state = FlowState::AutoDiscovery;
+    if (secure_ != nullptr) {
+      secure_->stats().handedOff();
+    }
+    if (!flow.dropOutboundForFallback()) {
+      flow.abort(codec::ResetReason::Unspecified,
+                 "WAN secure failed after the client was answered: reset");
+    }
+    return;
+  }
   flows_.releaseAdmission(info.connId, limiter_);
   info.state = FlowState::PassThrough;
   info.passThroughReason = PassThroughReason::WanSecureFailed;
@@ -667,7 +685,11 @@ void FlowManager::onFallbackTimer() {
   }
   for (uint64_t id : due) {
     if (Flow* f = flows_.flow(id)) {
-      makePassThrough(*f, PassThroughReason::WanSecureFailed);
+      if (f->info().retryWithoutWanSecure) {
+        rediscoverWithoutWanSecure(*f);
+      } else {
+        makePassThrough(*f, PassThroughReason::WanSecureFailed);
+      }
     }
   }
   if (next != 0 && fallbackTimer_ != nullptr) {
@@ -675,6 +697,28 @@ void FlowManager::onFallbackTimer() {
         fallbackTimer_,
         [](uv_timer_t* t) { static_cast<FlowManager*>(t->data)->onFallbackTimer(); }, next - now,
         0);
+  }
+}
+
+void FlowManager::rediscoverWithoutWanSecure(Flow& flow) {
+  FlowInfo& info = flow.info();
+  // The same discovery as at the start (startEdgeFlow), offering no WAN secure: a core in
+  // `auto` answers clear, one in `always` a mismatch (the flow then passes through).
+  info.wanSecureMode = policy::WanSecureMode::Never;
+  info.wanSecureWanted = info.peerWanSecure = info.wanSecured = false;
+  DiscoveryEntry entry;
+  entry.requestedPolicy = info.policy.configured;
+  entry.secureFlags = edgeSynFlags(info.wanSecureMode);
+  edgeTable_.put(flowKeyOf(info), entry, uv_hrtime());
+  flow.replayKeptAsFirstFlight();
+  int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutDiscover);
+  if (fd >= 0) {
+    sizePeerLegBuffers(fd);
+  }
+  int r = fd < 0 ? uv_translate_sys_error(-fd) : flow.connectOutbound(fd, info.server);
+  if (r != 0) {
+    logFlow(flow, std::string("cannot open the outbound leg: ") + uv_strerror(r));
+    flow.abort(codec::ResetReason::Unspecified, "outbound leg failed");
   }
 }
 

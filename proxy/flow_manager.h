@@ -156,6 +156,8 @@ class FlowManager : public FlowOwner, public accel::Host {
   void onSecureFallback(Flow& flow);
   /// Reconnects the outbound legs of flows handed off after a WAN secure failure.
   void onFallbackTimer();
+  /// Edge: a flow whose `auto` leg failed asks the core again, offering no WAN secure.
+  void rediscoverWithoutWanSecure(Flow& flow);
   /// Edge: sends the Hello and starts relaying, the peer leg secured (TLS first) or in clear.
   void startEdgePeerLeg(Flow& flow, bool secured);
   /// Edge, both ends `auto`: flows whose client has not yet said whether the leg needs WAN

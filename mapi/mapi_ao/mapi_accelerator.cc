@@ -48,6 +48,11 @@ accel::Accelerator::Status MapiAccelerator::status() const {
 }
 
 bool MapiAccelerator::admit(FlowRecord& flow) {
+  if (const MapiFlowRecord* had = findMapiRecord(flow); had != nullptr && had->admitted) {
+    // Attached again (the box dropped the first edge half when WAN secure failed on the leg
+    // and carries the flow on over a new one): the grant it holds is still its own.
+    return true;
+  }
   uint64_t pair = pairOf(flow);
   bool known = pairConnections_.count(pair) != 0;
   Admission::Grant grant = admission_.admit(pair, known);
