@@ -92,8 +92,9 @@ wan_counters() { # wan_counters LAB -> "up_tx down_tx": bytes the WAN delivered 
     tr '\n' ' '
 }
 
-# cpu_ticks LAB -> "edge core wanem": the daemons' CPU time so far (utime + stime, in ticks; 0
-# for one that does not run).
+# cpu_ticks LAB -> "edge core wanem exchange-sim": the daemons' and the server simulator's CPU
+# time so far (utime + stime, in ticks; 0 for one that does not run). exchange-sim shares the
+# machine's cores with the boxes: a run where it is busy is not the boxes' measure alone.
 cpu_ticks() {
   local n pid t
   for n in edge core wanem; do
@@ -102,6 +103,12 @@ cpu_ticks() {
     [ -n "$pid" ] && t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
     printf '%s ' "${t:-0}"
   done
+  t=0
+  for pid in $(ip netns pids "bh-$1-server" 2>/dev/null); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = exchange-sim ] || continue
+    t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  printf '%s ' "$t"
 }
 
 TSV="$out/mapi.tsv"
@@ -137,7 +144,7 @@ run_one() {
   # What the run cost in CPU (a counter beside the timing, to tell a CPU-bound run; the machine's
   # load average says what else ran).
   echo "$p0 $p1 $(cut -d' ' -f1 /proc/loadavg)" | awk -v hz="$(getconf CLK_TCK)" \
-    '{ printf "edge_cpu_seconds=%.2f core_cpu_seconds=%.2f wanem_cpu_seconds=%.2f loadavg=%s\n", ($4 - $1) / hz, ($5 - $2) / hz, ($6 - $3) / hz, $7 }' \
+    '{ printf "edge_cpu_seconds=%.2f core_cpu_seconds=%.2f wanem_cpu_seconds=%.2f exchange_sim_cpu_seconds=%.2f loadavg=%s\n", ($5 - $1) / hz, ($6 - $2) / hz, ($7 - $3) / hz, ($8 - $4) / hz, $9 }' \
     >"$LOGS/$TAG$rate-$wl-$mode.cpu"
   up=$((c1[0] - c0[0])); down=$((c1[1] - c0[1]))
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')

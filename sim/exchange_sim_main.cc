@@ -8,6 +8,7 @@
 #include "secure/kerberos/gss_dce_acceptor.h"
 #include "sim/content.h"
 #include "sim/exchange_server.h"
+#include "sim/heap_tuning.h"
 
 using namespace bh::sim;
 
@@ -30,6 +31,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keepFreedHeap();
   ExchangeSimOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

@@ -14,6 +14,7 @@
 
 #include "secure/kerberos/gss_credential.h"
 #include "sim/content.h"
+#include "sim/heap_tuning.h"
 #include "sim/key_log.h"
 #include "sim/outlook_client.h"
 
@@ -57,6 +58,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keepFreedHeap();
   OutlookOptions options;
   std::vector<std::string> workload;
   std::string holdFlag;
