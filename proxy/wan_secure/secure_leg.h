@@ -60,6 +60,9 @@ class SecureLeg {
   /// on must not hand the flow's bytes to another connection (they could arrive twice).
   bool earlyDataMayHaveArrived() const { return session_->earlyDataMayHaveArrived(); }
   secure::EarlyData earlyData() const { return session_->earlyData(); }
+  /// Client, open: the peer's NewSessionTicket for this connection has not come yet
+  /// (TlsSession::awaitingTicket): the flow keeps the leg open for it when it ends first.
+  bool awaitingTicket() const { return phase_ == Phase::Open && session_->awaitingTicket(); }
   /// Ciphertext for the socket (handshake flights, records, alerts); empties the buffer.
   Bytes takeCiphertext();
   /// Sends close_notify (RFC 8446 section 6.1).
