@@ -113,10 +113,21 @@ for i in $(seq "$FIRST_SAMPLES"); do
   fi
   first_ms="$first_ms $(ttfb 1)"
 done
+edge_counts() { # done resumed early-data-accepted, the edge's WAN secure counters
+  "$BHLAB" ctl "$ttfb_lab" edge --json show statistics wan-secure | /usr/bin/python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(j["handshakes_done"], j["handshakes_resumed"], j["early_data_accepted"])'
+}
+read -r d0 r0 e0 < <(edge_counts)
 resumed_ms=$(ttfb "$TTFB_SAMPLES" | tr '\n' ' ')
+read -r d1 r1 e1 < <(edge_counts)
+# Each "resumed" sample must have been one: a flow that made a full handshake instead (no ticket
+# left) would be measured as resumed and show as one round trip more.
+resumed_counts="$((d1 - d0)) $((r1 - r0)) $((e1 - e0))"
 load1=$(loadavg)
 /usr/bin/python3 - "$out/wansec.json" "$mc" "$ms" "${c[*]}" "${s[*]}" "$clear_ms" "$first_ms" "$resumed_ms" \
-  "$mcc" "$msc" "${cc[*]}" "${sc[*]}" "$load0" "$load1" "$load_start" <<'PY'
+  "$mcc" "$msc" "${cc[*]}" "${sc[*]}" "$load0" "$load1" "$load_start" "$resumed_counts" <<'PY'
 import json, sys
 path = sys.argv[1]
 samples = [[float(x) for x in a.split()] for a in sys.argv[6:9]]
@@ -151,13 +162,17 @@ res.update({
     "extra_rtt_min": {"first_contact": round((first_min - clear_min) / rtt, 2),
                       "resumed": round((resumed_min - clear_min) / rtt, 2)},
     "goal_extra_rtt": {"first_contact": 1.0, "resumed": 0.0},
+    "resumed_samples_handshakes": dict(zip(("done", "resumed", "early_data_accepted"),
+                                           (int(x) for x in sys.argv[16].split()))),
     "load_average": {"at_start": sys.argv[15], "before_ttfb": sys.argv[13],
                      "after_ttfb": sys.argv[14]}})
 json.dump(res, open(path, "w"), indent=2)
-print("%s | first byte: clear %.0f ms, first contact +%.2f RTT, resumed +%.2f RTT (medians of "
-      "%d/%d/%d; minimums %.0f ms, +%.2f, +%.2f) | load %s, %s   -> %s"
+print("%s | first byte: clear %.0f ms, first contact %+.2f RTT, resumed %+.2f RTT (medians of "
+      "%d/%d/%d; minimums %.0f ms, %+.2f, %+.2f; resumed samples: %s) | load %s, %s   -> %s"
       % (line, clear, res["extra_rtt_first_contact"], res["extra_rtt_resumed"],
          len(samples[0]), len(samples[1]), len(samples[2]), clear_min,
-         res["extra_rtt_min"]["first_contact"], res["extra_rtt_min"]["resumed"], sys.argv[15],
+         res["extra_rtt_min"]["first_contact"], res["extra_rtt_min"]["resumed"],
+         "%(done)d handshakes, %(resumed)d resumed, %(early_data_accepted)d with early data"
+         % res["resumed_samples_handshakes"], sys.argv[15],
          sys.argv[14], path))
 PY

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lab_ca.h"
+#include "secure/tls_warm_up.h"
 
 using namespace bh;
 using namespace bh::secure;
@@ -726,5 +727,22 @@ TEST_CASE("identity: configured PEM files (certificate, key, chain, CA bundle)")
     CHECK(c->state() == TlsState::Established);
     CHECK(s->state() == TlsState::Established);
     REQUIRE(c->peerCertificate() != nullptr);
+  }
+}
+
+TEST_CASE("tls warm-up: a handshake with itself at start, on contexts of its own") {
+  PeeringIdentity id = selfSigned("edge");
+  TlsConfig cfg;
+  cfg.peerCertVerify = true;  // our own certificate is not in a CA bundle: not verified here
+  auto warm = warmUpTls(cfg, id);
+  REQUIRE_MESSAGE(warm.ok(), warm.error());
+  CHECK(warm.value() == "TLS_AES_256_GCM_SHA384");
+
+  SUBCASE("settings no handshake can meet fail it, named") {
+    TlsConfig bad;
+    bad.ciphersuites = "TLS_NO_SUCH_SUITE";
+    auto w = warmUpTls(bad, id);
+    CHECK_FALSE(w.ok());
+    CHECK_FALSE(w.error().empty());
   }
 }
