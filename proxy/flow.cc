@@ -205,6 +205,14 @@ void Flow::onCiphertext(Leg& from, ByteSpan data) {
   if (!plain.empty()) {
     onBytes(from, plain);
   }
+  // What one take did not hand over waits in the session, and the socket may bring nothing
+  // more (the peer's last bytes were in this read): go on unless back-pressure paused the leg,
+  // which then goes on when its reads resume (onWrite). Each pass empties the session's
+  // plaintext, which it refills only from what it holds (its caps), so this ends.
+  if (!aborted_ && !from.pausedByPeer && !from.closing && !from.secureFailed && from.tls &&
+      from.tls->plaintextWaiting()) {
+    onCiphertext(from, {});
+  }
 }
 
 void Flow::writeCiphertext(Leg& l, bool closeAfter) {
@@ -916,6 +924,13 @@ void Flow::onWrite(uv_write_t* req, int status) {
   if (src.pausedByPeer && to.pendingWrite < kLowWater) {
     src.pausedByPeer = false;
     f->startReading(src);
+    if (src.tls && src.tls->plaintextWaiting()) {
+      // Opened before the pause and never handed over: no read may come for it.
+      f->onCiphertext(src, {});
+      if (f->aborted_) {
+        return;
+      }
+    }
   }
   if (to.pendingWrite == 0) {
     // E.g. a core flow that fell back to raw: pass-through from here on.
