@@ -97,8 +97,9 @@ pass "4 flows at once to one core, each resumed with 0-RTT early data on a ticke
 # Short flows one after another, more than a handshake's 4 tickets: each (1 byte up, then both
 # closes) is over before the core's ticket for its resumption arrives (the core sends it once
 # it has the edge's Finished, a round trip later); the edge keeps the leg open for it, so every
-# one resumes with 0-RTT early data and the pool stays as it was (before, every fifth flow made a full handshake: measured
-# at 100 ms RTT, one flow in five took a round trip more; main's binary fails this: 4 -> 11).
+# one resumes with 0-RTT early data and the pool stays as it was (before, every fifth flow made
+# a full handshake: at 100 ms RTT one flow in five took a round trip more; main's binary fails
+# this: 4 -> 11).
 r0=$(resumed_n edge) e0=$(early edge) d0=$(ws_json edge | field 'j["handshakes_done"]')
 for i in 1 2 3 4 5 6 7 8; do
   in_lab "$LAB" client "$TOOLS/flowcheck.py" client --host 10.91.4.2 --port 5001 --mode up \
