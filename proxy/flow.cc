@@ -238,6 +238,14 @@ void Flow::onCiphertext(Leg& from, ByteSpan data) {
   if (!plain.empty()) {
     onBytes(from, plain);
   }
+  // What one take did not hand over waits in the session, and the socket may bring nothing
+  // more (the peer's last bytes were in this read): go on unless back-pressure paused the leg,
+  // which then goes on when its reads resume (onWrite). Each pass empties the session's
+  // plaintext, which it refills only from what it holds (its caps), so this ends.
+  if (!aborted_ && !from.pausedByPeer && !from.closing && !from.secureFailed && from.tls &&
+      from.tls->plaintextWaiting()) {
+    onCiphertext(from, {});
+  }
 }
 
 void Flow::writeCiphertext(Leg& l, bool closeAfter) {
@@ -505,6 +513,12 @@ void Flow::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
 void Flow::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   Leg& l = *static_cast<Leg*>(s->data);
   Flow* f = l.flow;
+  if (l.lingering) {
+    f->readLingering(
+        l, n,
+        ByteSpan(reinterpret_cast<const uint8_t*>(buf->base), n > 0 ? static_cast<size_t>(n) : 0));
+    return;
+  }
   if (n > 0) {
     ByteSpan data(reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(n));
     if (l.tls) {
@@ -986,6 +1000,13 @@ void Flow::onWrite(uv_write_t* req, int status) {
   if (src.pausedByPeer && to.pendingWrite < kLowWater) {
     src.pausedByPeer = false;
     f->startReading(src);
+    if (src.tls && src.tls->plaintextWaiting()) {
+      // Opened before the pause and never handed over: no read may come for it.
+      f->onCiphertext(src, {});
+      if (f->aborted_) {
+        return;
+      }
+    }
   }
   if (to.pendingWrite == 0) {
     // E.g. a core flow that fell back to raw: pass-through from here on.
@@ -1046,8 +1067,29 @@ void Flow::maybeFinish() {
       uv_try_write(reinterpret_cast<uv_stream_t*>(&l.tcp), &b, 1);
     }
   }
-  closeLeg(legs_[0], false);
-  closeLeg(legs_[1], false);
+  for (Leg& l : legs_) {
+    if (l.tls && l.reading && !l.tcpEof && l.tls->awaitingTicket()) {
+      // The core sends a resumption's ticket once it has our Finished, a round trip after the
+      // handshake: a short flow is complete before it comes, and closing now would lose it and
+      // cost the next flow to this core its 0-RTT (secure/README.md "Resumption and early
+      // data"). The core closes its side once it has our HalfClose, which follows our
+      // Finished, so this lasts at most about a round trip.
+      l.lingering = true;
+      continue;
+    }
+    closeLeg(l, false);
+  }
+}
+
+void Flow::readLingering(Leg& l, ssize_t n, ByteSpan data) {
+  if (n > 0) {
+    Bytes plain;  // the flow is complete: nothing more is relayed
+    l.tls->receive(data, plain);
+    if (l.tls->awaitingTicket()) {
+      return;
+    }
+  }
+  closeLeg(l, n < 0 && n != UV_EOF);
 }
 
 void Flow::fail(Leg& from, int err) {
@@ -1073,6 +1115,11 @@ void Flow::fail(Leg& from, int err) {
 
 void Flow::abort(uint16_t reason, const std::string& why) {
   if (aborted_) {
+    for (Leg& l : legs_) {
+      if (l.lingering) {
+        closeLeg(l, true);  // complete, waiting only for a ticket (maybeFinish)
+      }
+    }
     return;
   }
   aborted_ = true;

@@ -219,6 +219,9 @@ class Flow : private SpliceRelay::Owner {
     /// the kernel, not in the session (whose caps would refuse it).
     bool pausedForCheck = false;
     bool shutdownOut = false;  ///< we finished sending towards it (shutdown or HalfClose)
+    /// Edge, secured: the flow is complete, the leg stays open (read, nothing relayed) until
+    /// the core's resumption ticket, its EOF or an error (maybeFinish).
+    bool lingering = false;
     bool closing = false;
     bool closed = false;
     size_t pendingWrite = 0;
@@ -244,6 +247,8 @@ class Flow : private SpliceRelay::Owner {
   void writeCiphertext(Leg& l, bool closeAfter = false);
   void onSecureFailed(Leg& from);
   void onSecureEof(Leg& from);
+  /// A lingering leg's read (maybeFinish): the ticket is taken, then the leg closes.
+  void readLingering(Leg& l, ssize_t n, ByteSpan data);
   /// Leg 1 after dropOutboundForFallback closed: a fresh handle, nothing relayed yet.
   void renewOutboundLeg();
   void onFrame(Leg& from, codec::Frame& frame);

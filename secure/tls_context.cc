@@ -47,6 +47,9 @@ int verifyCallback(int preverifyOk, X509_STORE_CTX* store) {
 // by the proxy must not cost the next flow its resumption.
 int newSessionCallback(SSL* ssl, SSL_SESSION* ticket) {
   TlsSession* s = sessionOf(ssl);
+  if (s != nullptr) {
+    s->noteTicket();
+  }
   if (s != nullptr && SSL_SESSION_is_resumable(ticket) == 1) {
     if (SSL_SESSION* copy = SSL_SESSION_dup(ticket)) {
       s->context().keepTicket(s->peer(), SslSessionPtr(copy));

@@ -383,6 +383,12 @@ size_t TlsSession::write(ByteSpan plaintext) {
   return written;
 }
 
+bool TlsSession::awaitingTicket() const {
+  const TlsConfig& c = context_.config();
+  return context_.role() == TlsRole::Client && state_ == TlsState::Established &&
+         ticketsReceived_ == 0 && c.maxTicketsPerPeer > 0 && c.maxResumptionTickets > 0;
+}
+
 void TlsSession::close() {
   if (state_ == TlsState::Established || state_ == TlsState::Closed) {
     SSL_shutdown(ssl_.get());

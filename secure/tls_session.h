@@ -63,6 +63,14 @@ class TlsSession {
     return !earlyCopy_.empty() || earlyData_ == EarlyData::Accepted;
   }
   EarlyData earlyData() const { return earlyData_; }
+  /// Client, established: no NewSessionTicket has come on this connection yet (RFC 8446 section
+  /// 4.6.1). The server sends it once it has our Finished, so after a resumption it arrives a
+  /// round trip after the handshake: a connection closed before then loses it, and the next
+  /// connection to the peer finds one ticket fewer (secure/README.md "Resumption and early
+  /// data"). False when this context keeps no tickets.
+  bool awaitingTicket() const;
+  /// Called by the NewSessionTicket callback (tls_context.cc).
+  void noteTicket() { ++ticketsReceived_; }
   /// Sends close_notify (RFC 8446 section 6.1).
   void close();
   /// Ends the session for a reason found outside TLS (OCSP said revoked, for instance).
@@ -113,6 +121,7 @@ class TlsSession {
   TlsFailure failure_ = TlsFailure::None;
   std::string failureText_;
   bool resumed_ = false;
+  size_t ticketsReceived_ = 0;
   int verifyError_ = 0;
   bool verifyDefaultSelfSigned_ = false;
   std::string verifyCertificate_;  ///< the certificate the first chain error concerns

@@ -60,6 +60,12 @@ class SecureLeg {
   /// on must not hand the flow's bytes to another connection (they could arrive twice).
   bool earlyDataMayHaveArrived() const { return session_->earlyDataMayHaveArrived(); }
   secure::EarlyData earlyData() const { return session_->earlyData(); }
+  /// Client, open: the peer's NewSessionTicket for this connection has not come yet
+  /// (TlsSession::awaitingTicket): the flow keeps the leg open for it when it ends first.
+  bool awaitingTicket() const { return phase_ == Phase::Open && session_->awaitingTicket(); }
+  /// Open, and opened plaintext waits in the session (one take opens at most its plaintext
+  /// cap): receive({}) hands it over. No socket read may come for it (the peer's last bytes).
+  bool plaintextWaiting() const { return open() && session_->pendingPlaintextIn() > 0; }
   /// Ciphertext for the socket (handshake flights, records, alerts); empties the buffer.
   Bytes takeCiphertext();
   /// Sends close_notify (RFC 8446 section 6.1).

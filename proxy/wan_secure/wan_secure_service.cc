@@ -9,8 +9,10 @@
 #include <array>
 #include <cerrno>
 
+#include "proxy/log.h"
 #include "secure/default_identity.h"
 #include "secure/store_key_source.h"
+#include "secure/tls_warm_up.h"
 
 namespace bh::proxy {
 
@@ -158,6 +160,11 @@ void WanSecureService::start(const policy::WanSecureConfig& config, const std::s
   }
   client_ = std::move(client).value();
   server_ = std::move(server).value();
+  // OpenSSL's lazy initialization is paid here, not by the first flow's handshake
+  // (secure/tls_warm_up.h); a failure here is logged, the legs will name their own.
+  if (auto warm = secure::warmUpTls(tls, identity); !warm.ok()) {
+    logError("WAN secure: a TLS handshake with itself at start failed: " + warm.error());
+  }
   identity_ = std::make_unique<secure::PeeringIdentity>(std::move(identity));
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lab_ca.h"
+#include "secure/tls_warm_up.h"
 
 using namespace bh;
 using namespace bh::secure;
@@ -451,6 +452,49 @@ TEST_CASE("tls 0-RTT: early data reaches the server before the client's Finished
   }
 }
 
+TEST_CASE("tls 0-RTT: a resumed client awaits the ticket its Finished earns, after close_notify") {
+  // The server sends a resumption's NewSessionTicket once it has the client's Finished, a round
+  // trip after the client's handshake completed: a short flow is over by then. The proxy keeps
+  // the leg open until it came (Flow::maybeFinish), after its close_notify (a TLS 1.3
+  // half-close, RFC 8446 section 6.1), so each resumption leaves the peer's pool as it found it.
+  Pair p;
+  firstContact(p, "core-1");
+  const size_t pool = p.clientCtx->ticketCount("core-1");
+  auto c = session(*p.clientCtx, "core-1");
+  auto s = session(*p.serverCtx);
+  CHECK_FALSE(c->awaitingTicket());  // not established yet
+  CHECK(c->writeEarly(bytesOf("request")) == 7);
+  s->receive(c->takeCiphertext());
+  CHECK(s->write(bytesOf("answer")) == 6);
+  c->receive(s->takeCiphertext());
+  REQUIRE(c->state() == TlsState::Established);
+  CHECK(textOf(c->takePlaintext()) == "answer");
+  CHECK(c->awaitingTicket());
+  CHECK(p.clientCtx->ticketCount("core-1") == pool - 1);
+  Bytes finished = c->takeCiphertext();  // EndOfEarlyData, Finished
+  c->close();                            // the flow is complete: close_notify
+  Bytes notify = c->takeCiphertext();
+  finished.insert(finished.end(), notify.begin(), notify.end());
+  s->receive(finished);
+  REQUIRE(s->state() == TlsState::Closed);
+  c->receive(s->takeCiphertext());  // the NewSessionTicket (and the server's close_notify)
+  CHECK_FALSE(c->awaitingTicket());
+  CHECK(p.clientCtx->ticketCount("core-1") == pool);
+  CHECK(s->failure() == TlsFailure::None);
+  CHECK(c->failure() == TlsFailure::None);
+
+  SUBCASE("a client that keeps no tickets awaits none") {
+    TlsConfig none;
+    none.maxTicketsPerPeer = 0;
+    auto ctx = context(TlsRole::Client, none, selfSigned("edge"));
+    auto c2 = session(*ctx, "core-1");
+    auto s2 = session(*p.serverCtx);
+    pump(*c2, *s2);
+    REQUIRE(c2->state() == TlsState::Established);
+    CHECK_FALSE(c2->awaitingTicket());
+  }
+}
+
 TEST_CASE("tls 0-RTT: a copy accepted first makes the original fail, not resend (section 8.2)") {
   // The attacker delivers a copy of the edge's first flight before the original (on a
   // connection of its own): the copy's early data is accepted once. The original, offering the
@@ -683,5 +727,22 @@ TEST_CASE("identity: configured PEM files (certificate, key, chain, CA bundle)")
     CHECK(c->state() == TlsState::Established);
     CHECK(s->state() == TlsState::Established);
     REQUIRE(c->peerCertificate() != nullptr);
+  }
+}
+
+TEST_CASE("tls warm-up: a handshake with itself at start, on contexts of its own") {
+  PeeringIdentity id = selfSigned("edge");
+  TlsConfig cfg;
+  cfg.peerCertVerify = true;  // our own certificate is not in a CA bundle: not verified here
+  auto warm = warmUpTls(cfg, id);
+  REQUIRE_MESSAGE(warm.ok(), warm.error());
+  CHECK(warm.value() == "TLS_AES_256_GCM_SHA384");
+
+  SUBCASE("settings no handshake can meet fail it, named") {
+    TlsConfig bad;
+    bad.ciphersuites = "TLS_NO_SUCH_SUITE";
+    auto w = warmUpTls(bad, id);
+    CHECK_FALSE(w.ok());
+    CHECK_FALSE(w.error().empty());
   }
 }
