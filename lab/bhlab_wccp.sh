@@ -88,7 +88,9 @@ wccp_start_box() {
   local name=$1 i=$2 d="$STATE_ROOT/$1" node="wae$2"
   mkdir -p "$d/$node"
   rm -f "$d/$node.sock"
-  in_ns "$(ns "$name" "$node")" "$BIN_DIR/bridgehead" --config "$d/$node-config.json" \
+  local creds=()
+  store_credentials "$d" "$node" "$d/$node-config.json"
+  in_ns "$(ns "$name" "$node")" "${creds[@]}" "$BIN_DIR/bridgehead" --config "$d/$node-config.json" \
     --role edge --control "$d/$node.sock" --state-dir "$d/$node" \
     --pidfile "$d/$node.pid" >>"$d/$node.log" 2>&1 </dev/null &
   local launcher=$! n=0

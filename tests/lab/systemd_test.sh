@@ -36,7 +36,10 @@ with open(sys.argv[2], "a", buffering=1) as log:
 PY
 listener=$!
 wait_for 20 "the NOTIFY_SOCKET listener" test -S "$D/notify.sock"
-in_lab "$LAB" edge env NOTIFY_SOCKET="$D/notify.sock" "$BH_BIN/bridgehead" \
+# The store key as systemd hands it (a credential): the daemon never makes /etc/bridgehead here.
+mkdir -p -m 0700 "$D/credentials"
+(umask 077; head -c 32 /dev/urandom >"$D/credentials/bridgehead-store-key")
+in_lab "$LAB" edge env NOTIFY_SOCKET="$D/notify.sock" CREDENTIALS_DIRECTORY="$D/credentials" "$BH_BIN/bridgehead" \
   --config "$BH_BIN/../config/lab-edge.json" --role edge --control "$D/edge.sock" \
   --state-dir "$D/edge" --pidfile "$D/edge.pid" >"$D/edge.log" 2>&1 &
 poll 30 grep -q "READY=1" "$D/notify.log" || fail "no READY=1: $(cat "$D/edge.log")"
@@ -69,8 +72,8 @@ pass "SIGTERM: STOPPING=1, rules removed"
 
 # A crash leaves rules; --remove-rules (ExecStopPost) takes them away.
 rm -f "$D/edge.sock" "$D/edge.pid"
-in_lab "$LAB" edge "$BH_BIN/bridgehead" --config "$BH_BIN/../config/lab-edge.json" --role edge \
-  --control "$D/edge.sock" --state-dir "$D/edge" --pidfile "$D/edge.pid" >>"$D/edge.log" 2>&1 &
+in_lab "$LAB" edge env CREDENTIALS_DIRECTORY="$D/credentials" "$BH_BIN/bridgehead" \
+  --config "$BH_BIN/../config/lab-edge.json" --role edge --control "$D/edge.sock" --state-dir "$D/edge" --pidfile "$D/edge.pid" >>"$D/edge.log" 2>&1 &
 wait_for 30 "the second daemon's socket, pid file and rules" \
   eval '[ -S "$D/edge.sock" ] && [ -s "$D/edge.pid" ] && in_lab "$LAB" edge nft list tables | grep -q bridgehead'
 pid=$(cat "$D/edge.pid")
