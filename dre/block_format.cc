@@ -79,6 +79,36 @@ bool readVarint(ByteReader& r, uint32_t& v) {
   return false;
 }
 
+bool measureInstructions(ByteSpan instructions, uint32_t maxChunkBytes, InstructionTotals& totals) {
+  totals = {};
+  ByteReader r(instructions);
+  while (r.remaining() > 0) {
+    const uint8_t op = r.u8();
+    const bool reference = op == static_cast<uint8_t>(Op::Reference);
+    if (!reference && op != static_cast<uint8_t>(Op::ChunkLiteral) &&
+        op != static_cast<uint8_t>(Op::RawLiteral)) {
+      return false;
+    }
+    if (reference) {
+      r.take(Fingerprint::kBytes);
+    }
+    uint32_t length = 0;
+    if (!readVarint(r, length) || length == 0 || length > maxChunkBytes) {
+      return false;
+    }
+    if (reference) {
+      totals.referenceBytes += length;
+    } else {
+      r.take(length);
+      totals.literalBytes += length;
+    }
+    if (!r.ok()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void encodeResendRequest(std::span<const MissingChunk> missing, Bytes& out) {
   ByteWriter w(out);
   w.u8(kResendMagic);

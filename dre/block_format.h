@@ -56,6 +56,16 @@ void appendVarint(Bytes& out, uint32_t v);
 /// @return false (and reader failed) on truncation or a value above 32 bits.
 bool readVarint(ByteReader& r, uint32_t& v);
 
+/// What an instruction stream decodes to, measured before anything is copied: the decoder checks
+/// the totals against its caps and sizes its output once (a block of references decodes to
+/// megabytes from a few kilobytes of instructions).
+struct InstructionTotals {
+  uint64_t referenceBytes = 0;  ///< sum of Reference lengths
+  uint64_t literalBytes = 0;    ///< sum of ChunkLiteral and RawLiteral lengths
+};
+/// @return false on an unknown op, a length of 0 or above maxChunkBytes, or a truncation.
+bool measureInstructions(ByteSpan instructions, uint32_t maxChunkBytes, InstructionTotals& totals);
+
 /// A chunk the receiver could not resolve; the sender answers with its bytes or resets.
 struct MissingChunk {
   Fingerprint fp;

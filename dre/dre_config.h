@@ -9,7 +9,7 @@
 namespace bh::dre {
 
 /// Settings of one DRE stream. Both peers must agree on the caps (maxBlockBytes,
-/// chunker.maxSize); the other fields only steer the encoder.
+/// chunker.maxSize, blockMaxReferencedBytes); the other fields only steer the encoder.
 struct DreConfig {
   ChunkerConfig chunker;
   size_t blockTargetBytes = 256 * 1024;  ///< encoder seals a block once its instructions reach this
@@ -23,6 +23,12 @@ struct DreConfig {
   /// The encoder seals a block once its references cover this many original bytes, so that a
   /// receiver missing every chunk of one block can hold them all in its repair stash.
   size_t blockMaxReferencedBytes = 4 << 20;
+
+  /// The decoder's cap on the bytes one block's references decode to: the encoder seals a block
+  /// once its references reach blockMaxReferencedBytes, so the last chunk may pass it by less
+  /// than one chunk. Without it, 1 MiB of references to one cached 64 KiB chunk would decode to
+  /// 3 GiB.
+  size_t maxBlockReferencedBytes() const { return blockMaxReferencedBytes + chunker.maxSize; }
 
   /// @return an empty string when usable, otherwise why not.
   std::string validate() const;

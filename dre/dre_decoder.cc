@@ -43,7 +43,23 @@ BlockResult DreDecoder::decodeBlock(ByteSpan in, Bytes& out, std::vector<Missing
     return {BlockStatus::Error, 0, 0, error};
   }
   const bool repair = (h.flags & kBlockFlagRepair) != 0;
+  // Measure before copying: a block's references decode to megabytes from a few kilobytes of
+  // instructions, so what they add up to is checked against the cap first, and the output is
+  // sized once instead of growing (and moving) through every doubling.
+  InstructionTotals totals;
+  if (!measureInstructions(instructions, config_.chunker.maxSize, totals)) {
+    return {BlockStatus::Error, 0, 0, "dre block: bad instruction"};
+  }
+  if (totals.referenceBytes > config_.maxBlockReferencedBytes()) {
+    return {BlockStatus::Error, 0, 0, "dre block: references beyond the block cap"};
+  }
   const size_t outStart = out.size();
+  if (!repair) {
+    const size_t need = outStart + totals.referenceBytes + totals.literalBytes;
+    if (out.capacity() < need) {
+      out.reserve(std::max(need, out.capacity() * 2));
+    }
+  }
   const size_t missingStart = missing.size();
   DreStats delta;
   bool references = false;

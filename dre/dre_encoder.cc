@@ -115,7 +115,11 @@ bool DreEncoder::answerResend(std::span<const MissingChunk> missing, Bytes& out)
   Bytes saved;
   saved.swap(instructions_);
   const uint64_t savedEpoch = blockEpoch_;
+  // The open block's counters too: sealing the repair blocks resets them, and an open block
+  // that forgot its references went on past blockMaxReferencedBytes, beyond what the
+  // receiver's repair stash (and its block cap) hold.
   const size_t savedLiteralBytes = blockLiteralBytes_;
+  const size_t savedReferencedBytes = blockReferencedBytes_;
   blockLiteralBytes_ = 0;
   blockEpoch_ = ledger_.epoch();
   Bytes repair;
@@ -145,6 +149,7 @@ bool DreEncoder::answerResend(std::span<const MissingChunk> missing, Bytes& out)
   instructions_.swap(saved);
   blockEpoch_ = savedEpoch;
   blockLiteralBytes_ = savedLiteralBytes;
+  blockReferencedBytes_ = savedReferencedBytes;
   if (!ok) {
     return false;
   }

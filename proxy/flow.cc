@@ -254,22 +254,12 @@ void Flow::writeCiphertext(Leg& l, bool closeAfter) {
     writeRaw(l, std::move(c), true);
     return;
   }
-  if (c.empty() || l.closing) {
+  if (c.empty()) {
     return;
   }
   // The sealed bytes are this flow's own buffer: what the socket does not take now is queued
   // where it is (from an offset), never copied again.
-  size_t done = 0;
-  if (l.pendingWrite == 0) {
-    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(c.data()), static_cast<unsigned>(c.size()));
-    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&l.tcp), &b, 1);
-    if (n < 0 && n != UV_EAGAIN) {
-      fail(l, n);
-      return;
-    }
-    done = n > 0 ? static_cast<size_t>(n) : 0;
-  }
-  writeRaw(l, std::move(c), false, done);
+  writeOwnedRaw(l, std::move(c));
 }
 
 void Flow::onSecureFailed(Leg& from) {
@@ -584,15 +574,36 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
   info_.wanBytesRead += data.size();
   std::vector<codec::Frame> frames;
   ParseResult r = from.decoder->feed(data, frames);
+  if (r.status == ParseStatus::Error && !from.heldFrames.empty()) {
+    abort(codec::ResetReason::ProtocolError, "bad peer frame: " + r.error);
+    return;
+  }
   // Frames decoded before an error are still valid and in order: deliver them first.
   for (auto& fr : frames) {
-    if (aborted_) {
-      return;
-    }
-    onFrame(from, fr);
+    from.heldFrameBytes += fr.payload.size();
+    from.heldFrames.push_back(std::move(fr));
   }
+  releaseHeldFrames(from);
   if (r.status == ParseStatus::Error && !aborted_) {
     abort(codec::ResetReason::ProtocolError, "bad peer frame: " + r.error);
+  }
+}
+
+void Flow::releaseHeldFrames(Leg& from) {
+  // One read of a peer leg holds many frames, and a frame of DRE references decodes to
+  // megabytes: the other leg's high-water mark is checked before each frame, not once per read.
+  // Without it a read of 64 KiB put 30 MiB in one write queue (docs/ARCHITECTURE.md, memory).
+  Leg& to = other(from);
+  while (!from.heldFrames.empty() && !aborted_) {
+    if (to.pendingWrite > kHighWater) {
+      stopReading(from);
+      from.pausedByPeer = true;  // onWrite releases the rest once `to` drains
+      return;
+    }
+    codec::Frame fr = std::move(from.heldFrames.front());
+    from.heldFrames.pop_front();
+    from.heldFrameBytes -= fr.payload.size();
+    onFrame(from, fr);
   }
 }
 
@@ -611,7 +622,7 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
         abort(codec::ResetReason::ProtocolError, "Data frame: " + err);
         return;
       }
-      afterDecode(from, plain, toPeer);
+      afterDecode(from, std::move(plain), toPeer);
       return;
     }
     case codec::FrameType::DreControl: {
@@ -623,7 +634,7 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
         abort(codec::ResetReason::ProtocolError, "DreControl: " + err);
         return;
       }
-      afterDecode(from, plain, toPeer);
+      afterDecode(from, std::move(plain), toPeer);
       return;
     }
     case codec::FrameType::HalfClose:
@@ -680,7 +691,7 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
   }
 }
 
-void Flow::afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>& toPeer) {
+void Flow::afterDecode(Leg& from, Bytes&& plain, std::vector<codec::Frame>& toPeer) {
   Leg& to = other(from);
   for (auto& f : toPeer) {
     sendFrame(from.index, f.type, f.payload, f.flags);
@@ -696,7 +707,7 @@ void Flow::afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>&
       releaseDeferredEofs(to);
       return;
     }
-    deliver(to, plain);
+    deliver(to, std::move(plain));
   }
   // A half-close that waited for this data can go now.
   if (from.halfCloseDeferred && !aborted_ && !codec_->decodePending() &&
@@ -824,6 +835,15 @@ void Flow::releaseDeferredEofs(Leg& raw) {
   }
 }
 
+void Flow::deliver(Leg& to, Bytes&& data) {
+  if (to.kind != LegKind::Raw || to.tls || to.closing || to.shutdownOut) {
+    deliver(to, ByteSpan(data));
+    return;
+  }
+  info_.lanBytesWritten += data.size();
+  writeOwnedRaw(to, std::move(data));
+}
+
 void Flow::deliver(Leg& to, ByteSpan data) {
   if (to.closing || to.shutdownOut) {
     abort(codec::ResetReason::ProtocolError, "data for a leg already closed");
@@ -935,6 +955,31 @@ void Flow::writePartsRaw(Leg& to, ByteSpan first, ByteSpan second) {
   writeRaw(to, std::move(rest));
 }
 
+void Flow::writeOwnedRaw(Leg& to, Bytes&& data) {
+  if (to.closing) {
+    return;
+  }
+  // Sealed records and decoded DRE blocks (up to 5 MiB) are the flow's own buffers: copying
+  // what the socket leaves of one into a fresh buffer cost a second allocation per block (the
+  // bimodal bulk rate, proxy/wan_secure/README.md "Measured"). The buffer is queued from an
+  // offset instead, held whole until written: one block beyond the high-water mark at most.
+  size_t done = 0;
+  if (to.pendingWrite == 0) {
+    uv_buf_t b =
+        uv_buf_init(reinterpret_cast<char*>(data.data()), static_cast<unsigned>(data.size()));
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&to.tcp), &b, 1);
+    if (n > 0) {
+      done = static_cast<size_t>(n);
+    } else if (n < 0 && n != UV_EAGAIN) {
+      fail(to, n);
+      return;
+    }
+  }
+  if (done < data.size()) {
+    writeRaw(to, std::move(data), false, done);
+  }
+}
+
 void Flow::write(Leg& to, Bytes&& data, bool closeAfter) {
   if (to.tls && !to.closing) {
     if (!data.empty() && to.tls->open()) {
@@ -999,6 +1044,14 @@ void Flow::onWrite(uv_write_t* req, int status) {
   Leg& src = f->other(to);
   if (src.pausedByPeer && to.pendingWrite < kLowWater) {
     src.pausedByPeer = false;
+    f->releaseHeldFrames(src);
+    if (f->aborted_) {
+      return;
+    }
+    if (src.pausedByPeer) {
+      f->maybeFinish();
+      return;  // a held frame filled `to` again
+    }
     f->startReading(src);
     if (src.tls && src.tls->plaintextWaiting()) {
       // Opened before the pause and never handed over: no read may come for it.
@@ -1180,7 +1233,7 @@ void Flow::onClose(uv_handle_t* h) {
 size_t Flow::bufferedBytes() const {
   size_t n = 0;
   for (const Leg& l : legs_) {
-    n += l.pendingWrite + (l.decoder ? l.decoder->bufferedBytes() : 0) +
+    n += l.pendingWrite + l.heldFrameBytes + (l.decoder ? l.decoder->bufferedBytes() : 0) +
          (l.tls ? l.tls->bufferedBytes() : 0);
   }
   return n + unconfirmedClient_.size() + (codec_ ? codec_->bufferedBytes() : 0) +

@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <array>
+#include <deque>
 #include <functional>
 #include <memory>
 
@@ -226,6 +227,11 @@ class Flow : private SpliceRelay::Owner {
     bool closed = false;
     size_t pendingWrite = 0;
     std::unique_ptr<codec::FrameDecoder> decoder;
+    /// Peer frames read but not yet decoded because the other leg was above its high-water
+    /// mark (releaseHeldFrames). Bounded by one read (or one TLS take) of this leg: its reads
+    /// stop while any are held.
+    std::deque<codec::Frame> heldFrames;
+    size_t heldFrameBytes = 0;
   };
   struct WriteReq;
 
@@ -240,6 +246,8 @@ class Flow : private SpliceRelay::Owner {
   void startReading(Leg& l);
   void stopReading(Leg& l);
   void onBytes(Leg& from, ByteSpan data);
+  /// Decodes held peer frames in order while the other leg is below its high-water mark.
+  void releaseHeldFrames(Leg& from);
   /// WAN secure: ciphertext read from a secured leg (empty: the leg's state moved on its own,
   /// e.g. a revocation verdict arrived).
   void onCiphertext(Leg& from, ByteSpan data);
@@ -258,8 +266,11 @@ class Flow : private SpliceRelay::Owner {
   void startCodec(Leg& peer);
   /// After a peer frame decoded: answer the peer, deliver the plain bytes, release a
   /// half-close that waited for them.
-  void afterDecode(Leg& from, const Bytes& plain, std::vector<codec::Frame>& toPeer);
+  void afterDecode(Leg& from, Bytes&& plain, std::vector<codec::Frame>& toPeer);
   void deliver(Leg& to, ByteSpan data);
+  /// deliver() of a buffer the flow owns (a decoded block): towards a raw leg without TLS what
+  /// the socket does not take at once is queued in that buffer, not copied.
+  void deliver(Leg& to, Bytes&& data);
   /// Carries out what the filter asked; `raw` is the raw leg.
   void applyFilter(FlowFilter::Output& out, Leg& raw);
   /// Half-closes the filter deferred, once it allows them.
@@ -272,6 +283,8 @@ class Flow : private SpliceRelay::Owner {
   /// not take at once.
   void writeParts(Leg& to, ByteSpan first, ByteSpan second);
   void writePartsRaw(Leg& to, ByteSpan first, ByteSpan second);
+  /// writeRaw() that first offers the bytes to the socket (uv_try_write) when nothing is queued.
+  void writeOwnedRaw(Leg& to, Bytes&& data);
   void finishTowards(Leg& to);
   void maybeFinish();
   void closeLeg(Leg& l, bool reset);

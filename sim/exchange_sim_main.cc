@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "common/heap_tuning.h"
 #include "secure/kerberos/gss_dce_acceptor.h"
 #include "sim/content.h"
 #include "sim/exchange_server.h"
-#include "sim/heap_tuning.h"
 
 using namespace bh::sim;
 
@@ -31,7 +31,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  keepFreedHeap();
+  bh::keepFreedHeap();
   ExchangeSimOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

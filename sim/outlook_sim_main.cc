@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/heap_tuning.h"
 #include "secure/kerberos/gss_credential.h"
 #include "sim/content.h"
-#include "sim/heap_tuning.h"
 #include "sim/key_log.h"
 #include "sim/outlook_client.h"
 
@@ -58,7 +58,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  keepFreedHeap();
+  bh::keepFreedHeap();
   OutlookOptions options;
   std::vector<std::string> workload;
   std::string holdFlag;

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "dre/crc32c.h"
 #include "tests/unit/dre/dre_test_util.h"
 
@@ -132,6 +134,76 @@ TEST_CASE("malformed blocks are errors, never crashes or output") {
     CHECK(decodeFresh(wire, out).status == DecodeStatus::Error);
   }
   CHECK(out.empty());
+}
+
+TEST_CASE("a block whose references add up beyond the cap is refused before any copy") {
+  // 1 MiB of instructions naming one cached 64 KiB chunk would decode to 3 GiB: the decoder
+  // measures the block first and refuses it (DreConfig::maxBlockReferencedBytes).
+  auto cache = test::memoryCache();
+  const DreConfig cfg;
+  Bytes chunk = test::randomBytes(cfg.chunker.maxSize, 7);
+  Fingerprint fp = fingerprintOf(chunk);
+  cache->insert(fp, chunk);
+  auto refs = [&](size_t n) {
+    Bytes instr;
+    for (size_t i = 0; i < n; ++i) {
+      instr.push_back(static_cast<uint8_t>(Op::Reference));
+      instr.insert(instr.end(), fp.bytes.begin(), fp.bytes.end());
+      appendVarint(instr, cfg.chunker.maxSize);
+    }
+    return instr;
+  };
+  const size_t atCap = cfg.maxBlockReferencedBytes() / cfg.chunker.maxSize;
+  {
+    DreDecoder d(*cache, cfg);
+    Bytes out;
+    CHECK(d.decode(rawBlock(refs(atCap), cache->epoch()), out).status == DecodeStatus::Ok);
+    CHECK(out.size() == atCap * cfg.chunker.maxSize);
+  }
+  {
+    DreDecoder d(*cache, cfg);
+    Bytes out;
+    DecodeResult r = d.decode(rawBlock(refs(atCap + 1), cache->epoch()), out);
+    CHECK(r.status == DecodeStatus::Error);
+    CHECK(r.error == "dre block: references beyond the block cap");
+    CHECK(out.empty());
+    CHECK(out.capacity() == 0);
+  }
+}
+
+TEST_CASE("measureInstructions: totals of a good stream, false on every malformed one") {
+  Fingerprint fp = fingerprintOf(test::randomBytes(10, 8));
+  Bytes instr = {static_cast<uint8_t>(Op::RawLiteral),
+                 2,
+                 'h',
+                 'i',
+                 static_cast<uint8_t>(Op::ChunkLiteral),
+                 3,
+                 'a',
+                 'b',
+                 'c',
+                 static_cast<uint8_t>(Op::Reference)};
+  instr.insert(instr.end(), fp.bytes.begin(), fp.bytes.end());
+  appendVarint(instr, 300);
+  InstructionTotals t;
+  REQUIRE(measureInstructions(instr, 65536, t));
+  CHECK(t.literalBytes == 5);
+  CHECK(t.referenceBytes == 300);
+  // Every proper prefix that cuts an instruction is a truncation.
+  const std::vector<size_t> whole = {0, 4, 9, instr.size()};
+  for (size_t n = 1; n < instr.size(); ++n) {
+    if (std::find(whole.begin(), whole.end(), n) != whole.end()) {
+      CHECK(measureInstructions(ByteSpan(instr).first(n), 65536, t));
+      continue;
+    }
+    CAPTURE(n);
+    CHECK_FALSE(measureInstructions(ByteSpan(instr).first(n), 65536, t));
+  }
+  CHECK_FALSE(measureInstructions(instr, 299, t));  // a length above the chunk cap
+  Bytes zero = {static_cast<uint8_t>(Op::RawLiteral), 0};
+  CHECK_FALSE(measureInstructions(zero, 65536, t));
+  Bytes unknown = {4, 1, 'x'};
+  CHECK_FALSE(measureInstructions(unknown, 65536, t));
 }
 
 TEST_CASE("truncated stream waits (NeedMore), the pure step says how much") {

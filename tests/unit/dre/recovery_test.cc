@@ -182,6 +182,37 @@ TEST_CASE("receiver restart over a corrupted segment: never a wrong byte, repair
   CHECK(out == data);
 }
 
+TEST_CASE("a resend answered while a data block is open keeps that block within its cap") {
+  // answerResend seals its repair blocks aside; the open data block must keep counting the
+  // references it already holds, or it runs past blockMaxReferencedBytes and the receiver
+  // refuses it (the corrupted-cache recovery of tests/lab/generic_dre_test.sh).
+  Link link;
+  const DreConfig& cfg = link.config;
+  Bytes data = test::randomBytes(12 << 20, 81);
+  {
+    // First send: both caches and the sender's ledger now hold every chunk.
+    Bytes out;
+    REQUIRE(link.decoder->decode(link.send(data), out).status == DecodeStatus::Ok);
+  }
+  link.newFlow();
+  Bytes wire;
+  const size_t firstPart = cfg.blockMaxReferencedBytes * 3 / 4;
+  link.encoder->encode(ByteSpan(data).first(firstPart), /*flush=*/false, wire);
+  // The receiver asks again for a chunk it lost (the first chunk of the data), mid-block.
+  Chunker chunker(cfg.chunker);
+  const size_t cut = chunker.findCut(data);
+  REQUIRE(cut > 0);
+  const MissingChunk lost{fingerprintOf(ByteSpan(data).first(cut)), static_cast<uint32_t>(cut)};
+  Bytes repair;
+  REQUIRE(link.encoder->answerResend(std::span<const MissingChunk>(&lost, 1), repair));
+  link.encoder->encode(ByteSpan(data).subspan(firstPart), /*flush=*/true, wire);
+  Bytes out;
+  DecodeResult r = link.decoder->decode(wire, out);
+  CHECK(r.error == "");
+  REQUIRE(r.status == DecodeStatus::Ok);
+  CHECK(out == data);
+}
+
 TEST_CASE("repair stash and backlog are capped") {
   DreConfig cfg;
   Link link(cfg);
@@ -194,12 +225,25 @@ TEST_CASE("repair stash and backlog are capped") {
   tight.blockMaxReferencedBytes = 32 * 1024;  // keep the config valid; the wire came from cfg
   REQUIRE(tight.validate().empty());
   auto cacheA = test::memoryCache();
-  DreDecoder d(*cacheA, tight);
   Bytes out;
-  DecodeResult r = d.decode(wire, out);
+  // The wire's block references 2 MiB, beyond what a peer with the tight caps may send in one
+  // block: refused by the block cap before anything is looked up.
+  {
+    DreDecoder d(*cacheA, tight);
+    DecodeResult r = d.decode(wire, out);
+    CHECK(r.status == DecodeStatus::Error);
+    CHECK(r.missing.empty());
+    CHECK(out.empty());
+  }
+  // Resent chunks beyond the stash cap (the sender answers more than fits): refused, and the
+  // stash never holds more than its cap.
+  auto cacheC = test::memoryCache();
+  DreDecoder asker(*cacheC, cfg);
+  DecodeResult r = asker.decode(wire, out);
   REQUIRE(r.status == DecodeStatus::Missing);
   Bytes answer;
   REQUIRE(link.encoder->answerResend(r.missing, answer));
+  DreDecoder d(*cacheA, tight);
   CHECK(d.applyRepair(answer).status == ParseStatus::Error);
   CHECK(d.repairStashBytes() <= tight.maxRepairStashBytes);
 

@@ -120,6 +120,8 @@ class Harness : public FlowOwner {
   /// (Flow::readFirstFlight with this cap; 0: off), at `decideAt` bytes or the client's FIN.
   size_t firstFlightCap = 0;
   size_t decideAt = 0;
+  /// Leg 0 speaks the peer protocol with this codec (no Hello: the flow starts its codec).
+  std::function<std::unique_ptr<DataCodec>()> peerCodec;
   size_t largestFirstFlight = 0;  ///< the most the flow held before the relay
   bool firstFlightEnded = false;
   std::array<uint64_t, 2> seen{};  ///< what the observer saw: from client, from server
@@ -188,6 +190,10 @@ class Harness : public FlowOwner {
     }
     if (firstFlightCap > 0) {
       f.readFirstFlight(firstFlightCap);
+      return;
+    }
+    if (peerCodec) {
+      f.startRelay(LegKind::Peer, LegKind::Raw, peerCodec());
       return;
     }
     if (fallback) {
@@ -305,6 +311,35 @@ void bulkBothWays(Mode mode) {
     CHECK(h.maxBuffered <= 2 * SpliceRelay::kPipeBytes);
   }
 }
+
+/// Like a block of DRE references: an 8-byte Data payload {u32 index, u32 length} decodes to
+/// `length` bytes of a pattern of that index.
+class ExpandingCodec : public DataCodec {
+ public:
+  static std::vector<uint8_t> expand(uint32_t index, uint32_t length) {
+    std::vector<uint8_t> v(length);
+    for (uint32_t i = 0; i < length; ++i) {
+      v[i] = static_cast<uint8_t>(index * 131 + i * 7 + (i >> 9));
+    }
+    return v;
+  }
+  void encode(bh::ByteSpan in, bh::Bytes& out, uint16_t& flags) override {
+    out.assign(in.begin(), in.end());
+    flags = 0;
+  }
+  bool decode(uint16_t, bh::ByteSpan in, bh::Bytes& out, std::vector<codec::Frame>&,
+              std::string& error) override {
+    if (in.size() != 8) {
+      error = "not an expanding payload";
+      return false;
+    }
+    uint32_t index = 0, length = 0;
+    std::memcpy(&index, in.data(), 4);
+    std::memcpy(&length, in.data() + 4, 4);
+    out = expand(index, length);
+    return true;
+  }
+};
 
 /// One side resets mid-transfer: the other side must see a reset, never a clean end.
 void resetPropagates(bool watch, bool clientResets) {
@@ -444,4 +479,56 @@ TEST_CASE("a spliced flow whose receiver stalls stops reading: bounded, then byt
   CHECK(h.maxBuffered <= SpliceRelay::kPipeBytes);
   CHECK(end == 0);
   CHECK(got == data);
+}
+
+TEST_CASE("peer frames that decode to megabytes wait behind the high-water mark, not in memory") {
+  // 256 frames of 8 bytes, each decoding to 1 MiB, arrive in one or two reads while the server
+  // does not read: the flow decodes one frame past the other leg's high-water mark and holds the
+  // rest as frames (Flow::releaseHeldFrames). Decoding them all at once held 256 MiB.
+  constexpr uint32_t kFrames = 256;
+  constexpr uint32_t kExpanded = 1 << 20;
+  std::atomic<bool> sent{false};
+  std::vector<uint8_t> got;
+  int end = -1;
+  Harness h;
+  h.peerCodec = [] { return std::make_unique<ExpandingCodec>(); };
+  h.run(
+      [&](int fd) {
+        codec::FrameEncoder enc;
+        bh::Bytes wire;
+        for (uint32_t i = 0; i < kFrames; ++i) {
+          uint8_t payload[8];
+          std::memcpy(payload, &i, 4);
+          std::memcpy(payload + 4, &kExpanded, 4);
+          REQUIRE(enc.encode(codec::FrameType::Data, 0, bh::ByteSpan(payload, 8), wire));
+        }
+        REQUIRE(enc.encode(codec::FrameType::HalfClose, 0, {}, wire));
+        sendAll(fd, wire.data(), wire.size());
+        sent = true;
+        std::vector<uint8_t> rest;
+        recvToEnd(fd, rest);  // the flow's HalfClose once the server has finished
+        close(fd);
+      },
+      [&](int fd) {
+        while (!sent) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        // Long enough for every frame to have been read by the flow.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        end = recvToEnd(fd, got);
+        shutdown(fd, SHUT_WR);
+        close(fd);
+      });
+  CHECK(end == 0);
+  REQUIRE(got.size() == size_t{kFrames} * kExpanded);
+  bool exact = true;
+  for (uint32_t i = 0; i < kFrames && exact; ++i) {
+    exact = std::memcmp(got.data() + size_t{i} * kExpanded,
+                        ExpandingCodec::expand(i, kExpanded).data(), kExpanded) == 0;
+  }
+  CHECK(exact);
+  // The write queue holds at most one decoded frame past the high-water mark; the held frames
+  // themselves are their 18 bytes each.
+  CHECK(h.maxBuffered > Flow::kHighWater);
+  CHECK(h.maxBuffered <= Flow::kHighWater + kExpanded + Flow::kReadBuffer);
 }
