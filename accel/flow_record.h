@@ -39,10 +39,10 @@ struct FlowRecord {
   Endpoint client;
   Endpoint server;
   bool coreSide = false;  ///< this box is the core for the flow ("EXTERNAL CLIENT" on edge)
-  /// WAN secure: this box's mode asks to secure the peer leg; the peer's option asked for it;
-  /// the leg's TLS handshake is confirmed (an accelerator sends secrets only then: eMAPI).
-  bool wanSecureWanted = false;
-  bool peerWanSecure = false;
+  /// WAN secure: the peer leg runs TLS or is starting it (both ends' modes agreed on TLS, or
+  /// both are `auto` and the flow's first bytes needed it: proxy/wan_secure/leg_security.h);
+  /// and its handshake is confirmed (an accelerator sends secrets only then: eMAPI).
+  bool wanSecureLeg = false;
   bool wanSecured = false;
   /// Why the peer leg runs without WAN secure, when it does (an end's mode is `never`, both
   /// are `auto` and the flow's first bytes did not need it, WAN secure unavailable): what an

@@ -282,7 +282,6 @@ void FlowManager::startEdgeFlow(Flow& f) {
     info.wanSecureMode = secure_->offeredMode(info.decision.accelerator, &info.wanSecureOff);
   }
   entry.secureFlags = edgeSynFlags(info.wanSecureMode);
-  info.wanSecureWanted = info.wanSecureMode != policy::WanSecureMode::Never;
   edgeTable_.put(key, entry, uv_hrtime());
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutDiscover);
   if (fd >= 0) {
@@ -311,7 +310,7 @@ void FlowManager::startCoreFlow(Flow& f, const DiscoveryEntry& entry) {
   info.policy = codec::negotiate(configured, configured, entry.peerOption->requestedPolicy,
                                  generic_.localLimits());
   info.legSecurity = entry.security.outcome;
-  info.wanSecureWanted = info.peerWanSecure = info.legSecurity == LegSecurity::Tls;
+  info.wanSecureLeg = info.legSecurity == LegSecurity::Tls;
   if (info.legSecurity == LegSecurity::Clear) {
     info.wanSecureOff = entry.security.why;
   } else if (info.legSecurity == LegSecurity::Mismatch) {
@@ -362,7 +361,7 @@ void FlowManager::onOutboundConnected(Flow& flow, int status) {
       // Both `auto`: the edge's first bytes say it, a ClientHello (onPeerStartsTls) or its
       // Hello in clear.
       flow.allowTlsStart(0);
-    } else if (info.wanSecureWanted && info.peerWanSecure) {
+    } else if (info.wanSecureLeg) {
       // The edge starts with its ClientHello; its Hello comes inside TLS.
       auto leg = secure_->makeLeg(/*client=*/false, info.peerId);
       if (!leg.ok()) {
@@ -475,7 +474,7 @@ void FlowManager::expireFirstFlights(uint64_t nowNs) {
 
 void FlowManager::startEdgePeerLeg(Flow& flow, bool secured) {
   FlowInfo& info = flow.info();
-  info.wanSecureWanted = info.peerWanSecure = secured;
+  info.wanSecureLeg = secured;
   // The Hello is the first thing on the peer leg: the core sends nothing before it, and falls
   // back to a raw relay if the first bytes are anything else.
   codec::Hello hello;
@@ -517,7 +516,7 @@ bool FlowManager::onPeerStartsTls(Flow& flow, int leg) {
     noteSecureFailure(info.peerId, "internal", made.error());
     return false;
   }
-  info.wanSecureWanted = info.peerWanSecure = true;
+  info.wanSecureLeg = true;
   info.wanSecureOff.clear();
   flow.secureLeg(leg, std::move(made).value());
   return true;
@@ -705,7 +704,7 @@ void FlowManager::rediscoverWithoutWanSecure(Flow& flow) {
   // The same discovery as at the start (startEdgeFlow), offering no WAN secure: a core in
   // `auto` answers clear, one in `always` a mismatch (the flow then passes through).
   info.wanSecureMode = policy::WanSecureMode::Never;
-  info.wanSecureWanted = info.peerWanSecure = info.wanSecured = false;
+  info.wanSecureLeg = info.wanSecured = false;
   DiscoveryEntry entry;
   entry.requestedPolicy = info.policy.configured;
   entry.secureFlags = edgeSynFlags(info.wanSecureMode);

@@ -188,7 +188,7 @@ class FlowProtectionEvents : public ProtectionEvents {
   }
   void onPdusOpened(uint64_t n) override { counters_.onProtectedPdus(n, 0); }
   void onPdusSealed(uint64_t n) override { counters_.onProtectedPdus(0, n); }
-  bool peerLegSecuring() const override { return info_.wanSecureWanted && info_.peerWanSecure; }
+  bool peerLegSecuring() const override { return info_.wanSecureLeg; }
   bool peerLegSecured() const override { return info_.wanSecured; }
   std::string peerLegClearReason() const override { return info_.wanSecureOff; }
 
