@@ -592,7 +592,8 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
 void Flow::releaseHeldFrames(Leg& from) {
   // One read of a peer leg holds many frames, and a frame of DRE references decodes to
   // megabytes: the other leg's high-water mark is checked before each frame, not once per read.
-  // Without it a read of 64 KiB put 30 MiB in one write queue (docs/ARCHITECTURE.md, memory).
+  // Without it a read of 64 KiB put 30 MiB in one write queue (docs/ARCHITECTURE.md, "The
+  // memory budget").
   Leg& to = other(from);
   while (!from.heldFrames.empty() && !aborted_) {
     if (to.pendingWrite > kHighWater) {
