@@ -1,12 +1,16 @@
 #!/bin/bash
 # WAN secure (issue 16): optimized bulk throughput with every peer leg in TLS 1.3 (mode
 # `always`) against the same without, measured alternately ROUNDS times on labs without WAN
-# limits (goal >= 0.8x); and the extra time to the first byte of a new flow at 100 ms RTT: a
-# request/answer timed from the client's connect() to the answer's first byte, in clear, on a
-# first contact (the first flow after edge and core started: a full handshake) and resumed
-# (later flows: the edge holds a ticket, and the first bytes cross as 0-RTT early data).
+# limits (goal >= 0.8x), twice: with iperf3's repeated buffer (after its first pass DRE puts only
+# references on the WAN: the accelerator's decode path) and with a fresh random file per round
+# (FRESH_MIB; every byte a new chunk that crosses the WAN leg, through TLS when secured). And the
+# extra time to the first byte of a new flow at 100 ms RTT: a request/answer timed from the
+# client's connect() to the answer's first byte, in clear (warm, and the first flow after both
+# daemons started), on a first contact (the first flow after edge and core started: a full
+# handshake; compared with the clear first flow) and resumed (later flows: the edge holds a
+# ticket, and the first bytes cross as 0-RTT early data; compared with warm clear flows).
 # Each variant is sampled several times (TTFB_SAMPLES flows in clear and resumed, FIRST_SAMPLES
-# first contacts, each after restarting both daemons); the medians and the minimums are
+# first flows, each after restarting both daemons); the medians and the minimums are
 # reported, with the machine's load average while they ran (a loaded 2-core machine adds its
 # scheduling delays to every step of a handshake, the minimum shows the path without them).
 out=${1:-build/bench}
