@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "proxy/codec/peer_messages.h"
 
@@ -170,20 +171,29 @@ void Flow::startRelay(LegKind leg0, LegKind leg1, std::unique_ptr<DataCodec> cod
   if (!splice_ && !aborted_) {
     // A core leg waiting for the edge's Hello decides whether the other side's bytes go out
     // framed or raw: nothing is read from that side (a server that speaks first) until then.
-    // An edge leg awaiting the core's confirmation of WAN secure holds the client the same way.
     for (Leg& l : legs_) {
       const Leg& o = other(l);
-      // With 0-RTT the client is read at once: its first bytes leave as early data. A first
-      // flight replayed into a leg still in its handshake was that read: the client is read
-      // again once the leg opens (onCiphertext).
+      // An edge leg in its TLS handshake takes one read of the client at once: with 0-RTT its
+      // first bytes leave as early data; on a full handshake they wait, sealed with our
+      // Finished and the Hello in one flight, so the request costs no turn after the handshake
+      // (proxy/wan_secure/README.md, "Handshake time and early data"). A first flight replayed
+      // into such a leg was that read. More is read once the leg opens (onCiphertext).
       const bool waitForOpen =
-          o.awaitingConfirm &&
-          !(o.tls && (o.tls->open() || (o.tls->earlyRoom() > 0 && !(replayed && l.index == 0))));
+          o.awaitingConfirm && !(o.tls && (o.tls->open() || !(replayed && l.index == 0)));
       if (!o.awaitingHello && !waitForOpen && !(l.index == 0 && clientEnded) &&
           !(l.index == 0 && pausedForConfirm_)) {
-        startReading(l);
+        if (replayed && l.index == 0) {
+          startReading(l);  // the held bytes were the first flight, handed over above
+        } else {
+          startHeldReading(l);
+        }
       }
     }
+  }
+  if (replayed && !aborted_) {
+    // The first flight waited while the peer leg was set up: its burst is over, so it leaves
+    // now rather than kFlushIdleMs later (flushCodec keeps it if more waits in the socket).
+    flushCodec();
   }
 }
 
@@ -232,7 +242,7 @@ void Flow::onCiphertext(Leg& from, ByteSpan data) {
       return;
     }
     if (from.awaitingConfirm && relaying_) {
-      startReading(other(from));  // the client may speak; its bytes are kept until confirmed
+      startHeldReading(other(from));  // the client may speak; its bytes are kept until confirmed
     }
   }
   if (!plain.empty()) {
@@ -431,7 +441,7 @@ void Flow::onBytesAwaitingHello(Leg& from, ByteSpan data) {
         from.helloBuffer.clear();
         info_.wanBytesRead += fr.consumed;
         startCodec(from);
-        startReading(other(from));
+        startHeldReading(other(from));
         if (!rest.empty() && !aborted_) {
           onBytes(from, rest);
         }
@@ -459,7 +469,7 @@ void Flow::onBytesAwaitingHello(Leg& from, ByteSpan data) {
   owner_.onPeerFallback(*this);
   onBytes(from, raw);
   if (!aborted_) {
-    startReading(other(from));  // held back until the Hello question was settled
+    startHeldReading(other(from));  // held back until the Hello question was settled
   }
 }
 
@@ -475,6 +485,13 @@ void Flow::startReading(Leg& l) {
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&l.tcp), &Flow::onAlloc, &Flow::onRead) == 0) {
     l.reading = true;
   }
+}
+
+void Flow::startHeldReading(Leg& l) {
+  if (l.kind == LegKind::Raw && !l.reading) {
+    l.flushOnDrain = true;
+  }
+  startReading(l);
 }
 
 void Flow::stopReading(Leg& l) {
@@ -494,8 +511,10 @@ void Flow::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
         l.flow->firstFlightCap_ - std::min(l.flow->firstFlightCap_, l.flow->firstFlight_.size()), 1,
         n);
   } else if (o.tls && o.awaitingConfirm && !o.tls->open()) {
-    // 0-RTT: read no more than the leg seals as early data now (Flow::onBytes pauses after).
-    n = std::clamp<size_t>(o.tls->earlyRoom(), 1, n);
+    // In the handshake (Flow::onRawBytes pauses after this read): 0-RTT, no more than the leg
+    // seals as early data now; a full handshake, one record's worth, held until it opens.
+    const size_t early = o.tls->earlyRoom();
+    n = std::clamp<size_t>(early > 0 ? early : kMaxHandshakeRead, 1, n);
   }
   *buf = uv_buf_init(gReadBuffer, static_cast<unsigned>(n));
 }
@@ -540,31 +559,10 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
     return;
   }
   if (from.kind == LegKind::Raw) {
-    info_.lanBytesRead += data.size();
-    if (other(from).awaitingConfirm) {
-      // Kept until the core confirms the secured leg; a bounded copy (one read past the cap).
-      unconfirmedClient_.insert(unconfirmedClient_.end(), data.begin(), data.end());
-      if (unconfirmedClient_.size() >= kMaxUnconfirmed) {
-        stopReading(from);
-        pausedForConfirm_ = true;
-      }
-      if (other(from).tls && !other(from).tls->open()) {
-        // Read in the 0-RTT window: what more the client sends waits (in the kernel) for the
-        // leg to open, which starts the reads again (onCiphertext).
-        stopReading(from);
-      }
+    onRawBytes(from, data);
+    if (std::exchange(from.flushOnDrain, false) && !aborted_) {
+      flushCodec();  // it keeps the codec's input when more already waits in the socket
     }
-    if (observer_) {
-      observer_->onData(from.index == 0, data);  // leg 0 faces the client
-    }
-    if (filter_) {
-      FlowFilter::Output out;
-      filter_->onLocalData(data, out);
-      applyFilter(out, from);
-      releaseDeferredEofs(from);
-      return;
-    }
-    deliver(other(from), data);
     return;
   }
   if (from.awaitingHello) {
@@ -587,6 +585,35 @@ void Flow::onBytes(Leg& from, ByteSpan data) {
   if (r.status == ParseStatus::Error && !aborted_) {
     abort(codec::ResetReason::ProtocolError, "bad peer frame: " + r.error);
   }
+}
+
+void Flow::onRawBytes(Leg& from, ByteSpan data) {
+  info_.lanBytesRead += data.size();
+  if (other(from).awaitingConfirm) {
+    // Kept until the core confirms the secured leg; a bounded copy (one read past the cap).
+    unconfirmedClient_.insert(unconfirmedClient_.end(), data.begin(), data.end());
+    if (unconfirmedClient_.size() >= kMaxUnconfirmed) {
+      stopReading(from);
+      pausedForConfirm_ = true;
+    }
+    if (other(from).tls && !other(from).tls->open()) {
+      // Read in the handshake (early data, or held for our Finished): what more the client
+      // sends waits (in the kernel) for the leg to open, which starts the reads again
+      // (onCiphertext).
+      stopReading(from);
+    }
+  }
+  if (observer_) {
+    observer_->onData(from.index == 0, data);  // leg 0 faces the client
+  }
+  if (filter_) {
+    FlowFilter::Output out;
+    filter_->onLocalData(data, out);
+    applyFilter(out, from);
+    releaseDeferredEofs(from);
+    return;
+  }
+  deliver(other(from), data);
 }
 
 void Flow::releaseHeldFrames(Leg& from) {
@@ -682,7 +709,7 @@ void Flow::onFrame(Leg& from, codec::Frame& frame) {
         unconfirmedClient_ = Bytes();
         if (pausedForConfirm_ && !to.pausedByPeer) {
           pausedForConfirm_ = false;
-          startReading(to);
+          startHeldReading(to);
         }
       }
       return;

@@ -144,13 +144,18 @@ class Flow : private SpliceRelay::Owner {
   /// before startRelay. Nothing but TLS crosses the leg; a failure goes to the owner
   /// (onSecureLegFailed).
   void secureLeg(int i, std::unique_ptr<SecureLeg> leg);
-  /// Edge: the other leg (the client) is not read until this secured leg is open, and from then
+  /// Edge: the other leg (the client) is read once while this secured leg is in its handshake
+  /// (early data, or held for our Finished), then not until it is open; from the first read
   /// until the peer confirms the leg (its HelloAck, sent once its side is open and our
   /// certificate accepted) every client byte sent is also kept (kMaxUnconfirmed, then reads
   /// pause): a failure before the confirmation can then hand the flow off with every byte
   /// (dropOutboundForFallback).
   void holdUntilConfirmed(int i) { legs_[i].awaitingConfirm = true; }
   static constexpr size_t kMaxUnconfirmed = 256 * 1024;
+  /// An edge's one read of the client while a full handshake runs: one TLS record (RFC 8446
+  /// section 5.1), held by the secured leg (SecureLeg's maxHeldPlaintext, 64 KiB, bounds it with
+  /// the Hello) until our Finished goes.
+  static constexpr size_t kMaxHandshakeRead = 16 * 1024;
   const SecureLeg* secureLegOf(int i) const { return legs_[i].tls.get(); }
   /// Edge, before the peer confirmed: resets leg 1 and drops the accelerator; once it is closed
   /// the owner hears onOutboundDropped and opens a new outbound leg (pass-through), on which
@@ -203,6 +208,11 @@ class Flow : private SpliceRelay::Owner {
     bool halfCloseDeferred = false;  ///< HalfClose received while decoded data was pending
     bool eofDeferred = false;        ///< raw leg's EOF waits for the filter to let go of held bytes
     bool tcpEof = false;             ///< the connection itself delivered EOF: nothing more to read
+    /// A raw leg whose reads start after the flow held it (startHeldReading): what its next read
+    /// takes waited in the kernel while the peer leg was set up, so that burst has already
+    /// paused and the codec flushes at once when the read drains the socket, not kFlushIdleMs
+    /// later (docs/ARCHITECTURE.md, "A flow's first bytes").
+    bool flushOnDrain = false;
     /// Core: nothing is sent on this peer leg until the edge's Hello is seen; bytes that are
     /// not a valid Hello mean the edge did not see our answer and relays raw (helloBuffer).
     bool awaitingHello = false;
@@ -244,8 +254,12 @@ class Flow : private SpliceRelay::Owner {
 
   Leg& other(const Leg& l) { return legs_[1 - l.index]; }
   void startReading(Leg& l);
+  /// startReading for a raw leg the flow held until now (see Leg::flushOnDrain).
+  void startHeldReading(Leg& l);
   void stopReading(Leg& l);
   void onBytes(Leg& from, ByteSpan data);
+  /// A raw leg's bytes: kept while unconfirmed, through the filter, encoded for the peer.
+  void onRawBytes(Leg& from, ByteSpan data);
   /// Decodes held peer frames in order while the other leg is below its high-water mark.
   void releaseHeldFrames(Leg& from);
   /// WAN secure: ciphertext read from a secured leg (empty: the leg's state moved on its own,

@@ -504,15 +504,21 @@ run_counted_bg() { # run_counted_bg NAME ARGS...: run in the background; BG is i
   run "$name" "$@" &
   BG=$!
 }
-received() { # the most any of the client's EMSMDB connections has received, in bytes
-  in_lab "$LAB" client ss -Htni 'dport = :6001' | grep -o 'bytes_received:[0-9]*' | cut -d: -f2 |
-    sort -n | tail -1
+received() { # the most any EMSMDB connection of outlook-sim SIMPID has received, in bytes
+  # Its own connections only: those of an earlier session may linger (CLOSE-WAIT) with more.
+  in_lab "$LAB" client ss -Htnip 'dport = :6001' | awk -v p="pid=$SIMPID," '
+    /^[^ \t]/ { mine = index($0, p) > 0; next }
+    mine && match($0, /bytes_received:[0-9]+/) { v = substr($0, RSTART + 15) + 0; if (v > m) m = v }
+    END { print m + 0 }'
+}
+sim_pid() { # sim_pid NAME: the pid of run NAME's outlook-sim (not of the wrappers that started it)
+  SIMPID=$(pgrep -n -f -- "^$BH_BIN/outlook-sim .*--key-log $D/keys-$1( |\$)")
 }
 # stop_sim NAME: once run NAME's client has received its first MiB, it is stopped (SIGSTOP;
 # SIMPID), so what follows happens in the middle of its read, however fast the read is.
 stop_sim() {
-  wait_for 30 "the read of $1 to be under way" eval '[ "$(received)" -gt 1048576 ] 2>/dev/null'
-  SIMPID=$(pgrep -n -f -- "--key-log $D/keys-$1") || fail "no outlook-sim for $1"
+  wait_for 20 "outlook-sim for $1 to start" sim_pid "$1"
+  wait_for 30 "the read of $1 to be under way" eval '[ "$(received)" -gt 1048576 ]'
   kill -STOP "$SIMPID"
   grep -q "^op=" "$D/$1.out" && fail "$1: outlook-sim ended its read before it was stopped"
 }

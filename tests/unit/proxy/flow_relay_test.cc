@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -122,6 +124,9 @@ class Harness : public FlowOwner {
   size_t decideAt = 0;
   /// Leg 0 speaks the peer protocol with this codec (no Hello: the flow starts its codec).
   std::function<std::unique_ptr<DataCodec>()> peerCodec;
+  /// Edge-style: leg 1 (towards the server) speaks the peer protocol with this codec.
+  std::function<std::unique_ptr<DataCodec>()> serverPeerCodec;
+  int flushRequests = 0;          ///< requestFlush calls (this harness has no flush timer)
   size_t largestFirstFlight = 0;  ///< the most the flow held before the relay
   bool firstFlightEnded = false;
   std::array<uint64_t, 2> seen{};  ///< what the observer saw: from client, from server
@@ -196,6 +201,10 @@ class Harness : public FlowOwner {
       f.startRelay(LegKind::Peer, LegKind::Raw, peerCodec());
       return;
     }
+    if (serverPeerCodec) {
+      f.startRelay(LegKind::Raw, LegKind::Peer, serverPeerCodec());
+      return;
+    }
     if (fallback) {
       f.expectHello(0);
       f.startRelay(LegKind::Peer, LegKind::Raw);
@@ -211,11 +220,15 @@ class Harness : public FlowOwner {
     largestFirstFlight = std::max(largestFirstFlight, bytes.size());
     firstFlightEnded = firstFlightEnded || ended;
     if (bytes.size() >= decideAt || bytes.size() >= firstFlightCap || ended) {
-      f.startRelay(LegKind::Raw, LegKind::Raw);
+      if (serverPeerCodec) {
+        f.startRelay(LegKind::Raw, LegKind::Peer, serverPeerCodec());
+      } else {
+        f.startRelay(LegKind::Raw, LegKind::Raw);
+      }
     }
   }
   void onFlowClosed(Flow&) override { closed = true; }
-  void requestFlush(Flow&) override {}
+  void requestFlush(Flow&) override { ++flushRequests; }
   void logFlow(const Flow&, const std::string&) override {}
 
  private:
@@ -531,4 +544,128 @@ TEST_CASE("peer frames that decode to megabytes wait behind the high-water mark,
   // themselves are their 18 bytes each.
   CHECK(h.maxBuffered > Flow::kHighWater);
   CHECK(h.maxBuffered <= Flow::kHighWater + kExpanded + Flow::kReadBuffer);
+}
+
+/// Holds every byte until flush(), as DRE does until the input pauses (FlowManager's flush
+/// timer, which this harness does not run: a held byte leaves only by a flush the flow makes
+/// itself, or before a half-close).
+class HoldingCodec : public DataCodec {
+ public:
+  void encode(bh::ByteSpan in, bh::Bytes& out, uint16_t& flags) override {
+    held_.insert(held_.end(), in.begin(), in.end());
+    out.clear();
+    flags = 0;
+  }
+  void flush(bh::Bytes& out, uint16_t& flags) override {
+    out = std::move(held_);
+    held_.clear();
+    flags = 0;
+  }
+  bool holdsInput() const override { return true; }
+  bool decode(uint16_t, bh::ByteSpan in, bh::Bytes& out, std::vector<codec::Frame>&,
+              std::string&) override {
+    out.assign(in.begin(), in.end());
+    return true;
+  }
+
+ private:
+  bh::Bytes held_;
+};
+
+/// The payload of the next Data frame on `fd`, or nullopt if none came within `ms`; a HalfClose
+/// frame ends the wait with what `halfClosed` says.
+std::optional<std::string> nextData(int fd, codec::FrameDecoder& dec,
+                                    std::vector<codec::Frame>& pending, int ms,
+                                    bool* halfClosed = nullptr) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    while (!pending.empty()) {
+      codec::Frame f = std::move(pending.front());
+      pending.erase(pending.begin());
+      if (f.type == codec::FrameType::Data) {
+        return std::string(f.payload.begin(), f.payload.end());
+      }
+      if (f.type == codec::FrameType::HalfClose && halfClosed != nullptr) {
+        *halfClosed = true;
+        return std::nullopt;
+      }
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      return std::nullopt;
+    }
+    uint8_t buf[4096];
+    ssize_t r = recv(fd, buf, sizeof(buf), 0);
+    if (r <= 0) {
+      return std::nullopt;
+    }
+    REQUIRE(dec.feed(bh::ByteSpan(buf, static_cast<size_t>(r)), pending).ok());
+  }
+}
+
+/// The client's first bytes wait in the kernel (or in the first flight) while the edge sets the
+/// peer leg up: that burst is over, so its first read goes to the peer at once, not after the
+/// codec's idle flush (2 ms, and one more loop turn, on every new flow). A later read waits for
+/// the pause as before, so a burst is still chunked as one stream.
+void heldBytesLeaveAtOnce(bool firstFlight) {
+  const std::string request = "request", more = "more";
+  std::optional<std::string> first, secondEarly, rest;
+  bool halfClosed = false;
+  std::atomic<bool> gotFirst{false}, checkedSecond{false};
+  Harness h;
+  h.serverPeerCodec = [] { return std::make_unique<HoldingCodec>(); };
+  if (firstFlight) {
+    h.firstFlightCap = 4096;
+    h.decideAt = request.size();
+  }
+  h.run(
+      [&](int fd) {
+        sendAll(fd, reinterpret_cast<const uint8_t*>(request.data()), request.size());
+        while (!gotFirst) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        sendAll(fd, reinterpret_cast<const uint8_t*>(more.data()), more.size());
+        while (!checkedSecond) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        shutdown(fd, SHUT_WR);
+        std::vector<uint8_t> none;
+        recvToEnd(fd, none);
+        close(fd);
+      },
+      [&](int fd) {
+        codec::FrameDecoder dec;
+        std::vector<codec::Frame> pending;
+        first = nextData(fd, dec, pending, 5000);
+        gotFirst = true;
+        // Nothing flushes the second read but the client's half-close (no timer here).
+        secondEarly = nextData(fd, dec, pending, 150);
+        checkedSecond = true;
+        rest = nextData(fd, dec, pending, 5000, &halfClosed);
+        codec::FrameEncoder enc;
+        bh::Bytes wire;
+        REQUIRE(enc.encode(codec::FrameType::HalfClose, 0, {}, wire));
+        sendAll(fd, wire.data(), wire.size());
+        shutdown(fd, SHUT_WR);
+        std::vector<uint8_t> none;
+        recvToEnd(fd, none);
+        close(fd);
+      });
+  REQUIRE(first.has_value());
+  CHECK(*first == request);
+  CHECK_FALSE(secondEarly.has_value());
+  REQUIRE(rest.has_value());
+  CHECK(*rest == more);
+  CHECK(h.flushRequests >= 1);  // the later read asked for the idle flush
+}
+
+TEST_CASE("bytes that waited while the peer leg was set up leave at once, later ones at a pause") {
+  SUBCASE("read by the relay once it starts") {
+    heldBytesLeaveAtOnce(false);
+  }
+  SUBCASE("read as the first flight") {
+    heldBytesLeaveAtOnce(true);
+  }
 }
