@@ -707,7 +707,7 @@ void FlowManager::rediscoverWithoutWanSecure(Flow& flow) {
   info.wanSecureLeg = info.wanSecured = false;
   DiscoveryEntry entry;
   entry.requestedPolicy = info.policy.configured;
-  entry.secureFlags = edgeSynFlags(info.wanSecureMode);
+  entry.secureFlags = edgeSynFlagsAfterFailure();
   edgeTable_.put(flowKeyOf(info), entry, uv_hrtime());
   flow.replayKeptAsFirstFlight();
   int fd = makeTransparentOutbound(info.client, redirect::Marks::kOutDiscover);

@@ -494,7 +494,8 @@ class CoreLayer final : public LayerBase {
           unopened("WAN secure is off for this flow's peer leg" +
                        (why.empty() ? std::string() : " (" + why + ")") +
                        ": the keys go to the edge only over WAN secure (set "
-                       "wan_secure.mode.mapi to auto or always on edge and core)",
+                       "wan_secure.mode.mapi to auto or always on edge and core, and clear "
+                       "the handshake failure a failed leg names)",
                    out);
           toInnerLocal(pdu, out);
         }

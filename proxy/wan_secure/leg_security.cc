@@ -31,6 +31,10 @@ uint8_t edgeSynFlags(WanSecureMode edgeMode) {
   return 0;
 }
 
+uint8_t edgeSynFlagsAfterFailure() {
+  return Flags::Auto;
+}
+
 WanSecureMode edgeModeOf(uint8_t synFlags) {
   if ((synFlags & Flags::Secure) == 0) {
     return WanSecureMode::Never;
@@ -48,7 +52,11 @@ CoreAnswer answerEdge(uint8_t synFlags, WanSecureMode coreMode) {
         a.decision = mismatch("this core secures the class (always), the edge does not (never)");
       } else {
         a.flags = Flags::Answer;
-        a.decision = clear("the edge's WAN secure mode for the class is never");
+        a.decision = clear((synFlags & Flags::Auto) != 0
+                               ? "the edge carries this connection on without WAN secure: its "
+                                 "handshake with this core failed (the reason is in both ends' "
+                                 "show statistics wan-secure and logs)"
+                               : "the edge's WAN secure mode for the class is never");
       }
       return a;
     case WanSecureMode::Always:

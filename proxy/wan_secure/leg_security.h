@@ -5,7 +5,9 @@
 // a mode for its class: `never`, `auto` (only the flows that need it: sealed MAPI) or `always`.
 // The discovery option carries the modes in its two flag bits:
 //
-//   edge SYN (role Edge):     never: none | always: Secure | auto: Secure + Auto
+//   edge SYN (role Edge):     never: none | always: Secure | auto: Secure + Auto |
+//                             auto, carrying a connection on in clear after its handshake
+//                             with this core failed: Auto alone (read as `never`, named)
 //   core answer (role Core):  to a `never` or `always` edge: Answer [+ Secure when the core's
 //                             mode secures such a leg: `always`, or `auto` toward an `always`
 //                             edge] (the version 1 answer, which earlier edges read);
@@ -37,6 +39,11 @@ struct LegSecurityDecision {
 
 /// The edge SYN's DiscoveryFlags for its mode.
 uint8_t edgeSynFlags(policy::WanSecureMode edgeMode);
+
+/// The edge SYN's DiscoveryFlags when it carries a connection on in clear because its
+/// handshake with this core failed (FlowManager::rediscoverWithoutWanSecure): Auto alone. A
+/// core reads it as `never`, and names the failed handshake instead of a `never` mode.
+uint8_t edgeSynFlagsAfterFailure();
 
 /// The edge's mode as its SYN's flags say it (flags that no edge sends read as `never`).
 policy::WanSecureMode edgeModeOf(uint8_t synFlags);

@@ -76,3 +76,19 @@ TEST_CASE("leg security: the reasons name the end whose mode is never") {
   CHECK(answerEdge(edgeSynFlags(WanSecureMode::Never), WanSecureMode::Auto)
             .decision.why.find("edge") != std::string::npos);
 }
+
+TEST_CASE("leg security: an edge carrying a connection on after a failed handshake is named so") {
+  // FlowManager::rediscoverWithoutWanSecure: the core leaves the leg in clear as for `never`,
+  // but its 132104 line must not blame a `never` mode the edge is not in.
+  const uint8_t flags = edgeSynFlagsAfterFailure();
+  CHECK(edgeModeOf(flags) == WanSecureMode::Never);
+  for (WanSecureMode c : {WanSecureMode::Never, WanSecureMode::Auto}) {
+    CoreAnswer a = answerEdge(flags, c);
+    CHECK(a.decision.outcome == LegSecurity::Clear);
+    CHECK(a.decision.why.find("handshake with this core failed") != std::string::npos);
+    CHECK(a.decision.why.find("never") == std::string::npos);
+    CHECK(a.flags == Flags::Answer);  // what a `never` edge is answered: it reads it as clear
+  }
+  CHECK(answerEdge(edgeSynFlags(WanSecureMode::Never), WanSecureMode::Auto)
+            .decision.why.find("never") != std::string::npos);
+}
