@@ -29,3 +29,19 @@ if "$BHLAB" up --name "$bad" --rate 0.0000001 >/dev/null 2>&1; then
 fi
 if ip netns list | grep -q "bh-$bad-"; then fail "a failed bhlab up left namespaces"; fi
 pass "failed bhlab up removes what it built"
+
+# A test that kills Debian's faketime wrapper (its KDC or daemon under a skewed clock) leaves the
+# wrapper's /dev/shm files behind; the cleanup every test runs on exit removes them.
+if command -v faketime >/dev/null; then
+  faketime -f +600s sleep 300 &
+  ft=$!
+  poll 10 eval '[ -e /dev/shm/faketime_shm_$ft ] && child=$(pgrep -P $ft)' ||
+    fail "faketime made no /dev/shm/faketime_shm_$ft, or no child"
+  kill -KILL $ft; wait $ft 2>/dev/null
+  kill -KILL $child 2>/dev/null  # its sleep, orphaned
+  [ -e "/dev/shm/faketime_shm_$ft" ] || fail "expected the killed faketime's shm file to remain"
+  (cleanup_labs)
+  [ -e "/dev/shm/faketime_shm_$ft" ] && fail "the exit cleanup left /dev/shm/faketime_shm_$ft"
+  [ -e "/dev/shm/sem.faketime_sem_$ft" ] && fail "the exit cleanup left /dev/shm/sem.faketime_sem_$ft"
+  pass "a killed faketime's /dev/shm files removed by the exit cleanup"
+fi

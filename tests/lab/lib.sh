@@ -19,6 +19,15 @@ cleanup_labs() {
     fi
     "$BHLAB" down "$l" >/dev/null 2>&1
   done
+  # Debian's faketime wrapper keeps its clock in /dev/shm (faketime_shm_PID and
+  # sem.faketime_sem_PID) and leaves both behind when it is killed, as cleanups kill it: remove
+  # those of wrappers that are gone (a running test's own stay).
+  local f p
+  for f in /dev/shm/faketime_shm_*; do
+    [ -e "$f" ] || continue
+    p=${f##*_}
+    kill -0 "$p" 2>/dev/null || rm -f "$f" "/dev/shm/sem.faketime_sem_$p"
+  done
 }
 trap cleanup_labs EXIT
 trap 'exit 130' INT TERM
