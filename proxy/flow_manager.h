@@ -181,7 +181,10 @@ class FlowManager : public FlowOwner, public accel::Host {
   uint64_t historicalFlows_ = 0;
   EndedFlowTotals totals_;
   /// Codec flushes wait for a pause in the flow's input (kFlushIdleMs without new bytes), so a
-  /// burst is chunked as one stream however the socket split it (DataCodec::flush).
+  /// burst is chunked as one stream however the socket split it (DataCodec::flush). At least 1:
+  /// libuv 1.44 runs a 0 ms timer re-armed in its own callback again in the same timer phase,
+  /// and a flow whose flush is deferred (more input waiting) then never lets the loop poll. At 1
+  /// ms the MAPI bench's warm workloads took no less time (docs/ARCHITECTURE.md, step 4a).
   static constexpr uint64_t kFlushIdleMs = 2;
   uv_timer_t* flushTimer_ = nullptr;
   /// Runs the accelerators' pending work at the next loop turn (accel::Host::wake).
